@@ -1,0 +1,36 @@
+import { Testing } from "cdktf";
+import { resolveConfig } from "../../src/config";
+import { buildApp } from "../../src/app";
+import { TfJson } from "../../src/analysis/tf-json";
+
+export interface Synthesized {
+  /** The JSON string, for Testing's matchers. */
+  readonly text: string;
+  readonly json: TfJson;
+}
+
+function synth(stack: Parameters<typeof Testing.synth>[0]): Synthesized {
+  const text = Testing.synth(stack);
+  return { text, json: JSON.parse(text) };
+}
+
+/** The cluster stack of a configuration (raw input, as a user would write it). */
+export function synthCluster(input: Record<string, unknown> = {}): Synthesized {
+  const { cluster } = buildApp(resolveConfig(input));
+  return synth(cluster);
+}
+
+export function synthStateBucket(input: Record<string, unknown> = {}): Synthesized {
+  const { stateBucket } = buildApp(resolveConfig(input));
+  return synth(stateBucket);
+}
+
+/** Body of one resource by its Terraform address. */
+export function resource(s: Synthesized, address: string): Record<string, any> {
+  const [type, name] = address.split(".");
+  const body = s.json.resource?.[type]?.[name];
+  if (!body) throw new Error(`no ${address} in the synthesized stack; have: ${Object.keys(s.json.resource?.[type] ?? {}).join(", ")}`);
+  return body as Record<string, any>;
+}
+
+export const ref = (address: string, attr = "id") => `\${${address}.${attr}}`;

@@ -1,0 +1,118 @@
+/**
+ * `terraform init` / `validate` / `test` (a plan) of a synthesized stack, offline: the provider
+ * comes from the filesystem mirror (terraform/offline.tfrc), the S3 backend is skipped with
+ * `init -backend=false`, credentials are fake (the provider's skip_* flags) and every data source
+ * that would call AWS is overridden. Used by the test suite and by `npm run tf:check`.
+ */
+import { execFileSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { TfJson } from "./tf-json";
+
+export const PROVIDER_MIRROR = process.env.TF_PROVIDER_MIRROR ?? "/opt/tf-plugins";
+export const CLI_CONFIG = path.resolve(__dirname, "../../terraform/offline.tfrc");
+
+/** Data sources the provider computes locally: overriding them would only hide real errors. */
+const LOCAL_DATA_SOURCES = new Set(["aws_iam_policy_document"]);
+
+/** Plausible values for data sources that would call AWS. */
+const FAKE_DATA: Record<string, (region: string) => Record<string, unknown>> = {
+  aws_ami: () => ({ id: "ami-0123456789abcdef0", image_id: "ami-0123456789abcdef0", root_device_name: "/dev/sda1", architecture: "x86_64" }),
+  aws_caller_identity: () => ({ account_id: "123456789012", arn: "arn:aws:iam::123456789012:user/ci", user_id: "AIDAEXAMPLE" }),
+  aws_partition: () => ({ partition: "aws", dns_suffix: "amazonaws.com", id: "aws" }),
+  aws_region: (region) => ({ name: region, id: region }),
+  aws_availability_zones: (region) => ({ names: ["a", "b", "c"].map((l) => region + l) }),
+  aws_ssm_parameter: () => ({ value: "ami-0123456789abcdef0", insecure_value: "ami-0123456789abcdef0" }),
+};
+
+export class TerraformUnavailable extends Error {}
+
+/** Why the offline check cannot run here, or undefined when it can. */
+export function offlineTerraformProblem(): string | undefined {
+  try {
+    execFileSync("terraform", ["version"], { stdio: "pipe", env: tfEnv() });
+  } catch {
+    return "terraform is not on PATH: the offline plan check needs Terraform >= 1.10 (this project is checked with 1.11.4)";
+  }
+  if (!fs.existsSync(path.join(PROVIDER_MIRROR, "registry.terraform.io/hashicorp/aws")))
+    return `the AWS provider mirror ${PROVIDER_MIRROR}/registry.terraform.io/hashicorp/aws is missing: the offline plan check cannot install the provider`;
+  return undefined;
+}
+
+function tfEnv(): NodeJS.ProcessEnv {
+  return { ...process.env, TF_CLI_CONFIG_FILE: CLI_CONFIG, CHECKPOINT_DISABLE: "1", TF_IN_AUTOMATION: "1", TF_INPUT: "0" };
+}
+
+function hclValue(v: unknown): string {
+  // JSON is valid HCL for strings, numbers, bools, lists and objects with quoted keys.
+  return JSON.stringify(v);
+}
+
+export interface PlanAssertion {
+  readonly condition: string;
+  readonly message: string;
+}
+
+/** The .tftest.hcl for a stack: fake-credential provider, data overrides, one plan run. */
+export function testFileFor(tf: TfJson, region: string, assertions: readonly PlanAssertion[] = []): string {
+  const lines: string[] = [
+    'provider "aws" {',
+    `  region                      = "${region}"`,
+    '  access_key                  = "AKIAIOSFODNN7EXAMPLE"',
+    '  secret_key                  = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"',
+    "  skip_credentials_validation = true",
+    "  skip_requesting_account_id  = true",
+    "  skip_metadata_api_check     = true",
+    "  skip_region_validation      = true",
+    "}",
+    "",
+  ];
+  for (const [type, byName] of Object.entries(tf.data ?? {})) {
+    if (LOCAL_DATA_SOURCES.has(type)) continue;
+    for (const name of Object.keys(byName)) {
+      const values = FAKE_DATA[type]?.(region) ?? {};
+      lines.push("override_data {", `  target = data.${type}.${name}`, `  values = ${hclValue(values)}`, "}", "");
+    }
+  }
+  lines.push('run "plan" {', "  command = plan");
+  for (const a of assertions) lines.push("  assert {", `    condition     = ${a.condition}`, `    error_message = ${JSON.stringify(a.message)}`, "  }");
+  lines.push("}", "");
+  return lines.join("\n");
+}
+
+export interface OfflineCheckResult {
+  readonly stack: string;
+  readonly validate: string;
+  readonly test: string;
+}
+
+function run(args: string[], cwd: string): string {
+  try {
+    return execFileSync("terraform", [...args, "-no-color"], { cwd, env: tfEnv(), stdio: "pipe", encoding: "utf8" });
+  } catch (e) {
+    const err = e as { stdout?: string; stderr?: string };
+    throw new Error(`terraform ${args[0]} failed in ${cwd}:\n${err.stdout ?? ""}${err.stderr ?? ""}`);
+  }
+}
+
+/**
+ * Copies a synthesized stack folder to a scratch folder (so nothing lands in cdktf.out), then
+ * runs init (no backend), validate and a test plan there. Throws with terraform's output.
+ */
+export function checkStackOffline(stackDir: string, region: string, assertions: readonly PlanAssertion[] = []): OfflineCheckResult {
+  const problem = offlineTerraformProblem();
+  if (problem) throw new TerraformUnavailable(problem);
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), "tfcheck-"));
+  try {
+    const json = fs.readFileSync(path.join(stackDir, "cdk.tf.json"), "utf8");
+    fs.writeFileSync(path.join(work, "cdk.tf.json"), json);
+    fs.writeFileSync(path.join(work, "offline-plan.tftest.hcl"), testFileFor(JSON.parse(json), region, assertions));
+    run(["init", "-backend=false", "-input=false"], work);
+    const validate = run(["validate"], work);
+    const test = run(["test"], work);
+    return { stack: path.basename(stackDir), validate, test };
+  } finally {
+    fs.rmSync(work, { recursive: true, force: true });
+  }
+}

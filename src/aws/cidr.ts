@@ -1,0 +1,78 @@
+/**
+ * IPv4 CIDR arithmetic. Parsing and validation come from the `ip-address` library; the range
+ * maths on top of it works on unsigned 32-bit integers.
+ */
+import { Address4 } from "ip-address";
+
+export interface Cidr {
+  readonly text: string;
+  readonly start: number; // first address, as an unsigned 32-bit integer
+  readonly prefix: number;
+}
+
+export const AWS_MIN_SUBNET_PREFIX = 16; // largest subnet AWS allows
+export const AWS_MAX_SUBNET_PREFIX = 28; // smallest subnet AWS allows
+
+const CIDR_SHAPE = /^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/;
+
+/** Why `text` is not a usable IPv4 network CIDR, or undefined when it is one. */
+export function cidrProblem(text: string): string | undefined {
+  if (typeof text !== "string" || !CIDR_SHAPE.test(text)) return "is not an IPv4 CIDR like 10.0.0.0/16";
+  if (!Address4.isValid(text)) return "is not a valid IPv4 CIDR";
+  const addr = new Address4(text);
+  if (addr.subnetMask > 32) return "has a prefix longer than /32";
+  const network = addr.startAddress().address;
+  if (network !== addr.addressMinusSuffix) return `has host bits set (the network address is ${network}/${addr.subnetMask})`;
+  return undefined;
+}
+
+export function parseCidr(text: string): Cidr {
+  const problem = cidrProblem(text);
+  if (problem) throw new Error(`${JSON.stringify(text)} ${problem}`);
+  const addr = new Address4(text);
+  return { text, start: Number(addr.bigInt()), prefix: addr.subnetMask };
+}
+
+export function size(c: Cidr): number {
+  return 2 ** (32 - c.prefix);
+}
+
+export function end(c: Cidr): number {
+  return c.start + size(c) - 1;
+}
+
+export function contains(outer: Cidr, inner: Cidr): boolean {
+  return inner.start >= outer.start && end(inner) <= end(outer);
+}
+
+export function overlaps(a: Cidr, b: Cidr): boolean {
+  return a.start <= end(b) && b.start <= end(a);
+}
+
+export function containsAddress(c: Cidr, address: number): boolean {
+  return address >= c.start && address <= end(c);
+}
+
+export function formatCidr(start: number, prefix: number): string {
+  return `${Address4.fromInteger(start).address}/${prefix}`;
+}
+
+/** The `count` consecutive blocks of size /newPrefix at the start of `block`. */
+export function splitCidr(block: Cidr, newPrefix: number, count: number): string[] {
+  if (newPrefix < block.prefix) throw new Error(`cannot split ${block.text} into larger /${newPrefix} blocks`);
+  const step = 2 ** (32 - newPrefix);
+  if (count * step > size(block)) throw new Error(`${block.text} holds fewer than ${count} /${newPrefix} blocks`);
+  return Array.from({ length: count }, (_, i) => formatCidr(block.start + i * step, newPrefix));
+}
+
+/** The enclosing network of `c` with the shorter prefix `prefix` (e.g. the /28 around a /29). */
+export function widen(c: Cidr, prefix: number): string {
+  const mask = prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0;
+  return formatCidr((c.start & mask) >>> 0, prefix);
+}
+
+/** Canonical text of a CIDR whose host bits may be set (for comparing rules). */
+export function canonical(text: string): string {
+  const addr = new Address4(text);
+  return `${addr.startAddress().address}/${addr.subnetMask}`;
+}

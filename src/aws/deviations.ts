@@ -1,0 +1,120 @@
+/**
+ * Where the built infrastructure differs from the spec because AWS forces it (DESIGN.md D1-D13),
+ * and what a working cluster needs beyond the spec's tables (additions). The README tables and
+ * the traceability report are rendered from these lists, so the three never disagree.
+ */
+
+export interface Deviation {
+  readonly id: string;
+  readonly specSays: string;
+  readonly awsFact: string;
+  readonly weBuild: string;
+}
+
+export const DEVIATIONS: readonly Deviation[] = [
+  {
+    id: "D1",
+    specSays: "API endpoint subnet 172.31.0.0/29",
+    awsFact: "AWS subnets are /16 to /28; a /29 is rejected",
+    weBuild: "172.31.0.0/28 with one AZ; /28s inside 172.31.0.0/24 when spread over AZs. Rules use the tier's real CIDRs",
+  },
+  {
+    id: "D2",
+    specSays: 'subnets are "Regional"',
+    awsFact: "an AWS subnet lives in one availability zone",
+    weBuild: "one subnet per tier per AZ (azCount 1-3), each tier's block split evenly; azCount 1 (default) keeps the spec's CIDRs",
+  },
+  {
+    id: "D3",
+    specSays: 'bastion subnet titled Public but "Subnet Access: Private", no route table',
+    awsFact: "SSH from 0.0.0.0/0 needs a public IP and a route to an internet gateway",
+    weBuild: "a public bastion subnet with its own route table rtb-bastion (0.0.0.0/0 to the internet gateway)",
+  },
+  {
+    id: "D4",
+    specSays: "rule descriptions in Korean with arrows",
+    awsFact: "SG rule descriptions allow only a-zA-Z0-9, space and ._-:/()#,@[]+=&;{}!$*, at most 255 characters",
+    weBuild: "English ASCII descriptions carrying the same meaning",
+  },
+  {
+    id: "D5",
+    specSays: "protocol ALL with ports 30000-32767 / 10256",
+    awsFact: "protocol -1 means every port; a port range needs tcp or udp",
+    weBuild: "one tcp and one udp rule for each such row",
+  },
+  {
+    id: "D6",
+    specSays: '"ICMP 3,4"',
+    awsFact: "for ICMP, from_port is the type and to_port the code",
+    weBuild: "icmp type 3 code 4 (fragmentation needed: path MTU discovery)",
+  },
+  {
+    id: "D7",
+    specSays: 'sg-worker-nodes lists "Bastion CIDR" TCP 22 and 172.31.3.0/24 ssh 22 (the same rule twice)',
+    awsFact: "identical rules fail with InvalidPermission.Duplicate",
+    weBuild: "one rule",
+  },
+  {
+    id: "D8",
+    specSays: 'destination "AWS Services (VPCE)"',
+    awsFact: "a gateway endpoint is addressed by its AWS-managed prefix list",
+    weBuild: "rules to the S3 gateway endpoint's prefix list",
+  },
+  {
+    id: "D9",
+    specSays: "a route table for a pods subnet (rtb-pods), but no pods subnet table",
+    awsFact: "VPC-native pod networking needs real subnets",
+    weBuild: "pods subnet(s) in 172.31.32.0/19 (the spec's pod CIDR) with rtb-pods",
+  },
+  {
+    id: "D10",
+    specSays: "names disagree: rtb-KubernetesAPIendpoint / rtb-k8s-api-endpoint, rtb-workernodes / rtb-worker-nodes, sg-lb / sg-loadbalancers",
+    awsFact: "-",
+    weBuild: "the route-table and security-group sections' names (rtb-k8s-api-endpoint, rtb-worker-nodes, sg-loadbalancers); the others are aliases",
+  },
+  {
+    id: "D11",
+    specSays: "port 12250 (worker/pod to API)",
+    awsFact: "OKE's own control-plane channel; kubeadm does not use it",
+    weBuild: "kept, as the spec asks, and documented as unused by kubeadm",
+  },
+  {
+    id: "D12",
+    specSays: "security groups named sg-k8s-api-endpoint, sg-worker-nodes, ...",
+    awsFact: "a security group's name may not start with sg-",
+    weBuild: "the spec name is the Name tag; the group name is <cluster>-<role>",
+  },
+  {
+    id: "D13",
+    specSays: "security group rules written as CIDRs",
+    awsFact: "the AWS cloud controller adds its own rules to node groups at run time",
+    weBuild: "standalone aws_vpc_security_group_ingress_rule / _egress_rule resources, never inline blocks, so an apply does not strip them",
+  },
+];
+
+export interface Addition {
+  readonly id: string;
+  readonly what: string;
+  readonly why: string;
+  readonly setting?: string;
+}
+
+export const NETWORK_ADDITIONS: readonly Addition[] = [
+  {
+    id: "A1",
+    what: "rtb-worker-nodes: 0.0.0.0/0 to the NAT gateway",
+    why: "nodes install containerd/kubeadm and pull images at boot; without it the workers are air-gapped and need a pre-baked image and ECR endpoints",
+    setting: "bootstrapEgress",
+  },
+  {
+    id: "A2",
+    what: "NAT gateway in the loadbalancers subnet (one, or one per AZ)",
+    why: "a NAT gateway must sit in a public subnet; the loadbalancers subnet is the spec's public tier",
+    setting: "natGateways",
+  },
+  {
+    id: "A3",
+    what: "subnet tags kubernetes.io/cluster/<name>=owned, kubernetes.io/role/elb=1 (loadbalancers), kubernetes.io/role/internal-elb=1 (workers)",
+    why: "the AWS cloud controller picks load balancer subnets by these tags",
+  },
+];

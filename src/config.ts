@@ -1,0 +1,162 @@
+/**
+ * The cluster's configuration: every field has a default, so an empty file (or none) synthesizes
+ * the spec's cluster. Validated with zod; every failure becomes one line naming the field and the
+ * value (ConfigError), never a stack trace.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import { z } from "zod";
+import { cidrProblem } from "./aws/cidr";
+
+export class ConfigError extends Error {
+  constructor(
+    readonly field: string,
+    readonly value: unknown,
+    readonly reason: string,
+  ) {
+    super(`invalid configuration: ${field || "(root)"} = ${showValue(value)}: ${reason}`);
+    this.name = "ConfigError";
+  }
+}
+
+export function showValue(value: unknown): string {
+  if (value === undefined) return "(missing)";
+  const text = JSON.stringify(value);
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+}
+
+const REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-(central|north|south|east|west|northeast|northwest|southeast|southwest)-[1-9]$/;
+const AZ = /^[a-z]{2}(-gov|-iso[a-z]?)?-(central|north|south|east|west|northeast|northwest|southeast|southwest)-[1-9][a-z]$/;
+const CLUSTER_NAME = /^[a-z][a-z0-9-]{0,30}[a-z0-9]$/;
+// AWS general purpose bucket naming rules (lowercase, digits, dots, hyphens; 3-63; alnum ends).
+const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+// EC2 instance types: family (letters, digits, optional attribute letters/dashes) "." size.
+export const INSTANCE_TYPE = /^[a-z][a-z0-9-]*[0-9][a-z0-9-]*\.(nano|micro|small|medium|large|metal|[0-9]+xlarge|xlarge)(-[a-z0-9]+)?$/;
+
+const cidr = z.string().superRefine((v, ctx) => {
+  const problem = cidrProblem(v);
+  if (problem) ctx.addIssue({ code: z.ZodIssueCode.custom, message: problem });
+});
+
+const bucketName = z
+  .string()
+  .regex(BUCKET, "must be 3-63 characters of lowercase letters, digits, dots and hyphens, starting and ending with a letter or digit")
+  .refine((v) => !v.includes(".."), "must not contain two adjacent dots")
+  .refine((v) => !/^\d+\.\d+\.\d+\.\d+$/.test(v), "must not look like an IP address")
+  .refine((v) => !v.startsWith("xn--") && !v.endsWith("-s3alias") && !v.endsWith("--ol-s3"), "uses a prefix or suffix AWS reserves");
+
+
+const schema = z
+  .object({
+    clusterName: z.string().regex(CLUSTER_NAME, "must be 2-32 lowercase letters, digits and hyphens, starting with a letter").default("k8s-cluster"),
+    region: z.string().regex(REGION, "is not an AWS region name like ap-northeast-2").default("ap-northeast-2"),
+    azCount: z.number().int("must be a whole number").min(1, "must be 1, 2 or 3").max(3, "must be 1, 2 or 3").default(1),
+    availabilityZones: z.array(z.string().regex(AZ, "is not an availability zone name like ap-northeast-2a")).min(1).max(3).optional(),
+    natGateways: z.enum(["single", "perAz"]).default("single"),
+    bootstrapEgress: z.boolean().default(true),
+    network: z
+      .object({
+        vpcCidr: cidr.optional(),
+        subnets: z
+          .object({
+            apiEndpoint: cidr.optional(),
+            workers: cidr.optional(),
+            loadBalancers: cidr.optional(),
+            bastion: cidr.optional(),
+            pods: cidr.optional(),
+          })
+          .strict()
+          .default({}),
+      })
+      .strict()
+      .default({}),
+    state: z
+      .object({
+        bucket: bucketName.optional(),
+        key: z
+          .string()
+          .min(1, "must not be empty")
+          .max(1024)
+          .regex(/^[^/].*[^/]$|^[^/]$/, "must not start or end with a slash")
+          .optional(),
+        region: z.string().regex(REGION, "is not an AWS region name like ap-northeast-2").optional(),
+      })
+      .strict()
+      .default({}),
+    tags: z.record(z.string().max(256)).default({}),
+  })
+  .strict();
+
+type Parsed = z.infer<typeof schema>;
+
+export interface ClusterConfig extends Omit<Parsed, "state" | "availabilityZones"> {
+  readonly availabilityZones: readonly string[];
+  readonly state: { readonly bucket: string; readonly key: string; readonly region: string };
+}
+
+function valueAt(input: unknown, p: (string | number)[]): unknown {
+  let v: unknown = input;
+  for (const k of p) {
+    if (v === null || typeof v !== "object") return undefined;
+    v = (v as Record<string | number, unknown>)[k];
+  }
+  return v;
+}
+
+/** Validates raw input (a parsed JSON object) and applies defaults. Throws ConfigError. */
+export function resolveConfig(input: unknown = {}): ClusterConfig {
+  const result = schema.safeParse(input ?? {});
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    if (issue.code === z.ZodIssueCode.unrecognized_keys) {
+      const p = [...issue.path, issue.keys[0]];
+      throw new ConfigError(p.join("."), valueAt(input, p), "is not a known field (see the README's configuration table)");
+    }
+    throw new ConfigError(issue.path.join("."), valueAt(input, issue.path), issue.message.replace(/^String must contain/, "must contain"));
+  }
+  const c = result.data;
+  const zones = c.availabilityZones ?? ["a", "b", "c"].map((l) => `${c.region}${l}`);
+  if (c.availabilityZones) {
+    if (c.availabilityZones.length < c.azCount)
+      throw new ConfigError("availabilityZones", c.availabilityZones, `names ${c.availabilityZones.length} zone(s) but azCount is ${c.azCount}`);
+    c.availabilityZones.forEach((az, i) => {
+      if (!az.startsWith(c.region)) throw new ConfigError(`availabilityZones.${i}`, az, `is not a zone of region ${c.region}`);
+    });
+    if (new Set(c.availabilityZones).size !== c.availabilityZones.length)
+      throw new ConfigError("availabilityZones", c.availabilityZones, "names a zone twice");
+  }
+  if (c.natGateways === "perAz" && c.azCount === 1) {
+    // Not an error: one AZ means one NAT gateway either way.
+  }
+  return {
+    ...c,
+    availabilityZones: zones.slice(0, c.azCount),
+    state: {
+      bucket: c.state.bucket ?? `${c.clusterName}-tfstate-${c.region}`,
+      key: c.state.key ?? `${c.clusterName}/terraform.tfstate`,
+      region: c.state.region ?? c.region,
+    },
+  };
+}
+
+export const DEFAULT_CONFIG_FILE = "cluster.config.json";
+
+/**
+ * Reads the configuration file: $CLUSTER_CONFIG if set, else ./cluster.config.json if present,
+ * else nothing (all defaults).
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): ClusterConfig {
+  const explicit = env.CLUSTER_CONFIG;
+  const file = explicit ? path.resolve(cwd, explicit) : path.join(cwd, DEFAULT_CONFIG_FILE);
+  if (!fs.existsSync(file)) {
+    if (explicit) throw new ConfigError("CLUSTER_CONFIG", explicit, "file does not exist");
+    return resolveConfig({});
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(fs.readFileSync(file, "utf8"));
+  } catch (e) {
+    throw new ConfigError(path.relative(cwd, file) || file, "(file)", `is not valid JSON: ${(e as Error).message.split("\n")[0]}`);
+  }
+  return resolveConfig(raw);
+}
