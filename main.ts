@@ -4,15 +4,18 @@
  * line on stderr and exit code 1, with nothing written.
  */
 import { loadConfig } from "./src/config";
-import { buildApp } from "./src/app";
-import { failIfAwsWouldReject } from "./src/analysis/check-app";
 import { reportFailure } from "./src/errors";
 
-try {
+async function main(): Promise<void> {
   const config = loadConfig();
+  // Loaded after the configuration is valid: bad input fails fast, without the provider bindings.
+  const { buildApp } = await import("./src/app");
+  const { failIfAwsWouldReject } = await import("./src/analysis/check-app");
   const built = buildApp(config);
   failIfAwsWouldReject(built.app);
   built.app.synth();
-} catch (e) {
-  process.exitCode = reportFailure(e);
 }
+
+main().catch((e) => {
+  process.exitCode = reportFailure(e);
+});

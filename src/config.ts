@@ -8,13 +8,16 @@ import * as path from "path";
 import { z } from "zod";
 import { cidrProblem } from "./aws/cidr";
 
+/** For errors about a whole file rather than a value in it. */
+export const NO_VALUE = Symbol("no value");
+
 export class ConfigError extends Error {
   constructor(
     readonly field: string,
     readonly value: unknown,
     readonly reason: string,
   ) {
-    super(`invalid configuration: ${field || "(root)"} = ${showValue(value)}: ${reason}`);
+    super(`invalid configuration: ${field || "(root)"}${value === NO_VALUE ? "" : ` = ${showValue(value)}`}: ${reason}`);
     this.name = "ConfigError";
   }
 }
@@ -156,7 +159,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
   try {
     raw = JSON.parse(fs.readFileSync(file, "utf8"));
   } catch (e) {
-    throw new ConfigError(path.relative(cwd, file) || file, "(file)", `is not valid JSON: ${(e as Error).message.split("\n")[0]}`);
+    throw new ConfigError(path.relative(cwd, file) || file, NO_VALUE, `is not valid JSON: ${(e as Error).message.split("\n")[0]}`);
   }
   return resolveConfig(raw);
 }

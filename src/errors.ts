@@ -2,13 +2,13 @@ import { ConfigError } from "./config";
 import { AwsRuleError } from "./analysis/aws-rules";
 
 /** Prints a failure as the user should see it and returns the exit code. */
-export function reportFailure(e: unknown, write: (line: string) => void = (l) => process.stderr.write(`${l}\n`)): number {
+export function reportFailure(e: unknown, what = "synth", write: (line: string) => void = (l) => process.stderr.write(`${l}\n`)): number {
   if (e instanceof ConfigError || e instanceof AwsRuleError) {
     write(e.message);
     return 1;
   }
   const err = e instanceof Error ? e : new Error(String(e));
-  write(`synth failed: ${err.message.split("\n")[0]}`);
+  write(`${what} failed: ${what === "synth" ? err.message.split("\n")[0] : err.message}`);
   if (process.env.DEBUG) write(err.stack ?? "");
   else write("(set DEBUG=1 for the stack trace)");
   return 2;

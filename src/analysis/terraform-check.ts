@@ -4,7 +4,7 @@
  * `init -backend=false`, credentials are fake (the provider's skip_* flags) and every data source
  * that would call AWS is overridden. Used by the test suite and by `npm run tf:check`.
  */
-import { execFileSync } from "child_process";
+import { execFile, execFileSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -29,14 +29,14 @@ const FAKE_DATA: Record<string, (region: string) => Record<string, unknown>> = {
 export class TerraformUnavailable extends Error {}
 
 /** Why the offline check cannot run here, or undefined when it can. */
-export function offlineTerraformProblem(): string | undefined {
+export function offlineTerraformProblem(mirror = PROVIDER_MIRROR, env: NodeJS.ProcessEnv = process.env): string | undefined {
   try {
-    execFileSync("terraform", ["version"], { stdio: "pipe", env: tfEnv() });
+    execFileSync("terraform", ["version"], { stdio: "pipe", env: { ...tfEnv(), PATH: env.PATH } });
   } catch {
     return "terraform is not on PATH: the offline plan check needs Terraform >= 1.10 (this project is checked with 1.11.4)";
   }
-  if (!fs.existsSync(path.join(PROVIDER_MIRROR, "registry.terraform.io/hashicorp/aws")))
-    return `the AWS provider mirror ${PROVIDER_MIRROR}/registry.terraform.io/hashicorp/aws is missing: the offline plan check cannot install the provider`;
+  if (!fs.existsSync(path.join(mirror, "registry.terraform.io/hashicorp/aws")))
+    return `the AWS provider mirror ${mirror}/registry.terraform.io/hashicorp/aws is missing: the offline plan check cannot install the provider`;
   return undefined;
 }
 
@@ -87,20 +87,20 @@ export interface OfflineCheckResult {
   readonly test: string;
 }
 
-function run(args: string[], cwd: string): string {
-  try {
-    return execFileSync("terraform", [...args, "-no-color"], { cwd, env: tfEnv(), stdio: "pipe", encoding: "utf8" });
-  } catch (e) {
-    const err = e as { stdout?: string; stderr?: string };
-    throw new Error(`terraform ${args[0]} failed in ${cwd}:\n${err.stdout ?? ""}${err.stderr ?? ""}`);
-  }
+function run(args: string[], cwd: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile("terraform", [...args, "-no-color"], { cwd, env: tfEnv(), encoding: "utf8", maxBuffer: 64 << 20 }, (error, stdout, stderr) => {
+      if (error) reject(new Error(`terraform ${args[0]} failed for ${path.basename(cwd)}:\n${stdout}${stderr}`));
+      else resolve(stdout);
+    });
+  });
 }
 
 /**
  * Copies a synthesized stack folder to a scratch folder (so nothing lands in cdktf.out), then
  * runs init (no backend), validate and a test plan there. Throws with terraform's output.
  */
-export function checkStackOffline(stackDir: string, region: string, assertions: readonly PlanAssertion[] = []): OfflineCheckResult {
+export async function checkStackOffline(stackDir: string, region: string, assertions: readonly PlanAssertion[] = []): Promise<OfflineCheckResult> {
   const problem = offlineTerraformProblem();
   if (problem) throw new TerraformUnavailable(problem);
   const work = fs.mkdtempSync(path.join(os.tmpdir(), "tfcheck-"));
@@ -108,9 +108,9 @@ export function checkStackOffline(stackDir: string, region: string, assertions: 
     const json = fs.readFileSync(path.join(stackDir, "cdk.tf.json"), "utf8");
     fs.writeFileSync(path.join(work, "cdk.tf.json"), json);
     fs.writeFileSync(path.join(work, "offline-plan.tftest.hcl"), testFileFor(JSON.parse(json), region, assertions));
-    run(["init", "-backend=false", "-input=false"], work);
-    const validate = run(["validate"], work);
-    const test = run(["test"], work);
+    await run(["init", "-backend=false", "-input=false"], work);
+    const validate = await run(["validate"], work);
+    const test = await run(["test"], work);
     return { stack: path.basename(stackDir), validate, test };
   } finally {
     fs.rmSync(work, { recursive: true, force: true });

@@ -1,0 +1,55 @@
+/** Bad input: one line naming the field and the value, for every validation. */
+import { ConfigError, resolveConfig } from "../src/config";
+import { planNetwork } from "../src/aws/network-plan";
+
+function errorOf(input: unknown): string {
+  try {
+    planNetwork(resolveConfig(input));
+  } catch (e) {
+    expect(e).toBeInstanceOf(ConfigError);
+    const message = (e as Error).message;
+    expect(message.split("\n")).toHaveLength(1);
+    return message;
+  }
+  throw new Error(`expected ${JSON.stringify(input)} to be rejected`);
+}
+
+describe("defaults", () => {
+  test("no input at all is the spec's cluster", () => {
+    const c = resolveConfig({});
+    expect(c).toEqual(
+      expect.objectContaining({ clusterName: "k8s-cluster", region: "ap-northeast-2", azCount: 1, availabilityZones: ["ap-northeast-2a"] }),
+    );
+    expect(c.state).toEqual({ bucket: "k8s-cluster-tfstate-ap-northeast-2", key: "k8s-cluster/terraform.tfstate", region: "ap-northeast-2" });
+  });
+});
+
+const rejected: [string, unknown, RegExp][] = [
+  ["a malformed CIDR", { network: { subnets: { workers: "172.31.1.0/33" } } }, /^invalid configuration: network\.subnets\.workers = "172\.31\.1\.0\/33": /],
+  ["a CIDR that is not an address", { network: { subnets: { workers: "banana" } } }, /network\.subnets\.workers = "banana": is not an IPv4 CIDR/],
+  ["a CIDR with host bits set", { network: { subnets: { workers: "172.31.1.7/24" } } }, /network\.subnets\.workers = "172\.31\.1\.7\/24": has host bits set/],
+  ["a subnet outside the VPC", { network: { subnets: { bastion: "10.0.3.0/24" } } }, /network\.subnets\.bastion = "10\.0\.3\.0\/24": .*not inside the VPC 172\.31\.0\.0\/16/],
+  ["overlapping tiers", { network: { subnets: { bastion: "172.31.1.0/24" } } }, /network\.subnets\.bastion = "172\.31\.1\.0\/24": overlaps the workers tier/],
+  ["a /29 subnet (AWS's minimum is /28)", { network: { subnets: { apiEndpoint: "172.31.0.0/29" } } }, /network\.subnets\.apiEndpoint = "172\.31\.0\.0\/29": prefix \/29 is outside AWS's allowed \/16 to \/28/],
+  ["a /15 subnet", { network: { vpcCidr: "172.30.0.0/15", subnets: { pods: "172.30.0.0/15" } } }, /network\.vpcCidr = "172\.30\.0\.0\/15": prefix \/15 is outside AWS's VPC range/],
+  ["a /28 tier split over 3 AZs", { azCount: 3, network: { subnets: { apiEndpoint: "172.31.0.0/28" } } }, /network\.subnets\.apiEndpoint = "172\.31\.0\.0\/28": split over 3 AZs gives \/30 subnets/],
+  ["azCount 0", { azCount: 0 }, /^invalid configuration: azCount = 0: must be 1, 2 or 3$/],
+  ["azCount 4", { azCount: 4 }, /^invalid configuration: azCount = 4: must be 1, 2 or 3$/],
+  ["azCount 1.5", { azCount: 1.5 }, /azCount = 1\.5: must be a whole number/],
+  ["azCount as a string", { azCount: "2" }, /azCount = "2": Expected number, received string/],
+  ["an empty bucket name", { state: { bucket: "" } }, /^invalid configuration: state\.bucket = "": must be 3-63 characters/],
+  ["an uppercase bucket name", { state: { bucket: "My_Bucket" } }, /state\.bucket = "My_Bucket": must be 3-63/],
+  ["a malformed region", { region: "ap-northeast" }, /^invalid configuration: region = "ap-northeast": is not an AWS region name/],
+  ["a malformed state region", { state: { region: "Seoul" } }, /state\.region = "Seoul": is not an AWS region name/],
+  ["an empty state key", { state: { key: "" } }, /state\.key = "": must not be empty/],
+  ["an unknown field (a typo)", { azcount: 2 }, /^invalid configuration: azcount = 2: is not a known field/],
+  ["an unknown nested field", { network: { subnet: {} } }, /network\.subnet = \{\}: is not a known field/],
+  ["a bad cluster name", { clusterName: "K8s_Cluster" }, /clusterName = "K8s_Cluster": must be 2-32 lowercase/],
+  ["a zone outside the region", { availabilityZones: ["us-east-1a"] }, /availabilityZones\.0 = "us-east-1a": is not a zone of region ap-northeast-2/],
+  ["fewer zones than azCount", { azCount: 3, availabilityZones: ["ap-northeast-2a"] }, /availabilityZones = \["ap-northeast-2a"\]: names 1 zone\(s\) but azCount is 3/],
+  ["an unknown NAT mode", { natGateways: "two" }, /natGateways = "two": Invalid enum value/],
+];
+
+describe("bad configuration is rejected with one line naming the field and value", () => {
+  test.each(rejected)("%s", (_what, input, pattern) => expect(errorOf(input)).toMatch(pattern));
+});
