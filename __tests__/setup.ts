@@ -1,3 +1,4 @@
 import { Testing } from "cdktf";
-// Registers toHaveResourceWithProperties & co.; the adapter import alone only adds types.
+// The adapter import adds the matchers' types; setupJest() registers them at run time.
+import "cdktf/lib/testing/adapters/jest";
 Testing.setupJest();

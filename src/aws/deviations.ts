@@ -82,7 +82,7 @@ export const DEVIATIONS: readonly Deviation[] = [
     id: "D12",
     specSays: "security groups named sg-k8s-api-endpoint, sg-worker-nodes, ...",
     awsFact: "a security group's name may not start with sg-",
-    weBuild: "the spec name is the Name tag; the group name is <cluster>-<role>",
+    weBuild: "the spec name is the Name tag; the group name is `<cluster>-<role>`",
   },
   {
     id: "D13",
@@ -114,7 +114,7 @@ export const NETWORK_ADDITIONS: readonly Addition[] = [
   },
   {
     id: "A3",
-    what: "subnet tags kubernetes.io/cluster/<name>=owned, kubernetes.io/role/elb=1 (loadbalancers), kubernetes.io/role/internal-elb=1 (workers)",
+    what: "subnet tags `kubernetes.io/cluster/<name>=owned`, kubernetes.io/role/elb=1 (loadbalancers), kubernetes.io/role/internal-elb=1 (workers)",
     why: "the AWS cloud controller picks load balancer subnets by these tags",
   },
 ];
