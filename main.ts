@@ -10,10 +10,11 @@ async function main(): Promise<void> {
   const config = loadConfig();
   // Loaded after the configuration is valid: bad input fails fast, without the provider bindings.
   const { buildApp } = await import("./src/app");
-  const { failIfAwsWouldReject } = await import("./src/analysis/check-app");
+  const { failIfAwsWouldReject, warningsOf } = await import("./src/analysis/check-app");
   const built = buildApp(config);
   failIfAwsWouldReject(built.app);
   built.app.synth();
+  for (const line of warningsOf(built.app)) process.stderr.write(`${line}\n`);
 }
 
 main().catch((e) => {

@@ -86,6 +86,26 @@ const schema = z
       })
       .strict()
       .default({}),
+    bastion: z
+      .object({
+        // The spec's 0.0.0.0/0; a synth-time warning recommends a narrower list.
+        adminCidrs: z.array(cidr).min(1, "must list at least one CIDR").default(["0.0.0.0/0"]),
+      })
+      .strict()
+      .default({}),
+    loadBalancers: z
+      .object({
+        clientCidrs: z.array(cidr).min(1, "must list at least one CIDR").default(["0.0.0.0/0"]),
+        listeners: z
+          .array(z.object({ port: z.number().int().min(1).max(65535), protocol: z.enum(["tcp", "udp"]).default("tcp") }).strict())
+          .min(1, "must list at least one listener")
+          .default([
+            { port: 80, protocol: "tcp" },
+            { port: 443, protocol: "tcp" },
+          ]),
+      })
+      .strict()
+      .default({}),
     tags: z.record(z.string().max(256)).default({}),
   })
   .strict();

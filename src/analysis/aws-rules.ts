@@ -5,6 +5,7 @@
  */
 import { AWS_MAX_SUBNET_PREFIX, AWS_MIN_SUBNET_PREFIX, Cidr, cidrProblem, contains, overlaps, parseCidr } from "../aws/cidr";
 import { TfJson, TfResource, byAddress, label, refOf, resourcesOf } from "./tf-json";
+import { checkSecurityGroups } from "./security-group-rules";
 
 export interface Finding {
   readonly resource: string;
@@ -128,12 +129,6 @@ const natGatewaysReachInternet: Check = (tf) => {
 
 export const NETWORK_CHECKS: readonly Check[] = [vpcAndSubnetSizes, everySubnetAssociated, routesAreUnique, natGatewaysReachInternet];
 
-const extraChecks: Check[] = [];
-/** Later tiers (security groups, ...) add their checks here. */
-export function registerCheck(check: Check): void {
-  extraChecks.push(check);
-}
-
 export function checkAwsRules(tf: TfJson): Finding[] {
-  return [...NETWORK_CHECKS, ...extraChecks].flatMap((c) => c(tf));
+  return [...NETWORK_CHECKS, checkSecurityGroups].flatMap((c) => c(tf));
 }

@@ -8,6 +8,8 @@ import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { ClusterConfig } from "../config";
 import { NetworkPlan, planNetwork } from "../aws/network-plan";
 import { Network } from "../constructs/network";
+import { SecurityGroupPlan, planSecurityGroups } from "../aws/security-rules";
+import { SecurityGroups } from "../constructs/security-groups";
 
 export interface ClusterStackProps {
   readonly config: ClusterConfig;
@@ -20,11 +22,14 @@ export function defaultTags(config: ClusterConfig): Record<string, string> {
 export class ClusterStack extends TerraformStack {
   readonly plan: NetworkPlan;
   readonly network: Network;
+  readonly securityPlan: readonly SecurityGroupPlan[];
+  readonly securityGroups: SecurityGroups;
 
   constructor(scope: Construct, id: string, props: ClusterStackProps) {
     super(scope, id);
     const { config } = props;
     this.plan = planNetwork(config);
+    this.securityPlan = planSecurityGroups(config, this.plan);
 
     new AwsProvider(this, "aws", { region: config.region, defaultTags: [{ tags: defaultTags(config) }] });
 
@@ -38,6 +43,12 @@ export class ClusterStack extends TerraformStack {
     this.addOverride("terraform.backend.s3.use_lockfile", true);
 
     this.network = new Network(this, "network", { plan: this.plan, clusterName: config.clusterName, region: config.region });
+
+    this.securityGroups = new SecurityGroups(this, "security-groups", {
+      plans: this.securityPlan,
+      network: this.network,
+      clusterName: config.clusterName,
+    });
 
     new TerraformOutput(this, "vpc_id", { value: this.network.vpc.id, description: "The cluster VPC (k8s-cluster)" });
   }

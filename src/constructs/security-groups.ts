@@ -1,0 +1,71 @@
+/**
+ * Security groups rendered from the SecurityGroupPlan (src/aws/security-rules.ts): one group per
+ * tier and one standalone rule resource per rule and peer (D13: never inline blocks, so the
+ * rules the AWS cloud controller adds at run time survive an apply).
+ */
+import { Construct } from "constructs";
+import { Annotations } from "cdktf";
+import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
+import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
+import { VpcSecurityGroupEgressRule } from "@cdktf/provider-aws/lib/vpc-security-group-egress-rule";
+import { SecurityGroupPlan, RulePlan } from "../aws/security-rules";
+import { TierId } from "../spec/network";
+import { Network, named } from "./network";
+
+export interface SecurityGroupsProps {
+  readonly plans: readonly SecurityGroupPlan[];
+  readonly network: Network;
+  readonly clusterName: string;
+}
+
+export class SecurityGroups extends Construct {
+  /** apiEndpointSecurityGroup, workerSecurityGroup, ... by tier. */
+  readonly groups = {} as Record<TierId, SecurityGroup>;
+
+  constructor(scope: Construct, id: string, props: SecurityGroupsProps) {
+    super(scope, id);
+    for (const plan of props.plans) {
+      this.groups[plan.group] = named(
+        new SecurityGroup(this, plan.group, {
+          name: plan.groupName,
+          description: plan.description,
+          vpcId: props.network.vpc.id,
+          tags: {
+            Name: plan.nameTag,
+            Tier: plan.group,
+            ...(plan.clusterTagged ? { [`kubernetes.io/cluster/${props.clusterName}`]: "owned" } : {}),
+          },
+          // Rules are separate resources (D13); a group Terraform creates starts with no egress rule.
+        }),
+        plan.key,
+      );
+    }
+    for (const plan of props.plans) for (const rule of plan.rules) this.renderRule(rule, props.network);
+
+    const bastion = props.plans.find((p) => p.group === "bastion");
+    const open = bastion?.rules.find((r) => r.direction === "ingress" && r.peer.kind === "cidr" && r.peer.cidr === "0.0.0.0/0");
+    if (open)
+      Annotations.of(this.groups.bastion).addWarning(
+        "bastion.adminCidrs allows SSH to the bastion from 0.0.0.0/0 (the spec's value); set it to your admin networks, or use Session Manager",
+      );
+  }
+
+  private renderRule(rule: RulePlan, network: Network): void {
+    const peer =
+      rule.peer.kind === "cidr"
+        ? { cidrIpv4: rule.peer.cidr }
+        : rule.peer.kind === "group"
+          ? { referencedSecurityGroupId: this.groups[rule.peer.group].id }
+          : { prefixListId: network.s3Endpoint.prefixListId };
+    const config = {
+      securityGroupId: this.groups[rule.group].id,
+      ipProtocol: rule.protocol,
+      fromPort: rule.fromPort,
+      toPort: rule.toPort,
+      description: rule.description,
+      ...peer,
+    };
+    if (rule.direction === "ingress") named(new VpcSecurityGroupIngressRule(this, rule.key, config), rule.key);
+    else named(new VpcSecurityGroupEgressRule(this, rule.key, config), rule.key);
+  }
+}
