@@ -9,11 +9,11 @@ import { reportFailure } from "./src/errors";
 async function main(): Promise<void> {
   const config = loadConfig();
   // Loaded after the configuration is valid: bad input fails fast, without the provider bindings.
-  const { buildApp } = await import("./src/app");
+  const { buildApp, synthesize } = await import("./src/app");
   const { failIfAwsWouldReject, warningsOf } = await import("./src/analysis/check-app");
   const built = buildApp(config);
   failIfAwsWouldReject(built.app);
-  built.app.synth();
+  synthesize(built);
   for (const line of warningsOf(built.app)) process.stderr.write(`${line}\n`);
 }
 

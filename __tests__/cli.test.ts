@@ -9,6 +9,7 @@ test("the default cluster synthesizes both stacks with no configuration", () => 
   expect(r.stderr.trimEnd().split("\n")).toEqual([expect.stringMatching(/^warning: cluster\/security-groups\/bastion: bastion\.adminCidrs allows SSH to the bastion from 0\.0\.0\.0\/0/)]);
   expect(r.status).toBe(0);
   for (const stack of ["cluster", "state-bucket"]) expect(fs.existsSync(path.join(r.cwd, "cdktf.out/stacks", stack, "cdk.tf.json"))).toBe(true);
+  expect(fs.readFileSync(path.join(r.cwd, "cdktf.out/stacks/cluster/spec-trace.md"), "utf8")).toMatch(/^# Spec trace/);
 });
 
 test("cluster.config.json in the working folder is read", () => {

@@ -1,5 +1,6 @@
 /** Markdown tables the README carries, rendered from the same data the code uses. */
 import { DEVIATIONS, Deviation, Addition, NETWORK_ADDITIONS } from "./aws/deviations";
+import { SECURITY_ADDITIONS } from "./aws/security-rules";
 
 const cell = (s: string) => s.replace(/\|/g, "\\|");
 
@@ -24,6 +25,7 @@ export function readmeSections(): Record<string, string> {
   return {
     deviations: deviationTable(),
     "network-additions": additionTable(NETWORK_ADDITIONS),
+    "security-additions": additionTable(SECURITY_ADDITIONS),
   };
 }
 

@@ -78,7 +78,7 @@ export const workerSecurityGroupTable: SecurityGroupTable = {
     { peer: apiEndpoint(), protocol: "TCP", ports: "10250", descriptionAsWritten: "API Server → Worker (kubelet API)", description: "API server to kubelet API" },
     { peer: anywhere, protocol: "ICMP", ports: "3,4", descriptionAsWritten: "Path MTU Discovery", description: "Path MTU discovery" },
     { peer: bastion("Bastion CIDR"), protocol: "TCP", ports: "22", descriptionAsWritten: "(Optional) SSH to Worker Nodes", description: "SSH from bastion to worker nodes" },
-    { peer: loadBalancers(), protocol: "ALL", ports: "30000-32767", descriptionAsWritten: "Load balancer → NodePorts", description: "Load balancer to NodePorts" },
+    { peer: loadBalancers(), protocol: "ALL", ports: "30000–32767", descriptionAsWritten: "Load balancer → NodePorts", description: "Load balancer to NodePorts" },
     { peer: loadBalancers(), protocol: "ALL", ports: "10256", descriptionAsWritten: "LB → kube-proxy", description: "Load balancer to kube-proxy health check" },
     { peer: bastion("172.31.3.0/24"), protocol: "ssh", ports: "22", descriptionAsWritten: "bastion to ssh", description: "SSH from bastion to worker nodes" },
   ],
@@ -105,7 +105,7 @@ export const loadBalancerSecurityGroupTable: SecurityGroupTable = {
     },
   ],
   egress: [
-    { peer: workers(), protocol: "ALL", ports: "30000-32767", descriptionAsWritten: "LB → NodePort", description: "Load balancer to NodePorts" },
+    { peer: workers(), protocol: "ALL", ports: "30000–32767", descriptionAsWritten: "LB → NodePort", description: "Load balancer to NodePorts" },
     { peer: workers(), protocol: "ALL", ports: "10256", descriptionAsWritten: "LB → kube-proxy", description: "Load balancer to kube-proxy health check" },
   ],
 };
