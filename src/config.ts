@@ -6,7 +6,9 @@
 import * as fs from "fs";
 import * as path from "path";
 import { z } from "zod";
-import { cidrProblem } from "./aws/cidr";
+import { cidrProblem, overlaps, parseCidr } from "./aws/cidr";
+import { DEFAULT_KUBERNETES_MINOR, SUPPORTED_KUBERNETES_MINORS } from "./bootstrap/versions";
+import { vpcTable } from "./spec/network";
 
 /** For errors about a whole file rather than a value in it. */
 export const NO_VALUE = Symbol("no value");
@@ -35,6 +37,8 @@ const CLUSTER_NAME = /^[a-z][a-z0-9-]{0,30}[a-z0-9]$/;
 const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 // EC2 instance types: family (letters, digits, optional attribute letters/dashes) "." size.
 export const INSTANCE_TYPE = /^[a-z][a-z0-9-]*[0-9][a-z0-9-]*\.(nano|micro|small|medium|large|metal|[0-9]+xlarge|xlarge)(-[a-z0-9]+)?$/;
+
+const instanceType = z.string().regex(INSTANCE_TYPE, "is not an EC2 instance type like t3.medium");
 
 const cidr = z.string().superRefine((v, ctx) => {
   const problem = cidrProblem(v);
@@ -90,9 +94,36 @@ const schema = z
       .object({
         // The spec's 0.0.0.0/0; a synth-time warning recommends a narrower list.
         adminCidrs: z.array(cidr).min(1, "must list at least one CIDR").default(["0.0.0.0/0"]),
+        instanceType: instanceType.default("t3.micro"),
       })
       .strict()
       .default({}),
+    kubernetesVersion: z
+      .string()
+      .regex(/^1\.\d{1,2}$/, "must be a Kubernetes minor like 1.35 (the patch comes from pkgs.k8s.io)")
+      .refine((v) => SUPPORTED_KUBERNETES_MINORS.includes(v), `must be one of the minors with a pinned cloud controller: ${SUPPORTED_KUBERNETES_MINORS.join(", ")}`)
+      .default(DEFAULT_KUBERNETES_MINOR),
+    serviceCidr: cidr.default("10.96.0.0/12"),
+    controlPlane: z
+      .object({
+        count: z.number().int().refine((n) => n === 1 || n === 3 || n === 5, "must be 1, 3 or 5 (an odd number keeps etcd's quorum)").default(3),
+        instanceType: instanceType.default("t3.medium"),
+        rootVolumeGiB: z.number().int().min(20, "must be at least 20 GiB").max(16384).default(40),
+      })
+      .strict()
+      .default({}),
+    workers: z
+      .object({
+        min: z.number().int().min(0).max(1000).default(2),
+        desired: z.number().int().min(0).max(1000).default(2),
+        max: z.number().int().min(1).max(1000).default(5),
+        instanceType: instanceType.default("t3.large"),
+        rootVolumeGiB: z.number().int().min(20, "must be at least 20 GiB").max(16384).default(50),
+      })
+      .strict()
+      .default({}),
+    sshKeyName: z.string().min(1).max(255).regex(/^[\x20-\x7e]+$/, "must be ASCII").optional(),
+    amiId: z.string().regex(/^ami-[0-9a-f]{8}([0-9a-f]{9})?$/, "is not an AMI id like ami-0123456789abcdef0").optional(),
     loadBalancers: z
       .object({
         clientCidrs: z.array(cidr).min(1, "must list at least one CIDR").default(["0.0.0.0/0"]),
@@ -148,9 +179,12 @@ export function resolveConfig(input: unknown = {}): ClusterConfig {
     if (new Set(c.availabilityZones).size !== c.availabilityZones.length)
       throw new ConfigError("availabilityZones", c.availabilityZones, "names a zone twice");
   }
-  if (c.natGateways === "perAz" && c.azCount === 1) {
-    // Not an error: one AZ means one NAT gateway either way.
-  }
+  if (c.workers.min > c.workers.max) throw new ConfigError("workers.min", c.workers.min, `is larger than workers.max (${c.workers.max})`);
+  if (c.workers.desired < c.workers.min || c.workers.desired > c.workers.max)
+    throw new ConfigError("workers.desired", c.workers.desired, `must be between workers.min (${c.workers.min}) and workers.max (${c.workers.max})`);
+  const vpc = c.network.vpcCidr ?? vpcTable.cidrBlock;
+  if (overlaps(parseCidr(c.serviceCidr), parseCidr(vpc)))
+    throw new ConfigError("serviceCidr", c.serviceCidr, `overlaps the VPC ${vpc}; Service IPs must be outside the VPC`);
   return {
     ...c,
     availabilityZones: zones.slice(0, c.azCount),

@@ -4,7 +4,7 @@
  * its own about CIDRs or names: it renders what the plan says.
  */
 import { Construct } from "constructs";
-import { TerraformResource } from "cdktf";
+import { TerraformElement } from "cdktf";
 import { Vpc } from "@cdktf/provider-aws/lib/vpc";
 import { InternetGateway } from "@cdktf/provider-aws/lib/internet-gateway";
 import { Subnet } from "@cdktf/provider-aws/lib/subnet";
@@ -29,7 +29,7 @@ export function azKey(az: string): string {
   return az.slice(-1);
 }
 
-export function named<T extends TerraformResource>(resource: T, logicalId: string): T {
+export function named<T extends TerraformElement>(resource: T, logicalId: string): T {
   resource.overrideLogicalId(logicalId.replace(/[^A-Za-z0-9_-]/g, "_"));
   return resource;
 }
@@ -42,6 +42,8 @@ export class Network extends Construct {
   /** Subnets by tier, in AZ order (apiEndpointSubnets, workerSubnets, ...). */
   readonly subnets: Record<TierId, Subnet[]>;
   readonly routeTables: Record<string, RouteTable[]> = {};
+  /** Every default route; nodes depend on them so package downloads work at first boot. */
+  readonly defaultRoutes: Route[] = [];
 
   constructor(scope: Construct, id: string, props: NetworkProps) {
     super(scope, id);
@@ -146,7 +148,7 @@ export class Network extends Construct {
           );
           return;
         }
-        named(
+        const route = named(
           new Route(this, `${rt.name}${suffix}-${r.target}`, {
             routeTableId: table.id,
             destinationCidrBlock: r.destination,
@@ -154,6 +156,7 @@ export class Network extends Construct {
           }),
           `rtb_${key}${suffix}_default_via_${r.target}`,
         );
+        this.defaultRoutes.push(route);
       });
       for (const s of group) {
         named(

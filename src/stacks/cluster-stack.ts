@@ -10,6 +10,14 @@ import { NetworkPlan, planNetwork } from "../aws/network-plan";
 import { Network } from "../constructs/network";
 import { SecurityGroupPlan, planSecurityGroups } from "../aws/security-rules";
 import { SecurityGroups } from "../constructs/security-groups";
+import { NodeIam } from "../constructs/iam";
+import { NodeImage } from "../constructs/node-image";
+import { BootstrapParameters } from "../constructs/bootstrap-parameters";
+import { ControlPlane } from "../constructs/control-plane";
+import { Workers } from "../constructs/workers";
+import { Bastion } from "../constructs/bastion";
+import { architectureOf } from "../aws/instances";
+import { NodeRole, renderUserData } from "../bootstrap";
 
 export interface ClusterStackProps {
   readonly config: ClusterConfig;
@@ -24,6 +32,13 @@ export class ClusterStack extends TerraformStack {
   readonly network: Network;
   readonly securityPlan: readonly SecurityGroupPlan[];
   readonly securityGroups: SecurityGroups;
+  readonly iam: NodeIam;
+  readonly controlPlane: ControlPlane;
+  readonly workers: Workers;
+  readonly bastion: Bastion;
+  readonly bootstrapParameters: BootstrapParameters;
+  /** Parameter Store path of this cluster's bootstrap values. */
+  readonly ssmPrefix: string;
 
   constructor(scope: Construct, id: string, props: ClusterStackProps) {
     super(scope, id);
@@ -48,6 +63,81 @@ export class ClusterStack extends TerraformStack {
       plans: this.securityPlan,
       network: this.network,
       clusterName: config.clusterName,
+    });
+
+    this.ssmPrefix = `/k8s/${config.clusterName}`;
+    this.iam = new NodeIam(this, "iam", { clusterName: config.clusterName, region: config.region, ssmPrefix: this.ssmPrefix });
+    const image = new NodeImage(this, "image", config.amiId);
+    const groups = this.securityGroups.groups;
+    const subnets = this.network.subnets;
+
+    const userData = (role: NodeRole) =>
+      renderUserData({
+        clusterName: config.clusterName,
+        region: config.region,
+        kubernetesMinor: config.kubernetesVersion,
+        role,
+        ssmPrefix: this.ssmPrefix,
+        podCidr: this.plan.tiers.pods.block,
+        serviceCidr: config.serviceCidr,
+      }).userDataBase64;
+
+    this.controlPlane = new ControlPlane(this, "control-plane", {
+      clusterName: config.clusterName,
+      count: config.controlPlane.count,
+      machine: {
+        imageId: image.imageFor(architectureOf(config.controlPlane.instanceType)),
+        instanceType: config.controlPlane.instanceType,
+        rootVolumeGiB: config.controlPlane.rootVolumeGiB,
+        sshKeyName: config.sshKeyName,
+      },
+      subnets: subnets.apiEndpoint,
+      azs: this.plan.availabilityZones,
+      securityGroup: groups.apiEndpoint,
+      instanceProfile: this.iam.instanceProfiles["control-plane"],
+      userData: (i) => userData(i === 0 ? "control-plane-init" : "control-plane-join"),
+    });
+
+    this.bootstrapParameters = new BootstrapParameters(this, "bootstrap-parameters", {
+      ssmPrefix: this.ssmPrefix,
+      apiEndpointDnsName: this.controlPlane.loadBalancer.dnsName,
+      podsSubnets: this.plan.tiers.pods.subnets.map((s, i) => [s.az, subnets.pods[i].id] as const),
+      podsSecurityGroupId: groups.pods.id,
+      loadBalancerSecurityGroupId: groups.loadBalancers.id,
+    });
+    // Nodes read these parameters and download packages through the NAT gateway at first boot.
+    const bootDependencies = [...this.bootstrapParameters.parameters, ...this.network.defaultRoutes];
+    this.controlPlane.bootAfter(bootDependencies);
+
+    this.workers = new Workers(this, "workers", {
+      clusterName: config.clusterName,
+      machine: {
+        imageId: image.imageFor(architectureOf(config.workers.instanceType)),
+        instanceType: config.workers.instanceType,
+        rootVolumeGiB: config.workers.rootVolumeGiB,
+        sshKeyName: config.sshKeyName,
+      },
+      min: config.workers.min,
+      desired: config.workers.desired,
+      max: config.workers.max,
+      subnets: subnets.workers,
+      securityGroup: groups.workers,
+      instanceProfile: this.iam.instanceProfiles.workers,
+      userDataBase64: userData("worker"),
+      dependsOn: [...bootDependencies, ...this.controlPlane.instances],
+    });
+
+    this.bastion = new Bastion(this, "bastion", {
+      clusterName: config.clusterName,
+      machine: {
+        imageId: image.imageFor(architectureOf(config.bastion.instanceType)),
+        instanceType: config.bastion.instanceType,
+        rootVolumeGiB: 20,
+        sshKeyName: config.sshKeyName,
+      },
+      subnet: subnets.bastion[0],
+      securityGroup: groups.bastion,
+      instanceProfile: this.iam.instanceProfiles.bastion,
     });
 
     new TerraformOutput(this, "vpc_id", { value: this.network.vpc.id, description: "The cluster VPC (k8s-cluster)" });

@@ -1,0 +1,287 @@
+/**
+ * The real user data, run under bash with stub commands (harness/): create the cluster, join it,
+ * wait for DNS and for SSM, find an existing cluster, stop at a failing step.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import { parseAllDocuments } from "yaml";
+import { API_ENDPOINT, JOIN_PARAMETERS, NodeRun, PREFIX, TERRAFORM_PARAMETERS, runNode } from "./harness/node";
+import { requireTool } from "./harness/tools";
+
+const runs: NodeRun[] = [];
+function node(...args: Parameters<typeof runNode>): NodeRun {
+  requireTool("bash");
+  const n = runNode(...args);
+  runs.push(n);
+  return n;
+}
+afterAll(() => runs.forEach((r) => r.cleanup()));
+
+const ALL_PARAMETERS = { ...TERRAFORM_PARAMETERS, ...JOIN_PARAMETERS };
+const yamlDocs = (text: string) => parseAllDocuments(text).map((d) => d.toJS());
+const failedLines = (stderr: string) => stderr.split("\n").filter((l) => l.includes("FAILED"));
+
+/** Asserts a successful run; on failure, shows the script's own account of it. */
+function expectSuccess(n: { status: number | null; stderr: string }) {
+  expect({ status: n.status, failed: failedLines(n.stderr) }).toEqual({ status: 0, failed: [] });
+}
+
+describe("first control-plane node", () => {
+  let n: NodeRun;
+  beforeAll(() => {
+    n = node("control-plane-init", { ssm: TERRAFORM_PARAMETERS });
+  });
+
+  test("succeeds", () => expectSuccess(n));
+
+  test("prepares the node: swap off, modules, sysctls, containerd with systemd cgroups, held packages of the minor", () => {
+    expect(n.calls).toEqual(expect.arrayContaining(["swapoff -a", "modprobe overlay", "modprobe br_netfilter", "sysctl --system"]));
+    expect(n.nodeFile("etc/fstab")).toContain("#/swap.img none swap");
+    expect(n.nodeFile("etc/containerd/config.toml")).toMatch(/^\s*SystemdCgroup = true$/m);
+    expect(n.nodeFile("etc/apt/sources.list.d/kubernetes.list")).toBe(
+      "deb [signed-by=/etc/apt/keyrings/kubernetes-apt-keyring.gpg] https://pkgs.k8s.io/core:/stable:/v1.35/deb/ /\n",
+    );
+    expect(n.calls).toContain("apt-mark hold kubelet kubeadm kubectl");
+    expect(n.calls).toContain("snap install aws-cli --classic");
+    expect(n.callsOf("crictl pull --creds AWS:ecr-password 602401143452.dkr.ecr.us-west-2.amazonaws.com/")).toHaveLength(3);
+  });
+
+  test("reads instance metadata with IMDSv2 session tokens only", () => {
+    const metadata = n.callsOf("curl").filter((c) => c.includes("169.254.169.254/latest/meta-data/"));
+    expect(metadata.length).toBeGreaterThanOrEqual(3);
+    for (const c of metadata) expect(c).toContain("-H X-aws-ec2-metadata-token: imds-session-token");
+  });
+
+  test("runs kubeadm init with the NLB endpoint, the node's name, address and zone", () => {
+    expect(n.callsOf("kubeadm init --config")).toHaveLength(1);
+    expect(n.indexOf("kubeadm join")).toBe(-1);
+    expect(n.calls[n.indexOf("kubeadm init --config")]).toContain("--upload-certs");
+    const [init, cluster] = yamlDocs(n.kept("kubeadm-init.yaml")!);
+    expect(init.certificateKey).toBe(JOIN_PARAMETERS[`${PREFIX}/join/certificate-key`]);
+    expect(init.localAPIEndpoint.advertiseAddress).toBe("172.31.8.10");
+    expect(init.nodeRegistration.name).toBe("ip-172-31-8-10.ap-northeast-2.compute.internal");
+    expect(init.nodeRegistration.kubeletExtraArgs).toContainEqual({ name: "node-labels", value: "topology.kubernetes.io/zone=ap-northeast-2a" });
+    expect(cluster.controlPlaneEndpoint).toBe(`${API_ENDPOINT}:6443`);
+    expect(cluster.apiServer.certSANs).toEqual([API_ENDPOINT]);
+    expect(cluster.kubernetesVersion).toBe("v1.35.1");
+  });
+
+  test("publishes token and certificate key as SecureString, the CA hash as String, never on a command line", () => {
+    expect(n.ssm()).toEqual(ALL_PARAMETERS);
+    expect(n.ssmType(`${PREFIX}/join/token`)).toBe("SecureString");
+    expect(n.ssmType(`${PREFIX}/join/certificate-key`)).toBe("SecureString");
+    expect(n.ssmType(`${PREFIX}/join/ca-cert-hash`)).toBe("String");
+    for (const c of n.callsOf("aws ssm put-parameter")) expect(c).toMatch(/--overwrite --value file:\/\//);
+    expect(n.indexOf("aws ssm put-parameter")).toBeGreaterThan(n.indexOf("kubeadm init --config"));
+  });
+
+  test("applies the VPC CNI, one ENIConfig per zone, then the cloud controller", () => {
+    const applies = n.callsOf("kubectl apply");
+    expect(applies).toHaveLength(4);
+    expect(applies[0]).toMatch(/^kubectl apply -k \S+\/etc\/k8s-bootstrap\/addons\/vpc-cni$/);
+    const applied = fs.readdirSync(path.join(n.state, "applied")).sort();
+    expect(applied).toEqual(["1-vpc-cni", "2-eniconfigs", "3-cloud-config.yaml", "4-aws-cloud-controller-manager.yaml"]);
+    expect(fs.readdirSync(path.join(n.state, "applied/1-vpc-cni")).sort()).toEqual(["aws-k8s-cni.yaml", "aws-node-env.yaml", "kustomization.yaml"]);
+    const eni = (zone: string) => yamlDocs(fs.readFileSync(path.join(n.state, "applied/2-eniconfigs", `${zone}.yaml`), "utf8"))[0];
+    expect(eni("ap-northeast-2a")).toEqual({
+      apiVersion: "crd.k8s.amazonaws.com/v1alpha1",
+      kind: "ENIConfig",
+      metadata: { name: "ap-northeast-2a" },
+      spec: { subnet: "subnet-0aaa1111", securityGroups: ["sg-0f00d"] },
+    });
+    expect(eni("ap-northeast-2c").spec.subnet).toBe("subnet-0ccc3333");
+    const cloudConfig = fs.readFileSync(path.join(n.state, "applied/3-cloud-config.yaml"), "utf8");
+    expect(cloudConfig).toContain("KubernetesClusterID = k8s-cluster");
+    expect(cloudConfig).toContain("ElbSecurityGroup = sg-0ba1a");
+    expect(n.indexOf("kubectl apply")).toBeGreaterThan(n.indexOf("aws ssm put-parameter"));
+  });
+
+  test("enables the refresh timers last and leaves no secret-bearing file behind", () => {
+    expect(n.calls[n.calls.length - 1]).toBe("systemctl enable --now k8s-join-refresh@token.timer k8s-join-refresh@certs.timer");
+    expect(n.nodeFile("var/lib/k8s-bootstrap/done")).toBe("");
+    expect(fs.readdirSync(path.join(n.root, "..", "tmp"))).toEqual([]);
+  });
+
+  test("a second run does nothing", () => {
+    const again = n.again();
+    expect(again.status).toBe(0);
+    expect(again.calls).toEqual([]);
+    expect(again.stderr).toContain("already joined the cluster; nothing to do");
+  });
+
+  test("the certs refresh re-uploads the certificates under the published key", () => {
+    const r = n.exec("/usr/local/sbin/k8s-join-refresh", "certs");
+    expectSuccess(r);
+    const key = JOIN_PARAMETERS[`${PREFIX}/join/certificate-key`];
+    expect(r.callsOf("kubeadm init phase upload-certs")).toEqual([
+      `kubeadm init phase upload-certs --upload-certs --skip-certificate-key-print --certificate-key ${key} --kubeconfig ${n.root}/etc/kubernetes/admin.conf`,
+    ]);
+    expect(r.callsOf("aws ssm put-parameter --name /k8s/k8s-cluster/join/certificate-key")).toHaveLength(1);
+  });
+
+  test("the token refresh creates a 24 h token and overwrites the token parameter", () => {
+    const r = n.exec("/usr/local/sbin/k8s-join-refresh", "token");
+    expectSuccess(r);
+    expect(r.calls[0]).toMatch(/^kubeadm token create --ttl 24h --print-join-command/);
+    expect(r.callsOf("aws ssm put-parameter").map((c) => c.split(" ")[4])).toEqual([`${PREFIX}/join/token`, `${PREFIX}/join/ca-cert-hash`]);
+  });
+});
+
+describe("joining nodes", () => {
+  test("a control-plane node joins with --control-plane's configuration and the certificate key", () => {
+    const n = node("control-plane-join", { ssm: ALL_PARAMETERS });
+    expectSuccess(n);
+    expect(n.indexOf("kubeadm init")).toBe(-1);
+    expect(n.callsOf("kubeadm join")).toHaveLength(1);
+    const [join] = yamlDocs(n.kept("kubeadm-join.yaml")!);
+    expect(join.discovery.bootstrapToken).toEqual({
+      apiServerEndpoint: `${API_ENDPOINT}:6443`,
+      token: JOIN_PARAMETERS[`${PREFIX}/join/token`],
+      caCertHashes: [JOIN_PARAMETERS[`${PREFIX}/join/ca-cert-hash`]],
+    });
+    expect(join.controlPlane).toEqual({
+      certificateKey: JOIN_PARAMETERS[`${PREFIX}/join/certificate-key`],
+      localAPIEndpoint: { advertiseAddress: "172.31.8.10", bindPort: 6443 },
+    });
+    expect(n.calls).toContain("systemctl enable --now k8s-join-refresh@token.timer k8s-join-refresh@certs.timer");
+    expect(n.indexOf("kubectl")).toBe(-1);
+    expect(n.indexOf("aws ssm put-parameter")).toBe(-1);
+  });
+
+  test("a worker joins without the control-plane section, never reads the certificate key, and starts no timer", () => {
+    const n = node("worker", { ssm: ALL_PARAMETERS });
+    expectSuccess(n);
+    const [join] = yamlDocs(n.kept("kubeadm-join.yaml")!);
+    expect(join.controlPlane).toBeUndefined();
+    expect(join.nodeRegistration.name).toBe("ip-172-31-8-10.ap-northeast-2.compute.internal");
+    expect(join.nodeRegistration.kubeletExtraArgs).toEqual([
+      { name: "cloud-provider", value: "external" },
+      { name: "node-ip", value: "172.31.8.10" },
+      { name: "node-labels", value: "topology.kubernetes.io/zone=ap-northeast-2a" },
+    ]);
+    expect(n.calls.filter((c) => c.includes("certificate-key"))).toEqual([]);
+    expect(n.calls.filter((c) => c.includes("k8s-join-refresh"))).toEqual([]);
+    expect(n.indexOf("aws ssm put-parameter")).toBe(-1);
+  });
+
+  test("a failed kubeadm join is reset and tried again with fresh parameters", () => {
+    const n = node("worker", { ssm: ALL_PARAMETERS, fail: ["kubeadm join#1"] });
+    expectSuccess(n);
+    expect(n.callsOf("kubeadm join")).toHaveLength(2);
+    expect(n.indexOf("kubeadm reset -f")).toBeGreaterThan(n.indexOf("kubeadm join"));
+    expect(n.callsOf(`aws ssm get-parameter --name ${PREFIX}/join/token`)).toHaveLength(3);
+  });
+});
+
+describe("waiting for the NLB's DNS name", () => {
+  test("retries until the name resolves, then goes on", () => {
+    const n = node("worker", { ssm: ALL_PARAMETERS, dnsFailures: 3 });
+    expectSuccess(n);
+    expect(n.callsOf("getent hosts")).toEqual(Array(4).fill(`getent hosts ${API_ENDPOINT}`));
+    const first = n.indexOf("getent hosts");
+    expect(n.calls.slice(first, first + 7).filter((c) => c === "sleep 10")).toHaveLength(3);
+    expect(n.callsOf("kubeadm join")).toHaveLength(1);
+  });
+
+  test("gives up after the bound with a clear message, and joins nothing", () => {
+    const n = node("control-plane-init", { ssm: TERRAFORM_PARAMETERS, dnsFailures: "always" });
+    expect(n.status).toBe(1);
+    expect(n.callsOf("getent hosts")).toHaveLength(60);
+    expect(failedLines(n.stderr)).toEqual([
+      `k8s-bootstrap: FAILED at step 'wait until the API endpoint name resolves': gave up after 60 attempts (600s): DNS name ${API_ENDPOINT} to resolve`,
+    ]);
+    expect(n.indexOf("kubeadm")).toBe(-1);
+  });
+});
+
+describe("waiting for the join parameters", () => {
+  test("a worker retries while they are missing, then joins", () => {
+    const later = Object.fromEntries(Object.entries(JOIN_PARAMETERS).map(([k, v]) => [k, { value: v, afterReads: 3 }]));
+    const n = node("worker", { ssm: TERRAFORM_PARAMETERS, ssmLater: later });
+    expectSuccess(n);
+    expect(n.stderr).toMatch(/waiting for join parameters under \/k8s\/k8s-cluster\/join .*attempt 3\/90/);
+    expect(n.callsOf("sleep 20").length).toBeGreaterThanOrEqual(3);
+    expect(yamlDocs(n.kept("kubeadm-join.yaml")!)[0].discovery.bootstrapToken.token).toBe(JOIN_PARAMETERS[`${PREFIX}/join/token`]);
+  });
+
+  test("a control-plane joiner also waits for the certificate key", () => {
+    const key = `${PREFIX}/join/certificate-key`;
+    const { [key]: value, ...rest } = ALL_PARAMETERS;
+    const n = node("control-plane-join", { ssm: rest, ssmLater: { [key]: { value, afterReads: 2 } } });
+    expectSuccess(n);
+    expect(n.callsOf(`aws ssm get-parameter --name ${key}`).length).toBeGreaterThanOrEqual(3);
+    expect(yamlDocs(n.kept("kubeadm-join.yaml")!)[0].controlPlane.certificateKey).toBe(value);
+  });
+
+  test("gives up after the bound with a message that says who writes them", () => {
+    const n = node("worker", { ssm: TERRAFORM_PARAMETERS });
+    expect(n.status).toBe(1);
+    expect(failedLines(n.stderr)).toEqual([
+      "k8s-bootstrap: FAILED at step 'wait for the join parameters': gave up after 90 attempts (1800s): join parameters under /k8s/k8s-cluster/join (the first control-plane node writes them)",
+    ]);
+    expect(n.indexOf("kubeadm join")).toBe(-1);
+  });
+});
+
+describe("the init node and an existing cluster", () => {
+  test("joins as a control-plane node when the parameters are there and the API answers", () => {
+    const n = node("control-plane-init", { ssm: ALL_PARAMETERS, apiUp: true });
+    expectSuccess(n);
+    expect(n.stderr).toContain("joining the existing cluster");
+    expect(n.indexOf("kubeadm init")).toBe(-1);
+    expect(n.callsOf("kubeadm join")).toHaveLength(1);
+    expect(yamlDocs(n.kept("kubeadm-join.yaml")!)[0].controlPlane.certificateKey).toBe(JOIN_PARAMETERS[`${PREFIX}/join/certificate-key`]);
+    expect(n.indexOf("kubectl")).toBe(-1);
+    expect(n.indexOf("aws ssm put-parameter")).toBe(-1);
+    expect(n.calls).toContain("systemctl enable --now k8s-join-refresh@token.timer k8s-join-refresh@certs.timer");
+  });
+
+  test("initialises when the parameters are left over from a cluster whose API no longer answers", () => {
+    const n = node("control-plane-init", { ssm: ALL_PARAMETERS, apiUp: false });
+    expectSuccess(n);
+    expect(n.callsOf(`curl -fsk --max-time 5 -o /dev/null https://${API_ENDPOINT}:6443/livez`)).toHaveLength(3);
+    expect(n.callsOf("kubeadm init --config")).toHaveLength(1);
+    expect(n.indexOf("kubeadm join")).toBe(-1);
+  });
+
+  test("retries, and never initialises, while SSM cannot be read", () => {
+    const n = node("control-plane-init", { ssm: ALL_PARAMETERS, fail: [`aws ssm get-parameter --name ${PREFIX}/join/token`] });
+    expect(n.status).toBe(1);
+    expect(failedLines(n.stderr)).toEqual([
+      "k8s-bootstrap: FAILED at step 'look for an existing cluster': gave up after 10 attempts (100s): SSM parameters under /k8s/k8s-cluster/join to be readable",
+    ]);
+    expect(n.indexOf("kubeadm init")).toBe(-1);
+  });
+});
+
+describe("a failing command", () => {
+  test("kubeadm init fails: the script stops there, names the step, publishes and applies nothing", () => {
+    const n = node("control-plane-init", { ssm: TERRAFORM_PARAMETERS, fail: ["kubeadm init --config"] });
+    expect(n.status).toBe(1);
+    const failed = failedLines(n.stderr);
+    expect(failed).toHaveLength(1);
+    expect(failed[0]).toMatch(/^k8s-bootstrap: FAILED at step 'kubeadm init' \(exit 1\): kubeadm init --config "\$KUBEADM_CONFIG" --upload-certs/);
+    expect(n.calls[n.calls.length - 1]).toMatch(/^kubeadm init --config/);
+    expect(n.indexOf("aws ssm put-parameter")).toBe(-1);
+    expect(n.indexOf("kubectl")).toBe(-1);
+    expect(n.nodeFile("var/lib/k8s-bootstrap/done")).toBeUndefined();
+  });
+
+  test("a failure inside node preparation stops the bootstrap before any kubeadm call", () => {
+    const n = node("worker", { ssm: ALL_PARAMETERS, fail: ["gpg"] });
+    expect(n.status).toBe(1);
+    expect(failedLines(n.stderr)).toEqual([
+      `k8s-node-prepare: FAILED at step 'add the Kubernetes v1.35 apt repository' (exit 1): gpg --batch --yes --dearmor -o "\${ROOT}\${KEYRING}" "\${WORK}/Release.key"`,
+      `k8s-bootstrap: FAILED at step 'prepare the node' (exit 1): "\${SBIN}/k8s-node-prepare"`,
+    ]);
+    expect(n.calls[n.calls.length - 1]).toMatch(/^gpg /);
+  });
+
+  test("a network step that keeps failing gives up after its bound", () => {
+    const n = node("worker", { ssm: ALL_PARAMETERS, fail: ["snap install"] });
+    expect(n.status).toBe(1);
+    expect(n.callsOf("snap install aws-cli --classic")).toHaveLength(10);
+    expect(failedLines(n.stderr)[0]).toBe("k8s-node-prepare: FAILED at step 'install the AWS CLI': gave up after 10 attempts (150s): snap install aws-cli");
+    expect(n.indexOf("crictl")).toBe(-1);
+  });
+});

@@ -1,0 +1,85 @@
+/**
+ * Every bootstrap script passes shellcheck with nothing to say (all severities), and follows the
+ * scripts' conventions: strict mode, one error trap, node paths only under ${ROOT}.
+ */
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { BOOTSTRAP_SCRIPTS } from "../src/bootstrap";
+import { run } from "./harness/tools";
+
+const LIB = "/usr/local/lib/k8s-bootstrap/lib.sh";
+const scripts = Object.entries(BOOTSTRAP_SCRIPTS);
+const executables = scripts.filter(([p]) => p !== LIB);
+
+/** Lines that name a node path (/etc, /var, ...) not under ${ROOT}, comments and URLs aside. */
+function nodePathOffenders(text: string): string[] {
+  return (
+    text
+      .split("\n")
+      .filter((line) => !/^\s*#/.test(line))
+      // Not preceded by "}" (of ${ROOT} or ${K8S_ROOT:-}) and not inside a URL.
+      .filter((line) => /(^|[^}\w/:.-])\/(etc|var|usr|run|opt|home|root)\//.test(line))
+      // The apt keyring's path is also a value written into the sources list; it is used as ${ROOT}${KEYRING}.
+      .filter((line) => !/^KEYRING=\/etc\/apt\/keyrings\//.test(line))
+  );
+}
+
+function shellcheck(file: string) {
+  return run("shellcheck", ["--shell=bash", "--severity=style", "--format=gcc", file]);
+}
+
+describe("shellcheck", () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "shellcheck-"));
+  });
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  test.each(scripts)("%s has no findings", (nodePath, text) => {
+    const file = path.join(dir, path.basename(nodePath));
+    fs.writeFileSync(file, text);
+    const r = shellcheck(file);
+    expect(`${r.stdout}${r.stderr}`.trim()).toBe("");
+    expect(r.status).toBe(0);
+  });
+
+  test("the harness stubs have no findings either", () => {
+    const r = shellcheck(path.join(__dirname, "harness", "stubs.sh"));
+    expect(`${r.stdout}${r.stderr}`.trim()).toBe("");
+    expect(r.status).toBe(0);
+  });
+});
+
+describe("conventions", () => {
+  test("five scripts: the library and four commands", () => {
+    expect(Object.keys(BOOTSTRAP_SCRIPTS).sort()).toEqual([
+      "/usr/local/lib/k8s-bootstrap/lib.sh",
+      "/usr/local/sbin/k8s-addons",
+      "/usr/local/sbin/k8s-bootstrap",
+      "/usr/local/sbin/k8s-join-refresh",
+      "/usr/local/sbin/k8s-node-prepare",
+    ]);
+  });
+
+  test.each(executables)("%s runs in strict mode with the library's error trap", (_p, text) => {
+    expect(text.startsWith("#!/usr/bin/env bash\n")).toBe(true);
+    expect(text).toMatch(/^set -euo pipefail$/m);
+    expect(text).toMatch(/^set -o errtrace$/m);
+    expect(text).toContain(`. "\${K8S_ROOT:-}${LIB}"`);
+  });
+
+  test("the library traps errors with a one-line message naming the step", () => {
+    const lib = BOOTSTRAP_SCRIPTS[LIB];
+    expect(lib).toMatch(/^trap on_error ERR$/m);
+    expect(lib).toContain(`log "FAILED at step '\${STEP}' (exit \${rc}): \${BASH_COMMAND}"`);
+  });
+
+  test("the node-path check catches a path outside ${ROOT}", () => {
+    expect(nodePathOffenders('echo x >/etc/hosts\ncat "${ROOT}/etc/hosts"\n# /etc/in-a-comment')).toEqual(["echo x >/etc/hosts"]);
+  });
+
+  test.each(scripts)("%s names node paths only under ${ROOT}", (_p, text) => {
+    expect(nodePathOffenders(text)).toEqual([]);
+  });
+});

@@ -1,0 +1,200 @@
+/**
+ * Runs a node's real user data under bash, without a node: the write_files of the rendered
+ * cloud-config are laid out under a scratch root (K8S_ROOT), the runcmd is run with stub
+ * commands first on PATH (stubs.sh), and what the stubs saw is handed back for assertions.
+ */
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { parse } from "yaml";
+import { BootstrapSettings, NodeRole, renderUserData } from "../../src/bootstrap";
+
+export const STUBBED_COMMANDS = [
+  "apt-get",
+  "apt-mark",
+  "aws",
+  "crictl",
+  "curl",
+  "getent",
+  "gpg",
+  "kubeadm",
+  "kubectl",
+  "modprobe",
+  "sleep",
+  "snap",
+  "swapoff",
+  "sysctl",
+  "systemctl",
+] as const;
+
+export const PREFIX = "/k8s/k8s-cluster";
+export const API_ENDPOINT = "internal-k8s-api-0123456789.elb.ap-northeast-2.amazonaws.com";
+
+/** Parameters Terraform writes before any node boots. */
+export const TERRAFORM_PARAMETERS: Readonly<Record<string, string>> = {
+  [`${PREFIX}/api-endpoint`]: API_ENDPOINT,
+  [`${PREFIX}/pods/subnets`]: "ap-northeast-2a=subnet-0aaa1111,ap-northeast-2c=subnet-0ccc3333",
+  [`${PREFIX}/pods/security-group`]: "sg-0f00d",
+  [`${PREFIX}/load-balancer/security-group`]: "sg-0ba1a",
+};
+
+/** What a first control-plane node publishes (as the stubs of kubeadm produce it). */
+export const JOIN_PARAMETERS: Readonly<Record<string, string>> = {
+  [`${PREFIX}/join/token`]: "abcdef.0123456789abcdef",
+  [`${PREFIX}/join/certificate-key`]: "0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0",
+  [`${PREFIX}/join/ca-cert-hash`]: "sha256:1111111111111111111111111111111111111111111111111111111111111111",
+};
+
+export function settingsFor(role: NodeRole): BootstrapSettings {
+  return {
+    clusterName: "k8s-cluster",
+    region: "ap-northeast-2",
+    kubernetesMinor: "1.35",
+    role,
+    ssmPrefix: PREFIX,
+    podCidr: "172.31.32.0/19",
+    serviceCidr: "10.96.0.0/12",
+  };
+}
+
+export interface Behaviour {
+  /** SSM parameters present from the start. */
+  readonly ssm?: Readonly<Record<string, string>>;
+  /** SSM parameters that appear after the given number of reads of each. */
+  readonly ssmLater?: Readonly<Record<string, { readonly value: string; readonly afterReads: number }>>;
+  /** Lookups of the API name that fail before one succeeds, or "always". */
+  readonly dnsFailures?: number | "always";
+  /** Whether https://<endpoint>:6443/livez answers. */
+  readonly apiUp?: boolean;
+  /** Calls ("name arg-prefix") that fail. */
+  readonly fail?: readonly string[];
+}
+
+export interface RunResult {
+  readonly status: number | null;
+  readonly stderr: string;
+  readonly stdout: string;
+  /** The stubbed calls of this run, "name arg arg ...", in order. */
+  readonly calls: readonly string[];
+  /** Index of the first call of this run starting with prefix, -1 when none. */
+  indexOf(prefix: string): number;
+  /** Calls of this run starting with prefix. */
+  callsOf(prefix: string): readonly string[];
+}
+
+export interface NodeRun extends RunResult {
+  readonly root: string;
+  readonly state: string;
+  /** SSM parameters now, and their types. */
+  ssm(): Record<string, string>;
+  ssmType(name: string): string | undefined;
+  /** A file the stubs kept (e.g. "kubeadm-init.yaml"), or undefined. */
+  kept(name: string): string | undefined;
+  /** A file under the node's root, or undefined. */
+  nodeFile(p: string): string | undefined;
+  /** Runs the user data's runcmd again on the same node. */
+  again(): RunResult;
+  /** Runs one installed script (node path) with arguments on the same node. */
+  exec(program: string, ...args: string[]): RunResult;
+  cleanup(): void;
+}
+
+const STUBS = path.join(__dirname, "stubs.sh");
+const enc = (name: string) => name.replace(/\//g, "%2F");
+const dec = (file: string) => file.replace(/%2F/g, "/");
+
+function result(status: number | null, stdout: string, stderr: string, calls: string[]): RunResult {
+  return {
+    status,
+    stdout,
+    stderr,
+    calls,
+    indexOf: (prefix) => calls.findIndex((c) => c.startsWith(prefix)),
+    callsOf: (prefix) => calls.filter((c) => c.startsWith(prefix)),
+  };
+}
+
+export function runNode(role: NodeRole, behaviour: Behaviour = {}): NodeRun {
+  const base = fs.mkdtempSync(path.join(os.tmpdir(), `k8s-node-${role}-`));
+  const root = path.join(base, "root");
+  const bin = path.join(base, "bin");
+  const state = path.join(base, "state");
+  const tmp = path.join(base, "tmp");
+  for (const d of [root, bin, tmp, path.join(state, "ssm"), path.join(state, "ssm-later")]) fs.mkdirSync(d, { recursive: true });
+
+  const doc = parse(renderUserData(settingsFor(role)).cloudConfig) as {
+    write_files: { path: string; permissions: string; content: string }[];
+    runcmd: string[][];
+  };
+  for (const f of doc.write_files) {
+    const target = path.join(root, f.path);
+    fs.mkdirSync(path.dirname(target), { recursive: true });
+    fs.writeFileSync(target, f.content, { mode: parseInt(f.permissions, 8) });
+  }
+  fs.mkdirSync(path.join(root, "etc/apt/sources.list.d"), { recursive: true });
+  fs.writeFileSync(path.join(root, "etc/fstab"), "LABEL=cloudimg-rootfs / ext4 defaults 0 1\n/swap.img none swap sw 0 0\n");
+
+  fs.copyFileSync(STUBS, path.join(bin, "stub"));
+  fs.chmodSync(path.join(bin, "stub"), 0o755);
+  for (const c of STUBBED_COMMANDS) fs.symlinkSync("stub", path.join(bin, c));
+
+  for (const [k, v] of Object.entries(behaviour.ssm ?? {})) fs.writeFileSync(path.join(state, "ssm", enc(k)), v);
+  for (const [k, v] of Object.entries(behaviour.ssmLater ?? {})) {
+    fs.writeFileSync(path.join(state, "ssm-later", enc(k)), v.value);
+    fs.writeFileSync(path.join(state, "ssm-later", `${enc(k)}.reads`), String(v.afterReads));
+  }
+  const log = path.join(state, "calls.log");
+  fs.writeFileSync(log, "");
+
+  const env: NodeJS.ProcessEnv = {
+    PATH: `${bin}:/usr/local/bin:/usr/bin:/bin`,
+    HOME: base,
+    TMPDIR: tmp,
+    LANG: "C.UTF-8",
+    K8S_ROOT: root,
+    HARNESS_STATE: state,
+    STUB_DNS_FAILURES: String(behaviour.dnsFailures ?? 0),
+    STUB_API_UP: behaviour.apiUp ? "1" : "0",
+    STUB_FAIL: (behaviour.fail ?? []).join("\n"),
+  };
+
+  const readCalls = () => fs.readFileSync(log, "utf8").split("\n").filter(Boolean);
+  const runAll = (commands: string[][]): RunResult => {
+    const before = readCalls().length;
+    let status: number | null = 0;
+    let stdout = "";
+    let stderr = "";
+    for (const [program, ...args] of commands) {
+      // Absolute node paths run from the scratch root, through bash as cloud-init's shell would.
+      const r = spawnSync("bash", [path.join(root, program), ...args], { env, encoding: "utf8", timeout: 60_000 });
+      stdout += r.stdout;
+      stderr += r.stderr;
+      status = r.error ? -1 : r.status;
+    }
+    return result(status, stdout, stderr, readCalls().slice(before));
+  };
+
+  const first = runAll(doc.runcmd);
+  const read = (p: string) => (fs.existsSync(p) ? fs.readFileSync(p, "utf8") : undefined);
+  return {
+    ...first,
+    root,
+    state,
+    ssm() {
+      const dir = path.join(state, "ssm");
+      return Object.fromEntries(
+        fs
+          .readdirSync(dir)
+          .filter((f) => !f.endsWith(".type"))
+          .map((f) => [dec(f), fs.readFileSync(path.join(dir, f), "utf8")]),
+      );
+    },
+    ssmType: (name) => read(path.join(state, "ssm", `${enc(name)}.type`))?.trim(),
+    kept: (name) => read(path.join(state, name)),
+    nodeFile: (p) => read(path.join(root, p)),
+    again: () => runAll(doc.runcmd),
+    exec: (program, ...args) => runAll([[program, ...args]]),
+    cleanup: () => fs.rmSync(base, { recursive: true, force: true }),
+  };
+}

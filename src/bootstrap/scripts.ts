@@ -1,0 +1,39 @@
+/**
+ * The bootstrap scripts, kept as real shell files beside this module (src/bootstrap/scripts/) so
+ * that they read, diff and lint as shell. They go into the user data as they are.
+ */
+import * as fs from "fs";
+import * as path from "path";
+
+/** Where each script is installed on a node. The scripts name each other by these paths. */
+export const SCRIPT_PATHS = Object.freeze({
+  lib: "/usr/local/lib/k8s-bootstrap/lib.sh",
+  prepare: "/usr/local/sbin/k8s-node-prepare",
+  bootstrap: "/usr/local/sbin/k8s-bootstrap",
+  joinRefresh: "/usr/local/sbin/k8s-join-refresh",
+  addons: "/usr/local/sbin/k8s-addons",
+});
+
+const SOURCE_FILES: Readonly<Record<keyof typeof SCRIPT_PATHS, string>> = {
+  lib: "lib.sh",
+  prepare: "k8s-node-prepare.sh",
+  bootstrap: "k8s-bootstrap.sh",
+  joinRefresh: "k8s-join-refresh.sh",
+  addons: "k8s-addons.sh",
+};
+
+function load(file: string): string {
+  const full = path.join(__dirname, "scripts", file);
+  try {
+    return fs.readFileSync(full, "utf8");
+  } catch (e) {
+    throw new Error(`bootstrap script ${full} is missing (${(e as NodeJS.ErrnoException).code}); it ships beside src/bootstrap/scripts.ts`);
+  }
+}
+
+/** Install path on the node -> script text. */
+export const BOOTSTRAP_SCRIPTS: Readonly<Record<string, string>> = Object.freeze(
+  Object.fromEntries(
+    (Object.keys(SCRIPT_PATHS) as (keyof typeof SCRIPT_PATHS)[]).map((k) => [SCRIPT_PATHS[k], load(SOURCE_FILES[k])]),
+  ),
+);

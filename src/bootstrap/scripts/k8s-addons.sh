@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Installs the add-ons from the first control-plane node, with kubectl apply (re-runs are harmless):
+#   - the AWS VPC CNI at a pinned release, with custom networking: pods get addresses from the pods
+#     subnet of their zone (one ENIConfig per zone, named after it) behind the pods security group,
+#     and external SNAT, so pod egress follows the pods route table;
+#   - the AWS cloud controller manager, whose cloud config names the cluster and the security
+#     group for the load balancers of LoadBalancer Services.
+set -euo pipefail
+set -o errtrace
+# shellcheck source=/dev/null
+. "${K8S_ROOT:-}/usr/local/lib/k8s-bootstrap/lib.sh"
+
+export KUBECONFIG="${ROOT}/etc/kubernetes/admin.conf"
+ADDONS="${ROOT}/etc/k8s-bootstrap/addons"
+
+step "read the pods subnets and the security groups"
+retry 30 10 "SSM parameter ${SSM_PODS_SUBNETS}" ssm_get "$SSM_PODS_SUBNETS" PODS_SUBNETS
+retry 30 10 "SSM parameter ${SSM_PODS_SECURITY_GROUP}" ssm_get "$SSM_PODS_SECURITY_GROUP" PODS_SECURITY_GROUP
+retry 30 10 "SSM parameter ${SSM_LB_SECURITY_GROUP}" ssm_get "$SSM_LB_SECURITY_GROUP" LB_SECURITY_GROUP
+[[ $PODS_SECURITY_GROUP =~ ^sg-[0-9a-f]+$ ]] || die "${SSM_PODS_SECURITY_GROUP} does not hold a security group id"
+[[ $LB_SECURITY_GROUP =~ ^sg-[0-9a-f]+$ ]] || die "${SSM_LB_SECURITY_GROUP} does not hold a security group id"
+
+step "download the VPC CNI ${VPC_CNI_VERSION} manifest"
+retry 10 15 "${VPC_CNI_MANIFEST_URL}" curl -fsSL --max-time 60 -o "${ADDONS}/vpc-cni/aws-k8s-cni.yaml" "$VPC_CNI_MANIFEST_URL"
+
+step "apply the VPC CNI"
+retry 10 15 "kubectl apply of the VPC CNI" kubectl apply -k "${ADDONS}/vpc-cni"
+
+step "apply one ENIConfig per availability zone"
+retry 12 10 "the ENIConfig resource type" kubectl wait --for condition=established --timeout=30s crd/eniconfigs.crd.k8s.amazonaws.com
+mkdir -p "${WORK}/eniconfigs"
+IFS=, read -ra PAIRS <<<"$PODS_SUBNETS"
+((${#PAIRS[@]} > 0)) || die "${SSM_PODS_SUBNETS} is empty"
+for PAIR in "${PAIRS[@]}"; do
+  ZONE=${PAIR%%=*}
+  SUBNET=${PAIR#*=}
+  [[ $ZONE =~ ^[a-z0-9-]+$ && $SUBNET =~ ^subnet-[0-9a-f]+$ ]] ||
+    die "${SSM_PODS_SUBNETS}: '${PAIR}' is not zone=subnet-id"
+  render "${ADDONS}/eniconfig.yaml.tmpl" "${WORK}/eniconfigs/${ZONE}.yaml" ZONE SUBNET PODS_SECURITY_GROUP
+done
+retry 10 15 "kubectl apply of the ENIConfigs" kubectl apply -f "${WORK}/eniconfigs"
+
+step "apply the cloud controller manager"
+render "${ADDONS}/cloud.conf.tmpl" "${WORK}/cloud.conf" LB_SECURITY_GROUP
+kubectl create configmap aws-cloud-config --namespace kube-system --from-file=cloud.conf="${WORK}/cloud.conf" \
+  --dry-run=client -o yaml >"${WORK}/cloud-config.yaml"
+retry 10 15 "kubectl apply of the cloud config" kubectl apply -f "${WORK}/cloud-config.yaml"
+retry 10 15 "kubectl apply of the cloud controller manager" kubectl apply -f "${ADDONS}/aws-cloud-controller-manager.yaml"
+log "done: add-ons applied"

@@ -1,0 +1,139 @@
+#!/usr/bin/env bash
+# Brings this instance into the cluster as NODE_ROLE (from the env file):
+#   control-plane-init  creates the cluster (kubeadm init), publishes the join parameters to SSM
+#                       and applies the add-ons; joins as a control-plane node instead when the
+#                       cluster already exists (join parameters in SSM and the API answering).
+#   control-plane-join  waits for the join parameters, joins with --control-plane.
+#   worker              waits for the join parameters, joins.
+# Everything that differs per deployment is read at boot: IMDSv2 and the SSM parameters named in
+# the env file. The user data itself carries no secret.
+set -euo pipefail
+set -o errtrace
+# shellcheck source=/dev/null
+. "${K8S_ROOT:-}/usr/local/lib/k8s-bootstrap/lib.sh"
+
+SBIN="${ROOT}/usr/local/sbin"
+CONF="${ROOT}/etc/k8s-bootstrap"
+DONE="${ROOT}/var/lib/k8s-bootstrap/done"
+KUBEADM_CONFIG="${WORK}/kubeadm.yaml"
+DNS_ATTEMPTS=60
+JOIN_ATTEMPTS=90
+
+resolves() { getent hosts "$1" >/dev/null; }
+api_answers() { curl -fsk --max-time 5 -o /dev/null "https://${API_ENDPOINT}:6443/livez"; }
+
+# read_join_parameters KIND: one read of the join parameters (the certificate key only for
+# control-plane nodes). Status as ssm_get: 0 all there, 1 one missing, 2 SSM error.
+read_join_parameters() {
+  ssm_get "$SSM_JOIN_TOKEN" JOIN_TOKEN || return
+  ssm_get "$SSM_JOIN_CA_CERT_HASH" CA_CERT_HASH || return
+  if [[ $1 == control-plane ]]; then ssm_get "$SSM_JOIN_CERTIFICATE_KEY" CERTIFICATE_KEY || return; fi
+}
+
+# probe_cluster: sets CLUSTER_EXISTS to yes when the join parameters are in SSM and the API
+# answers, to no when a parameter is missing or the API stays silent (parameters left by a cluster
+# that was destroyed). Fails, so that it is retried, when SSM cannot be read.
+probe_cluster() {
+  local status=0 attempt
+  read_join_parameters control-plane || status=$?
+  CLUSTER_EXISTS=no
+  if ((status == 2)); then return 1; fi
+  if ((status == 1)); then return 0; fi
+  for attempt in 1 2 3; do
+    if api_answers; then
+      CLUSTER_EXISTS=yes
+      return 0
+    fi
+    log "https://${API_ENDPOINT}:6443 does not answer (check ${attempt}/3)"
+    sleep 10
+  done
+}
+
+# join_once KIND: one kubeadm join with fresh parameters (a refresh may have replaced them);
+# a failed attempt is reset so that the next one starts clean.
+join_once() {
+  local -a names=(API_ENDPOINT NODE_NAME NODE_IP NODE_ZONE JOIN_TOKEN CA_CERT_HASH)
+  read_join_parameters "$1" || return 1
+  if [[ $1 == control-plane ]]; then names+=(CERTIFICATE_KEY); fi
+  render "${CONF}/kubeadm-join.yaml.tmpl" "$KUBEADM_CONFIG" "${names[@]}"
+  if kubeadm join --config "$KUBEADM_CONFIG"; then return 0; fi
+  log "kubeadm join failed; resetting before the next attempt"
+  kubeadm reset -f >/dev/null 2>&1 || true
+  return 1
+}
+
+join_cluster() {
+  step "kubeadm join as ${1}"
+  retry 3 30 "kubeadm join" join_once "$1"
+}
+
+init_cluster() {
+  step "read the kubeadm version"
+  KUBERNETES_VERSION=$(kubeadm version -o short)
+  log "creating the cluster with Kubernetes ${KUBERNETES_VERSION}"
+  step "generate the certificate key"
+  CERTIFICATE_KEY=$(kubeadm certs certificate-key)
+  step "render the kubeadm configuration"
+  render "${CONF}/kubeadm-init.yaml.tmpl" "$KUBEADM_CONFIG" \
+    API_ENDPOINT NODE_NAME NODE_IP NODE_ZONE KUBERNETES_VERSION CERTIFICATE_KEY
+  step "kubeadm init"
+  kubeadm init --config "$KUBEADM_CONFIG" --upload-certs --skip-token-print --skip-certificate-key-print
+  step "publish the join parameters"
+  retry 5 10 "write ${SSM_JOIN_CERTIFICATE_KEY}" ssm_put "$SSM_JOIN_CERTIFICATE_KEY" SecureString "$CERTIFICATE_KEY"
+  "${SBIN}/k8s-join-refresh" token
+  step "apply the add-ons"
+  "${SBIN}/k8s-addons"
+}
+
+if [[ -f $DONE ]]; then
+  log "this node already joined the cluster; nothing to do"
+  exit 0
+fi
+step "check for an earlier attempt"
+if [[ -f ${ROOT}/etc/kubernetes/kubelet.conf ]]; then
+  die "kubeadm state from an earlier, unfinished run is on this node; run 'kubeadm reset -f' first"
+fi
+
+step "prepare the node"
+"${SBIN}/k8s-node-prepare"
+
+step "read instance metadata"
+retry 10 3 "instance metadata (IMDSv2)" node_facts
+
+step "read the API endpoint name"
+retry 30 10 "SSM parameter ${SSM_API_ENDPOINT}" ssm_get "$SSM_API_ENDPOINT" API_ENDPOINT
+
+step "wait until the API endpoint name resolves"
+retry "$DNS_ATTEMPTS" 10 "DNS name ${API_ENDPOINT} to resolve" resolves "$API_ENDPOINT"
+
+case "$NODE_ROLE" in
+  control-plane-init)
+    step "look for an existing cluster"
+    retry 10 10 "SSM parameters under ${SSM_PREFIX}/join to be readable" probe_cluster
+    if [[ $CLUSTER_EXISTS == yes ]]; then
+      log "join parameters are in SSM and https://${API_ENDPOINT}:6443 answers: joining the existing cluster"
+      join_cluster control-plane
+    else
+      init_cluster
+    fi
+    ;;
+  control-plane-join | worker)
+    kind=worker
+    if [[ $NODE_ROLE == control-plane-join ]]; then kind=control-plane; fi
+    step "wait for the join parameters"
+    retry "$JOIN_ATTEMPTS" 20 "join parameters under ${SSM_PREFIX}/join (the first control-plane node writes them)" \
+      read_join_parameters "$kind"
+    join_cluster "$kind"
+    ;;
+  *) die "unknown NODE_ROLE '${NODE_ROLE}'" ;;
+esac
+
+if [[ $NODE_ROLE == control-plane-* ]]; then
+  step "enable the join parameter refresh timers"
+  systemctl daemon-reload
+  systemctl enable --now k8s-join-refresh@token.timer k8s-join-refresh@certs.timer
+fi
+
+mkdir -p "${DONE%/*}"
+touch "$DONE"
+log "done: ${NODE_NAME} is a ${NODE_ROLE} node of ${CLUSTER_NAME}"

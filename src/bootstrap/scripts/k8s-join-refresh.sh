@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Keeps the join parameters in SSM usable for nodes that start days after the cluster:
+#   token  creates a bootstrap token (24 h; its timer runs every 12 h) and publishes it with the
+#          CA certificate hash;
+#   certs  re-uploads the control-plane certificates under the published certificate key (kubeadm
+#          deletes the upload after 2 h; its timer runs every hour).
+# Runs on every control-plane node, so the refresh survives the loss of any one of them.
+set -euo pipefail
+set -o errtrace
+# shellcheck source=/dev/null
+. "${K8S_ROOT:-}/usr/local/lib/k8s-bootstrap/lib.sh"
+
+ADMIN_CONF="${ROOT}/etc/kubernetes/admin.conf"
+
+case "${1:-}" in
+  token)
+    step "create a bootstrap token"
+    JOIN_COMMAND=$(kubeadm token create --ttl 24h --print-join-command --kubeconfig "$ADMIN_CONF")
+    [[ $JOIN_COMMAND =~ --token[[:space:]]+([a-z0-9.]+) ]] || die "kubeadm token create printed no token"
+    TOKEN=${BASH_REMATCH[1]}
+    [[ $JOIN_COMMAND =~ --discovery-token-ca-cert-hash[[:space:]]+(sha256:[[:xdigit:]]+) ]] ||
+      die "kubeadm token create printed no CA certificate hash"
+    CA_CERT_HASH=${BASH_REMATCH[1]}
+    step "publish the token and the CA certificate hash"
+    retry 5 10 "write ${SSM_JOIN_TOKEN}" ssm_put "$SSM_JOIN_TOKEN" SecureString "$TOKEN"
+    retry 5 10 "write ${SSM_JOIN_CA_CERT_HASH}" ssm_put "$SSM_JOIN_CA_CERT_HASH" String "$CA_CERT_HASH"
+    ;;
+  certs)
+    step "read the certificate key"
+    status=0
+    ssm_get "$SSM_JOIN_CERTIFICATE_KEY" CERTIFICATE_KEY || status=$?
+    if ((status == 2)); then die "cannot read ${SSM_JOIN_CERTIFICATE_KEY}"; fi
+    if ((status == 1)); then CERTIFICATE_KEY=$(kubeadm certs certificate-key); fi
+    step "upload the control-plane certificates"
+    kubeadm init phase upload-certs --upload-certs --skip-certificate-key-print \
+      --certificate-key "$CERTIFICATE_KEY" --kubeconfig "$ADMIN_CONF" >/dev/null
+    step "publish the certificate key"
+    retry 5 10 "write ${SSM_JOIN_CERTIFICATE_KEY}" ssm_put "$SSM_JOIN_CERTIFICATE_KEY" SecureString "$CERTIFICATE_KEY"
+    ;;
+  *) die "usage: ${SCRIPT} token|certs" ;;
+esac
+log "done: join ${1} refreshed under ${SSM_PREFIX}/join"

@@ -1,0 +1,108 @@
+#!/usr/bin/env bash
+# Helpers shared by the k8s-* bootstrap scripts. Sourced by them, never run on its own.
+#
+# Every path on the node is written "${ROOT}/etc/...": ROOT is empty on a node and a scratch
+# directory under the test harness, so a test run never touches the real /etc.
+ROOT="${K8S_ROOT:-}"
+IMDS=http://169.254.169.254/latest
+# The AWS CLI comes from a snap (Ubuntu 24.04 has no awscli package); snaps want a HOME, which
+# neither cloud-init's runcmd nor a systemd service is sure to set.
+PATH="${PATH}:/snap/bin"
+HOME="${HOME:-/root}"
+export PATH HOME DEBIAN_FRONTEND=noninteractive
+STEP="start"
+SCRIPT="${0##*/}"
+WORK=$(mktemp -d)
+
+log() { printf '%s: %s\n' "$SCRIPT" "$*" >&2; }
+step() {
+  STEP="$1"
+  log "step: $1"
+}
+# Stops the script with one line naming the step. Never call it inside $(...).
+die() {
+  log "FAILED at step '${STEP}': $*"
+  exit 1
+}
+on_error() {
+  local rc=$?
+  # A failing $(...) or pipeline is reported once, by the shell that ran it.
+  ((BASH_SUBSHELL == 0)) || exit "$rc"
+  trap - ERR
+  log "FAILED at step '${STEP}' (exit ${rc}): ${BASH_COMMAND}"
+  exit "$rc"
+}
+trap on_error ERR
+trap 'rm -rf "$WORK"' EXIT
+
+# shellcheck source=/dev/null
+. "${ROOT}/etc/k8s-bootstrap/env"
+export AWS_DEFAULT_REGION="$AWS_REGION"
+
+# retry ATTEMPTS DELAY WHAT COMMAND...: runs COMMAND until it succeeds, at most ATTEMPTS times,
+# DELAY seconds apart; then stops the script with a message naming WHAT.
+retry() {
+  local attempts=$1 delay=$2 what=$3 n=1
+  shift 3
+  until "$@"; do
+    ((n < attempts)) || die "gave up after ${attempts} attempts ($((attempts * delay))s): ${what}"
+    log "waiting for ${what} (attempt ${n}/${attempts}, next in ${delay}s)"
+    sleep "$delay"
+    n=$((n + 1))
+  done
+}
+
+# imds_get PATH VAR: one read of instance metadata with an IMDSv2 session token (never IMDSv1).
+imds_get() {
+  local token value
+  token=$(curl -fsS --max-time 5 -X PUT -H "X-aws-ec2-metadata-token-ttl-seconds: 300" "${IMDS}/api/token") || return 1
+  value=$(curl -fsS --max-time 5 -H "X-aws-ec2-metadata-token: ${token}" "${IMDS}/meta-data/$1") || return 1
+  [[ -n $value ]] || return 1
+  printf -v "$2" '%s' "$value"
+}
+
+# Sets NODE_NAME (the private DNS name, which the AWS cloud controller expects), NODE_IP, NODE_ZONE.
+node_facts() {
+  imds_get local-hostname NODE_NAME || return 1
+  imds_get local-ipv4 NODE_IP || return 1
+  imds_get placement/availability-zone NODE_ZONE
+}
+
+# ssm_get NAME VAR: one read of a parameter, decrypted. Status 1 when it does not exist (yet),
+# 2 on any other error (printed).
+ssm_get() {
+  local value
+  if value=$(aws ssm get-parameter --name "$1" --with-decryption --query Parameter.Value --output text 2>"${WORK}/ssm.err"); then
+    [[ -n $value && $value != None ]] || return 1
+    printf -v "$2" '%s' "$value"
+    return 0
+  fi
+  if grep -q ParameterNotFound "${WORK}/ssm.err"; then return 1; fi
+  log "reading $1: $(head -c 300 "${WORK}/ssm.err")"
+  return 2
+}
+
+# ssm_put NAME TYPE VALUE: overwrites a parameter. The value goes through a private file, never
+# through the command line.
+ssm_put() {
+  local file="${WORK}/ssm.value"
+  (umask 077 && printf '%s' "$3" >"$file") || return 1
+  aws ssm put-parameter --name "$1" --type "$2" --overwrite --value "file://${file}" >/dev/null || return 1
+  rm -f "$file"
+}
+
+# render TEMPLATE OUT NAME...: writes TEMPLATE to OUT (mode 600) with each __NAME__ replaced by the
+# value of the shell variable NAME. Only the names given, and only values made of characters that
+# cannot change the meaning of the YAML or INI around them.
+render() {
+  local template=$1 out=$2 text name value
+  shift 2
+  text=$(<"$template")
+  for name in "$@"; do
+    value=${!name}
+    [[ $value =~ ^[A-Za-z0-9._:/=,@+-]+$ ]] || die "refusing to put ${name} into ${template##*/}: unexpected characters"
+    text=${text//"__${name}__"/"$value"}
+  done
+  if [[ $text =~ __[A-Z][A-Z_]*__ ]]; then die "${template##*/} has a placeholder nobody filled: ${BASH_REMATCH[0]}"; fi
+  (umask 077 && printf '%s\n' "$text" >"$out")
+}

@@ -1,0 +1,115 @@
+/**
+ * Instance roles and profiles per role: control plane (cloud controller, VPC CNI, ECR, bootstrap
+ * parameters incl. publishing the join parameters, Session Manager), workers (VPC CNI, ECR,
+ * reading the bootstrap parameters, Session Manager) and bastion (Session Manager only). Each
+ * concern is its own managed policy (6,144 characters each) so no role hits the inline limit.
+ * Statements come from src/aws/iam-policies.ts: named actions only, scoped to the cluster's tag.
+ */
+import { Construct } from "constructs";
+import { Fn } from "cdktf";
+import { DataAwsPartition } from "@cdktf/provider-aws/lib/data-aws-partition";
+import { DataAwsCallerIdentity } from "@cdktf/provider-aws/lib/data-aws-caller-identity";
+import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
+import { IamPolicy } from "@cdktf/provider-aws/lib/iam-policy";
+import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy-attachment";
+import { IamInstanceProfile } from "@cdktf/provider-aws/lib/iam-instance-profile";
+import {
+  PolicyContext,
+  PolicyStatement,
+  cloudControllerStatements,
+  ecrReadStatements,
+  etcdBackupStatements,
+  policyDocument,
+  sessionManagerStatements,
+  ssmParameterStatements,
+  vpcCniStatements,
+} from "../aws/iam-policies";
+import { named } from "./network";
+
+export type NodeRoleName = "control-plane" | "workers" | "bastion";
+
+export interface NodeIamProps {
+  readonly clusterName: string;
+  readonly region: string;
+  readonly ssmPrefix: string;
+  readonly etcdBackupBucketArn?: string;
+}
+
+const snake = (s: string) => s.replace(/-/g, "_");
+
+export class NodeIam extends Construct {
+  readonly roles = {} as Record<NodeRoleName, IamRole>;
+  readonly instanceProfiles = {} as Record<NodeRoleName, IamInstanceProfile>;
+  /** Policies by role and concern, for tests and the trace. */
+  readonly policies: Record<string, IamPolicy> = {};
+
+  constructor(scope: Construct, id: string, props: NodeIamProps) {
+    super(scope, id);
+    const partition = named(new DataAwsPartition(this, "partition"), "current");
+    const account = named(new DataAwsCallerIdentity(this, "account"), "current");
+    const ctx: PolicyContext = {
+      clusterName: props.clusterName,
+      partition: partition.partition,
+      region: props.region,
+      accountId: account.accountId,
+      ssmPrefix: props.ssmPrefix,
+      etcdBackupBucketArn: props.etcdBackupBucketArn,
+    };
+
+    const concerns: Record<NodeRoleName, Record<string, PolicyStatement[]>> = {
+      "control-plane": {
+        "cloud-controller": cloudControllerStatements(ctx),
+        "vpc-cni": vpcCniStatements(ctx),
+        "ecr-read": ecrReadStatements(ctx),
+        "bootstrap-parameters": ssmParameterStatements(ctx, "control-plane"),
+        "session-manager": sessionManagerStatements(ctx),
+        ...(props.etcdBackupBucketArn ? { "etcd-backup": etcdBackupStatements(ctx) } : {}),
+      },
+      workers: {
+        "vpc-cni": vpcCniStatements(ctx),
+        "ecr-read": ecrReadStatements(ctx),
+        "bootstrap-parameters": ssmParameterStatements(ctx, "worker"),
+        "session-manager": sessionManagerStatements(ctx),
+      },
+      bastion: {
+        "session-manager": sessionManagerStatements(ctx),
+      },
+    };
+
+    for (const [role, policies] of Object.entries(concerns) as [NodeRoleName, Record<string, PolicyStatement[]>][]) {
+      const roleName = `${props.clusterName}-${role}`;
+      const iamRole = named(
+        new IamRole(this, `${role}-role`, {
+          name: roleName,
+          description: `${role} nodes of Kubernetes cluster ${props.clusterName}`,
+          assumeRolePolicy: Fn.jsonencode({
+            Version: "2012-10-17",
+            Statement: [{ Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" }],
+          }),
+          tags: { Name: roleName },
+        }),
+        `${snake(role)}_role`,
+      );
+      this.roles[role] = iamRole;
+      for (const [concern, statements] of Object.entries(policies)) {
+        const policy = named(
+          new IamPolicy(this, `${role}-${concern}`, {
+            name: `${roleName}-${concern}`,
+            description: `${concern} for ${role} nodes of ${props.clusterName}`,
+            policy: Fn.jsonencode(policyDocument(statements)),
+          }),
+          `${snake(role)}_${snake(concern)}`,
+        );
+        this.policies[`${role}/${concern}`] = policy;
+        named(
+          new IamRolePolicyAttachment(this, `${role}-${concern}-attachment`, { role: iamRole.name, policyArn: policy.arn }),
+          `${snake(role)}_${snake(concern)}_attachment`,
+        );
+      }
+      this.instanceProfiles[role] = named(
+        new IamInstanceProfile(this, `${role}-profile`, { name: roleName, role: iamRole.name, tags: { Name: roleName } }),
+        `${snake(role)}_profile`,
+      );
+    }
+  }
+}
