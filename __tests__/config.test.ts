@@ -48,6 +48,20 @@ const rejected: [string, unknown, RegExp][] = [
   ["a zone outside the region", { availabilityZones: ["us-east-1a"] }, /availabilityZones\.0 = "us-east-1a": is not a zone of region ap-northeast-2/],
   ["fewer zones than azCount", { azCount: 3, availabilityZones: ["ap-northeast-2a"] }, /availabilityZones = \["ap-northeast-2a"\]: names 1 zone\(s\) but azCount is 3/],
   ["an unknown NAT mode", { natGateways: "two" }, /natGateways = "two": Invalid enum value/],
+  ["an even control-plane count", { controlPlane: { count: 2 } }, /^invalid configuration: controlPlane\.count = 2: must be 1, 3 or 5 \(an odd number keeps etcd's quorum\)$/],
+  ["a control-plane count of 7", { controlPlane: { count: 7 } }, /controlPlane\.count = 7: must be 1, 3 or 5/],
+  ["workers min > max", { workers: { min: 6, max: 3, desired: 3 } }, /^invalid configuration: workers\.min = 6: is larger than workers\.max \(3\)$/],
+  ["workers desired outside min..max", { workers: { min: 1, desired: 9, max: 5 } }, /workers\.desired = 9: must be between workers\.min \(1\) and workers\.max \(5\)/],
+  ["a Kubernetes version with a patch", { kubernetesVersion: "1.35.1" }, /^invalid configuration: kubernetesVersion = "1\.35\.1": must be a Kubernetes minor like 1\.35/],
+  ["a Kubernetes version with a v", { kubernetesVersion: "v1.35" }, /kubernetesVersion = "v1\.35": must be a Kubernetes minor/],
+  ["an unsupported Kubernetes minor", { kubernetesVersion: "1.20" }, /kubernetesVersion = "1\.20": must be one of the minors with a pinned cloud controller: 1\.33, 1\.34, 1\.35/],
+  ["an instance type not matching AWS's pattern", { workers: { instanceType: "t3-large" } }, /^invalid configuration: workers\.instanceType = "t3-large": is not an EC2 instance type like t3\.medium$/],
+  ["an instance type with a bad size", { controlPlane: { instanceType: "m5.huge" } }, /controlPlane\.instanceType = "m5\.huge": is not an EC2 instance type/],
+  ["a malformed AMI id", { amiId: "ami-xyz" }, /amiId = "ami-xyz": is not an AMI id/],
+  ["a service CIDR inside the VPC", { serviceCidr: "172.31.128.0/20" }, /serviceCidr = "172\.31\.128\.0\/20": overlaps the VPC 172\.31\.0\.0\/16/],
+  ["a root volume too small", { workers: { rootVolumeGiB: 8 } }, /workers\.rootVolumeGiB = 8: must be at least 20 GiB/],
+  ["a bad admin CIDR", { bastion: { adminCidrs: ["203.0.113.0/33"] } }, /bastion\.adminCidrs\.0 = "203\.0\.113\.0\/33"/],
+  ["no listener", { loadBalancers: { listeners: [] } }, /loadBalancers\.listeners = \[\]: must list at least one listener/],
 ];
 
 describe("bad configuration is rejected with one line naming the field and value", () => {

@@ -70,8 +70,6 @@ export function envFile(s: BootstrapSettings, ccmTag: string): string {
     AWS_REGION: s.region,
     NODE_ROLE: s.role,
     K8S_MINOR: s.kubernetesMinor,
-    POD_CIDR: s.podCidr,
-    SERVICE_CIDR: s.serviceCidr,
     SSM_PREFIX: s.ssmPrefix,
     SSM_API_ENDPOINT: p.apiEndpoint,
     SSM_PODS_SUBNETS: p.podsSubnets,
@@ -89,7 +87,7 @@ export function envFile(s: BootstrapSettings, ccmTag: string): string {
   for (const [k, v] of Object.entries(vars)) {
     if (!/^[A-Za-z0-9._:/=,@+-]+$/.test(v)) throw new Error(`bootstrap: ${k} = ${JSON.stringify(v)} has characters a shell env file cannot hold unquoted`);
   }
-  return `# Node bootstrap settings (names only, no secrets). Sourced by the k8s-* scripts.\n${Object.entries(vars).map(([k, v]) => `${k}=${v}`).join("\n")}\n`;
+  return `# Names only, no secrets. Sourced by the k8s-* scripts.\n${Object.entries(vars).map(([k, v]) => `${k}=${v}`).join("\n")}\n`;
 }
 
 const CRI_SOCKET = "unix:///run/containerd/containerd.sock";
@@ -320,7 +318,7 @@ export function cloudControllerManagerManifest(s: BootstrapSettings, tag: string
 
 /** containerd: defaults plus the systemd cgroup driver. Version 2 is read by containerd 1.7 and migrated by 2.x. */
 export const CONTAINERD_CONFIG = [
-  "# containerd for kubeadm: defaults plus the systemd cgroup driver (the kubelet's default).",
+  "# Defaults plus the systemd cgroup driver (the kubelet's default).",
   "version = 2",
   "",
   '[plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]',

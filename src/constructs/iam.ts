@@ -42,6 +42,8 @@ export class NodeIam extends Construct {
   readonly instanceProfiles = {} as Record<NodeRoleName, IamInstanceProfile>;
   /** Policies by role and concern, for tests and the trace. */
   readonly policies: Record<string, IamPolicy> = {};
+  /** The statements behind each policy ("role/concern"), checked for wildcards by the tests. */
+  readonly statements: Record<string, PolicyStatement[]> = {};
 
   constructor(scope: Construct, id: string, props: NodeIamProps) {
     super(scope, id);
@@ -101,6 +103,7 @@ export class NodeIam extends Construct {
           `${snake(role)}_${snake(concern)}`,
         );
         this.policies[`${role}/${concern}`] = policy;
+        this.statements[`${role}/${concern}`] = statements;
         named(
           new IamRolePolicyAttachment(this, `${role}-${concern}-attachment`, { role: iamRole.name, policyArn: policy.arn }),
           `${snake(role)}_${snake(concern)}_attachment`,

@@ -5,8 +5,7 @@
 #                       cluster already exists (join parameters in SSM and the API answering).
 #   control-plane-join  waits for the join parameters, joins with --control-plane.
 #   worker              waits for the join parameters, joins.
-# Everything that differs per deployment is read at boot: IMDSv2 and the SSM parameters named in
-# the env file. The user data itself carries no secret.
+# What differs per deployment comes from IMDSv2 and SSM at boot; the user data holds no secret.
 set -euo pipefail
 set -o errtrace
 # shellcheck source=/dev/null

@@ -1,12 +1,9 @@
 #!/usr/bin/env bash
-# Helpers shared by the k8s-* bootstrap scripts. Sourced by them, never run on its own.
-#
-# Every path on the node is written "${ROOT}/etc/...": ROOT is empty on a node and a scratch
-# directory under the test harness, so a test run never touches the real /etc.
+# Helpers of the k8s-* bootstrap scripts, sourced by them. Node paths are "${ROOT}/etc/...":
+# ROOT is empty on a node, a scratch directory under the test harness.
 ROOT="${K8S_ROOT:-}"
 IMDS=http://169.254.169.254/latest
-# The AWS CLI comes from a snap (Ubuntu 24.04 has no awscli package); snaps want a HOME, which
-# neither cloud-init's runcmd nor a systemd service is sure to set.
+# The AWS CLI is a snap (Ubuntu 24.04 has no awscli package); snaps want a HOME.
 PATH="${PATH}:/snap/bin"
 HOME="${HOME:-/root}"
 export PATH HOME DEBIAN_FRONTEND=noninteractive
@@ -91,9 +88,8 @@ ssm_put() {
   rm -f "$file"
 }
 
-# render TEMPLATE OUT NAME...: writes TEMPLATE to OUT (mode 600) with each __NAME__ replaced by the
-# value of the shell variable NAME. Only the names given, and only values made of characters that
-# cannot change the meaning of the YAML or INI around them.
+# render TEMPLATE OUT NAME...: writes TEMPLATE to OUT (mode 600), each __NAME__ replaced by the
+# value of variable NAME; only the names given, only values that cannot break the YAML or INI.
 render() {
   local template=$1 out=$2 text name value
   shift 2

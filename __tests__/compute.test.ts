@@ -1,0 +1,205 @@
+/** Issue 4's machines: control plane behind the internal NLB, workers, bastion, IAM, user-data. */
+import * as zlib from "zlib";
+import { Instance } from "@cdktf/provider-aws/lib/instance";
+import { Lb } from "@cdktf/provider-aws/lib/lb";
+import { LbTargetGroup } from "@cdktf/provider-aws/lib/lb-target-group";
+import { LbListener } from "@cdktf/provider-aws/lib/lb-listener";
+import { LbTargetGroupAttachment } from "@cdktf/provider-aws/lib/lb-target-group-attachment";
+import { LaunchTemplate } from "@cdktf/provider-aws/lib/launch-template";
+import { AutoscalingGroup } from "@cdktf/provider-aws/lib/autoscaling-group";
+import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
+import { IamInstanceProfile } from "@cdktf/provider-aws/lib/iam-instance-profile";
+import { SsmParameter } from "@cdktf/provider-aws/lib/ssm-parameter";
+import { DataAwsAmi } from "@cdktf/provider-aws/lib/data-aws-ami";
+import { Subnet } from "@cdktf/provider-aws/lib/subnet";
+import { resolveConfig } from "../src/config";
+import { buildApp } from "../src/app";
+import { wildcardActions } from "../src/aws/iam-policies";
+import { architectureOf } from "../src/aws/instances";
+import { synthCluster, ref } from "./helpers/synth";
+
+const s = synthCluster();
+const res = (type: string) => (s.json.resource as any)[type] as Record<string, any>;
+const CLUSTER_TAG = "kubernetes.io/cluster/k8s-cluster";
+const imds = { http_tokens: "required", http_endpoint: "enabled", http_put_response_hop_limit: 1 };
+
+describe("control plane", () => {
+  test("3 instances by default, private, in the API endpoint subnet, with sg-k8s-api-endpoint only", () => {
+    expect(Object.keys(res("aws_instance")).filter((n) => n.startsWith("control_plane_"))).toEqual(["control_plane_0", "control_plane_1", "control_plane_2"]);
+    for (const i of [0, 1, 2])
+      expect(s.text).toHaveResourceWithProperties(Instance, {
+        tags: expect.objectContaining({ Name: `k8s-cluster-control-plane-${i}`, [CLUSTER_TAG]: "owned" }),
+        subnet_id: ref("aws_subnet.apiEndpoint_a"),
+        vpc_security_group_ids: [ref("aws_security_group.sg_api_endpoint")],
+        associate_public_ip_address: false,
+        iam_instance_profile: ref("aws_iam_instance_profile.control_plane_profile", "name"),
+      });
+  });
+  test("IMDSv2 required, encrypted gp3 root volume, the looked-up Ubuntu LTS image", () => {
+    const cp = res("aws_instance").control_plane_0;
+    expect(cp.metadata_options).toMatchObject(imds);
+    expect(cp.root_block_device).toMatchObject({ volume_type: "gp3", encrypted: true, volume_size: 40 });
+    expect(cp.ami).toBe("${data.aws_ami.ubuntu_lts_x86_64.id}");
+  });
+  test("the image lookup is Canonical's Ubuntu 24.04 LTS", () =>
+    expect(s.text).toHaveDataSourceWithProperties(DataAwsAmi, {
+      most_recent: true,
+      owners: ["099720109477"],
+      filter: expect.arrayContaining([{ name: "name", values: ["ubuntu/images/hvm-ssd-gp3/ubuntu-noble-24.04-amd64-server-*"] }]),
+    }));
+  test("an AMI id in the configuration replaces the lookup", () => {
+    const c = synthCluster({ amiId: "ami-0123456789abcdef0" });
+    expect((c.json as any).data?.aws_ami).toBeUndefined();
+    expect((c.json.resource as any).aws_instance.control_plane_0.ami).toBe("ami-0123456789abcdef0");
+  });
+  test("a node waits for its bootstrap parameters and routes out", () =>
+    expect(res("aws_instance").control_plane_1.depends_on).toEqual(expect.arrayContaining(["aws_ssm_parameter.api_endpoint", "aws_route.rtb_k8s_api_endpoint_default_via_nat"])));
+  test("a new image or bootstrap never silently replaces a control-plane node", () =>
+    expect(res("aws_instance").control_plane_0.lifecycle.ignore_changes).toEqual(["ami", "user_data_base64"]));
+  test("count 1 and 5 are accepted", () => {
+    for (const count of [1, 5]) {
+      const c = synthCluster({ controlPlane: { count } });
+      expect(Object.keys((c.json.resource as any).aws_instance).filter((n) => n.startsWith("control_plane_"))).toHaveLength(count);
+    }
+  });
+  test("azCount 3 spreads the control plane over the AZs", () => {
+    const c = synthCluster({ azCount: 3 });
+    const subnets = [0, 1, 2].map((i) => (c.json.resource as any).aws_instance[`control_plane_${i}`].subnet_id);
+    expect(subnets).toEqual(["a", "b", "c"].map((l) => ref(`aws_subnet.apiEndpoint_${l}`)));
+  });
+});
+
+describe("internal API load balancer (kubeadm controlPlaneEndpoint)", () => {
+  test("an internal NLB in the API endpoint subnet carrying sg-k8s-api-endpoint", () =>
+    expect(s.text).toHaveResourceWithProperties(Lb, {
+      internal: true,
+      load_balancer_type: "network",
+      subnets: [ref("aws_subnet.apiEndpoint_a")],
+      security_groups: [ref("aws_security_group.sg_api_endpoint")],
+    }));
+  test("TCP 6443 to IP targets with client IP preservation off (no hairpin timeouts)", () =>
+    expect(s.text).toHaveResourceWithProperties(LbTargetGroup, {
+      port: 6443,
+      protocol: "TCP",
+      target_type: "ip",
+      preserve_client_ip: "false",
+      health_check: expect.objectContaining({ protocol: "HTTPS", port: "6443", path: "/readyz" }),
+    }));
+  test("listener TCP 6443", () =>
+    expect(s.text).toHaveResourceWithProperties(LbListener, { port: 6443, protocol: "TCP", load_balancer_arn: ref("aws_lb.api_nlb", "arn") }));
+  test("every control-plane node is a target by private IP", () => {
+    for (const i of [0, 1, 2])
+      expect(s.text).toHaveResourceWithProperties(LbTargetGroupAttachment, { target_id: ref(`aws_instance.control_plane_${i}`, "private_ip"), port: 6443 });
+  });
+  test("its DNS name is published for the nodes as an SSM String parameter", () =>
+    expect(s.text).toHaveResourceWithProperties(SsmParameter, { name: "/k8s/k8s-cluster/api-endpoint", type: "String", value: ref("aws_lb.api_nlb", "dns_name") }));
+  test("pods subnets and security groups are published too (names only reach user-data)", () => {
+    expect(s.text).toHaveResourceWithProperties(SsmParameter, { name: "/k8s/k8s-cluster/pods/subnets", value: "${join(\",\", [\"ap-northeast-2a=${aws_subnet.pods_a.id}\"])}" });
+    expect(s.text).toHaveResourceWithProperties(SsmParameter, { name: "/k8s/k8s-cluster/pods/security-group", value: ref("aws_security_group.sg_pods") });
+    expect(s.text).toHaveResourceWithProperties(SsmParameter, { name: "/k8s/k8s-cluster/load-balancer/security-group", value: ref("aws_security_group.sg_loadbalancers") });
+    expect(Object.values(res("aws_ssm_parameter")).every((p) => p.type === "String")).toBe(true);
+  });
+});
+
+describe("workers", () => {
+  test("launch template: image, type, sg-worker-nodes, IMDSv2, encrypted gp3, cluster tags", () =>
+    expect(s.text).toHaveResourceWithProperties(LaunchTemplate, {
+      instance_type: "t3.large",
+      vpc_security_group_ids: [ref("aws_security_group.sg_worker_nodes")],
+      metadata_options: expect.objectContaining(imds),
+      block_device_mappings: [expect.objectContaining({ ebs: expect.objectContaining({ volume_type: "gp3", encrypted: "true" }) })],
+      tag_specifications: expect.arrayContaining([{ resource_type: "instance", tags: expect.objectContaining({ [CLUSTER_TAG]: "owned" }) }]),
+    }));
+  test("autoscaling group over the worker subnets: min 2, desired 2, max 5", () =>
+    expect(s.text).toHaveResourceWithProperties(AutoscalingGroup, {
+      min_size: 2,
+      desired_capacity: 2,
+      max_size: 5,
+      vpc_zone_identifier: [ref("aws_subnet.workers_a")],
+      launch_template: { id: ref("aws_launch_template.worker_launch_template"), version: ref("aws_launch_template.worker_launch_template", "latest_version") },
+    }));
+  test("configured sizes and type", () => {
+    const c = synthCluster({ workers: { min: 1, desired: 4, max: 10, instanceType: "m6i.xlarge" }, azCount: 2 });
+    expect(c.text).toHaveResourceWithProperties(AutoscalingGroup, { min_size: 1, desired_capacity: 4, max_size: 10, vpc_zone_identifier: [ref("aws_subnet.workers_a"), ref("aws_subnet.workers_b")] });
+    expect(c.text).toHaveResourceWithProperties(LaunchTemplate, { instance_type: "m6i.xlarge" });
+  });
+  test("Graviton instance types get the arm64 image", () => {
+    expect(architectureOf("m7g.large")).toBe("arm64");
+    expect(architectureOf("t3.large")).toBe("x86_64");
+    const c = synthCluster({ workers: { instanceType: "t4g.large" } });
+    expect(c.text).toHaveDataSourceWithProperties(DataAwsAmi, { filter: expect.arrayContaining([{ name: "architecture", values: ["arm64"] }]) });
+  });
+});
+
+describe("bastion", () => {
+  test("in the public bastion subnet with a public IP and sg-bastion", () =>
+    expect(s.text).toHaveResourceWithProperties(Instance, {
+      subnet_id: ref("aws_subnet.bastion_a"),
+      associate_public_ip_address: true,
+      vpc_security_group_ids: [ref("aws_security_group.sg_bastion")],
+      iam_instance_profile: ref("aws_iam_instance_profile.bastion_profile", "name"),
+      metadata_options: expect.objectContaining(imds),
+    }));
+  test("SSH key pair name is configurable and reaches every machine", () => {
+    const c = synthCluster({ sshKeyName: "ops-key" });
+    expect(c.text).toHaveResourceWithProperties(Instance, { subnet_id: ref("aws_subnet.bastion_a"), key_name: "ops-key" });
+    expect(c.text).toHaveResourceWithProperties(LaunchTemplate, { key_name: "ops-key" });
+  });
+  test("loadbalancers subnet carries kubernetes.io/role/elb for Service load balancers", () =>
+    expect(s.text).toHaveResourceWithProperties(Subnet, { tags: expect.objectContaining({ Name: "loadbalancers", "kubernetes.io/role/elb": "1" }) }));
+});
+
+describe("IAM", () => {
+  const { cluster } = buildApp(resolveConfig({}));
+  test("a role and instance profile per role, assumed by EC2", () => {
+    for (const role of ["control_plane", "workers", "bastion"]) {
+      expect(s.text).toHaveResourceWithProperties(IamInstanceProfile, { role: ref(`aws_iam_role.${role}_role`, "name") });
+    }
+    expect(res("aws_iam_role").workers_role.assume_role_policy).toContain("ec2.amazonaws.com");
+    expect(s.text).toHaveResourceWithProperties(IamRole, { name: "k8s-cluster-control-plane" });
+  });
+  test("the concerns per role", () =>
+    expect(Object.keys(cluster.iam.statements).sort()).toEqual([
+      "bastion/session-manager",
+      "control-plane/bootstrap-parameters",
+      "control-plane/cloud-controller",
+      "control-plane/ecr-read",
+      "control-plane/session-manager",
+      "control-plane/vpc-cni",
+      "workers/bootstrap-parameters",
+      "workers/ecr-read",
+      "workers/session-manager",
+      "workers/vpc-cni",
+    ]));
+  test("no * actions and no service wildcards (ec2:*) in any policy", () => {
+    for (const [name, statements] of Object.entries(cluster.iam.statements)) expect([name, wildcardActions(statements)]).toEqual([name, []]);
+    for (const p of Object.values(res("aws_iam_policy"))) expect(p.policy).not.toMatch(/"[a-z0-9-]+:\*"|"Action" = "\*"|"\*",? *\]/);
+  });
+  test("only the control plane may publish join parameters", () => {
+    const put = (role: string) => cluster.iam.statements[`${role}/bootstrap-parameters`].some((st) => st.Action.includes("ssm:PutParameter"));
+    expect(put("control-plane")).toBe(true);
+    expect(put("workers")).toBe(false);
+  });
+});
+
+describe("user-data carries names, never secrets", () => {
+  const docs = [
+    ...["control_plane_0", "control_plane_1"].map((n) => res("aws_instance")[n].user_data_base64 as string),
+    res("aws_launch_template").worker_launch_template.user_data as string,
+  ].map((b64) => zlib.gunzipSync(Buffer.from(b64, "base64")).toString("utf8"));
+  test("three roles: init, control-plane join, worker", () => {
+    expect(docs[0]).toMatch(/^#cloud-config/);
+    expect(docs.map((d) => /NODE_ROLE=(\S+)/.exec(d)?.[1]?.replace(/"/g, ""))).toEqual(["control-plane-init", "control-plane-join", "worker"]);
+  });
+  test("no bootstrap token, certificate key, private key or AWS secret in any user-data", () => {
+    for (const d of docs) {
+      expect(d).not.toMatch(/\b[a-z0-9]{6}\.[a-z0-9]{16}\b/); // kubeadm bootstrap token
+      expect(d).not.toMatch(/\b[a-f0-9]{64}\b/); // certificate key / CA hash
+      expect(d).not.toMatch(/-----BEGIN [A-Z ]*PRIVATE KEY-----/);
+      expect(d).not.toMatch(/\b(AKIA|ASIA)[A-Z0-9]{16}\b/);
+    }
+  });
+  test("no Terraform interpolation inside user-data (it is static, built in TypeScript)", () => {
+    for (const d of docs) expect(d).not.toContain("${aws_");
+  });
+});
