@@ -280,15 +280,20 @@ describe("SSM Parameter Store", () => {
     for (const s of paramActions(roles(ctx)[role])) for (const r of resources(s)) expect(r.startsWith(prefixArn)).toBe(true);
   });
 
-  test("all nodes read <prefix>/*", () => {
-    for (const role of ["control-plane", "worker"] as const) {
-      expect(ssmParameterStatements(ctx, role)[0]).toEqual({
-        Sid: "SsmReadClusterParameters",
-        Effect: "Allow",
-        Action: ["ssm:GetParameter", "ssm:GetParameters"],
-        Resource: `${prefixArn}*`,
-      });
-    }
+  test("control-plane nodes read <prefix>/*", () => {
+    expect(ssmParameterStatements(ctx, "control-plane")[0]).toEqual({
+      Sid: "SsmReadClusterParameters",
+      Effect: "Allow",
+      Action: ["ssm:GetParameter", "ssm:GetParameters"],
+      Resource: `${prefixArn}*`,
+    });
+  });
+
+  test("workers read only the API endpoint, token and CA hash: never the certificate key", () => {
+    const st = ssmParameterStatements(ctx, "worker");
+    expect(st).toHaveLength(1);
+    expect(st[0].Resource).toEqual([`${prefixArn}api-endpoint`, `${prefixArn}join/token`, `${prefixArn}join/ca-cert-hash`]);
+    expect(JSON.stringify(st)).not.toContain("certificate-key");
   });
 
   test("PutParameter: control-plane only, and only on <prefix>/join/*", () => {

@@ -1,3 +1,4 @@
+import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { App } from "cdktf";
@@ -17,18 +18,41 @@ export interface BuiltApp {
 }
 
 /** Both stacks of one configuration. Throws ConfigError on bad configuration, before any output. */
-export function buildApp(config: ClusterConfig, outdir?: string): BuiltApp {
-  const app = new App({ outdir, skipValidation: false });
-  const stateBucket = new StateBucketStack(app, STATE_BUCKET_STACK, { config });
-  const cluster = new ClusterStack(app, CLUSTER_STACK, { config });
-  return { app, cluster, stateBucket };
+export function buildApp(config: ClusterConfig, outdir?: string, hclOutput?: boolean): BuiltApp {
+  // hclOutput undefined: cdktf reads SYNTH_HCL_OUTPUT (npm run synth:hcl sets it).
+  const app = new App({ outdir, skipValidation: false, ...(hclOutput === undefined ? {} : { hclOutput }) });
+  // cdktf 0.21's stacks read SYNTH_HCL_OUTPUT themselves when constructed; keep them in step with the app.
+  const saved = process.env.SYNTH_HCL_OUTPUT;
+  process.env.SYNTH_HCL_OUTPUT = String(app.hclOutput);
+  try {
+    const stateBucket = new StateBucketStack(app, STATE_BUCKET_STACK, { config });
+    const cluster = new ClusterStack(app, CLUSTER_STACK, { config });
+    return { app, cluster, stateBucket };
+  } finally {
+    if (saved === undefined) delete process.env.SYNTH_HCL_OUTPUT;
+    else process.env.SYNTH_HCL_OUTPUT = saved;
+  }
 }
 
 /** Writes cdktf.out (both stacks) and the spec trace report next to the cluster stack. */
 export function synthesize(built: BuiltApp): string {
   built.app.synth();
+  // Neither synth cleans the stack folders: a stale file of the other format beside the new one
+  // would give terraform duplicate-configuration errors.
+  for (const stack of [CLUSTER_STACK, STATE_BUCKET_STACK]) {
+    const stale = path.join(built.app.outdir, "stacks", stack, built.app.hclOutput ? "cdk.tf.json" : "cdk.tf");
+    fs.rmSync(stale, { force: true });
+  }
+  if (built.app.hclOutput) formatHcl(path.join(built.app.outdir, "stacks"));
   const tf = stackToJson(built.cluster);
   const file = path.join(built.app.outdir, "stacks", CLUSTER_STACK, "spec-trace.md");
   fs.writeFileSync(file, traceMarkdown(traceRows(tf, built.cluster.plan, built.cluster.securityPlan)));
   return file;
+}
+
+/** cdktf writes HCL without indentation; `terraform fmt` makes it what ops teams expect to read. */
+function formatHcl(stacksDir: string): void {
+  const r = spawnSync("terraform", ["fmt", "-recursive", stacksDir], { encoding: "utf8", env: { ...process.env, CHECKPOINT_DISABLE: "1" } });
+  if (r.error || r.status !== 0)
+    process.stderr.write(`warning: terraform fmt could not run (${r.error?.message ?? r.stderr.trim().split("\n").pop()}); the HCL is valid but unformatted\n`);
 }

@@ -100,17 +100,26 @@ function run(args: string[], cwd: string): Promise<string> {
  * Copies a synthesized stack folder to a scratch folder (so nothing lands in cdktf.out), then
  * runs init (no backend), validate and a test plan there. Throws with terraform's output.
  */
-export async function checkStackOffline(stackDir: string, region: string, assertions: readonly PlanAssertion[] = []): Promise<OfflineCheckResult> {
+export async function checkStackOffline(
+  stackDir: string,
+  region: string,
+  assertions: readonly PlanAssertion[] = [],
+  options: { plan?: boolean } = {},
+): Promise<OfflineCheckResult> {
   const problem = offlineTerraformProblem();
   if (problem) throw new TerraformUnavailable(problem);
   const work = fs.mkdtempSync(path.join(os.tmpdir(), "tfcheck-"));
   try {
-    const json = fs.readFileSync(path.join(stackDir, "cdk.tf.json"), "utf8");
-    fs.writeFileSync(path.join(work, "cdk.tf.json"), json);
-    fs.writeFileSync(path.join(work, "offline-plan.tftest.hcl"), testFileFor(JSON.parse(json), region, assertions));
+    // JSON (npm run synth) or HCL (npm run synth:hcl); the plan's data overrides need the JSON.
+    const jsonFile = path.join(stackDir, "cdk.tf.json");
+    const hclFile = path.join(stackDir, "cdk.tf");
+    const isJson = fs.existsSync(jsonFile);
+    fs.copyFileSync(isJson ? jsonFile : hclFile, path.join(work, isJson ? "cdk.tf.json" : "cdk.tf"));
+    const plan = options.plan ?? isJson;
+    if (plan) fs.writeFileSync(path.join(work, "offline-plan.tftest.hcl"), testFileFor(JSON.parse(fs.readFileSync(jsonFile, "utf8")), region, assertions));
     await run(["init", "-backend=false", "-input=false"], work);
     const validate = await run(["validate"], work);
-    const test = await run(["test"], work);
+    const test = plan ? await run(["test"], work) : "(no plan: HCL stack validated only)";
     return { stack: path.basename(stackDir), validate, test };
   } finally {
     fs.rmSync(work, { recursive: true, force: true });

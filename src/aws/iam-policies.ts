@@ -376,7 +376,17 @@ export function ssmParameterStatements(ctx: PolicyContext, role: "control-plane"
     Action: ["ssm:GetParameter", "ssm:GetParameters"],
     Resource: arn(ctx, "ssm", `parameter${ctx.ssmPrefix}/*`),
   };
-  if (role === "worker") return [read];
+  // Workers read only what a worker join needs: never the certificate key, which with a token
+  // downloads the cluster's CA keys (control-plane join material).
+  if (role === "worker")
+    return [
+      {
+        Sid: "SsmReadWorkerJoinParameters",
+        Effect: "Allow",
+        Action: ["ssm:GetParameter", "ssm:GetParameters"],
+        Resource: ["api-endpoint", "join/token", "join/ca-cert-hash"].map((name) => arn(ctx, "ssm", `parameter${ctx.ssmPrefix}/${name}`)),
+      },
+    ];
   return [
     read,
     {

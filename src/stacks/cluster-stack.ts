@@ -3,7 +3,7 @@
  * state-bucket stack creates.
  */
 import { Construct } from "constructs";
-import { S3Backend, TerraformOutput, TerraformStack } from "cdktf";
+import { S3Backend, TerraformStack } from "cdktf";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { ClusterConfig } from "../config";
 import { NetworkPlan, planNetwork } from "../aws/network-plan";
@@ -16,6 +16,7 @@ import { BootstrapParameters } from "../constructs/bootstrap-parameters";
 import { ControlPlane } from "../constructs/control-plane";
 import { Workers } from "../constructs/workers";
 import { Bastion } from "../constructs/bastion";
+import { AccessOutputs } from "../constructs/access-outputs";
 import { architectureOf } from "../aws/instances";
 import { NodeRole, renderUserData } from "../bootstrap";
 
@@ -140,6 +141,12 @@ export class ClusterStack extends TerraformStack {
       instanceProfile: this.iam.instanceProfiles.bastion,
     });
 
-    new TerraformOutput(this, "vpc_id", { value: this.network.vpc.id, description: "The cluster VPC (k8s-cluster)" });
+    new AccessOutputs(this, "access", {
+      region: config.region,
+      bastion: this.bastion.instance,
+      firstControlPlane: this.controlPlane.instances[0],
+      apiLoadBalancer: this.controlPlane.loadBalancer,
+      vpcId: this.network.vpc.id,
+    });
   }
 }

@@ -1,0 +1,52 @@
+/**
+ * Outputs that tell an operator how to get in: the bastion's address, the API endpoint, ready
+ * SSH commands (ProxyJump through the bastion), how to fetch the admin kubeconfig, and how to
+ * reach the private API from a laptop (SSH tunnel or Session Manager port forwarding).
+ */
+import { Construct } from "constructs";
+import { TerraformOutput } from "cdktf";
+import { Instance } from "@cdktf/provider-aws/lib/instance";
+import { Lb } from "@cdktf/provider-aws/lib/lb";
+
+export interface AccessOutputsProps {
+  readonly region: string;
+  readonly bastion: Instance;
+  readonly firstControlPlane: Instance;
+  readonly apiLoadBalancer: Lb;
+  readonly vpcId: string;
+}
+
+/** Ubuntu images' default login. */
+export const LOGIN_USER = "ubuntu";
+
+export class AccessOutputs extends Construct {
+  constructor(scope: Construct, id: string, props: AccessOutputsProps) {
+    super(scope, id);
+    const bastion = `${LOGIN_USER}@${props.bastion.publicIp}`;
+    const cp = `${LOGIN_USER}@${props.firstControlPlane.privateIp}`;
+    const api = props.apiLoadBalancer.dnsName;
+    const out = (name: string, value: string, description: string) => new TerraformOutput(scope, name, { value, description });
+
+    out("vpc_id", props.vpcId, "The cluster VPC (k8s-cluster)");
+    out("bastion_public_ip", props.bastion.publicIp, "Public IP of the bastion host (SSH on 22 from bastion.adminCidrs)");
+    out("bastion_instance_id", props.bastion.id, "Instance id of the bastion, for Session Manager");
+    out("api_endpoint", `https://${api}:6443`, "Kubernetes API endpoint: the internal NLB (reachable only inside the VPC)");
+    out("ssh_bastion", `ssh ${bastion}`, "SSH to the bastion");
+    out("ssh_control_plane", `ssh -J ${bastion} ${cp}`, "SSH to the first control-plane node through the bastion (ProxyJump)");
+    out(
+      "fetch_kubeconfig",
+      `ssh -J ${bastion} ${cp} 'sudo cat /etc/kubernetes/admin.conf' > admin.conf && chmod 600 admin.conf`,
+      "Copy the admin kubeconfig to ./admin.conf (cluster-admin: keep it safe)",
+    );
+    out(
+      "kubectl_via_ssh_tunnel",
+      `ssh -f -N -L 6443:${api}:6443 ${bastion} && kubectl --kubeconfig admin.conf --server https://127.0.0.1:6443 --tls-server-name ${api} get nodes`,
+      "Reach the private API from a laptop through an SSH tunnel to the bastion",
+    );
+    out(
+      "kubectl_via_session_manager",
+      `aws ssm start-session --region ${props.region} --target ${props.bastion.id} --document-name AWS-StartPortForwardingSessionToRemoteHost --parameters host=${api},portNumber=6443,localPortNumber=6443 & kubectl --kubeconfig admin.conf --server https://127.0.0.1:6443 --tls-server-name ${api} get nodes`,
+      "Reach the private API without SSH keys: Session Manager port forwarding through the bastion",
+    );
+  }
+}
