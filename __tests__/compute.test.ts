@@ -16,7 +16,7 @@ import { resolveConfig } from "../src/config";
 import { buildApp } from "../src/app";
 import { wildcardActions } from "../src/aws/iam-policies";
 import { architectureOf } from "../src/aws/instances";
-import { synthCluster, ref } from "./helpers/synth";
+import { synthCluster, ref, variableDefaults } from "./helpers/synth";
 
 const s = synthCluster();
 const res = (type: string) => (s.json.resource as any)[type] as Record<string, any>;
@@ -104,24 +104,26 @@ describe("internal API load balancer (kubeadm controlPlaneEndpoint)", () => {
 describe("workers", () => {
   test("launch template: image, type, sg-worker-nodes, IMDSv2, encrypted gp3, cluster tags", () =>
     expect(s.text).toHaveResourceWithProperties(LaunchTemplate, {
-      instance_type: "t3.large",
+      instance_type: "${var.worker_instance_type}",
       vpc_security_group_ids: [ref("aws_security_group.sg_worker_nodes")],
       metadata_options: expect.objectContaining(imds),
       block_device_mappings: [expect.objectContaining({ ebs: expect.objectContaining({ volume_type: "gp3", encrypted: "true" }) })],
       tag_specifications: expect.arrayContaining([{ resource_type: "instance", tags: expect.objectContaining({ [CLUSTER_TAG]: "owned" }) }]),
     }));
-  test("autoscaling group over the worker subnets: min 2, desired 2, max 5", () =>
+  test("autoscaling group over the worker subnets: min 2, desired 2, max 5 (Terraform variables)", () => {
+    expect(variableDefaults(s, ["worker_min_size", "worker_desired_capacity", "worker_max_size", "worker_instance_type"])).toEqual([2, 2, 5, "t3.large"]);
     expect(s.text).toHaveResourceWithProperties(AutoscalingGroup, {
-      min_size: 2,
-      desired_capacity: 2,
-      max_size: 5,
+      min_size: "${var.worker_min_size}",
+      desired_capacity: "${var.worker_desired_capacity}",
+      max_size: "${var.worker_max_size}",
       vpc_zone_identifier: [ref("aws_subnet.workers_a")],
       launch_template: { id: ref("aws_launch_template.worker_launch_template"), version: ref("aws_launch_template.worker_launch_template", "latest_version") },
-    }));
+    });
+  });
   test("configured sizes and type", () => {
     const c = synthCluster({ workers: { min: 1, desired: 4, max: 10, instanceType: "m6i.xlarge" }, azCount: 2 });
-    expect(c.text).toHaveResourceWithProperties(AutoscalingGroup, { min_size: 1, desired_capacity: 4, max_size: 10, vpc_zone_identifier: [ref("aws_subnet.workers_a"), ref("aws_subnet.workers_b")] });
-    expect(c.text).toHaveResourceWithProperties(LaunchTemplate, { instance_type: "m6i.xlarge" });
+    expect(variableDefaults(c, ["worker_min_size", "worker_desired_capacity", "worker_max_size", "worker_instance_type"])).toEqual([1, 4, 10, "m6i.xlarge"]);
+    expect(c.text).toHaveResourceWithProperties(AutoscalingGroup, { vpc_zone_identifier: [ref("aws_subnet.workers_a"), ref("aws_subnet.workers_b")] });
   });
   test("Graviton instance types get the arm64 image", () => {
     expect(architectureOf("m7g.large")).toBe("arm64");
@@ -142,8 +144,11 @@ describe("bastion", () => {
     }));
   test("SSH key pair name is configurable and reaches every machine", () => {
     const c = synthCluster({ sshKeyName: "ops-key" });
-    expect(c.text).toHaveResourceWithProperties(Instance, { subnet_id: ref("aws_subnet.bastion_a"), key_name: "ops-key" });
-    expect(c.text).toHaveResourceWithProperties(LaunchTemplate, { key_name: "ops-key" });
+    expect(variableDefaults(c, ["ssh_key_name"])).toEqual(["ops-key"]);
+    expect(variableDefaults(s, ["ssh_key_name"])).toEqual([""]); // no key: Session Manager only
+    expect(c.text).toHaveResourceWithProperties(Instance, { subnet_id: ref("aws_subnet.bastion_a"), key_name: "${var.ssh_key_name}" });
+    expect(c.text).toHaveResourceWithProperties(Instance, { subnet_id: ref("aws_subnet.apiEndpoint_a"), key_name: "${var.ssh_key_name}" });
+    expect(c.text).toHaveResourceWithProperties(LaunchTemplate, { key_name: "${var.ssh_key_name}" });
   });
   test("loadbalancers subnet carries kubernetes.io/role/elb for Service load balancers", () =>
     expect(s.text).toHaveResourceWithProperties(Subnet, { tags: expect.objectContaining({ Name: "loadbalancers", "kubernetes.io/role/elb": "1" }) }));

@@ -5,7 +5,7 @@
 import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
 import { VpcSecurityGroupEgressRule } from "@cdktf/provider-aws/lib/vpc-security-group-egress-rule";
-import { synthCluster, ref } from "./helpers/synth";
+import { synthCluster, ref, variableDefaults } from "./helpers/synth";
 import { AWS_SG_TEXT } from "../src/analysis/security-group-rules";
 
 const s = synthCluster();
@@ -109,18 +109,22 @@ describe("sg-worker-nodes egress", () => {
   test("172.31.0.0/29 TCP 12250 Worker -> API Server", () => egress(SG.workers, tcp(12250), cidr("172.31.0.0/28")));
 });
 
+// Configured peers are Terraform list variables (one rule per CIDR through for_each).
+const clients = { for_each: "${toset(var.load_balancer_client_cidrs)}", cidr_ipv4: "${each.value}" };
+const admins = { for_each: "${toset(var.bastion_admin_cidrs)}", cidr_ipv4: "${each.value}" };
+
 describe("sg-loadbalancers ingress", () => {
   test("0.0.0.0/0 or specific CIDR, TCP/UDP App-specific: default tcp 80 and 443 from 0.0.0.0/0", () => {
-    ingress(SG.lb, tcp(80), cidr("0.0.0.0/0"));
-    ingress(SG.lb, tcp(443), cidr("0.0.0.0/0"));
+    ingress(SG.lb, tcp(80), clients);
+    ingress(SG.lb, tcp(443), clients);
+    expect(variableDefaults(s, ["load_balancer_client_cidrs"])).toEqual([["0.0.0.0/0"]]);
     expect(countOf("aws_vpc_security_group_ingress_rule", SG.lb)).toBe(2);
   });
   test("configured listeners and client CIDRs", () => {
     const c = synthCluster({ loadBalancers: { clientCidrs: ["198.51.100.0/24", "203.0.113.0/24"], listeners: [{ port: 8443 }, { port: 53, protocol: "udp" }] } });
-    for (const client of ["198.51.100.0/24", "203.0.113.0/24"]) {
-      expect(c.text).toHaveResourceWithProperties(VpcSecurityGroupIngressRule, { security_group_id: SG.lb, ...tcp(8443), cidr_ipv4: client });
-      expect(c.text).toHaveResourceWithProperties(VpcSecurityGroupIngressRule, { security_group_id: SG.lb, ...udp(53), cidr_ipv4: client });
-    }
+    expect(variableDefaults(c, ["load_balancer_client_cidrs"])).toEqual([["198.51.100.0/24", "203.0.113.0/24"]]);
+    expect(c.text).toHaveResourceWithProperties(VpcSecurityGroupIngressRule, { security_group_id: SG.lb, ...tcp(8443), ...clients });
+    expect(c.text).toHaveResourceWithProperties(VpcSecurityGroupIngressRule, { security_group_id: SG.lb, ...udp(53), ...clients });
   });
 });
 
@@ -137,11 +141,14 @@ describe("sg-loadbalancers egress", () => {
 });
 
 describe("sg-bastion ingress", () => {
-  test("0.0.0.0/0 TCP 22 SSH (the spec's default)", () => ingress(SG.bastion, tcp(22), cidr("0.0.0.0/0")));
+  test("0.0.0.0/0 TCP 22 SSH (the spec's default)", () => {
+    ingress(SG.bastion, tcp(22), admins);
+    expect(variableDefaults(s, ["bastion_admin_cidrs"])).toEqual([["0.0.0.0/0"]]);
+  });
   test("configured admin CIDRs replace 0.0.0.0/0", () => {
     const c = synthCluster({ bastion: { adminCidrs: ["203.0.113.10/32"] } });
-    expect(c.text).toHaveResourceWithProperties(VpcSecurityGroupIngressRule, { security_group_id: SG.bastion, ...tcp(22), cidr_ipv4: "203.0.113.10/32" });
-    expect(c.text).not.toHaveResourceWithProperties(VpcSecurityGroupIngressRule, { security_group_id: SG.bastion, cidr_ipv4: "0.0.0.0/0" });
+    expect(variableDefaults(c, ["bastion_admin_cidrs"])).toEqual([["203.0.113.10/32"]]);
+    expect(c.text).toHaveResourceWithProperties(VpcSecurityGroupIngressRule, { security_group_id: SG.bastion, ...tcp(22), ...admins });
   });
 });
 

@@ -21,7 +21,17 @@ const cluster = checkStackOffline(path.join(outdir, "stacks/cluster"), config.re
   { condition: 'aws_subnet.apiEndpoint_a.cidr_block == "172.31.0.0/28"', message: "API endpoint subnet is the /28 (D1)" },
   { condition: 'aws_vpc.vpc.cidr_block == "172.31.0.0/16"', message: "VPC CIDR" },
   { condition: "aws_vpc.vpc.enable_dns_hostnames == true", message: "DNS hostnames" },
-]);
+  { condition: 'aws_launch_template.worker_launch_template.instance_type == "t3.large"', message: "worker type from the variable default" },
+  { condition: 'length(aws_vpc_security_group_ingress_rule.bastion_ingress_tcp_22_from_admin_cidrs) == 1', message: "one admin CIDR rule" },
+], {
+  // The variables' validation blocks, checked by the real terraform.
+  rejected: [
+    { name: "desired_outside_min_max", variables: { worker_desired_capacity: 9 }, expectFailures: ["worker_desired_capacity"] },
+    { name: "admin_cidr_with_host_bits", variables: { bastion_admin_cidrs: ["10.0.0.1/8"] }, expectFailures: ["bastion_admin_cidrs"] },
+    { name: "graviton_type_on_x86_image", variables: { worker_instance_type: "m7g.large" }, expectFailures: ["worker_instance_type"] },
+    { name: "malformed_instance_type", variables: { control_plane_instance_type: "large" }, expectFailures: ["control_plane_instance_type"] },
+  ],
+});
 const stateBucket = checkStackOffline(path.join(outdir, "stacks/state-bucket"), config.state.region);
 // Failures are reported by the tests below, not as unhandled rejections.
 cluster.catch(() => undefined);
@@ -40,7 +50,7 @@ test("a missing terraform or mirror is reported in one line, not skipped", () =>
 test("cluster stack: init, validate and plan with the real AWS provider 5.100.0", async () => {
   const r = await cluster;
   expect(r.validate).toMatch(/The configuration is valid/);
-  expect(r.test).toMatch(/1 passed, 0 failed/);
+  expect(r.test).toMatch(/5 passed, 0 failed/);
 });
 
 test("state-bucket stack: init, validate and plan", async () => {

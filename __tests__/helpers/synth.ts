@@ -34,3 +34,12 @@ export function resource(s: Synthesized, address: string): Record<string, any> {
 }
 
 export const ref = (address: string, attr = "id") => `\${${address}.${attr}}`;
+
+/** Defaults of Terraform variables, in the order asked. */
+export function variableDefaults(s: Synthesized, names: string[]): unknown[] {
+  const vars = (s.json as any).variable ?? {};
+  return names.map((n) => {
+    if (!(n in vars)) throw new Error(`no variable ${n}; have: ${Object.keys(vars).join(", ")}`);
+    return vars[n].default;
+  });
+}

@@ -4,7 +4,7 @@
  * Each finding names the resource. main.ts runs these before anything is written.
  */
 import { AWS_MAX_SUBNET_PREFIX, AWS_MIN_SUBNET_PREFIX, Cidr, cidrProblem, contains, overlaps, parseCidr } from "../aws/cidr";
-import { TfJson, TfResource, byAddress, label, refOf, resourcesOf } from "./tf-json";
+import { TfJson, TfResource, byAddress, label, refOf, resourcesOf, withVariableDefaults } from "./tf-json";
 import { checkSecurityGroups } from "./security-group-rules";
 
 export interface Finding {
@@ -129,6 +129,8 @@ const natGatewaysReachInternet: Check = (tf) => {
 
 export const NETWORK_CHECKS: readonly Check[] = [vpcAndSubnetSizes, everySubnetAssociated, routesAreUnique, natGatewaysReachInternet];
 
+/** Every check, on the configuration as it applies with the variables' defaults. */
 export function checkAwsRules(tf: TfJson): Finding[] {
-  return [...NETWORK_CHECKS, checkSecurityGroups].flatMap((c) => c(tf));
+  const applied = withVariableDefaults(tf);
+  return [...NETWORK_CHECKS, checkSecurityGroups].flatMap((c) => c(applied));
 }

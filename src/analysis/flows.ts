@@ -19,7 +19,7 @@
  *   `internet` is reachable when some outside address is (the verdict then says which).
  * - Ports are sets of ranges per protocol; ICMP type/code pairs are numbered type * 256 + code.
  */
-import { TfJson, TfResource, byAddress, refOf, resourcesOf } from "./tf-json";
+import { TfJson, TfResource, byAddress, refOf, resourcesOf, withVariableDefaults } from "./tf-json";
 
 export type Protocol = "tcp" | "udp" | "icmp" | "all";
 
@@ -1049,12 +1049,13 @@ class FlowAnalysis implements FlowModelWithNotes {
 }
 
 export function analyzeFlows(tf: TfJson): FlowModel {
-  return new FlowAnalysis(tf);
+  // Terraform variables at their defaults: what `terraform apply` without -var builds.
+  return new FlowAnalysis(withVariableDefaults(tf));
 }
 
 /** analyzeFlows, plus notes on what could not be resolved offline (for the CLI). */
 export function analyzeFlowsWithNotes(tf: TfJson): FlowModelWithNotes {
-  return new FlowAnalysis(tf);
+  return new FlowAnalysis(withVariableDefaults(tf));
 }
 
 const shortRule = (address: string) => address.replace(/^aws_vpc_security_group_/, "");

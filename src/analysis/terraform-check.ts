@@ -55,7 +55,14 @@ export interface PlanAssertion {
 }
 
 /** The .tftest.hcl for a stack: fake-credential provider, data overrides, one plan run. */
-export function testFileFor(tf: TfJson, region: string, assertions: readonly PlanAssertion[] = []): string {
+/** A plan run with variables that must be rejected by the named variables' validation blocks. */
+export interface RejectedVariables {
+  readonly name: string;
+  readonly variables: Record<string, unknown>;
+  readonly expectFailures: readonly string[];
+}
+
+export function testFileFor(tf: TfJson, region: string, assertions: readonly PlanAssertion[] = [], rejected: readonly RejectedVariables[] = []): string {
   const lines: string[] = [
     'provider "aws" {',
     `  region                      = "${region}"`,
@@ -78,6 +85,11 @@ export function testFileFor(tf: TfJson, region: string, assertions: readonly Pla
   lines.push('run "plan" {', "  command = plan");
   for (const a of assertions) lines.push("  assert {", `    condition     = ${a.condition}`, `    error_message = ${JSON.stringify(a.message)}`, "  }");
   lines.push("}", "");
+  for (const r of rejected) {
+    lines.push(`run "${r.name}" {`, "  command = plan", "  variables {");
+    for (const [k, v] of Object.entries(r.variables)) lines.push(`    ${k} = ${hclValue(v)}`);
+    lines.push("  }", `  expect_failures = [${r.expectFailures.map((f) => `var.${f}`).join(", ")}]`, "}", "");
+  }
   return lines.join("\n");
 }
 
@@ -104,7 +116,7 @@ export async function checkStackOffline(
   stackDir: string,
   region: string,
   assertions: readonly PlanAssertion[] = [],
-  options: { plan?: boolean } = {},
+  options: { plan?: boolean; rejected?: readonly RejectedVariables[] } = {},
 ): Promise<OfflineCheckResult> {
   const problem = offlineTerraformProblem();
   if (problem) throw new TerraformUnavailable(problem);
@@ -116,7 +128,7 @@ export async function checkStackOffline(
     const isJson = fs.existsSync(jsonFile);
     fs.copyFileSync(isJson ? jsonFile : hclFile, path.join(work, isJson ? "cdk.tf.json" : "cdk.tf"));
     const plan = options.plan ?? isJson;
-    if (plan) fs.writeFileSync(path.join(work, "offline-plan.tftest.hcl"), testFileFor(JSON.parse(fs.readFileSync(jsonFile, "utf8")), region, assertions));
+    if (plan) fs.writeFileSync(path.join(work, "offline-plan.tftest.hcl"), testFileFor(JSON.parse(fs.readFileSync(jsonFile, "utf8")), region, assertions, options.rejected));
     await run(["init", "-backend=false", "-input=false"], work);
     const validate = await run(["validate"], work);
     const test = plan ? await run(["test"], work) : "(no plan: HCL stack validated only)";

@@ -54,3 +54,45 @@ export function label(r: TfResource): string {
   const name = r.body.tags?.Name;
   return name ? `${r.address} (${name})` : r.address;
 }
+
+const VAR_REF = /^\$\{var\.([A-Za-z0-9_-]+)\}$/;
+const FOR_EACH_VAR = /^\$\{(?:toset\()?var\.([A-Za-z0-9_-]+)\)?\}$/;
+
+function substitute(value: unknown, vars: Record<string, unknown>, each?: string): unknown {
+  if (typeof value === "string") {
+    if (each !== undefined && (value === "${each.value}" || value === "${each.key}")) return each;
+    const m = VAR_REF.exec(value);
+    return m && m[1] in vars ? vars[m[1]] : value;
+  }
+  if (Array.isArray(value)) return value.map((v) => substitute(v, vars, each));
+  if (value && typeof value === "object")
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, substitute(v, vars, each)]));
+  return value;
+}
+
+/**
+ * The configuration as `terraform apply` with no -var would build it: `${var.x}` replaced by the
+ * variable's default, and resources with `for_each` over a list variable expanded into one
+ * resource per element (named `name["element"]`). The AWS-rules check, the flow analysis and the
+ * trace read this view; the synthesized JSON itself keeps the variables.
+ */
+export function withVariableDefaults(tf: TfJson): TfJson {
+  const vars: Record<string, unknown> = {};
+  for (const [name, v] of Object.entries((tf.variable ?? {}) as Record<string, { default?: unknown }>)) vars[name] = v.default;
+  const resource: NonNullable<TfJson["resource"]> = {};
+  for (const [type, byName] of Object.entries(tf.resource ?? {})) {
+    resource[type] = {};
+    for (const [name, body] of Object.entries(byName)) {
+      const m = typeof body.for_each === "string" ? FOR_EACH_VAR.exec(body.for_each) : null;
+      const list = m ? vars[m[1]] : undefined;
+      if (m && Array.isArray(list)) {
+        const { for_each: _ignored, ...rest } = body;
+        void _ignored;
+        for (const element of new Set(list.map(String))) resource[type][`${name}["${element}"]`] = substitute(rest, vars, element) as Record<string, unknown>;
+      } else {
+        resource[type][name] = substitute(body, vars) as Record<string, unknown>;
+      }
+    }
+  }
+  return { ...tf, resource };
+}

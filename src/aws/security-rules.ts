@@ -15,8 +15,13 @@ import { Peer, SecurityGroupRow, SecurityGroupTable, securityGroupTables } from 
 export type Direction = "ingress" | "egress";
 export type IpProtocol = "tcp" | "udp" | "icmp" | "-1";
 
+/** The Terraform variables (list of CIDRs) that configured peers become; see constructs/variables.ts. */
+export type CidrListVariable = "bastion_admin_cidrs" | "load_balancer_client_cidrs";
+
 export type RulePeer =
   | { readonly kind: "cidr"; readonly cidr: string; readonly key: string }
+  /** One rule per CIDR of a list variable (for_each), defaulting to the configured list. */
+  | { readonly kind: "cidrList"; readonly variable: CidrListVariable; readonly defaults: readonly string[]; readonly key: string }
   | { readonly kind: "group"; readonly group: TierId; readonly key: string }
   | { readonly kind: "prefixList"; readonly service: "s3"; readonly key: string };
 
@@ -166,10 +171,11 @@ function peersOf(peer: Peer, network: NetworkPlan, config: ClusterConfig): RuleP
     case "awsServices":
       // D8: the gateway endpoint's managed prefix list (S3 is the only endpoint, as the spec asks).
       return [{ kind: "prefixList", service: "s3", key: "s3" }];
-    case "configured": {
-      const cidrs = peer.setting === "bastion.adminCidrs" ? config.bastion.adminCidrs : config.loadBalancers.clientCidrs;
-      return cidrs.map((cidr) => ({ kind: "cidr" as const, cidr, key: cidrKey(cidr) }));
-    }
+    case "configured":
+      // Ops teams change these without re-synthesizing: a Terraform list variable, one rule per CIDR.
+      return peer.setting === "bastion.adminCidrs"
+        ? [{ kind: "cidrList", variable: "bastion_admin_cidrs", defaults: config.bastion.adminCidrs, key: "admin_cidrs" }]
+        : [{ kind: "cidrList", variable: "load_balancer_client_cidrs", defaults: config.loadBalancers.clientCidrs, key: "client_cidrs" }];
   }
 }
 
@@ -183,6 +189,7 @@ function portKey(p: PortSpec): string {
 function peerIdentity(peer: RulePeer): string {
   if (peer.kind === "cidr") return `cidr:${canonical(peer.cidr)}`;
   if (peer.kind === "group") return `group:${peer.group}`;
+  if (peer.kind === "cidrList") return `list:${peer.variable}`;
   return `pl:${peer.service}`;
 }
 

@@ -4,11 +4,11 @@
  * rules the AWS cloud controller adds at run time survive an apply).
  */
 import { Construct } from "constructs";
-import { Annotations } from "cdktf";
+import { Annotations, TerraformIterator, TerraformVariable } from "cdktf";
 import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
 import { VpcSecurityGroupEgressRule } from "@cdktf/provider-aws/lib/vpc-security-group-egress-rule";
-import { SecurityGroupPlan, RulePlan } from "../aws/security-rules";
+import { CidrListVariable, SecurityGroupPlan, RulePlan } from "../aws/security-rules";
 import { TierId } from "../spec/network";
 import { Network, named } from "./network";
 
@@ -16,6 +16,8 @@ export interface SecurityGroupsProps {
   readonly plans: readonly SecurityGroupPlan[];
   readonly network: Network;
   readonly clusterName: string;
+  /** The list variables configured peers render from (admin and client CIDRs). */
+  readonly cidrLists: Readonly<Record<CidrListVariable, TerraformVariable>>;
 }
 
 export class SecurityGroups extends Construct {
@@ -40,23 +42,26 @@ export class SecurityGroups extends Construct {
         plan.key,
       );
     }
-    for (const plan of props.plans) for (const rule of plan.rules) this.renderRule(rule, props.network);
+    for (const plan of props.plans) for (const rule of plan.rules) this.renderRule(rule, props.network, props.cidrLists);
 
     const bastion = props.plans.find((p) => p.group === "bastion");
-    const open = bastion?.rules.find((r) => r.direction === "ingress" && r.peer.kind === "cidr" && r.peer.cidr === "0.0.0.0/0");
+    const open = bastion?.rules.find((r) => r.direction === "ingress" && r.peer.kind === "cidrList" && r.peer.defaults.includes("0.0.0.0/0"));
     if (open)
       Annotations.of(this.groups.bastion).addWarning(
         "bastion.adminCidrs allows SSH to the bastion from 0.0.0.0/0 (the spec's value); set it to your admin networks, or use Session Manager",
       );
   }
 
-  private renderRule(rule: RulePlan, network: Network): void {
+  private renderRule(rule: RulePlan, network: Network, cidrLists: Readonly<Record<CidrListVariable, TerraformVariable>>): void {
+    const each = rule.peer.kind === "cidrList" ? TerraformIterator.fromList(cidrLists[rule.peer.variable].listValue) : undefined;
     const peer =
       rule.peer.kind === "cidr"
         ? { cidrIpv4: rule.peer.cidr }
         : rule.peer.kind === "group"
           ? { referencedSecurityGroupId: this.groups[rule.peer.group].id }
-          : { prefixListId: network.s3Endpoint.prefixListId };
+          : rule.peer.kind === "cidrList"
+            ? { forEach: each, cidrIpv4: each!.value as string }
+            : { prefixListId: network.s3Endpoint.prefixListId };
     const config = {
       securityGroupId: this.groups[rule.group].id,
       ipProtocol: rule.protocol,

@@ -17,6 +17,7 @@ import { ControlPlane } from "../constructs/control-plane";
 import { Workers } from "../constructs/workers";
 import { Bastion } from "../constructs/bastion";
 import { AccessOutputs } from "../constructs/access-outputs";
+import { OperationalVariables } from "../constructs/variables";
 import { architectureOf } from "../aws/instances";
 import { NodeRole, renderUserData } from "../bootstrap";
 
@@ -34,6 +35,7 @@ export class ClusterStack extends TerraformStack {
   readonly securityPlan: readonly SecurityGroupPlan[];
   readonly securityGroups: SecurityGroups;
   readonly iam: NodeIam;
+  readonly variables: OperationalVariables;
   readonly controlPlane: ControlPlane;
   readonly workers: Workers;
   readonly bastion: Bastion;
@@ -60,10 +62,12 @@ export class ClusterStack extends TerraformStack {
 
     this.network = new Network(this, "network", { plan: this.plan, clusterName: config.clusterName, region: config.region });
 
+    this.variables = new OperationalVariables(this, "variables", config);
     this.securityGroups = new SecurityGroups(this, "security-groups", {
       plans: this.securityPlan,
       network: this.network,
       clusterName: config.clusterName,
+      cidrLists: { bastion_admin_cidrs: this.variables.bastionAdminCidrs, load_balancer_client_cidrs: this.variables.loadBalancerClientCidrs },
     });
 
     this.ssmPrefix = `/k8s/${config.clusterName}`;
@@ -88,9 +92,9 @@ export class ClusterStack extends TerraformStack {
       count: config.controlPlane.count,
       machine: {
         imageId: image.imageFor(architectureOf(config.controlPlane.instanceType)),
-        instanceType: config.controlPlane.instanceType,
+        instanceType: this.variables.controlPlaneInstanceType,
         rootVolumeGiB: config.controlPlane.rootVolumeGiB,
-        sshKeyName: config.sshKeyName,
+        sshKeyName: this.variables.sshKeyName,
       },
       subnets: subnets.apiEndpoint,
       azs: this.plan.availabilityZones,
@@ -114,13 +118,13 @@ export class ClusterStack extends TerraformStack {
       clusterName: config.clusterName,
       machine: {
         imageId: image.imageFor(architectureOf(config.workers.instanceType)),
-        instanceType: config.workers.instanceType,
+        instanceType: this.variables.workerInstanceType,
         rootVolumeGiB: config.workers.rootVolumeGiB,
-        sshKeyName: config.sshKeyName,
+        sshKeyName: this.variables.sshKeyName,
       },
-      min: config.workers.min,
-      desired: config.workers.desired,
-      max: config.workers.max,
+      min: this.variables.workerMinSize,
+      desired: this.variables.workerDesiredCapacity,
+      max: this.variables.workerMaxSize,
       subnets: subnets.workers,
       securityGroup: groups.workers,
       instanceProfile: this.iam.instanceProfiles.workers,
@@ -132,9 +136,9 @@ export class ClusterStack extends TerraformStack {
       clusterName: config.clusterName,
       machine: {
         imageId: image.imageFor(architectureOf(config.bastion.instanceType)),
-        instanceType: config.bastion.instanceType,
+        instanceType: this.variables.bastionInstanceType,
         rootVolumeGiB: 20,
-        sshKeyName: config.sshKeyName,
+        sshKeyName: this.variables.sshKeyName,
       },
       subnet: subnets.bastion[0],
       securityGroup: groups.bastion,

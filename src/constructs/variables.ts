@@ -1,0 +1,115 @@
+/**
+ * Terraform variables for the operational knobs ops teams change without re-synthesizing:
+ * instance types, worker counts, admin and load-balancer client CIDRs, the SSH key name. Their
+ * defaults are the synthesized configuration's values, so `terraform apply` with no -var does
+ * exactly what the configuration says. Structural choices (CIDRs, AZs, control-plane count,
+ * Kubernetes minor) stay synth-time settings: changing them changes resources' shape.
+ */
+import { Construct } from "constructs";
+import { TerraformVariable } from "cdktf";
+import { ClusterConfig } from "../config";
+import { architectureOf } from "../aws/instances";
+
+export interface VariableSpec {
+  readonly name: string;
+  readonly type: string;
+  readonly description: string;
+  /** The configuration field that sets the default. */
+  readonly setting: string;
+}
+
+// An instance type as EC2 spells it (family, generation, attributes, "." size).
+const INSTANCE_TYPE_HCL = "^[a-z][a-z0-9-]*[0-9][a-z0-9-]*\\\\.[a-z0-9-]+$";
+const GRAVITON_HCL = "^[a-z]+[0-9]+g[a-z]*\\\\.";
+
+export class OperationalVariables extends Construct {
+  readonly specs: VariableSpec[] = [];
+  readonly controlPlaneInstanceType: string;
+  readonly workerInstanceType: string;
+  readonly bastionInstanceType: string;
+  readonly workerMinSize: number;
+  readonly workerDesiredCapacity: number;
+  readonly workerMaxSize: number;
+  readonly bastionAdminCidrs: TerraformVariable;
+  readonly loadBalancerClientCidrs: TerraformVariable;
+  /** The key pair name; "" means no key (Session Manager only): the provider sends no KeyName then. */
+  readonly sshKeyName: string;
+
+  constructor(scope: Construct, id: string, config: ClusterConfig) {
+    super(scope, id);
+
+    const instanceType = (name: string, setting: string, value: string, what: string) => {
+      const arch = architectureOf(value);
+      // The image is looked up per architecture at synth time: a type of the other architecture
+      // needs a new synth, not just a new variable value.
+      const archCondition =
+        arch === "arm64" ? `can(regex("${GRAVITON_HCL}", var.${name}))` : `!can(regex("${GRAVITON_HCL}", var.${name}))`;
+      return this.variable(name, "string", `EC2 instance type of ${what}`, setting, value, [
+        { condition: `can(regex("${INSTANCE_TYPE_HCL}", var.${name}))`, errorMessage: `${name} must be an EC2 instance type like t3.medium.` },
+        {
+          condition: archCondition,
+          errorMessage: `${name} must stay ${arch} (the image was looked up for ${arch}); for another architecture set ${setting} in cluster.config.json and synthesize again.`,
+        },
+      ]).stringValue;
+    };
+    this.controlPlaneInstanceType = instanceType("control_plane_instance_type", "controlPlane.instanceType", config.controlPlane.instanceType, "control-plane nodes");
+    this.workerInstanceType = instanceType("worker_instance_type", "workers.instanceType", config.workers.instanceType, "worker nodes");
+    this.bastionInstanceType = instanceType("bastion_instance_type", "bastion.instanceType", config.bastion.instanceType, "the bastion");
+
+    const count = (name: string, setting: string, value: number, what: string) =>
+      this.variable(name, "number", what, setting, value, [
+        { condition: `var.${name} >= 0 && var.${name} <= 1000 && floor(var.${name}) == var.${name}`, errorMessage: `${name} must be a whole number from 0 to 1000.` },
+      ]).numberValue;
+    this.workerMinSize = count("worker_min_size", "workers.min", config.workers.min, "Smallest number of worker nodes (autoscaling group min_size)");
+    this.workerMaxSize = count("worker_max_size", "workers.max", config.workers.max, "Largest number of worker nodes (autoscaling group max_size)");
+    this.workerDesiredCapacity = this.variable(
+      "worker_desired_capacity",
+      "number",
+      "Worker nodes to run now (autoscaling group desired_capacity)",
+      "workers.desired",
+      config.workers.desired,
+      [
+        {
+          condition: "var.worker_desired_capacity >= var.worker_min_size && var.worker_desired_capacity <= var.worker_max_size",
+          errorMessage: "worker_desired_capacity must be between worker_min_size and worker_max_size.",
+        },
+      ],
+    ).numberValue;
+
+    const cidrs = (name: string, setting: string, value: readonly string[], what: string) =>
+      this.variable(name, "list(string)", what, setting, [...value], [
+        { condition: `length(var.${name}) > 0`, errorMessage: `${name} must list at least one CIDR.` },
+        {
+          condition: `alltrue([for c in var.${name} : can(cidrnetmask(c)) && cidrhost(c, 0) == split("/", c)[0]])`,
+          errorMessage: `${name} must hold IPv4 network CIDRs like 203.0.113.0/24 (no host bits set).`,
+        },
+      ]);
+    this.bastionAdminCidrs = cidrs("bastion_admin_cidrs", "bastion.adminCidrs", config.bastion.adminCidrs, "CIDRs allowed to SSH to the bastion (sg-bastion ingress 22)");
+    this.loadBalancerClientCidrs = cidrs(
+      "load_balancer_client_cidrs",
+      "loadBalancers.clientCidrs",
+      config.loadBalancers.clientCidrs,
+      "CIDRs allowed to reach Service load balancers on their listener ports (sg-loadbalancers ingress)",
+    );
+
+    this.sshKeyName = this.variable("ssh_key_name", "string", "EC2 key pair for SSH to every machine; empty for Session Manager only", "sshKeyName", config.sshKeyName ?? "", [
+      { condition: 'can(regex("^[ -~]{0,255}$", var.ssh_key_name))', errorMessage: "ssh_key_name must be at most 255 ASCII characters." },
+    ]).stringValue;
+  }
+
+  private variable(
+    name: string,
+    type: string,
+    description: string,
+    setting: string,
+    defaultValue: unknown,
+    validation: { condition: string; errorMessage: string }[],
+  ): TerraformVariable {
+    this.specs.push({ name, type, description, setting });
+    // In Terraform JSON a condition is a string template: the expression goes inside ${...}.
+    const wrapped = validation.map((v) => ({ ...v, condition: `\${${v.condition}}` }));
+    const v = new TerraformVariable(this, name, { type, description, default: defaultValue, nullable: false, validation: wrapped });
+    v.overrideLogicalId(name);
+    return v;
+  }
+}
