@@ -10,8 +10,24 @@ import * as os from "os";
 import * as path from "path";
 import { TfJson } from "./tf-json";
 
+/** The provider mirror: this machine image's /opt/tf-plugins, or TF_PROVIDER_MIRROR (GitHub Actions builds one). */
 export const PROVIDER_MIRROR = process.env.TF_PROVIDER_MIRROR ?? "/opt/tf-plugins";
+/** terraform/offline.tfrc is the same configuration for /opt/tf-plugins, for running terraform by hand. */
 export const CLI_CONFIG = path.resolve(__dirname, "../../terraform/offline.tfrc");
+
+let cliConfigFile: string | undefined;
+/** A CLI configuration whose filesystem_mirror is PROVIDER_MIRROR (written once per process). */
+function cliConfig(): string {
+  if (PROVIDER_MIRROR === "/opt/tf-plugins") return CLI_CONFIG;
+  if (!cliConfigFile) {
+    cliConfigFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "tfrc-")), "offline.tfrc");
+    fs.writeFileSync(
+      cliConfigFile,
+      `provider_installation {\n  filesystem_mirror {\n    path    = ${JSON.stringify(PROVIDER_MIRROR)}\n    include = ["registry.terraform.io/hashicorp/aws"]\n  }\n  direct {\n    exclude = ["registry.terraform.io/*/*"]\n  }\n}\n`,
+    );
+  }
+  return cliConfigFile;
+}
 
 /** Data sources the provider computes locally: overriding them would only hide real errors. */
 const LOCAL_DATA_SOURCES = new Set(["aws_iam_policy_document"]);
@@ -41,7 +57,7 @@ export function offlineTerraformProblem(mirror = PROVIDER_MIRROR, env: NodeJS.Pr
 }
 
 function tfEnv(): NodeJS.ProcessEnv {
-  return { ...process.env, TF_CLI_CONFIG_FILE: CLI_CONFIG, CHECKPOINT_DISABLE: "1", TF_IN_AUTOMATION: "1", TF_INPUT: "0" };
+  return { ...process.env, TF_CLI_CONFIG_FILE: cliConfig(), CHECKPOINT_DISABLE: "1", TF_IN_AUTOMATION: "1", TF_INPUT: "0" };
 }
 
 function hclValue(v: unknown): string {

@@ -1,0 +1,59 @@
+/** The GitHub Actions workflow cannot run here: lint it with yamllint and check it runs the README's commands. */
+import { execFileSync } from "child_process";
+import * as fs from "fs";
+import * as path from "path";
+import { parse } from "yaml";
+
+const ROOT = path.resolve(__dirname, "..");
+const file = path.join(ROOT, ".github/workflows/ci.yml");
+const text = fs.readFileSync(file, "utf8");
+const wf = parse(text);
+const runs = (job: string): string => (wf.jobs[job].steps as { run?: string }[]).map((s) => s.run ?? "").join("\n");
+
+test("yamllint passes (with the repository's .yamllint.yml)", () => {
+  try {
+    execFileSync("yamllint", ["-s", "-c", path.join(ROOT, ".yamllint.yml"), file], { stdio: "pipe" });
+  } catch (e) {
+    const err = e as { code?: string; stdout?: Buffer };
+    if (err.code === "ENOENT") throw new Error("yamllint is not installed: run 'apt-get install -y yamllint' (.ci/run does)");
+    throw new Error(`yamllint failed:\n${err.stdout?.toString()}`);
+  }
+});
+
+test("the test job runs the README's commands in order: install, type-check, test, synth", () => {
+  const order = ["npm ci", "npm run typecheck", "npm test", "npm run synth"].map((c) => runs("test").indexOf(c));
+  expect(order.every((i) => i >= 0)).toBe(true);
+  expect([...order].sort((a, b) => a - b)).toEqual(order);
+});
+
+test("terraform fmt -check, init and validate on the synthesized stacks", () => {
+  expect(runs("test")).toMatch(/terraform fmt -check -recursive cdktf\.out\/hcl\/stacks/);
+  expect(runs("test")).toMatch(/init -backend=false/);
+  expect(runs("test")).toMatch(/terraform -chdir="\$stack" validate/);
+});
+
+test("the offline checks get a provider mirror built for the pinned provider", () => {
+  expect(runs("test")).toMatch(/providers mirror/);
+  expect(wf.env.AWS_PROVIDER_VERSION).toBe("5.100.0");
+  expect(wf.env.TERRAFORM_VERSION).toBe("1.11.4");
+});
+
+test("plan runs on pull requests with an OIDC role, and is skipped with a notice without one", () => {
+  expect(wf.jobs.plan.if).toBe("github.event_name == 'pull_request'");
+  expect(wf.jobs.plan.permissions["id-token"]).toBe("write");
+  const steps = wf.jobs.plan.steps as { if?: string; run?: string; uses?: string; with?: Record<string, string> }[];
+  expect(steps[0]).toMatchObject({ if: "env.AWS_PLAN_ROLE_ARN == ''" });
+  expect(steps[0].run).toMatch(/::notice title=terraform plan skipped::/);
+  expect(steps.slice(1).every((s) => s.if === "env.AWS_PLAN_ROLE_ARN != ''")).toBe(true);
+  expect(steps.find((s) => s.uses?.startsWith("aws-actions/configure-aws-credentials"))?.with?.["role-to-assume"]).toBe("${{ env.AWS_PLAN_ROLE_ARN }}");
+  expect(runs("plan")).toMatch(/npm ci && npm run synth/);
+  expect(runs("plan")).toMatch(/terraform -chdir=cdktf\.out\/stacks\/cluster plan -input=false/);
+});
+
+test("the Debian tools the tests use are installed in CI, as in .ci/run", () => {
+  const ci = fs.readFileSync(path.join(ROOT, ".ci/run"), "utf8");
+  for (const tool of ["shellcheck", "cloud-init", "yamllint"]) {
+    expect(runs("test")).toContain(tool);
+    expect(ci).toContain(tool);
+  }
+});
