@@ -169,6 +169,7 @@ describe("IAM", () => {
       "control-plane/bootstrap-parameters",
       "control-plane/cloud-controller",
       "control-plane/ecr-read",
+      "control-plane/etcd-backup",
       "control-plane/session-manager",
       "control-plane/vpc-cni",
       "workers/bootstrap-parameters",

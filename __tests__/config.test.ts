@@ -62,6 +62,9 @@ const rejected: [string, unknown, RegExp][] = [
   ["a root volume too small", { workers: { rootVolumeGiB: 8 } }, /workers\.rootVolumeGiB = 8: must be at least 20 GiB/],
   ["a bad admin CIDR", { bastion: { adminCidrs: ["203.0.113.0/33"] } }, /bastion\.adminCidrs\.0 = "203\.0\.113\.0\/33"/],
   ["no listener", { loadBalancers: { listeners: [] } }, /loadBalancers\.listeners = \[\]: must list at least one listener/],
+  ["a backup schedule that is not OnCalendar", { etcdBackup: { schedule: "every hour;" } }, /etcdBackup\.schedule = "every hour;": is not a systemd OnCalendar value/],
+  ["a backup retention of 0 days", { etcdBackup: { retentionDays: 0 } }, /etcdBackup\.retentionDays = 0: must be at least 1 day/],
+  ["the backup bucket equal to the state bucket", { state: { bucket: "same-bucket" }, etcdBackup: { bucket: "same-bucket" } }, /etcdBackup\.bucket = "same-bucket": must differ from state\.bucket/],
 ];
 
 describe("bad configuration is rejected with one line naming the field and value", () => {

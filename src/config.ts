@@ -137,14 +137,27 @@ const schema = z
       })
       .strict()
       .default({}),
+    etcdBackup: z
+      .object({
+        enabled: z.boolean().default(true),
+        bucket: bucketName.optional(),
+        schedule: z
+          .string()
+          .regex(/^[A-Za-z0-9*:/.,~+-]+( [A-Za-z0-9*:/.,~+-]+)*$/, "is not a systemd OnCalendar value like hourly or *-*-* 00/6:00:00")
+          .default("hourly"),
+        retentionDays: z.number().int().min(1, "must be at least 1 day").max(3650).default(14),
+      })
+      .strict()
+      .default({}),
     tags: z.record(z.string().max(256)).default({}),
   })
   .strict();
 
 type Parsed = z.infer<typeof schema>;
 
-export interface ClusterConfig extends Omit<Parsed, "state" | "availabilityZones"> {
+export interface ClusterConfig extends Omit<Parsed, "state" | "availabilityZones" | "etcdBackup"> {
   readonly availabilityZones: readonly string[];
+  readonly etcdBackup: { readonly enabled: boolean; readonly bucket: string; readonly schedule: string; readonly retentionDays: number };
   readonly state: { readonly bucket: string; readonly key: string; readonly region: string };
 }
 
@@ -182,12 +195,15 @@ export function resolveConfig(input: unknown = {}): ClusterConfig {
   if (c.workers.min > c.workers.max) throw new ConfigError("workers.min", c.workers.min, `is larger than workers.max (${c.workers.max})`);
   if (c.workers.desired < c.workers.min || c.workers.desired > c.workers.max)
     throw new ConfigError("workers.desired", c.workers.desired, `must be between workers.min (${c.workers.min}) and workers.max (${c.workers.max})`);
+  if (c.etcdBackup.bucket !== undefined && c.etcdBackup.bucket === (c.state.bucket ?? `${c.clusterName}-tfstate-${c.region}`))
+    throw new ConfigError("etcdBackup.bucket", c.etcdBackup.bucket, "must differ from state.bucket");
   const vpc = c.network.vpcCidr ?? vpcTable.cidrBlock;
   if (overlaps(parseCidr(c.serviceCidr), parseCidr(vpc)))
     throw new ConfigError("serviceCidr", c.serviceCidr, `overlaps the VPC ${vpc}; Service IPs must be outside the VPC`);
   return {
     ...c,
     availabilityZones: zones.slice(0, c.azCount),
+    etcdBackup: { ...c.etcdBackup, bucket: c.etcdBackup.bucket ?? `${c.clusterName}-etcd-backup-${c.region}` },
     state: {
       bucket: c.state.bucket ?? `${c.clusterName}-tfstate-${c.region}`,
       key: c.state.key ?? `${c.clusterName}/terraform.tfstate`,

@@ -1,5 +1,8 @@
 /** Markdown tables the README carries, rendered from the same data the code uses. */
-import { DEVIATIONS, Deviation, Addition, NETWORK_ADDITIONS } from "./aws/deviations";
+import { DEVIATIONS, Deviation, Addition, NETWORK_ADDITIONS, CLUSTER_ADDITIONS } from "./aws/deviations";
+import { resolveConfig } from "./config";
+import { buildApp } from "./app";
+import { stackToJson } from "./analysis/tf-json";
 import { SECURITY_ADDITIONS } from "./aws/security-rules";
 
 const cell = (s: string) => s.replace(/\|/g, "\\|");
@@ -26,6 +29,8 @@ export function readmeSections(): Record<string, string> {
     deviations: deviationTable(),
     "network-additions": additionTable(NETWORK_ADDITIONS),
     "security-additions": additionTable(SECURITY_ADDITIONS),
+    "cluster-additions": additionTable(CLUSTER_ADDITIONS),
+    ...clusterTables(),
   };
 }
 
@@ -37,4 +42,23 @@ export function replaceSections(text: string, sections: Record<string, string>):
     text = text.replace(re, (_m, a: string, b: string) => `${a}${body}\n${b}`);
   }
   return text;
+}
+
+/** Variables and outputs tables, read from the default cluster as synthesized. */
+function clusterTables(): Record<string, string> {
+  const { cluster } = buildApp(resolveConfig({}));
+  const tf = stackToJson(cluster) as { variable?: Record<string, { default: unknown }>; output?: Record<string, { description?: string }> };
+  const variables = [
+    "| variable | type | default (from the configuration) | set at synth by | meaning |",
+    "|---|---|---|---|---|",
+    ...cluster.variables.specs.map(
+      (v) => `| \`${v.name}\` | \`${v.type}\` | \`${JSON.stringify(tf.variable?.[v.name]?.default)}\` | \`${v.setting}\` | ${cell(v.description)} |`,
+    ),
+  ].join("\n");
+  const outputs = [
+    "| output | what it gives you |",
+    "|---|---|",
+    ...Object.entries(tf.output ?? {}).map(([name, o]) => `| \`${name}\` | ${cell(o.description ?? "")} |`),
+  ].join("\n");
+  return { variables, outputs };
 }

@@ -4,7 +4,7 @@
  * MISSING), plus every deviation and addition with its reason. Written next to the stack as
  * spec-trace.md for reviewers who hold the spec beside the plan.
  */
-import { DEVIATIONS, NETWORK_ADDITIONS } from "../aws/deviations";
+import { CLUSTER_ADDITIONS, DEVIATIONS, NETWORK_ADDITIONS } from "../aws/deviations";
 import { NetworkPlan } from "../aws/network-plan";
 import { SECURITY_ADDITIONS, SecurityGroupPlan } from "../aws/security-rules";
 import { routeTableTables, subnetTables, vpcTable } from "../spec/network";
@@ -133,6 +133,6 @@ export function traceMarkdown(rows: readonly TraceRow[]): string {
   out.push("", "## Deviations (what AWS forces)", "", "| # | spec says | AWS fact | what we build |", "|---|---|---|---|");
   for (const d of DEVIATIONS) out.push(`| ${d.id} | ${esc(d.specSays)} | ${esc(d.awsFact)} | ${esc(d.weBuild)} |`);
   out.push("", "## Additions (what a working cluster needs beyond the tables)", "", "| # | addition | why |", "|---|---|---|");
-  for (const a of [...NETWORK_ADDITIONS, ...SECURITY_ADDITIONS]) out.push(`| ${a.id} | ${esc(a.what)} | ${esc(a.why)} |`);
+  for (const a of [...NETWORK_ADDITIONS, ...SECURITY_ADDITIONS, ...CLUSTER_ADDITIONS]) out.push(`| ${a.id} | ${esc(a.what)} | ${esc(a.why)} |`);
   return `${out.join("\n")}\n`;
 }

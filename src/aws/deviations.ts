@@ -118,3 +118,26 @@ export const NETWORK_ADDITIONS: readonly Addition[] = [
     why: "the AWS cloud controller picks load balancer subnets by these tags",
   },
 ];
+
+export const CLUSTER_ADDITIONS: readonly Addition[] = [
+  {
+    id: "A9",
+    what: "an internal NLB on tcp 6443 in the API endpoint subnet(s): kubeadm's controlPlaneEndpoint; IP targets with client IP preservation off; HTTPS /readyz health check; it carries sg-k8s-api-endpoint",
+    why: "one stable, private address for the API across control-plane nodes; IP targets avoid the NLB hairpin timeout when a control-plane node dials its own NLB",
+  },
+  {
+    id: "A10",
+    what: "SSM parameters under /k8s/<cluster>/: api-endpoint, pods/subnets, pods/security-group, load-balancer/security-group (String, Terraform); join/token, join/certificate-key (SecureString) and join/ca-cert-hash, written by the first control-plane node",
+    why: "user-data holds only names; join secrets are made on the nodes and never pass through Terraform state",
+  },
+  {
+    id: "A11",
+    what: "IAM roles and instance profiles per node role: cloud controller, VPC CNI, ECR read, bootstrap parameters, Session Manager; mutations scoped to the cluster tag; no * actions",
+    why: "the AWS cloud controller and the VPC CNI call AWS APIs from the nodes",
+  },
+  {
+    id: "A12",
+    what: "instance and volume tags `kubernetes.io/cluster/<name>=owned` on control-plane and worker nodes (not the bastion)",
+    why: "the cloud controller recognises the cluster's instances by this tag (and the subnets by A3)",
+  },
+];

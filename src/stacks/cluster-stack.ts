@@ -18,6 +18,7 @@ import { Workers } from "../constructs/workers";
 import { Bastion } from "../constructs/bastion";
 import { AccessOutputs } from "../constructs/access-outputs";
 import { OperationalVariables } from "../constructs/variables";
+import { EtcdBackupBucket } from "../constructs/etcd-backup-bucket";
 import { architectureOf } from "../aws/instances";
 import { NodeRole, renderUserData } from "../bootstrap";
 
@@ -36,6 +37,7 @@ export class ClusterStack extends TerraformStack {
   readonly securityGroups: SecurityGroups;
   readonly iam: NodeIam;
   readonly variables: OperationalVariables;
+  readonly etcdBackup?: EtcdBackupBucket;
   readonly controlPlane: ControlPlane;
   readonly workers: Workers;
   readonly bastion: Bastion;
@@ -71,7 +73,16 @@ export class ClusterStack extends TerraformStack {
     });
 
     this.ssmPrefix = `/k8s/${config.clusterName}`;
-    this.iam = new NodeIam(this, "iam", { clusterName: config.clusterName, region: config.region, ssmPrefix: this.ssmPrefix });
+    const etcdBackupPrefix = `${config.clusterName}/etcd`;
+    this.etcdBackup = config.etcdBackup.enabled
+      ? new EtcdBackupBucket(this, "etcd-backup", { bucketName: config.etcdBackup.bucket, prefix: etcdBackupPrefix, retentionDays: config.etcdBackup.retentionDays })
+      : undefined;
+    this.iam = new NodeIam(this, "iam", {
+      clusterName: config.clusterName,
+      region: config.region,
+      ssmPrefix: this.ssmPrefix,
+      etcdBackupBucketArn: this.etcdBackup?.bucket.arn,
+    });
     const image = new NodeImage(this, "image", config.amiId);
     const groups = this.securityGroups.groups;
     const subnets = this.network.subnets;
@@ -85,6 +96,8 @@ export class ClusterStack extends TerraformStack {
         ssmPrefix: this.ssmPrefix,
         podCidr: this.plan.tiers.pods.block,
         serviceCidr: config.serviceCidr,
+        // A plain name (not the bucket resource's token): user-data stays static.
+        etcdBackup: config.etcdBackup.enabled ? { bucket: config.etcdBackup.bucket, prefix: etcdBackupPrefix, onCalendar: config.etcdBackup.schedule } : undefined,
       }).userDataBase64;
 
     this.controlPlane = new ControlPlane(this, "control-plane", {

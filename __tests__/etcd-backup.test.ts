@@ -1,0 +1,69 @@
+/** Scheduled etcd snapshots: the bucket, the control plane's permission, the timer in user-data. */
+import * as zlib from "zlib";
+import { S3Bucket } from "@cdktf/provider-aws/lib/s3-bucket";
+import { S3BucketVersioningA } from "@cdktf/provider-aws/lib/s3-bucket-versioning";
+import { S3BucketLifecycleConfiguration } from "@cdktf/provider-aws/lib/s3-bucket-lifecycle-configuration";
+import { S3BucketPublicAccessBlock } from "@cdktf/provider-aws/lib/s3-bucket-public-access-block";
+import { resolveConfig } from "../src/config";
+import { buildApp } from "../src/app";
+import { synthCluster, ref } from "./helpers/synth";
+
+const s = synthCluster();
+const TIMER_FILE = "path: /etc/systemd/system/k8s-etcd-backup.timer";
+const userData = (json: any, name: string) => zlib.gunzipSync(Buffer.from(json.resource.aws_instance[name].user_data_base64, "base64")).toString("utf8");
+const workerUserData = (json: any) => zlib.gunzipSync(Buffer.from(json.resource.aws_launch_template.worker_launch_template.user_data, "base64")).toString("utf8");
+
+test("a versioned, private bucket named after the cluster and region", () => {
+  expect(s.text).toHaveResourceWithProperties(S3Bucket, { bucket: "k8s-cluster-etcd-backup-ap-northeast-2" });
+  expect(s.text).toHaveResourceWithProperties(S3BucketVersioningA, { bucket: ref("aws_s3_bucket.etcd_backup"), versioning_configuration: { status: "Enabled" } });
+  expect(s.text).toHaveResourceWithProperties(S3BucketPublicAccessBlock, { bucket: ref("aws_s3_bucket.etcd_backup"), block_public_policy: true });
+});
+
+test("a lifecycle rule expires snapshots after retentionDays", () =>
+  expect(s.text).toHaveResourceWithProperties(S3BucketLifecycleConfiguration, {
+    bucket: ref("aws_s3_bucket.etcd_backup"),
+    rule: [
+      expect.objectContaining({
+        status: "Enabled",
+        filter: [{ prefix: "k8s-cluster/etcd/" }],
+        expiration: [{ days: 14 }],
+        noncurrent_version_expiration: [{ noncurrent_days: 7 }],
+      }),
+    ],
+  }));
+
+test("control-plane nodes may put, get and list snapshots in that bucket only, never delete", () => {
+  const { cluster } = buildApp(resolveConfig({}));
+  const st = cluster.iam.statements["control-plane/etcd-backup"];
+  const actions = st.flatMap((x) => x.Action);
+  expect(actions).toEqual(expect.arrayContaining(["s3:PutObject", "s3:GetObject", "s3:ListBucket"]));
+  expect(actions.some((a) => /Delete/.test(a))).toBe(false);
+  const policy = (s.json.resource as any).aws_iam_policy.control_plane_etcd_backup.policy as string;
+  expect(policy).toContain("aws_s3_bucket.etcd_backup.arn");
+  expect(Object.keys(cluster.iam.statements).some((k) => k.startsWith("workers/etcd"))).toBe(false);
+});
+
+test("control-plane user-data installs the snapshot timer with the bucket's name; workers' does not", () => {
+  for (const node of ["control_plane_0", "control_plane_1"]) {
+    const doc = userData(s.json, node);
+    expect(doc).toContain(TIMER_FILE);
+    expect(doc).toContain("k8s-cluster-etcd-backup-ap-northeast-2");
+    expect(doc).toMatch(/OnCalendar=hourly/);
+  }
+  expect(workerUserData(s.json)).not.toContain(TIMER_FILE);
+  expect(workerUserData(s.json)).not.toContain("k8s-cluster-etcd-backup-ap-northeast-2");
+});
+
+test("configured bucket, schedule and retention", () => {
+  const c = synthCluster({ etcdBackup: { bucket: "acme-etcd", schedule: "*-*-* 00/6:00:00", retentionDays: 30 } });
+  expect(c.text).toHaveResourceWithProperties(S3Bucket, { bucket: "acme-etcd" });
+  expect(c.text).toHaveResourceWithProperties(S3BucketLifecycleConfiguration, { rule: [expect.objectContaining({ expiration: [{ days: 30 }] })] });
+  expect(userData(c.json, "control_plane_0")).toMatch(/OnCalendar=\*-\*-\* 00\/6:00:00/);
+});
+
+test("etcdBackup.enabled false: no bucket, no permission, no timer", () => {
+  const c = synthCluster({ etcdBackup: { enabled: false } });
+  expect(c.text).not.toHaveResourceWithProperties(S3Bucket, { bucket: "k8s-cluster-etcd-backup-ap-northeast-2" });
+  expect(userData(c.json, "control_plane_0")).not.toContain(TIMER_FILE);
+  expect(Object.keys((c.json.resource as any).aws_iam_policy)).not.toContain("control_plane_etcd_backup");
+});
