@@ -209,3 +209,20 @@ describe("user-data carries names, never secrets", () => {
     for (const d of docs) expect(d).not.toContain("${aws_");
   });
 });
+
+describe("outputs tell an operator how to get in", () => {
+  const out = (s.json as any).output as Record<string, { value: string }>;
+  test("bastion address and the API endpoint", () => {
+    expect(out.bastion_public_ip.value).toBe(ref("aws_instance.bastion", "public_ip"));
+    expect(out.api_endpoint.value).toBe("https://${aws_lb.api_nlb.dns_name}:6443");
+  });
+  test("a ready SSH command through the bastion (ProxyJump)", () =>
+    expect(out.ssh_control_plane.value).toBe("ssh -J ubuntu@${aws_instance.bastion.public_ip} ubuntu@${aws_instance.control_plane_0.private_ip}"));
+  test("how to fetch the admin kubeconfig", () => expect(out.fetch_kubeconfig.value).toContain("sudo cat /etc/kubernetes/admin.conf' > admin.conf"));
+  test("kubectl from a laptop: SSH tunnel or Session Manager port forwarding", () => {
+    expect(out.kubectl_via_ssh_tunnel.value).toMatch(/^ssh -f -N -L 6443:\$\{aws_lb\.api_nlb\.dns_name\}:6443 ubuntu@/);
+    expect(out.kubectl_via_ssh_tunnel.value).toContain("--tls-server-name ${aws_lb.api_nlb.dns_name}");
+    expect(out.kubectl_via_session_manager.value).toContain("AWS-StartPortForwardingSessionToRemoteHost");
+  });
+  test("where etcd snapshots go", () => expect(out.etcd_backup_location.value).toBe("s3://${aws_s3_bucket.etcd_backup.bucket}/k8s-cluster/etcd/"));
+});

@@ -3,7 +3,7 @@
  * state-bucket stack creates.
  */
 import { Construct } from "constructs";
-import { S3Backend, TerraformStack } from "cdktf";
+import { S3Backend, TerraformOutput, TerraformStack } from "cdktf";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { ClusterConfig } from "../config";
 import { NetworkPlan, planNetwork } from "../aws/network-plan";
@@ -165,5 +165,10 @@ export class ClusterStack extends TerraformStack {
       apiLoadBalancer: this.controlPlane.loadBalancer,
       vpcId: this.network.vpc.id,
     });
+    if (this.etcdBackup)
+      new TerraformOutput(this, "etcd_backup_location", {
+        value: `s3://${this.etcdBackup.bucket.bucket}/${etcdBackupPrefix}/`,
+        description: "Where control-plane nodes put etcd snapshots (one folder per node)",
+      });
   }
 }
