@@ -22,6 +22,8 @@ function nodePathOffenders(text: string): string[] {
       .filter((line) => /(^|[^}\w/:.-])\/(etc|var|usr|run|opt|home|root)\//.test(line))
       // The apt keyring's path is also a value written into the sources list; it is used as ${ROOT}${KEYRING}.
       .filter((line) => !/^KEYRING=\/etc\/apt\/keyrings\//.test(line))
+      // Paths inside the etcd container (CTR_*), used on the node only as ${ROOT}${CTR_DATA}.
+      .filter((line) => !/^CTR_[A-Z]+=\/(etc|var)\//.test(line))
   );
 }
 
@@ -52,11 +54,12 @@ describe("shellcheck", () => {
 });
 
 describe("conventions", () => {
-  test("five scripts: the library and four commands", () => {
+  test("six scripts: the library and five commands", () => {
     expect(Object.keys(BOOTSTRAP_SCRIPTS).sort()).toEqual([
       "/usr/local/lib/k8s-bootstrap/lib.sh",
       "/usr/local/sbin/k8s-addons",
       "/usr/local/sbin/k8s-bootstrap",
+      "/usr/local/sbin/k8s-etcd-backup.sh",
       "/usr/local/sbin/k8s-join-refresh",
       "/usr/local/sbin/k8s-node-prepare",
     ]);
@@ -77,6 +80,7 @@ describe("conventions", () => {
 
   test("the node-path check catches a path outside ${ROOT}", () => {
     expect(nodePathOffenders('echo x >/etc/hosts\ncat "${ROOT}/etc/hosts"\n# /etc/in-a-comment')).toEqual(["echo x >/etc/hosts"]);
+    expect(nodePathOffenders("CTR_DATA=/var/lib/etcd\nDATA=/var/lib/etcd")).toEqual(["DATA=/var/lib/etcd"]);
   });
 
   test.each(scripts)("%s names node paths only under ${ROOT}", (_p, text) => {

@@ -16,11 +16,21 @@ import {
   SUPPORTED_KUBERNETES_MINORS,
   renderUserData,
 } from "../src/bootstrap";
-import { JOIN_PARAMETERS, settingsFor } from "./harness/node";
+import { ETCD_BACKUP, JOIN_PARAMETERS, settingsFor } from "./harness/node";
 import { run } from "./harness/tools";
 
 const ROLES: NodeRole[] = ["control-plane-init", "control-plane-join", "worker"];
 const rendered = Object.fromEntries(ROLES.map((r) => [r, renderUserData(settingsFor(r))])) as Record<NodeRole, ReturnType<typeof renderUserData>>;
+/** Every role with etcd backups configured (workers ignore them), the largest user data there is. */
+const withBackup = Object.fromEntries(ROLES.map((r) => [r, renderUserData(settingsFor(r, { etcdBackup: ETCD_BACKUP }))])) as typeof rendered;
+const CASES: [string, string][] = ROLES.flatMap((r) => [
+  [r, rendered[r].cloudConfig],
+  [`${r} with etcdBackup`, withBackup[r].cloudConfig],
+]);
+const BASE64_CASES: [string, string][] = ROLES.flatMap((r) => [
+  [r, rendered[r].userDataBase64],
+  [`${r} with etcdBackup`, withBackup[r].userDataBase64],
+]);
 
 interface CloudConfig {
   write_files: { path: string; permissions: string; content: string }[];
@@ -49,9 +59,9 @@ describe("cloud-init accepts the user data", () => {
   });
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-  test.each(ROLES)("%s passes cloud-init schema", (role) => {
-    const file = path.join(dir, `${role}.yaml`);
-    fs.writeFileSync(file, rendered[role].cloudConfig);
+  test.each(CASES)("%s passes cloud-init schema", (name, cloudConfig) => {
+    const file = path.join(dir, `${name.replace(/ /g, "-")}.yaml`);
+    fs.writeFileSync(file, cloudConfig);
     const r = run("cloud-init", ["schema", "--config-file", file]);
     expect({ status: r.status, out: `${r.stdout}${r.stderr}`.trim() }).toEqual({ status: 0, out: `Valid cloud-config: ${file}` });
   });
@@ -63,8 +73,8 @@ describe("cloud-init accepts the user data", () => {
 });
 
 describe("size and encoding", () => {
-  test.each(ROLES)("%s: gzip+base64 is under EC2's 16384-byte limit", (role) => {
-    expect(Buffer.byteLength(rendered[role].userDataBase64)).toBeLessThan(16384);
+  test.each(BASE64_CASES)("%s: gzip+base64 is under EC2's 16384-byte limit", (_name, base64) => {
+    expect(Buffer.byteLength(base64)).toBeLessThan(16384);
   });
 
   test("the worker's raw cloud-config is under 16 KiB too", () => {
@@ -90,8 +100,8 @@ describe("no secrets, only names", () => {
     expect(secretsIn("sg-0123456789abcdef0")).not.toEqual([]);
   });
 
-  test.each(ROLES)("%s carries nothing token-, key-, PEM-, AWS-secret- or id-shaped", (role) => {
-    expect(secretsIn(rendered[role].cloudConfig)).toEqual([]);
+  test.each(CASES)("%s carries nothing token-, key-, PEM-, AWS-secret- or id-shaped", (_name, cloudConfig) => {
+    expect(secretsIn(cloudConfig)).toEqual([]);
   });
 
   test.each(ROLES)("%s: the env file names the SSM parameters under the prefix", (role) => {
@@ -106,9 +116,10 @@ describe("no secrets, only names", () => {
 describe("what each role carries", () => {
   const paths = (role: NodeRole) => docOf(role).write_files.map((f) => f.path);
 
-  test("workers get no add-ons, no init configuration and no refresh timers", () => {
+  test("workers get no add-ons, no init configuration, no refresh or backup timers", () => {
     const p = paths("worker");
-    expect(p.filter((x) => /addons|kubeadm-init|join-refresh/.test(x))).toEqual([]);
+    expect(p.filter((x) => /addons|kubeadm-init|join-refresh|etcd-backup/.test(x))).toEqual([]);
+    expect(withBackup.worker).toEqual(rendered.worker);
   });
 
   test("control-plane joiners get the refresh timers but not the add-ons", () => {
@@ -118,8 +129,9 @@ describe("what each role carries", () => {
   });
 
   test("every script shipped is one of BOOTSTRAP_SCRIPTS, byte for byte, and executable", () => {
-    for (const role of ROLES)
-      for (const f of docOf(role).write_files.filter((w) => w.path.includes("/sbin/") || w.path.endsWith(".sh"))) {
+    const docs = [...ROLES.map(docOf), ...ROLES.map((r) => parse(withBackup[r].cloudConfig) as CloudConfig)];
+    for (const doc of docs)
+      for (const f of doc.write_files.filter((w) => w.path.includes("/sbin/") || w.path.endsWith(".sh"))) {
         expect(f.content).toBe(BOOTSTRAP_SCRIPTS[f.path]);
         expect(f.permissions).toBe("0755");
       }

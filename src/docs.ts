@@ -3,6 +3,8 @@ import { DEVIATIONS, Deviation, Addition, NETWORK_ADDITIONS, CLUSTER_ADDITIONS }
 import { resolveConfig } from "./config";
 import { buildApp } from "./app";
 import { stackToJson } from "./analysis/tf-json";
+import * as fs from "fs";
+import * as path from "path";
 import { SECURITY_ADDITIONS } from "./aws/security-rules";
 
 const cell = (s: string) => s.replace(/\|/g, "\\|");
@@ -31,6 +33,7 @@ export function readmeSections(): Record<string, string> {
     "security-additions": additionTable(SECURITY_ADDITIONS),
     "cluster-additions": additionTable(CLUSTER_ADDITIONS),
     ...clusterTables(),
+    "etcd-restore": restoreProcedure(),
   };
 }
 
@@ -61,4 +64,19 @@ function clusterTables(): Record<string, string> {
     ...Object.entries(tf.output ?? {}).map(([name, o]) => `| \`${name}\` | ${cell(o.description ?? "")} |`),
   ].join("\n");
   return { variables, outputs };
+}
+
+/** src/bootstrap/ETCD-RESTORE.md with its headings moved under the README's etcd section. */
+function restoreProcedure(): string {
+  const text = fs.readFileSync(path.join(__dirname, "bootstrap", "ETCD-RESTORE.md"), "utf8");
+  let inCode = false;
+  return text
+    .trimEnd()
+    .split("\n")
+    .map((line) => {
+      if (line.startsWith("```")) inCode = !inCode;
+      if (inCode || !/^#+ /.test(line)) return line.replace("(README.md)", "(#etcd-backups-and-restore)");
+      return `##${line}`;
+    })
+    .join("\n");
 }

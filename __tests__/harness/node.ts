@@ -46,7 +46,13 @@ export const JOIN_PARAMETERS: Readonly<Record<string, string>> = {
   [`${PREFIX}/join/ca-cert-hash`]: "sha256:1111111111111111111111111111111111111111111111111111111111111111",
 };
 
-export function settingsFor(role: NodeRole): BootstrapSettings {
+/** What a cluster with etcd backups passes (the bucket name as the stack would make it). */
+export const ETCD_BACKUP = { bucket: "k8s-cluster-etcd-backup-ap-northeast-2", prefix: "k8s-cluster/etcd", onCalendar: "hourly" } as const;
+
+/** The etcd container's id as the crictl stub reports it. */
+export const ETCD_CONTAINER = "3f9d2c4be1a70e5d";
+
+export function settingsFor(role: NodeRole, extra: Partial<BootstrapSettings> = {}): BootstrapSettings {
   return {
     clusterName: "k8s-cluster",
     region: "ap-northeast-2",
@@ -55,6 +61,7 @@ export function settingsFor(role: NodeRole): BootstrapSettings {
     ssmPrefix: PREFIX,
     podCidr: "172.31.32.0/19",
     serviceCidr: "10.96.0.0/12",
+    ...extra,
   };
 }
 
@@ -69,6 +76,16 @@ export interface Behaviour {
   readonly apiUp?: boolean;
   /** Calls ("name arg-prefix") that fail. */
   readonly fail?: readonly string[];
+  /** The etcd static pod as crictl sees it (default: running, etcd 3.6.4 image without etcdutl, good snapshots). */
+  readonly etcd?: {
+    readonly running?: boolean;
+    /** Version of etcdctl (and etcdutl) in the image. */
+    readonly version?: string;
+    /** Whether the image has etcdutl (kubeadm's registry.k8s.io/etcd images have not). */
+    readonly etcdutl?: boolean;
+    /** "corrupt": the SHA-256 at the end does not match; "empty": etcdctl writes nothing. */
+    readonly snapshot?: "good" | "corrupt" | "empty";
+  };
 }
 
 export interface RunResult {
@@ -97,6 +114,8 @@ export interface NodeRun extends RunResult {
   again(): RunResult;
   /** Runs one installed script (node path) with arguments on the same node. */
   exec(program: string, ...args: string[]): RunResult;
+  /** As exec, with other stub behaviour for this run. */
+  execWith(behaviour: Behaviour, program: string, ...args: string[]): RunResult;
   cleanup(): void;
 }
 
@@ -115,7 +134,7 @@ function result(status: number | null, stdout: string, stderr: string, calls: st
   };
 }
 
-export function runNode(role: NodeRole, behaviour: Behaviour = {}): NodeRun {
+export function runNode(role: NodeRole, behaviour: Behaviour = {}, settings: Partial<BootstrapSettings> = {}): NodeRun {
   const base = fs.mkdtempSync(path.join(os.tmpdir(), `k8s-node-${role}-`));
   const root = path.join(base, "root");
   const bin = path.join(base, "bin");
@@ -123,7 +142,7 @@ export function runNode(role: NodeRole, behaviour: Behaviour = {}): NodeRun {
   const tmp = path.join(base, "tmp");
   for (const d of [root, bin, tmp, path.join(state, "ssm"), path.join(state, "ssm-later")]) fs.mkdirSync(d, { recursive: true });
 
-  const doc = parse(renderUserData(settingsFor(role)).cloudConfig) as {
+  const doc = parse(renderUserData(settingsFor(role, settings)).cloudConfig) as {
     write_files: { path: string; permissions: string; content: string }[];
     runcmd: string[][];
   };
@@ -147,20 +166,24 @@ export function runNode(role: NodeRole, behaviour: Behaviour = {}): NodeRun {
   const log = path.join(state, "calls.log");
   fs.writeFileSync(log, "");
 
-  const env: NodeJS.ProcessEnv = {
+  const envFor = (b: Behaviour): NodeJS.ProcessEnv => ({
     PATH: `${bin}:/usr/local/bin:/usr/bin:/bin`,
     HOME: base,
     TMPDIR: tmp,
     LANG: "C.UTF-8",
     K8S_ROOT: root,
     HARNESS_STATE: state,
-    STUB_DNS_FAILURES: String(behaviour.dnsFailures ?? 0),
-    STUB_API_UP: behaviour.apiUp ? "1" : "0",
-    STUB_FAIL: (behaviour.fail ?? []).join("\n"),
-  };
+    STUB_DNS_FAILURES: String(b.dnsFailures ?? 0),
+    STUB_API_UP: b.apiUp ? "1" : "0",
+    STUB_FAIL: (b.fail ?? []).join("\n"),
+    STUB_ETCD_RUNNING: b.etcd?.running === false ? "0" : "1",
+    STUB_ETCD_VERSION: b.etcd?.version ?? "3.6.4",
+    STUB_ETCDUTL: b.etcd?.etcdutl ? "1" : "0",
+    STUB_SNAPSHOT: b.etcd?.snapshot ?? "good",
+  });
 
   const readCalls = () => fs.readFileSync(log, "utf8").split("\n").filter(Boolean);
-  const runAll = (commands: string[][]): RunResult => {
+  const runAll = (commands: string[][], env = envFor(behaviour)): RunResult => {
     const before = readCalls().length;
     let status: number | null = 0;
     let stdout = "";
@@ -195,6 +218,7 @@ export function runNode(role: NodeRole, behaviour: Behaviour = {}): NodeRun {
     nodeFile: (p) => read(path.join(root, p)),
     again: () => runAll(doc.runcmd),
     exec: (program, ...args) => runAll([[program, ...args]]),
+    execWith: (b, program, ...args) => runAll([[program, ...args]], envFor(b)),
     cleanup: () => fs.rmSync(base, { recursive: true, force: true }),
   };
 }

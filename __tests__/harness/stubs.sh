@@ -9,6 +9,10 @@
 #   STUB_API_UP        1: https://<endpoint>:6443/livez answers
 #   ssm/<name>         SSM parameters (name with "/" as "%2F"); ssm-later/<name> appears after
 #                      ssm-later/<name>.reads more reads
+#   STUB_ETCD_RUNNING  0: crictl finds no etcd container
+#   STUB_ETCD_VERSION  etcdctl's version in the etcd image; STUB_ETCDUTL 1: the image has etcdutl
+#   STUB_SNAPSHOT      good | corrupt (the SHA-256 at the end does not match) | empty
+#   s3/<bucket>/<key>  objects uploaded with aws s3 cp
 set -euo pipefail
 name=${0##*/}
 state=${HARNESS_STATE:?HARNESS_STATE is not set}
@@ -37,6 +41,8 @@ fi
 NODE_NAME=ip-172-31-8-10.ap-northeast-2.compute.internal
 CERT_KEY=0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0
 CA_HASH=sha256:1111111111111111111111111111111111111111111111111111111111111111
+ETCD_CONTAINER=3f9d2c4be1a70e5d
+ETCD_PKI=/etc/kubernetes/pki/etcd
 
 # Prints the value of option OPT (--opt VALUE, --opt=VALUE or -o VALUE) among the remaining args.
 opt() {
@@ -54,6 +60,55 @@ opt() {
 
 ssm_file() { echo "${state}/ssm/${1//\//%2F}"; }
 
+# Writes what etcdctl snapshot save writes: the database (one 4 KiB page here), then its SHA-256.
+write_snapshot() {
+  local file=$1 sum i bytes=""
+  mkdir -p "${file%/*}"
+  if [[ ${STUB_SNAPSHOT:-good} == empty ]]; then : >"$file"; return; fi
+  head -c 4096 /dev/zero | tr '\0' 'e' >"$file"
+  sum=$(sha256sum "$file")
+  sum=${sum%% *}
+  if [[ ${STUB_SNAPSHOT:-good} == corrupt ]]; then sum=${sum//?/0}; fi
+  for ((i = 0; i < 64; i += 2)); do bytes+="\\x${sum:i:2}"; done
+  printf '%b' "$bytes" >>"$file"
+}
+
+# etcd_exec ID TOOL ARG...: etcdctl or etcdutl run in the etcd container (crictl exec --sync),
+# which sees the node's /var/lib/etcd and the etcd certificates.
+etcd_exec() {
+  [[ $1 == "$ETCD_CONTAINER" ]] || { echo "crictl stub: no container $1" >&2; exit 1; }
+  local tool=$2 version=${STUB_ETCD_VERSION:-3.6.4} arg file
+  local -a words=()
+  shift 2
+  for arg in "$@"; do [[ $arg == --* ]] || words+=("$arg"); done
+  if [[ $tool == etcdutl && ${STUB_ETCDUTL:-0} != 1 ]]; then
+    echo "exec: \"etcdutl\": executable file not found in \$PATH" >&2
+    exit 1
+  fi
+  case "${words[*]:0:2}" in
+    version) printf '%s version: %s\nAPI version: %s\n' "$tool" "$version" "${version%.*}" ;;
+    "endpoint health" | "snapshot save")
+      [[ " $* " == *" --endpoints=https://127.0.0.1:2379 --cacert=${ETCD_PKI}/ca.crt --cert=${ETCD_PKI}/healthcheck-client.crt --key=${ETCD_PKI}/healthcheck-client.key "* ]] ||
+        { echo "etcdctl stub: not the local member with kubeadm's etcd client certificate" >&2; exit 1; }
+      if [[ ${words[0]} == endpoint ]]; then
+        echo "https://127.0.0.1:2379 is healthy: successfully committed proposal: took = 2ms"
+      else
+        [[ ${words[2]} == /var/lib/etcd/* ]] || { echo "etcdctl stub: snapshot outside the data volume" >&2; exit 1; }
+        write_snapshot "${root}${words[2]}"
+        echo "Snapshot saved at ${words[2]}"
+      fi
+      ;;
+    "snapshot status")
+      # etcdctl 3.6 has no snapshot status: cobra prints the help of "snapshot" and exits 0.
+      if [[ $tool == etcdctl && $version != 3.[0-5].* ]]; then echo "Usage: etcdctl snapshot <subcommand> [flags]"; exit 0; fi
+      file=${root}${words[2]}
+      [[ -s $file ]] || { echo "Error: open ${words[2]}: no such file or directory" >&2; exit 1; }
+      echo '{"hash":3025830264,"revision":48213,"totalKey":912,"totalSize":4096,"version":""}'
+      ;;
+    *) echo "etcd stub: unexpected '${tool} $*'" >&2; exit 2 ;;
+  esac
+}
+
 case $name in
   sleep | swapoff | modprobe | sysctl | apt-get | apt-mark | snap | systemctl) ;;
 
@@ -63,7 +118,16 @@ case $name in
     ;;
 
   crictl)
-    [[ $1 == pull && $2 == --creds && $3 == AWS:ecr-password ]] || { echo "crictl stub: pull without ECR credentials" >&2; exit 1; }
+    case $1 in
+      pull) [[ $2 == --creds && $3 == AWS:ecr-password ]] || { echo "crictl stub: pull without ECR credentials" >&2; exit 1; } ;;
+      ps) if [[ ${STUB_ETCD_RUNNING:-1} == 1 && " $* " == *" --name ^etcd\$ "* ]]; then echo "$ETCD_CONTAINER"; fi ;;
+      exec)
+        [[ $2 == --sync && $3 == --timeout && $4 =~ ^[0-9]+$ ]] || { echo "crictl stub: exec without --sync --timeout" >&2; exit 1; }
+        shift 4
+        etcd_exec "$@"
+        ;;
+      *) echo "crictl stub: unexpected '$*'" >&2; exit 2 ;;
+    esac
     ;;
 
   getent)
@@ -139,6 +203,14 @@ case $name in
         echo '{"Version": 1}'
         ;;
       "ecr get-login-password") echo ecr-password ;;
+      "s3 cp")
+        [[ " $* " == *" --sse aws:kms "* ]] || { echo "aws stub: upload without SSE-KMS" >&2; exit 1; }
+        source=${*: -2:1}
+        target=${*: -1}
+        [[ -s $source && $target == s3://* ]] || { echo "aws stub: cannot copy '${source}' to '${target}'" >&2; exit 1; }
+        mkdir -p "${state}/s3/$(dirname "${target#s3://}")"
+        cp "$source" "${state}/s3/${target#s3://}"
+        ;;
       *) echo "aws stub: unexpected '$*'" >&2; exit 2 ;;
     esac
     ;;

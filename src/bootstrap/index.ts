@@ -2,7 +2,7 @@
  * Node bootstrap: cloud-init user data for kubeadm nodes on Ubuntu 24.04, and the scripts it
  * carries. The constructs call renderUserData once per role; the tests lint and run the scripts.
  */
-export type { NodeRole, BootstrapSettings } from "./node-files";
+export type { NodeRole, BootstrapSettings, EtcdBackupSettings } from "./node-files";
 export { ssmParameterNames } from "./node-files";
 export type { RenderedUserData } from "./user-data";
 export { renderUserData } from "./user-data";

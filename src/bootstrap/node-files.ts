@@ -19,6 +19,18 @@ export interface BootstrapSettings {
   /** VPC-native pods; kubeadm's networking.podSubnet. */
   readonly podCidr: string;
   readonly serviceCidr: string;
+  /**
+   * Scheduled etcd snapshots to S3 from control-plane nodes (workers ignore it). Bucket: a plain
+   * name known at synth time (not a Terraform token); prefix: key prefix without leading or
+   * trailing "/"; onCalendar: a systemd OnCalendar value such as "hourly".
+   */
+  readonly etcdBackup?: EtcdBackupSettings;
+}
+
+export interface EtcdBackupSettings {
+  readonly bucket: string;
+  readonly prefix: string;
+  readonly onCalendar: string;
 }
 
 export const CONFIG_DIR = "/etc/k8s-bootstrap";
@@ -83,6 +95,7 @@ export function envFile(s: BootstrapSettings, ccmTag: string): string {
     VPC_CNI_ECR_REGION: VPC_CNI.ecrRegion,
     VPC_CNI_IMAGES: VPC_CNI.images.join(","),
     CCM_IMAGE: `${CLOUD_CONTROLLER_MANAGER_IMAGE}:${ccmTag}`,
+    ...(s.etcdBackup && s.role !== "worker" ? { ETCD_BACKUP_BUCKET: s.etcdBackup.bucket, ETCD_BACKUP_PREFIX: s.etcdBackup.prefix } : {}),
   };
   for (const [k, v] of Object.entries(vars)) {
     if (!/^[A-Za-z0-9._:/=,@+-]+$/.test(v)) throw new Error(`bootstrap: ${k} = ${JSON.stringify(v)} has characters a shell env file cannot hold unquoted`);
@@ -363,5 +376,31 @@ export function joinRefreshUnits(scriptPath: string): Record<string, string> {
     "/etc/systemd/system/k8s-join-refresh@token.timer": timer("token", "12h", "30min"),
     // kubeadm deletes uploaded certificates after 2 h: upload again every hour.
     "/etc/systemd/system/k8s-join-refresh@certs.timer": timer("certs", "1h", "10min"),
+  };
+}
+
+/**
+ * systemd units of the etcd snapshots: a oneshot service and its timer. The random delay keeps
+ * the control-plane nodes from snapshotting in the same second; Persistent catches up on a run
+ * missed while the node was off. The service is skipped while etcd's manifest is moved away (as
+ * during a restore).
+ */
+export function etcdBackupUnits(scriptPath: string, b: EtcdBackupSettings): Record<string, string> {
+  return {
+    "/etc/systemd/system/k8s-etcd-backup.service": iniText({
+      Unit: {
+        Description: `Snapshot the local etcd member to s3://${b.bucket}/${b.prefix}/`,
+        Wants: "network-online.target",
+        After: "network-online.target containerd.service",
+        ConditionPathExists: "/etc/kubernetes/manifests/etcd.yaml",
+      },
+      // Snapshot (at most 15 min) plus upload with retries.
+      Service: { Type: "oneshot", ExecStart: scriptPath, TimeoutStartSec: "45min" },
+    }),
+    "/etc/systemd/system/k8s-etcd-backup.timer": iniText({
+      Unit: { Description: `Snapshot etcd to S3 (${b.onCalendar})` },
+      Timer: { OnCalendar: b.onCalendar, RandomizedDelaySec: "5min", Persistent: "true" },
+      Install: { WantedBy: "timers.target" },
+    }),
   };
 }

@@ -12,6 +12,7 @@ export const SCRIPT_PATHS = Object.freeze({
   bootstrap: "/usr/local/sbin/k8s-bootstrap",
   joinRefresh: "/usr/local/sbin/k8s-join-refresh",
   addons: "/usr/local/sbin/k8s-addons",
+  etcdBackup: "/usr/local/sbin/k8s-etcd-backup.sh",
 });
 
 const SOURCE_FILES: Readonly<Record<keyof typeof SCRIPT_PATHS, string>> = {
@@ -20,6 +21,7 @@ const SOURCE_FILES: Readonly<Record<keyof typeof SCRIPT_PATHS, string>> = {
   bootstrap: "k8s-bootstrap.sh",
   joinRefresh: "k8s-join-refresh.sh",
   addons: "k8s-addons.sh",
+  etcdBackup: "k8s-etcd-backup.sh",
 };
 
 function load(file: string): string {

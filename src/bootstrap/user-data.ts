@@ -20,6 +20,7 @@ import {
   cloudControllerManagerManifest,
   eniConfigTemplate,
   envFile,
+  etcdBackupUnits,
   joinRefreshUnits,
   kubeadmInitTemplate,
   kubeadmJoinTemplate,
@@ -66,6 +67,18 @@ function validate(s: BootstrapSettings): void {
   check("ssmPrefix", s.ssmPrefix, /^(\/[A-Za-z0-9_.-]+)+$/.test(s.ssmPrefix), "must look like /a/b (no trailing slash)");
   check("podCidr", s.podCidr, CIDR.test(s.podCidr), "is not an IPv4 CIDR");
   check("serviceCidr", s.serviceCidr, CIDR.test(s.serviceCidr), "is not an IPv4 CIDR");
+  if (s.etcdBackup) {
+    const { bucket, prefix, onCalendar } = s.etcdBackup;
+    check("etcdBackup.bucket", bucket, !bucket.includes("${"), "is a Terraform token; pass the plain bucket name");
+    check(
+      "etcdBackup.bucket",
+      bucket,
+      /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket) && !bucket.includes(".."),
+      "is not an S3 bucket name (3-63 lowercase letters, digits, dots, hyphens)",
+    );
+    check("etcdBackup.prefix", prefix, /^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)*$/.test(prefix), "must look like a/b (no leading or trailing slash)");
+    check("etcdBackup.onCalendar", onCalendar, /^[A-Za-z0-9*:/.,~+-]+( [A-Za-z0-9*:/.,~+-]+)*$/.test(onCalendar), "is not a systemd OnCalendar value");
+  }
 }
 
 function script(path: string): WriteFile {
@@ -76,7 +89,7 @@ function file(path: string, content: string, permissions = "0644"): WriteFile {
   return { path, permissions, content };
 }
 
-/** The files one role needs: workers get no add-ons, no init configuration and no refresh timers. */
+/** The files one role needs: workers get no add-ons, no init configuration, no refresh or backup timers. */
 function filesFor(s: BootstrapSettings, ccmTag: string): WriteFile[] {
   const controlPlane = s.role !== "worker";
   const files: WriteFile[] = [
@@ -93,6 +106,10 @@ function filesFor(s: BootstrapSettings, ccmTag: string): WriteFile[] {
   if (controlPlane) {
     files.push(script(SCRIPT_PATHS.joinRefresh));
     for (const [path, text] of Object.entries(joinRefreshUnits(SCRIPT_PATHS.joinRefresh))) files.push(file(path, text));
+    if (s.etcdBackup) {
+      files.push(script(SCRIPT_PATHS.etcdBackup));
+      for (const [path, text] of Object.entries(etcdBackupUnits(SCRIPT_PATHS.etcdBackup, s.etcdBackup))) files.push(file(path, text));
+    }
   }
   if (s.role === "control-plane-init") {
     const cni = vpcCniKustomization();

@@ -132,6 +132,10 @@ if [[ $NODE_ROLE == control-plane-* ]]; then
   systemctl daemon-reload
   systemctl enable --now k8s-join-refresh@token.timer k8s-join-refresh@certs.timer
 fi
+if [[ $NODE_ROLE == control-plane-* && -n ${ETCD_BACKUP_BUCKET:-} ]]; then
+  step "enable the etcd backup timer"
+  systemctl enable --now k8s-etcd-backup.timer
+fi
 
 mkdir -p "${DONE%/*}"
 touch "$DONE"

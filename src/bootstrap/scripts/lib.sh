@@ -30,7 +30,9 @@ on_error() {
   exit "$rc"
 }
 trap on_error ERR
-trap 'rm -rf "$WORK"' EXIT
+# Removed however the script exits (a script adds its own paths with CLEANUP+=(path)).
+CLEANUP=()
+trap 'rm -rf "$WORK" "${CLEANUP[@]}"' EXIT
 
 # shellcheck source=/dev/null
 . "${ROOT}/etc/k8s-bootstrap/env"
