@@ -6,4 +6,6 @@ module.exports = {
   transform: { "^.+\\.ts$": ["ts-jest", { isolatedModules: true, diagnostics: false }] },
   setupFilesAfterEnv: ["<rootDir>/__tests__/setup.ts"],
   testTimeout: 120000,
+  // Two workers on the 2-core machine: terraform and bash run in child processes, so the second worker is not idle time.
+  maxWorkers: 2,
 };

@@ -146,8 +146,8 @@ export async function checkStackOffline(
     const plan = options.plan ?? isJson;
     if (plan) fs.writeFileSync(path.join(work, "offline-plan.tftest.hcl"), testFileFor(JSON.parse(fs.readFileSync(jsonFile, "utf8")), region, assertions, options.rejected));
     await run(["init", "-backend=false", "-input=false"], work);
-    const validate = await run(["validate"], work);
-    const test = plan ? await run(["test"], work) : "(no plan: HCL stack validated only)";
+    // validate and test only read the initialised folder: run them side by side.
+    const [validate, test] = await Promise.all([run(["validate"], work), plan ? run(["test"], work) : Promise.resolve("(no plan: HCL stack validated only)")]);
     return { stack: path.basename(stackDir), validate, test };
   } finally {
     fs.rmSync(work, { recursive: true, force: true });
