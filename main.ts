@@ -12,8 +12,8 @@ async function main(): Promise<void> {
   const { buildApp, synthesize } = await import("./src/app");
   const { failIfAwsWouldReject, warningsOf } = await import("./src/analysis/check-app");
   const built = buildApp(config);
-  failIfAwsWouldReject(built.app);
-  synthesize(built);
+  const rendered = failIfAwsWouldReject(built.app);
+  synthesize(built, rendered);
   for (const line of warningsOf(built.app)) process.stderr.write(`${line}\n`);
 }
 

@@ -226,3 +226,11 @@ describe("outputs tell an operator how to get in", () => {
   });
   test("where etcd snapshots go", () => expect(out.etcd_backup_location.value).toBe("s3://${aws_s3_bucket.etcd_backup.bucket}/k8s-cluster/etcd/"));
 });
+
+test("long cluster names still give valid load balancer names (<= 32 characters, no trailing hyphen)", () => {
+  const name = "a".repeat(28) + "-b-c"; // 32 characters
+  const c = synthCluster({ clusterName: name });
+  const lbName = (c.json.resource as any).aws_lb.api_nlb.name as string;
+  expect(lbName.length).toBeLessThanOrEqual(32);
+  expect(lbName).not.toMatch(/-$/);
+});

@@ -50,5 +50,5 @@ const runs = Number(process.env.BENCH_RUNS ?? 5);
 const testRuns = Number(process.env.BENCH_TEST_RUNS ?? 3);
 console.log(`node ${process.version}, ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB`);
 console.log(bench("npm run synth", runs, "npm", ["run", "--silent", "synth"], 1.5, 250));
-console.log(bench("node --import tsx main.ts", runs, process.execPath, ["--import", "tsx", "main.ts"], 1.5, 250));
+console.log(bench("node dist/main.js (bundled app)", runs, process.execPath, ["dist/main.js"], 1.5, 250));
 console.log(bench("npm test", testRuns, "npm", ["test", "--silent"], 15));

@@ -2,7 +2,7 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { App } from "cdktf";
-import { stackToJson } from "./analysis/tf-json";
+import { TfJson, stackToJson } from "./analysis/tf-json";
 import { traceMarkdown, traceRows } from "./analysis/trace";
 import { ClusterConfig } from "./config";
 import { ClusterStack } from "./stacks/cluster-stack";
@@ -35,7 +35,7 @@ export function buildApp(config: ClusterConfig, outdir?: string, hclOutput?: boo
 }
 
 /** Writes cdktf.out (both stacks) and the spec trace report next to the cluster stack. */
-export function synthesize(built: BuiltApp): string {
+export function synthesize(built: BuiltApp, rendered?: ReadonlyMap<string, TfJson>): string {
   built.app.synth();
   // Neither synth cleans the stack folders: a stale file of the other format beside the new one
   // would give terraform duplicate-configuration errors.
@@ -44,7 +44,7 @@ export function synthesize(built: BuiltApp): string {
     fs.rmSync(stale, { force: true });
   }
   if (built.app.hclOutput) formatHcl(path.join(built.app.outdir, "stacks"));
-  const tf = stackToJson(built.cluster);
+  const tf = rendered?.get(CLUSTER_STACK) ?? stackToJson(built.cluster);
   const file = path.join(built.app.outdir, "stacks", CLUSTER_STACK, "spec-trace.md");
   fs.writeFileSync(file, traceMarkdown(traceRows(tf, built.cluster.plan, built.cluster.securityPlan)));
   return file;

@@ -55,7 +55,12 @@ const bucketName = z
 
 const schema = z
   .object({
-    clusterName: z.string().regex(CLUSTER_NAME, "must be 2-32 lowercase letters, digits and hyphens, starting with a letter").default("k8s-cluster"),
+    clusterName: z
+      .string()
+      .regex(CLUSTER_NAME, "must be 2-32 lowercase letters, digits and hyphens, starting with a letter")
+      // Load balancer names (<cluster>-api) may not begin with "internal-".
+      .refine((v) => !v.startsWith("internal-"), "must not start with internal- (AWS reserves it for load balancer names)")
+      .default("k8s-cluster"),
     region: z.string().regex(REGION, "is not an AWS region name like ap-northeast-2").default("ap-northeast-2"),
     azCount: z.number().int("must be a whole number").min(1, "must be 1, 2 or 3").max(3, "must be 1, 2 or 3").default(1),
     availabilityZones: z.array(z.string().regex(AZ, "is not an availability zone name like ap-northeast-2a")).min(1).max(3).optional(),

@@ -24,8 +24,11 @@ const SOURCE_FILES: Readonly<Record<keyof typeof SCRIPT_PATHS, string>> = {
   etcdBackup: "k8s-etcd-backup.sh",
 };
 
+// Beside this file when run from source (tsx, ts-jest); from dist/ the bundled synth finds them in src/.
+const SCRIPT_DIR = [path.join(__dirname, "scripts"), path.join(__dirname, "..", "src", "bootstrap", "scripts")].find((d) => fs.existsSync(d)) ?? path.join(__dirname, "scripts");
+
 function load(file: string): string {
-  const full = path.join(__dirname, "scripts", file);
+  const full = path.join(SCRIPT_DIR, file);
   try {
     return fs.readFileSync(full, "utf8");
   } catch (e) {

@@ -39,6 +39,11 @@ export interface ControlPlaneProps {
 /** IMDSv2 only; one hop, so pods (other than host-network ones) cannot take the node's role. */
 export const METADATA_OPTIONS = { httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 1, instanceMetadataTags: "disabled" } as const;
 
+/** An ELB / target group name: at most 32 characters, no hyphen at either end. */
+export function elbName(text: string): string {
+  return text.slice(0, 32).replace(/-+$/, "");
+}
+
 export class ControlPlane extends Construct {
   readonly loadBalancer: Lb;
   readonly targetGroup: LbTargetGroup;
@@ -57,7 +62,7 @@ export class ControlPlane extends Construct {
 
     this.loadBalancer = named(
       new Lb(this, "api-nlb", {
-        name: `${props.clusterName}-api`.slice(0, 32),
+        name: elbName(`${props.clusterName}-api`),
         internal: true,
         loadBalancerType: "network",
         subnets: props.subnets.map((s) => s.id),
@@ -69,7 +74,7 @@ export class ControlPlane extends Construct {
     );
     this.targetGroup = named(
       new LbTargetGroup(this, "api-targets", {
-        name: `${props.clusterName}-api`.slice(0, 32),
+        name: elbName(`${props.clusterName}-api`),
         port: 6443,
         protocol: "TCP",
         targetType: "ip",

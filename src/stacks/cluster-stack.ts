@@ -87,7 +87,9 @@ export class ClusterStack extends TerraformStack {
     const groups = this.securityGroups.groups;
     const subnets = this.network.subnets;
 
-    const userData = (role: NodeRole) =>
+    const rendered = new Map<NodeRole, string>();
+    const userData = (role: NodeRole) => rendered.get(role) ?? rendered.set(role, renderRole(role)).get(role)!;
+    const renderRole = (role: NodeRole) =>
       renderUserData({
         clusterName: config.clusterName,
         region: config.region,
