@@ -5,6 +5,9 @@ import { checkAwsRules } from "../src/analysis/aws-rules";
 import { failIfAwsWouldReject } from "../src/analysis/check-app";
 import { stackToJson } from "../src/analysis/tf-json";
 
+const defaultJson = stackToJson(buildApp(resolveConfig({})).cluster);
+const freshJson = () => structuredClone(defaultJson) as any;
+
 function cluster(mutate?: (c: ReturnType<typeof buildApp>["cluster"]) => void) {
   const built = buildApp(resolveConfig({}));
   mutate?.(built.cluster);
@@ -41,7 +44,7 @@ describe("each AWS rule fails synth with a message naming the resource", () => {
   });
 
   test("a subnet without a route table", () => {
-    const tf = stackToJson(cluster().cluster) as any;
+    const tf = freshJson();
     delete tf.resource.aws_route_table_association.bastion_a_association;
     expect(checkAwsRules(tf).map((f) => `${f.resource}: ${f.message}`)).toEqual([
       "aws_subnet.bastion_a (bastion): has no route table association (it would silently use the VPC's main route table)",
@@ -49,13 +52,13 @@ describe("each AWS rule fails synth with a message naming the resource", () => {
   });
 
   test("a subnet associated twice", () => {
-    const tf = stackToJson(cluster().cluster) as any;
+    const tf = freshJson();
     tf.resource.aws_route_table_association.extra = { subnet_id: "${aws_subnet.bastion_a.id}", route_table_id: "${aws_route_table.rtb_pods.id}" };
     expect(checkAwsRules(tf).map((f) => f.message)).toEqual(["is associated with 2 route tables; AWS allows one"]);
   });
 
   test("two routes to the same destination", () => {
-    const tf = stackToJson(cluster().cluster) as any;
+    const tf = freshJson();
     tf.resource.aws_route.dup = { route_table_id: "${aws_route_table.rtb_pods.id}", destination_cidr_block: "0.0.0.0/0", gateway_id: "x" };
     expect(checkAwsRules(tf).map((f) => `${f.resource}: ${f.message}`)).toEqual([
       "aws_route_table.rtb_pods (rtb-pods): has two routes to 0.0.0.0/0 (RouteAlreadyExists)",
@@ -63,7 +66,7 @@ describe("each AWS rule fails synth with a message naming the resource", () => {
   });
 
   test("a VPC outside /16 to /28", () => {
-    const tf = stackToJson(cluster().cluster) as any;
+    const tf = freshJson();
     tf.resource.aws_vpc.vpc.cidr_block = "172.0.0.0/8";
     expect(checkAwsRules(tf).some((f) => /aws_vpc\.vpc \(k8s-cluster\)/.test(f.resource) && /outside \/16 to \/28/.test(f.message))).toBe(true);
   });

@@ -4,7 +4,9 @@ import { buildApp } from "../src/app";
 import { checkAwsRules } from "../src/analysis/aws-rules";
 import { stackToJson } from "../src/analysis/tf-json";
 
-const base = () => stackToJson(buildApp(resolveConfig({})).cluster) as any;
+const defaultJson = stackToJson(buildApp(resolveConfig({})).cluster);
+/** A fresh copy of the default cluster's JSON for each case to break. */
+const base = () => structuredClone(defaultJson) as any;
 const messages = (tf: any) => checkAwsRules(tf).map((f) => `${f.resource}: ${f.message}`);
 const WORKERS = "${aws_security_group.sg_worker_nodes.id}";
 
