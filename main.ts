@@ -14,7 +14,7 @@ async function main(): Promise<void> {
   const built = buildApp(config);
   const rendered = failIfAwsWouldReject(built.app);
   synthesize(built, rendered);
-  for (const line of warningsOf(built.app)) process.stderr.write(`${line}\n`);
+  for (const line of [...config.warnings.map((w) => `warning: ${w}`), ...warningsOf(built.app)]) process.stderr.write(`${line}\n`);
 }
 
 main().catch((e) => {

@@ -6,16 +6,20 @@ import { runSynth } from "./helpers/run";
 test("the default cluster synthesizes both stacks with no configuration", () => {
   const r = runSynth();
   // The spec's bastion ingress 0.0.0.0/0 is built, with a warning recommending a narrower list.
-  expect(r.stderr.trimEnd().split("\n")).toEqual([expect.stringMatching(/^warning: cluster\/security-groups\/bastion: bastion\.adminCidrs allows SSH to the bastion from 0\.0\.0\.0\/0/)]);
+  expect(r.stderr.trimEnd().split("\n")).toEqual([
+    'warning: state.bucket defaults to "k8s-cluster-tfstate-ap-northeast-2"; bucket names are global, so set your own before the first apply',
+    'warning: etcdBackup.bucket defaults to "k8s-cluster-etcd-backup-ap-northeast-2"; bucket names are global, so set your own before the first apply',
+    expect.stringMatching(/^warning: cluster\/security-groups\/bastion: bastion\.adminCidrs allows SSH to the bastion from 0\.0\.0\.0\/0/),
+  ]);
   expect(r.status).toBe(0);
   for (const stack of ["cluster", "state-bucket"]) expect(fs.existsSync(path.join(r.cwd, "cdktf.out/stacks", stack, "cdk.tf.json"))).toBe(true);
   expect(fs.readFileSync(path.join(r.cwd, "cdktf.out/stacks/cluster/spec-trace.md"), "utf8")).toMatch(/^# Spec trace/);
 });
 
 test("cluster.config.json in the working folder is read", () => {
-  const r = runSynth({ azCount: 2, bastion: { adminCidrs: ["203.0.113.0/24"] } });
+  const r = runSynth({ azCount: 2, bastion: { adminCidrs: ["203.0.113.0/24"] }, state: { bucket: "acme-k8s-tfstate" }, etcdBackup: { bucket: "acme-k8s-etcd" } });
   expect(r.status).toBe(0);
-  expect(r.stderr).toBe(""); // no warning once the bastion's admin CIDRs are narrowed
+  expect(r.stderr).toBe(""); // no warning once the admin CIDRs are narrowed and the bucket names chosen
   const tf = JSON.parse(fs.readFileSync(path.join(r.cwd, "cdktf.out/stacks/cluster/cdk.tf.json"), "utf8"));
   expect(Object.keys(tf.resource.aws_subnet)).toHaveLength(10);
 });

@@ -54,8 +54,14 @@ describe("control plane", () => {
   });
   test("a node waits for its bootstrap parameters and routes out", () =>
     expect(res("aws_instance").control_plane_1.depends_on).toEqual(expect.arrayContaining(["aws_ssm_parameter.api_endpoint", "aws_route.rtb_k8s_api_endpoint_default_via_nat"])));
-  test("a new image or bootstrap never silently replaces a control-plane node", () =>
-    expect(res("aws_instance").control_plane_0.lifecycle.ignore_changes).toEqual(["ami", "user_data_base64"]));
+  test("a new image, bootstrap, key or type never replaces or stops all control-plane nodes at once", () =>
+    expect(res("aws_instance").control_plane_0.lifecycle.ignore_changes).toEqual(["ami", "user_data_base64", "key_name", "instance_type"]));
+  test("nodes boot after their IAM policies are attached", () =>
+    expect(res("aws_instance").control_plane_0.depends_on).toEqual(expect.arrayContaining(["aws_iam_role_policy_attachment.control_plane_cloud_controller_attachment"])));
+  test("the API health check's timeout is below its interval", () => {
+    const hc = res("aws_lb_target_group").api_targets.health_check;
+    expect(hc.timeout).toBeLessThan(hc.interval);
+  });
   test("count 1 and 5 are accepted", () => {
     for (const count of [1, 5]) {
       const c = synthCluster({ controlPlane: { count } });
@@ -110,6 +116,8 @@ describe("workers", () => {
       block_device_mappings: [expect.objectContaining({ ebs: expect.objectContaining({ volume_type: "gp3", encrypted: "true" }) })],
       tag_specifications: expect.arrayContaining([{ resource_type: "instance", tags: expect.objectContaining({ [CLUSTER_TAG]: "owned" }) }]),
     }));
+  test("a newer Ubuntu image does not roll the workers by itself", () =>
+    expect(res("aws_launch_template").worker_launch_template.lifecycle.ignore_changes).toEqual(["image_id"]));
   test("autoscaling group over the worker subnets: min 2, desired 2, max 5 (Terraform variables)", () => {
     expect(variableDefaults(s, ["worker_min_size", "worker_desired_capacity", "worker_max_size", "worker_instance_type"])).toEqual([2, 2, 5, "t3.large"]);
     expect(s.text).toHaveResourceWithProperties(AutoscalingGroup, {

@@ -73,6 +73,6 @@ describe("each rule AWS would reject is named", () => {
     const tf = base();
     for (let i = 0; i < 61; i++)
       tf.resource.aws_vpc_security_group_ingress_rule[`extra_${i}`] = { security_group_id: WORKERS, ip_protocol: "tcp", from_port: 1000 + i, to_port: 1000 + i, cidr_ipv4: "10.0.0.0/8" };
-    expect(messages(tf)).toEqual(["aws_security_group.sg_worker_nodes (sg-worker-nodes): has 68 ingress rules; AWS allows 60 per direction by default"]);
+    expect(messages(tf)).toEqual(["aws_security_group.sg_worker_nodes (sg-worker-nodes): has 69 ingress rules; AWS allows 60 per direction by default"]);
   });
 });

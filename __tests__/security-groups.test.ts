@@ -98,7 +98,10 @@ describe("sg-worker-nodes ingress", () => {
     ingress(SG.workers, tcp(10256), cidr("172.31.2.0/24"));
     ingress(SG.workers, udp(10256), cidr("172.31.2.0/24"));
   });
-  test("no other ingress", () => expect(countOf("aws_vpc_security_group_ingress_rule", SG.workers)).toBe(7));
+  test("no other ingress but A13 (pods to kubelet 10250)", () => {
+    ingress(SG.workers, tcp(10250), cidr("172.31.32.0/19"));
+    expect(countOf("aws_vpc_security_group_ingress_rule", SG.workers)).toBe(8);
+  });
 });
 
 describe("sg-worker-nodes egress", () => {

@@ -161,6 +161,8 @@ const schema = z
 type Parsed = z.infer<typeof schema>;
 
 export interface ClusterConfig extends Omit<Parsed, "state" | "availabilityZones" | "etcdBackup"> {
+  /** Warnings about the configuration (printed by the synth; they do not stop it). */
+  readonly warnings: readonly string[];
   readonly availabilityZones: readonly string[];
   readonly etcdBackup: { readonly enabled: boolean; readonly bucket: string; readonly schedule: string; readonly retentionDays: number };
   readonly state: { readonly bucket: string; readonly key: string; readonly region: string };
@@ -205,8 +207,15 @@ export function resolveConfig(input: unknown = {}): ClusterConfig {
   const vpc = c.network.vpcCidr ?? vpcTable.cidrBlock;
   if (overlaps(parseCidr(c.serviceCidr), parseCidr(vpc)))
     throw new ConfigError("serviceCidr", c.serviceCidr, `overlaps the VPC ${vpc}; Service IPs must be outside the VPC`);
+  // S3 bucket names are global: a name derived from the defaults is likely taken by someone else.
+  const warnings: string[] = [];
+  if (c.state.bucket === undefined)
+    warnings.push(`state.bucket defaults to "${c.clusterName}-tfstate-${c.region}"; bucket names are global, so set your own before the first apply`);
+  if (c.etcdBackup.enabled && c.etcdBackup.bucket === undefined)
+    warnings.push(`etcdBackup.bucket defaults to "${c.clusterName}-etcd-backup-${c.region}"; bucket names are global, so set your own before the first apply`);
   return {
     ...c,
+    warnings,
     availabilityZones: zones.slice(0, c.azCount),
     etcdBackup: { ...c.etcdBackup, bucket: c.etcdBackup.bucket ?? `${c.clusterName}-etcd-backup-${c.region}` },
     state: {

@@ -93,6 +93,11 @@ export const SECURITY_ADDITIONS: readonly SecurityAddition[] = [
     what: "sg-pods: a group for pod ENIs (VPC CNI custom networking): all traffic from pods, worker and API endpoint subnets; all egress",
     why: "VPC-native pods carry their own security group; nodes (health probes, NodePort forwarding) and the control plane (webhooks) must reach them",
   },
+  {
+    id: "A13",
+    what: "tcp 10250 from the pods subnets to worker and control-plane nodes",
+    why: "in-cluster agents that run as pods (metrics-server, monitoring) call the kubelet API of every node",
+  },
 ];
 
 const GROUP_KEYS: Record<TierId, string> = {
@@ -260,6 +265,10 @@ export function planSecurityGroups(config: ClusterConfig, network: NetworkPlan):
   // A7: the bastion's own way out (Session Manager, updates).
   for (const port of [80, 443])
     set.add("bastion", "egress", tcp(port), anywhere, `Session Manager and updates over ${port === 443 ? "HTTPS" : "HTTP"}`, { kind: "addition", id: "A7" });
+  // A13: pods (metrics-server and the like) to every kubelet.
+  for (const group of ["workers", "apiEndpoint"] as const)
+    for (const peer of tierPeers("pods"))
+      set.add(group, "ingress", tcp(10250), peer, "Pods to kubelet API (metrics-server, monitoring agents)", { kind: "addition", id: "A13" });
   // A8: the pods group.
   set.add("pods", "ingress", { protocol: "-1" }, self("pods"), "Pod to pod", { kind: "addition", id: "A8" });
   for (const tier of ["workers", "apiEndpoint"] as const)

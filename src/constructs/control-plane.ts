@@ -83,7 +83,8 @@ export class ControlPlane extends Construct {
         preserveClientIp: "false",
         connectionTermination: true,
         deregistrationDelay: "30",
-        healthCheck: { protocol: "HTTPS", port: "6443", path: "/readyz", matcher: "200", interval: 10, healthyThreshold: 2, unhealthyThreshold: 2 },
+        // Explicit timeout below the interval (AWS's HTTPS default timeout equals a 10 s interval).
+        healthCheck: { protocol: "HTTPS", port: "6443", path: "/readyz", matcher: "200", interval: 10, timeout: 5, healthyThreshold: 2, unhealthyThreshold: 2 },
         tags: { Name: `${props.clusterName}-api` },
       }),
       "api_targets",
@@ -114,9 +115,10 @@ export class ControlPlane extends Construct {
           metadataOptions: METADATA_OPTIONS,
           rootBlockDevice: { volumeType: "gp3", volumeSize: props.machine.rootVolumeGiB, encrypted: true, deleteOnTermination: true, tags: { Name: name, ...clusterTag } },
           tags: { Name: name, Role: "control-plane", ...clusterTag },
-          // A new AMI or bootstrap script must not silently replace a control-plane node (and
-          // its etcd member): roll nodes one at a time with `terraform apply -replace`.
-          lifecycle: { ignoreChanges: ["ami", "user_data_base64"] },
+          // A new AMI, bootstrap, key pair or instance type must not replace or stop all
+          // control-plane nodes at once (etcd would lose quorum): roll them one at a time with
+          // `terraform apply -replace=aws_instance.control_plane_N`.
+          lifecycle: { ignoreChanges: ["ami", "user_data_base64", "key_name", "instance_type"] },
         }),
         `control_plane_${i}`,
       );

@@ -42,6 +42,8 @@ export class NodeIam extends Construct {
   readonly instanceProfiles = {} as Record<NodeRoleName, IamInstanceProfile>;
   /** Policies by role and concern, for tests and the trace. */
   readonly policies: Record<string, IamPolicy> = {};
+  /** Policy attachments per role: nodes boot after theirs exist (IAM is eventually consistent). */
+  readonly attachments = {} as Record<NodeRoleName, IamRolePolicyAttachment[]>;
   /** The statements behind each policy ("role/concern"), checked for wildcards by the tests. */
   readonly statements: Record<string, PolicyStatement[]> = {};
 
@@ -93,6 +95,7 @@ export class NodeIam extends Construct {
         `${snake(role)}_role`,
       );
       this.roles[role] = iamRole;
+      this.attachments[role] = [];
       for (const [concern, statements] of Object.entries(policies)) {
         const policy = named(
           new IamPolicy(this, `${role}-${concern}`, {
@@ -104,9 +107,11 @@ export class NodeIam extends Construct {
         );
         this.policies[`${role}/${concern}`] = policy;
         this.statements[`${role}/${concern}`] = statements;
-        named(
-          new IamRolePolicyAttachment(this, `${role}-${concern}-attachment`, { role: iamRole.name, policyArn: policy.arn }),
-          `${snake(role)}_${snake(concern)}_attachment`,
+        this.attachments[role].push(
+          named(
+            new IamRolePolicyAttachment(this, `${role}-${concern}-attachment`, { role: iamRole.name, policyArn: policy.arn }),
+            `${snake(role)}_${snake(concern)}_attachment`,
+          ),
         );
       }
       this.instanceProfiles[role] = named(

@@ -52,7 +52,12 @@ export class OperationalVariables extends Construct {
         },
       ]).stringValue;
     };
-    this.controlPlaneInstanceType = instanceType("control_plane_instance_type", "controlPlane.instanceType", config.controlPlane.instanceType, "control-plane nodes");
+    this.controlPlaneInstanceType = instanceType(
+      "control_plane_instance_type",
+      "controlPlane.instanceType",
+      config.controlPlane.instanceType,
+      "control-plane nodes (existing nodes change only when replaced one at a time: terraform apply -replace=aws_instance.control_plane_N)",
+    );
     this.workerInstanceType = instanceType("worker_instance_type", "workers.instanceType", config.workers.instanceType, "worker nodes");
     this.bastionInstanceType = instanceType("bastion_instance_type", "bastion.instanceType", config.bastion.instanceType, "the bastion");
 
@@ -92,7 +97,7 @@ export class OperationalVariables extends Construct {
       "CIDRs allowed to reach Service load balancers on their listener ports (sg-loadbalancers ingress)",
     );
 
-    this.sshKeyName = this.variable("ssh_key_name", "string", "EC2 key pair for SSH to every machine; empty for Session Manager only", "sshKeyName", config.sshKeyName ?? "", [
+    this.sshKeyName = this.variable("ssh_key_name", "string", "EC2 key pair for SSH to every machine; empty for Session Manager only (existing control-plane nodes keep theirs until replaced)", "sshKeyName", config.sshKeyName ?? "", [
       { condition: 'can(regex("^[ -~]{0,255}$", var.ssh_key_name))', errorMessage: "ssh_key_name must be at most 255 ASCII characters." },
     ]).stringValue;
   }

@@ -53,6 +53,9 @@ export class Workers extends Construct {
           { resourceType: "volume", tags: { Name: name, ...clusterTag } },
         ],
         tags: { Name: name },
+        // A newer Ubuntu image must not roll every worker on some unrelated apply: move workers
+        // to a new image deliberately with `terraform apply -replace=aws_launch_template.worker_launch_template`.
+        lifecycle: { ignoreChanges: ["image_id"] },
       }),
       "worker_launch_template",
     );

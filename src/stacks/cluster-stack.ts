@@ -127,7 +127,7 @@ export class ClusterStack extends TerraformStack {
     });
     // Nodes read these parameters and download packages through the NAT gateway at first boot.
     const bootDependencies = [...this.bootstrapParameters.parameters, ...this.network.defaultRoutes];
-    this.controlPlane.bootAfter(bootDependencies);
+    this.controlPlane.bootAfter([...bootDependencies, ...this.iam.attachments["control-plane"]]);
 
     this.workers = new Workers(this, "workers", {
       clusterName: config.clusterName,
@@ -144,7 +144,7 @@ export class ClusterStack extends TerraformStack {
       securityGroup: groups.workers,
       instanceProfile: this.iam.instanceProfiles.workers,
       userDataBase64: userData("worker"),
-      dependsOn: [...bootDependencies, ...this.controlPlane.instances],
+      dependsOn: [...bootDependencies, ...this.iam.attachments.workers, ...this.controlPlane.instances],
     });
 
     this.bastion = new Bastion(this, "bastion", {
