@@ -61,6 +61,8 @@ describe("first control-plane node", () => {
     expect(init.localAPIEndpoint.advertiseAddress).toBe("172.31.8.10");
     expect(init.nodeRegistration.name).toBe("ip-172-31-8-10.ap-northeast-2.compute.internal");
     expect(init.nodeRegistration.kubeletExtraArgs).toContainEqual({ name: "node-labels", value: "topology.kubernetes.io/zone=ap-northeast-2a" });
+    // t3.large (the stub's default): (3 ENIs - 1) * (12 addresses - 1) + 2.
+    expect(init.nodeRegistration.kubeletExtraArgs).toContainEqual({ name: "max-pods", value: "24" });
     expect(cluster.controlPlaneEndpoint).toBe(`${API_ENDPOINT}:6443`);
     expect(cluster.apiServer.certSANs).toEqual([API_ENDPOINT]);
     expect(cluster.kubernetesVersion).toBe("v1.35.1");
@@ -82,6 +84,9 @@ describe("first control-plane node", () => {
     const applied = fs.readdirSync(path.join(n.state, "applied")).sort();
     expect(applied).toEqual(["1-vpc-cni", "2-eniconfigs", "3-cloud-config.yaml", "4-aws-cloud-controller-manager.yaml"]);
     expect(fs.readdirSync(path.join(n.state, "applied/1-vpc-cni")).sort()).toEqual(["aws-k8s-cni.yaml", "aws-node-env.yaml", "kustomization.yaml"]);
+    // aws-node tags its ENIs for the cluster (which the node IAM policy requires) only with CLUSTER_NAME.
+    const [awsNode] = yamlDocs(fs.readFileSync(path.join(n.state, "applied/1-vpc-cni/aws-node-env.yaml"), "utf8"));
+    expect(awsNode.spec.template.spec.containers[0].env).toContainEqual({ name: "CLUSTER_NAME", value: "k8s-cluster" });
     const eni = (zone: string) => yamlDocs(fs.readFileSync(path.join(n.state, "applied/2-eniconfigs", `${zone}.yaml`), "utf8"))[0];
     expect(eni("ap-northeast-2a")).toEqual({
       apiVersion: "crd.k8s.amazonaws.com/v1alpha1",
@@ -158,6 +163,7 @@ describe("joining nodes", () => {
       { name: "cloud-provider", value: "external" },
       { name: "node-ip", value: "172.31.8.10" },
       { name: "node-labels", value: "topology.kubernetes.io/zone=ap-northeast-2a" },
+      { name: "max-pods", value: "24" },
     ]);
     expect(n.calls.filter((c) => c.includes("certificate-key"))).toEqual([]);
     expect(n.calls.filter((c) => c.includes("k8s-join-refresh"))).toEqual([]);
@@ -170,6 +176,69 @@ describe("joining nodes", () => {
     expect(n.callsOf("kubeadm join")).toHaveLength(2);
     expect(n.indexOf("kubeadm reset -f")).toBeGreaterThan(n.indexOf("kubeadm join"));
     expect(n.callsOf(`aws ssm get-parameter --name ${PREFIX}/join/token`)).toHaveLength(3);
+  });
+});
+
+describe("kubelet max-pods from the instance type (custom networking: (ENIs - 1) * (addresses - 1) + 2)", () => {
+  const maxPods = (config: string | undefined) =>
+    (yamlDocs(config!)[0].nodeRegistration.kubeletExtraArgs as { name: string; value: string }[]).filter((a) => a.name === "max-pods");
+
+  test("t3.large: the type from IMDSv2, its ENI limits from EC2, (3 - 1) * (12 - 1) + 2 = 24 passed to kubeadm join", () => {
+    const n = node("worker", { ssm: ALL_PARAMETERS, instance: { type: "t3.large", maxEnis: 3, ipsPerEni: 12 } });
+    expectSuccess(n);
+    expect(n.callsOf("curl").filter((c) => c.endsWith("/meta-data/instance-type"))).toEqual([
+      "curl -fsS --max-time 5 -H X-aws-ec2-metadata-token: imds-session-token http://169.254.169.254/latest/meta-data/instance-type",
+    ]);
+    expect(n.callsOf("aws ec2 describe-instance-types")).toEqual([
+      "aws ec2 describe-instance-types --instance-types t3.large --output text --query InstanceTypes[0].NetworkInfo.[MaximumNetworkInterfaces,Ipv4AddressesPerInterface]",
+    ]);
+    expect(n.indexOf("aws ec2 describe-instance-types")).toBeLessThan(n.indexOf("kubeadm join"));
+    expect(maxPods(n.kept("kubeadm-join.yaml"))).toEqual([{ name: "max-pods", value: "24" }]);
+    expect(n.stderr).toContain("max-pods 24 for t3.large");
+  });
+
+  test("a control-plane joiner gets it too", () => {
+    const n = node("control-plane-join", { ssm: ALL_PARAMETERS, instance: { type: "m5.xlarge", maxEnis: 4, ipsPerEni: 15 } });
+    expectSuccess(n);
+    expect(maxPods(n.kept("kubeadm-join.yaml"))).toEqual([{ name: "max-pods", value: "44" }]);
+  });
+
+  test("m5.24xlarge ((15 - 1) * (50 - 1) + 2 = 688) is capped at kubelet's default of 110", () => {
+    const n = node("control-plane-init", { ssm: TERRAFORM_PARAMETERS, instance: { type: "m5.24xlarge", maxEnis: 15, ipsPerEni: 50 } });
+    expectSuccess(n);
+    expect(n.callsOf("aws ec2 describe-instance-types --instance-types m5.24xlarge ")).toHaveLength(1);
+    expect(maxPods(n.kept("kubeadm-init.yaml"))).toEqual([{ name: "max-pods", value: "110" }]);
+  });
+
+  test("t3.micro ((2 - 1) * (2 - 1) + 2 = 3) keeps its true 3: no floor above what the ENIs can address", () => {
+    const n = node("worker", { ssm: ALL_PARAMETERS, instance: { type: "t3.micro", maxEnis: 2, ipsPerEni: 2 } });
+    expectSuccess(n);
+    expect(maxPods(n.kept("kubeadm-join.yaml"))).toEqual([{ name: "max-pods", value: "3" }]);
+  });
+
+  test("describe-instance-types keeps failing: stops after its bound with one line naming the step, never calls kubeadm", () => {
+    const n = node("control-plane-init", { ssm: TERRAFORM_PARAMETERS, fail: ["aws ec2 describe-instance-types"] });
+    expect(n.status).toBe(1);
+    expect(n.callsOf("aws ec2 describe-instance-types")).toHaveLength(5);
+    expect(failedLines(n.stderr)).toEqual([
+      "k8s-bootstrap: FAILED at step 'compute max-pods': gave up after 5 attempts (50s): ENI limits of t3.large (ec2 describe-instance-types)",
+    ]);
+    expect(n.indexOf("kubeadm")).toBe(-1);
+    expect(n.indexOf("aws ssm get-parameter")).toBe(-1);
+  });
+
+  test("a transient describe-instance-types failure is retried", () => {
+    const n = node("worker", { ssm: ALL_PARAMETERS, fail: ["aws ec2 describe-instance-types#2"] });
+    expectSuccess(n);
+    expect(n.callsOf("aws ec2 describe-instance-types")).toHaveLength(3);
+    expect(maxPods(n.kept("kubeadm-join.yaml"))).toEqual([{ name: "max-pods", value: "24" }]);
+  });
+
+  test("an answer without the two numbers stops the bootstrap instead of guessing", () => {
+    const n = node("worker", { ssm: ALL_PARAMETERS, instance: { type: "t3.large", maxEnis: 3, ipsPerEni: 12, output: "None\tNone" } });
+    expect(n.status).toBe(1);
+    expect(failedLines(n.stderr)).toEqual(["k8s-bootstrap: FAILED at step 'compute max-pods': no ENI limits for t3.large: None\tNone"]);
+    expect(n.indexOf("kubeadm")).toBe(-1);
   });
 });
 

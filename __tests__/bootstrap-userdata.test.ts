@@ -110,6 +110,9 @@ describe("no secrets, only names", () => {
       expect(env).toContain(`=/k8s/k8s-cluster/${p}\n`);
     expect(env).toContain(`NODE_ROLE=${role}\n`);
     expect(env).toContain("K8S_MINOR=1.35\n");
+    // The add-on pins only where k8s-addons runs.
+    expect(/^VPC_CNI_MANIFEST_URL=/m.test(env)).toBe(role === "control-plane-init");
+    expect(/^CCM_IMAGE=/m.test(env)).toBe(role === "control-plane-init");
   });
 });
 
@@ -177,8 +180,14 @@ describe("kubeadm configuration (v1beta4)", () => {
     }
   });
 
+  test("every role's kubelet gets max-pods from a placeholder filled at boot", () => {
+    const maxPods = { name: "max-pods", value: "__MAX_PODS__" };
+    expect(init()[0].nodeRegistration.kubeletExtraArgs).toContainEqual(maxPods);
+    for (const role of ROLES) expect(join(role).nodeRegistration.kubeletExtraArgs).toContainEqual(maxPods);
+  });
+
   test("every placeholder the templates use is one the scripts fill", () => {
-    const filled = new Set(["API_ENDPOINT", "NODE_NAME", "NODE_IP", "NODE_ZONE", "KUBERNETES_VERSION", "CERTIFICATE_KEY", "JOIN_TOKEN", "CA_CERT_HASH", "ZONE", "SUBNET", "PODS_SECURITY_GROUP", "LB_SECURITY_GROUP"]);
+    const filled = new Set(["API_ENDPOINT", "NODE_NAME", "NODE_IP", "NODE_ZONE", "MAX_PODS", "KUBERNETES_VERSION", "CERTIFICATE_KEY", "JOIN_TOKEN", "CA_CERT_HASH", "ZONE", "SUBNET", "PODS_SECURITY_GROUP", "LB_SECURITY_GROUP"]);
     const templates = ROLES.flatMap((r) => docOf(r).write_files.filter((f) => f.path.endsWith(".tmpl")).map((f) => f.content)).join("\n");
     const used = new Set(templates.match(/__[A-Z][A-Z_]*__/g)!.map((m) => m.slice(2, -2)));
     expect(used.size).toBeGreaterThan(5);
@@ -199,6 +208,16 @@ describe("add-ons", () => {
     const [patch] = yamlDocs(addon(`vpc-cni/${k.patches[0].path}`));
     const env = Object.fromEntries(patch.spec.template.spec.containers[0].env.map((e: { name: string; value: string }) => [e.name, e.value]));
     expect(env).toMatchObject({ AWS_VPC_K8S_CNI_CUSTOM_NETWORK_CFG: "true", ENI_CONFIG_LABEL_DEF: "topology.kubernetes.io/zone", AWS_VPC_K8S_CNI_EXTERNALSNAT: "true" });
+    expect(k.patches).toEqual([{ path: "aws-node-env.yaml" }]);
+    expect(patch.metadata).toEqual({ name: "aws-node", namespace: "kube-system" });
+  });
+
+  test("VPC CNI: aws-node runs with CLUSTER_NAME, so its ENIs carry the cluster tag the node IAM policy requires", () => {
+    const [patch] = yamlDocs(addon("vpc-cni/aws-node-env.yaml"));
+    expect(patch.spec.template.spec.containers[0].env).toContainEqual({ name: "CLUSTER_NAME", value: "k8s-cluster" });
+    const other = renderUserData(settingsFor("control-plane-init", { clusterName: "prod-eu" })).cloudConfig;
+    const otherPatch = (parse(other) as CloudConfig).write_files.find((f) => f.path.endsWith("/vpc-cni/aws-node-env.yaml"))!.content;
+    expect(yamlDocs(otherPatch)[0].spec.template.spec.containers[0].env).toContainEqual({ name: "CLUSTER_NAME", value: "prod-eu" });
     const [eni] = yamlDocs(addon("eniconfig.yaml.tmpl"));
     expect(eni).toEqual({
       apiVersion: "crd.k8s.amazonaws.com/v1alpha1",

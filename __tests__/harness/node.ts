@@ -74,6 +74,11 @@ export interface Behaviour {
   readonly dnsFailures?: number | "always";
   /** Whether https://<endpoint>:6443/livez answers. */
   readonly apiUp?: boolean;
+  /**
+   * The instance as IMDS and ec2 describe-instance-types report it (default t3.large: 3 ENIs,
+   * 12 IPv4 addresses each); `output`, when set, replaces describe-instance-types' text output.
+   */
+  readonly instance?: { readonly type: string; readonly maxEnis: number; readonly ipsPerEni: number; readonly output?: string };
   /** Calls ("name arg-prefix") that fail. */
   readonly fail?: readonly string[];
   /** The etcd static pod as crictl sees it (default: running, etcd 3.6.4 image without etcdutl, good snapshots). */
@@ -175,6 +180,8 @@ export function runNode(role: NodeRole, behaviour: Behaviour = {}, settings: Par
     HARNESS_STATE: state,
     STUB_DNS_FAILURES: String(b.dnsFailures ?? 0),
     STUB_API_UP: b.apiUp ? "1" : "0",
+    STUB_INSTANCE_TYPE: b.instance?.type ?? "t3.large",
+    STUB_ENI_LIMITS: b.instance ? (b.instance.output ?? `${b.instance.maxEnis}\t${b.instance.ipsPerEni}`) : "3\t12",
     STUB_FAIL: (b.fail ?? []).join("\n"),
     STUB_ETCD_RUNNING: b.etcd?.running === false ? "0" : "1",
     STUB_ETCD_VERSION: b.etcd?.version ?? "3.6.4",

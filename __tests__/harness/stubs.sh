@@ -7,6 +7,9 @@
 #                      starts with one fails (with #N: only the first N such calls)
 #   STUB_DNS_FAILURES  lookups of the API name that fail before one succeeds ("always": never)
 #   STUB_API_UP        1: https://<endpoint>:6443/livez answers
+#   STUB_INSTANCE_TYPE the instance type IMDS reports (default t3.large)
+#   STUB_ENI_LIMITS    what aws ec2 describe-instance-types prints for it (default "3<tab>12":
+#                      maximum ENIs, IPv4 addresses per ENI); other types are unknown to EC2
 #   ssm/<name>         SSM parameters (name with "/" as "%2F"); ssm-later/<name> appears after
 #                      ssm-later/<name>.reads more reads
 #   STUB_ETCD_RUNNING  0: crictl finds no etcd container
@@ -161,6 +164,7 @@ case $name in
           local-hostname) printf '%s' "$NODE_NAME" ;;
           local-ipv4) printf '172.31.8.10' ;;
           placement/availability-zone) printf 'ap-northeast-2a' ;;
+          instance-type) printf '%s' "${STUB_INSTANCE_TYPE:-t3.large}" ;;
           *) exit 22 ;;
         esac
         ;;
@@ -203,6 +207,16 @@ case $name in
         echo '{"Version": 1}'
         ;;
       "ecr get-login-password") echo ecr-password ;;
+      "ec2 describe-instance-types")
+        type=$(opt --instance-types "$@")
+        [[ $(opt --query "$@") == 'InstanceTypes[0].NetworkInfo.[MaximumNetworkInterfaces,Ipv4AddressesPerInterface]' && $(opt --output "$@") == text ]] ||
+          { echo "aws stub: unexpected describe-instance-types query '$*'" >&2; exit 2; }
+        if [[ $type != "${STUB_INSTANCE_TYPE:-t3.large}" ]]; then
+          echo "An error occurred (InvalidInstanceType) when calling the DescribeInstanceTypes operation: The following supplied instance types do not exist: [${type}]" >&2
+          exit 254
+        fi
+        printf '%s\n' "${STUB_ENI_LIMITS:-$'3\t12'}"
+        ;;
       "s3 cp")
         [[ " $* " == *" --sse aws:kms "* ]] || { echo "aws stub: upload without SSE-KMS" >&2; exit 1; }
         source=${*: -2:1}

@@ -74,7 +74,7 @@ function iniText(sections: Readonly<Record<string, Readonly<Record<string, strin
   );
 }
 
-/** The env file every script sources: names only (cluster, region, role, versions, SSM names). */
+/** The env file every script sources: names only (cluster, region, role, versions, SSM names); add-on pins only for the init role. */
 export function envFile(s: BootstrapSettings, ccmTag: string): string {
   const p = ssmParameterNames(s.ssmPrefix);
   const vars: Record<string, string> = {
@@ -90,11 +90,12 @@ export function envFile(s: BootstrapSettings, ccmTag: string): string {
     SSM_JOIN_TOKEN: p.joinToken,
     SSM_JOIN_CERTIFICATE_KEY: p.joinCertificateKey,
     SSM_JOIN_CA_CERT_HASH: p.joinCaCertHash,
-    VPC_CNI_VERSION: ADDON_VERSIONS.vpcCni,
-    VPC_CNI_MANIFEST_URL: VPC_CNI.manifestUrl,
     VPC_CNI_ECR_REGION: VPC_CNI.ecrRegion,
     VPC_CNI_IMAGES: VPC_CNI.images.join(","),
-    CCM_IMAGE: `${CLOUD_CONTROLLER_MANAGER_IMAGE}:${ccmTag}`,
+    // For k8s-addons, which only the first control-plane node runs.
+    ...(s.role === "control-plane-init"
+      ? { VPC_CNI_VERSION: ADDON_VERSIONS.vpcCni, VPC_CNI_MANIFEST_URL: VPC_CNI.manifestUrl, CCM_IMAGE: `${CLOUD_CONTROLLER_MANAGER_IMAGE}:${ccmTag}` }
+      : {}),
     ...(s.etcdBackup && s.role !== "worker" ? { ETCD_BACKUP_BUCKET: s.etcdBackup.bucket, ETCD_BACKUP_PREFIX: s.etcdBackup.prefix } : {}),
   };
   for (const [k, v] of Object.entries(vars)) {
@@ -117,6 +118,9 @@ function nodeRegistration() {
       // Allowed for kubelets by NodeRestriction; the VPC CNI picks the ENIConfig by this label,
       // so it is there before the cloud controller initialises the node.
       { name: "node-labels", value: "topology.kubernetes.io/zone=__NODE_ZONE__" },
+      // Pods that can get an address from the VPC CNI (custom networking), computed at boot from
+      // the instance type; kubelet's default of 110 would leave pods without an address.
+      { name: "max-pods", value: "__MAX_PODS__" },
     ],
   };
 }
@@ -181,7 +185,7 @@ export function kubeadmJoinTemplate(s: BootstrapSettings): string {
 }
 
 /** Kustomization that applies the downloaded VPC CNI manifest with custom networking switched on. */
-export function vpcCniKustomization(): { kustomization: string; patch: string } {
+export function vpcCniKustomization(s: BootstrapSettings): { kustomization: string; patch: string } {
   const patch = {
     apiVersion: "apps/v1",
     kind: "DaemonSet",
@@ -193,6 +197,9 @@ export function vpcCniKustomization(): { kustomization: string; patch: string } 
             {
               name: "aws-node",
               env: [
+                // The CNI tags the ENIs it creates and manages with cluster.k8s.amazonaws.com/name
+                // only when this is set, and the node IAM policy allows only ENIs with that tag.
+                { name: "CLUSTER_NAME", value: s.clusterName },
                 // Pods get addresses from the ENIConfig of the node's zone (pods subnet + SG).
                 { name: "AWS_VPC_K8S_CNI_CUSTOM_NETWORK_CFG", value: "true" },
                 { name: "ENI_CONFIG_LABEL_DEF", value: "topology.kubernetes.io/zone" },

@@ -112,7 +112,7 @@ function filesFor(s: BootstrapSettings, ccmTag: string): WriteFile[] {
     }
   }
   if (s.role === "control-plane-init") {
-    const cni = vpcCniKustomization();
+    const cni = vpcCniKustomization(s);
     files.push(
       script(SCRIPT_PATHS.addons),
       file(`${CONFIG_DIR}/kubeadm-init.yaml.tmpl`, kubeadmInitTemplate(s)),

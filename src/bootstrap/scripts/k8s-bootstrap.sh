@@ -1,11 +1,7 @@
 #!/usr/bin/env bash
-# Brings this instance into the cluster as NODE_ROLE (from the env file):
-#   control-plane-init  creates the cluster (kubeadm init), publishes the join parameters to SSM
-#                       and applies the add-ons; joins as a control-plane node instead when the
-#                       cluster already exists (join parameters in SSM and the API answering).
-#   control-plane-join  waits for the join parameters, joins with --control-plane.
-#   worker              waits for the join parameters, joins.
-# What differs per deployment comes from IMDSv2 and SSM at boot; the user data holds no secret.
+# Brings this instance into the cluster as NODE_ROLE (env file). control-plane-init: kubeadm init,
+# publish the join parameters to SSM, apply the add-ons (or join, when the cluster exists: join
+# parameters in SSM and the API answering). control-plane-join, worker: wait for them, join.
 set -euo pipefail
 set -o errtrace
 # shellcheck source=/dev/null
@@ -19,19 +15,22 @@ DNS_ATTEMPTS=60
 JOIN_ATTEMPTS=90
 
 resolves() { getent hosts "$1" >/dev/null; }
+eni_limits() {
+  ENI_LIMITS=$(aws ec2 describe-instance-types --instance-types "$INSTANCE_TYPE" --output text \
+    --query 'InstanceTypes[0].NetworkInfo.[MaximumNetworkInterfaces,Ipv4AddressesPerInterface]')
+}
 api_answers() { curl -fsk --max-time 5 -o /dev/null "https://${API_ENDPOINT}:6443/livez"; }
 
-# read_join_parameters KIND: one read of the join parameters (the certificate key only for
-# control-plane nodes). Status as ssm_get: 0 all there, 1 one missing, 2 SSM error.
+# read_join_parameters KIND: one read of them (the certificate key for control-plane only).
+# Status as ssm_get: 0 all there, 1 one missing, 2 SSM error.
 read_join_parameters() {
   ssm_get "$SSM_JOIN_TOKEN" JOIN_TOKEN || return
   ssm_get "$SSM_JOIN_CA_CERT_HASH" CA_CERT_HASH || return
   if [[ $1 == control-plane ]]; then ssm_get "$SSM_JOIN_CERTIFICATE_KEY" CERTIFICATE_KEY || return; fi
 }
 
-# probe_cluster: sets CLUSTER_EXISTS to yes when the join parameters are in SSM and the API
-# answers, to no when a parameter is missing or the API stays silent (parameters left by a cluster
-# that was destroyed). Fails, so that it is retried, when SSM cannot be read.
+# probe_cluster: CLUSTER_EXISTS=yes when the join parameters are in SSM and the API answers, else
+# no (they may be left from a destroyed cluster). Fails, to be retried, when SSM cannot be read.
 probe_cluster() {
   local status=0 attempt
   read_join_parameters control-plane || status=$?
@@ -48,10 +47,10 @@ probe_cluster() {
   done
 }
 
-# join_once KIND: one kubeadm join with fresh parameters (a refresh may have replaced them);
-# a failed attempt is reset so that the next one starts clean.
+# join_once KIND: one kubeadm join with fresh parameters (a refresh may have replaced them),
+# reset after a failure.
 join_once() {
-  local -a names=(API_ENDPOINT NODE_NAME NODE_IP NODE_ZONE JOIN_TOKEN CA_CERT_HASH)
+  local -a names=(API_ENDPOINT NODE_NAME NODE_IP NODE_ZONE MAX_PODS JOIN_TOKEN CA_CERT_HASH)
   read_join_parameters "$1" || return 1
   if [[ $1 == control-plane ]]; then names+=(CERTIFICATE_KEY); fi
   render "${CONF}/kubeadm-join.yaml.tmpl" "$KUBEADM_CONFIG" "${names[@]}"
@@ -74,7 +73,7 @@ init_cluster() {
   CERTIFICATE_KEY=$(kubeadm certs certificate-key)
   step "render the kubeadm configuration"
   render "${CONF}/kubeadm-init.yaml.tmpl" "$KUBEADM_CONFIG" \
-    API_ENDPOINT NODE_NAME NODE_IP NODE_ZONE KUBERNETES_VERSION CERTIFICATE_KEY
+    API_ENDPOINT NODE_NAME NODE_IP NODE_ZONE MAX_PODS KUBERNETES_VERSION CERTIFICATE_KEY
   step "kubeadm init"
   kubeadm init --config "$KUBEADM_CONFIG" --upload-certs --skip-token-print --skip-certificate-key-print
   step "publish the join parameters"
@@ -98,6 +97,16 @@ step "prepare the node"
 
 step "read instance metadata"
 retry 10 3 "instance metadata (IMDSv2)" node_facts
+
+step "compute max-pods"
+retry 5 10 "ENI limits of ${INSTANCE_TYPE} (ec2 describe-instance-types)" eni_limits
+read -r ENIS IPS <<<"$ENI_LIMITS"
+[[ $ENIS =~ ^[0-9]+$ && $IPS =~ ^[0-9]+$ ]] || die "no ENI limits for ${INSTANCE_TYPE}: ${ENI_LIMITS}"
+# Custom networking: no pods on the primary ENI; +2 host-network pods (aws-node, kube-proxy).
+# At most kubelet's default; never more than the ENIs can address (tiny types get few pods).
+MAX_PODS=$(((ENIS - 1) * (IPS - 1) + 2))
+MAX_PODS=$((MAX_PODS > 110 ? 110 : MAX_PODS))
+log "max-pods ${MAX_PODS} for ${INSTANCE_TYPE}"
 
 step "read the API endpoint name"
 retry 30 10 "SSM parameter ${SSM_API_ENDPOINT}" ssm_get "$SSM_API_ENDPOINT" API_ENDPOINT

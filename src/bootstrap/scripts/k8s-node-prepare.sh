@@ -1,8 +1,7 @@
 #!/usr/bin/env bash
-# Prepares an Ubuntu 24.04 node for kubeadm: swap off, kernel modules and sysctls (their files come
-# with the user data), containerd with the systemd cgroup driver, kubelet/kubeadm/kubectl from
-# pkgs.k8s.io held at one minor, the AWS CLI, and the VPC CNI images. Those live in EKS's ECR
-# registry, which needs credentials the kubelet does not have here, so they are pulled now.
+# Prepares an Ubuntu 24.04 node for kubeadm: swap off, modules, sysctls, containerd (systemd
+# cgroups), kubelet/kubeadm/kubectl held at one minor, the AWS CLI, and the VPC CNI images (EKS's
+# ECR needs credentials the kubelet does not have, so they are pulled now).
 set -euo pipefail
 set -o errtrace
 # shellcheck source=/dev/null

@@ -39,7 +39,7 @@ trap 'rm -rf "$WORK" "${CLEANUP[@]}"' EXIT
 export AWS_DEFAULT_REGION="$AWS_REGION"
 
 # retry ATTEMPTS DELAY WHAT COMMAND...: runs COMMAND until it succeeds, at most ATTEMPTS times,
-# DELAY seconds apart; then stops the script with a message naming WHAT.
+# DELAY seconds apart; then dies naming WHAT.
 retry() {
   local attempts=$1 delay=$2 what=$3 n=1
   shift 3
@@ -60,11 +60,12 @@ imds_get() {
   printf -v "$2" '%s' "$value"
 }
 
-# Sets NODE_NAME (the private DNS name, which the AWS cloud controller expects), NODE_IP, NODE_ZONE.
+# Sets NODE_NAME (the private DNS name the cloud controller expects), NODE_IP, NODE_ZONE, INSTANCE_TYPE.
 node_facts() {
   imds_get local-hostname NODE_NAME || return 1
   imds_get local-ipv4 NODE_IP || return 1
-  imds_get placement/availability-zone NODE_ZONE
+  imds_get placement/availability-zone NODE_ZONE || return 1
+  imds_get instance-type INSTANCE_TYPE
 }
 
 # ssm_get NAME VAR: one read of a parameter, decrypted. Status 1 when it does not exist (yet),
@@ -81,8 +82,7 @@ ssm_get() {
   return 2
 }
 
-# ssm_put NAME TYPE VALUE: overwrites a parameter. The value goes through a private file, never
-# through the command line.
+# ssm_put NAME TYPE VALUE: overwrites a parameter; the value goes via a private file, not argv.
 ssm_put() {
   local file="${WORK}/ssm.value"
   (umask 077 && printf '%s' "$3" >"$file") || return 1
