@@ -29,6 +29,7 @@ describe.each(["cluster", "state-bucket"])("%s stack", (stack) => {
   test("the same resources and data sources as the JSON", () => expect(addressesInHcl(hcl()).sort()).toEqual(addressesInJson(json()).sort()));
   test("the same outputs", () => expect([...hcl().matchAll(/^output "([^"]+)"/gm)].map((m) => m[1]).sort()).toEqual(Object.keys(json().output ?? {}).sort()));
   test("formatted (terraform fmt)", () => expect(hcl()).toMatch(/^  required_providers \{$/m));
+  test("the same check blocks", () => expect([...hcl().matchAll(/^check "([^"]+)"/gm)].map((m) => m[1]).sort()).toEqual(Object.keys(json().check ?? {}).sort()));
 });
 
 test("terraform parses the HCL and finds it formatted (terraform fmt -check)", () => {

@@ -289,10 +289,10 @@ describe("SSM Parameter Store", () => {
     });
   });
 
-  test("workers read only the API endpoint, token and CA hash: never the certificate key", () => {
+  test("workers read only the API endpoint, token, CA hash and the parameters' deployment: never the certificate key", () => {
     const st = ssmParameterStatements(ctx, "worker");
     expect(st).toHaveLength(1);
-    expect(st[0].Resource).toEqual([`${prefixArn}api-endpoint`, `${prefixArn}join/token`, `${prefixArn}join/ca-cert-hash`]);
+    expect(st[0].Resource).toEqual([`${prefixArn}api-endpoint`, `${prefixArn}join/token`, `${prefixArn}join/ca-cert-hash`, `${prefixArn}join/api-endpoint`]);
     expect(JSON.stringify(st)).not.toContain("certificate-key");
   });
 

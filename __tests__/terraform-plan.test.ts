@@ -8,7 +8,8 @@ import * as os from "os";
 import * as path from "path";
 import { resolveConfig } from "../src/config";
 import { buildApp } from "../src/app";
-import { checkStackOffline, offlineTerraformProblem } from "../src/analysis/terraform-check";
+import { checkStackOffline, expectedCheckWarnings, offlineTerraformProblem } from "../src/analysis/terraform-check";
+import { stackToJson } from "../src/analysis/tf-json";
 
 const outdir = fs.mkdtempSync(path.join(os.tmpdir(), "tfplan-"));
 const config = resolveConfig({});
@@ -47,6 +48,11 @@ stateBucket.catch(() => undefined);
 test("terraform and the provider mirror are here", () => {
   const problem = offlineTerraformProblem();
   if (problem) throw new Error(`OFFLINE TERRAFORM CHECK CANNOT RUN: ${problem}`);
+});
+
+test("the check block warns while SSH to the bastion is open to the internet (the plan run expects it), not once narrowed", () => {
+  expect(expectedCheckWarnings(stackToJson(buildApp(config).cluster))).toEqual(["check.bastion_ssh_not_open_to_the_internet"]);
+  expect(expectedCheckWarnings(stackToJson(buildApp(resolveConfig({ bastion: { adminCidrs: ["203.0.113.0/24"] } })).cluster))).toEqual([]);
 });
 
 test("a missing terraform or mirror is reported in one line, not skipped", () => {

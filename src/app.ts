@@ -43,7 +43,10 @@ export function synthesize(built: BuiltApp, rendered?: ReadonlyMap<string, TfJso
     const stale = path.join(built.app.outdir, "stacks", stack, built.app.hclOutput ? "cdk.tf.json" : "cdk.tf");
     fs.rmSync(stale, { force: true });
   }
-  if (built.app.hclOutput) formatHcl(path.join(built.app.outdir, "stacks"));
+  if (built.app.hclOutput) {
+    appendCheckBlocks(path.join(built.app.outdir, "stacks", CLUSTER_STACK, "cdk.tf"), rendered?.get(CLUSTER_STACK) ?? stackToJson(built.cluster));
+    formatHcl(path.join(built.app.outdir, "stacks"));
+  }
   const tf = rendered?.get(CLUSTER_STACK) ?? stackToJson(built.cluster);
   const file = path.join(built.app.outdir, "stacks", CLUSTER_STACK, "spec-trace.md");
   fs.writeFileSync(file, traceMarkdown(traceRows(tf, built.cluster.plan, built.cluster.securityPlan)));
@@ -55,4 +58,22 @@ function formatHcl(stacksDir: string): void {
   const r = spawnSync("terraform", ["fmt", "-recursive", stacksDir], { encoding: "utf8", env: { ...process.env, CHECKPOINT_DISABLE: "1" } });
   if (r.error || r.status !== 0)
     process.stderr.write(`warning: terraform fmt could not run (${r.error?.message ?? r.stderr.trim().split("\n").pop()}); the HCL is valid but unformatted\n`);
+}
+
+/** cdktf 0.21's HCL writer drops top-level `check` blocks (set by override): write them ourselves. */
+function appendCheckBlocks(file: string, tf: TfJson): void {
+  const checks = (tf.check ?? {}) as Record<string, { assert: { condition: string; error_message: string }[] }>;
+  const blocks = Object.entries(checks).map(([name, c]) =>
+    [
+      `check "${name}" {`,
+      ...c.assert.flatMap((a) => [
+        "  assert {",
+        `    condition = ${a.condition.replace(/^\$\{([\s\S]*)\}$/, "$1")}`,
+        `    error_message = ${JSON.stringify(a.error_message)}`,
+        "  }",
+      ]),
+      "}",
+    ].join("\n"),
+  );
+  if (blocks.length) fs.appendFileSync(file, `\n${blocks.join("\n\n")}\n`);
 }

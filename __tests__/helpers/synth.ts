@@ -14,10 +14,17 @@ function synth(stack: Parameters<typeof Testing.synth>[0]): Synthesized {
   return { text, json: JSON.parse(text) };
 }
 
-/** The cluster stack of a configuration (raw input, as a user would write it). */
+const memo = new Map<string, Synthesized>();
+
+/** The cluster stack of a configuration (raw input, as a user would write it); memoized per input. Do not mutate. */
 export function synthCluster(input: Record<string, unknown> = {}): Synthesized {
-  const { cluster } = buildApp(resolveConfig(input));
-  return synth(cluster);
+  const key = JSON.stringify(input);
+  let s = memo.get(key);
+  if (!s) {
+    s = synth(buildApp(resolveConfig(input)).cluster);
+    memo.set(key, s);
+  }
+  return s;
 }
 
 export function synthStateBucket(input: Record<string, unknown> = {}): Synthesized {

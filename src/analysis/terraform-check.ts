@@ -78,6 +78,18 @@ export interface RejectedVariables {
   readonly expectFailures: readonly string[];
 }
 
+/**
+ * Check blocks that are meant to warn with the synthesized defaults. In `terraform test` a failed
+ * check fails the run unless the run expects it, so the plan run lists exactly these.
+ */
+export function expectedCheckWarnings(tf: TfJson): string[] {
+  const admin = (tf.variable as Record<string, { default?: unknown }> | undefined)?.bastion_admin_cidrs?.default;
+  const checks = Object.keys((tf.check as Record<string, unknown> | undefined) ?? {});
+  return checks.includes("bastion_ssh_not_open_to_the_internet") && Array.isArray(admin) && admin.includes("0.0.0.0/0")
+    ? ["check.bastion_ssh_not_open_to_the_internet"]
+    : [];
+}
+
 export function testFileFor(tf: TfJson, region: string, assertions: readonly PlanAssertion[] = [], rejected: readonly RejectedVariables[] = []): string {
   const lines: string[] = [
     'provider "aws" {',
@@ -99,6 +111,8 @@ export function testFileFor(tf: TfJson, region: string, assertions: readonly Pla
     }
   }
   lines.push('run "plan" {', "  command = plan");
+  const warnings = expectedCheckWarnings(tf);
+  if (warnings.length) lines.push(`  expect_failures = [${warnings.join(", ")}]`);
   for (const a of assertions) lines.push("  assert {", `    condition     = ${a.condition}`, `    error_message = ${JSON.stringify(a.message)}`, "  }");
   lines.push("}", "");
   for (const r of rejected) {

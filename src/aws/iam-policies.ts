@@ -384,7 +384,8 @@ export function ssmParameterStatements(ctx: PolicyContext, role: "control-plane"
         Sid: "SsmReadWorkerJoinParameters",
         Effect: "Allow",
         Action: ["ssm:GetParameter", "ssm:GetParameters"],
-        Resource: ["api-endpoint", "join/token", "join/ca-cert-hash"].map((name) => arn(ctx, "ssm", `parameter${ctx.ssmPrefix}/${name}`)),
+        // join/api-endpoint tells which deployment the join parameters belong to (stale ones are ignored).
+        Resource: ["api-endpoint", "join/token", "join/ca-cert-hash", "join/api-endpoint"].map((name) => arn(ctx, "ssm", `parameter${ctx.ssmPrefix}/${name}`)),
       },
     ];
   return [

@@ -6,7 +6,7 @@
  * Kubernetes minor) stay synth-time settings: changing them changes resources' shape.
  */
 import { Construct } from "constructs";
-import { TerraformVariable } from "cdktf";
+import { TerraformStack, TerraformVariable } from "cdktf";
 import { ClusterConfig } from "../config";
 import { architectureOf } from "../aws/instances";
 
@@ -96,6 +96,17 @@ export class OperationalVariables extends Construct {
       config.loadBalancers.clientCidrs,
       "CIDRs allowed to reach Service load balancers on their listener ports (sg-loadbalancers ingress)",
     );
+
+    // A plan-time warning (not an error) whenever SSH to the bastion is open to the world, also
+    // when an operator sets the variable without re-synthesizing.
+    (scope as TerraformStack).addOverride("check.bastion_ssh_not_open_to_the_internet", {
+      assert: [
+        {
+          condition: "${!contains(var.bastion_admin_cidrs, \"0.0.0.0/0\")}",
+          error_message: "bastion_admin_cidrs contains 0.0.0.0/0: SSH to the bastion is open to the internet; list your admin networks or use Session Manager.",
+        },
+      ],
+    });
 
     this.sshKeyName = this.variable("ssh_key_name", "string", "EC2 key pair for SSH to every machine; empty for Session Manager only (existing control-plane nodes keep theirs until replaced)", "sshKeyName", config.sshKeyName ?? "", [
       { condition: 'can(regex("^[ -~]{0,255}$", var.ssh_key_name))', errorMessage: "ssh_key_name must be at most 255 ASCII characters." },
