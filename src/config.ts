@@ -160,6 +160,19 @@ const schema = z
 
 type Parsed = z.infer<typeof schema>;
 
+/** Every configurable field as a dotted path (for the README check). */
+export function configFieldPaths(): string[] {
+  const walk = (t: z.ZodTypeAny, prefix: string): string[] => {
+    let inner = t;
+    while (inner instanceof z.ZodDefault || inner instanceof z.ZodOptional || inner instanceof z.ZodEffects)
+      inner = inner instanceof z.ZodEffects ? inner.innerType() : inner._def.innerType;
+    if (inner instanceof z.ZodObject)
+      return Object.entries(inner.shape as Record<string, z.ZodTypeAny>).flatMap(([k, v]) => walk(v, prefix ? `${prefix}.${k}` : k));
+    return [prefix];
+  };
+  return walk(schema, "");
+}
+
 export interface ClusterConfig extends Omit<Parsed, "state" | "availabilityZones" | "etcdBackup"> {
   /** Warnings about the configuration (printed by the synth; they do not stop it). */
   readonly warnings: readonly string[];
