@@ -5,7 +5,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { parseAllDocuments } from "yaml";
-import { API_ENDPOINT, JOIN_PARAMETERS, NodeRun, PREFIX, TERRAFORM_PARAMETERS, runNode } from "./harness/node";
+import { API_ENDPOINT, JOIN_PARAMETERS, NodeRun, OTHER_API_ENDPOINT, PREFIX, STALE_JOIN_PARAMETERS, TERRAFORM_PARAMETERS, runNode } from "./harness/node";
 import { requireTool } from "./harness/tools";
 
 const runs: NodeRun[] = [];
@@ -20,6 +20,10 @@ afterAll(() => runs.forEach((r) => r.cleanup()));
 const ALL_PARAMETERS = { ...TERRAFORM_PARAMETERS, ...JOIN_PARAMETERS };
 const yamlDocs = (text: string) => parseAllDocuments(text).map((d) => d.toJS());
 const failedLines = (stderr: string) => stderr.split("\n").filter((l) => l.includes("FAILED"));
+const STALE_LOG = `k8s-bootstrap: stale join parameters (another deployment: ${OTHER_API_ENDPOINT}) under ${PREFIX}/join`;
+const staleLines = (stderr: string) => stderr.split("\n").filter((l) => l === STALE_LOG);
+/** Names of the parameters a run wrote, in order. */
+const written = (r: { callsOf(prefix: string): readonly string[] }) => r.callsOf("aws ssm put-parameter").map((c) => c.split(" ")[4]);
 
 /** Asserts a successful run; on failure, shows the script's own account of it. */
 function expectSuccess(n: { status: number | null; stderr: string }) {
@@ -73,8 +77,14 @@ describe("first control-plane node", () => {
     expect(n.ssmType(`${PREFIX}/join/token`)).toBe("SecureString");
     expect(n.ssmType(`${PREFIX}/join/certificate-key`)).toBe("SecureString");
     expect(n.ssmType(`${PREFIX}/join/ca-cert-hash`)).toBe("String");
+    expect(n.ssmType(`${PREFIX}/join/api-endpoint`)).toBe("String");
     for (const c of n.callsOf("aws ssm put-parameter")) expect(c).toMatch(/--overwrite --value file:\/\//);
     expect(n.indexOf("aws ssm put-parameter")).toBeGreaterThan(n.indexOf("kubeadm init --config"));
+  });
+
+  test("publishes the API endpoint of the cluster last, after the parameters it vouches for", () => {
+    expect(written(n)).toEqual([`${PREFIX}/join/certificate-key`, `${PREFIX}/join/token`, `${PREFIX}/join/ca-cert-hash`, `${PREFIX}/join/api-endpoint`]);
+    expect(n.ssm()[`${PREFIX}/join/api-endpoint`]).toBe(API_ENDPOINT);
   });
 
   test("applies the VPC CNI, one ENIConfig per zone, then the cloud controller", () => {
@@ -121,14 +131,35 @@ describe("first control-plane node", () => {
     expect(r.callsOf("kubeadm init phase upload-certs")).toEqual([
       `kubeadm init phase upload-certs --upload-certs --skip-certificate-key-print --certificate-key ${key} --kubeconfig ${n.root}/etc/kubernetes/admin.conf`,
     ]);
-    expect(r.callsOf("aws ssm put-parameter --name /k8s/k8s-cluster/join/certificate-key")).toHaveLength(1);
+    expect(written(r)).toEqual([`${PREFIX}/join/certificate-key`, `${PREFIX}/join/api-endpoint`]);
+    expect(n.ssm()[`${PREFIX}/join/api-endpoint`]).toBe(API_ENDPOINT);
   });
 
   test("the token refresh creates a 24 h token and overwrites the token parameter", () => {
     const r = n.exec("/usr/local/sbin/k8s-join-refresh", "token");
     expectSuccess(r);
     expect(r.calls[0]).toMatch(/^kubeadm token create --ttl 24h --print-join-command/);
-    expect(r.callsOf("aws ssm put-parameter").map((c) => c.split(" ")[4])).toEqual([`${PREFIX}/join/token`, `${PREFIX}/join/ca-cert-hash`]);
+    expect(written(r)).toEqual([`${PREFIX}/join/token`, `${PREFIX}/join/ca-cert-hash`, `${PREFIX}/join/api-endpoint`]);
+  });
+
+  test("a refresh takes the endpoint from admin.conf, whatever SSM holds, and stops without one", () => {
+    fs.writeFileSync(path.join(n.state, "ssm", `${PREFIX}/join/api-endpoint`.replace(/\//g, "%2F")), OTHER_API_ENDPOINT);
+    const r = n.exec("/usr/local/sbin/k8s-join-refresh", "token");
+    expectSuccess(r);
+    expect(n.ssm()[`${PREFIX}/join/api-endpoint`]).toBe(API_ENDPOINT);
+    const conf = path.join(n.root, "etc/kubernetes/admin.conf");
+    const saved = fs.readFileSync(conf, "utf8");
+    fs.writeFileSync(conf, "apiVersion: v1\n");
+    try {
+      const bad = n.exec("/usr/local/sbin/k8s-join-refresh", "certs");
+      expect(bad.status).toBe(1);
+      expect(failedLines(bad.stderr)).toEqual([
+        `k8s-join-refresh: FAILED at step 'publish the API endpoint': no server https://<endpoint>:6443 in ${conf}`,
+      ]);
+      expect(written(bad)).toEqual([`${PREFIX}/join/certificate-key`]);
+    } finally {
+      fs.writeFileSync(conf, saved);
+    }
   });
 });
 
@@ -282,6 +313,37 @@ describe("waiting for the join parameters", () => {
     expect(yamlDocs(n.kept("kubeadm-join.yaml")!)[0].controlPlane.certificateKey).toBe(value);
   });
 
+  test("a worker ignores stale parameters of another deployment, waits, and joins with the fresh ones", () => {
+    // The new first control-plane node overwrites them, its API endpoint last: after the 3rd read of it here.
+    const fresh = Object.fromEntries(
+      Object.entries(JOIN_PARAMETERS).map(([k, v]) => [k, { value: v, afterReads: k.endsWith("/join/api-endpoint") ? 3 : 0 }]),
+    );
+    const n = node("worker", { ssm: { ...TERRAFORM_PARAMETERS, ...STALE_JOIN_PARAMETERS }, ssmLater: fresh });
+    expectSuccess(n);
+    expect(staleLines(n.stderr)).toHaveLength(3);
+    expect(n.stderr).toMatch(/waiting for join parameters under \/k8s\/k8s-cluster\/join .*attempt 3\/90/);
+    expect(n.callsOf(`aws ssm get-parameter --name ${PREFIX}/join/api-endpoint`)).toHaveLength(5);
+    // Never a read of the token while the endpoint is another deployment's; one to wait, one to join.
+    expect(n.callsOf(`aws ssm get-parameter --name ${PREFIX}/join/token`)).toHaveLength(2);
+    expect(n.callsOf("kubeadm join")).toHaveLength(1);
+    expect(yamlDocs(n.kept("kubeadm-join.yaml")!)[0].discovery.bootstrapToken).toEqual({
+      apiServerEndpoint: `${API_ENDPOINT}:6443`,
+      token: JOIN_PARAMETERS[`${PREFIX}/join/token`],
+      caCertHashes: [JOIN_PARAMETERS[`${PREFIX}/join/ca-cert-hash`]],
+    });
+  });
+
+  test("a control-plane joiner never joins with stale parameters: it gives up after the bound", () => {
+    const n = node("control-plane-join", { ssm: { ...TERRAFORM_PARAMETERS, ...STALE_JOIN_PARAMETERS } });
+    expect(n.status).toBe(1);
+    expect(staleLines(n.stderr)).toHaveLength(90);
+    expect(failedLines(n.stderr)).toEqual([
+      "k8s-bootstrap: FAILED at step 'wait for the join parameters': gave up after 90 attempts (1800s): join parameters under /k8s/k8s-cluster/join (the first control-plane node writes them)",
+    ]);
+    expect(n.indexOf(`aws ssm get-parameter --name ${PREFIX}/join/token`)).toBe(-1);
+    expect(n.indexOf("kubeadm join")).toBe(-1);
+  });
+
   test("gives up after the bound with a message that says who writes them", () => {
     const n = node("worker", { ssm: TERRAFORM_PARAMETERS });
     expect(n.status).toBe(1);
@@ -311,6 +373,19 @@ describe("the init node and an existing cluster", () => {
     expect(n.callsOf(`curl -fsk --max-time 5 -o /dev/null https://${API_ENDPOINT}:6443/livez`)).toHaveLength(3);
     expect(n.callsOf("kubeadm init --config")).toHaveLength(1);
     expect(n.indexOf("kubeadm join")).toBe(-1);
+  });
+
+  test("initialises when the parameters are another deployment's, even though the API answers, and overwrites them", () => {
+    const n = node("control-plane-init", { ssm: { ...TERRAFORM_PARAMETERS, ...STALE_JOIN_PARAMETERS }, apiUp: true });
+    expectSuccess(n);
+    expect(staleLines(n.stderr)).toHaveLength(1);
+    expect(n.stderr).not.toContain("joining the existing cluster");
+    expect(n.indexOf("curl -fsk")).toBe(-1);
+    expect(n.indexOf(`aws ssm get-parameter --name ${PREFIX}/join/token`)).toBe(-1);
+    expect(n.callsOf("kubeadm init --config")).toHaveLength(1);
+    expect(n.indexOf("kubeadm join")).toBe(-1);
+    expect(n.ssm()).toEqual(ALL_PARAMETERS);
+    expect(written(n)).toEqual([`${PREFIX}/join/certificate-key`, `${PREFIX}/join/token`, `${PREFIX}/join/ca-cert-hash`, `${PREFIX}/join/api-endpoint`]);
   });
 
   test("retries, and never initialises, while SSM cannot be read", () => {

@@ -16,7 +16,7 @@ import {
   SUPPORTED_KUBERNETES_MINORS,
   renderUserData,
 } from "../src/bootstrap";
-import { ETCD_BACKUP, JOIN_PARAMETERS, settingsFor } from "./harness/node";
+import { ETCD_BACKUP, JOIN_SECRETS, settingsFor } from "./harness/node";
 import { run } from "./harness/tools";
 
 const ROLES: NodeRole[] = ["control-plane-init", "control-plane-join", "worker"];
@@ -93,7 +93,7 @@ describe("size and encoding", () => {
 
 describe("no secrets, only names", () => {
   test("the detector flags real join values (so a clean result means something)", () => {
-    for (const v of Object.values(JOIN_PARAMETERS)) expect(secretsIn(`x ${v} y`)).not.toEqual([]);
+    for (const v of Object.values(JOIN_SECRETS)) expect(secretsIn(`x ${v} y`)).not.toEqual([]);
     expect(secretsIn("aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY")).not.toEqual([]);
     expect(secretsIn("-----BEGIN CERTIFICATE-----")).not.toEqual([]);
     expect(secretsIn("${TfToken[TOKEN.12]}")).not.toEqual([]);
@@ -106,7 +106,7 @@ describe("no secrets, only names", () => {
 
   test.each(ROLES)("%s: the env file names the SSM parameters under the prefix", (role) => {
     const env = fileOf(role, "/etc/k8s-bootstrap/env")!;
-    for (const p of ["api-endpoint", "pods/subnets", "pods/security-group", "load-balancer/security-group", "join/token", "join/certificate-key", "join/ca-cert-hash"])
+    for (const p of ["api-endpoint", "pods/subnets", "pods/security-group", "load-balancer/security-group", "join/token", "join/certificate-key", "join/ca-cert-hash", "join/api-endpoint"])
       expect(env).toContain(`=/k8s/k8s-cluster/${p}\n`);
     expect(env).toContain(`NODE_ROLE=${role}\n`);
     expect(env).toContain("K8S_MINOR=1.35\n");

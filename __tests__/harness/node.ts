@@ -39,11 +39,26 @@ export const TERRAFORM_PARAMETERS: Readonly<Record<string, string>> = {
   [`${PREFIX}/load-balancer/security-group`]: "sg-0ba1a",
 };
 
-/** What a first control-plane node publishes (as the stubs of kubeadm produce it). */
-export const JOIN_PARAMETERS: Readonly<Record<string, string>> = {
+/** The secrets (and CA hash) of what a first control-plane node publishes (as the stubs of kubeadm produce them). */
+export const JOIN_SECRETS: Readonly<Record<string, string>> = {
   [`${PREFIX}/join/token`]: "abcdef.0123456789abcdef",
   [`${PREFIX}/join/certificate-key`]: "0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0",
   [`${PREFIX}/join/ca-cert-hash`]: "sha256:1111111111111111111111111111111111111111111111111111111111111111",
+};
+
+/** What a first control-plane node publishes: the secrets, and last the API endpoint they belong to. */
+export const JOIN_PARAMETERS: Readonly<Record<string, string>> = {
+  ...JOIN_SECRETS,
+  [`${PREFIX}/join/api-endpoint`]: API_ENDPOINT,
+};
+
+/** Join parameters a destroyed deployment of the same cluster name left in SSM. */
+export const OTHER_API_ENDPOINT = "internal-k8s-api-9876543210.elb.ap-northeast-2.amazonaws.com";
+export const STALE_JOIN_PARAMETERS: Readonly<Record<string, string>> = {
+  [`${PREFIX}/join/token`]: "zyxwvu.9876543210zyxwvu",
+  [`${PREFIX}/join/certificate-key`]: "9".repeat(64),
+  [`${PREFIX}/join/ca-cert-hash`]: `sha256:${"2".repeat(64)}`,
+  [`${PREFIX}/join/api-endpoint`]: OTHER_API_ENDPOINT,
 };
 
 /** What a cluster with etcd backups passes (the bucket name as the stack would make it). */

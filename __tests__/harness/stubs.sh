@@ -63,6 +63,14 @@ opt() {
 
 ssm_file() { echo "${state}/ssm/${1//\//%2F}"; }
 
+# admin_conf CONFIG KEY: writes the admin kubeconfig as kubeadm does, its server the endpoint that
+# KEY (controlPlaneEndpoint or apiServerEndpoint) names in the kubeadm configuration CONFIG.
+admin_conf() {
+  local endpoint
+  endpoint=$(sed -n -E "s/^ *$2: \"?([^\"]+)\"?\$/\1/p" "$1")
+  printf 'apiVersion: v1\nclusters:\n- cluster:\n    server: https://%s\n  name: k8s-cluster\n' "$endpoint" >"${root}/etc/kubernetes/admin.conf"
+}
+
 # Writes what etcdctl snapshot save writes: the database (one 4 KiB page here), then its SHA-256.
 write_snapshot() {
   local file=$1 sum i bytes=""
@@ -237,13 +245,14 @@ case $name in
       init)
         if [[ $2 == phase ]]; then exit 0; fi
         cp "$(opt --config "$@")" "${state}/kubeadm-init.yaml"
-        touch "${root}/etc/kubernetes/admin.conf" "${root}/etc/kubernetes/kubelet.conf"
+        admin_conf "${state}/kubeadm-init.yaml" controlPlaneEndpoint
+        touch "${root}/etc/kubernetes/kubelet.conf"
         ;;
       join)
         config=$(opt --config "$@")
         cp "$config" "${state}/kubeadm-join.yaml"
         touch "${root}/etc/kubernetes/kubelet.conf"
-        if grep -q '^controlPlane:' "$config"; then touch "${root}/etc/kubernetes/admin.conf"; fi
+        if grep -q '^controlPlane:' "$config"; then admin_conf "$config" apiServerEndpoint; fi
         ;;
       token)
         echo "kubeadm join api.example:6443 --token abcdef.0123456789abcdef --discovery-token-ca-cert-hash ${CA_HASH} "

@@ -127,7 +127,7 @@ export const CLUSTER_ADDITIONS: readonly Addition[] = [
   },
   {
     id: "A10",
-    what: "SSM parameters under /k8s/<cluster>/: api-endpoint, pods/subnets, pods/security-group, load-balancer/security-group (String, Terraform); join/token, join/certificate-key (SecureString) and join/ca-cert-hash, written by the first control-plane node",
+    what: "SSM parameters under /k8s/<cluster>/: api-endpoint, pods/subnets, pods/security-group, load-balancer/security-group (String, Terraform); join/token, join/certificate-key (SecureString), join/ca-cert-hash and join/api-endpoint (which deployment they belong to), written by the control-plane nodes",
     why: "user-data holds only names; join secrets are made on the nodes and never pass through Terraform state",
   },
   {

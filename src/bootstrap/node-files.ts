@@ -53,6 +53,12 @@ export function ssmParameterNames(ssmPrefix: string) {
     joinCertificateKey: `${ssmPrefix}/join/certificate-key`,
     /** String, first control-plane node and refresh timers. */
     joinCaCertHash: `${ssmPrefix}/join/ca-cert-hash`,
+    /**
+     * String, first control-plane node and refresh timers, after the others: the API endpoint the
+     * join parameters belong to. Joiners use them only when it equals `apiEndpoint` (the NLB name
+     * is new with every deployment; parameters of a destroyed cluster of the same name are stale).
+     */
+    joinApiEndpoint: `${ssmPrefix}/join/api-endpoint`,
   } as const;
 }
 
@@ -90,6 +96,7 @@ export function envFile(s: BootstrapSettings, ccmTag: string): string {
     SSM_JOIN_TOKEN: p.joinToken,
     SSM_JOIN_CERTIFICATE_KEY: p.joinCertificateKey,
     SSM_JOIN_CA_CERT_HASH: p.joinCaCertHash,
+    SSM_JOIN_API_ENDPOINT: p.joinApiEndpoint,
     VPC_CNI_ECR_REGION: VPC_CNI.ecrRegion,
     VPC_CNI_IMAGES: VPC_CNI.images.join(","),
     // For k8s-addons, which only the first control-plane node runs.

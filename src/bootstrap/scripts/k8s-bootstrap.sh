@@ -1,7 +1,6 @@
 #!/usr/bin/env bash
-# Brings this instance into the cluster as NODE_ROLE (env file). control-plane-init: kubeadm init,
-# publish the join parameters to SSM, apply the add-ons (or join, when the cluster exists: join
-# parameters in SSM and the API answering). control-plane-join, worker: wait for them, join.
+# Brings this instance into the cluster as NODE_ROLE. control-plane-init: kubeadm init, publish the
+# join parameters, apply the add-ons (or join a running cluster). Others: wait for them, join.
 set -euo pipefail
 set -o errtrace
 # shellcheck source=/dev/null
@@ -21,16 +20,21 @@ eni_limits() {
 }
 api_answers() { curl -fsk --max-time 5 -o /dev/null "https://${API_ENDPOINT}:6443/livez"; }
 
-# read_join_parameters KIND: one read of them (the certificate key for control-plane only).
-# Status as ssm_get: 0 all there, 1 one missing, 2 SSM error.
+# read_join_parameters KIND: one read (certificate key: control-plane only). Endpoint first: written
+# last, it must be ours. Status as ssm_get: 0 all there, 1 one missing or stale, 2 SSM error.
 read_join_parameters() {
+  ssm_get "$SSM_JOIN_API_ENDPOINT" JOIN_API_ENDPOINT || return
+  if [[ $JOIN_API_ENDPOINT != "$API_ENDPOINT" ]]; then
+    log "stale join parameters (another deployment: ${JOIN_API_ENDPOINT}) under ${SSM_PREFIX}/join"
+    return 1
+  fi
   ssm_get "$SSM_JOIN_TOKEN" JOIN_TOKEN || return
   ssm_get "$SSM_JOIN_CA_CERT_HASH" CA_CERT_HASH || return
   if [[ $1 == control-plane ]]; then ssm_get "$SSM_JOIN_CERTIFICATE_KEY" CERTIFICATE_KEY || return; fi
 }
 
-# probe_cluster: CLUSTER_EXISTS=yes when the join parameters are in SSM and the API answers, else
-# no (they may be left from a destroyed cluster). Fails, to be retried, when SSM cannot be read.
+# probe_cluster: CLUSTER_EXISTS=yes when this deployment's join parameters are in SSM and the API
+# answers, else no. Fails, to be retried, when SSM cannot be read.
 probe_cluster() {
   local status=0 attempt
   read_join_parameters control-plane || status=$?
@@ -47,8 +51,7 @@ probe_cluster() {
   done
 }
 
-# join_once KIND: one kubeadm join with fresh parameters (a refresh may have replaced them),
-# reset after a failure.
+# join_once KIND: kubeadm join with freshly read parameters; reset after a failure.
 join_once() {
   local -a names=(API_ENDPOINT NODE_NAME NODE_IP NODE_ZONE MAX_PODS JOIN_TOKEN CA_CERT_HASH)
   read_join_parameters "$1" || return 1
@@ -103,7 +106,7 @@ retry 5 10 "ENI limits of ${INSTANCE_TYPE} (ec2 describe-instance-types)" eni_li
 read -r ENIS IPS <<<"$ENI_LIMITS"
 [[ $ENIS =~ ^[0-9]+$ && $IPS =~ ^[0-9]+$ ]] || die "no ENI limits for ${INSTANCE_TYPE}: ${ENI_LIMITS}"
 # Custom networking: no pods on the primary ENI; +2 host-network pods (aws-node, kube-proxy).
-# At most kubelet's default; never more than the ENIs can address (tiny types get few pods).
+# At most kubelet's default, never more than the ENIs can address.
 MAX_PODS=$(((ENIS - 1) * (IPS - 1) + 2))
 MAX_PODS=$((MAX_PODS > 110 ? 110 : MAX_PODS))
 log "max-pods ${MAX_PODS} for ${INSTANCE_TYPE}"

@@ -4,6 +4,8 @@
 #          CA certificate hash;
 #   certs  re-uploads the control-plane certificates under the published certificate key (kubeadm
 #          deletes the upload after 2 h; its timer runs every hour).
+# Both publish, last, the API endpoint of this cluster (from admin.conf): joiners use the join
+# parameters only when it is theirs, never those a destroyed cluster of the same name left.
 # Runs on every control-plane node, so the refresh survives the loss of any one of them.
 set -euo pipefail
 set -o errtrace
@@ -11,6 +13,14 @@ set -o errtrace
 . "${K8S_ROOT:-}/usr/local/lib/k8s-bootstrap/lib.sh"
 
 ADMIN_CONF="${ROOT}/etc/kubernetes/admin.conf"
+
+# Written after the other parameters: a joiner that sees its endpoint here sees them fresh.
+publish_api_endpoint() {
+  step "publish the API endpoint"
+  [[ $(<"$ADMIN_CONF") =~ server:[[:space:]]+https://([A-Za-z0-9.-]+):6443 ]] ||
+    die "no server https://<endpoint>:6443 in ${ADMIN_CONF}"
+  retry 5 10 "write ${SSM_JOIN_API_ENDPOINT}" ssm_put "$SSM_JOIN_API_ENDPOINT" String "${BASH_REMATCH[1]}"
+}
 
 case "${1:-}" in
   token)
@@ -24,6 +34,7 @@ case "${1:-}" in
     step "publish the token and the CA certificate hash"
     retry 5 10 "write ${SSM_JOIN_TOKEN}" ssm_put "$SSM_JOIN_TOKEN" SecureString "$TOKEN"
     retry 5 10 "write ${SSM_JOIN_CA_CERT_HASH}" ssm_put "$SSM_JOIN_CA_CERT_HASH" String "$CA_CERT_HASH"
+    publish_api_endpoint
     ;;
   certs)
     step "read the certificate key"
@@ -36,6 +47,7 @@ case "${1:-}" in
       --certificate-key "$CERTIFICATE_KEY" --kubeconfig "$ADMIN_CONF" >/dev/null
     step "publish the certificate key"
     retry 5 10 "write ${SSM_JOIN_CERTIFICATE_KEY}" ssm_put "$SSM_JOIN_CERTIFICATE_KEY" SecureString "$CERTIFICATE_KEY"
+    publish_api_endpoint
     ;;
   *) die "usage: ${SCRIPT} token|certs" ;;
 esac

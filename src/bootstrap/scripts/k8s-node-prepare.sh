@@ -1,7 +1,6 @@
 #!/usr/bin/env bash
-# Prepares an Ubuntu 24.04 node for kubeadm: swap off, modules, sysctls, containerd (systemd
-# cgroups), kubelet/kubeadm/kubectl held at one minor, the AWS CLI, and the VPC CNI images (EKS's
-# ECR needs credentials the kubelet does not have, so they are pulled now).
+# Prepares an Ubuntu 24.04 node for kubeadm: swap, modules, sysctls, containerd, kubelet/kubeadm/
+# kubectl held at one minor, AWS CLI, VPC CNI images (EKS's ECR needs credentials kubelet lacks).
 set -euo pipefail
 set -o errtrace
 # shellcheck source=/dev/null

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Helpers of the k8s-* bootstrap scripts, sourced by them. Node paths are "${ROOT}/etc/...":
-# ROOT is empty on a node, a scratch directory under the test harness.
+# Helpers the k8s-* scripts source. Node paths are "${ROOT}/etc/...": ROOT is empty on a node,
+# a scratch directory in the tests.
 ROOT="${K8S_ROOT:-}"
 IMDS=http://169.254.169.254/latest
 # The AWS CLI is a snap (Ubuntu 24.04 has no awscli package); snaps want a HOME.
@@ -30,7 +30,7 @@ on_error() {
   exit "$rc"
 }
 trap on_error ERR
-# Removed however the script exits (a script adds its own paths with CLEANUP+=(path)).
+# Removed however the script exits (add paths with CLEANUP+=(path)).
 CLEANUP=()
 trap 'rm -rf "$WORK" "${CLEANUP[@]}"' EXIT
 
@@ -68,8 +68,7 @@ node_facts() {
   imds_get instance-type INSTANCE_TYPE
 }
 
-# ssm_get NAME VAR: one read of a parameter, decrypted. Status 1 when it does not exist (yet),
-# 2 on any other error (printed).
+# ssm_get NAME VAR: one decrypted read. Status 1: no such parameter (yet), 2: other error (printed).
 ssm_get() {
   local value
   if value=$(aws ssm get-parameter --name "$1" --with-decryption --query Parameter.Value --output text 2>"${WORK}/ssm.err"); then
@@ -90,8 +89,8 @@ ssm_put() {
   rm -f "$file"
 }
 
-# render TEMPLATE OUT NAME...: writes TEMPLATE to OUT (mode 600), each __NAME__ replaced by the
-# value of variable NAME; only the names given, only values that cannot break the YAML or INI.
+# render TEMPLATE OUT NAME...: TEMPLATE to OUT (mode 600), each __NAME__ replaced by $NAME; only
+# the names given, only values that cannot break the YAML or INI.
 render() {
   local template=$1 out=$2 text name value
   shift 2
