@@ -232,6 +232,8 @@ describe("outputs tell an operator how to get in", () => {
     expect(out.kubectl_via_ssh_tunnel.value).toContain("--tls-server-name ${aws_lb.api_nlb.dns_name}");
     expect(out.kubectl_via_session_manager.value).toContain("AWS-StartPortForwardingSessionToRemoteHost");
   });
+  test("control-plane instance ids for Session Manager", () =>
+    expect((out as any).control_plane_instance_ids.value).toEqual([0, 1, 2].map((i) => ref(`aws_instance.control_plane_${i}`))));
   test("where etcd snapshots go", () => expect(out.etcd_backup_location.value).toBe("s3://${aws_s3_bucket.etcd_backup.bucket}/k8s-cluster/etcd/"));
 });
 

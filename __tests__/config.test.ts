@@ -14,6 +14,15 @@ function errorOf(input: unknown): string {
   throw new Error(`expected ${JSON.stringify(input)} to be rejected`);
 }
 
+describe("warnings (printed by the synth, not errors)", () => {
+  test("default bucket names, which are global", () =>
+    expect(resolveConfig({}).warnings).toEqual([expect.stringMatching(/^state\.bucket defaults to/), expect.stringMatching(/^etcdBackup\.bucket defaults to/)]));
+  test("bootstrapEgress false cannot join as built", () =>
+    expect(resolveConfig({ bootstrapEgress: false, state: { bucket: "a-b-c" }, etcdBackup: { bucket: "d-e-f" } }).warnings).toEqual([
+      expect.stringMatching(/^bootstrapEgress is false: .* cannot join without a pre-baked image and interface endpoints/),
+    ]));
+});
+
 describe("defaults", () => {
   test("no input at all is the spec's cluster", () => {
     const c = resolveConfig({});

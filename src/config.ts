@@ -224,6 +224,8 @@ export function resolveConfig(input: unknown = {}): ClusterConfig {
   const warnings: string[] = [];
   if (c.state.bucket === undefined)
     warnings.push(`state.bucket defaults to "${c.clusterName}-tfstate-${c.region}"; bucket names are global, so set your own before the first apply`);
+  if (!c.bootstrapEgress)
+    warnings.push("bootstrapEgress is false: nodes download packages, images and the add-ons at boot, so as built they cannot join without a pre-baked image and interface endpoints this stack does not create");
   if (c.etcdBackup.enabled && c.etcdBackup.bucket === undefined)
     warnings.push(`etcdBackup.bucket defaults to "${c.clusterName}-etcd-backup-${c.region}"; bucket names are global, so set your own before the first apply`);
   return {

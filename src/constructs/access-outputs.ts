@@ -12,6 +12,7 @@ export interface AccessOutputsProps {
   readonly region: string;
   readonly bastion: Instance;
   readonly firstControlPlane: Instance;
+  readonly controlPlaneInstanceIds: string[];
   readonly apiLoadBalancer: Lb;
   readonly vpcId: string;
 }
@@ -30,6 +31,10 @@ export class AccessOutputs extends Construct {
     out("vpc_id", props.vpcId, "The cluster VPC (k8s-cluster)");
     out("bastion_public_ip", props.bastion.publicIp, "Public IP of the bastion host (SSH on 22 from bastion.adminCidrs)");
     out("bastion_instance_id", props.bastion.id, "Instance id of the bastion, for Session Manager");
+    new TerraformOutput(scope, "control_plane_instance_ids", {
+      value: props.controlPlaneInstanceIds,
+      description: "Instance ids of the control-plane nodes, for Session Manager (aws ssm start-session --target ID)",
+    });
     out("api_endpoint", `https://${api}:6443`, "Kubernetes API endpoint: the internal NLB (reachable only inside the VPC)");
     out("ssh_bastion", `ssh ${bastion}`, "SSH to the bastion");
     out("ssh_control_plane", `ssh -J ${bastion} ${cp}`, "SSH to the first control-plane node through the bastion (ProxyJump)");

@@ -164,6 +164,7 @@ export class ClusterStack extends TerraformStack {
       region: config.region,
       bastion: this.bastion.instance,
       firstControlPlane: this.controlPlane.instances[0],
+      controlPlaneInstanceIds: this.controlPlane.instances.map((i) => i.id),
       apiLoadBalancer: this.controlPlane.loadBalancer,
       vpcId: this.network.vpc.id,
     });
