@@ -66,6 +66,7 @@ const rejected: [string, unknown, RegExp][] = [
   ["an unsupported Kubernetes minor", { kubernetesVersion: "1.20" }, /kubernetesVersion = "1\.20": must be one of the minors with a pinned cloud controller: 1\.33, 1\.34, 1\.35/],
   ["an instance type not matching AWS's pattern", { workers: { instanceType: "t3-large" } }, /^invalid configuration: workers\.instanceType = "t3-large": is not an EC2 instance type like t3\.medium$/],
   ["an instance type with a bad size", { controlPlane: { instanceType: "m5.huge" } }, /controlPlane\.instanceType = "m5\.huge": is not an EC2 instance type/],
+  ["a control-plane type too small for kubeadm", { controlPlane: { instanceType: "t3.micro" } }, /^invalid configuration: controlPlane\.instanceType = "t3\.micro": is too small for a control-plane node/],
   ["a malformed AMI id", { amiId: "ami-xyz" }, /amiId = "ami-xyz": is not an AMI id/],
   ["a service CIDR inside the VPC", { serviceCidr: "172.31.128.0/20" }, /serviceCidr = "172\.31\.128\.0\/20": overlaps the VPC 172\.31\.0\.0\/16/],
   ["a root volume too small", { workers: { rootVolumeGiB: 8 } }, /workers\.rootVolumeGiB = 8: must be at least 20 GiB/],

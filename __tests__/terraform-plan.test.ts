@@ -28,15 +28,16 @@ const cluster = checkStackOffline(path.join(outdir, "stacks/cluster"), config.re
   // The variables' validation blocks, checked by the real terraform.
   rejected: [
     {
-      // One plan, four bad values: terraform reports every failed variable validation at once.
+      // One plan, five bad values: terraform reports every failed variable validation at once.
       name: "variables_reject_bad_values",
       variables: {
         worker_desired_capacity: 9,
         bastion_admin_cidrs: ["10.0.0.1/8"],
         worker_instance_type: "m7g.large",
-        control_plane_instance_type: "large",
+        control_plane_instance_type: "t3.micro",
+        bastion_instance_type: "large",
       },
-      expectFailures: ["worker_desired_capacity", "bastion_admin_cidrs", "worker_instance_type", "control_plane_instance_type"],
+      expectFailures: ["worker_desired_capacity", "bastion_admin_cidrs", "worker_instance_type", "control_plane_instance_type", "bastion_instance_type"],
     },
   ],
 });

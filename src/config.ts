@@ -112,7 +112,10 @@ const schema = z
     controlPlane: z
       .object({
         count: z.number().int().refine((n) => n === 1 || n === 3 || n === 5, "must be 1, 3 or 5 (an odd number keeps etcd's quorum)").default(3),
-        instanceType: instanceType.default("t3.medium"),
+        // kubeadm's preflight needs 2 CPUs and about 1.7 GB: nano and micro sizes fail it.
+        instanceType: instanceType
+          .refine((t) => !/\.(nano|micro)$/.test(t), "is too small for a control-plane node (kubeadm needs 2 vCPUs and 1.7 GB: use small or larger)")
+          .default("t3.medium"),
         rootVolumeGiB: z.number().int().min(20, "must be at least 20 GiB").max(16384).default(40),
       })
       .strict()

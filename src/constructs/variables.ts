@@ -38,7 +38,7 @@ export class OperationalVariables extends Construct {
   constructor(scope: Construct, id: string, config: ClusterConfig) {
     super(scope, id);
 
-    const instanceType = (name: string, setting: string, value: string, what: string) => {
+    const instanceType = (name: string, setting: string, value: string, what: string, extra: { condition: string; errorMessage: string }[] = []) => {
       const arch = architectureOf(value);
       // The image is looked up per architecture at synth time: a type of the other architecture
       // needs a new synth, not just a new variable value.
@@ -50,13 +50,19 @@ export class OperationalVariables extends Construct {
           condition: archCondition,
           errorMessage: `${name} must stay ${arch} (the image was looked up for ${arch}); for another architecture set ${setting} in cluster.config.json and synthesize again.`,
         },
+        ...extra,
       ]).stringValue;
+    };
+    const tooSmall = {
+      condition: '!can(regex("\\\\.(nano|micro)$", var.control_plane_instance_type))',
+      errorMessage: "control_plane_instance_type is too small: kubeadm needs 2 vCPUs and 1.7 GB (small or larger).",
     };
     this.controlPlaneInstanceType = instanceType(
       "control_plane_instance_type",
       "controlPlane.instanceType",
       config.controlPlane.instanceType,
       "control-plane nodes (existing nodes change only when replaced one at a time: terraform apply -replace=aws_instance.control_plane_N)",
+      [tooSmall],
     );
     this.workerInstanceType = instanceType("worker_instance_type", "workers.instanceType", config.workers.instanceType, "worker nodes");
     this.bastionInstanceType = instanceType("bastion_instance_type", "bastion.instanceType", config.bastion.instanceType, "the bastion");
