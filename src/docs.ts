@@ -1,29 +1,12 @@
 /** Markdown tables the README carries, rendered from the same data the code uses. */
-import { DEVIATIONS, Deviation, Addition, NETWORK_ADDITIONS, CLUSTER_ADDITIONS } from "./aws/deviations";
+import { NETWORK_ADDITIONS, CLUSTER_ADDITIONS } from "./aws/deviations";
+import { additionTable, cell, deviationTable } from "./markdown";
 import { resolveConfig } from "./config";
 import { buildApp } from "./app";
 import { stackToJson } from "./analysis/tf-json";
 import * as fs from "fs";
 import * as path from "path";
 import { SECURITY_ADDITIONS } from "./aws/security-rules";
-
-const cell = (s: string) => s.replace(/\|/g, "\\|");
-
-export function deviationTable(deviations: readonly Deviation[] = DEVIATIONS): string {
-  return [
-    "| # | spec says | AWS fact | what we build |",
-    "|---|---|---|---|",
-    ...deviations.map((d) => `| ${d.id} | ${cell(d.specSays)} | ${cell(d.awsFact)} | ${cell(d.weBuild)} |`),
-  ].join("\n");
-}
-
-export function additionTable(additions: readonly Addition[]): string {
-  return [
-    "| # | addition | why | switch |",
-    "|---|---|---|---|",
-    ...additions.map((a) => `| ${a.id} | ${cell(a.what)} | ${cell(a.why)} | ${a.setting ? `\`${a.setting}\`` : "always"} |`),
-  ].join("\n");
-}
 
 /** Every generated README section, by marker name. */
 export function readmeSections(): Record<string, string> {

@@ -4,7 +4,8 @@
  * MISSING), plus every deviation and addition with its reason. Written next to the stack as
  * spec-trace.md for reviewers who hold the spec beside the plan.
  */
-import { CLUSTER_ADDITIONS, DEVIATIONS, NETWORK_ADDITIONS } from "../aws/deviations";
+import { CLUSTER_ADDITIONS, NETWORK_ADDITIONS } from "../aws/deviations";
+import { additionTable, cell, deviationTable } from "../markdown";
 import { NetworkPlan } from "../aws/network-plan";
 import { SECURITY_ADDITIONS, SecurityGroupPlan } from "../aws/security-rules";
 import { routeTableTables, subnetTables, vpcTable } from "../spec/network";
@@ -112,8 +113,6 @@ export function traceRows(tf: TfJson, plan: NetworkPlan, security: readonly Secu
   return rows;
 }
 
-const esc = (s: string) => s.replace(/\|/g, "\\|");
-
 export function traceMarkdown(rows: readonly TraceRow[]): string {
   const out: string[] = [
     "# Spec trace: every row of spec/seed-k8s-infra.md and the Terraform resources that implement it",
@@ -128,11 +127,9 @@ export function traceMarkdown(rows: readonly TraceRow[]): string {
       out.push("", `## ${current}`, "", "| row | spec | Terraform address(es) | note |", "|---|---|---|---|");
     }
     const addresses = r.addresses.length ? r.addresses.map((a) => `\`${a}\``).join("<br>") : "**MISSING**";
-    out.push(`| ${esc(r.row)} | ${esc(r.spec)} | ${addresses} | ${esc(r.note ?? "")} |`);
+    out.push(`| ${cell(r.row)} | ${cell(r.spec)} | ${addresses} | ${cell(r.note ?? "")} |`);
   }
-  out.push("", "## Deviations (what AWS forces)", "", "| # | spec says | AWS fact | what we build |", "|---|---|---|---|");
-  for (const d of DEVIATIONS) out.push(`| ${d.id} | ${esc(d.specSays)} | ${esc(d.awsFact)} | ${esc(d.weBuild)} |`);
-  out.push("", "## Additions (what a working cluster needs beyond the tables)", "", "| # | addition | why |", "|---|---|---|");
-  for (const a of [...NETWORK_ADDITIONS, ...SECURITY_ADDITIONS, ...CLUSTER_ADDITIONS]) out.push(`| ${a.id} | ${esc(a.what)} | ${esc(a.why)} |`);
+  out.push("", "## Deviations (what AWS forces)", "", deviationTable());
+  out.push("", "## Additions (what a working cluster needs beyond the tables)", "", additionTable([...NETWORK_ADDITIONS, ...SECURITY_ADDITIONS, ...CLUSTER_ADDITIONS]));
   return `${out.join("\n")}\n`;
 }
