@@ -8,13 +8,19 @@ export const TOOLS = {
   "cloud-init": "cloud-init",
   shellcheck: "shellcheck",
   bash: "bash",
+  yamllint: "yamllint",
 } as const;
 
+// Each tool is probed once per test file, not before every run (cloud-init's start-up is slow).
+const present = new Set<string>();
+
 export function requireTool(tool: keyof typeof TOOLS): void {
+  if (present.has(tool)) return;
   const r = spawnSync(tool, ["--version"], { encoding: "utf8" });
   if (r.error) {
     throw new Error(`${tool} is not installed (${(r.error as NodeJS.ErrnoException).code}): run 'apt-get install -y ${TOOLS[tool]}' (CI must install it)`);
   }
+  present.add(tool);
 }
 
 export function run(tool: keyof typeof TOOLS, args: readonly string[], input?: string): SpawnSyncReturns<string> {
