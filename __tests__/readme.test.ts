@@ -33,3 +33,8 @@ test("the README's example cluster.config.json is a valid configuration", () => 
   const example = /Example `cluster\.config\.json`[\s\S]*?```json\n([\s\S]*?)```/.exec(readme)![1];
   expect(() => resolveConfig(JSON.parse(example))).not.toThrow();
 });
+
+test("cdktf synth and deploy run the same app command as npm run synth", () => {
+  const cdktf = JSON.parse(fs.readFileSync(path.resolve(__dirname, "../cdktf.json"), "utf8"));
+  expect(cdktf.app).toBe(pkg.scripts.synth);
+});

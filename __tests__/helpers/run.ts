@@ -1,16 +1,21 @@
-import { execFileSync, spawnSync } from "child_process";
+import { execSync, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 
 export const ROOT = path.resolve(__dirname, "../..");
-/** The app as `npm run synth` runs it: bundled by esbuild into dist/main.js (built once per test file). */
+/**
+ * The app as `npm run synth` runs it: the bundle step of package.json's synth script (esbuild into
+ * dist/main.js), run once per test file; the tests then start `node dist/main.js` themselves.
+ */
 let bundled: string | undefined;
 export function bundle(): string {
   if (!bundled) {
-    const out = path.join(ROOT, "dist", "main.js");
-    execFileSync(path.join(ROOT, "node_modules/.bin/esbuild"), ["main.ts", "--bundle", "--platform=node", "--target=node20", "--packages=external", `--outfile=${out}`, "--log-level=warning"], { cwd: ROOT });
-    bundled = out;
+    const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8"));
+    const [build, runApp] = (pkg.scripts.synth as string).split(" && ");
+    if (runApp !== "node dist/main.js") throw new Error(`package.json's synth script changed shape: ${pkg.scripts.synth}`);
+    execSync(build, { cwd: ROOT, env: { ...process.env, PATH: `${path.join(ROOT, "node_modules/.bin")}${path.delimiter}${process.env.PATH}` } });
+    bundled = path.join(ROOT, "dist", "main.js");
   }
   return bundled;
 }
