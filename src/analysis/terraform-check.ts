@@ -12,19 +12,18 @@ import { TfJson } from "./tf-json";
 
 /** The provider mirror: this machine image's /opt/tf-plugins, or TF_PROVIDER_MIRROR (GitHub Actions builds one). */
 export const PROVIDER_MIRROR = process.env.TF_PROVIDER_MIRROR ?? "/opt/tf-plugins";
-/** terraform/offline.tfrc is the same configuration for /opt/tf-plugins, for running terraform by hand. */
+/** The CLI configuration for /opt/tf-plugins; also the one to use when running terraform by hand. */
 export const CLI_CONFIG = path.resolve(__dirname, "../../terraform/offline.tfrc");
 
 let cliConfigFile: string | undefined;
-/** A CLI configuration whose filesystem_mirror is PROVIDER_MIRROR (written once per process). */
+/** terraform/offline.tfrc, pointed at PROVIDER_MIRROR when that is not /opt/tf-plugins (written once per process). */
 function cliConfig(): string {
   if (PROVIDER_MIRROR === "/opt/tf-plugins") return CLI_CONFIG;
   if (!cliConfigFile) {
+    const text = fs.readFileSync(CLI_CONFIG, "utf8");
+    if (!text.includes('"/opt/tf-plugins"')) throw new Error(`${CLI_CONFIG} no longer names "/opt/tf-plugins"`);
     cliConfigFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "tfrc-")), "offline.tfrc");
-    fs.writeFileSync(
-      cliConfigFile,
-      `provider_installation {\n  filesystem_mirror {\n    path    = ${JSON.stringify(PROVIDER_MIRROR)}\n    include = ["registry.terraform.io/hashicorp/aws"]\n  }\n  direct {\n    exclude = ["registry.terraform.io/*/*"]\n  }\n}\n`,
-    );
+    fs.writeFileSync(cliConfigFile, text.replace('"/opt/tf-plugins"', JSON.stringify(PROVIDER_MIRROR)));
   }
   return cliConfigFile;
 }
