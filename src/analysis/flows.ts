@@ -20,6 +20,7 @@
  * - Ports are sets of ranges per protocol; ICMP type/code pairs are numbered type * 256 + code.
  */
 import { TfJson, TfResource, byAddress, refOf, resourcesOf, withVariableDefaults } from "./tf-json";
+import { addressText, cidrRange } from "../aws/cidr";
 
 export type Protocol = "tcp" | "udp" | "icmp" | "all";
 
@@ -235,22 +236,6 @@ export function portLabel(port: Port): string {
 // ---------------------------------------------------------------------------------------------
 // Addresses
 
-function parseCidrRange(text: string): Range | undefined {
-  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(text.trim());
-  if (!m) return undefined;
-  const octets = m.slice(1, 5).map(Number);
-  const prefix = Number(m[5]);
-  if (octets.some((o) => o > 255) || prefix > 32) return undefined;
-  const ip = octets.reduce((acc, o) => acc * 256 + o, 0);
-  const size = 2 ** (32 - prefix);
-  const lo = ip - (ip % size);
-  return [lo, lo + size - 1];
-}
-
-function ipText(n: number): string {
-  return [24, 16, 8, 0].map((s) => Math.floor(n / 2 ** s) % 256).join(".");
-}
-
 /** The fewest CIDRs covering exactly [lo, hi]. */
 function rangeToCidrs([lo, hi]: Range): string[] {
   const out: string[] = [];
@@ -258,7 +243,7 @@ function rangeToCidrs([lo, hi]: Range): string[] {
   while (cur <= hi) {
     let size = 1;
     while (cur % (size * 2) === 0 && cur + size * 2 - 1 <= hi && size < 2 ** 32) size *= 2;
-    out.push(`${ipText(cur)}/${32 - Math.log2(size)}`);
+    out.push(`${addressText(cur)}/${32 - Math.log2(size)}`);
     cur += size;
   }
   return out;
@@ -409,12 +394,12 @@ class FlowAnalysis implements FlowModelWithNotes {
   /** A CIDR written literally or as `${aws_subnet.x.cidr_block}` / `${aws_vpc.x.cidr_block}`. */
   private cidr(value: unknown, where: string): Range | undefined {
     if (typeof value !== "string") return undefined;
-    const literal = parseCidrRange(value);
+    const literal = cidrRange(value);
     if (literal) return this.cut(literal);
     const ref = refOf(value);
     if (ref && ref.attr === "cidr_block") {
       const target = byAddress(this.tf, ref.address)?.body.cidr_block;
-      const r = typeof target === "string" ? parseCidrRange(target) : undefined;
+      const r = typeof target === "string" ? cidrRange(target) : undefined;
       if (r) return this.cut(r);
     }
     this.note(`${where}: cannot resolve CIDR ${value} offline; treated as matching nothing`);

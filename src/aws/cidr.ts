@@ -53,8 +53,25 @@ export function containsAddress(c: Cidr, address: number): boolean {
   return address >= c.start && address <= end(c);
 }
 
+/** Dotted text of an address given as an unsigned 32-bit integer. */
+export function addressText(address: number): string {
+  return Address4.fromInteger(address).address;
+}
+
 export function formatCidr(start: number, prefix: number): string {
-  return `${Address4.fromInteger(start).address}/${prefix}`;
+  return `${addressText(start)}/${prefix}`;
+}
+
+/**
+ * [first, last] address of an IPv4 CIDR written the way AWS accepts it in rules (host bits
+ * allowed: they are ignored), or undefined when the text is not one.
+ */
+export function cidrRange(text: string): readonly [number, number] | undefined {
+  const t = text.trim();
+  if (!CIDR_SHAPE.test(t) || !Address4.isValid(t)) return undefined;
+  const addr = new Address4(t);
+  if (addr.subnetMask > 32) return undefined;
+  return [Number(addr.startAddress().bigInt()), Number(addr.endAddress().bigInt())];
 }
 
 /** The `count` consecutive blocks of size /newPrefix at the start of `block`. */
