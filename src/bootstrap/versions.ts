@@ -16,17 +16,26 @@ const CLOUD_CONTROLLER_MANAGER: Readonly<Record<string, string>> = Object.freeze
 });
 
 /**
- * AWS VPC CNI release (git tag of aws/amazon-vpc-cni-k8s): its config/master/aws-k8s-cni.yaml is
- * applied as published, and its images (below) are pulled from ECR on every node first.
+ * AWS VPC CNI release: addons/vpc-cni/<version>/ holds its config/master/aws-k8s-cni.yaml as
+ * published (SOURCE.json records the commit and SHA-256). Its images are read from that file.
  */
-const VPC_CNI_VERSION = "v1.22.4";
+const VPC_CNI_VERSION = "v1.23.0";
+
+/**
+ * The cloud controller's example manifests (kubernetes/cloud-provider-aws
+ * examples/existing-cluster/base, byte-identical at v1.33.4, v1.34.3 and v1.35.2), vendored from
+ * this tag; the image tag per minor above replaces the example's.
+ */
+const CLOUD_CONTROLLER_MANIFEST_VERSION = "v1.35.2";
 
 export const ADDON_VERSIONS: {
   readonly vpcCni: string;
   readonly cloudControllerManager: Record<string, string>;
+  readonly cloudControllerManifests: string;
 } = Object.freeze({
   vpcCni: VPC_CNI_VERSION,
   cloudControllerManager: CLOUD_CONTROLLER_MANAGER as Record<string, string>,
+  cloudControllerManifests: CLOUD_CONTROLLER_MANIFEST_VERSION,
 });
 
 /** Minors with both a pkgs.k8s.io stable repository and a published cloud controller image. */
@@ -41,15 +50,23 @@ export const DEFAULT_KUBERNETES_MINOR = "1.35";
 
 export const CLOUD_CONTROLLER_MANAGER_IMAGE = "registry.k8s.io/provider-aws/cloud-controller-manager";
 
-/** Where the pinned VPC CNI manifest and its images come from. */
-export const VPC_CNI = Object.freeze({
-  manifestUrl: `https://raw.githubusercontent.com/aws/amazon-vpc-cni-k8s/${VPC_CNI_VERSION}/config/master/aws-k8s-cni.yaml`,
-  /** The manifest's images live in EKS's ECR account in us-west-2, pullable from any commercial region. */
-  ecrRegion: "us-west-2",
-  /** Exactly the images the manifest at that tag references. */
-  images: Object.freeze([
-    `602401143452.dkr.ecr.us-west-2.amazonaws.com/amazon-k8s-cni-init:${VPC_CNI_VERSION}`,
-    `602401143452.dkr.ecr.us-west-2.amazonaws.com/amazon-k8s-cni:${VPC_CNI_VERSION}`,
-    "602401143452.dkr.ecr.us-west-2.amazonaws.com/amazon/aws-network-policy-agent:v1.4.0",
-  ]),
+/**
+ * AWS's kubelet image credential provider for ECR (kubernetes/cloud-provider-aws
+ * cmd/ecr-credential-provider). cloud-provider-aws publishes no binary for the releases of the
+ * cloud controller above (v1.33.4, v1.34.3, v1.35.2: no kubernetes/k8s.io promotion manifest, and
+ * GitHub releases hold source only); v1.31.7 is the newest release whose binaries are both served
+ * by artifacts.k8s.io and whose SHA-256 can be read from upstream here:
+ * kubernetes/k8s.io artifacts/manifests/k8s-staging-provider-aws/v1.31.7.yaml, the same values as
+ * kops pkg/assets/assetdata/ecr.yaml (kops' default version). The kubelet talks to it through
+ * credentialprovider.kubelet.k8s.io/v1, which every supported kubelet speaks.
+ */
+export const ECR_CREDENTIAL_PROVIDER = Object.freeze({
+  name: "ecr-credential-provider",
+  version: "v1.31.7",
+  /** Per Debian architecture (dpkg --print-architecture). */
+  url: (arch: "amd64" | "arm64") => `https://artifacts.k8s.io/binaries/cloud-provider-aws/v1.31.7/linux/${arch}/ecr-credential-provider-linux-${arch}`,
+  sha256: Object.freeze({
+    amd64: "7644623e4ec9ad443ab352a8a5800a5180ee28741288be805286ba72bb8e7164",
+    arm64: "1980e3a038cb16da48a137743b31fb81de6c0b59fa06c206c2bc20ce0a52f849",
+  }),
 });

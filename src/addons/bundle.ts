@@ -1,0 +1,175 @@
+/**
+ * The add-ons the first control-plane node applies, as one bundle of files: the vendored upstream
+ * manifests with our patches applied (src/addons/patches.ts), our own objects, and a SHA256SUMS
+ * index. Synth uploads the bundle to the assets bucket under a key derived from the index's own
+ * SHA-256; user data carries only that digest, and the node checks every file against it before
+ * it applies anything.
+ */
+import { parseAllDocuments, parse, stringify } from "yaml";
+import { ADDON_VERSIONS, CLOUD_CONTROLLER_MANAGER_IMAGE } from "../bootstrap/versions";
+import { VendoredAddon, loadVendored, sha256 } from "./vendored";
+import { KubeObject, PodSpec, addArgs, container, find, podSpec, setEnv, setImageTag } from "./patches";
+
+export interface AddonSettings {
+  readonly clusterName: string;
+  readonly kubernetesMinor: string;
+}
+
+export interface BundleFile {
+  /** Path inside the bundle (and below the bundle's S3 prefix). */
+  readonly path: string;
+  readonly text: string;
+  /** Kubernetes objects of the file (empty for templates of other formats). */
+  readonly objects: readonly KubeObject[];
+  /** Where it comes from, for the boot listing: a vendored file and its patches, or our own. */
+  readonly source: string;
+}
+
+export interface AddonBundle {
+  readonly files: readonly BundleFile[];
+  /** `sha256sum` format, one line per file, sorted by path. */
+  readonly sums: string;
+  /** SHA-256 of `sums`: names the bundle in S3 and in user data. */
+  readonly digest: string;
+  /** The vendored add-ons the bundle was made from. */
+  readonly vendored: readonly VendoredAddon[];
+}
+
+export const BUNDLE_FILES = Object.freeze({
+  vpcCni: "vpc-cni.yaml",
+  eniConfig: "eniconfig.yaml.tmpl",
+  cloudConfig: "cloud.conf.tmpl",
+  cloudController: "cloud-controller-manager.yaml",
+  sums: "SHA256SUMS",
+});
+
+const YAML_TEXT = { lineWidth: 0, blockQuote: "literal" } as const;
+const YAML_TEMPLATE = { ...YAML_TEXT, defaultStringType: "QUOTE_DOUBLE", defaultKeyType: "PLAIN" } as const;
+
+export function parseObjects(text: string, where: string): KubeObject[] {
+  return parseAllDocuments(text).flatMap((d, i) => {
+    if (d.errors.length) throw new Error(`${where}: YAML document ${i + 1}: ${d.errors[0].message}`);
+    const o = d.toJS() as KubeObject | null;
+    return o ? [o] : [];
+  });
+}
+
+export function renderObjects(objects: readonly KubeObject[], template = false): string {
+  return objects.map((o) => stringify(o, template ? YAML_TEMPLATE : YAML_TEXT)).join("---\n");
+}
+
+/**
+ * aws-node with custom networking: pods get addresses from the ENIConfig of the node's zone (the
+ * pods subnet and security group), pod egress leaves through the pods route table's NAT.
+ * Variables: aws/amazon-vpc-cni-k8s README (pkg/awsutils/awsutils.go buildENITags for
+ * CLUSTER_NAME, pkg/eniconfig/eniconfig.go for ENI_CONFIG_LABEL_DEF).
+ */
+export const AWS_NODE_ENV: Readonly<Record<string, string>> = Object.freeze({
+  // Only with it does the CNI tag its ENIs cluster.k8s.amazonaws.com/name, which the node IAM policy requires.
+  CLUSTER_NAME: "__CLUSTER_NAME__",
+  AWS_VPC_K8S_CNI_CUSTOM_NETWORK_CFG: "true",
+  // The kubelet sets this label from --node-labels before the cloud controller runs.
+  ENI_CONFIG_LABEL_DEF: "topology.kubernetes.io/zone",
+  AWS_VPC_K8S_CNI_EXTERNALSNAT: "true",
+  // Subnets come from the ENIConfigs only, never from subnet tags.
+  ENABLE_SUBNET_DISCOVERY: "false",
+});
+
+function vpcCni(s: AddonSettings, cni: VendoredAddon): BundleFile {
+  const file = cni.files.find((f) => f.path.endsWith("/aws-k8s-cni.yaml"));
+  if (!file) throw new Error(`addons/${cni.source.name}/${cni.source.version} has no aws-k8s-cni.yaml`);
+  const where = `addons/${file.path}`;
+  const objects = parseObjects(file.text, where);
+  const ds = find(objects, "DaemonSet", "aws-node", where);
+  const env = Object.fromEntries(Object.entries(AWS_NODE_ENV).map(([k, v]) => [k, v === "__CLUSTER_NAME__" ? s.clusterName : v]));
+  setEnv(container(podSpec(ds, where), "aws-node", where), env);
+  return { path: BUNDLE_FILES.vpcCni, text: renderObjects(objects), objects, source: `${where} (${cni.source.url}), aws-node env: ${Object.keys(AWS_NODE_ENV).join(", ")}` };
+}
+
+/** Files of the cloud controller example in the order of its own kustomization.yaml. */
+function cloudController(s: AddonSettings, ccm: VendoredAddon): BundleFile {
+  const base = `${ccm.source.name}/${ccm.source.version}`;
+  const kustomization = ccm.files.find((f) => f.path === `${base}/kustomization.yaml`);
+  if (!kustomization) throw new Error(`addons/${base} has no kustomization.yaml`);
+  const resources = (parse(kustomization.text) as { resources?: string[] }).resources ?? [];
+  const objects = resources.flatMap((r) => {
+    const f = ccm.files.find((x) => x.path === `${base}/${r}`);
+    if (!f) throw new Error(`addons/${base}/kustomization.yaml lists ${r}, which is not vendored`);
+    return parseObjects(f.text, `addons/${f.path}`);
+  });
+  const where = `addons/${base}`;
+  const ds = find(objects, "DaemonSet", "aws-cloud-controller-manager", where);
+  const spec: PodSpec = podSpec(ds, where);
+  const c = container(spec, "aws-cloud-controller-manager", where);
+  const tag = ADDON_VERSIONS.cloudControllerManager[s.kubernetesMinor];
+  if (!tag) throw new Error(`addons: no cloud controller image for Kubernetes ${s.kubernetesMinor}`);
+  setImageTag(c, CLOUD_CONTROLLER_MANAGER_IMAGE, tag, where);
+  // Our cluster's name and the load balancers' security group (cloud.conf, from a ConfigMap).
+  addArgs(c, ["--cloud-config=/etc/aws/cloud.conf", `--cluster-name=${s.clusterName}`], where);
+  c.volumeMounts = [...(c.volumeMounts ?? []), { name: "cloud-config", mountPath: "/etc/aws", readOnly: true }];
+  spec.volumes = [...(spec.volumes ?? []), { name: "cloud-config", configMap: { name: "aws-cloud-config" } }];
+  // It initialises nodes (and so the first one), so it must not wait for a Ready node.
+  spec.tolerations = [...(spec.tolerations ?? []), { key: "node.kubernetes.io/not-ready", effect: "NoSchedule" }];
+  spec.priorityClassName = "system-cluster-critical";
+  return {
+    path: BUNDLE_FILES.cloudController,
+    text: renderObjects(objects),
+    objects,
+    source: `${where} (${ccm.source.url}), image ${tag}, --cloud-config, --cluster-name, not-ready toleration, priority class`,
+  };
+}
+
+/** One ENIConfig per zone, named after it; the node fills in zone, subnet and security group. */
+function eniConfigTemplate(): BundleFile {
+  const objects: KubeObject[] = [
+    {
+      apiVersion: "crd.k8s.amazonaws.com/v1alpha1",
+      kind: "ENIConfig",
+      metadata: { name: "__ZONE__" },
+      spec: { subnet: "__SUBNET__", securityGroups: ["__PODS_SECURITY_GROUP__"] },
+    },
+  ];
+  return { path: BUNDLE_FILES.eniConfig, text: renderObjects(objects, true), objects, source: "src/addons/bundle.ts (ours)" };
+}
+
+/** The cloud controller's config: the cluster id of its tags, and the security group for the ELBs. */
+function cloudConfigTemplate(s: AddonSettings): BundleFile {
+  const text = [
+    "# AWS cloud controller manager configuration (ConfigMap kube-system/aws-cloud-config)",
+    "[Global]",
+    `KubernetesClusterID = ${s.clusterName}`,
+    "ElbSecurityGroup = __LB_SECURITY_GROUP__",
+    "",
+  ].join("\n");
+  return { path: BUNDLE_FILES.cloudConfig, text, objects: [], source: "src/addons/bundle.ts (ours)" };
+}
+
+const cache = new Map<string, AddonBundle>();
+
+/** The bundle for one cluster; equal settings give byte-equal files and the same digest. */
+export function addonBundle(s: AddonSettings): AddonBundle {
+  const key = `${s.clusterName}/${s.kubernetesMinor}`;
+  const hit = cache.get(key);
+  if (hit) return hit;
+  const cni = loadVendored("vpc-cni", ADDON_VERSIONS.vpcCni);
+  const ccm = loadVendored("cloud-controller-manager", ADDON_VERSIONS.cloudControllerManifests);
+  const files = [vpcCni(s, cni), eniConfigTemplate(), cloudConfigTemplate(s), cloudController(s, ccm)];
+  const sums = [...files]
+    .sort((a, b) => a.path.localeCompare(b.path))
+    .map((f) => `${sha256(f.text)}  ${f.path}\n`)
+    .join("");
+  const bundle: AddonBundle = { files, sums, digest: sha256(sums), vendored: [cni, ccm] };
+  cache.set(key, bundle);
+  return bundle;
+}
+
+/** Every container image of the bundle's workloads (init containers included), in order, once each. */
+export function bundleImages(b: AddonBundle): string[] {
+  const images = b.files.flatMap((f) =>
+    f.objects.flatMap((o) => {
+      const spec = (o.spec as { template?: { spec?: PodSpec } } | undefined)?.template?.spec;
+      return spec ? [...(spec.initContainers ?? []), ...spec.containers].map((c) => c.image) : [];
+    }),
+  );
+  return [...new Set(images)];
+}
