@@ -5,7 +5,8 @@
  * names the scripts list explicitly.
  */
 import { stringify } from "yaml";
-import { VPC_CNI, CLOUD_CONTROLLER_MANAGER_IMAGE, ADDON_VERSIONS } from "./versions";
+import { ECR_CREDENTIAL_PROVIDER, KUBERNETES_PATCH, CONTAINERD_SERIES } from "./versions";
+import { CREDENTIAL_PROVIDER_BIN_DIR, CREDENTIAL_PROVIDER_CONFIG, CREDENTIAL_PROVIDER_CONFIG_PATH } from "./image-pulls";
 
 export type NodeRole = "control-plane-init" | "control-plane-join" | "worker";
 
@@ -34,7 +35,6 @@ export interface EtcdBackupSettings {
 }
 
 export const CONFIG_DIR = "/etc/k8s-bootstrap";
-export const ADDONS_DIR = `${CONFIG_DIR}/addons`;
 
 /** Names of the SSM parameters under a prefix (see the README of the bootstrap). */
 export function ssmParameterNames(ssmPrefix: string) {
@@ -47,6 +47,13 @@ export function ssmParameterNames(ssmPrefix: string) {
     podsSecurityGroup: `${ssmPrefix}/pods/security-group`,
     /** String, Terraform: the load balancers' security group id. */
     loadBalancerSecurityGroup: `${ssmPrefix}/load-balancer/security-group`,
+    /** String, Terraform: the assets bucket that holds the add-on bundles. */
+    assetsBucket: `${ssmPrefix}/assets/bucket`,
+    /**
+     * String, control-plane nodes (after kubeadm init and with every token refresh): the API
+     * server's version (e.g. v1.35.3). Joining nodes install this kubelet, never a newer one.
+     */
+    clusterVersion: `${ssmPrefix}/cluster/kubernetes-version`,
     /** SecureString, first control-plane node and refresh timers. */
     joinToken: `${ssmPrefix}/join/token`,
     /** SecureString, first control-plane node and refresh timers. */
@@ -80,35 +87,51 @@ function iniText(sections: Readonly<Record<string, Readonly<Record<string, strin
   );
 }
 
-/** The env file every script sources: names only (cluster, region, role, versions, SSM names); add-on pins only for the init role. */
-export function envFile(s: BootstrapSettings, ccmTag: string): string {
+/** What the env file needs beyond the settings: the add-on bundle's digest and host-network pod count. */
+export interface NodeFacts {
+  /** SHA-256 of the add-on bundle's SHA256SUMS (control-plane-init only). */
+  readonly addonsDigest?: string;
+  /** Host-network pods of the role (kubeadm's and the add-ons' DaemonSets): max-pods counts them. */
+  readonly hostNetworkPods: number;
+}
+
+/** The env file every script sources: names, versions and public digests only, no secrets. */
+export function envFile(s: BootstrapSettings, facts: NodeFacts): string {
   const p = ssmParameterNames(s.ssmPrefix);
+  const patch = KUBERNETES_PATCH[s.kubernetesMinor];
+  if (!patch) throw new Error(`bootstrap: no pinned Kubernetes patch release for ${s.kubernetesMinor}`);
   const vars: Record<string, string> = {
     CLUSTER_NAME: s.clusterName,
     AWS_REGION: s.region,
     NODE_ROLE: s.role,
     K8S_MINOR: s.kubernetesMinor,
+    // The pinned patch release; a joining node installs the cluster's own version instead (SSM_CLUSTER_VERSION).
+    K8S_VERSION: patch,
+    CONTAINERD_SERIES,
     SSM_PREFIX: s.ssmPrefix,
     SSM_API_ENDPOINT: p.apiEndpoint,
     SSM_PODS_SUBNETS: p.podsSubnets,
     SSM_PODS_SECURITY_GROUP: p.podsSecurityGroup,
     SSM_LB_SECURITY_GROUP: p.loadBalancerSecurityGroup,
+    SSM_ASSETS_BUCKET: p.assetsBucket,
+    SSM_CLUSTER_VERSION: p.clusterVersion,
     SSM_JOIN_TOKEN: p.joinToken,
     SSM_JOIN_CERTIFICATE_KEY: p.joinCertificateKey,
     SSM_JOIN_CA_CERT_HASH: p.joinCaCertHash,
     SSM_JOIN_API_ENDPOINT: p.joinApiEndpoint,
-    VPC_CNI_ECR_REGION: VPC_CNI.ecrRegion,
-    VPC_CNI_IMAGES: VPC_CNI.images.join(","),
-    // For k8s-addons, which only the first control-plane node runs.
-    ...(s.role === "control-plane-init"
-      ? { VPC_CNI_VERSION: ADDON_VERSIONS.vpcCni, VPC_CNI_MANIFEST_URL: VPC_CNI.manifestUrl, CCM_IMAGE: `${CLOUD_CONTROLLER_MANAGER_IMAGE}:${ccmTag}` }
-      : {}),
+    HOST_NETWORK_PODS: String(facts.hostNetworkPods),
+    ECR_CREDENTIAL_PROVIDER_AMD64_URL: ECR_CREDENTIAL_PROVIDER.url("amd64"),
+    ECR_CREDENTIAL_PROVIDER_AMD64_SHA256: ECR_CREDENTIAL_PROVIDER.sha256.amd64,
+    ECR_CREDENTIAL_PROVIDER_ARM64_URL: ECR_CREDENTIAL_PROVIDER.url("arm64"),
+    ECR_CREDENTIAL_PROVIDER_ARM64_SHA256: ECR_CREDENTIAL_PROVIDER.sha256.arm64,
+    ECR_CREDENTIAL_PROVIDER_BIN: `${CREDENTIAL_PROVIDER_BIN_DIR}/${ECR_CREDENTIAL_PROVIDER.name}`,
+    ...(facts.addonsDigest ? { ADDONS_DIGEST: facts.addonsDigest } : {}),
     ...(s.etcdBackup && s.role !== "worker" ? { ETCD_BACKUP_BUCKET: s.etcdBackup.bucket, ETCD_BACKUP_PREFIX: s.etcdBackup.prefix } : {}),
   };
   for (const [k, v] of Object.entries(vars)) {
     if (!/^[A-Za-z0-9._:/=,@+-]+$/.test(v)) throw new Error(`bootstrap: ${k} = ${JSON.stringify(v)} has characters a shell env file cannot hold unquoted`);
   }
-  return `# Names only, no secrets. Sourced by the k8s-* scripts.\n${Object.entries(vars).map(([k, v]) => `${k}=${v}`).join("\n")}\n`;
+  return `# Names, versions and public digests only, no secrets. Sourced by the k8s-* scripts.\n${Object.entries(vars).map(([k, v]) => `${k}=${v}`).join("\n")}\n`;
 }
 
 const CRI_SOCKET = "unix:///run/containerd/containerd.sock";
@@ -128,6 +151,9 @@ function nodeRegistration() {
       // Pods that can get an address from the VPC CNI (custom networking), computed at boot from
       // the instance type; kubelet's default of 110 would leave pods without an address.
       { name: "max-pods", value: "__MAX_PODS__" },
+      // Private ECR images (the VPC CNI's) pull with credentials from AWS's credential provider.
+      { name: "image-credential-provider-config", value: CREDENTIAL_PROVIDER_CONFIG_PATH },
+      { name: "image-credential-provider-bin-dir", value: CREDENTIAL_PROVIDER_BIN_DIR },
     ],
   };
 }
@@ -191,170 +217,57 @@ export function kubeadmJoinTemplate(s: BootstrapSettings): string {
   );
 }
 
-/** Kustomization that applies the downloaded VPC CNI manifest with custom networking switched on. */
-export function vpcCniKustomization(s: BootstrapSettings): { kustomization: string; patch: string } {
-  const patch = {
-    apiVersion: "apps/v1",
-    kind: "DaemonSet",
-    metadata: { name: "aws-node", namespace: "kube-system" },
-    spec: {
-      template: {
-        spec: {
-          containers: [
-            {
-              name: "aws-node",
-              env: [
-                // The CNI tags the ENIs it creates and manages with cluster.k8s.amazonaws.com/name
-                // only when this is set, and the node IAM policy allows only ENIs with that tag.
-                { name: "CLUSTER_NAME", value: s.clusterName },
-                // Pods get addresses from the ENIConfig of the node's zone (pods subnet + SG).
-                { name: "AWS_VPC_K8S_CNI_CUSTOM_NETWORK_CFG", value: "true" },
-                { name: "ENI_CONFIG_LABEL_DEF", value: "topology.kubernetes.io/zone" },
-                // Pod egress is translated by the NAT gateway on the pods route table.
-                { name: "AWS_VPC_K8S_CNI_EXTERNALSNAT", value: "true" },
-                // Subnets come from the ENIConfigs only, never from subnet tags.
-                { name: "ENABLE_SUBNET_DISCOVERY", value: "false" },
-              ],
-            },
-          ],
-        },
-      },
-    },
-  };
-  return {
-    kustomization: yamlDocs([
-      {
-        apiVersion: "kustomize.config.k8s.io/v1beta1",
-        kind: "Kustomization",
-        resources: ["aws-k8s-cni.yaml"],
-        patches: [{ path: "aws-node-env.yaml" }],
-      },
-    ]),
-    patch: yamlDocs([patch]),
-  };
-}
-
-export function eniConfigTemplate(): string {
-  return yamlDocs(
-    [
-      {
-        apiVersion: "crd.k8s.amazonaws.com/v1alpha1",
-        kind: "ENIConfig",
-        metadata: { name: "__ZONE__" },
-        spec: { subnet: "__SUBNET__", securityGroups: ["__PODS_SECURITY_GROUP__"] },
-      },
-    ],
-    true,
-  );
-}
-
-/** The cloud controller's config: cluster id for its tags, and the security group for the ELBs. */
-export function cloudConfigTemplate(s: BootstrapSettings): string {
-  return iniText(
-    { Global: { KubernetesClusterID: s.clusterName, ElbSecurityGroup: "__LB_SECURITY_GROUP__" } },
-    "AWS cloud controller manager configuration (ConfigMap kube-system/aws-cloud-config)",
-    " = ",
-  );
-}
-
-const CCM = "cloud-controller-manager";
-const CCM_APP = "aws-cloud-controller-manager";
-
-/** ServiceAccount, RBAC and DaemonSet of the AWS cloud controller manager. */
-export function cloudControllerManagerManifest(s: BootstrapSettings, tag: string): string {
-  const labels = { "k8s-app": CCM_APP };
-  const subject = [{ kind: "ServiceAccount", name: CCM, namespace: "kube-system" }];
-  const rule = (resources: string[], verbs: string[], apiGroups = [""]) => ({ apiGroups, resources, verbs });
-  return yamlDocs([
-    { apiVersion: "v1", kind: "ServiceAccount", metadata: { name: CCM, namespace: "kube-system" } },
-    {
-      apiVersion: "rbac.authorization.k8s.io/v1",
-      kind: "ClusterRole",
-      metadata: { name: `system:${CCM}` },
-      rules: [
-        rule(["events"], ["create", "patch", "update"]),
-        rule(["nodes"], ["*"]),
-        rule(["nodes/status"], ["patch"]),
-        rule(["services", "services/status"], ["list", "patch", "update", "watch"]),
-        rule(["serviceaccounts"], ["create", "get", "list", "watch"]),
-        rule(["serviceaccounts/token"], ["create"]),
-        rule(["persistentvolumes"], ["get", "list", "update", "watch"]),
-        rule(["endpoints"], ["create", "get", "list", "watch", "update"]),
-        rule(["leases"], ["create", "get", "list", "watch", "update"], ["coordination.k8s.io"]),
-      ],
-    },
-    {
-      apiVersion: "rbac.authorization.k8s.io/v1",
-      kind: "ClusterRoleBinding",
-      metadata: { name: `system:${CCM}` },
-      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: `system:${CCM}` },
-      subjects: subject,
-    },
-    {
-      // Without it the controller cannot read the request-header CA and exits at start.
-      apiVersion: "rbac.authorization.k8s.io/v1",
-      kind: "RoleBinding",
-      metadata: { name: `${CCM}:apiserver-authentication-reader`, namespace: "kube-system" },
-      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: "extension-apiserver-authentication-reader" },
-      subjects: subject,
-    },
-    {
-      apiVersion: "apps/v1",
-      kind: "DaemonSet",
-      metadata: { name: CCM_APP, namespace: "kube-system", labels },
-      spec: {
-        selector: { matchLabels: labels },
-        updateStrategy: { type: "RollingUpdate" },
-        template: {
-          metadata: { labels },
-          spec: {
-            nodeSelector: { "node-role.kubernetes.io/control-plane": "" },
-            tolerations: [
-              { key: "node.cloudprovider.kubernetes.io/uninitialized", value: "true", effect: "NoSchedule" },
-              { key: "node-role.kubernetes.io/control-plane", effect: "NoSchedule" },
-              // It initialises nodes, so it must not wait for them to be Ready.
-              { key: "node.kubernetes.io/not-ready", effect: "NoSchedule" },
-            ],
-            priorityClassName: "system-cluster-critical",
-            serviceAccountName: CCM,
-            hostNetwork: true,
-            containers: [
-              {
-                name: CCM_APP,
-                image: `${CLOUD_CONTROLLER_MANAGER_IMAGE}:${tag}`,
-                args: [
-                  "--v=2",
-                  "--cloud-provider=aws",
-                  "--cloud-config=/etc/aws/cloud.conf",
-                  `--cluster-name=${s.clusterName}`,
-                  "--use-service-account-credentials=true",
-                  // Pods have VPC addresses: no routes to program.
-                  "--configure-cloud-routes=false",
-                ],
-                resources: { requests: { cpu: "100m" } },
-                volumeMounts: [{ name: "cloud-config", mountPath: "/etc/aws", readOnly: true }],
-              },
-            ],
-            volumes: [{ name: "cloud-config", configMap: { name: "aws-cloud-config" } }],
-          },
-        },
-      },
-    },
-  ]);
-}
-
-/** containerd: defaults plus the systemd cgroup driver. Version 2 is read by containerd 1.7 and migrated by 2.x. */
-export const CONTAINERD_CONFIG = [
-  "# Defaults plus the systemd cgroup driver (the kubelet's default).",
-  "version = 2",
+/**
+ * containerd 2.x, configuration version 3 (containerd docs/cri/config.md at v2.2): the runc
+ * runtime with the systemd cgroup driver (the kubelet's default), the sandbox image the installed
+ * kubeadm expects (filled in at boot from `kubeadm config images list`), and registry host
+ * configuration from certs.d. containerd 1.7 would refuse or ignore a version 3 file, so the
+ * node installs containerd from the pinned series and checks it before writing this.
+ */
+export const CONTAINERD_CONFIG_TEMPLATE = [
+  "# containerd 2.x (configuration version 3): systemd cgroups, kubeadm's sandbox image.",
+  "version = 3",
   "",
-  '[plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]',
-  '  runtime_type = "io.containerd.runc.v2"',
+  "[plugins.'io.containerd.cri.v1.runtime'.containerd.runtimes.runc]",
+  "  runtime_type = 'io.containerd.runc.v2'",
   "",
-  '[plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options]',
+  "[plugins.'io.containerd.cri.v1.runtime'.containerd.runtimes.runc.options]",
   "  SystemdCgroup = true",
   "",
+  "[plugins.'io.containerd.cri.v1.images'.pinned_images]",
+  "  sandbox = '__SANDBOX_IMAGE__'",
+  "",
+  "[plugins.'io.containerd.cri.v1.images'.registry]",
+  "  config_path = '/etc/containerd/certs.d'",
+  "",
 ].join("\n");
+
+/** apt pin of the containerd series (Ubuntu replaces builds in noble-updates, so a series, not a build). */
+export function containerdAptPreferences(): string {
+  return ["containerd", "runc"]
+    .map((pkg) => `Package: ${pkg}\nPin: version ${pkg === "containerd" ? `${CONTAINERD_SERIES}.*` : "*"}\nPin-Priority: ${pkg === "containerd" ? 1001 : 500}\n`)
+    .join("\n");
+}
+
+/**
+ * systemd-networkd must leave the VPC CNI's routes and per-pod routing policy rules alone: Ubuntu
+ * 24.04's networkd removes foreign rules on every restart (aws/amazon-vpc-cni-k8s#3309). kops
+ * writes the same two settings (nodeup/pkg/model/networking/eni_networking.go).
+ */
+export const NETWORKD_FOREIGN_ROUTES = iniText(
+  { Network: { ManageForeignRoutes: "no", ManageForeignRoutingPolicyRules: "no" } },
+  "Routes and rules of the VPC CNI are not networkd's (aws/amazon-vpc-cni-k8s#3309).",
+);
+export const NETWORKD_CONF_PATH = "/etc/systemd/networkd.conf.d/40-k8s-foreign-routes.conf";
+
+/**
+ * cloud-init renders the network again on hotplug events (the ENIs the VPC CNI attaches); only a
+ * new instance may (kops: nodeup/pkg/model/networking/eni_networking.go, kubernetes/kops#17881).
+ */
+export const CLOUD_INIT_NETWORK_UPDATES = `# The VPC CNI attaches ENIs; cloud-init must not re-render the network for them.\n${stringify({ updates: { network: { when: ["boot-new-instance"] } } })}`;
+export const CLOUD_INIT_NETWORK_UPDATES_PATH = "/etc/cloud/cloud.cfg.d/99-k8s-network-updates.cfg";
+
+export const CREDENTIAL_PROVIDER_CONFIG_TEXT = yamlDocs([CREDENTIAL_PROVIDER_CONFIG]);
 
 export const KERNEL_MODULES = "overlay\nbr_netfilter\n";
 

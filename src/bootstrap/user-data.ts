@@ -5,40 +5,48 @@
  */
 import { gzipSync } from "zlib";
 import { stringify } from "yaml";
-import { ADDON_VERSIONS, SUPPORTED_KUBERNETES_MINORS } from "./versions";
+import { SUPPORTED_KUBERNETES_MINORS } from "./versions";
 import { BOOTSTRAP_SCRIPTS, SCRIPT_PATHS } from "./scripts";
 import {
-  ADDONS_DIR,
   BootstrapSettings,
+  CLOUD_INIT_NETWORK_UPDATES,
+  CLOUD_INIT_NETWORK_UPDATES_PATH,
   CONFIG_DIR,
-  CONTAINERD_CONFIG,
+  CONTAINERD_CONFIG_TEMPLATE,
+  CREDENTIAL_PROVIDER_CONFIG_TEXT,
   CRICTL_CONFIG,
   KERNEL_MODULES,
+  NETWORKD_CONF_PATH,
+  NETWORKD_FOREIGN_ROUTES,
+  NodeFacts,
   NodeRole,
   SYSCTLS,
-  cloudConfigTemplate,
-  cloudControllerManagerManifest,
-  eniConfigTemplate,
+  containerdAptPreferences,
   envFile,
   etcdBackupUnits,
   joinRefreshUnits,
   kubeadmInitTemplate,
   kubeadmJoinTemplate,
-  vpcCniKustomization,
 } from "./node-files";
+import { CREDENTIAL_PROVIDER_CONFIG_PATH } from "./image-pulls";
+import { addonBundle } from "../addons/bundle";
+import { hostNetworkPods } from "../addons/host-network";
 
 export interface RenderedUserData {
   /** The #cloud-config YAML text. */
   readonly cloudConfig: string;
   /** gzip(cloudConfig), base64: for EC2 user_data_base64 or a launch template's user_data. */
   readonly userDataBase64: string;
+  /** Bytes EC2 receives: gzip(cloudConfig), before base64. */
+  readonly gzipBytes: number;
+  /** Every file the node receives: path, mode, and where its content comes from. */
+  readonly listing: readonly { readonly path: string; readonly permissions: string; readonly source: string }[];
 }
 
-/**
- * EC2 rejects user data above 16 KiB. AWS counts the bytes before base64; we hold the base64 text
- * itself under the limit, which leaves room whichever way a tool counts.
- */
+/** EC2 rejects user data above 16 KiB, counted before base64 (here: the gzip bytes). */
 export const EC2_USER_DATA_LIMIT = 16384;
+/** Our budget per document, well inside EC2's limit: add-ons travel through S3, not user data. */
+export const USER_DATA_BUDGET = 12288;
 
 export const NODE_ROLES: readonly NodeRole[] = ["control-plane-init", "control-plane-join", "worker"];
 
@@ -46,6 +54,8 @@ interface WriteFile {
   path: string;
   permissions: string;
   content: string;
+  /** For the boot listing only (not written into the cloud-config). */
+  source: string;
 }
 
 const CIDR = /^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/;
@@ -82,62 +92,75 @@ function validate(s: BootstrapSettings): void {
 }
 
 function script(path: string): WriteFile {
-  return { path, permissions: "0755", content: BOOTSTRAP_SCRIPTS[path] };
+  const name = Object.entries(SCRIPT_PATHS).find(([, p]) => p === path)?.[0];
+  return { path, permissions: "0755", content: BOOTSTRAP_SCRIPTS[path], source: `src/bootstrap/scripts (${name})` };
 }
 
-function file(path: string, content: string, permissions = "0644"): WriteFile {
-  return { path, permissions, content };
+function file(path: string, content: string, source: string, permissions = "0644"): WriteFile {
+  return { path, permissions, content, source };
 }
+
+const NODE_FILES = "src/bootstrap/node-files.ts";
 
 /** The files one role needs: workers get no add-ons, no init configuration, no refresh or backup timers. */
-function filesFor(s: BootstrapSettings, ccmTag: string): WriteFile[] {
+function filesFor(s: BootstrapSettings, facts: NodeFacts): WriteFile[] {
   const controlPlane = s.role !== "worker";
   const files: WriteFile[] = [
-    file(`${CONFIG_DIR}/env`, envFile(s, ccmTag)),
+    file(`${CONFIG_DIR}/env`, envFile(s, facts), `${NODE_FILES} envFile`),
     script(SCRIPT_PATHS.lib),
     script(SCRIPT_PATHS.prepare),
     script(SCRIPT_PATHS.bootstrap),
-    file(`${CONFIG_DIR}/containerd.toml`, CONTAINERD_CONFIG),
-    file("/etc/modules-load.d/k8s.conf", KERNEL_MODULES),
-    file("/etc/sysctl.d/99-k8s.conf", SYSCTLS),
-    file("/etc/crictl.yaml", CRICTL_CONFIG),
-    file(`${CONFIG_DIR}/kubeadm-join.yaml.tmpl`, kubeadmJoinTemplate(s)),
+    file(`${CONFIG_DIR}/containerd.toml.tmpl`, CONTAINERD_CONFIG_TEMPLATE, `${NODE_FILES} CONTAINERD_CONFIG_TEMPLATE`),
+    file("/etc/apt/preferences.d/k8s-containerd", containerdAptPreferences(), `${NODE_FILES} containerdAptPreferences`),
+    file(NETWORKD_CONF_PATH, NETWORKD_FOREIGN_ROUTES, `${NODE_FILES} NETWORKD_FOREIGN_ROUTES`),
+    file(CLOUD_INIT_NETWORK_UPDATES_PATH, CLOUD_INIT_NETWORK_UPDATES, `${NODE_FILES} CLOUD_INIT_NETWORK_UPDATES`),
+    file(CREDENTIAL_PROVIDER_CONFIG_PATH, CREDENTIAL_PROVIDER_CONFIG_TEXT, "src/bootstrap/image-pulls.ts CREDENTIAL_PROVIDER_CONFIG"),
+    file("/etc/modules-load.d/k8s.conf", KERNEL_MODULES, `${NODE_FILES} KERNEL_MODULES`),
+    file("/etc/sysctl.d/99-k8s.conf", SYSCTLS, `${NODE_FILES} SYSCTLS`),
+    file("/etc/crictl.yaml", CRICTL_CONFIG, `${NODE_FILES} CRICTL_CONFIG`),
+    file(`${CONFIG_DIR}/kubeadm-join.yaml.tmpl`, kubeadmJoinTemplate(s), `${NODE_FILES} kubeadmJoinTemplate`),
   ];
   if (controlPlane) {
     files.push(script(SCRIPT_PATHS.joinRefresh));
-    for (const [path, text] of Object.entries(joinRefreshUnits(SCRIPT_PATHS.joinRefresh))) files.push(file(path, text));
+    for (const [path, text] of Object.entries(joinRefreshUnits(SCRIPT_PATHS.joinRefresh))) files.push(file(path, text, `${NODE_FILES} joinRefreshUnits`));
     if (s.etcdBackup) {
       files.push(script(SCRIPT_PATHS.etcdBackup));
-      for (const [path, text] of Object.entries(etcdBackupUnits(SCRIPT_PATHS.etcdBackup, s.etcdBackup))) files.push(file(path, text));
+      for (const [path, text] of Object.entries(etcdBackupUnits(SCRIPT_PATHS.etcdBackup, s.etcdBackup))) files.push(file(path, text, `${NODE_FILES} etcdBackupUnits`));
     }
   }
   if (s.role === "control-plane-init") {
-    const cni = vpcCniKustomization(s);
-    files.push(
-      script(SCRIPT_PATHS.addons),
-      file(`${CONFIG_DIR}/kubeadm-init.yaml.tmpl`, kubeadmInitTemplate(s)),
-      file(`${ADDONS_DIR}/vpc-cni/kustomization.yaml`, cni.kustomization),
-      file(`${ADDONS_DIR}/vpc-cni/aws-node-env.yaml`, cni.patch),
-      file(`${ADDONS_DIR}/eniconfig.yaml.tmpl`, eniConfigTemplate()),
-      file(`${ADDONS_DIR}/cloud.conf.tmpl`, cloudConfigTemplate(s)),
-      file(`${ADDONS_DIR}/aws-cloud-controller-manager.yaml`, cloudControllerManagerManifest(s, ccmTag)),
-    );
+    files.push(script(SCRIPT_PATHS.addons), file(`${CONFIG_DIR}/kubeadm-init.yaml.tmpl`, kubeadmInitTemplate(s), `${NODE_FILES} kubeadmInitTemplate`));
   }
   return files;
 }
 
-export function renderUserData(s: BootstrapSettings): RenderedUserData {
+/**
+ * Renders one role's user data. `node` names the nodes that receive it (for the size error).
+ */
+export function renderUserData(s: BootstrapSettings, node: string = s.role): RenderedUserData {
   validate(s);
-  const ccmTag = ADDON_VERSIONS.cloudControllerManager[s.kubernetesMinor];
+  const bundle = addonBundle({ clusterName: s.clusterName, kubernetesMinor: s.kubernetesMinor });
+  const facts: NodeFacts = {
+    addonsDigest: s.role === "control-plane-init" ? bundle.digest : undefined,
+    hostNetworkPods: hostNetworkPods(bundle, s.role === "worker" ? "worker" : "control-plane").length,
+  };
+  const files = filesFor(s, facts);
   const doc = {
-    write_files: filesFor(s, ccmTag),
+    write_files: files.map(({ path, permissions, content }) => ({ path, permissions, content })),
     // One command: runcmd goes on after a failed line, k8s-bootstrap does not.
     runcmd: [[SCRIPT_PATHS.bootstrap]],
   };
   const cloudConfig = `#cloud-config\n${stringify(doc, { lineWidth: 0, blockQuote: "literal", indentSeq: false })}`;
   // zlib writes no timestamp into the gzip header, so equal input gives equal user data (no diffs).
-  const userDataBase64 = gzipSync(Buffer.from(cloudConfig, "utf8"), { level: 9 }).toString("base64");
-  if (userDataBase64.length >= EC2_USER_DATA_LIMIT)
-    throw new Error(`bootstrap: user data for role ${s.role} is ${userDataBase64.length} bytes (gzip, base64); EC2 allows ${EC2_USER_DATA_LIMIT}`);
-  return { cloudConfig, userDataBase64 };
+  const gzipped = gzipSync(Buffer.from(cloudConfig, "utf8"), { level: 9 });
+  if (gzipped.length > USER_DATA_BUDGET)
+    throw new Error(
+      `bootstrap: user data of ${node} is ${gzipped.length} bytes after gzip, over the ${USER_DATA_BUDGET}-byte budget (EC2 allows ${EC2_USER_DATA_LIMIT}); move files into the add-on bundle (S3)`,
+    );
+  return {
+    cloudConfig,
+    userDataBase64: gzipped.toString("base64"),
+    gzipBytes: gzipped.length,
+    listing: files.map(({ path, permissions, source }) => ({ path, permissions, source })),
+  };
 }

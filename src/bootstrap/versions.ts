@@ -70,3 +70,22 @@ export const ECR_CREDENTIAL_PROVIDER = Object.freeze({
     arm64: "1980e3a038cb16da48a137743b31fb81de6c0b59fa06c206c2bc20ce0a52f849",
   }),
 });
+
+/**
+ * The Kubernetes patch release each minor installs (kubelet, kubeadm, kubectl from pkgs.k8s.io,
+ * packages "<version>-*"); cri-tools comes from the same repository at "<minor>.*". The first
+ * control-plane node initialises the cluster with it; joining nodes install the version the
+ * cluster publishes in SSM instead, so that no kubelet is newer than the API servers.
+ */
+export const KUBERNETES_PATCH: Readonly<Record<string, string>> = Object.freeze({
+  "1.33": "1.33.0",
+  "1.34": "1.34.0",
+  "1.35": "1.35.0",
+});
+
+/**
+ * containerd from Ubuntu's archive, held at one series: noble-updates ships 2.2.x (2.2.1-0ubuntu1~24.04.x);
+ * Ubuntu replaces builds in -updates, so the pin is the series, not a build. The configuration
+ * the nodes write is version 3, which containerd 1.7 refuses or ignores.
+ */
+export const CONTAINERD_SERIES = "2.2";

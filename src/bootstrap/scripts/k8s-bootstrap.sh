@@ -18,7 +18,6 @@ eni_limits() {
   ENI_LIMITS=$(aws ec2 describe-instance-types --instance-types "$INSTANCE_TYPE" --output text \
     --query 'InstanceTypes[0].NetworkInfo.[MaximumNetworkInterfaces,Ipv4AddressesPerInterface]')
 }
-api_answers() { curl -fsk --max-time 5 -o /dev/null "https://${API_ENDPOINT}:6443/livez"; }
 
 # read_join_parameters KIND: one read (certificate key: control-plane only). Endpoint first: written
 # last, it must be ours. Status as ssm_get: 0 all there, 1 one missing or stale, 2 SSM error.
@@ -33,22 +32,37 @@ read_join_parameters() {
   if [[ $1 == control-plane ]]; then ssm_get "$SSM_JOIN_CERTIFICATE_KEY" CERTIFICATE_KEY || return; fi
 }
 
-# probe_cluster: CLUSTER_EXISTS=yes when this deployment's join parameters are in SSM and the API
-# answers, else no. Fails, to be retried, when SSM cannot be read.
+# probe_cluster: CLUSTER_EXISTS=yes when this deployment's join parameters are in SSM (then a
+# cluster was initialised behind this endpoint, whether or not its API answers now), else no.
+# Fails, to be retried, when SSM cannot be read.
 probe_cluster() {
-  local status=0 attempt
+  local status=0
   read_join_parameters control-plane || status=$?
   CLUSTER_EXISTS=no
   if ((status == 2)); then return 1; fi
+  if ((status == 0)); then CLUSTER_EXISTS=yes; fi
+}
+
+# choose_version: K8S_INSTALL is the Kubernetes version to install: the one this deployment's
+# cluster publishes (same minor), else the pinned K8S_VERSION. A kubelet newer than the API
+# servers is refused (version skew policy). Fails, to be retried, when SSM cannot be read.
+choose_version() {
+  local status=0 cluster_minor
+  K8S_INSTALL=$K8S_VERSION
+  ssm_get "$SSM_JOIN_API_ENDPOINT" JOIN_API_ENDPOINT || status=$?
+  if ((status == 2)); then return 1; fi
+  if ((status == 1)) || [[ $JOIN_API_ENDPOINT != "$API_ENDPOINT" ]]; then return 0; fi
+  status=0
+  ssm_get "$SSM_CLUSTER_VERSION" CLUSTER_VERSION || status=$?
+  if ((status == 2)); then return 1; fi
   if ((status == 1)); then return 0; fi
-  for attempt in 1 2 3; do
-    if api_answers; then
-      CLUSTER_EXISTS=yes
-      return 0
-    fi
-    log "https://${API_ENDPOINT}:6443 does not answer (check ${attempt}/3)"
-    sleep 10
-  done
+  [[ $CLUSTER_VERSION =~ ^v?([0-9]+\.[0-9]+)\.[0-9]+$ ]] || die "${SSM_CLUSTER_VERSION} holds '${CLUSTER_VERSION}', not a Kubernetes version"
+  cluster_minor=${BASH_REMATCH[1]}
+  if [[ $cluster_minor == "$K8S_MINOR" ]]; then
+    K8S_INSTALL=${CLUSTER_VERSION#v}
+  elif [[ $(printf '%s\n' "$cluster_minor" "$K8S_MINOR" | sort -V | head -n1) == "$cluster_minor" ]]; then
+    die "the cluster runs ${CLUSTER_VERSION}, older than this node's Kubernetes ${K8S_MINOR}: a kubelet may not be newer than the API servers; upgrade the control plane first"
+  fi
 }
 
 # join_once KIND: kubeadm join with freshly read parameters; reset after a failure.
@@ -65,7 +79,7 @@ join_once() {
 
 join_cluster() {
   step "kubeadm join as ${1}"
-  retry 3 30 "kubeadm join" join_once "$1"
+  retry 3 30 "kubeadm join${2:+ $2}" join_once "$1"
 }
 
 init_cluster() {
@@ -96,7 +110,7 @@ if [[ -f ${ROOT}/etc/kubernetes/kubelet.conf ]]; then
 fi
 
 step "prepare the node"
-"${SBIN}/k8s-node-prepare"
+"${SBIN}/k8s-node-prepare" os
 
 step "read instance metadata"
 retry 10 3 "instance metadata (IMDSv2)" node_facts
@@ -105,11 +119,11 @@ step "compute max-pods"
 retry 5 10 "ENI limits of ${INSTANCE_TYPE} (ec2 describe-instance-types)" eni_limits
 read -r ENIS IPS <<<"$ENI_LIMITS"
 [[ $ENIS =~ ^[0-9]+$ && $IPS =~ ^[0-9]+$ ]] || die "no ENI limits for ${INSTANCE_TYPE}: ${ENI_LIMITS}"
-# Custom networking: no pods on the primary ENI; +2 host-network pods (aws-node, kube-proxy).
+# Custom networking: no pods on the primary ENI; host-network pods take no address but count.
 # At most kubelet's default, never more than the ENIs can address.
-MAX_PODS=$(((ENIS - 1) * (IPS - 1) + 2))
+MAX_PODS=$(((ENIS - 1) * (IPS - 1) + HOST_NETWORK_PODS))
 MAX_PODS=$((MAX_PODS > 110 ? 110 : MAX_PODS))
-log "max-pods ${MAX_PODS} for ${INSTANCE_TYPE}"
+log "max-pods ${MAX_PODS} for ${INSTANCE_TYPE} (${HOST_NETWORK_PODS} on the host network)"
 
 step "read the API endpoint name"
 retry 30 10 "SSM parameter ${SSM_API_ENDPOINT}" ssm_get "$SSM_API_ENDPOINT" API_ENDPOINT
@@ -117,13 +131,20 @@ retry 30 10 "SSM parameter ${SSM_API_ENDPOINT}" ssm_get "$SSM_API_ENDPOINT" API_
 step "wait until the API endpoint name resolves"
 retry "$DNS_ATTEMPTS" 10 "DNS name ${API_ENDPOINT} to resolve" resolves "$API_ENDPOINT"
 
+step "choose the Kubernetes version"
+retry 10 10 "SSM parameters under ${SSM_PREFIX} to be readable" choose_version
+log "installing Kubernetes ${K8S_INSTALL}"
+"${SBIN}/k8s-node-prepare" kubernetes "$K8S_INSTALL"
+
 case "$NODE_ROLE" in
   control-plane-init)
     step "look for an existing cluster"
     retry 10 10 "SSM parameters under ${SSM_PREFIX}/join to be readable" probe_cluster
     if [[ $CLUSTER_EXISTS == yes ]]; then
-      log "join parameters are in SSM and https://${API_ENDPOINT}:6443 answers: joining the existing cluster"
-      join_cluster control-plane
+      # Never a second cluster behind the same endpoint, even while its API does not answer (as
+      # during an etcd restore): join it, or stop.
+      log "join parameters of this deployment are in SSM: joining the existing cluster, never initialising another"
+      join_cluster control-plane "(this deployment's cluster exists, so this node will not run kubeadm init; see the README's troubleshooting)"
     else
       init_cluster
     fi

@@ -2,6 +2,7 @@
 # Keeps the join parameters in SSM usable for nodes that start days after the cluster:
 #   token  creates a bootstrap token (24 h; its timer runs every 12 h) and publishes it with the
 #          CA certificate hash;
+#          and the API servers' Kubernetes version;
 #   certs  re-uploads the control-plane certificates under the published certificate key (kubeadm
 #          deletes the upload after 2 h; its timer runs every hour).
 # Both publish, last, the API endpoint of this cluster (from admin.conf): joiners use the join
@@ -22,6 +23,15 @@ publish_api_endpoint() {
   retry 5 10 "write ${SSM_JOIN_API_ENDPOINT}" ssm_put "$SSM_JOIN_API_ENDPOINT" String "${BASH_REMATCH[1]}"
 }
 
+# The API servers' version: joining nodes install this kubelet (never a newer one).
+publish_cluster_version() {
+  local version
+  step "publish the cluster's Kubernetes version"
+  version=$(kubectl --kubeconfig "$ADMIN_CONF" get --raw /version)
+  [[ $version =~ \"gitVersion\":[[:space:]]*\"(v[0-9]+\.[0-9]+\.[0-9]+)\" ]] || die "the API's /version has no gitVersion vX.Y.Z"
+  retry 5 10 "write ${SSM_CLUSTER_VERSION}" ssm_put "$SSM_CLUSTER_VERSION" String "${BASH_REMATCH[1]}"
+}
+
 case "${1:-}" in
   token)
     step "create a bootstrap token"
@@ -34,6 +44,7 @@ case "${1:-}" in
     step "publish the token and the CA certificate hash"
     retry 5 10 "write ${SSM_JOIN_TOKEN}" ssm_put "$SSM_JOIN_TOKEN" SecureString "$TOKEN"
     retry 5 10 "write ${SSM_JOIN_CA_CERT_HASH}" ssm_put "$SSM_JOIN_CA_CERT_HASH" String "$CA_CERT_HASH"
+    publish_cluster_version
     publish_api_endpoint
     ;;
   certs)

@@ -1,6 +1,10 @@
 #!/usr/bin/env bash
-# Prepares an Ubuntu 24.04 node for kubeadm: swap, modules, sysctls, containerd, kubelet/kubeadm/
-# kubectl held at one minor, AWS CLI, VPC CNI images (EKS's ECR needs credentials kubelet lacks).
+# Prepares an Ubuntu 24.04 node for kubeadm, in two phases:
+#   os                 swap off, modules, sysctls, networkd that leaves the CNI's routes alone,
+#                      containerd (held at CONTAINERD_SERIES) with runc, the AWS CLI, and the ECR
+#                      credential provider (pinned, checked against its SHA-256);
+#   kubernetes VERSION kubelet, kubeadm, kubectl and cri-tools of VERSION from pkgs.k8s.io, held;
+#                      containerd configured with the sandbox image that kubeadm expects.
 set -euo pipefail
 set -o errtrace
 # shellcheck source=/dev/null
@@ -16,48 +20,86 @@ install_aws_cli() {
   snap install aws-cli --classic
 }
 
-pull_cni_images() {
-  local password image
-  local -a images
-  password=$(aws ecr get-login-password --region "$VPC_CNI_ECR_REGION") || return 1
-  IFS=, read -ra images <<<"$VPC_CNI_IMAGES"
-  for image in "${images[@]}"; do
-    crictl pull --creds "AWS:${password}" "$image" >/dev/null || return 1
-  done
+# download URL FILE SHA256: FILE holds URL's content only when its SHA-256 is the pinned one.
+download() {
+  curl -fsSL --max-time 120 -o "$2" "$1" || return 1
+  if ! printf '%s  %s\n' "$3" "$2" | sha256sum -c --quiet --status; then
+    log "$1 does not have the pinned SHA-256 $3"
+    rm -f "$2"
+    return 1
+  fi
 }
 
-step "disable swap"
-swapoff -a
-if [[ -f ${ROOT}/etc/fstab ]]; then sed -i -E '/\sswap\s/ s/^([^#])/#\1/' "${ROOT}/etc/fstab"; fi
+phase_os() {
+  step "disable swap"
+  swapoff -a
+  if [[ -f ${ROOT}/etc/fstab ]]; then sed -i -E '/\sswap\s/ s/^([^#])/#\1/' "${ROOT}/etc/fstab"; fi
 
-step "load kernel modules"
-modprobe overlay
-modprobe br_netfilter
+  step "load kernel modules"
+  modprobe overlay
+  modprobe br_netfilter
 
-step "apply sysctls"
-sysctl --system >/dev/null
+  step "apply sysctls"
+  sysctl --system >/dev/null
 
-step "install containerd"
-retry 10 15 "apt-get update" "${APT[@]}" update
-retry 10 15 "apt-get install containerd" "${APT[@]}" install ca-certificates curl gpg containerd
-install -D -m 0644 "${ROOT}/etc/k8s-bootstrap/containerd.toml" "${ROOT}/etc/containerd/config.toml"
-systemctl restart containerd
-systemctl enable containerd
+  step "restart systemd-networkd without foreign route management"
+  # Before any CNI route exists: from now on networkd leaves them alone.
+  systemctl restart systemd-networkd
 
-step "add the Kubernetes v${K8S_MINOR} apt repository"
-mkdir -p "${ROOT}/etc/apt/keyrings"
-retry 10 15 "pkgs.k8s.io signing key" curl -fsSL --max-time 60 -o "${WORK}/Release.key" "${K8S_REPO}Release.key"
-gpg --batch --yes --dearmor -o "${ROOT}${KEYRING}" "${WORK}/Release.key"
-echo "deb [signed-by=${KEYRING}] ${K8S_REPO} /" >"${ROOT}/etc/apt/sources.list.d/kubernetes.list"
+  step "install containerd ${CONTAINERD_SERIES} and runc"
+  retry 10 15 "apt-get update" "${APT[@]}" update
+  retry 10 15 "apt-get install containerd" "${APT[@]}" install ca-certificates curl gpg containerd runc
+  apt-mark hold containerd runc
+  CONTAINERD_VERSION=$(dpkg-query -W -f='${Version}' containerd)
+  [[ $CONTAINERD_VERSION == "${CONTAINERD_SERIES}".* ]] ||
+    die "containerd ${CONTAINERD_VERSION} is installed, not ${CONTAINERD_SERIES}.x: its configuration (version 3) would not load"
+  log "containerd ${CONTAINERD_VERSION}"
 
-step "install kubelet, kubeadm and kubectl ${K8S_MINOR}"
-retry 10 15 "apt-get update" "${APT[@]}" update
-retry 10 15 "apt-get install kubelet kubeadm kubectl" "${APT[@]}" install kubelet kubeadm kubectl
-apt-mark hold kubelet kubeadm kubectl
-systemctl enable kubelet
+  step "install the AWS CLI"
+  retry 10 15 "snap install aws-cli" install_aws_cli
 
-step "install the AWS CLI"
-retry 10 15 "snap install aws-cli" install_aws_cli
+  step "install the ECR credential provider"
+  local arch url sum
+  arch=$(dpkg --print-architecture)
+  case $arch in
+    amd64) url=$ECR_CREDENTIAL_PROVIDER_AMD64_URL sum=$ECR_CREDENTIAL_PROVIDER_AMD64_SHA256 ;;
+    arm64) url=$ECR_CREDENTIAL_PROVIDER_ARM64_URL sum=$ECR_CREDENTIAL_PROVIDER_ARM64_SHA256 ;;
+    *) die "no ECR credential provider for architecture ${arch}" ;;
+  esac
+  retry 10 15 "${url} with SHA-256 ${sum}" download "$url" "${WORK}/ecr-credential-provider" "$sum"
+  install -D -m 0755 "${WORK}/ecr-credential-provider" "${ROOT}${ECR_CREDENTIAL_PROVIDER_BIN}"
+}
 
-step "pull the VPC CNI images"
-retry 10 15 "VPC CNI images from ECR" pull_cni_images
+phase_kubernetes() {
+  local version=$1 sandbox
+  [[ $version =~ ^${K8S_MINOR//./\\.}\.[0-9]+$ ]] || die "Kubernetes ${version} is not a release of ${K8S_MINOR}"
+
+  step "add the Kubernetes v${K8S_MINOR} apt repository"
+  mkdir -p "${ROOT}/etc/apt/keyrings"
+  retry 10 15 "pkgs.k8s.io signing key" curl -fsSL --max-time 60 -o "${WORK}/Release.key" "${K8S_REPO}Release.key"
+  gpg --batch --yes --dearmor -o "${ROOT}${KEYRING}" "${WORK}/Release.key"
+  echo "deb [signed-by=${KEYRING}] ${K8S_REPO} /" >"${ROOT}/etc/apt/sources.list.d/kubernetes.list"
+
+  step "install kubelet, kubeadm, kubectl ${version} and cri-tools ${K8S_MINOR}"
+  retry 10 15 "apt-get update" "${APT[@]}" update
+  # kubeadm 1.30+ no longer depends on kubelet, kubectl or (1.32+) cri-tools: each is named here.
+  retry 10 15 "apt-get install kubelet kubeadm kubectl ${version}" "${APT[@]}" install \
+    "kubelet=${version}-*" "kubeadm=${version}-*" "kubectl=${version}-*" "cri-tools=${K8S_MINOR}.*"
+  apt-mark hold kubelet kubeadm kubectl cri-tools
+
+  step "configure containerd"
+  sandbox=$(kubeadm config images list --kubernetes-version "v${version}" | grep -m1 '/pause:') ||
+    die "kubeadm ${version} lists no pause image"
+  # shellcheck disable=SC2034 # read by render
+  SANDBOX_IMAGE=$sandbox
+  render "${ROOT}/etc/k8s-bootstrap/containerd.toml.tmpl" "${WORK}/containerd.toml" SANDBOX_IMAGE
+  install -D -m 0644 "${WORK}/containerd.toml" "${ROOT}/etc/containerd/config.toml"
+  systemctl restart containerd
+  systemctl enable containerd kubelet
+}
+
+case "${1:-}" in
+  os) phase_os ;;
+  kubernetes) phase_kubernetes "${2:?usage: ${SCRIPT} kubernetes VERSION}" ;;
+  *) die "usage: ${SCRIPT} os | kubernetes VERSION" ;;
+esac
