@@ -33,6 +33,10 @@ export interface PolicyContext {
   /** Parameter Store path prefix, e.g. "/k8s-cluster" (leading slash, no trailing slash). */
   readonly ssmPrefix: string;
   readonly etcdBackupBucketArn?: string;
+  /** The add-on assets bucket (control-plane nodes read the bundles). */
+  readonly assetsBucketArn?: string;
+  /** ARN of the cluster's VPC: the VPC CNI may change network interfaces only inside it. */
+  readonly vpcArn: string;
 }
 
 export interface PolicyDocument {
@@ -263,6 +267,8 @@ export function cloudControllerStatements(ctx: PolicyContext): PolicyStatement[]
 export function vpcCniStatements(ctx: PolicyContext): PolicyStatement[] {
   check(ctx);
   const eniTag = { [`aws:ResourceTag/${CNI_CLUSTER_TAG_KEY}`]: ctx.clusterName };
+  // Network interfaces, subnets and security groups all carry ec2:Vpc: nothing outside the cluster's VPC.
+  const inVpc = { ArnEquals: { "ec2:Vpc": ctx.vpcArn } };
   return [
     {
       // Read-only; EC2 Describe* accepts no resource ARN.
@@ -280,12 +286,15 @@ export function vpcCniStatements(ctx: PolicyContext): PolicyStatement[] {
     },
     {
       // The CNI tags every ENI it manages, including the instance's primary ENI, which starts
-      // without the cluster tag: so no tag condition here (as in AmazonEKS_CNI_Policy), but only
-      // network interfaces of this account and region. Also covers tag-on-create.
+      // without the cluster tag: so no tag condition (as in AmazonEKS_CNI_Policy), but only
+      // network interfaces in the cluster's VPC (upstream's sample leaves CreateTags unscoped; a
+      // node could otherwise tag an ENI elsewhere in the account and then detach or delete it).
+      // Also covers tag-on-create.
       Sid: "CniTagEnis",
       Effect: "Allow",
       Action: ["ec2:CreateTags"],
       Resource: ec2(ctx, "network-interface/*"),
+      Condition: inVpc,
     },
     {
       // New ENIs must be created with the CNI's cluster tag.
@@ -296,24 +305,25 @@ export function vpcCniStatements(ctx: PolicyContext): PolicyStatement[] {
       Condition: { StringEquals: { [`aws:RequestTag/${CNI_CLUSTER_TAG_KEY}`]: ctx.clusterName } },
     },
     {
-      // ... in a cluster-tagged subnet (every subnet of the Network construct carries the tag;
-      // the scope-down sample uses ec2:Vpc instead, which needs the VPC id).
+      // ... in a cluster-tagged subnet of the cluster's VPC (the scope-down sample's ec2:Vpc,
+      // aws/amazon-vpc-cni-k8s docs/iam-policy.md, plus the cluster tag every subnet here carries).
       Sid: "CniCreateEniInClusterSubnet",
       Effect: "Allow",
       Action: ["ec2:CreateNetworkInterface"],
       Resource: ec2(ctx, "subnet/*"),
-      Condition: taggedFor(ctx),
+      Condition: { ...taggedFor(ctx), ...inVpc },
     },
     {
-      // ... with the ENIConfig's / node's security groups, which need not be cluster-tagged.
+      // ... with the ENIConfig's / node's security groups of the cluster's VPC, which need not be cluster-tagged.
       Sid: "CniEniSecurityGroups",
       Effect: "Allow",
       Action: ["ec2:CreateNetworkInterface", "ec2:ModifyNetworkInterfaceAttribute"],
       Resource: ec2(ctx, "security-group/*"),
+      Condition: inVpc,
     },
     {
       // IP assignment, attach/detach, delete-on-termination and deletion only on ENIs the CNI
-      // tagged for this cluster.
+      // tagged for this cluster, inside its VPC.
       Sid: "CniManageClusterEnis",
       Effect: "Allow",
       Action: [
@@ -325,7 +335,7 @@ export function vpcCniStatements(ctx: PolicyContext): PolicyStatement[] {
         "ec2:UnassignPrivateIpAddresses",
       ],
       Resource: ec2(ctx, "network-interface/*"),
-      Condition: { StringEquals: eniTag },
+      Condition: { StringEquals: eniTag, ...inVpc },
     },
     {
       // Attach/detach touch the instance too: only cluster-tagged instances.
@@ -385,7 +395,8 @@ export function ssmParameterStatements(ctx: PolicyContext, role: "control-plane"
         Effect: "Allow",
         Action: ["ssm:GetParameter", "ssm:GetParameters"],
         // join/api-endpoint tells which deployment the join parameters belong to (stale ones are ignored).
-        Resource: ["api-endpoint", "join/token", "join/ca-cert-hash", "join/api-endpoint"].map((name) => arn(ctx, "ssm", `parameter${ctx.ssmPrefix}/${name}`)),
+        // cluster/kubernetes-version: the kubelet version to install (never newer than the API servers).
+        Resource: ["api-endpoint", "join/token", "join/ca-cert-hash", "join/api-endpoint", "cluster/kubernetes-version"].map((name) => arn(ctx, "ssm", `parameter${ctx.ssmPrefix}/${name}`)),
       },
     ];
   return [
@@ -394,7 +405,7 @@ export function ssmParameterStatements(ctx: PolicyContext, role: "control-plane"
       Sid: "SsmWriteJoinParameters",
       Effect: "Allow",
       Action: ["ssm:PutParameter"],
-      Resource: arn(ctx, "ssm", `parameter${ctx.ssmPrefix}/join/*`),
+      Resource: [arn(ctx, "ssm", `parameter${ctx.ssmPrefix}/join/*`), arn(ctx, "ssm", `parameter${ctx.ssmPrefix}/cluster/kubernetes-version`)],
     },
   ];
 }
@@ -464,6 +475,32 @@ export function etcdBackupStatements(ctx: PolicyContext): PolicyStatement[] {
       Effect: "Allow",
       Action: ["s3:GetObject", "s3:PutObject"],
       Resource: `${bucket}/*`,
+    },
+  ];
+}
+
+/**
+ * The add-on bundles, read by control-plane nodes (the first one applies them): list and get below
+ * addons/ of the assets bucket, nothing else. Empty without a bucket.
+ */
+export function addonAssetsStatements(ctx: PolicyContext): PolicyStatement[] {
+  check(ctx);
+  const bucket = ctx.assetsBucketArn;
+  if (!bucket) return [];
+  return [
+    {
+      // aws s3 cp --recursive lists the bundle's prefix first.
+      Sid: "AddonBundleList",
+      Effect: "Allow",
+      Action: ["s3:ListBucket"],
+      Resource: bucket,
+      Condition: { StringLike: { "s3:prefix": ["addons/*"] } },
+    },
+    {
+      Sid: "AddonBundleRead",
+      Effect: "Allow",
+      Action: ["s3:GetObject"],
+      Resource: `${bucket}/addons/*`,
     },
   ];
 }

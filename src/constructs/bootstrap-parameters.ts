@@ -16,6 +16,7 @@ export interface BootstrapParametersProps {
   readonly podsSubnets: readonly (readonly [string, string])[];
   readonly podsSecurityGroupId: string;
   readonly loadBalancerSecurityGroupId: string;
+  readonly assetsBucketName: string;
 }
 
 export class BootstrapParameters extends Construct {
@@ -35,5 +36,6 @@ export class BootstrapParameters extends Construct {
     );
     put("pods_security_group", names.podsSecurityGroup, props.podsSecurityGroupId, "Security group of pod ENIs (sg-pods)");
     put("load_balancer_security_group", names.loadBalancerSecurityGroup, props.loadBalancerSecurityGroupId, "sg-loadbalancers, given to the cloud controller for Service load balancers");
+    put("assets_bucket", names.assetsBucket, props.assetsBucketName, "Bucket of the add-on bundles (addons/<digest>/), read over the S3 gateway endpoint");
   }
 }

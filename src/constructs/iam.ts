@@ -16,6 +16,7 @@ import { IamInstanceProfile } from "@cdktf/provider-aws/lib/iam-instance-profile
 import {
   PolicyContext,
   PolicyStatement,
+  addonAssetsStatements,
   cloudControllerStatements,
   ecrReadStatements,
   etcdBackupStatements,
@@ -33,6 +34,8 @@ export interface NodeIamProps {
   readonly region: string;
   readonly ssmPrefix: string;
   readonly etcdBackupBucketArn?: string;
+  readonly assetsBucketArn: string;
+  readonly vpcArn: string;
 }
 
 const snake = (s: string) => s.replace(/-/g, "_");
@@ -58,6 +61,8 @@ export class NodeIam extends Construct {
       accountId: account.accountId,
       ssmPrefix: props.ssmPrefix,
       etcdBackupBucketArn: props.etcdBackupBucketArn,
+      assetsBucketArn: props.assetsBucketArn,
+      vpcArn: props.vpcArn,
     };
 
     const concerns: Record<NodeRoleName, Record<string, PolicyStatement[]>> = {
@@ -66,6 +71,7 @@ export class NodeIam extends Construct {
         "vpc-cni": vpcCniStatements(ctx),
         "ecr-read": ecrReadStatements(ctx),
         "bootstrap-parameters": ssmParameterStatements(ctx, "control-plane"),
+        "addon-assets": addonAssetsStatements(ctx),
         "session-manager": sessionManagerStatements(ctx),
         ...(props.etcdBackupBucketArn ? { "etcd-backup": etcdBackupStatements(ctx) } : {}),
       },

@@ -1,7 +1,7 @@
 /**
  * An S3 bucket the way both of this project's buckets need it: versioned, KMS-encrypted by
  * default, all public access blocked, owner-enforced, and a policy denying requests without TLS.
- * Used for the Terraform state bucket and the etcd snapshot bucket.
+ * Used for the Terraform state bucket, the etcd snapshot bucket and the add-on assets bucket.
  */
 import { Construct } from "constructs";
 import { Fn } from "cdktf";
@@ -14,10 +14,14 @@ import { S3BucketPolicy } from "@cdktf/provider-aws/lib/s3-bucket-policy";
 import { named } from "./network";
 
 export interface SecureBucketProps {
-  readonly bucketName: string;
+  /** A fixed name, or (bucketPrefix) a prefix that Terraform completes to a unique name. */
+  readonly bucketName?: string;
+  readonly bucketPrefix?: string;
   /** Prefix of every Terraform name: "state_bucket" gives state_bucket, state_bucket_versioning, ... */
   readonly key: string;
   readonly preventDestroy: boolean;
+  /** Let `terraform destroy` delete the bucket with its objects (and their old versions). */
+  readonly forceDestroy?: boolean;
 }
 
 export class SecureBucket extends Construct {
@@ -27,10 +31,13 @@ export class SecureBucket extends Construct {
   constructor(scope: Construct, id: string, props: SecureBucketProps) {
     super(scope, id);
     const k = props.key;
+    if ((props.bucketName === undefined) === (props.bucketPrefix === undefined)) throw new Error(`SecureBucket ${k}: give exactly one of bucketName and bucketPrefix`);
     this.bucket = named(
       new S3Bucket(this, "bucket", {
         bucket: props.bucketName,
-        tags: { Name: props.bucketName },
+        bucketPrefix: props.bucketPrefix,
+        forceDestroy: props.forceDestroy,
+        tags: { Name: props.bucketName ?? props.bucketPrefix! },
         lifecycle: props.preventDestroy ? { preventDestroy: true } : undefined,
       }),
       k,

@@ -19,6 +19,8 @@ import { Bastion } from "../constructs/bastion";
 import { AccessOutputs } from "../constructs/access-outputs";
 import { OperationalVariables } from "../constructs/variables";
 import { EtcdBackupBucket } from "../constructs/etcd-backup-bucket";
+import { AddonAssets } from "../constructs/addon-assets";
+import { addonBundle } from "../addons/bundle";
 import { architectureOf } from "../aws/instances";
 import { NodeRole, renderUserData } from "../bootstrap";
 
@@ -38,6 +40,7 @@ export class ClusterStack extends TerraformStack {
   readonly iam: NodeIam;
   readonly variables: OperationalVariables;
   readonly etcdBackup?: EtcdBackupBucket;
+  readonly addonAssets: AddonAssets;
   readonly controlPlane: ControlPlane;
   readonly workers: Workers;
   readonly bastion: Bastion;
@@ -77,11 +80,17 @@ export class ClusterStack extends TerraformStack {
     this.etcdBackup = config.etcdBackup.enabled
       ? new EtcdBackupBucket(this, "etcd-backup", { bucketName: config.etcdBackup.bucket, prefix: etcdBackupPrefix, retentionDays: config.etcdBackup.retentionDays })
       : undefined;
+    this.addonAssets = new AddonAssets(this, "addon-assets", {
+      clusterName: config.clusterName,
+      bundle: addonBundle({ clusterName: config.clusterName, kubernetesMinor: config.kubernetesVersion }),
+    });
     this.iam = new NodeIam(this, "iam", {
       clusterName: config.clusterName,
       region: config.region,
       ssmPrefix: this.ssmPrefix,
       etcdBackupBucketArn: this.etcdBackup?.bucket.arn,
+      assetsBucketArn: this.addonAssets.bucket.arn,
+      vpcArn: this.network.vpc.arn,
     });
     const image = new NodeImage(this, "image", config.amiId);
     const groups = this.securityGroups.groups;
@@ -89,6 +98,11 @@ export class ClusterStack extends TerraformStack {
 
     const rendered = new Map<NodeRole, string>();
     const userData = (role: NodeRole) => rendered.get(role) ?? rendered.set(role, renderRole(role)).get(role)!;
+    const nodesOf: Record<NodeRole, string> = {
+      "control-plane-init": "control_plane_0",
+      "control-plane-join": "control_plane_1..",
+      worker: "worker_launch_template",
+    };
     const renderRole = (role: NodeRole) =>
       renderUserData({
         clusterName: config.clusterName,
@@ -100,7 +114,7 @@ export class ClusterStack extends TerraformStack {
         serviceCidr: config.serviceCidr,
         // A plain name (not the bucket resource's token): user-data stays static.
         etcdBackup: config.etcdBackup.enabled ? { bucket: config.etcdBackup.bucket, prefix: etcdBackupPrefix, onCalendar: config.etcdBackup.schedule } : undefined,
-      }).userDataBase64;
+      }, `${role} (${nodesOf[role]})`).userDataBase64;
 
     this.controlPlane = new ControlPlane(this, "control-plane", {
       clusterName: config.clusterName,
@@ -124,9 +138,10 @@ export class ClusterStack extends TerraformStack {
       podsSubnets: this.plan.tiers.pods.subnets.map((s, i) => [s.az, subnets.pods[i].id] as const),
       podsSecurityGroupId: groups.pods.id,
       loadBalancerSecurityGroupId: groups.loadBalancers.id,
+      assetsBucketName: this.addonAssets.bucket.bucket,
     });
-    // Nodes read these parameters and download packages through the NAT gateway at first boot.
-    const bootDependencies = [...this.bootstrapParameters.parameters, ...this.network.defaultRoutes];
+    // Nodes read these parameters and the add-on bundle, and download packages through the NAT gateway at first boot.
+    const bootDependencies = [...this.bootstrapParameters.parameters, ...this.network.defaultRoutes, ...this.addonAssets.objects];
     this.controlPlane.bootAfter([...bootDependencies, ...this.iam.attachments["control-plane"]]);
 
     this.workers = new Workers(this, "workers", {
