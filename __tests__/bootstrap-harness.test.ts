@@ -5,7 +5,22 @@
 import * as fs from "fs";
 import * as path from "path";
 import { parseAllDocuments } from "yaml";
-import { API_ENDPOINT, JOIN_PARAMETERS, NodeRun, OTHER_API_ENDPOINT, PREFIX, STALE_JOIN_PARAMETERS, TERRAFORM_PARAMETERS, runNode } from "./harness/node";
+import * as crypto from "crypto";
+import {
+  API_ENDPOINT,
+  ASSETS_BUCKET,
+  JOIN_PARAMETERS,
+  NodeRun,
+  OTHER_API_ENDPOINT,
+  PINNED_VERSION,
+  PREFIX,
+  STALE_JOIN_PARAMETERS,
+  TERRAFORM_PARAMETERS,
+  credentialProviderBytes,
+  runNode,
+} from "./harness/node";
+import { addonBundle } from "../src/addons/bundle";
+import { ECR_CREDENTIAL_PROVIDER } from "../src/bootstrap/versions";
 import { requireTool } from "./harness/tools";
 
 const runs: NodeRun[] = [];
@@ -25,6 +40,13 @@ const staleLines = (stderr: string) => stderr.split("\n").filter((l) => l === ST
 /** Names of the parameters a run wrote, in order. */
 const written = (r: { callsOf(prefix: string): readonly string[] }) => r.callsOf("aws ssm put-parameter").map((c) => c.split(" ")[4]);
 
+const BUNDLE = addonBundle({ clusterName: "k8s-cluster", kubernetesMinor: "1.35" });
+const VERSION_PARAMETER = `${PREFIX}/cluster/kubernetes-version`;
+/** Calls of apt-get install, with their package arguments only. */
+const installs = (n: { callsOf(prefix: string): readonly string[] }) => n.callsOf("apt-get -y -q").filter((c) => c.includes(" install ")).map((c) => c.split(" install ")[1]);
+/** The kubelet arguments of a kubeadm configuration kept by the kubeadm stub. */
+const kubeletArgs = (config: string | undefined) => yamlDocs(config!)[0].nodeRegistration.kubeletExtraArgs as { name: string; value: string }[];
+
 /** Asserts a successful run; on failure, shows the script's own account of it. */
 function expectSuccess(n: { status: number | null; stderr: string }) {
   expect({ status: n.status, failed: failedLines(n.stderr) }).toEqual({ status: 0, failed: [] });
@@ -38,16 +60,53 @@ describe("first control-plane node", () => {
 
   test("succeeds", () => expectSuccess(n));
 
-  test("prepares the node: swap off, modules, sysctls, containerd with systemd cgroups, held packages of the minor", () => {
+  test("prepares the node: swap off, modules, sysctls, networkd restarted before anything networks pods", () => {
     expect(n.calls).toEqual(expect.arrayContaining(["swapoff -a", "modprobe overlay", "modprobe br_netfilter", "sysctl --system"]));
     expect(n.nodeFile("etc/fstab")).toContain("#/swap.img none swap");
-    expect(n.nodeFile("etc/containerd/config.toml")).toMatch(/^\s*SystemdCgroup = true$/m);
+    // Written by cloud-init before runcmd; networkd reads networkd.conf.d only when it starts.
+    expect(n.nodeFile("etc/systemd/networkd.conf.d/40-k8s-foreign-routes.conf")).toMatch(/^\[Network\]\nManageForeignRoutes=no\nManageForeignRoutingPolicyRules=no$/m);
+    expect(n.indexOf("systemctl restart systemd-networkd")).toBeGreaterThan(-1);
+    expect(n.indexOf("systemctl restart systemd-networkd")).toBeLessThan(n.indexOf("kubeadm"));
+    expect(n.nodeFile("etc/cloud/cloud.cfg.d/99-k8s-network-updates.cfg")).toContain("updates:\n  network:\n    when:\n      - boot-new-instance\n");
+  });
+
+  test("containerd and runc from the pinned 2.2 series, held; version 3 configuration with systemd cgroups and kubeadm's pause image", () => {
+    expect(installs(n)[0]).toBe("ca-certificates curl gpg containerd runc");
+    expect(n.nodeFile("etc/apt/preferences.d/k8s-containerd")).toBe(
+      "Package: containerd\nPin: version 2.2.*\nPin-Priority: 1001\n\nPackage: runc\nPin: version *\nPin-Priority: 500\n",
+    );
+    expect(n.calls).toContain("apt-mark hold containerd runc");
+    const config = n.nodeFile("etc/containerd/config.toml")!;
+    expect(config).toMatch(/^version = 3$/m);
+    expect(config).toContain("[plugins.'io.containerd.cri.v1.runtime'.containerd.runtimes.runc.options]\n  SystemdCgroup = true\n");
+    // kubeadm v1.35's own list (the stub prints cmd/kubeadm/app/constants PauseVersion 3.10.1).
+    expect(config).toContain("[plugins.'io.containerd.cri.v1.images'.pinned_images]\n  sandbox = 'registry.k8s.io/pause:3.10.1'\n");
+    expect(n.calls).toContain(`kubeadm config images list --kubernetes-version v${PINNED_VERSION}`);
+    expect(n.indexOf("systemctl restart containerd")).toBeGreaterThan(n.indexOf("kubeadm config images list"));
+  });
+
+  test("kubelet, kubeadm, kubectl of the pinned patch release and cri-tools of the minor, all named and held", () => {
     expect(n.nodeFile("etc/apt/sources.list.d/kubernetes.list")).toBe(
       "deb [signed-by=/etc/apt/keyrings/kubernetes-apt-keyring.gpg] https://pkgs.k8s.io/core:/stable:/v1.35/deb/ /\n",
     );
-    expect(n.calls).toContain("apt-mark hold kubelet kubeadm kubectl");
+    expect(installs(n)[1]).toBe(`kubelet=${PINNED_VERSION}-* kubeadm=${PINNED_VERSION}-* kubectl=${PINNED_VERSION}-* cri-tools=1.35.*`);
+    expect(n.calls).toContain("apt-mark hold kubelet kubeadm kubectl cri-tools");
     expect(n.calls).toContain("snap install aws-cli --classic");
-    expect(n.callsOf("crictl pull --creds AWS:ecr-password 602401143452.dkr.ecr.us-west-2.amazonaws.com/")).toHaveLength(3);
+  });
+
+  test("the ECR credential provider from artifacts.k8s.io, checked against its SHA-256, where the kubelet looks for it", () => {
+    const downloads = n.callsOf("curl -fsSL --max-time 120");
+    expect(downloads).toHaveLength(1);
+    expect(downloads[0]).toMatch(new RegExp(`^curl -fsSL --max-time 120 -o \\S+/ecr-credential-provider ${ECR_CREDENTIAL_PROVIDER.url("amd64").replace(/[.]/g, "\\.")}$`));
+    const bin = path.join(n.root, "usr/local/libexec/kubelet-credential-providers/ecr-credential-provider");
+    expect(fs.readFileSync(bin, "utf8")).toBe(credentialProviderBytes("amd64"));
+    expect(fs.statSync(bin).mode & 0o777).toBe(0o755);
+    // Before kubeadm starts the kubelet, which finds it by the provider's name.
+    expect(n.indexOf(`curl -fsSL --max-time 120`)).toBeLessThan(n.indexOf("kubeadm init --config"));
+    expect(n.nodeFile("etc/kubernetes/image-credential-provider-config.yaml")).toContain("name: ecr-credential-provider\n");
+    // No image is pulled with credentials baked into a command line any more.
+    expect(n.indexOf("crictl pull")).toBe(-1);
+    expect(n.indexOf("aws ecr")).toBe(-1);
   });
 
   test("reads instance metadata with IMDSv2 session tokens only", () => {
@@ -65,11 +124,14 @@ describe("first control-plane node", () => {
     expect(init.localAPIEndpoint.advertiseAddress).toBe("172.31.8.10");
     expect(init.nodeRegistration.name).toBe("ip-172-31-8-10.ap-northeast-2.compute.internal");
     expect(init.nodeRegistration.kubeletExtraArgs).toContainEqual({ name: "node-labels", value: "topology.kubernetes.io/zone=ap-northeast-2a" });
-    // t3.large (the stub's default): (3 ENIs - 1) * (12 addresses - 1) + 2.
-    expect(init.nodeRegistration.kubeletExtraArgs).toContainEqual({ name: "max-pods", value: "24" });
+    // t3.large (the stub's default): (3 ENIs - 1) * (12 addresses - 1) + 7 host-network pods of a
+    // control-plane node (4 static pods, kube-proxy, aws-node, the cloud controller).
+    expect(init.nodeRegistration.kubeletExtraArgs).toContainEqual({ name: "max-pods", value: "29" });
+    expect(init.nodeRegistration.kubeletExtraArgs).toContainEqual({ name: "image-credential-provider-config", value: "/etc/kubernetes/image-credential-provider-config.yaml" });
+    expect(init.nodeRegistration.kubeletExtraArgs).toContainEqual({ name: "image-credential-provider-bin-dir", value: "/usr/local/libexec/kubelet-credential-providers" });
     expect(cluster.controlPlaneEndpoint).toBe(`${API_ENDPOINT}:6443`);
     expect(cluster.apiServer.certSANs).toEqual([API_ENDPOINT]);
-    expect(cluster.kubernetesVersion).toBe("v1.35.1");
+    expect(cluster.kubernetesVersion).toBe(`v${PINNED_VERSION}`);
   });
 
   test("publishes token and certificate key as SecureString, the CA hash as String, never on a command line", () => {
@@ -78,24 +140,33 @@ describe("first control-plane node", () => {
     expect(n.ssmType(`${PREFIX}/join/certificate-key`)).toBe("SecureString");
     expect(n.ssmType(`${PREFIX}/join/ca-cert-hash`)).toBe("String");
     expect(n.ssmType(`${PREFIX}/join/api-endpoint`)).toBe("String");
+    expect(n.ssmType(VERSION_PARAMETER)).toBe("String");
     for (const c of n.callsOf("aws ssm put-parameter")) expect(c).toMatch(/--overwrite --value file:\/\//);
     expect(n.indexOf("aws ssm put-parameter")).toBeGreaterThan(n.indexOf("kubeadm init --config"));
   });
 
   test("publishes the API endpoint of the cluster last, after the parameters it vouches for", () => {
-    expect(written(n)).toEqual([`${PREFIX}/join/certificate-key`, `${PREFIX}/join/token`, `${PREFIX}/join/ca-cert-hash`, `${PREFIX}/join/api-endpoint`]);
+    expect(written(n)).toEqual([`${PREFIX}/join/certificate-key`, `${PREFIX}/join/token`, `${PREFIX}/join/ca-cert-hash`, VERSION_PARAMETER, `${PREFIX}/join/api-endpoint`]);
     expect(n.ssm()[`${PREFIX}/join/api-endpoint`]).toBe(API_ENDPOINT);
+    expect(n.ssm()[VERSION_PARAMETER]).toBe(`v${PINNED_VERSION}`);
   });
 
-  test("applies the VPC CNI, one ENIConfig per zone, then the cloud controller", () => {
+  test("downloads the add-on bundle its user data names from the assets bucket, and checks every file", () => {
+    const bundleDir = `${n.root}/var/lib/k8s-bootstrap/addons/${BUNDLE.digest}`;
+    expect(n.callsOf("aws s3 cp --recursive")).toEqual([`aws s3 cp --recursive --only-show-errors s3://${ASSETS_BUCKET}/addons/${BUNDLE.digest}/ ${bundleDir}/`]);
+    expect(fs.readdirSync(bundleDir).sort()).toEqual([...BUNDLE.files.map((f) => f.path), "SHA256SUMS"].sort());
+    expect(n.indexOf("aws s3 cp --recursive")).toBeLessThan(n.indexOf("kubectl apply"));
+  });
+
+  test("applies the VPC CNI, one ENIConfig per zone, then the cloud controller, server-side", () => {
     const applies = n.callsOf("kubectl apply");
     expect(applies).toHaveLength(4);
-    expect(applies[0]).toMatch(/^kubectl apply -k \S+\/etc\/k8s-bootstrap\/addons\/vpc-cni$/);
+    for (const a of applies) expect(a).toMatch(/^kubectl apply --server-side --force-conflicts --field-manager=k8s-bootstrap -f /);
     const applied = fs.readdirSync(path.join(n.state, "applied")).sort();
-    expect(applied).toEqual(["1-vpc-cni", "2-eniconfigs", "3-cloud-config.yaml", "4-aws-cloud-controller-manager.yaml"]);
-    expect(fs.readdirSync(path.join(n.state, "applied/1-vpc-cni")).sort()).toEqual(["aws-k8s-cni.yaml", "aws-node-env.yaml", "kustomization.yaml"]);
-    // aws-node tags its ENIs for the cluster (which the node IAM policy requires) only with CLUSTER_NAME.
-    const [awsNode] = yamlDocs(fs.readFileSync(path.join(n.state, "applied/1-vpc-cni/aws-node-env.yaml"), "utf8"));
+    expect(applied).toEqual(["1-vpc-cni.yaml", "2-eniconfigs", "3-cloud-config.yaml", "4-cloud-controller-manager.yaml"]);
+    // What is applied is the bundle's file, byte for byte (patched aws-node env included).
+    expect(fs.readFileSync(path.join(n.state, "applied/1-vpc-cni.yaml"), "utf8")).toBe(BUNDLE.files.find((f) => f.path === "vpc-cni.yaml")!.text);
+    const awsNode = yamlDocs(fs.readFileSync(path.join(n.state, "applied/1-vpc-cni.yaml"), "utf8")).find((o) => o.kind === "DaemonSet");
     expect(awsNode.spec.template.spec.containers[0].env).toContainEqual({ name: "CLUSTER_NAME", value: "k8s-cluster" });
     const eni = (zone: string) => yamlDocs(fs.readFileSync(path.join(n.state, "applied/2-eniconfigs", `${zone}.yaml`), "utf8"))[0];
     expect(eni("ap-northeast-2a")).toEqual({
@@ -139,7 +210,14 @@ describe("first control-plane node", () => {
     const r = n.exec("/usr/local/sbin/k8s-join-refresh", "token");
     expectSuccess(r);
     expect(r.calls[0]).toMatch(/^kubeadm token create --ttl 24h --print-join-command/);
-    expect(written(r)).toEqual([`${PREFIX}/join/token`, `${PREFIX}/join/ca-cert-hash`, `${PREFIX}/join/api-endpoint`]);
+    expect(written(r)).toEqual([`${PREFIX}/join/token`, `${PREFIX}/join/ca-cert-hash`, VERSION_PARAMETER, `${PREFIX}/join/api-endpoint`]);
+  });
+
+  test("the token refresh publishes the version the API servers report (after an upgrade, the new one)", () => {
+    const r = n.execWith({ apiVersion: "1.35.9" }, "/usr/local/sbin/k8s-join-refresh", "token");
+    expectSuccess(r);
+    expect(r.calls).toContain(`kubectl --kubeconfig ${n.root}/etc/kubernetes/admin.conf get --raw /version`);
+    expect(n.ssm()[VERSION_PARAMETER]).toBe("v1.35.9");
   });
 
   test("a refresh takes the endpoint from admin.conf, whatever SSM holds, and stops without one", () => {
@@ -194,7 +272,10 @@ describe("joining nodes", () => {
       { name: "cloud-provider", value: "external" },
       { name: "node-ip", value: "172.31.8.10" },
       { name: "node-labels", value: "topology.kubernetes.io/zone=ap-northeast-2a" },
+      // (3 - 1) * (12 - 1) + 2 host-network pods of a worker (kube-proxy, aws-node).
       { name: "max-pods", value: "24" },
+      { name: "image-credential-provider-config", value: "/etc/kubernetes/image-credential-provider-config.yaml" },
+      { name: "image-credential-provider-bin-dir", value: "/usr/local/libexec/kubelet-credential-providers" },
     ]);
     expect(n.calls.filter((c) => c.includes("certificate-key"))).toEqual([]);
     expect(n.calls.filter((c) => c.includes("k8s-join-refresh"))).toEqual([]);
@@ -210,7 +291,7 @@ describe("joining nodes", () => {
   });
 });
 
-describe("kubelet max-pods from the instance type (custom networking: (ENIs - 1) * (addresses - 1) + 2)", () => {
+describe("kubelet max-pods from the instance type (custom networking: (ENIs - 1) * (addresses - 1) + host-network pods)", () => {
   const maxPods = (config: string | undefined) =>
     (yamlDocs(config!)[0].nodeRegistration.kubeletExtraArgs as { name: string; value: string }[]).filter((a) => a.name === "max-pods");
 
@@ -228,10 +309,11 @@ describe("kubelet max-pods from the instance type (custom networking: (ENIs - 1)
     expect(n.stderr).toContain("max-pods 24 for t3.large");
   });
 
-  test("a control-plane joiner gets it too", () => {
+  test("a control-plane joiner counts its 7 host-network pods: (4 - 1) * (15 - 1) + 7 = 49 on m5.xlarge", () => {
     const n = node("control-plane-join", { ssm: ALL_PARAMETERS, instance: { type: "m5.xlarge", maxEnis: 4, ipsPerEni: 15 } });
     expectSuccess(n);
-    expect(maxPods(n.kept("kubeadm-join.yaml"))).toEqual([{ name: "max-pods", value: "44" }]);
+    expect(maxPods(n.kept("kubeadm-join.yaml"))).toEqual([{ name: "max-pods", value: "49" }]);
+    expect(n.stderr).toContain("max-pods 49 for m5.xlarge (7 on the host network)");
   });
 
   test("m5.24xlarge ((15 - 1) * (50 - 1) + 2 = 688) is capped at kubelet's default of 110", () => {
@@ -320,8 +402,9 @@ describe("waiting for the join parameters", () => {
     );
     const n = node("worker", { ssm: { ...TERRAFORM_PARAMETERS, ...STALE_JOIN_PARAMETERS }, ssmLater: fresh });
     expectSuccess(n);
-    expect(staleLines(n.stderr)).toHaveLength(3);
-    expect(n.stderr).toMatch(/waiting for join parameters under \/k8s\/k8s-cluster\/join .*attempt 3\/90/);
+    // Read 1 (choosing the version, silently the pin), 2 and 3 stale, 4 fresh, 5 for the join.
+    expect(staleLines(n.stderr)).toHaveLength(2);
+    expect(n.stderr).toMatch(/waiting for join parameters under \/k8s\/k8s-cluster\/join .*attempt 2\/90/);
     expect(n.callsOf(`aws ssm get-parameter --name ${PREFIX}/join/api-endpoint`)).toHaveLength(5);
     // Never a read of the token while the endpoint is another deployment's; one to wait, one to join.
     expect(n.callsOf(`aws ssm get-parameter --name ${PREFIX}/join/token`)).toHaveLength(2);
@@ -367,12 +450,15 @@ describe("the init node and an existing cluster", () => {
     expect(n.calls).toContain("systemctl enable --now k8s-join-refresh@token.timer k8s-join-refresh@certs.timer");
   });
 
-  test("initialises when the parameters are left over from a cluster whose API no longer answers", () => {
-    const n = node("control-plane-init", { ssm: ALL_PARAMETERS, apiUp: false });
-    expectSuccess(n);
-    expect(n.callsOf(`curl -fsk --max-time 5 -o /dev/null https://${API_ENDPOINT}:6443/livez`)).toHaveLength(3);
-    expect(n.callsOf("kubeadm init --config")).toHaveLength(1);
-    expect(n.indexOf("kubeadm join")).toBe(-1);
+  test("never initialises while this deployment's join parameters exist, even with the API down: joins, or stops with a clear error", () => {
+    const n = node("control-plane-init", { ssm: ALL_PARAMETERS, apiUp: false, fail: ["kubeadm join"] });
+    expect(n.status).toBe(1);
+    expect(n.indexOf("kubeadm init")).toBe(-1);
+    expect(n.callsOf("kubeadm join")).toHaveLength(3);
+    expect(failedLines(n.stderr)).toEqual([
+      "k8s-bootstrap: FAILED at step 'kubeadm join as control-plane': gave up after 3 attempts (90s): kubeadm join (this deployment's cluster exists, so this node will not run kubeadm init; see the README's troubleshooting)",
+    ]);
+    expect(n.indexOf("aws ssm put-parameter")).toBe(-1);
   });
 
   test("initialises when the parameters are another deployment's, even though the API answers, and overwrites them", () => {
@@ -380,12 +466,14 @@ describe("the init node and an existing cluster", () => {
     expectSuccess(n);
     expect(staleLines(n.stderr)).toHaveLength(1);
     expect(n.stderr).not.toContain("joining the existing cluster");
-    expect(n.indexOf("curl -fsk")).toBe(-1);
     expect(n.indexOf(`aws ssm get-parameter --name ${PREFIX}/join/token`)).toBe(-1);
+    // The stale version parameter is never read: the pin is installed.
+    expect(n.indexOf(`aws ssm get-parameter --name ${VERSION_PARAMETER}`)).toBe(-1);
+    expect(installs(n)[1]).toContain(`kubelet=${PINNED_VERSION}-*`);
     expect(n.callsOf("kubeadm init --config")).toHaveLength(1);
     expect(n.indexOf("kubeadm join")).toBe(-1);
     expect(n.ssm()).toEqual(ALL_PARAMETERS);
-    expect(written(n)).toEqual([`${PREFIX}/join/certificate-key`, `${PREFIX}/join/token`, `${PREFIX}/join/ca-cert-hash`, `${PREFIX}/join/api-endpoint`]);
+    expect(written(n)).toEqual([`${PREFIX}/join/certificate-key`, `${PREFIX}/join/token`, `${PREFIX}/join/ca-cert-hash`, VERSION_PARAMETER, `${PREFIX}/join/api-endpoint`]);
   });
 
   test("retries, and never initialises, while SSM cannot be read", () => {
@@ -416,7 +504,7 @@ describe("a failing command", () => {
     expect(n.status).toBe(1);
     expect(failedLines(n.stderr)).toEqual([
       `k8s-node-prepare: FAILED at step 'add the Kubernetes v1.35 apt repository' (exit 1): gpg --batch --yes --dearmor -o "\${ROOT}\${KEYRING}" "\${WORK}/Release.key"`,
-      `k8s-bootstrap: FAILED at step 'prepare the node' (exit 1): "\${SBIN}/k8s-node-prepare"`,
+      `k8s-bootstrap: FAILED at step 'install Kubernetes ${PINNED_VERSION}' (exit 1): "\${SBIN}/k8s-node-prepare" kubernetes "$K8S_INSTALL"`,
     ]);
     expect(n.calls[n.calls.length - 1]).toMatch(/^gpg /);
   });

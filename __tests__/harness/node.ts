@@ -8,25 +8,81 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { parse } from "yaml";
+import * as crypto from "crypto";
 import { BootstrapSettings, NodeRole, renderUserData } from "../../src/bootstrap";
+import { BOOTSTRAP_SCRIPTS } from "../../src/bootstrap/scripts";
+import { addonBundle } from "../../src/addons/bundle";
 
-export const STUBBED_COMMANDS = [
-  "apt-get",
-  "apt-mark",
-  "aws",
-  "crictl",
+/**
+ * Every stubbed command and the package that puts it on a node. A stub may stand in for a real
+ * tool, never for a missing one: the package must be in the Ubuntu 24.04 server image or be
+ * installed by the bootstrap scripts themselves (see stubsWithoutPackage).
+ */
+export const STUBBED_COMMANDS: Readonly<Record<string, string>> = Object.freeze({
+  "apt-get": "apt",
+  "apt-mark": "apt",
+  aws: "snap:aws-cli",
+  crictl: "cri-tools",
+  curl: "curl",
+  dpkg: "dpkg",
+  "dpkg-query": "dpkg",
+  getent: "libc-bin",
+  gpg: "gpg",
+  kubeadm: "kubeadm",
+  kubectl: "kubectl",
+  modprobe: "kmod",
+  sleep: "coreutils",
+  snap: "snapd",
+  swapoff: "util-linux",
+  sysctl: "procps",
+  systemctl: "systemd",
+});
+
+/**
+ * Packages of the Ubuntu 24.04 LTS server cloud image the scripts rely on (Canonical's
+ * ubuntu-24.04-server-cloudimg-amd64.manifest lists them: the ubuntu-server and
+ * ubuntu-minimal seeds). Not in it: the AWS CLI (a snap here), containerd, runc, cri-tools,
+ * kubelet, kubeadm, kubectl, conntrack, jq.
+ */
+export const UBUNTU_IMAGE_PACKAGES: readonly string[] = Object.freeze([
+  "apt",
+  "coreutils",
   "curl",
-  "getent",
+  "dpkg",
   "gpg",
-  "kubeadm",
-  "kubectl",
-  "modprobe",
-  "sleep",
-  "snap",
-  "swapoff",
-  "sysctl",
-  "systemctl",
-] as const;
+  "kmod",
+  "libc-bin",
+  "procps",
+  "snapd",
+  "systemd",
+  "util-linux",
+]);
+
+/** Packages the scripts install: apt-get install arguments (PKG or PKG=VERSION) and snap install NAME. */
+export function packagesInstalledBy(scripts: readonly string[]): string[] {
+  const found = new Set<string>();
+  for (const text of scripts) {
+    for (const m of text.matchAll(/"\$\{APT\[@\]\}" install((?:[ \t]+(?:\\\n)?[ \t]*[^\s|;&]+)+)/g))
+      for (const arg of m[1].replace(/\\\n/g, " ").trim().split(/\s+/)) found.add(arg.replace(/^"/, "").split("=")[0]);
+    for (const m of text.matchAll(/snap install ([a-z0-9-]+)/g)) found.add(`snap:${m[1]}`);
+  }
+  return [...found].sort();
+}
+
+/** Stubbed commands that no package of the image or of the scripts provides ("command (package)"). */
+export function stubsWithoutPackage(scripts: readonly string[] = Object.values(BOOTSTRAP_SCRIPTS)): string[] {
+  const available = new Set([...UBUNTU_IMAGE_PACKAGES, ...packagesInstalledBy(scripts)]);
+  return Object.entries(STUBBED_COMMANDS)
+    .filter(([, pkg]) => !available.has(pkg))
+    .map(([cmd, pkg]) => `${cmd} (${pkg})`);
+}
+
+/** The bucket Terraform created for the add-on bundles, as SSM assets/bucket names it. */
+export const ASSETS_BUCKET = "k8s-cluster-assets-20261201000000000000000001";
+
+/** What the stub artifacts.k8s.io serves for the credential provider, per architecture. */
+export const credentialProviderBytes = (arch: string) => `ecr-credential-provider ${arch}`;
+const sha256 = (text: string) => crypto.createHash("sha256").update(text).digest("hex");
 
 export const PREFIX = "/k8s/k8s-cluster";
 export const API_ENDPOINT = "internal-k8s-api-0123456789.elb.ap-northeast-2.amazonaws.com";
@@ -37,6 +93,7 @@ export const TERRAFORM_PARAMETERS: Readonly<Record<string, string>> = {
   [`${PREFIX}/pods/subnets`]: "ap-northeast-2a=subnet-0aaa1111,ap-northeast-2c=subnet-0ccc3333",
   [`${PREFIX}/pods/security-group`]: "sg-0f00d",
   [`${PREFIX}/load-balancer/security-group`]: "sg-0ba1a",
+  [`${PREFIX}/assets/bucket`]: ASSETS_BUCKET,
 };
 
 /** The secrets (and CA hash) of what a first control-plane node publishes (as the stubs of kubeadm produce them). */
@@ -46,9 +103,13 @@ export const JOIN_SECRETS: Readonly<Record<string, string>> = {
   [`${PREFIX}/join/ca-cert-hash`]: "sha256:1111111111111111111111111111111111111111111111111111111111111111",
 };
 
-/** What a first control-plane node publishes: the secrets, and last the API endpoint they belong to. */
+/** The Kubernetes release the nodes install (src/bootstrap/versions.ts KUBERNETES_PATCH for 1.35). */
+export const PINNED_VERSION = "1.35.8";
+
+/** What a first control-plane node publishes: the secrets, its version, and last the API endpoint they belong to. */
 export const JOIN_PARAMETERS: Readonly<Record<string, string>> = {
   ...JOIN_SECRETS,
+  [`${PREFIX}/cluster/kubernetes-version`]: `v${PINNED_VERSION}`,
   [`${PREFIX}/join/api-endpoint`]: API_ENDPOINT,
 };
 
@@ -58,6 +119,7 @@ export const STALE_JOIN_PARAMETERS: Readonly<Record<string, string>> = {
   [`${PREFIX}/join/token`]: "zyxwvu.9876543210zyxwvu",
   [`${PREFIX}/join/certificate-key`]: "9".repeat(64),
   [`${PREFIX}/join/ca-cert-hash`]: `sha256:${"2".repeat(64)}`,
+  [`${PREFIX}/cluster/kubernetes-version`]: "v1.34.2",
   [`${PREFIX}/join/api-endpoint`]: OTHER_API_ENDPOINT,
 };
 
@@ -94,6 +156,18 @@ export interface Behaviour {
    * 12 IPv4 addresses each); `output`, when set, replaces describe-instance-types' text output.
    */
   readonly instance?: { readonly type: string; readonly maxEnis: number; readonly ipsPerEni: number; readonly output?: string };
+  /** Architecture of the node (dpkg --print-architecture), default amd64. */
+  readonly arch?: string;
+  /** The containerd build apt installs from the pinned series. */
+  readonly containerd?: string;
+  /** Bytes artifacts.k8s.io serves for the credential provider instead of the genuine ones. */
+  readonly credentialProvider?: string;
+  /** Bundle files in S3 replaced (path -> text) or removed (path -> null) after Terraform uploaded them. */
+  readonly s3Tamper?: Readonly<Record<string, string | null>>;
+  /** Whether Terraform's bundle is in S3 at all (default true). */
+  readonly bundleUploaded?: boolean;
+  /** Version the API servers report (kubectl get --raw /version), default the installed kubeadm's. */
+  readonly apiVersion?: string;
   /** Calls ("name arg-prefix") that fail. */
   readonly fail?: readonly string[];
   /** The etcd static pod as crictl sees it (default: running, etcd 3.6.4 image without etcdutl, good snapshots). */
@@ -155,6 +229,8 @@ function result(status: number | null, stdout: string, stderr: string, calls: st
 }
 
 export function runNode(role: NodeRole, behaviour: Behaviour = {}, settings: Partial<BootstrapSettings> = {}): NodeRun {
+  const missing = stubsWithoutPackage();
+  if (missing.length) throw new Error(`harness: stubbed commands no package provides on a node: ${missing.join(", ")}`);
   const base = fs.mkdtempSync(path.join(os.tmpdir(), `k8s-node-${role}-`));
   const root = path.join(base, "root");
   const bin = path.join(base, "bin");
@@ -171,12 +247,35 @@ export function runNode(role: NodeRole, behaviour: Behaviour = {}, settings: Par
     fs.mkdirSync(path.dirname(target), { recursive: true });
     fs.writeFileSync(target, f.content, { mode: parseInt(f.permissions, 8) });
   }
+  // The genuine binary's SHA-256 cannot be matched by stub bytes: the env file gets the digest of
+  // what the stub serves (the pinned digests themselves are checked by bootstrap-userdata.test.ts).
+  const envPath = path.join(root, "etc/k8s-bootstrap/env");
+  fs.writeFileSync(
+    envPath,
+    fs
+      .readFileSync(envPath, "utf8")
+      .replace(/^ECR_CREDENTIAL_PROVIDER_(AMD64|ARM64)_SHA256=.*$/gm, (_m, arch: string) => `ECR_CREDENTIAL_PROVIDER_${arch}_SHA256=${sha256(credentialProviderBytes(arch.toLowerCase()))}`),
+  );
+  // The add-on bundle as Terraform uploads it: s3://<assets bucket>/addons/<digest>/<file>.
+  const full = settingsFor(role, settings);
+  const bundle = addonBundle({ clusterName: full.clusterName, kubernetesMinor: full.kubernetesMinor });
+  const s3 = path.join(state, "s3", ASSETS_BUCKET);
+  fs.mkdirSync(s3, { recursive: true });
+  if (behaviour.bundleUploaded !== false) {
+    const prefix = path.join(s3, "addons", bundle.digest);
+    const objects: Record<string, string | null> = { ...Object.fromEntries(bundle.files.map((f) => [f.path, f.text])), SHA256SUMS: bundle.sums, ...behaviour.s3Tamper };
+    for (const [p, text] of Object.entries(objects)) {
+      if (text === null) continue;
+      fs.mkdirSync(path.dirname(path.join(prefix, p)), { recursive: true });
+      fs.writeFileSync(path.join(prefix, p), text);
+    }
+  }
   fs.mkdirSync(path.join(root, "etc/apt/sources.list.d"), { recursive: true });
   fs.writeFileSync(path.join(root, "etc/fstab"), "LABEL=cloudimg-rootfs / ext4 defaults 0 1\n/swap.img none swap sw 0 0\n");
 
   fs.copyFileSync(STUBS, path.join(bin, "stub"));
   fs.chmodSync(path.join(bin, "stub"), 0o755);
-  for (const c of STUBBED_COMMANDS) fs.symlinkSync("stub", path.join(bin, c));
+  for (const c of Object.keys(STUBBED_COMMANDS)) fs.symlinkSync("stub", path.join(bin, c));
 
   for (const [k, v] of Object.entries(behaviour.ssm ?? {})) fs.writeFileSync(path.join(state, "ssm", enc(k)), v);
   for (const [k, v] of Object.entries(behaviour.ssmLater ?? {})) {
@@ -202,6 +301,10 @@ export function runNode(role: NodeRole, behaviour: Behaviour = {}, settings: Par
     STUB_ETCD_VERSION: b.etcd?.version ?? "3.6.4",
     STUB_ETCDUTL: b.etcd?.etcdutl ? "1" : "0",
     STUB_SNAPSHOT: b.etcd?.snapshot ?? "good",
+    STUB_ARCH: b.arch ?? "amd64",
+    ...(b.containerd ? { STUB_CONTAINERD: b.containerd } : {}),
+    ...(b.apiVersion ? { STUB_API_VERSION: b.apiVersion } : {}),
+    ...(b.credentialProvider ? { STUB_CREDENTIAL_PROVIDER: b.credentialProvider } : {}),
   });
 
   const readCalls = () => fs.readFileSync(log, "utf8").split("\n").filter(Boolean);

@@ -15,7 +15,12 @@
 #   STUB_ETCD_RUNNING  0: crictl finds no etcd container
 #   STUB_ETCD_VERSION  etcdctl's version in the etcd image; STUB_ETCDUTL 1: the image has etcdutl
 #   STUB_SNAPSHOT      good | corrupt (the SHA-256 at the end does not match) | empty
-#   s3/<bucket>/<key>  objects uploaded with aws s3 cp
+#   s3/<bucket>/<key>  S3 objects: the add-on bundle Terraform uploads, and what aws s3 cp uploads
+#   STUB_ARCH          what dpkg --print-architecture prints (default amd64)
+#   STUB_CONTAINERD    the containerd build apt installs from the pinned series (default 2.2.1-0ubuntu1~24.04.2)
+#   STUB_CREDENTIAL_PROVIDER  the bytes artifacts.k8s.io serves for the ECR credential provider
+#   STUB_API_VERSION   the version the API servers report (default the installed kubeadm's)
+#   dpkg/<package>     installed packages and their versions (apt-get install writes them)
 set -euo pipefail
 name=${0##*/}
 state=${HARNESS_STATE:?HARNESS_STATE is not set}
@@ -120,8 +125,56 @@ etcd_exec() {
   esac
 }
 
+# installed PACKAGE: prints the installed version, or fails as dpkg-query does for a package that is not installed.
+installed() {
+  [[ -f ${state}/dpkg/$1 ]] || { echo "dpkg-query: no packages found matching $1" >&2; return 1; }
+  cat "${state}/dpkg/$1"
+}
+
+# The pause image kubeadm of a minor lists (kubernetes/kubernetes cmd/kubeadm/app/constants PauseVersion).
+pause_for() {
+  case $1 in
+    v1.33.*) echo 3.10 ;;
+    v1.34.* | v1.35.*) echo 3.10.1 ;;
+    *) echo "kubeadm stub: unknown version $1" >&2; return 1 ;;
+  esac
+}
+
 case $name in
-  sleep | swapoff | modprobe | sysctl | apt-get | apt-mark | snap | systemctl) ;;
+  sleep | swapoff | modprobe | sysctl | snap | systemctl) ;;
+
+  apt-get)
+    # install PKG or PKG=VERSION-GLOB: records what dpkg would then have (containerd from the pinned series).
+    if [[ " $* " == *" install "* ]]; then
+      mkdir -p "${state}/dpkg"
+      for arg in "$@"; do
+        case $arg in
+          -* | install) ;;
+          containerd) echo "${STUB_CONTAINERD:-2.2.1-0ubuntu1~24.04.2}" >"${state}/dpkg/containerd" ;;
+          *=*-\*) version=${arg#*=}; echo "${version%\*}1.1" >"${state}/dpkg/${arg%%=*}" ;;
+          *=*.\*) version=${arg#*=}; echo "${version%\*}0-1.1" >"${state}/dpkg/${arg%%=*}" ;;
+          *=*) echo "${arg#*=}" >"${state}/dpkg/${arg%%=*}" ;;
+          *) echo "stub" >"${state}/dpkg/${arg}" ;;
+        esac
+      done
+    fi
+    ;;
+
+  apt-mark)
+    [[ $1 == hold ]] || { echo "apt-mark stub: unexpected '$*'" >&2; exit 2; }
+    shift
+    for pkg in "$@"; do installed "$pkg" >/dev/null || { echo "E: Unable to locate package ${pkg}" >&2; exit 100; }; done
+    ;;
+
+  dpkg-query)
+    [[ $1 == -W && $2 == "-f=\${Version}" ]] || { echo "dpkg-query stub: unexpected '$*'" >&2; exit 2; }
+    installed "$3"
+    ;;
+
+  dpkg)
+    [[ $1 == --print-architecture ]] || { echo "dpkg stub: unexpected '$*'" >&2; exit 2; }
+    echo "${STUB_ARCH:-amd64}"
+    ;;
 
   gpg)
     out=$(opt -o "$@")
@@ -130,7 +183,6 @@ case $name in
 
   crictl)
     case $1 in
-      pull) [[ $2 == --creds && $3 == AWS:ecr-password ]] || { echo "crictl stub: pull without ECR credentials" >&2; exit 1; } ;;
       ps) if [[ ${STUB_ETCD_RUNNING:-1} == 1 && " $* " == *" --name ^etcd\$ "* ]]; then echo "$ETCD_CONTAINER"; fi ;;
       exec)
         [[ $2 == --sync && $3 == --timeout && $4 =~ ^[0-9]+$ ]] || { echo "crictl stub: exec without --sync --timeout" >&2; exit 1; }
@@ -181,8 +233,8 @@ case $name in
         echo ok
         ;;
       https://pkgs.k8s.io/core:/stable:/v*/deb/Release.key) echo "release key" >"$out" ;;
-      https://raw.githubusercontent.com/aws/amazon-vpc-cni-k8s/*/config/master/aws-k8s-cni.yaml)
-        printf 'apiVersion: apps/v1\nkind: DaemonSet\nmetadata:\n  name: aws-node\n' >"$out"
+      https://artifacts.k8s.io/binaries/cloud-provider-aws/v*/linux/*/ecr-credential-provider-linux-*)
+        printf '%s' "${STUB_CREDENTIAL_PROVIDER:-ecr-credential-provider ${url##*-}}" >"$out"
         ;;
       *) echo "curl stub: unexpected URL '${url}'" >&2; exit 6 ;;
     esac
@@ -214,7 +266,6 @@ case $name in
         opt --type "$@" >"${file}.type"
         echo '{"Version": 1}'
         ;;
-      "ecr get-login-password") echo ecr-password ;;
       "ec2 describe-instance-types")
         type=$(opt --instance-types "$@")
         [[ $(opt --query "$@") == 'InstanceTypes[0].NetworkInfo.[MaximumNetworkInterfaces,Ipv4AddressesPerInterface]' && $(opt --output "$@") == text ]] ||
@@ -226,6 +277,16 @@ case $name in
         printf '%s\n' "${STUB_ENI_LIMITS:-$'3\t12'}"
         ;;
       "s3 cp")
+        if [[ $3 == --recursive ]]; then
+          # Download of a prefix: every object below it; none is no error (as the real CLI).
+          source=${*: -2:1}
+          target=${*: -1}
+          bucket=${source#s3://}
+          bucket=${bucket%%/*}
+          [[ -d ${state}/s3/${bucket} ]] || { echo "fatal error: An error occurred (NoSuchBucket) when calling the ListObjectsV2 operation: The specified bucket does not exist" >&2; exit 1; }
+          if [[ -d ${state}/s3/${source#s3://} ]]; then cp -r "${state}/s3/${source#s3://}." "$target"; fi
+          exit 0
+        fi
         [[ " $* " == *" --sse aws:kms "* ]] || { echo "aws stub: upload without SSE-KMS" >&2; exit 1; }
         source=${*: -2:1}
         target=${*: -1}
@@ -241,7 +302,12 @@ case $name in
     mkdir -p "${root}/etc/kubernetes"
     case "$1" in
       certs) echo "$CERT_KEY" ;;
-      version) echo v1.35.1 ;;
+      version) echo "v$(installed kubeadm | sed 's/-.*//')" ;;
+      config)
+        [[ $2 == images && $3 == list && $4 == --kubernetes-version ]] || { echo "kubeadm stub: unexpected '$*'" >&2; exit 2; }
+        pause=$(pause_for "$5") || exit 1
+        printf 'registry.k8s.io/kube-apiserver:%s\nregistry.k8s.io/kube-controller-manager:%s\nregistry.k8s.io/kube-scheduler:%s\nregistry.k8s.io/kube-proxy:%s\nregistry.k8s.io/coredns/coredns:v1.12.1\nregistry.k8s.io/pause:%s\nregistry.k8s.io/etcd:3.6.6-0\n' "$5" "$5" "$5" "$5" "$pause"
+        ;;
       init)
         if [[ $2 == phase ]]; then exit 0; fi
         cp "$(opt --config "$@")" "${state}/kubeadm-init.yaml"
@@ -263,11 +329,19 @@ case $name in
     ;;
 
   kubectl)
-    [[ ${KUBECONFIG:-} == "${root}/etc/kubernetes/admin.conf" && -f $KUBECONFIG ]] ||
-      { echo "kubectl stub: KUBECONFIG is not the admin kubeconfig of a control plane" >&2; exit 1; }
+    kubeconfig=${KUBECONFIG:-}
+    if [[ $1 == --kubeconfig ]]; then kubeconfig=$2; shift 2; fi
+    [[ $kubeconfig == "${root}/etc/kubernetes/admin.conf" && -f $kubeconfig ]] ||
+      { echo "kubectl stub: the kubeconfig is not the admin kubeconfig of a control plane" >&2; exit 1; }
     case $1 in
+      get)
+        [[ $2 == --raw && $3 == /version ]] || { echo "kubectl stub: unexpected '$*'" >&2; exit 2; }
+        # The API servers run the kubeadm version that initialised the cluster.
+        printf '{\n  "major": "1",\n  "gitVersion": "v%s",\n  "platform": "linux/amd64"\n}\n' "${STUB_API_VERSION:-$(installed kubeadm | sed 's/-.*//')}"
+        ;;
       apply)
-        source=$(opt -k "$@" || opt -f "$@")
+        source=$(opt -f "$@")
+        [[ -e $source ]] || { echo "error: the path \"${source}\" does not exist" >&2; exit 1; }
         n=$(count apply)
         mkdir -p "${state}/applied"
         cp -r "$source" "${state}/applied/${n}-${source##*/}"

@@ -102,11 +102,67 @@ export function matchImage(pattern: string, image: string): boolean {
   return pl.every((label, n) => globPart(label, il[n]));
 }
 
+/** The part of a CredentialProviderConfig that decides which images a provider serves. */
+export interface CredentialProviderMatch {
+  readonly providers: readonly { readonly name?: string; readonly matchImages: readonly string[] }[];
+}
+
 /** How the kubelet authenticates for an image: "public", "credential provider", or undefined (it cannot). */
-export function pullAuthority(image: string): "public" | "credential provider" | undefined {
+export function pullAuthority(image: string, config: CredentialProviderMatch = CREDENTIAL_PROVIDER_CONFIG): "public" | "credential provider" | undefined {
   const { registry } = parseImage(image);
   if (PUBLIC_REGISTRIES.includes(registry)) return "public";
-  const patterns = CREDENTIAL_PROVIDER_CONFIG.providers.flatMap((p) => p.matchImages);
+  const patterns = config.providers.flatMap((p) => p.matchImages);
   if (patterns.some((p) => matchImage(p, image))) return "credential provider";
   return undefined;
+}
+
+interface PulledContainer {
+  readonly name: string;
+  readonly image: string;
+  readonly imagePullPolicy?: string;
+}
+interface PodSpecLike {
+  readonly containers?: readonly PulledContainer[];
+  readonly initContainers?: readonly PulledContainer[];
+}
+
+/** The pod spec of a Pod, of a workload's template (DaemonSet, Deployment, StatefulSet, Job), or of a CronJob's job template. */
+function podSpecOf(o: { kind?: string; spec?: { template?: { spec?: PodSpecLike }; jobTemplate?: { spec?: { template?: { spec?: PodSpecLike } } } } & PodSpecLike }): PodSpecLike | undefined {
+  if (o.kind === "Pod") return o.spec;
+  return o.spec?.template?.spec ?? o.spec?.jobTemplate?.spec?.template?.spec;
+}
+
+/**
+ * The policy the API server gives a container without one: Always for :latest or no tag, else
+ * IfNotPresent (kubernetes/kubernetes pkg/apis/core/v1/defaults.go SetDefaults_Container).
+ */
+function effectivePullPolicy(c: PulledContainer): string {
+  if (c.imagePullPolicy) return c.imagePullPolicy;
+  const ref = parseImage(c.image);
+  return ref.digest === undefined && (ref.tag === undefined || ref.tag === "latest") ? "Always (default)" : "IfNotPresent (default)";
+}
+
+/**
+ * One line per container (init containers included) whose image the kubelet cannot pull as
+ * configured (no public registry, no matchImages pattern of `config`) or whose image is not
+ * pinned. The pull policy is named but excuses nothing: Always pulls on every start, and
+ * IfNotPresent pulls again once image garbage collection removed the image.
+ */
+export function imagePullProblems(files: readonly { path: string; objects: readonly object[] }[], config: CredentialProviderMatch = CREDENTIAL_PROVIDER_CONFIG): string[] {
+  return files.flatMap((f) =>
+    f.objects.flatMap((obj) => {
+      const o = obj as { kind?: string; metadata?: { name?: string } };
+      const spec = podSpecOf(obj as Parameters<typeof podSpecOf>[0]);
+      if (!spec) return [];
+      return [...(spec.initContainers ?? []), ...(spec.containers ?? [])].flatMap((c) => {
+        const reasons: string[] = [];
+        if (!pullAuthority(c.image, config))
+          reasons.push(`${parseImage(c.image).registry} is no public registry (${PUBLIC_REGISTRIES.join(", ")}) and no matchImages pattern of the CredentialProviderConfig covers it`);
+        const why = unpinned(c.image);
+        if (why) reasons.push(`the image ${why}`);
+        if (!reasons.length) return [];
+        return [`${f.path}: ${o.kind} ${o.metadata?.name} container ${c.name}: image ${c.image} (imagePullPolicy ${effectivePullPolicy(c)}): ${reasons.join("; ")}`];
+      });
+    }),
+  );
 }

@@ -75,12 +75,15 @@ export const ECR_CREDENTIAL_PROVIDER = Object.freeze({
  * The Kubernetes patch release each minor installs (kubelet, kubeadm, kubectl from pkgs.k8s.io,
  * packages "<version>-*"); cri-tools comes from the same repository at "<minor>.*". The first
  * control-plane node initialises the cluster with it; joining nodes install the version the
- * cluster publishes in SSM instead, so that no kubelet is newer than the API servers.
+ * cluster publishes in SSM instead, so that no kubelet is newer than the API servers. The newest
+ * patch of each minor found in stored upstream sources (kubernetes-sigs/kubespray's kubelet
+ * checksum tables: 1.35.8 and 1.34.11 on master in August 2026, 1.33.13 on release-2.29, 1.33's
+ * last). pkgs.k8s.io keeps every patch of a minor, so a pin stays installable.
  */
 export const KUBERNETES_PATCH: Readonly<Record<string, string>> = Object.freeze({
-  "1.33": "1.33.0",
-  "1.34": "1.34.0",
-  "1.35": "1.35.0",
+  "1.33": "1.33.13",
+  "1.34": "1.34.11",
+  "1.35": "1.35.8",
 });
 
 /**

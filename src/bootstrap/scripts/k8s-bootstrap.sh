@@ -133,7 +133,7 @@ retry "$DNS_ATTEMPTS" 10 "DNS name ${API_ENDPOINT} to resolve" resolves "$API_EN
 
 step "choose the Kubernetes version"
 retry 10 10 "SSM parameters under ${SSM_PREFIX} to be readable" choose_version
-log "installing Kubernetes ${K8S_INSTALL}"
+step "install Kubernetes ${K8S_INSTALL}"
 "${SBIN}/k8s-node-prepare" kubernetes "$K8S_INSTALL"
 
 case "$NODE_ROLE" in

@@ -71,7 +71,7 @@ phase_os() {
 }
 
 phase_kubernetes() {
-  local version=$1 sandbox
+  local version=$1 images
   [[ $version =~ ^${K8S_MINOR//./\\.}\.[0-9]+$ ]] || die "Kubernetes ${version} is not a release of ${K8S_MINOR}"
 
   step "add the Kubernetes v${K8S_MINOR} apt repository"
@@ -88,10 +88,10 @@ phase_kubernetes() {
   apt-mark hold kubelet kubeadm kubectl cri-tools
 
   step "configure containerd"
-  sandbox=$(kubeadm config images list --kubernetes-version "v${version}" | grep -m1 '/pause:') ||
-    die "kubeadm ${version} lists no pause image"
+  images=$(kubeadm config images list --kubernetes-version "v${version}")
+  [[ $images =~ (^|$'\n')([^[:space:]]+/pause:[^[:space:]]+) ]] || die "kubeadm ${version} lists no pause image"
   # shellcheck disable=SC2034 # read by render
-  SANDBOX_IMAGE=$sandbox
+  SANDBOX_IMAGE=${BASH_REMATCH[2]}
   render "${ROOT}/etc/k8s-bootstrap/containerd.toml.tmpl" "${WORK}/containerd.toml" SANDBOX_IMAGE
   install -D -m 0644 "${WORK}/containerd.toml" "${ROOT}/etc/containerd/config.toml"
   systemctl restart containerd
