@@ -239,7 +239,7 @@ describe("matchImage as kubelet's URLsMatchStr (kubernetes/kubernetes pkg/creden
   ])("%s matches %s: %s", (pattern, image, expected) => expect(matchImage(pattern, image)).toBe(expected));
 
   test.each([
-    ["busybox:1.36", { registry: "docker.io", repository: "busybox", tag: "1.36", digest: undefined }],
+    ["busybox:1.36", { registry: "docker.io", repository: "library/busybox", tag: "1.36", digest: undefined }],
     ["localhost:5000/x:1", { registry: "localhost:5000", repository: "x", tag: "1", digest: undefined }],
     [`registry.k8s.io/pause@sha256:${"a".repeat(64)}`, { registry: "registry.k8s.io", repository: "pause", tag: undefined, digest: `sha256:${"a".repeat(64)}` }],
     [`registry.k8s.io/pause:3.10@sha256:${"a".repeat(64)}`, { registry: "registry.k8s.io", repository: "pause", tag: "3.10", digest: `sha256:${"a".repeat(64)}` }],

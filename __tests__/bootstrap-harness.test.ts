@@ -17,8 +17,11 @@ import {
   STALE_JOIN_PARAMETERS,
   TERRAFORM_PARAMETERS,
   credentialProviderBytes,
+  packagesInstalledBy,
   runNode,
+  stubsWithoutPackage,
 } from "./harness/node";
+import { BOOTSTRAP_SCRIPTS } from "../src/bootstrap/scripts";
 import { addonBundle } from "../src/addons/bundle";
 import { ECR_CREDENTIAL_PROVIDER } from "../src/bootstrap/versions";
 import { requireTool } from "./harness/tools";
@@ -44,8 +47,6 @@ const BUNDLE = addonBundle({ clusterName: "k8s-cluster", kubernetesMinor: "1.35"
 const VERSION_PARAMETER = `${PREFIX}/cluster/kubernetes-version`;
 /** Calls of apt-get install, with their package arguments only. */
 const installs = (n: { callsOf(prefix: string): readonly string[] }) => n.callsOf("apt-get -y -q").filter((c) => c.includes(" install ")).map((c) => c.split(" install ")[1]);
-/** The kubelet arguments of a kubeadm configuration kept by the kubeadm stub. */
-const kubeletArgs = (config: string | undefined) => yamlDocs(config!)[0].nodeRegistration.kubeletExtraArgs as { name: string; value: string }[];
 
 /** Asserts a successful run; on failure, shows the script's own account of it. */
 function expectSuccess(n: { status: number | null; stderr: string }) {
@@ -515,5 +516,110 @@ describe("a failing command", () => {
     expect(n.callsOf("snap install aws-cli --classic")).toHaveLength(10);
     expect(failedLines(n.stderr)[0]).toBe("k8s-node-prepare: FAILED at step 'install the AWS CLI': gave up after 10 attempts (150s): snap install aws-cli");
     expect(n.indexOf("crictl")).toBe(-1);
+  });
+});
+
+describe("what the node image really has", () => {
+  test("every stubbed command comes from the Ubuntu 24.04 image or from a package the scripts install", () => {
+    expect(stubsWithoutPackage()).toEqual([]);
+    expect(packagesInstalledBy(Object.values(BOOTSTRAP_SCRIPTS))).toEqual([
+      "ca-certificates",
+      "containerd",
+      "cri-tools",
+      "curl",
+      "gpg",
+      "kubeadm",
+      "kubectl",
+      "kubelet",
+      "runc",
+      "snap:aws-cli",
+    ]);
+  });
+
+  test("without cri-tools installed, the harness refuses the crictl stub (kubeadm 1.32+ packages need not pull it in)", () => {
+    const scripts = Object.values(BOOTSTRAP_SCRIPTS).map((t) => t.replace(' "cri-tools=${K8S_MINOR}.*"', ""));
+    expect(stubsWithoutPackage(scripts)).toEqual(["crictl (cri-tools)"]);
+  });
+
+  test("a containerd outside the pinned series stops the node before its version 3 configuration is written", () => {
+    const n = node("worker", { ssm: ALL_PARAMETERS, containerd: "1.7.28-0ubuntu1~24.04.1" });
+    expect(n.status).toBe(1);
+    expect(failedLines(n.stderr)[0]).toBe(
+      "k8s-node-prepare: FAILED at step 'install containerd 2.2 and runc': containerd 1.7.28-0ubuntu1~24.04.1 is installed, not 2.2.x: its configuration (version 3) would not load",
+    );
+    expect(n.nodeFile("etc/containerd/config.toml")).toBeUndefined();
+    expect(n.indexOf("kubeadm")).toBe(-1);
+  });
+
+  test("a credential provider whose SHA-256 is not the pinned one is never installed", () => {
+    const n = node("worker", { ssm: ALL_PARAMETERS, credentialProvider: "tampered bytes" });
+    expect(n.status).toBe(1);
+    expect(n.callsOf("curl -fsSL --max-time 120")).toHaveLength(10);
+    const sum = crypto.createHash("sha256").update(credentialProviderBytes("amd64")).digest("hex");
+    expect(failedLines(n.stderr)).toEqual([
+      `k8s-node-prepare: FAILED at step 'install the ECR credential provider': gave up after 10 attempts (150s): ${ECR_CREDENTIAL_PROVIDER.url("amd64")} with SHA-256 ${sum}`,
+      `k8s-bootstrap: FAILED at step 'prepare the node' (exit 1): "\${SBIN}/k8s-node-prepare" os`,
+    ]);
+    expect(n.nodeFile("usr/local/libexec/kubelet-credential-providers/ecr-credential-provider")).toBeUndefined();
+  });
+
+  test("an arm64 node installs the arm64 build", () => {
+    const n = node("worker", { ssm: ALL_PARAMETERS, arch: "arm64" });
+    expectSuccess(n);
+    expect(n.callsOf("curl -fsSL --max-time 120")[0].endsWith(` ${ECR_CREDENTIAL_PROVIDER.url("arm64")}`)).toBe(true);
+    expect(n.nodeFile("usr/local/libexec/kubelet-credential-providers/ecr-credential-provider")).toBe(credentialProviderBytes("arm64"));
+  });
+});
+
+describe("the add-on bundle in S3", () => {
+  test("a bundle file changed after upload is never applied: the node retries, then stops naming the bundle", () => {
+    const n = node("control-plane-init", { ssm: TERRAFORM_PARAMETERS, s3Tamper: { "vpc-cni.yaml": "kind: DaemonSet\n" } });
+    expect(n.status).toBe(1);
+    expect(n.callsOf("aws s3 cp --recursive")).toHaveLength(10);
+    expect(failedLines(n.stderr)[0]).toBe(
+      `k8s-addons: FAILED at step 'download the add-on bundle ${BUNDLE.digest.slice(0, 12)}': gave up after 10 attempts (150s): add-on bundle s3://${ASSETS_BUCKET}/addons/${BUNDLE.digest}/ (every file as its SHA256SUMS says)`,
+    );
+    expect(n.indexOf("kubectl apply")).toBe(-1);
+  });
+
+  test("a missing file, or a bundle that was never uploaded, is a failure too (aws s3 cp of an empty prefix succeeds)", () => {
+    for (const behaviour of [{ s3Tamper: { "cloud-controller-manager.yaml": null } }, { bundleUploaded: false }]) {
+      const n = node("control-plane-init", { ssm: TERRAFORM_PARAMETERS, ...behaviour });
+      expect(n.status).toBe(1);
+      expect(failedLines(n.stderr)[0]).toMatch(/^k8s-addons: FAILED at step 'download the add-on bundle [0-9a-f]{12}': gave up after 10 attempts/);
+      expect(n.indexOf("kubectl apply")).toBe(-1);
+    }
+  });
+});
+
+describe("the Kubernetes version a node installs", () => {
+  const withVersion = (v: string) => ({ ...ALL_PARAMETERS, [VERSION_PARAMETER]: v });
+
+  test("a joining node installs the version this deployment's cluster runs, not a newer pin", () => {
+    const n = node("worker", { ssm: withVersion("v1.35.5") });
+    expectSuccess(n);
+    expect(installs(n)[1]).toBe("kubelet=1.35.5-* kubeadm=1.35.5-* kubectl=1.35.5-* cri-tools=1.35.*");
+    expect(n.indexOf(`aws ssm get-parameter --name ${VERSION_PARAMETER}`)).toBeLessThan(n.indexOf("apt-get -y -q -o DPkg::Lock::Timeout=600 -o Dpkg::Options::=--force-confold install kubelet"));
+  });
+
+  test("a cluster of an older minor is refused: a kubelet may not be newer than the API servers", () => {
+    const n = node("worker", { ssm: withVersion("v1.34.3") });
+    expect(n.status).toBe(1);
+    expect(failedLines(n.stderr)[0]).toBe(
+      "k8s-bootstrap: FAILED at step 'choose the Kubernetes version': the cluster runs v1.34.3, older than this node's Kubernetes 1.35: a kubelet may not be newer than the API servers; upgrade the control plane first",
+    );
+    expect(n.indexOf("kubeadm")).toBe(-1);
+  });
+
+  test("a cluster of a newer minor keeps the node's own pin (an older kubelet is allowed)", () => {
+    const n = node("worker", { ssm: withVersion("v1.36.1") });
+    expectSuccess(n);
+    expect(installs(n)[1]).toContain(`kubelet=${PINNED_VERSION}-*`);
+  });
+
+  test("a garbled version parameter stops the node", () => {
+    const n = node("worker", { ssm: withVersion("latest") });
+    expect(n.status).toBe(1);
+    expect(failedLines(n.stderr)[0]).toBe(`k8s-bootstrap: FAILED at step 'choose the Kubernetes version': ${VERSION_PARAMETER} holds 'latest', not a Kubernetes version`);
   });
 });

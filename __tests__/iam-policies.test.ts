@@ -16,6 +16,7 @@ import {
   ssmParameterStatements,
   sessionManagerStatements,
   etcdBackupStatements,
+  addonAssetsStatements,
   policyDocument,
   policySize,
   wildcardActions,
@@ -28,6 +29,8 @@ const ctx: PolicyContext = {
   accountId: "123456789012",
   ssmPrefix: "/k8s-cluster",
   etcdBackupBucketArn: "arn:aws:s3:::k8s-cluster-etcd-backup",
+  assetsBucketArn: "arn:aws:s3:::k8s-cluster-assets-20261201000000000000000001",
+  vpcArn: "arn:aws:ec2:ap-northeast-2:123456789012:vpc/vpc-0123456789abcdef0",
 };
 
 /** Terraform tokens as the stack passes them: interpolated verbatim. */
@@ -38,6 +41,8 @@ const tokenCtx: PolicyContext = {
   accountId: "${data.aws_caller_identity.current.account_id}",
   ssmPrefix: "/k8s-cluster",
   etcdBackupBucketArn: "${aws_s3_bucket.etcd_backup.arn}",
+  assetsBucketArn: "${aws_s3_bucket.assets.arn}",
+  vpcArn: "${aws_vpc.vpc.arn}",
 };
 
 /** Longest realistic values after Terraform resolves them: what IAM measures. */
@@ -48,6 +53,8 @@ const worstCase: PolicyContext = {
   accountId: "123456789012",
   ssmPrefix: "/" + "p".repeat(40),
   etcdBackupBucketArn: "arn:aws-us-gov:s3:::" + "b".repeat(63),
+  assetsBucketArn: "arn:aws-us-gov:s3:::" + "a".repeat(63),
+  vpcArn: "arn:aws-us-gov:ec2:ap-southeast-5:123456789012:vpc/vpc-0123456789abcdef0",
 };
 
 function roles(c: PolicyContext): Record<"controlPlane" | "worker" | "bastion", PolicyStatement[]> {
@@ -59,6 +66,7 @@ function roles(c: PolicyContext): Record<"controlPlane" | "worker" | "bastion", 
       ...ssmParameterStatements(c, "control-plane"),
       ...sessionManagerStatements(c),
       ...etcdBackupStatements(c),
+      ...addonAssetsStatements(c),
     ],
     worker: [...vpcCniStatements(c), ...ecrReadStatements(c), ...ssmParameterStatements(c, "worker"), ...sessionManagerStatements(c)],
     bastion: sessionManagerStatements(c),
@@ -236,10 +244,11 @@ describe("VPC CNI and ECR", () => {
     for (const s of cni.filter((s) => s.Action.some((a) => !isRead(a)))) {
       const cond = s.Condition?.StringEquals ?? {};
       if (s.Sid === "CniTagEnis") {
-        // The primary ENI is untagged until the CNI tags it: ENIs of this account/region only.
-        expect(s).toEqual({ Sid: "CniTagEnis", Effect: "Allow", Action: ["ec2:CreateTags"], Resource: eni });
+        // The primary ENI is untagged until the CNI tags it: any ENI of the cluster's VPC, nothing else.
+        expect(s).toEqual({ Sid: "CniTagEnis", Effect: "Allow", Action: ["ec2:CreateTags"], Resource: eni, Condition: { ArnEquals: { "ec2:Vpc": ctx.vpcArn } } });
       } else if (s.Sid === "CniEniSecurityGroups") {
         expect(s.Resource).toBe("arn:aws:ec2:ap-northeast-2:123456789012:security-group/*");
+        expect(s.Condition).toEqual({ ArnEquals: { "ec2:Vpc": ctx.vpcArn } });
       } else if (s.Resource === eni) {
         const key = s.Sid === "CniCreateEni" ? `aws:RequestTag/${CNI_CLUSTER_TAG_KEY}` : `aws:ResourceTag/${CNI_CLUSTER_TAG_KEY}`;
         expect(cond[key]).toBe("k8s-cluster");
@@ -249,10 +258,20 @@ describe("VPC CNI and ECR", () => {
     }
   });
 
-  test("DeleteNetworkInterface is only allowed on CNI-tagged ENIs", () => {
+  test("every statement that changes an existing ENI, subnet or security group is limited to the cluster's VPC (ec2:Vpc)", () => {
+    // upstream's scope-down sample (aws/amazon-vpc-cni-k8s docs/iam-policy.md) puts ec2:Vpc on
+    // CreateNetworkInterface's subnet and security group; here also on CreateTags and the ENI mutations.
+    const scoped = cni.filter((s) => s.Action.some((a) => !isRead(a)) && s.Sid !== "CniCreateEni" && s.Sid !== "CniClusterInstances").map((s) => s.Sid);
+    expect(scoped).toEqual(["CniTagEnis", "CniCreateEniInClusterSubnet", "CniEniSecurityGroups", "CniManageClusterEnis"]);
+    for (const s of cni.filter((x) => scoped.includes(x.Sid))) expect(s.Condition?.ArnEquals).toEqual({ "ec2:Vpc": ctx.vpcArn });
+    // A new ENI is authorized on the subnet and security group too, both scoped above; instances carry no ec2:Vpc here.
+    expect(cni.find((s) => s.Sid === "CniClusterInstances")!.Resource).toBe("arn:aws:ec2:ap-northeast-2:123456789012:instance/*");
+  });
+
+  test("DeleteNetworkInterface is only allowed on CNI-tagged ENIs of the cluster's VPC", () => {
     const ss = cni.filter((s) => s.Action.includes("ec2:DeleteNetworkInterface"));
     expect(ss).toHaveLength(1);
-    expect(ss[0].Condition).toEqual({ StringEquals: { [`aws:ResourceTag/${CNI_CLUSTER_TAG_KEY}`]: "k8s-cluster" } });
+    expect(ss[0].Condition).toEqual({ StringEquals: { [`aws:ResourceTag/${CNI_CLUSTER_TAG_KEY}`]: "k8s-cluster" }, ArnEquals: { "ec2:Vpc": ctx.vpcArn } });
   });
 
   test("both node roles carry the CNI permissions (aws-node runs on control-plane nodes too)", () => {
@@ -292,18 +311,24 @@ describe("SSM Parameter Store", () => {
   test("workers read only the API endpoint, token, CA hash and the parameters' deployment: never the certificate key", () => {
     const st = ssmParameterStatements(ctx, "worker");
     expect(st).toHaveLength(1);
-    expect(st[0].Resource).toEqual([`${prefixArn}api-endpoint`, `${prefixArn}join/token`, `${prefixArn}join/ca-cert-hash`, `${prefixArn}join/api-endpoint`]);
+    expect(st[0].Resource).toEqual([
+      `${prefixArn}api-endpoint`,
+      `${prefixArn}join/token`,
+      `${prefixArn}join/ca-cert-hash`,
+      `${prefixArn}join/api-endpoint`,
+      `${prefixArn}cluster/kubernetes-version`,
+    ]);
     expect(JSON.stringify(st)).not.toContain("certificate-key");
   });
 
-  test("PutParameter: control-plane only, and only on <prefix>/join/*", () => {
+  test("PutParameter: control-plane only, and only on <prefix>/join/* and the cluster's version", () => {
     const r = roles(ctx);
     expect(actions(r.worker)).not.toContain("ssm:PutParameter");
     expect(actions(r.bastion)).not.toContain("ssm:PutParameter");
     const puts = r.controlPlane.filter((s) => s.Action.includes("ssm:PutParameter"));
     expect(puts).toHaveLength(1);
     expect(puts[0].Action).toEqual(["ssm:PutParameter"]);
-    expect(puts[0].Resource).toBe(`${prefixArn}join/*`);
+    expect(puts[0].Resource).toEqual([`${prefixArn}join/*`, `${prefixArn}cluster/kubernetes-version`]);
   });
 
   test("no kms statement: SecureStrings use the AWS managed key aws/ssm", () => {
@@ -351,6 +376,20 @@ describe("etcd backup", () => {
   });
 });
 
+describe("add-on bundle", () => {
+  test("control-plane nodes list and read addons/ of the assets bucket, nothing else, and never write", () => {
+    expect(addonAssetsStatements(ctx)).toEqual([
+      { Sid: "AddonBundleList", Effect: "Allow", Action: ["s3:ListBucket"], Resource: ctx.assetsBucketArn, Condition: { StringLike: { "s3:prefix": ["addons/*"] } } },
+      { Sid: "AddonBundleRead", Effect: "Allow", Action: ["s3:GetObject"], Resource: `${ctx.assetsBucketArn}/addons/*` },
+    ]);
+    expect(actions(roles(ctx).worker).filter((a) => a.startsWith("s3:"))).toEqual([]);
+  });
+
+  test("nothing without a bucket", () => {
+    expect(addonAssetsStatements({ ...ctx, assetsBucketArn: undefined })).toEqual([]);
+  });
+});
+
 describe("policy documents", () => {
   test.each(Object.keys(roles(ctx)))("%s: valid JSON policy document", (role) => {
     const doc = policyDocument(roles(ctx)[role as keyof ReturnType<typeof roles>]);
@@ -365,7 +404,7 @@ describe("policy documents", () => {
       expect(rs.length).toBeGreaterThan(0);
       for (const r of rs) expect(r === "*" || /^arn:[^:]+:[a-z0-9-]+:[^:]*:[^:]*:.+/.test(r)).toBe(true);
       for (const [op, kv] of Object.entries(s.Condition ?? {})) {
-        expect(["StringEquals"]).toContain(op);
+        expect(["StringEquals", "StringLike", "ArnEquals"]).toContain(op);
         for (const v of Object.values(kv as Record<string, unknown>)) {
           expect(typeof v === "string" || (Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === "string"))).toBe(true);
         }

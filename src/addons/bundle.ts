@@ -9,6 +9,7 @@ import { parseAllDocuments, parse, stringify } from "yaml";
 import { ADDON_VERSIONS, CLOUD_CONTROLLER_MANAGER_IMAGE } from "../bootstrap/versions";
 import { VendoredAddon, loadVendored, sha256 } from "./vendored";
 import { KubeObject, PodSpec, addArgs, container, find, podSpec, setEnv, setImageTag } from "./patches";
+import { imagePullProblems } from "../bootstrap/image-pulls";
 
 export interface AddonSettings {
   readonly clusterName: string;
@@ -144,6 +145,15 @@ function cloudConfigTemplate(s: AddonSettings): BundleFile {
   return { path: BUNDLE_FILES.cloudConfig, text, objects: [], source: "src/addons/bundle.ts (ours)" };
 }
 
+/** The cached bundle is shared: nothing may change it after its digest is taken. */
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === "object" && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
+}
+
 const cache = new Map<string, AddonBundle>();
 
 /** The bundle for one cluster; equal settings give byte-equal files and the same digest. */
@@ -154,8 +164,13 @@ export function addonBundle(s: AddonSettings): AddonBundle {
   const cni = loadVendored("vpc-cni", ADDON_VERSIONS.vpcCni);
   const ccm = loadVendored("cloud-controller-manager", ADDON_VERSIONS.cloudControllerManifests);
   const files = [vpcCni(s, cni), eniConfigTemplate(), cloudConfigTemplate(s), cloudController(s, ccm)];
+  // Every image must be one the kubelet can pull as configured, and pinned.
+  const problems = imagePullProblems(files);
+  if (problems.length) throw new Error(`addons: ${problems[0]}${problems.length > 1 ? ` (and ${problems.length - 1} more)` : ""}`);
+  deepFreeze(files);
   const sums = [...files]
-    .sort((a, b) => a.path.localeCompare(b.path))
+    // Byte order, as sha256sum and sort in the C locale.
+    .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
     .map((f) => `${sha256(f.text)}  ${f.path}\n`)
     .join("");
   const bundle: AddonBundle = { files, sums, digest: sha256(sums), vendored: [cni, ccm] };

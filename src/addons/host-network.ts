@@ -25,8 +25,9 @@ function schedulesOn(spec: PodSpec, role: HostRole): boolean {
   const selector = spec.nodeSelector ?? {};
   const needsControlPlane = CONTROL_PLANE_LABEL in selector;
   if (role === "worker") return !needsControlPlane;
+  // kubeadm taints control-plane nodes node-role.kubernetes.io/control-plane:NoSchedule.
   const tolerates = (spec.tolerations ?? []).some(
-    (t) => (t.operator === "Exists" && (t.key === undefined || t.key === CONTROL_PLANE_LABEL)) || (t.key === CONTROL_PLANE_LABEL && (t.effect === undefined || t.effect === "NoSchedule")),
+    (t) => (t.key === undefined ? t.operator === "Exists" : t.key === CONTROL_PLANE_LABEL) && (t.effect === undefined || t.effect === "NoSchedule"),
   );
   return tolerates;
 }

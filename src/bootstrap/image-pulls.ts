@@ -54,7 +54,8 @@ export function parseImage(image: string): ImageReference {
   const first = slash >= 0 ? rest.slice(0, slash) : "";
   const hasHost = slash >= 0 && (first.includes(".") || first.includes(":") || first === "localhost");
   const registry = hasHost ? first : "docker.io";
-  const path = hasHost ? rest.slice(slash + 1) : rest;
+  // Docker Hub's official images live under library/ (the name the kubelet matches against).
+  const path = hasHost ? rest.slice(slash + 1) : slash >= 0 ? rest : `library/${rest}`;
   const colon = path.lastIndexOf(":");
   const tag = colon >= 0 ? path.slice(colon + 1) : undefined;
   const repository = colon >= 0 ? path.slice(0, colon) : path;
