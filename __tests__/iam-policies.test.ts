@@ -470,6 +470,7 @@ describe("IAM size limits (whitespace not counted; measured with resolved worst-
       ...ssmParameterStatements(worstCase, "control-plane"),
       ...sessionManagerStatements(worstCase),
       ...etcdBackupStatements(worstCase),
+      ...addonAssetsStatements(worstCase),
     ];
     expect(size(ccm) + size(rest)).toBeGreaterThanOrEqual(size(r.controlPlane));
     expect(size(ccm)).toBeLessThanOrEqual(MANAGED_POLICY_MAX_CHARS);
