@@ -17,6 +17,9 @@ import {
   renderUserData,
 } from "../src/bootstrap";
 import { ETCD_BACKUP, JOIN_SECRETS, settingsFor } from "./harness/node";
+import { ECR_CREDENTIAL_PROVIDER, KUBERNETES_PATCH } from "../src/bootstrap/versions";
+import { addonBundle } from "../src/addons/bundle";
+import { USER_DATA_BUDGET } from "../src/bootstrap/user-data";
 import { run } from "./harness/tools";
 
 const ROLES: NodeRole[] = ["control-plane-init", "control-plane-join", "worker"];
@@ -27,9 +30,9 @@ const CASES: [string, string][] = ROLES.flatMap((r) => [
   [r, rendered[r].cloudConfig],
   [`${r} with etcdBackup`, withBackup[r].cloudConfig],
 ]);
-const BASE64_CASES: [string, string][] = ROLES.flatMap((r) => [
-  [r, rendered[r].userDataBase64],
-  [`${r} with etcdBackup`, withBackup[r].userDataBase64],
+const GZIP_CASES: [string, number][] = ROLES.flatMap((r) => [
+  [r, rendered[r].gzipBytes],
+  [`${r} with etcdBackup`, withBackup[r].gzipBytes],
 ]);
 
 interface CloudConfig {
@@ -50,7 +53,12 @@ const SECRET_SHAPES: Record<string, RegExp> = {
   "Terraform token": /\$\{(Tf)?Token\[|TOKEN\.\d+/,
   "resource id (ids come from SSM)": /\b(sg|subnet|vpc|i)-[0-9a-f]{8,17}\b/,
 };
-const secretsIn = (text: string) => Object.entries(SECRET_SHAPES).filter(([, re]) => re.test(text)).map(([what, re]) => `${what}: ${text.match(re)![0]}`);
+/** Public digests user data carries on purpose: the credential provider's pins and the add-on bundle's name. */
+const PUBLIC_DIGESTS = [ECR_CREDENTIAL_PROVIDER.sha256.amd64, ECR_CREDENTIAL_PROVIDER.sha256.arm64, addonBundle({ clusterName: "k8s-cluster", kubernetesMinor: "1.35" }).digest];
+const secretsIn = (text: string) => {
+  const scanned = PUBLIC_DIGESTS.reduce((t, d) => t.split(d).join("<public digest>"), text);
+  return Object.entries(SECRET_SHAPES).filter(([, re]) => re.test(scanned)).map(([what, re]) => `${what}: ${scanned.match(re)![0]}`);
+};
 
 describe("cloud-init accepts the user data", () => {
   let dir: string;
@@ -73,12 +81,24 @@ describe("cloud-init accepts the user data", () => {
 });
 
 describe("size and encoding", () => {
-  test.each(BASE64_CASES)("%s: gzip+base64 is under EC2's 16384-byte limit", (_name, base64) => {
-    expect(Buffer.byteLength(base64)).toBeLessThan(16384);
+  test.each(GZIP_CASES)("%s: the bytes EC2 receives (gzip, before base64) are within the 12 KiB budget", (_name, bytes) => {
+    expect(USER_DATA_BUDGET).toBe(12288);
+    expect(bytes).toBeLessThanOrEqual(USER_DATA_BUDGET);
   });
 
-  test("the worker's raw cloud-config is under 16 KiB too", () => {
-    expect(Buffer.byteLength(rendered.worker.cloudConfig)).toBeLessThan(16384);
+  test("a document over the budget fails synth with a message naming the node", () => {
+    jest.isolateModules(() => {
+      // A script that does not compress (random bytes as hex), as a grown bootstrap would be.
+      const noise = require("crypto").randomBytes(9000).toString("hex");
+      jest.doMock("../src/bootstrap/scripts", () => {
+        const real = jest.requireActual("../src/bootstrap/scripts");
+        return { ...real, BOOTSTRAP_SCRIPTS: { ...real.BOOTSTRAP_SCRIPTS, [real.SCRIPT_PATHS.bootstrap]: `#!/bin/bash\n# ${noise}\n` } };
+      });
+      const { renderUserData: render } = require("../src/bootstrap/user-data");
+      expect(() => render(settingsFor("worker"), "worker (worker_launch_template)")).toThrow(
+        /^bootstrap: user data of worker \(worker_launch_template\) is \d+ bytes after gzip, over the 12288-byte budget \(EC2 allows 16384\); move files into the add-on bundle \(S3\)$/,
+      );
+    });
   });
 
   test.each(ROLES)("%s: gunzip(base64) gives the cloud-config exactly", (role) => {
@@ -104,15 +124,56 @@ describe("no secrets, only names", () => {
     expect(secretsIn(cloudConfig)).toEqual([]);
   });
 
-  test.each(ROLES)("%s: the env file names the SSM parameters under the prefix", (role) => {
+  test.each(ROLES)("%s: the env file names the SSM parameters under the prefix, the pins and public digests", (role) => {
     const env = fileOf(role, "/etc/k8s-bootstrap/env")!;
-    for (const p of ["api-endpoint", "pods/subnets", "pods/security-group", "load-balancer/security-group", "join/token", "join/certificate-key", "join/ca-cert-hash", "join/api-endpoint"])
+    for (const p of [
+      "api-endpoint",
+      "pods/subnets",
+      "pods/security-group",
+      "load-balancer/security-group",
+      "assets/bucket",
+      "cluster/kubernetes-version",
+      "join/token",
+      "join/certificate-key",
+      "join/ca-cert-hash",
+      "join/api-endpoint",
+    ])
       expect(env).toContain(`=/k8s/k8s-cluster/${p}\n`);
     expect(env).toContain(`NODE_ROLE=${role}\n`);
     expect(env).toContain("K8S_MINOR=1.35\n");
-    // The add-on pins only where k8s-addons runs.
-    expect(/^VPC_CNI_MANIFEST_URL=/m.test(env)).toBe(role === "control-plane-init");
-    expect(/^CCM_IMAGE=/m.test(env)).toBe(role === "control-plane-init");
+    expect(env).toContain(`K8S_VERSION=${KUBERNETES_PATCH["1.35"]}\n`);
+    expect(env).toContain("CONTAINERD_SERIES=2.2\n");
+    expect(env).toContain(`ECR_CREDENTIAL_PROVIDER_AMD64_URL=${ECR_CREDENTIAL_PROVIDER.url("amd64")}\nECR_CREDENTIAL_PROVIDER_AMD64_SHA256=${ECR_CREDENTIAL_PROVIDER.sha256.amd64}\n`);
+    expect(env).toContain(`ECR_CREDENTIAL_PROVIDER_ARM64_URL=${ECR_CREDENTIAL_PROVIDER.url("arm64")}\nECR_CREDENTIAL_PROVIDER_ARM64_SHA256=${ECR_CREDENTIAL_PROVIDER.sha256.arm64}\n`);
+    expect(env).toContain(`HOST_NETWORK_PODS=${role === "worker" ? 2 : 7}\n`);
+    // The bundle's digest only where k8s-addons runs.
+    const digest = addonBundle({ clusterName: "k8s-cluster", kubernetesMinor: "1.35" }).digest;
+    expect(env.includes(`ADDONS_DIGEST=${digest}\n`)).toBe(role === "control-plane-init");
+    expect(/^ADDONS_DIGEST=/m.test(env)).toBe(role === "control-plane-init");
+  });
+
+  test("the pinned credential provider digests are upstream's (kubernetes/k8s.io artifacts/manifests/k8s-staging-provider-aws/v1.31.7.yaml, kops pkg/assets/assetdata/ecr.yaml)", () => {
+    expect(ECR_CREDENTIAL_PROVIDER.version).toBe("v1.31.7");
+    expect(ECR_CREDENTIAL_PROVIDER.sha256).toEqual({
+      amd64: "7644623e4ec9ad443ab352a8a5800a5180ee28741288be805286ba72bb8e7164",
+      arm64: "1980e3a038cb16da48a137743b31fb81de6c0b59fa06c206c2bc20ce0a52f849",
+    });
+    expect(ECR_CREDENTIAL_PROVIDER.url("amd64")).toBe("https://artifacts.k8s.io/binaries/cloud-provider-aws/v1.31.7/linux/amd64/ecr-credential-provider-linux-amd64");
+  });
+});
+
+describe("nothing from GitHub at boot", () => {
+  const GITHUB = /github\.com|githubusercontent\.com/;
+  test.each(CASES)("%s names no GitHub URL", (_name, cloudConfig) => {
+    expect(cloudConfig.split("\n").filter((l) => GITHUB.test(l))).toEqual([]);
+  });
+
+  test("no boot script names GitHub (a deliberate break is caught)", () => {
+    const offenders = (scripts: Record<string, string>) => Object.entries(scripts).filter(([, text]) => GITHUB.test(text)).map(([p]) => p);
+    expect(offenders(BOOTSTRAP_SCRIPTS)).toEqual([]);
+    expect(offenders({ ...BOOTSTRAP_SCRIPTS, "/usr/local/sbin/k8s-addons": "curl -fsSL https://raw.githubusercontent.com/aws/amazon-vpc-cni-k8s/v1.23.0/config/master/aws-k8s-cni.yaml" })).toEqual([
+      "/usr/local/sbin/k8s-addons",
+    ]);
   });
 });
 
@@ -122,6 +183,15 @@ describe("what each role carries", () => {
   test("workers get no add-ons, no init configuration, no refresh or backup timers", () => {
     const p = paths("worker");
     expect(p.filter((x) => /addons|kubeadm-init|join-refresh|etcd-backup/.test(x))).toEqual([]);
+    expect(p).toEqual(
+      expect.arrayContaining([
+        "/etc/kubernetes/image-credential-provider-config.yaml",
+        "/etc/systemd/networkd.conf.d/40-k8s-foreign-routes.conf",
+        "/etc/cloud/cloud.cfg.d/99-k8s-network-updates.cfg",
+        "/etc/apt/preferences.d/k8s-containerd",
+        "/etc/k8s-bootstrap/containerd.toml.tmpl",
+      ]),
+    );
     expect(withBackup.worker).toEqual(rendered.worker);
   });
 
@@ -187,7 +257,7 @@ describe("kubeadm configuration (v1beta4)", () => {
   });
 
   test("every placeholder the templates use is one the scripts fill", () => {
-    const filled = new Set(["API_ENDPOINT", "NODE_NAME", "NODE_IP", "NODE_ZONE", "MAX_PODS", "KUBERNETES_VERSION", "CERTIFICATE_KEY", "JOIN_TOKEN", "CA_CERT_HASH", "ZONE", "SUBNET", "PODS_SECURITY_GROUP", "LB_SECURITY_GROUP"]);
+    const filled = new Set(["SANDBOX_IMAGE", "API_ENDPOINT", "NODE_NAME", "NODE_IP", "NODE_ZONE", "MAX_PODS", "KUBERNETES_VERSION", "CERTIFICATE_KEY", "JOIN_TOKEN", "CA_CERT_HASH", "ZONE", "SUBNET", "PODS_SECURITY_GROUP", "LB_SECURITY_GROUP"]);
     const templates = ROLES.flatMap((r) => docOf(r).write_files.filter((f) => f.path.endsWith(".tmpl")).map((f) => f.content)).join("\n");
     const used = new Set(templates.match(/__[A-Z][A-Z_]*__/g)!.map((m) => m.slice(2, -2)));
     expect(used.size).toBeGreaterThan(5);
@@ -195,59 +265,44 @@ describe("kubeadm configuration (v1beta4)", () => {
   });
 });
 
-describe("add-ons", () => {
-  const addon = (p: string) => fileOf("control-plane-init", `/etc/k8s-bootstrap/addons/${p}`)!;
+describe("add-ons travel through S3, not user data", () => {
+  test("no role carries a manifest: only the first control-plane node carries k8s-addons and the bundle's digest", () => {
+    for (const role of ROLES) {
+      const doc = docOf(role);
+      expect(doc.write_files.filter((f) => /apiVersion:|kind: (DaemonSet|ClusterRole)/.test(f.content) && !f.path.endsWith(".tmpl") && !f.path.endsWith("credential-provider-config.yaml"))).toEqual([]);
+      expect(doc.write_files.some((f) => f.path === "/usr/local/sbin/k8s-addons")).toBe(role === "control-plane-init");
+    }
+  });
 
-  test("VPC CNI: the pinned manifest with custom networking, zone-labelled ENIConfigs and external SNAT", () => {
-    expect(BOOTSTRAP_SCRIPTS["/usr/local/sbin/k8s-addons"]).toContain("kubectl apply -k");
-    expect(fileOf("control-plane-init", "/etc/k8s-bootstrap/env")).toContain(
-      `VPC_CNI_MANIFEST_URL=https://raw.githubusercontent.com/aws/amazon-vpc-cni-k8s/${ADDON_VERSIONS.vpcCni}/config/master/aws-k8s-cni.yaml\n`,
+  test("the credential provider configuration: upstream's matchImages, the provider's name as its binary's", () => {
+    // kubernetes/cloud-provider-aws docs/credential_provider.md; kubelet.config.k8s.io/v1 (kubelet config API).
+    expect(yamlDocs(fileOf("worker", "/etc/kubernetes/image-credential-provider-config.yaml")!)).toEqual([
+      {
+        apiVersion: "kubelet.config.k8s.io/v1",
+        kind: "CredentialProviderConfig",
+        providers: [
+          { name: "ecr-credential-provider", matchImages: ["*.dkr.ecr.*.amazonaws.com", "*.dkr.ecr.*.amazonaws.com.cn"], defaultCacheDuration: "12h", apiVersion: "credentialprovider.kubelet.k8s.io/v1" },
+        ],
+      },
+    ]);
+    expect(fileOf("worker", "/etc/k8s-bootstrap/env")).toContain("ECR_CREDENTIAL_PROVIDER_BIN=/usr/local/libexec/kubelet-credential-providers/ecr-credential-provider\n");
+  });
+
+  test("networkd and cloud-init leave the VPC CNI's routes and rules alone (aws/amazon-vpc-cni-k8s#3309; kops nodeup eni_networking.go)", () => {
+    expect(fileOf("worker", "/etc/systemd/networkd.conf.d/40-k8s-foreign-routes.conf")).toBe(
+      "# Routes and rules of the VPC CNI are not networkd's (aws/amazon-vpc-cni-k8s#3309).\n[Network]\nManageForeignRoutes=no\nManageForeignRoutingPolicyRules=no\n",
     );
-    const [k] = yamlDocs(addon("vpc-cni/kustomization.yaml"));
-    expect(k.resources).toEqual(["aws-k8s-cni.yaml"]);
-    const [patch] = yamlDocs(addon(`vpc-cni/${k.patches[0].path}`));
-    const env = Object.fromEntries(patch.spec.template.spec.containers[0].env.map((e: { name: string; value: string }) => [e.name, e.value]));
-    expect(env).toMatchObject({ AWS_VPC_K8S_CNI_CUSTOM_NETWORK_CFG: "true", ENI_CONFIG_LABEL_DEF: "topology.kubernetes.io/zone", AWS_VPC_K8S_CNI_EXTERNALSNAT: "true" });
-    expect(k.patches).toEqual([{ path: "aws-node-env.yaml" }]);
-    expect(patch.metadata).toEqual({ name: "aws-node", namespace: "kube-system" });
+    expect(parse(fileOf("worker", "/etc/cloud/cloud.cfg.d/99-k8s-network-updates.cfg")!)).toEqual({ updates: { network: { when: ["boot-new-instance"] } } });
   });
 
-  test("VPC CNI: aws-node runs with CLUSTER_NAME, so its ENIs carry the cluster tag the node IAM policy requires", () => {
-    const [patch] = yamlDocs(addon("vpc-cni/aws-node-env.yaml"));
-    expect(patch.spec.template.spec.containers[0].env).toContainEqual({ name: "CLUSTER_NAME", value: "k8s-cluster" });
-    const other = renderUserData(settingsFor("control-plane-init", { clusterName: "prod-eu" })).cloudConfig;
-    const otherPatch = (parse(other) as CloudConfig).write_files.find((f) => f.path.endsWith("/vpc-cni/aws-node-env.yaml"))!.content;
-    expect(yamlDocs(otherPatch)[0].spec.template.spec.containers[0].env).toContainEqual({ name: "CLUSTER_NAME", value: "prod-eu" });
-    const [eni] = yamlDocs(addon("eniconfig.yaml.tmpl"));
-    expect(eni).toEqual({
-      apiVersion: "crd.k8s.amazonaws.com/v1alpha1",
-      kind: "ENIConfig",
-      metadata: { name: "__ZONE__" },
-      spec: { subnet: "__SUBNET__", securityGroups: ["__PODS_SECURITY_GROUP__"] },
-    });
-  });
-
-  test("cloud controller: image for the minor, RBAC, DaemonSet on control-plane nodes, cluster id and ELB security group", () => {
-    const docs = yamlDocs(addon("aws-cloud-controller-manager.yaml"));
-    expect(docs.map((d) => d.kind)).toEqual(["ServiceAccount", "ClusterRole", "ClusterRoleBinding", "RoleBinding", "DaemonSet"]);
-    const ds = docs[4];
-    const pod = ds.spec.template.spec;
-    expect(pod.containers[0].image).toBe("registry.k8s.io/provider-aws/cloud-controller-manager:v1.35.2");
-    expect(pod.containers[0].args).toEqual(expect.arrayContaining(["--cloud-provider=aws", "--cloud-config=/etc/aws/cloud.conf"]));
-    expect(pod.nodeSelector).toEqual({ "node-role.kubernetes.io/control-plane": "" });
-    expect(pod.tolerations).toContainEqual({ key: "node.cloudprovider.kubernetes.io/uninitialized", value: "true", effect: "NoSchedule" });
-    expect(pod.hostNetwork).toBe(true);
-    expect(docs[3].roleRef.name).toBe("extension-apiserver-authentication-reader");
-    const conf = addon("cloud.conf.tmpl");
-    expect(conf).toMatch(/^\[Global\]$/m);
-    expect(conf).toMatch(/^KubernetesClusterID = k8s-cluster$/m);
-    expect(conf).toMatch(/^ElbSecurityGroup = __LB_SECURITY_GROUP__$/m);
-  });
-
-  test.each(SUPPORTED_KUBERNETES_MINORS)("Kubernetes %s gets its own cloud controller image and apt repository", (minor) => {
+  test.each(SUPPORTED_KUBERNETES_MINORS)("Kubernetes %s: its pinned packages, its own bundle with its cloud controller image", (minor) => {
     const r = renderUserData({ ...settingsFor("control-plane-init"), kubernetesMinor: minor });
-    expect(r.cloudConfig).toContain(`cloud-controller-manager:${ADDON_VERSIONS.cloudControllerManager[minor]}\n`);
     expect(r.cloudConfig).toContain(`K8S_MINOR=${minor}\n`);
+    expect(r.cloudConfig).toContain(`K8S_VERSION=${KUBERNETES_PATCH[minor]}\n`);
+    expect(KUBERNETES_PATCH[minor]).toMatch(new RegExp(`^${minor.replace(".", "\\.")}\\.\\d+$`));
+    const bundle = addonBundle({ clusterName: "k8s-cluster", kubernetesMinor: minor });
+    expect(r.cloudConfig).toContain(`ADDONS_DIGEST=${bundle.digest}\n`);
+    expect(bundle.files.find((f) => f.path === "cloud-controller-manager.yaml")!.text).toContain(`cloud-controller-manager:${ADDON_VERSIONS.cloudControllerManager[minor]}\n`);
   });
 });
 
