@@ -17,6 +17,7 @@ import { buildApp } from "../src/app";
 import { wildcardActions } from "../src/aws/iam-policies";
 import { architectureOf } from "../src/aws/instances";
 import { synthCluster, ref, variableDefaults } from "./helpers/synth";
+import { addonBundle } from "../src/addons/bundle";
 
 const s = synthCluster();
 const res = (type: string) => (s.json.resource as any)[type] as Record<string, any>;
@@ -174,6 +175,7 @@ describe("IAM", () => {
   test("the concerns per role", () =>
     expect(Object.keys(cluster.iam.statements).sort()).toEqual([
       "bastion/session-manager",
+      "control-plane/addon-assets",
       "control-plane/bootstrap-parameters",
       "control-plane/cloud-controller",
       "control-plane/ecr-read",
@@ -208,7 +210,10 @@ describe("user-data carries names, never secrets", () => {
   test("no bootstrap token, certificate key, private key or AWS secret in any user-data", () => {
     for (const d of docs) {
       expect(d).not.toMatch(/\b[a-z0-9]{6}\.[a-z0-9]{16}\b/); // kubeadm bootstrap token
-      expect(d).not.toMatch(/\b[a-f0-9]{64}\b/); // certificate key / CA hash
+      // certificate key / CA hash; the only 64-hex values are the public pins named in the env file.
+      const hex = [...d.matchAll(/^\s*([A-Z0-9_]+)=.*\b([a-f0-9]{64})\b/gm)].map((m) => m[1]);
+      expect(d.match(/\b[a-f0-9]{64}\b/g)?.length ?? 0).toBe(hex.length);
+      for (const name of hex) expect(["ECR_CREDENTIAL_PROVIDER_AMD64_SHA256", "ECR_CREDENTIAL_PROVIDER_ARM64_SHA256", "ADDONS_DIGEST"]).toContain(name);
       expect(d).not.toMatch(/-----BEGIN [A-Z ]*PRIVATE KEY-----/);
       expect(d).not.toMatch(/\b(AKIA|ASIA)[A-Z0-9]{16}\b/);
     }
@@ -243,4 +248,36 @@ test("long cluster names still give valid load balancer names (<= 32 characters,
   const lbName = (c.json.resource as any).aws_lb.api_nlb.name as string;
   expect(lbName.length).toBeLessThanOrEqual(32);
   expect(lbName).not.toMatch(/-$/);
+});
+
+describe("add-on assets (the bundle the first control-plane node applies)", () => {
+  const bundle = addonBundle({ clusterName: "k8s-cluster", kubernetesMinor: "1.35" });
+  test("a secure bucket with a Terraform-made unique name, destroyable with its objects", () => {
+    expect(res("aws_s3_bucket").assets).toMatchObject({ bucket_prefix: "k8s-cluster-assets-", force_destroy: true });
+    expect(res("aws_s3_bucket").assets.bucket).toBeUndefined();
+    expect(res("aws_s3_bucket_public_access_block").assets_public_access_block).toMatchObject({
+      block_public_acls: true,
+      block_public_policy: true,
+      ignore_public_acls: true,
+      restrict_public_buckets: true,
+    });
+    expect(res("aws_s3_bucket_server_side_encryption_configuration").assets_encryption.rule[0].apply_server_side_encryption_by_default.sse_algorithm).toBe("aws:kms");
+    expect(res("aws_s3_bucket_versioning").assets_versioning.versioning_configuration.status).toBe("Enabled");
+  });
+  test("one object per bundle file under addons/<digest>/, byte for byte, plus SHA256SUMS", () => {
+    const objects = res("aws_s3_object");
+    const byKey = Object.fromEntries(Object.values(objects).map((o: any) => [o.key, o.content]));
+    expect(Object.keys(byKey).sort()).toEqual([...bundle.files.map((f) => `addons/${bundle.digest}/${f.path}`), `addons/${bundle.digest}/SHA256SUMS`].sort());
+    for (const f of bundle.files) expect(byKey[`addons/${bundle.digest}/${f.path}`]).toBe(f.text);
+    expect(byKey[`addons/${bundle.digest}/SHA256SUMS`]).toBe(bundle.sums);
+    for (const o of Object.values(objects)) expect(o.bucket).toBe(ref("aws_s3_bucket.assets", "id"));
+  });
+  test("the bucket's name reaches the nodes through SSM assets/bucket; nodes boot after the bundle is uploaded", () => {
+    expect(res("aws_ssm_parameter").assets_bucket).toMatchObject({ name: "/k8s/k8s-cluster/assets/bucket", type: "String", value: ref("aws_s3_bucket.assets", "bucket") });
+    for (const o of Object.keys(res("aws_s3_object"))) expect(res("aws_instance").control_plane_0.depends_on).toContain(`aws_s3_object.${o}`);
+  });
+  test("the bundle's digest in control_plane_0's user data is the uploaded bundle's", () => {
+    const text = zlib.gunzipSync(Buffer.from(res("aws_instance").control_plane_0.user_data_base64, "base64")).toString("utf8");
+    expect(text).toContain(`ADDONS_DIGEST=${bundle.digest}\n`);
+  });
 });
