@@ -8,7 +8,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { parse } from "yaml";
 import { NodeRole, renderUserData } from "../src/bootstrap";
-import { ETCD_BACKUP, ETCD_CONTAINER, JOIN_PARAMETERS, NodeRun, RunResult, TERRAFORM_PARAMETERS, runNode, settingsFor } from "./harness/node";
+import { ETCD_BACKUP, ETCD_CONTAINER, JOIN_PARAMETERS, NodeRun, RunResult, TERRAFORM_PARAMETERS, deliveredFiles, runNode, settingsFor } from "./harness/node";
 import { requireTool } from "./harness/tools";
 
 const SCRIPT = "/usr/local/sbin/k8s-etcd-backup.sh";
@@ -28,8 +28,8 @@ function expectSuccess(r: { status: number | null; stderr: string }) {
 interface Doc {
   write_files: { path: string; permissions: string; content: string }[];
 }
-const filesOf = (role: NodeRole, withBackup = true) =>
-  (parse(renderUserData(settingsFor(role, withBackup ? { etcdBackup: ETCD_BACKUP } : {})).cloudConfig) as Doc).write_files;
+/** What the role receives: user data, and for control-plane roles the files of the bundle. */
+const filesOf = (role: NodeRole, withBackup = true) => deliveredFiles(role, withBackup ? { etcdBackup: ETCD_BACKUP } : {});
 const fileOf = (role: NodeRole, p: string) => filesOf(role).find((f) => f.path === p)?.content;
 
 describe("which nodes back up etcd", () => {
@@ -61,7 +61,7 @@ describe("which nodes back up etcd", () => {
     expect(timer).toMatch(/^RandomizedDelaySec=\d+min$/m);
     expect(timer).toMatch(/^Persistent=true$/m);
     expect(timer).toMatch(/^WantedBy=timers.target$/m);
-    const custom = renderUserData(settingsFor("control-plane-join", { etcdBackup: { ...ETCD_BACKUP, onCalendar: "*-*-* 00/6:00:00" } })).cloudConfig;
+    const custom = deliveredFiles("control-plane-join", { etcdBackup: { ...ETCD_BACKUP, onCalendar: "*-*-* 00/6:00:00" } }).find((f) => f.path === TIMER)!.content;
     expect(custom).toContain("OnCalendar=*-*-* 00/6:00:00\n");
   });
 
@@ -104,11 +104,14 @@ describe("a control-plane node with etcd backups", () => {
   test("enables the backup timer after joining, with the other timers", () => {
     expectSuccess(cp);
     expect(cp.calls.slice(-3)).toEqual([
-      "systemctl daemon-reload",
+      expect.stringMatching(/^kubeadm join --config /),
       "systemctl enable --now k8s-join-refresh@token.timer k8s-join-refresh@certs.timer",
       "systemctl enable --now k8s-etcd-backup.timer",
     ]);
     expect(cp.indexOf("systemctl enable --now k8s-etcd-backup.timer")).toBeGreaterThan(cp.indexOf("kubeadm join"));
+    // Its units came from the bundle, installed (and systemd reloaded) before kubeadm ran.
+    expect(cp.nodeFile(TIMER)).toContain("OnCalendar=hourly\n");
+    expect(cp.indexOf("systemctl daemon-reload")).toBeLessThan(cp.indexOf("kubeadm join"));
   });
 
   test("a worker of the same cluster starts no backup timer", () => {

@@ -19,10 +19,11 @@ import {
   credentialProviderBytes,
   packagesInstalledBy,
   runNode,
+  settingsFor,
   stubsWithoutPackage,
 } from "./harness/node";
 import { BOOTSTRAP_SCRIPTS } from "../src/bootstrap/scripts";
-import { addonBundle } from "../src/addons/bundle";
+import { clusterBundle } from "../src/bootstrap";
 import { ECR_CREDENTIAL_PROVIDER } from "../src/bootstrap/versions";
 import { requireTool } from "./harness/tools";
 
@@ -43,7 +44,7 @@ const staleLines = (stderr: string) => stderr.split("\n").filter((l) => l === ST
 /** Names of the parameters a run wrote, in order. */
 const written = (r: { callsOf(prefix: string): readonly string[] }) => r.callsOf("aws ssm put-parameter").map((c) => c.split(" ")[4]);
 
-const BUNDLE = addonBundle({ clusterName: "k8s-cluster", kubernetesMinor: "1.35" });
+const BUNDLE = clusterBundle(settingsFor("control-plane-init"));
 const VERSION_PARAMETER = `${PREFIX}/cluster/kubernetes-version`;
 /** Calls of apt-get install, with their package arguments only. */
 const installs = (n: { callsOf(prefix: string): readonly string[] }) => n.callsOf("apt-get -y -q").filter((c) => c.includes(" install ")).map((c) => c.split(" install ")[1]);
@@ -152,11 +153,18 @@ describe("first control-plane node", () => {
     expect(n.ssm()[VERSION_PARAMETER]).toBe(`v${PINNED_VERSION}`);
   });
 
-  test("downloads the add-on bundle its user data names from the assets bucket, and checks every file", () => {
-    const bundleDir = `${n.root}/var/lib/k8s-bootstrap/addons/${BUNDLE.digest}`;
+  test("downloads the cluster bundle its user data names from the assets bucket, checks every file, installs its node files", () => {
+    const bundleDir = `${n.root}/var/lib/k8s-bootstrap/bundle/${BUNDLE.digest}`;
     expect(n.callsOf("aws s3 cp --recursive")).toEqual([`aws s3 cp --recursive --only-show-errors s3://${ASSETS_BUCKET}/addons/${BUNDLE.digest}/ ${bundleDir}/`]);
-    expect(fs.readdirSync(bundleDir).sort()).toEqual([...BUNDLE.files.map((f) => f.path), "SHA256SUMS"].sort());
-    expect(n.indexOf("aws s3 cp --recursive")).toBeLessThan(n.indexOf("kubectl apply"));
+    const listed = (dir: string): string[] => fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? listed(path.join(dir, e.name)).map((p) => `${e.name}/${p}`) : [e.name]));
+    expect(listed(bundleDir).sort()).toEqual([...BUNDLE.files.map((f) => f.path), "SHA256SUMS"].sort());
+    const install = BUNDLE.files.find((f) => f.path === "node/INSTALL")!.text.trim().split("\n");
+    for (const line of install) {
+      const [mode, target] = line.split(" ");
+      expect(n.nodeFile(target.slice(1))).toBe(BUNDLE.files.find((f) => f.path === `node${target}`)!.text);
+      expect((fs.statSync(path.join(n.root, target)).mode & 0o777).toString(8)).toBe(mode.slice(1));
+    }
+    expect(n.indexOf("aws s3 cp --recursive")).toBeLessThan(n.indexOf("kubeadm init --config"));
   });
 
   test("applies the VPC CNI, one ENIConfig per zone, then the cloud controller, server-side", () => {
@@ -338,7 +346,8 @@ describe("kubelet max-pods from the instance type (custom networking: (ENIs - 1)
       "k8s-bootstrap: FAILED at step 'compute max-pods': gave up after 5 attempts (50s): ENI limits of t3.large (ec2 describe-instance-types)",
     ]);
     expect(n.indexOf("kubeadm")).toBe(-1);
-    expect(n.indexOf("aws ssm get-parameter")).toBe(-1);
+    // Only the assets bucket's name (for the bundle) was read before it stopped.
+    expect(n.callsOf("aws ssm get-parameter").map((c) => c.split(" ")[4])).toEqual([`${PREFIX}/assets/bucket`]);
   });
 
   test("a transient describe-instance-types failure is retried", () => {
@@ -571,22 +580,34 @@ describe("what the node image really has", () => {
   });
 });
 
-describe("the add-on bundle in S3", () => {
+describe("the cluster bundle in S3", () => {
   test("a bundle file changed after upload is never applied: the node retries, then stops naming the bundle", () => {
     const n = node("control-plane-init", { ssm: TERRAFORM_PARAMETERS, s3Tamper: { "vpc-cni.yaml": "kind: DaemonSet\n" } });
     expect(n.status).toBe(1);
     expect(n.callsOf("aws s3 cp --recursive")).toHaveLength(10);
     expect(failedLines(n.stderr)[0]).toBe(
-      `k8s-addons: FAILED at step 'download the add-on bundle ${BUNDLE.digest.slice(0, 12)}': gave up after 10 attempts (150s): add-on bundle s3://${ASSETS_BUCKET}/addons/${BUNDLE.digest}/ (every file as its SHA256SUMS says)`,
+      `k8s-bootstrap: FAILED at step 'fetch the cluster bundle ${BUNDLE.digest.slice(0, 12)}': gave up after 10 attempts (150s): cluster bundle s3://${ASSETS_BUCKET}/addons/${BUNDLE.digest}/ (every file as its SHA256SUMS says)`,
     );
+    expect(n.indexOf("kubeadm")).toBe(-1);
     expect(n.indexOf("kubectl apply")).toBe(-1);
+  });
+
+  test("a worker never touches the bucket (its role may not read it); a control-plane joiner installs its timers from it", () => {
+    const w = node("worker", { ssm: ALL_PARAMETERS });
+    expectSuccess(w);
+    expect(w.indexOf("aws s3")).toBe(-1);
+    expect(w.indexOf(`aws ssm get-parameter --name ${PREFIX}/assets/bucket`)).toBe(-1);
+    const cp = node("control-plane-join", { ssm: ALL_PARAMETERS });
+    expectSuccess(cp);
+    expect(cp.callsOf("aws s3 cp --recursive")).toHaveLength(1);
+    expect(cp.nodeFile("etc/systemd/system/k8s-join-refresh@token.timer")).toContain("OnUnitActiveSec=12h");
   });
 
   test("a missing file, or a bundle that was never uploaded, is a failure too (aws s3 cp of an empty prefix succeeds)", () => {
     for (const behaviour of [{ s3Tamper: { "cloud-controller-manager.yaml": null } }, { bundleUploaded: false }]) {
       const n = node("control-plane-init", { ssm: TERRAFORM_PARAMETERS, ...behaviour });
       expect(n.status).toBe(1);
-      expect(failedLines(n.stderr)[0]).toMatch(/^k8s-addons: FAILED at step 'download the add-on bundle [0-9a-f]{12}': gave up after 10 attempts/);
+      expect(failedLines(n.stderr)[0]).toMatch(/^k8s-bootstrap: FAILED at step 'fetch the cluster bundle [0-9a-f]{12}': gave up after 10 attempts/);
       expect(n.indexOf("kubectl apply")).toBe(-1);
     }
   });

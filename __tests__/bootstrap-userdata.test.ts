@@ -16,9 +16,9 @@ import {
   SUPPORTED_KUBERNETES_MINORS,
   renderUserData,
 } from "../src/bootstrap";
-import { ETCD_BACKUP, JOIN_SECRETS, settingsFor } from "./harness/node";
+import { ETCD_BACKUP, JOIN_SECRETS, deliveredFiles, settingsFor } from "./harness/node";
 import { ECR_CREDENTIAL_PROVIDER, KUBERNETES_PATCH } from "../src/bootstrap/versions";
-import { addonBundle } from "../src/addons/bundle";
+import { clusterBundle } from "../src/bootstrap";
 import { USER_DATA_BUDGET } from "../src/bootstrap/user-data";
 import { run } from "./harness/tools";
 
@@ -40,7 +40,8 @@ interface CloudConfig {
   runcmd: string[][];
 }
 const docOf = (role: NodeRole) => parse(rendered[role].cloudConfig) as CloudConfig;
-const fileOf = (role: NodeRole, p: string) => docOf(role).write_files.find((f) => f.path === p)?.content;
+/** A file the role receives, in its user data or (control-plane roles) from the bundle. */
+const fileOf = (role: NodeRole, p: string) => deliveredFiles(role).find((f) => f.path === p)?.content;
 const yamlDocs = (text: string) => parseAllDocuments(text).map((d) => d.toJS());
 
 /** Shapes of values that must never be in user data. */
@@ -54,7 +55,12 @@ const SECRET_SHAPES: Record<string, RegExp> = {
   "resource id (ids come from SSM)": /\b(sg|subnet|vpc|i)-[0-9a-f]{8,17}\b/,
 };
 /** Public digests user data carries on purpose: the credential provider's pins and the add-on bundle's name. */
-const PUBLIC_DIGESTS = [ECR_CREDENTIAL_PROVIDER.sha256.amd64, ECR_CREDENTIAL_PROVIDER.sha256.arm64, addonBundle({ clusterName: "k8s-cluster", kubernetesMinor: "1.35" }).digest];
+const PUBLIC_DIGESTS = [
+  ECR_CREDENTIAL_PROVIDER.sha256.amd64,
+  ECR_CREDENTIAL_PROVIDER.sha256.arm64,
+  clusterBundle(settingsFor("worker")).digest,
+  clusterBundle(settingsFor("worker", { etcdBackup: ETCD_BACKUP })).digest,
+];
 const secretsIn = (text: string) => {
   const scanned = PUBLIC_DIGESTS.reduce((t, d) => t.split(d).join("<public digest>"), text);
   return Object.entries(SECRET_SHAPES).filter(([, re]) => re.test(scanned)).map(([what, re]) => `${what}: ${scanned.match(re)![0]}`);
@@ -146,10 +152,10 @@ describe("no secrets, only names", () => {
     expect(env).toContain(`ECR_CREDENTIAL_PROVIDER_AMD64_URL=${ECR_CREDENTIAL_PROVIDER.url("amd64")}\nECR_CREDENTIAL_PROVIDER_AMD64_SHA256=${ECR_CREDENTIAL_PROVIDER.sha256.amd64}\n`);
     expect(env).toContain(`ECR_CREDENTIAL_PROVIDER_ARM64_URL=${ECR_CREDENTIAL_PROVIDER.url("arm64")}\nECR_CREDENTIAL_PROVIDER_ARM64_SHA256=${ECR_CREDENTIAL_PROVIDER.sha256.arm64}\n`);
     expect(env).toContain(`HOST_NETWORK_PODS=${role === "worker" ? 2 : 7}\n`);
-    // The bundle's digest only where k8s-addons runs.
-    const digest = addonBundle({ clusterName: "k8s-cluster", kubernetesMinor: "1.35" }).digest;
-    expect(env.includes(`ADDONS_DIGEST=${digest}\n`)).toBe(role === "control-plane-init");
-    expect(/^ADDONS_DIGEST=/m.test(env)).toBe(role === "control-plane-init");
+    // The bundle's digest on control-plane nodes, which install files from it; workers need none.
+    const digest = clusterBundle(settingsFor(role)).digest;
+    expect(env.includes(`BUNDLE_DIGEST=${digest}\n`)).toBe(role !== "worker");
+    expect(/^BUNDLE_DIGEST=/m.test(env)).toBe(role !== "worker");
   });
 
   test("the pinned credential provider digests are upstream's (kubernetes/k8s.io artifacts/manifests/k8s-staging-provider-aws/v1.31.7.yaml, kops pkg/assets/assetdata/ecr.yaml)", () => {
@@ -178,7 +184,7 @@ describe("nothing from GitHub at boot", () => {
 });
 
 describe("what each role carries", () => {
-  const paths = (role: NodeRole) => docOf(role).write_files.map((f) => f.path);
+  const paths = (role: NodeRole) => deliveredFiles(role).map((f) => f.path);
 
   test("workers get no add-ons, no init configuration, no refresh or backup timers", () => {
     const p = paths("worker");
@@ -195,16 +201,25 @@ describe("what each role carries", () => {
     expect(withBackup.worker).toEqual(rendered.worker);
   });
 
-  test("control-plane joiners get the refresh timers but not the add-ons", () => {
-    const p = paths("control-plane-join");
-    expect(p).toEqual(expect.arrayContaining(["/usr/local/sbin/k8s-join-refresh", "/etc/systemd/system/k8s-join-refresh@token.timer", "/etc/systemd/system/k8s-join-refresh@certs.timer"]));
-    expect(p.filter((x) => /addons|kubeadm-init/.test(x))).toEqual([]);
+  test("both control-plane roles get the same files: refresh timers, add-on script and init configuration from the bundle", () => {
+    const byRole = (role: NodeRole) => deliveredFiles(role).filter((f) => f.path !== "/etc/k8s-bootstrap/env");
+    expect(byRole("control-plane-join")).toEqual(byRole("control-plane-init"));
+    const bundled = deliveredFiles("control-plane-join").filter((f) => f.delivery === "bundle").map((f) => f.path);
+    expect(bundled).toEqual([
+      "/usr/local/sbin/k8s-join-refresh",
+      "/usr/local/sbin/k8s-addons",
+      "/etc/systemd/system/k8s-join-refresh@.service",
+      "/etc/systemd/system/k8s-join-refresh@token.timer",
+      "/etc/systemd/system/k8s-join-refresh@certs.timer",
+      "/etc/k8s-bootstrap/kubeadm-init.yaml.tmpl",
+    ]);
   });
 
   test("every script shipped is one of BOOTSTRAP_SCRIPTS, byte for byte, and executable", () => {
-    const docs = [...ROLES.map(docOf), ...ROLES.map((r) => parse(withBackup[r].cloudConfig) as CloudConfig)];
-    for (const doc of docs)
-      for (const f of doc.write_files.filter((w) => w.path.includes("/sbin/") || w.path.endsWith(".sh"))) {
+    const lists = [...ROLES.map((r) => deliveredFiles(r)), ...ROLES.map((r) => deliveredFiles(r, { etcdBackup: ETCD_BACKUP }))];
+    expect(lists.flat().filter((w) => w.path.includes("/sbin/")).length).toBeGreaterThan(10);
+    for (const files of lists)
+      for (const f of files.filter((w) => w.path.includes("/sbin/") || w.path.endsWith(".sh"))) {
         expect(f.content).toBe(BOOTSTRAP_SCRIPTS[f.path]);
         expect(f.permissions).toBe("0755");
       }
@@ -258,7 +273,8 @@ describe("kubeadm configuration (v1beta4)", () => {
 
   test("every placeholder the templates use is one the scripts fill", () => {
     const filled = new Set(["SANDBOX_IMAGE", "API_ENDPOINT", "NODE_NAME", "NODE_IP", "NODE_ZONE", "MAX_PODS", "KUBERNETES_VERSION", "CERTIFICATE_KEY", "JOIN_TOKEN", "CA_CERT_HASH", "ZONE", "SUBNET", "PODS_SECURITY_GROUP", "LB_SECURITY_GROUP"]);
-    const templates = ROLES.flatMap((r) => docOf(r).write_files.filter((f) => f.path.endsWith(".tmpl")).map((f) => f.content)).join("\n");
+    const bundleTemplates = clusterBundle(settingsFor("worker")).files.filter((f) => f.path.endsWith(".tmpl")).map((f) => f.text);
+    const templates = [...ROLES.flatMap((r) => deliveredFiles(r).filter((f) => f.path.endsWith(".tmpl")).map((f) => f.content)), ...bundleTemplates].join("\n");
     const used = new Set(templates.match(/__[A-Z][A-Z_]*__/g)!.map((m) => m.slice(2, -2)));
     expect(used.size).toBeGreaterThan(5);
     expect([...used].filter((u) => !filled.has(u))).toEqual([]);
@@ -266,11 +282,11 @@ describe("kubeadm configuration (v1beta4)", () => {
 });
 
 describe("add-ons travel through S3, not user data", () => {
-  test("no role carries a manifest: only the first control-plane node carries k8s-addons and the bundle's digest", () => {
+  test("no role's user data carries a manifest or the add-on script: those come from the bundle", () => {
     for (const role of ROLES) {
       const doc = docOf(role);
-      expect(doc.write_files.filter((f) => /apiVersion:|kind: (DaemonSet|ClusterRole)/.test(f.content) && !f.path.endsWith(".tmpl") && !f.path.endsWith("credential-provider-config.yaml"))).toEqual([]);
-      expect(doc.write_files.some((f) => f.path === "/usr/local/sbin/k8s-addons")).toBe(role === "control-plane-init");
+      expect(doc.write_files.filter((f) => /kind: (DaemonSet|ClusterRole|CustomResourceDefinition)/.test(f.content))).toEqual([]);
+      expect(doc.write_files.some((f) => f.path === "/usr/local/sbin/k8s-addons")).toBe(false);
     }
   });
 
@@ -300,8 +316,8 @@ describe("add-ons travel through S3, not user data", () => {
     expect(r.cloudConfig).toContain(`K8S_MINOR=${minor}\n`);
     expect(r.cloudConfig).toContain(`K8S_VERSION=${KUBERNETES_PATCH[minor]}\n`);
     expect(KUBERNETES_PATCH[minor]).toMatch(new RegExp(`^${minor.replace(".", "\\.")}\\.\\d+$`));
-    const bundle = addonBundle({ clusterName: "k8s-cluster", kubernetesMinor: minor });
-    expect(r.cloudConfig).toContain(`ADDONS_DIGEST=${bundle.digest}\n`);
+    const bundle = clusterBundle({ ...settingsFor("control-plane-init"), kubernetesMinor: minor });
+    expect(r.cloudConfig).toContain(`BUNDLE_DIGEST=${bundle.digest}\n`);
     expect(bundle.files.find((f) => f.path === "cloud-controller-manager.yaml")!.text).toContain(`cloud-controller-manager:${ADDON_VERSIONS.cloudControllerManager[minor]}\n`);
   });
 });

@@ -17,7 +17,7 @@ import { buildApp } from "../src/app";
 import { wildcardActions } from "../src/aws/iam-policies";
 import { architectureOf } from "../src/aws/instances";
 import { synthCluster, ref, variableDefaults } from "./helpers/synth";
-import { addonBundle } from "../src/addons/bundle";
+import { terraformLiteral } from "../src/constructs/addon-assets";
 
 const s = synthCluster();
 const res = (type: string) => (s.json.resource as any)[type] as Record<string, any>;
@@ -213,7 +213,7 @@ describe("user-data carries names, never secrets", () => {
       // certificate key / CA hash; the only 64-hex values are the public pins named in the env file.
       const hex = [...d.matchAll(/^\s*([A-Z0-9_]+)=.*\b([a-f0-9]{64})\b/gm)].map((m) => m[1]);
       expect(d.match(/\b[a-f0-9]{64}\b/g)?.length ?? 0).toBe(hex.length);
-      for (const name of hex) expect(["ECR_CREDENTIAL_PROVIDER_AMD64_SHA256", "ECR_CREDENTIAL_PROVIDER_ARM64_SHA256", "ADDONS_DIGEST"]).toContain(name);
+      for (const name of hex) expect(["ECR_CREDENTIAL_PROVIDER_AMD64_SHA256", "ECR_CREDENTIAL_PROVIDER_ARM64_SHA256", "BUNDLE_DIGEST"]).toContain(name);
       expect(d).not.toMatch(/-----BEGIN [A-Z ]*PRIVATE KEY-----/);
       expect(d).not.toMatch(/\b(AKIA|ASIA)[A-Z0-9]{16}\b/);
     }
@@ -251,7 +251,7 @@ test("long cluster names still give valid load balancer names (<= 32 characters,
 });
 
 describe("add-on assets (the bundle the first control-plane node applies)", () => {
-  const bundle = addonBundle({ clusterName: "k8s-cluster", kubernetesMinor: "1.35" });
+  const bundle = buildApp(resolveConfig({})).cluster.addonAssets.bundle;
   test("a secure bucket with a Terraform-made unique name, destroyable with its objects", () => {
     expect(res("aws_s3_bucket").assets).toMatchObject({ bucket_prefix: "k8s-cluster-assets-", force_destroy: true });
     expect(res("aws_s3_bucket").assets.bucket).toBeUndefined();
@@ -268,8 +268,10 @@ describe("add-on assets (the bundle the first control-plane node applies)", () =
     const objects = res("aws_s3_object");
     const byKey = Object.fromEntries(Object.values(objects).map((o: any) => [o.key, o.content]));
     expect(Object.keys(byKey).sort()).toEqual([...bundle.files.map((f) => `addons/${bundle.digest}/${f.path}`), `addons/${bundle.digest}/SHA256SUMS`].sort());
-    for (const f of bundle.files) expect(byKey[`addons/${bundle.digest}/${f.path}`]).toBe(f.text);
+    // Terraform reads ${ and %{ as templates: the JSON carries them escaped ($${, %%{); the offline plan checks the bytes.
+    for (const f of bundle.files) expect(byKey[`addons/${bundle.digest}/${f.path}`]).toBe(terraformLiteral(f.text));
     expect(byKey[`addons/${bundle.digest}/SHA256SUMS`]).toBe(bundle.sums);
+    expect(Object.keys(byKey)).toContain(`addons/${bundle.digest}/node/usr/local/sbin/k8s-join-refresh`);
     for (const o of Object.values(objects)) expect(o.bucket).toBe(ref("aws_s3_bucket.assets", "id"));
   });
   test("the bucket's name reaches the nodes through SSM assets/bucket; nodes boot after the bundle is uploaded", () => {
@@ -278,6 +280,6 @@ describe("add-on assets (the bundle the first control-plane node applies)", () =
   });
   test("the bundle's digest in control_plane_0's user data is the uploaded bundle's", () => {
     const text = zlib.gunzipSync(Buffer.from(res("aws_instance").control_plane_0.user_data_base64, "base64")).toString("utf8");
-    expect(text).toContain(`ADDONS_DIGEST=${bundle.digest}\n`);
+    expect(text).toContain(`BUNDLE_DIGEST=${bundle.digest}\n`);
   });
 });

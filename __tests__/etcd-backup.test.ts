@@ -9,7 +9,10 @@ import { buildApp } from "../src/app";
 import { synthCluster, ref } from "./helpers/synth";
 
 const s = synthCluster();
-const TIMER_FILE = "path: /etc/systemd/system/k8s-etcd-backup.timer";
+const TIMER = "/etc/systemd/system/k8s-etcd-backup.timer";
+/** A node file of the cluster bundle, as Terraform uploads it (control-plane nodes install it at boot). */
+const bundleFile = (json: any, nodePath: string): string | undefined =>
+  (Object.values(json.resource.aws_s3_object) as { key: string; content: string }[]).find((o) => o.key.endsWith(`/node${nodePath}`))?.content;
 const userData = (json: any, name: string) => zlib.gunzipSync(Buffer.from(json.resource.aws_instance[name].user_data_base64, "base64")).toString("utf8");
 const workerUserData = (json: any) => zlib.gunzipSync(Buffer.from(json.resource.aws_launch_template.worker_launch_template.user_data, "base64")).toString("utf8");
 
@@ -43,14 +46,11 @@ test("control-plane nodes may put, get and list snapshots in that bucket only, n
   expect(Object.keys(cluster.iam.statements).some((k) => k.startsWith("workers/etcd"))).toBe(false);
 });
 
-test("control-plane user-data installs the snapshot timer with the bucket's name; workers' does not", () => {
-  for (const node of ["control_plane_0", "control_plane_1"]) {
-    const doc = userData(s.json, node);
-    expect(doc).toContain(TIMER_FILE);
-    expect(doc).toContain("k8s-cluster-etcd-backup-ap-northeast-2");
-    expect(doc).toMatch(/OnCalendar=hourly/);
-  }
-  expect(workerUserData(s.json)).not.toContain(TIMER_FILE);
+test("control-plane nodes install the snapshot timer from the bundle, their env names the bucket; workers get neither", () => {
+  expect(bundleFile(s.json, TIMER)).toMatch(/^OnCalendar=hourly$/m);
+  expect(bundleFile(s.json, "/etc/systemd/system/k8s-etcd-backup.service")).toContain("s3://k8s-cluster-etcd-backup-ap-northeast-2/k8s-cluster/etcd/");
+  for (const node of ["control_plane_0", "control_plane_1"]) expect(userData(s.json, node)).toContain("ETCD_BACKUP_BUCKET=k8s-cluster-etcd-backup-ap-northeast-2\n");
+  expect(workerUserData(s.json)).not.toContain("ETCD_BACKUP_BUCKET=");
   expect(workerUserData(s.json)).not.toContain("k8s-cluster-etcd-backup-ap-northeast-2");
 });
 
@@ -58,12 +58,13 @@ test("configured bucket, schedule and retention", () => {
   const c = synthCluster({ etcdBackup: { bucket: "acme-etcd", schedule: "*-*-* 00/6:00:00", retentionDays: 30 } });
   expect(c.text).toHaveResourceWithProperties(S3Bucket, { bucket: "acme-etcd" });
   expect(c.text).toHaveResourceWithProperties(S3BucketLifecycleConfiguration, { rule: [expect.objectContaining({ expiration: [{ days: 30 }] })] });
-  expect(userData(c.json, "control_plane_0")).toMatch(/OnCalendar=\*-\*-\* 00\/6:00:00/);
+  expect(bundleFile(c.json, TIMER)).toMatch(/^OnCalendar=\*-\*-\* 00\/6:00:00$/m);
 });
 
 test("etcdBackup.enabled false: no bucket, no permission, no timer", () => {
   const c = synthCluster({ etcdBackup: { enabled: false } });
   expect(c.text).not.toHaveResourceWithProperties(S3Bucket, { bucket: "k8s-cluster-etcd-backup-ap-northeast-2" });
-  expect(userData(c.json, "control_plane_0")).not.toContain(TIMER_FILE);
+  expect(bundleFile(c.json, TIMER)).toBeUndefined();
+  expect(userData(c.json, "control_plane_0")).not.toContain("ETCD_BACKUP_BUCKET=");
   expect(Object.keys((c.json.resource as any).aws_iam_policy)).not.toContain("control_plane_etcd_backup");
 });

@@ -10,6 +10,7 @@ import { resolveConfig } from "../src/config";
 import { buildApp } from "../src/app";
 import { checkStackOffline, expectedCheckWarnings, offlineTerraformProblem } from "../src/analysis/terraform-check";
 import { stackToJson } from "../src/analysis/tf-json";
+import { sha256 } from "../src/addons/vendored";
 
 const outdir = fs.mkdtempSync(path.join(os.tmpdir(), "tfplan-"));
 const config = resolveConfig({});
@@ -18,7 +19,17 @@ buildApp(config, outdir).app.synth();
 afterAll(() => fs.rmSync(outdir, { recursive: true, force: true }));
 
 // Both stacks are checked at once: terraform is mostly waiting on the provider's schema load.
+// Terraform must upload the bundle's bytes as they are: its own sha256() of the planned content
+// equals the bundle's record, also for shell scripts full of ${...} and YAML.
+const bundleObjects = Object.entries((stackToJson(buildApp(config).cluster) as { resource: { aws_s3_object: Record<string, { key: string }> } }).resource.aws_s3_object);
+const bundle = buildApp(config).cluster.addonAssets;
+const contentAssertions = bundleObjects.map(([name, o]) => ({
+  condition: `sha256(aws_s3_object.${name}.content) == "${sha256(bundle.contents[o.key])}"`,
+  message: `${o.key} is uploaded byte for byte`,
+}));
+
 const cluster = checkStackOffline(path.join(outdir, "stacks/cluster"), config.region, [
+  ...contentAssertions,
   { condition: 'aws_subnet.apiEndpoint_a.cidr_block == "172.31.0.0/28"', message: "API endpoint subnet is the /28 (D1)" },
   { condition: 'aws_vpc.vpc.cidr_block == "172.31.0.0/16"', message: "VPC CIDR" },
   { condition: "aws_vpc.vpc.enable_dns_hostnames == true", message: "DNS hostnames" },

@@ -9,9 +9,8 @@ import * as os from "os";
 import * as path from "path";
 import { parse } from "yaml";
 import * as crypto from "crypto";
-import { BootstrapSettings, NodeRole, renderUserData } from "../../src/bootstrap";
+import { BootstrapSettings, NodeRole, clusterBundle, renderUserData } from "../../src/bootstrap";
 import { BOOTSTRAP_SCRIPTS } from "../../src/bootstrap/scripts";
-import { addonBundle } from "../../src/addons/bundle";
 
 /**
  * Every stubbed command and the package that puts it on a node. A stub may stand in for a real
@@ -142,6 +141,21 @@ export function settingsFor(role: NodeRole, extra: Partial<BootstrapSettings> = 
   };
 }
 
+/** Every file a node of the role receives: its user data's write_files and, for control-plane roles, the bundle's node files. */
+export function deliveredFiles(role: NodeRole, settings: Partial<BootstrapSettings> = {}): { path: string; permissions: string; content: string; delivery: string }[] {
+  const full = settingsFor(role, settings);
+  const doc = parse(renderUserData(full).cloudConfig) as { write_files: { path: string; permissions: string; content: string }[] };
+  const fromUserData = doc.write_files.map((f) => ({ ...f, delivery: "user data" }));
+  if (role === "worker") return fromUserData;
+  const bundle = clusterBundle(full);
+  const install = bundle.files.find((f) => f.path === "node/INSTALL")!.text.trim().split("\n");
+  const fromBundle = install.map((line) => {
+    const [permissions, p] = line.split(" ");
+    return { path: p, permissions, content: bundle.files.find((f) => f.path === `node${p}`)!.text, delivery: "bundle" };
+  });
+  return [...fromUserData, ...fromBundle];
+}
+
 export interface Behaviour {
   /** SSM parameters present from the start. */
   readonly ssm?: Readonly<Record<string, string>>;
@@ -256,9 +270,9 @@ export function runNode(role: NodeRole, behaviour: Behaviour = {}, settings: Par
       .readFileSync(envPath, "utf8")
       .replace(/^ECR_CREDENTIAL_PROVIDER_(AMD64|ARM64)_SHA256=.*$/gm, (_m, arch: string) => `ECR_CREDENTIAL_PROVIDER_${arch}_SHA256=${sha256(credentialProviderBytes(arch.toLowerCase()))}`),
   );
-  // The add-on bundle as Terraform uploads it: s3://<assets bucket>/addons/<digest>/<file>.
+  // The cluster bundle as Terraform uploads it: s3://<assets bucket>/addons/<digest>/<file>.
   const full = settingsFor(role, settings);
-  const bundle = addonBundle({ clusterName: full.clusterName, kubernetesMinor: full.kubernetesMinor });
+  const bundle = clusterBundle(full);
   const s3 = path.join(state, "s3", ASSETS_BUCKET);
   fs.mkdirSync(s3, { recursive: true });
   if (behaviour.bundleUploaded !== false) {

@@ -14,6 +14,20 @@ import { imagePullProblems } from "../bootstrap/image-pulls";
 export interface AddonSettings {
   readonly clusterName: string;
   readonly kubernetesMinor: string;
+  /**
+   * Files control-plane nodes install from the bundle instead of receiving them in user data
+   * (scripts and units only they need): bundle path node/<install path>, listed in node/INSTALL.
+   */
+  readonly nodeFiles?: readonly NodeBundleFile[];
+}
+
+export interface NodeBundleFile {
+  /** Absolute install path on the node. */
+  readonly path: string;
+  /** Octal mode, e.g. "0755". */
+  readonly permissions: string;
+  readonly content: string;
+  readonly source: string;
 }
 
 export interface BundleFile {
@@ -41,8 +55,22 @@ export const BUNDLE_FILES = Object.freeze({
   eniConfig: "eniconfig.yaml.tmpl",
   cloudConfig: "cloud.conf.tmpl",
   cloudController: "cloud-controller-manager.yaml",
+  /** "<mode> <install path>" per node file; the file itself is node/<install path>. */
+  nodeInstall: "node/INSTALL",
   sums: "SHA256SUMS",
 });
+
+function nodeFileEntries(files: readonly NodeBundleFile[]): BundleFile[] {
+  for (const f of files) {
+    if (!/^\/[A-Za-z0-9._@/-]+$/.test(f.path) || f.path.includes("..")) throw new Error(`addons: node file path ${JSON.stringify(f.path)} is not a plain absolute path`);
+    if (!/^0[0-7]{3}$/.test(f.permissions)) throw new Error(`addons: node file ${f.path} has mode ${JSON.stringify(f.permissions)}, not an octal 0NNN`);
+  }
+  if (!files.length) return [];
+  return [
+    ...files.map((f) => ({ path: `node${f.path}`, text: f.content, objects: [], source: f.source })),
+    { path: BUNDLE_FILES.nodeInstall, text: files.map((f) => `${f.permissions} ${f.path}\n`).join(""), objects: [], source: "src/addons/bundle.ts (install list)" },
+  ];
+}
 
 const YAML_TEXT = { lineWidth: 0, blockQuote: "literal" } as const;
 const YAML_TEMPLATE = { ...YAML_TEXT, defaultStringType: "QUOTE_DOUBLE", defaultKeyType: "PLAIN" } as const;
@@ -158,12 +186,12 @@ const cache = new Map<string, AddonBundle>();
 
 /** The bundle for one cluster; equal settings give byte-equal files and the same digest. */
 export function addonBundle(s: AddonSettings): AddonBundle {
-  const key = `${s.clusterName}/${s.kubernetesMinor}`;
+  const key = `${s.clusterName}/${s.kubernetesMinor}/${sha256(JSON.stringify(s.nodeFiles ?? []))}`;
   const hit = cache.get(key);
   if (hit) return hit;
   const cni = loadVendored("vpc-cni", ADDON_VERSIONS.vpcCni);
   const ccm = loadVendored("cloud-controller-manager", ADDON_VERSIONS.cloudControllerManifests);
-  const files = [vpcCni(s, cni), eniConfigTemplate(), cloudConfigTemplate(s), cloudController(s, ccm)];
+  const files = [vpcCni(s, cni), eniConfigTemplate(), cloudConfigTemplate(s), cloudController(s, ccm), ...nodeFileEntries(s.nodeFiles ?? [])];
   // Every image must be one the kubelet can pull as configured, and pinned.
   const problems = imagePullProblems(files);
   if (problems.length) throw new Error(`addons: ${problems[0]}${problems.length > 1 ? ` (and ${problems.length - 1} more)` : ""}`);

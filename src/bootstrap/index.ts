@@ -5,6 +5,7 @@
 export type { NodeRole, BootstrapSettings, EtcdBackupSettings } from "./node-files";
 export { ssmParameterNames } from "./node-files";
 export type { RenderedUserData } from "./user-data";
-export { renderUserData } from "./user-data";
+export { clusterBundle, renderUserData } from "./user-data";
+export type { ClusterBootstrapSettings } from "./user-data";
 export { BOOTSTRAP_SCRIPTS } from "./scripts";
 export { ADDON_VERSIONS, DEFAULT_KUBERNETES_MINOR, SUPPORTED_KUBERNETES_MINORS } from "./versions";

@@ -89,8 +89,8 @@ function iniText(sections: Readonly<Record<string, Readonly<Record<string, strin
 
 /** What the env file needs beyond the settings: the add-on bundle's digest and host-network pod count. */
 export interface NodeFacts {
-  /** SHA-256 of the add-on bundle's SHA256SUMS (control-plane-init only). */
-  readonly addonsDigest?: string;
+  /** SHA-256 of the cluster bundle's SHA256SUMS (control-plane roles). */
+  readonly bundleDigest?: string;
   /** Host-network pods of the role (kubeadm's and the add-ons' DaemonSets): max-pods counts them. */
   readonly hostNetworkPods: number;
 }
@@ -125,7 +125,7 @@ export function envFile(s: BootstrapSettings, facts: NodeFacts): string {
     ECR_CREDENTIAL_PROVIDER_ARM64_URL: ECR_CREDENTIAL_PROVIDER.url("arm64"),
     ECR_CREDENTIAL_PROVIDER_ARM64_SHA256: ECR_CREDENTIAL_PROVIDER.sha256.arm64,
     ECR_CREDENTIAL_PROVIDER_BIN: `${CREDENTIAL_PROVIDER_BIN_DIR}/${ECR_CREDENTIAL_PROVIDER.name}`,
-    ...(facts.addonsDigest ? { ADDONS_DIGEST: facts.addonsDigest } : {}),
+    ...(facts.bundleDigest ? { BUNDLE_DIGEST: facts.bundleDigest } : {}),
     ...(s.etcdBackup && s.role !== "worker" ? { ETCD_BACKUP_BUCKET: s.etcdBackup.bucket, ETCD_BACKUP_PREFIX: s.etcdBackup.prefix } : {}),
   };
   for (const [k, v] of Object.entries(vars)) {

@@ -40,7 +40,7 @@ export interface RenderedUserData {
   /** Bytes EC2 receives: gzip(cloudConfig), before base64. */
   readonly gzipBytes: number;
   /** Every file the node receives: path, mode, and where its content comes from. */
-  readonly listing: readonly { readonly path: string; readonly permissions: string; readonly source: string }[];
+  readonly listing: readonly { readonly path: string; readonly permissions: string; readonly source: string; readonly delivery: "user data" | "bundle" }[];
 }
 
 /** EC2 rejects user data above 16 KiB, counted before base64 (here: the gzip bytes). */
@@ -56,6 +56,8 @@ interface WriteFile {
   content: string;
   /** For the boot listing only (not written into the cloud-config). */
   source: string;
+  /** In the user data, or (control-plane nodes) installed from the S3 bundle at boot. */
+  delivery: "user data" | "bundle";
 }
 
 const CIDR = /^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/;
@@ -93,12 +95,14 @@ function validate(s: BootstrapSettings): void {
 
 function script(path: string): WriteFile {
   const name = Object.entries(SCRIPT_PATHS).find(([, p]) => p === path)?.[0];
-  return { path, permissions: "0755", content: BOOTSTRAP_SCRIPTS[path], source: `src/bootstrap/scripts (${name})` };
+  return { path, permissions: "0755", content: BOOTSTRAP_SCRIPTS[path], source: `src/bootstrap/scripts (${name})`, delivery: "user data" };
 }
 
 function file(path: string, content: string, source: string, permissions = "0644"): WriteFile {
-  return { path, permissions, content, source };
+  return { path, permissions, content, source, delivery: "user data" };
 }
+
+const viaBundle = (f: WriteFile): WriteFile => ({ ...f, delivery: "bundle" });
 
 const NODE_FILES = "src/bootstrap/node-files.ts";
 
@@ -121,15 +125,15 @@ function filesFor(s: BootstrapSettings, facts: NodeFacts): WriteFile[] {
     file(`${CONFIG_DIR}/kubeadm-join.yaml.tmpl`, kubeadmJoinTemplate(s), `${NODE_FILES} kubeadmJoinTemplate`),
   ];
   if (controlPlane) {
-    files.push(script(SCRIPT_PATHS.joinRefresh));
-    for (const [path, text] of Object.entries(joinRefreshUnits(SCRIPT_PATHS.joinRefresh))) files.push(file(path, text, `${NODE_FILES} joinRefreshUnits`));
+    // What only control-plane nodes need travels in the bundle: user data stays within its budget.
+    const bundled: WriteFile[] = [script(SCRIPT_PATHS.joinRefresh), script(SCRIPT_PATHS.addons)];
+    for (const [path, text] of Object.entries(joinRefreshUnits(SCRIPT_PATHS.joinRefresh))) bundled.push(file(path, text, `${NODE_FILES} joinRefreshUnits`));
     if (s.etcdBackup) {
-      files.push(script(SCRIPT_PATHS.etcdBackup));
-      for (const [path, text] of Object.entries(etcdBackupUnits(SCRIPT_PATHS.etcdBackup, s.etcdBackup))) files.push(file(path, text, `${NODE_FILES} etcdBackupUnits`));
+      bundled.push(script(SCRIPT_PATHS.etcdBackup));
+      for (const [path, text] of Object.entries(etcdBackupUnits(SCRIPT_PATHS.etcdBackup, s.etcdBackup))) bundled.push(file(path, text, `${NODE_FILES} etcdBackupUnits`));
     }
-  }
-  if (s.role === "control-plane-init") {
-    files.push(script(SCRIPT_PATHS.addons), file(`${CONFIG_DIR}/kubeadm-init.yaml.tmpl`, kubeadmInitTemplate(s), `${NODE_FILES} kubeadmInitTemplate`));
+    bundled.push(file(`${CONFIG_DIR}/kubeadm-init.yaml.tmpl`, kubeadmInitTemplate(s), `${NODE_FILES} kubeadmInitTemplate`));
+    files.push(...bundled.map(viaBundle));
   }
   return files;
 }
@@ -137,16 +141,36 @@ function filesFor(s: BootstrapSettings, facts: NodeFacts): WriteFile[] {
 /**
  * Renders one role's user data. `node` names the nodes that receive it (for the size error).
  */
+/** Settings that are the same for every node of a cluster (the bundle's input). */
+export type ClusterBootstrapSettings = Omit<BootstrapSettings, "role">;
+
+/**
+ * The cluster's bundle: the add-ons, and the files control-plane nodes install from it. Terraform
+ * uploads it; control-plane user data names its digest.
+ */
+export function clusterBundle(s: ClusterBootstrapSettings) {
+  const settings: BootstrapSettings = { ...s, role: "control-plane-join" };
+  validate(settings);
+  const nodeFiles = filesFor(settings, { hostNetworkPods: 0 })
+    .filter((f) => f.delivery === "bundle")
+    .map(({ path, permissions, content, source }) => ({ path, permissions, content, source }));
+  return addonBundle({ clusterName: s.clusterName, kubernetesMinor: s.kubernetesMinor, nodeFiles });
+}
+
+/**
+ * Renders one role's user data. `node` names the nodes that receive it (for the size error).
+ */
 export function renderUserData(s: BootstrapSettings, node: string = s.role): RenderedUserData {
   validate(s);
-  const bundle = addonBundle({ clusterName: s.clusterName, kubernetesMinor: s.kubernetesMinor });
+  const controlPlane = s.role !== "worker";
+  const bundle = clusterBundle(s);
   const facts: NodeFacts = {
-    addonsDigest: s.role === "control-plane-init" ? bundle.digest : undefined,
-    hostNetworkPods: hostNetworkPods(bundle, s.role === "worker" ? "worker" : "control-plane").length,
+    bundleDigest: controlPlane ? bundle.digest : undefined,
+    hostNetworkPods: hostNetworkPods(bundle, controlPlane ? "control-plane" : "worker").length,
   };
   const files = filesFor(s, facts);
   const doc = {
-    write_files: files.map(({ path, permissions, content }) => ({ path, permissions, content })),
+    write_files: files.filter((f) => f.delivery === "user data").map(({ path, permissions, content }) => ({ path, permissions, content })),
     // One command: runcmd goes on after a failed line, k8s-bootstrap does not.
     runcmd: [[SCRIPT_PATHS.bootstrap]],
   };
@@ -161,6 +185,6 @@ export function renderUserData(s: BootstrapSettings, node: string = s.role): Ren
     cloudConfig,
     userDataBase64: gzipped.toString("base64"),
     gzipBytes: gzipped.length,
-    listing: files.map(({ path, permissions, source }) => ({ path, permissions, source })),
+    listing: files.map(({ path, permissions, source, delivery }) => ({ path, permissions, source, delivery })),
   };
 }

@@ -28,32 +28,43 @@ export function bundleKey(bundle: AddonBundle, file: string): string {
   return `addons/${bundle.digest}/${file}`;
 }
 
+/** Terraform reads ${ and %{ in any string as a template: the files' own (shell, YAML) are escaped. */
+export function terraformLiteral(text: string): string {
+  return text.replace(/\$\{/g, () => "$${").replace(/%\{/g, () => "%%{");
+}
+
 const snake = (s: string) => s.toLowerCase().replace(/[^a-z0-9]+/g, "_").replace(/_+$/, "");
 
 export class AddonAssets extends Construct {
   readonly bucket: S3Bucket;
   readonly objects: S3Object[] = [];
+  /** S3 key -> the bytes uploaded there (before Terraform's template escaping). */
+  readonly contents: Record<string, string> = {};
+  readonly bundle: AddonBundle;
 
   constructor(scope: Construct, id: string, props: AddonAssetsProps) {
     super(scope, id);
+    this.bundle = props.bundle;
     const secure = new SecureBucket(this, "bucket", { bucketPrefix: assetsBucketPrefix(props.clusterName), key: "assets",
       preventDestroy: false,
       // Every object is Terraform's own (a bundle it can upload again); old versions must not block a destroy.
       forceDestroy: true,
     });
     this.bucket = secure.bucket;
-    const put = (file: string, content: string) =>
+    const put = (file: string, content: string) => {
+      this.contents[bundleKey(props.bundle, file)] = content;
       this.objects.push(
         named(
           new S3Object(this, `object-${file}`, {
             bucket: this.bucket.id,
             key: bundleKey(props.bundle, file),
-            content,
+            content: terraformLiteral(content),
             contentType: file.endsWith(".yaml") ? "application/yaml" : "text/plain",
           }),
           `addon_${snake(file)}`,
         ),
       );
+    };
     for (const f of props.bundle.files) put(f.path, f.text);
     put(BUNDLE_FILES.sums, props.bundle.sums);
   }

@@ -20,9 +20,8 @@ import { AccessOutputs } from "../constructs/access-outputs";
 import { OperationalVariables } from "../constructs/variables";
 import { EtcdBackupBucket } from "../constructs/etcd-backup-bucket";
 import { AddonAssets } from "../constructs/addon-assets";
-import { addonBundle } from "../addons/bundle";
 import { architectureOf } from "../aws/instances";
-import { NodeRole, renderUserData } from "../bootstrap";
+import { ClusterBootstrapSettings, NodeRole, clusterBundle, renderUserData } from "../bootstrap";
 
 export interface ClusterStackProps {
   readonly config: ClusterConfig;
@@ -80,10 +79,18 @@ export class ClusterStack extends TerraformStack {
     this.etcdBackup = config.etcdBackup.enabled
       ? new EtcdBackupBucket(this, "etcd-backup", { bucketName: config.etcdBackup.bucket, prefix: etcdBackupPrefix, retentionDays: config.etcdBackup.retentionDays })
       : undefined;
-    this.addonAssets = new AddonAssets(this, "addon-assets", {
+    // Everything nodes of this cluster are made from; user data holds names, the rest travels in the bundle.
+    const bootstrap: ClusterBootstrapSettings = {
       clusterName: config.clusterName,
-      bundle: addonBundle({ clusterName: config.clusterName, kubernetesMinor: config.kubernetesVersion }),
-    });
+      region: config.region,
+      kubernetesMinor: config.kubernetesVersion,
+      ssmPrefix: this.ssmPrefix,
+      podCidr: this.plan.tiers.pods.block,
+      serviceCidr: config.serviceCidr,
+      // A plain name (not the bucket resource's token): user-data stays static.
+      etcdBackup: config.etcdBackup.enabled ? { bucket: config.etcdBackup.bucket, prefix: etcdBackupPrefix, onCalendar: config.etcdBackup.schedule } : undefined,
+    };
+    this.addonAssets = new AddonAssets(this, "addon-assets", { clusterName: config.clusterName, bundle: clusterBundle(bootstrap) });
     this.iam = new NodeIam(this, "iam", {
       clusterName: config.clusterName,
       region: config.region,
@@ -103,18 +110,7 @@ export class ClusterStack extends TerraformStack {
       "control-plane-join": "control_plane_1..",
       worker: "worker_launch_template",
     };
-    const renderRole = (role: NodeRole) =>
-      renderUserData({
-        clusterName: config.clusterName,
-        region: config.region,
-        kubernetesMinor: config.kubernetesVersion,
-        role,
-        ssmPrefix: this.ssmPrefix,
-        podCidr: this.plan.tiers.pods.block,
-        serviceCidr: config.serviceCidr,
-        // A plain name (not the bucket resource's token): user-data stays static.
-        etcdBackup: config.etcdBackup.enabled ? { bucket: config.etcdBackup.bucket, prefix: etcdBackupPrefix, onCalendar: config.etcdBackup.schedule } : undefined,
-      }, `${role} (${nodesOf[role]})`).userDataBase64;
+    const renderRole = (role: NodeRole) => renderUserData({ ...bootstrap, role }, `${role} (${nodesOf[role]})`).userDataBase64;
 
     this.controlPlane = new ControlPlane(this, "control-plane", {
       clusterName: config.clusterName,

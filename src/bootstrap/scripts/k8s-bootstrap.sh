@@ -12,8 +12,31 @@ DONE="${ROOT}/var/lib/k8s-bootstrap/done"
 KUBEADM_CONFIG="${WORK}/kubeadm.yaml"
 DNS_ATTEMPTS=60
 JOIN_ATTEMPTS=90
+BUNDLE="${ROOT}/var/lib/k8s-bootstrap/bundle/${BUNDLE_DIGEST:-none}"
 
 resolves() { getent hosts "$1" >/dev/null; }
+
+# fetch_bundle: the cluster bundle named by BUNDLE_DIGEST into BUNDLE, complete and unchanged, or failure.
+fetch_bundle() {
+  rm -rf "$BUNDLE"
+  mkdir -p "$BUNDLE"
+  aws s3 cp --recursive --only-show-errors "s3://${ASSETS_BUCKET}/addons/${BUNDLE_DIGEST}/" "${BUNDLE}/" || return 1
+  if ! printf '%s  %s\n' "$BUNDLE_DIGEST" "${BUNDLE}/SHA256SUMS" | sha256sum -c --quiet --status; then
+    log "s3://${ASSETS_BUCKET}/addons/${BUNDLE_DIGEST}/SHA256SUMS is missing or not the bundle this node was made for"
+    return 1
+  fi
+  (cd "$BUNDLE" && sha256sum -c --quiet --strict SHA256SUMS) || return 1
+}
+
+# install_node_files: the control-plane files of the bundle (node/INSTALL: "<mode> <path>").
+install_node_files() {
+  local mode target
+  while read -r mode target; do
+    [[ $mode =~ ^0[0-7]{3}$ && $target =~ ^/[A-Za-z0-9._@/-]+$ && $target != *..* ]] || die "node/INSTALL of the bundle has a bad line: ${mode} ${target}"
+    install -D -m "$mode" "${BUNDLE}/node${target}" "${ROOT}${target}"
+  done <"${BUNDLE}/node/INSTALL"
+  systemctl daemon-reload
+}
 eni_limits() {
   ENI_LIMITS=$(aws ec2 describe-instance-types --instance-types "$INSTANCE_TYPE" --output text \
     --query 'InstanceTypes[0].NetworkInfo.[MaximumNetworkInterfaces,Ipv4AddressesPerInterface]')
@@ -97,7 +120,7 @@ init_cluster() {
   retry 5 10 "write ${SSM_JOIN_CERTIFICATE_KEY}" ssm_put "$SSM_JOIN_CERTIFICATE_KEY" SecureString "$CERTIFICATE_KEY"
   "${SBIN}/k8s-join-refresh" token
   step "apply the add-ons"
-  "${SBIN}/k8s-addons"
+  "${SBIN}/k8s-addons" "$BUNDLE"
 }
 
 if [[ -f $DONE ]]; then
@@ -111,6 +134,14 @@ fi
 
 step "prepare the node"
 "${SBIN}/k8s-node-prepare" os
+
+if [[ $NODE_ROLE == control-plane-* ]]; then
+  step "fetch the cluster bundle ${BUNDLE_DIGEST:0:12}"
+  retry 30 10 "SSM parameter ${SSM_ASSETS_BUCKET}" ssm_get "$SSM_ASSETS_BUCKET" ASSETS_BUCKET
+  retry 10 15 "cluster bundle s3://${ASSETS_BUCKET}/addons/${BUNDLE_DIGEST}/ (every file as its SHA256SUMS says)" fetch_bundle
+  step "install the control-plane files of the bundle"
+  install_node_files
+fi
 
 step "read instance metadata"
 retry 10 3 "instance metadata (IMDSv2)" node_facts
@@ -162,7 +193,6 @@ esac
 
 if [[ $NODE_ROLE == control-plane-* ]]; then
   step "enable the join parameter refresh timers"
-  systemctl daemon-reload
   systemctl enable --now k8s-join-refresh@token.timer k8s-join-refresh@certs.timer
 fi
 if [[ $NODE_ROLE == control-plane-* && -n ${ETCD_BACKUP_BUCKET:-} ]]; then
