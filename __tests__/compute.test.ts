@@ -236,6 +236,15 @@ describe("outputs tell an operator how to get in", () => {
     expect(out.kubectl_via_ssh_tunnel.value).toMatch(/^ssh -f -N -L 6443:\$\{aws_lb\.api_nlb\.dns_name\}:6443 ubuntu@/);
     expect(out.kubectl_via_ssh_tunnel.value).toContain("--tls-server-name ${aws_lb.api_nlb.dns_name}");
     expect(out.kubectl_via_session_manager.value).toContain("AWS-StartPortForwardingSessionToRemoteHost");
+    // kubectl runs only once the forwarded port answers (bounded), never right after the session starts.
+    const cmd = out.kubectl_via_session_manager.value as string;
+    const [session, wait, kubectl] = [cmd.indexOf("aws ssm start-session"), cmd.indexOf("until curl -sk -o /dev/null --max-time 2 https://127.0.0.1:6443/livez"), cmd.indexOf("kubectl --kubeconfig")];
+    expect(session).toBe(0);
+    expect(wait).toBeGreaterThan(session);
+    expect(kubectl).toBeGreaterThan(wait);
+    expect(cmd).toContain("if [ $n -ge 30 ]; then");
+    const sh = require("child_process").spawnSync("sh", ["-n", "-c", cmd.replace(/\$\{[^}]+\}/g, "X")], { encoding: "utf8" });
+    expect({ status: sh.status, err: sh.stderr }).toEqual({ status: 0, err: "" });
   });
   test("control-plane instance ids for Session Manager", () =>
     expect((out as any).control_plane_instance_ids.value).toEqual([0, 1, 2].map((i) => ref(`aws_instance.control_plane_${i}`))));
