@@ -72,15 +72,17 @@ describe("first control-plane node", () => {
     expect(n.nodeFile("etc/cloud/cloud.cfg.d/99-k8s-network-updates.cfg")).toContain("updates:\n  network:\n    when:\n      - boot-new-instance\n");
   });
 
-  test("containerd and runc from the pinned 2.2 series, held; version 3 configuration with systemd cgroups and kubeadm's pause image", () => {
+  test("containerd 2.x and runc, held; version 3 configuration with systemd cgroups, the CNI folders and kubeadm's pause image", () => {
     expect(installs(n)[0]).toBe("ca-certificates curl gpg containerd runc");
     expect(n.nodeFile("etc/apt/preferences.d/k8s-containerd")).toBe(
-      "Package: containerd\nPin: version 2.2.*\nPin-Priority: 1001\n\nPackage: runc\nPin: version *\nPin-Priority: 500\n",
+      "Package: containerd\nPin: version 2.*\nPin-Priority: 1001\n\nPackage: runc\nPin: version *\nPin-Priority: 500\n",
     );
     expect(n.calls).toContain("apt-mark hold containerd runc");
     const config = n.nodeFile("etc/containerd/config.toml")!;
     expect(config).toMatch(/^version = 3$/m);
     expect(config).toContain("[plugins.'io.containerd.cri.v1.runtime'.containerd.runtimes.runc.options]\n  SystemdCgroup = true\n");
+    // containerd docs/cri/config.md (v2.2): bin_dirs replaces bin_dir from 2.1 on.
+    expect(config).toContain("[plugins.'io.containerd.cri.v1.runtime'.cni]\n  bin_dirs = ['/opt/cni/bin']\n  conf_dir = '/etc/cni/net.d'\n");
     // kubeadm v1.35's own list (the stub prints cmd/kubeadm/app/constants PauseVersion 3.10.1).
     expect(config).toContain("[plugins.'io.containerd.cri.v1.images'.pinned_images]\n  sandbox = 'registry.k8s.io/pause:3.10.1'\n");
     expect(n.calls).toContain(`kubeadm config images list --kubernetes-version v${PINNED_VERSION}`);
@@ -448,8 +450,8 @@ describe("waiting for the join parameters", () => {
 });
 
 describe("the init node and an existing cluster", () => {
-  test("joins as a control-plane node when the parameters are there and the API answers", () => {
-    const n = node("control-plane-init", { ssm: ALL_PARAMETERS, apiUp: true });
+  test("joins as a control-plane node when this deployment's parameters are there", () => {
+    const n = node("control-plane-init", { ssm: ALL_PARAMETERS });
     expectSuccess(n);
     expect(n.stderr).toContain("joining the existing cluster");
     expect(n.indexOf("kubeadm init")).toBe(-1);
@@ -461,7 +463,7 @@ describe("the init node and an existing cluster", () => {
   });
 
   test("never initialises while this deployment's join parameters exist, even with the API down: joins, or stops with a clear error", () => {
-    const n = node("control-plane-init", { ssm: ALL_PARAMETERS, apiUp: false, fail: ["kubeadm join"] });
+    const n = node("control-plane-init", { ssm: ALL_PARAMETERS, fail: ["kubeadm join"] });
     expect(n.status).toBe(1);
     expect(n.indexOf("kubeadm init")).toBe(-1);
     expect(n.callsOf("kubeadm join")).toHaveLength(3);
@@ -471,8 +473,8 @@ describe("the init node and an existing cluster", () => {
     expect(n.indexOf("aws ssm put-parameter")).toBe(-1);
   });
 
-  test("initialises when the parameters are another deployment's, even though the API answers, and overwrites them", () => {
-    const n = node("control-plane-init", { ssm: { ...TERRAFORM_PARAMETERS, ...STALE_JOIN_PARAMETERS }, apiUp: true });
+  test("initialises when the parameters are another deployment's, and overwrites them", () => {
+    const n = node("control-plane-init", { ssm: { ...TERRAFORM_PARAMETERS, ...STALE_JOIN_PARAMETERS } });
     expectSuccess(n);
     expect(staleLines(n.stderr)).toHaveLength(1);
     expect(n.stderr).not.toContain("joining the existing cluster");
@@ -487,10 +489,11 @@ describe("the init node and an existing cluster", () => {
   });
 
   test("retries, and never initialises, while SSM cannot be read", () => {
-    const n = node("control-plane-init", { ssm: ALL_PARAMETERS, fail: [`aws ssm get-parameter --name ${PREFIX}/join/token`] });
+    const n = node("control-plane-init", { ssm: ALL_PARAMETERS, fail: [`aws ssm get-parameter --name ${PREFIX}/join/api-endpoint`] });
     expect(n.status).toBe(1);
+    // The first read of it is the version choice, which needs it too.
     expect(failedLines(n.stderr)).toEqual([
-      "k8s-bootstrap: FAILED at step 'look for an existing cluster': gave up after 10 attempts (100s): SSM parameters under /k8s/k8s-cluster/join to be readable",
+      "k8s-bootstrap: FAILED at step 'choose the Kubernetes version': gave up after 10 attempts (100s): SSM parameters under /k8s/k8s-cluster to be readable",
     ]);
     expect(n.indexOf("kubeadm init")).toBe(-1);
   });
@@ -550,14 +553,26 @@ describe("what the node image really has", () => {
     expect(stubsWithoutPackage(scripts)).toEqual(["crictl (cri-tools)"]);
   });
 
-  test("a containerd outside the pinned series stops the node before its version 3 configuration is written", () => {
-    const n = node("worker", { ssm: ALL_PARAMETERS, containerd: "1.7.28-0ubuntu1~24.04.1" });
+  test.each([["1.7.28-0ubuntu1~24.04.1"], ["2.0.5-0ubuntu1"]])("containerd %s stops the node before its version 3 configuration is written", (build) => {
+    const n = node("worker", { ssm: ALL_PARAMETERS, containerd: build });
     expect(n.status).toBe(1);
     expect(failedLines(n.stderr)[0]).toBe(
-      "k8s-node-prepare: FAILED at step 'install containerd 2.2 and runc': containerd 1.7.28-0ubuntu1~24.04.1 is installed, not 2.2.x: its configuration (version 3) would not load",
+      `k8s-node-prepare: FAILED at step 'install containerd 2.x and runc': containerd ${build} is installed, not 2.1 or later: its configuration (version 3) would not load`,
     );
     expect(n.nodeFile("etc/containerd/config.toml")).toBeUndefined();
     expect(n.indexOf("kubeadm")).toBe(-1);
+  });
+
+  test("a later containerd 2.x (Ubuntu moved on) is accepted", () => {
+    const n = node("worker", { ssm: ALL_PARAMETERS, containerd: "2.3.1-0ubuntu1~24.04.1" });
+    expectSuccess(n);
+  });
+
+  test("apt-get update fails on a source it cannot fetch (--error-on=any), so the retry is real", () => {
+    const n = node("worker", { ssm: ALL_PARAMETERS, fail: ["apt-get -y -q -o DPkg::Lock::Timeout=600 -o Dpkg::Options::=--force-confold --error-on=any update#2"] });
+    expectSuccess(n);
+    expect(n.callsOf("apt-get -y -q -o DPkg::Lock::Timeout=600 -o Dpkg::Options::=--force-confold --error-on=any update")).toHaveLength(4);
+    expect(n.indexOf("apt-get -y -q -o DPkg::Lock::Timeout=600 -o Dpkg::Options::=--force-confold update")).toBe(-1);
   });
 
   test("a credential provider whose SHA-256 is not the pinned one is never installed", () => {
@@ -632,7 +647,22 @@ describe("the Kubernetes version a node installs", () => {
     expect(n.indexOf("kubeadm")).toBe(-1);
   });
 
-  test("a cluster of a newer minor keeps the node's own pin (an older kubelet is allowed)", () => {
+  test("a control-plane node joins only a control plane of its own minor", () => {
+    const n = node("control-plane-join", { ssm: withVersion("v1.36.1") });
+    expect(n.status).toBe(1);
+    expect(failedLines(n.stderr)[0]).toBe(
+      "k8s-bootstrap: FAILED at step 'choose the Kubernetes version': the cluster runs v1.36.1, this node's Kubernetes is 1.35: a control-plane node joins only a control plane of its own minor; synthesize with kubernetesVersion 1.36",
+    );
+  });
+
+  test("the init node never initialises when only this deployment's endpoint is there (it is written last): it waits to join", () => {
+    const n = node("control-plane-init", { ssm: { ...TERRAFORM_PARAMETERS, [`${PREFIX}/join/api-endpoint`]: API_ENDPOINT } });
+    expect(n.status).toBe(1);
+    expect(n.indexOf("kubeadm init")).toBe(-1);
+    expect(failedLines(n.stderr)[0]).toMatch(/^k8s-bootstrap: FAILED at step 'kubeadm join as control-plane': gave up after 3 attempts/);
+  });
+
+  test("a worker of a cluster of a newer minor keeps its own pin (an older kubelet is allowed)", () => {
     const n = node("worker", { ssm: withVersion("v1.36.1") });
     expectSuccess(n);
     expect(installs(n)[1]).toContain(`kubelet=${PINNED_VERSION}-*`);

@@ -148,7 +148,7 @@ describe("no secrets, only names", () => {
     expect(env).toContain(`NODE_ROLE=${role}\n`);
     expect(env).toContain("K8S_MINOR=1.35\n");
     expect(env).toContain(`K8S_VERSION=${KUBERNETES_PATCH["1.35"]}\n`);
-    expect(env).toContain("CONTAINERD_SERIES=2.2\n");
+    expect(env).toContain("CONTAINERD_SERIES=2\n");
     expect(env).toContain(`ECR_CREDENTIAL_PROVIDER_AMD64_URL=${ECR_CREDENTIAL_PROVIDER.url("amd64")}\nECR_CREDENTIAL_PROVIDER_AMD64_SHA256=${ECR_CREDENTIAL_PROVIDER.sha256.amd64}\n`);
     expect(env).toContain(`ECR_CREDENTIAL_PROVIDER_ARM64_URL=${ECR_CREDENTIAL_PROVIDER.url("arm64")}\nECR_CREDENTIAL_PROVIDER_ARM64_SHA256=${ECR_CREDENTIAL_PROVIDER.sha256.arm64}\n`);
     expect(env).toContain(`HOST_NETWORK_PODS=${role === "worker" ? 2 : 7}\n`);

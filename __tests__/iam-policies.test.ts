@@ -21,6 +21,7 @@ import {
   policySize,
   wildcardActions,
 } from "../src/aws/iam-policies";
+import { EC2_CONDITION_KEYS, conditionKeysFor, referenceKey } from "../src/aws/ec2-condition-keys";
 
 const ctx: PolicyContext = {
   clusterName: "k8s-cluster",
@@ -244,8 +245,18 @@ describe("VPC CNI and ECR", () => {
     for (const s of cni.filter((s) => s.Action.some((a) => !isRead(a)))) {
       const cond = s.Condition?.StringEquals ?? {};
       if (s.Sid === "CniTagEnis") {
-        // The primary ENI is untagged until the CNI tags it: any ENI of the cluster's VPC, nothing else.
+        // The primary ENI is untagged until the CNI tags it: any existing ENI of the cluster's VPC, nothing else.
         expect(s).toEqual({ Sid: "CniTagEnis", Effect: "Allow", Action: ["ec2:CreateTags"], Resource: eni, Condition: { ArnEquals: { "ec2:Vpc": ctx.vpcArn } } });
+      } else if (s.Sid === "CniTagEnisOnCreate") {
+        // A new ENI has no ec2:Vpc in the request context (Service Authorization Reference): tag-on-create
+        // only, with the cluster tag (AWS's AmazonEKSNetworkingPolicy scopes it the same way).
+        expect(s).toEqual({
+          Sid: "CniTagEnisOnCreate",
+          Effect: "Allow",
+          Action: ["ec2:CreateTags"],
+          Resource: eni,
+          Condition: { StringEquals: { "ec2:CreateAction": "CreateNetworkInterface", [`aws:RequestTag/${CNI_CLUSTER_TAG_KEY}`]: "k8s-cluster" } },
+        });
       } else if (s.Sid === "CniEniSecurityGroups") {
         expect(s.Resource).toBe("arn:aws:ec2:ap-northeast-2:123456789012:security-group/*");
         expect(s.Condition).toEqual({ ArnEquals: { "ec2:Vpc": ctx.vpcArn } });
@@ -259,9 +270,11 @@ describe("VPC CNI and ECR", () => {
   });
 
   test("every statement that changes an existing ENI, subnet or security group is limited to the cluster's VPC (ec2:Vpc)", () => {
+    // ec2:Vpc exists in the request context of existing network interfaces, subnets and security
+    // groups, not of an interface being created: a condition on a missing key denies.
     // upstream's scope-down sample (aws/amazon-vpc-cni-k8s docs/iam-policy.md) puts ec2:Vpc on
     // CreateNetworkInterface's subnet and security group; here also on CreateTags and the ENI mutations.
-    const scoped = cni.filter((s) => s.Action.some((a) => !isRead(a)) && s.Sid !== "CniCreateEni" && s.Sid !== "CniClusterInstances").map((s) => s.Sid);
+    const scoped = cni.filter((s) => s.Action.some((a) => !isRead(a)) && !["CniCreateEni", "CniTagEnisOnCreate", "CniClusterInstances"].includes(s.Sid)).map((s) => s.Sid);
     expect(scoped).toEqual(["CniTagEnis", "CniCreateEniInClusterSubnet", "CniEniSecurityGroups", "CniManageClusterEnis"]);
     for (const s of cni.filter((x) => scoped.includes(x.Sid))) expect(s.Condition?.ArnEquals).toEqual({ "ec2:Vpc": ctx.vpcArn });
     // A new ENI is authorized on the subnet and security group too, both scoped above; instances carry no ec2:Vpc here.
@@ -475,7 +488,45 @@ describe("IAM size limits (whitespace not counted; measured with resolved worst-
     expect(size(ccm) + size(rest)).toBeGreaterThanOrEqual(size(r.controlPlane));
     expect(size(ccm)).toBeLessThanOrEqual(MANAGED_POLICY_MAX_CHARS);
     expect(size(rest)).toBeLessThanOrEqual(MANAGED_POLICY_MAX_CHARS);
-    // As inline policies the role's aggregate limit is 10240: both together still fit.
-    expect(size(ccm) + size(rest)).toBeLessThanOrEqual(ROLE_INLINE_POLICIES_MAX_CHARS);
+    // Inline, the role's aggregate limit (10240) would be exceeded: they are managed policies, one per concern.
+    expect(size(ccm) + size(rest)).toBeGreaterThan(ROLE_INLINE_POLICIES_MAX_CHARS);
+  });
+});
+
+describe("VPC CNI conditions use only keys EC2 puts in the request context (Service Authorization Reference)", () => {
+  const cni = vpcCniStatements(ctx);
+  const resourceType = (arn: string) => /:ec2:[^:]*:[^:]*:([a-z-]+)\//.exec(arn)?.[1] ?? "";
+  const keysOf = (s: PolicyStatement) => Object.values(s.Condition ?? {}).flatMap((kv) => Object.keys(kv)).map(referenceKey);
+  const resources = (s: PolicyStatement) => (Array.isArray(s.Resource) ? s.Resource : [s.Resource]).filter((r) => r !== "*");
+
+  test("every key of every statement exists for each of its actions and resource types", () => {
+    const missing: string[] = [];
+    for (const s of cni)
+      for (const action of s.Action.map((a) => a.split(":")[1]).filter((a) => !a.startsWith("Describe")))
+        for (const rt of resources(s).map(resourceType)) {
+          const available = conditionKeysFor(action, rt);
+          if (!available) missing.push(`${s.Sid}: no reference row for ${action} on ${rt}`);
+          else for (const k of keysOf(s)) if (!available.includes(k)) missing.push(`${s.Sid}: ${k} is not in the context of ${action} on ${rt}`);
+        }
+    expect(missing).toEqual([]);
+  });
+
+  test("tag-on-create of a new ENI is allowed by a CreateTags statement whose keys exist while the ENI is being created", () => {
+    // EC2 authorizes the tags of CreateNetworkInterface's TagSpecifications as ec2:CreateTags on the
+    // new interface, whose context has only CreateNetworkInterface's network-interface keys.
+    const available = [...EC2_CONDITION_KEYS.CreateNetworkInterface["network-interface"], ...EC2_CONDITION_KEYS.CreateTags[""]];
+    const usable = cni.filter(
+      (s) =>
+        s.Action.includes("ec2:CreateTags") &&
+        resources(s).some((r) => resourceType(r) === "network-interface") &&
+        keysOf(s).every((k) => available.includes(k)) &&
+        [s.Condition?.StringEquals?.["ec2:CreateAction"]].flat().every((a) => a === undefined || a === "CreateNetworkInterface"),
+    );
+    expect(usable.map((s) => s.Sid)).toEqual(["CniTagEnisOnCreate"]);
+  });
+
+  test("a statement that conditioned tag-on-create on ec2:Vpc (the broken variant) is caught", () => {
+    const broken: PolicyStatement = { Sid: "Broken", Effect: "Allow", Action: ["ec2:CreateTags"], Resource: "arn:aws:ec2:r:1:network-interface/*", Condition: { ArnEquals: { "ec2:Vpc": "v" } } };
+    expect(keysOf(broken).every((k) => EC2_CONDITION_KEYS.CreateNetworkInterface["network-interface"].includes(k))).toBe(false);
   });
 });

@@ -163,8 +163,6 @@ export interface Behaviour {
   readonly ssmLater?: Readonly<Record<string, { readonly value: string; readonly afterReads: number }>>;
   /** Lookups of the API name that fail before one succeeds, or "always". */
   readonly dnsFailures?: number | "always";
-  /** Whether https://<endpoint>:6443/livez answers. */
-  readonly apiUp?: boolean;
   /**
    * The instance as IMDS and ec2 describe-instance-types report it (default t3.large: 3 ENIs,
    * 12 IPv4 addresses each); `output`, when set, replaces describe-instance-types' text output.
@@ -307,7 +305,6 @@ export function runNode(role: NodeRole, behaviour: Behaviour = {}, settings: Par
     K8S_ROOT: root,
     HARNESS_STATE: state,
     STUB_DNS_FAILURES: String(b.dnsFailures ?? 0),
-    STUB_API_UP: b.apiUp ? "1" : "0",
     STUB_INSTANCE_TYPE: b.instance?.type ?? "t3.large",
     STUB_ENI_LIMITS: b.instance ? (b.instance.output ?? `${b.instance.maxEnis}\t${b.instance.ipsPerEni}`) : "3\t12",
     STUB_FAIL: (b.fail ?? []).join("\n"),

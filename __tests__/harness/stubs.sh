@@ -6,7 +6,6 @@
 #   STUB_FAIL          lines "name arg-prefix" or "name arg-prefix#N": a call whose "name args"
 #                      starts with one fails (with #N: only the first N such calls)
 #   STUB_DNS_FAILURES  lookups of the API name that fail before one succeeds ("always": never)
-#   STUB_API_UP        1: https://<endpoint>:6443/livez answers
 #   STUB_INSTANCE_TYPE the instance type IMDS reports (default t3.large)
 #   STUB_ENI_LIMITS    what aws ec2 describe-instance-types prints for it (default "3<tab>12":
 #                      maximum ENIs, IPv4 addresses per ENI); other types are unknown to EC2
@@ -227,10 +226,6 @@ case $name in
           instance-type) printf '%s' "${STUB_INSTANCE_TYPE:-t3.large}" ;;
           *) exit 22 ;;
         esac
-        ;;
-      https://*:6443/livez)
-        [[ ${STUB_API_UP:-0} == 1 ]] || { echo "curl: (7) Failed to connect" >&2; exit 7; }
-        echo ok
         ;;
       https://pkgs.k8s.io/core:/stable:/v*/deb/Release.key) echo "release key" >"$out" ;;
       https://artifacts.k8s.io/binaries/cloud-provider-aws/v*/linux/*/ecr-credential-provider-linux-*)

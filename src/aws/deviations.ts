@@ -127,17 +127,22 @@ export const CLUSTER_ADDITIONS: readonly Addition[] = [
   },
   {
     id: "A10",
-    what: "SSM parameters under /k8s/<cluster>/: api-endpoint, pods/subnets, pods/security-group, load-balancer/security-group (String, Terraform); join/token, join/certificate-key (SecureString), join/ca-cert-hash and join/api-endpoint (which deployment they belong to), written by the control-plane nodes",
-    why: "user-data holds only names; join secrets are made on the nodes and never pass through Terraform state",
+    what: "SSM parameters under /k8s/<cluster>/: api-endpoint, pods/subnets, pods/security-group, load-balancer/security-group, assets/bucket (String, Terraform); join/token, join/certificate-key (SecureString), join/ca-cert-hash, cluster/kubernetes-version and join/api-endpoint (which deployment they belong to), written by the control-plane nodes",
+    why: "user-data holds only names; join secrets are made on the nodes and never pass through Terraform state; joining nodes install the cluster's own Kubernetes version",
   },
   {
     id: "A11",
-    what: "IAM roles and instance profiles per node role: cloud controller, VPC CNI, ECR read, bootstrap parameters, Session Manager; mutations scoped to the cluster tag; no * actions",
-    why: "the AWS cloud controller and the VPC CNI call AWS APIs from the nodes",
+    what: "IAM roles and instance profiles per node role: cloud controller, VPC CNI (ENI changes only inside the cluster's VPC), ECR read, bootstrap parameters, add-on bundle read (control plane), Session Manager; mutations scoped to the cluster tag; no * actions",
+    why: "the AWS cloud controller, the VPC CNI and the kubelet's ECR credential provider call AWS APIs from the nodes",
   },
   {
     id: "A12",
     what: "instance and volume tags `kubernetes.io/cluster/<name>=owned` on control-plane and worker nodes (not the bastion)",
     why: "the cloud controller recognises the cluster's instances by this tag (and the subnets by A3)",
+  },
+  {
+    id: "A14",
+    what: "an assets bucket (Terraform-made unique name, versioned, KMS-encrypted, private, TLS only) holding the cluster bundle under addons/<SHA-256>/: the add-on manifests and the control-plane nodes' scripts and units",
+    why: "nodes get add-ons from S3 over the S3 gateway endpoint (the spec's AWS services via VPC endpoint), never from GitHub, and user data stays within its 12 KiB budget",
   },
 ];

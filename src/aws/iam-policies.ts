@@ -285,16 +285,26 @@ export function vpcCniStatements(ctx: PolicyContext): PolicyStatement[] {
       Resource: "*",
     },
     {
-      // The CNI tags every ENI it manages, including the instance's primary ENI, which starts
-      // without the cluster tag: so no tag condition (as in AmazonEKS_CNI_Policy), but only
-      // network interfaces in the cluster's VPC (upstream's sample leaves CreateTags unscoped; a
+      // The CNI tags the ENIs it manages that exist already, including the instance's primary ENI,
+      // which starts without the cluster tag: so no tag condition (as in AmazonEKS_CNI_Policy), but
+      // only network interfaces in the cluster's VPC (upstream's sample leaves CreateTags unscoped; a
       // node could otherwise tag an ENI elsewhere in the account and then detach or delete it).
-      // Also covers tag-on-create.
       Sid: "CniTagEnis",
       Effect: "Allow",
       Action: ["ec2:CreateTags"],
       Resource: ec2(ctx, "network-interface/*"),
       Condition: inVpc,
+    },
+    {
+      // Tag-on-create of a new ENI: a network interface being created has no ec2:Vpc in the
+      // request context (Service Authorization Reference, CreateTags on a new network-interface:
+      // aws:RequestTag, aws:TagKeys, ec2:CreateAction), so it is scoped by the create call and by
+      // the cluster tag it must carry (as AWS's AmazonEKSNetworkingPolicy does).
+      Sid: "CniTagEnisOnCreate",
+      Effect: "Allow",
+      Action: ["ec2:CreateTags"],
+      Resource: ec2(ctx, "network-interface/*"),
+      Condition: { StringEquals: { "ec2:CreateAction": "CreateNetworkInterface", [`aws:RequestTag/${CNI_CLUSTER_TAG_KEY}`]: ctx.clusterName } },
     },
     {
       // New ENIs must be created with the CNI's cluster tag.

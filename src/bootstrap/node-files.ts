@@ -219,7 +219,8 @@ export function kubeadmJoinTemplate(s: BootstrapSettings): string {
 
 /**
  * containerd 2.x, configuration version 3 (containerd docs/cri/config.md at v2.2): the runc
- * runtime with the systemd cgroup driver (the kubelet's default), the sandbox image the installed
+ * runtime with the systemd cgroup driver (the kubelet's default), the CNI plugin and config
+ * folders the kubelet's kubernetes-cni package and the VPC CNI use, the sandbox image the installed
  * kubeadm expects (filled in at boot from `kubeadm config images list`), and registry host
  * configuration from certs.d. containerd 1.7 would refuse or ignore a version 3 file, so the
  * node installs containerd from the pinned series and checks it before writing this.
@@ -234,6 +235,11 @@ export const CONTAINERD_CONFIG_TEMPLATE = [
   "[plugins.'io.containerd.cri.v1.runtime'.containerd.runtimes.runc.options]",
   "  SystemdCgroup = true",
   "",
+  "# Where kubernetes-cni and the VPC CNI's init container put the plugins (a distribution build may default elsewhere).",
+  "[plugins.'io.containerd.cri.v1.runtime'.cni]",
+  "  bin_dirs = ['/opt/cni/bin']",
+  "  conf_dir = '/etc/cni/net.d'",
+  "",
   "[plugins.'io.containerd.cri.v1.images'.pinned_images]",
   "  sandbox = '__SANDBOX_IMAGE__'",
   "",
@@ -242,7 +248,7 @@ export const CONTAINERD_CONFIG_TEMPLATE = [
   "",
 ].join("\n");
 
-/** apt pin of the containerd series (Ubuntu replaces builds in noble-updates, so a series, not a build). */
+/** apt pin of containerd's major (Ubuntu replaces builds in noble-updates, so a major, not a build). */
 export function containerdAptPreferences(): string {
   return ["containerd", "runc"]
     .map((pkg) => `Package: ${pkg}\nPin: version ${pkg === "containerd" ? `${CONTAINERD_SERIES}.*` : "*"}\nPin-Priority: ${pkg === "containerd" ? 1001 : 500}\n`)

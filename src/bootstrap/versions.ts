@@ -87,8 +87,9 @@ export const KUBERNETES_PATCH: Readonly<Record<string, string>> = Object.freeze(
 });
 
 /**
- * containerd from Ubuntu's archive, held at one series: noble-updates ships 2.2.x (2.2.1-0ubuntu1~24.04.x);
- * Ubuntu replaces builds in -updates, so the pin is the series, not a build. The configuration
- * the nodes write is version 3, which containerd 1.7 refuses or ignores.
+ * containerd from Ubuntu's archive, held at one major: noble-updates ships 2.2.x today
+ * (2.2.1-0ubuntu1~24.04.x). Ubuntu keeps only the newest build in -updates, so a pin of one build
+ * or one minor would stop new nodes once it moves on; the nodes take any 2.x from 2.1 on (the
+ * configuration is version 3, with bin_dirs, which 2.3 still reads) and refuse 1.7.
  */
-export const CONTAINERD_SERIES = "2.2";
+export const CONTAINERD_SERIES = "2";

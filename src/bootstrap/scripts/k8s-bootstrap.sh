@@ -55,20 +55,25 @@ read_join_parameters() {
   if [[ $1 == control-plane ]]; then ssm_get "$SSM_JOIN_CERTIFICATE_KEY" CERTIFICATE_KEY || return; fi
 }
 
-# probe_cluster: CLUSTER_EXISTS=yes when this deployment's join parameters are in SSM (then a
-# cluster was initialised behind this endpoint, whether or not its API answers now), else no.
-# Fails, to be retried, when SSM cannot be read.
+# probe_cluster: CLUSTER_EXISTS=yes when this deployment's join/api-endpoint is in SSM (written
+# last, after the other join parameters: a cluster was initialised behind this endpoint, whether
+# or not its API answers now), else no. Fails, to be retried, when SSM cannot be read.
 probe_cluster() {
   local status=0
-  read_join_parameters control-plane || status=$?
   CLUSTER_EXISTS=no
+  ssm_get "$SSM_JOIN_API_ENDPOINT" JOIN_API_ENDPOINT || status=$?
   if ((status == 2)); then return 1; fi
-  if ((status == 0)); then CLUSTER_EXISTS=yes; fi
+  if ((status == 1)); then return 0; fi
+  if [[ $JOIN_API_ENDPOINT == "$API_ENDPOINT" ]]; then
+    CLUSTER_EXISTS=yes
+  else
+    log "stale join parameters (another deployment: ${JOIN_API_ENDPOINT}) under ${SSM_PREFIX}/join"
+  fi
 }
 
 # choose_version: K8S_INSTALL is the Kubernetes version to install: the one this deployment's
 # cluster publishes (same minor), else the pinned K8S_VERSION. A kubelet newer than the API
-# servers is refused (version skew policy). Fails, to be retried, when SSM cannot be read.
+# servers is refused (version skew policy), and so is a control-plane node of another minor. Fails, to be retried, when SSM cannot be read.
 choose_version() {
   local status=0 cluster_minor
   K8S_INSTALL=$K8S_VERSION
@@ -83,6 +88,8 @@ choose_version() {
   cluster_minor=${BASH_REMATCH[1]}
   if [[ $cluster_minor == "$K8S_MINOR" ]]; then
     K8S_INSTALL=${CLUSTER_VERSION#v}
+  elif [[ $NODE_ROLE == control-plane-* ]]; then
+    die "the cluster runs ${CLUSTER_VERSION}, this node's Kubernetes is ${K8S_MINOR}: a control-plane node joins only a control plane of its own minor; synthesize with kubernetesVersion ${cluster_minor}"
   elif [[ $(printf '%s\n' "$cluster_minor" "$K8S_MINOR" | sort -V | head -n1) == "$cluster_minor" ]]; then
     die "the cluster runs ${CLUSTER_VERSION}, older than this node's Kubernetes ${K8S_MINOR}: a kubelet may not be newer than the API servers; upgrade the control plane first"
   fi

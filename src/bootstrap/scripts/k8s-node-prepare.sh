@@ -11,6 +11,8 @@ set -o errtrace
 . "${K8S_ROOT:-}/usr/local/lib/k8s-bootstrap/lib.sh"
 
 APT=(apt-get -y -q -o DPkg::Lock::Timeout=600 -o Dpkg::Options::=--force-confold)
+# apt-get update exits 0 when a source cannot be fetched; --error-on=any makes that a failure to retry.
+APT_UPDATE=("${APT[@]}" --error-on=any update)
 K8S_REPO="https://pkgs.k8s.io/core:/stable:/v${K8S_MINOR}/deb/"
 KEYRING=/etc/apt/keyrings/kubernetes-apt-keyring.gpg
 
@@ -46,13 +48,16 @@ phase_os() {
   # Before any CNI route exists: from now on networkd leaves them alone.
   systemctl restart systemd-networkd
 
-  step "install containerd ${CONTAINERD_SERIES} and runc"
-  retry 10 15 "apt-get update" "${APT[@]}" update
+  step "install containerd ${CONTAINERD_SERIES}.x and runc"
+  # The network comes back from the restart above within seconds; a failed update is retried.
+  retry 10 15 "apt-get update" "${APT_UPDATE[@]}"
   retry 10 15 "apt-get install containerd" "${APT[@]}" install ca-certificates curl gpg containerd runc
   apt-mark hold containerd runc
   CONTAINERD_VERSION=$(dpkg-query -W -f='${Version}' containerd)
-  [[ $CONTAINERD_VERSION == "${CONTAINERD_SERIES}".* ]] ||
-    die "containerd ${CONTAINERD_VERSION} is installed, not ${CONTAINERD_SERIES}.x: its configuration (version 3) would not load"
+  # Configuration version 3 with bin_dirs: containerd 2.1 or later (1.7 refuses or ignores it).
+  if ! [[ $CONTAINERD_VERSION =~ ^${CONTAINERD_SERIES}\.([0-9]+)\. ]] || ((BASH_REMATCH[1] < 1)); then
+    die "containerd ${CONTAINERD_VERSION} is installed, not ${CONTAINERD_SERIES}.1 or later: its configuration (version 3) would not load"
+  fi
   log "containerd ${CONTAINERD_VERSION}"
 
   step "install the AWS CLI"
@@ -81,7 +86,7 @@ phase_kubernetes() {
   echo "deb [signed-by=${KEYRING}] ${K8S_REPO} /" >"${ROOT}/etc/apt/sources.list.d/kubernetes.list"
 
   step "install kubelet, kubeadm, kubectl ${version} and cri-tools ${K8S_MINOR}"
-  retry 10 15 "apt-get update" "${APT[@]}" update
+  retry 10 15 "apt-get update" "${APT_UPDATE[@]}"
   # kubeadm 1.30+ no longer depends on kubelet, kubectl or (1.32+) cri-tools: each is named here.
   retry 10 15 "apt-get install kubelet kubeadm kubectl ${version}" "${APT[@]}" install \
     "kubelet=${version}-*" "kubeadm=${version}-*" "kubectl=${version}-*" "cri-tools=${K8S_MINOR}.*"
