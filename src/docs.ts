@@ -80,7 +80,7 @@ function nodeDownloads(): string {
     ]),
     [
       "the cluster bundle (add-on manifests, control-plane scripts)",
-      `addons/<SHA-256 of its SHA256SUMS>/ (VPC CNI ${ADDON_VERSIONS.vpcCni}, cloud controller ${ADDON_VERSIONS.cloudControllerManager[minor]})`,
+      `\`addons/<SHA-256 of SHA256SUMS>/\` (VPC CNI ${ADDON_VERSIONS.vpcCni}, cloud controller ${ADDON_VERSIONS.cloudControllerManager[minor]})`,
       "the assets bucket, through the VPC's S3 gateway endpoint (control-plane nodes only)",
       "SHA-256 of every file against SHA256SUMS, whose SHA-256 is in user data",
     ],
