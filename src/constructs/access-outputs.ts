@@ -52,7 +52,7 @@ export class AccessOutputs extends Construct {
       "kubectl_via_session_manager",
       // The session takes a few seconds to listen: wait (at most 30 s) until the forwarded port answers.
       `aws ssm start-session --region ${props.region} --target ${props.bastion.id} --document-name AWS-StartPortForwardingSessionToRemoteHost --parameters host=${api},portNumber=6443,localPortNumber=6443 >/dev/null & ` +
-        `n=0; until curl -sk -o /dev/null --max-time 2 https://127.0.0.1:6443/livez; do n=$((n+1)); if [ $n -ge 30 ]; then echo "port 6443 not forwarded after 30 s" >&2; break; fi; sleep 1; done; ` +
+        `n=0; until curl -sk -o /dev/null --max-time 2 https://127.0.0.1:6443/livez; do n=$((n+1)); if [ $n -ge 30 ]; then echo 'port 6443 not forwarded after 30 s' >&2; break; fi; sleep 1; done; ` +
         `kubectl --kubeconfig admin.conf --server https://127.0.0.1:6443 --tls-server-name ${api} get nodes`,
       "Reach the private API without SSH keys: Session Manager port forwarding through the bastion",
     );
