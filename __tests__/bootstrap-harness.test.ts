@@ -75,7 +75,7 @@ describe("first control-plane node", () => {
   test("containerd 2.x and runc, held; version 3 configuration with systemd cgroups, the CNI folders and kubeadm's pause image", () => {
     expect(installs(n)[0]).toBe("ca-certificates curl gpg containerd runc");
     expect(n.nodeFile("etc/apt/preferences.d/k8s-containerd")).toBe(
-      "Package: containerd\nPin: version 2.*\nPin-Priority: 1001\n\nPackage: runc\nPin: version *\nPin-Priority: 500\n",
+      "Package: containerd\nPin: version 2.*\nPin-Priority: 1001\n",
     );
     expect(n.calls).toContain("apt-mark hold containerd runc");
     const config = n.nodeFile("etc/containerd/config.toml")!;
@@ -157,7 +157,9 @@ describe("first control-plane node", () => {
 
   test("downloads the cluster bundle its user data names from the assets bucket, checks every file, installs its node files", () => {
     const bundleDir = `${n.root}/var/lib/k8s-bootstrap/bundle/${BUNDLE.digest}`;
-    expect(n.callsOf("aws s3 cp --recursive")).toEqual([`aws s3 cp --recursive --only-show-errors s3://${ASSETS_BUCKET}/addons/${BUNDLE.digest}/ ${bundleDir}/`]);
+    // Downloaded beside the bundle folder, moved in once checked.
+    expect(n.callsOf("aws s3 cp --recursive")).toEqual([`aws s3 cp --recursive --only-show-errors s3://${ASSETS_BUCKET}/addons/${BUNDLE.digest}/ ${bundleDir}.download/`]);
+    expect(fs.existsSync(`${bundleDir}.download`)).toBe(false);
     const listed = (dir: string): string[] => fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? listed(path.join(dir, e.name)).map((p) => `${e.name}/${p}`) : [e.name]));
     expect(listed(bundleDir).sort()).toEqual([...BUNDLE.files.map((f) => f.path), "SHA256SUMS"].sort());
     const install = BUNDLE.files.find((f) => f.path === "node/INSTALL")!.text.trim().split("\n");
@@ -628,6 +630,38 @@ describe("the cluster bundle in S3", () => {
   });
 });
 
+describe("re-running the bootstrap in place (the etcd restore runbook's step 8)", () => {
+  test("after a later apply replaced the bundle in S3 and Ubuntu moved containerd on, the node re-joins with its checked local bundle", () => {
+    const n = node("control-plane-init", { ssm: TERRAFORM_PARAMETERS });
+    expectSuccess(n);
+    // kubeadm reset -f, the done marker removed; Terraform deleted this digest's objects; a newer containerd build.
+    for (const f of ["etc/kubernetes/kubelet.conf", "etc/kubernetes/admin.conf", "var/lib/k8s-bootstrap/done"]) fs.rmSync(path.join(n.root, f), { force: true });
+    fs.rmSync(path.join(n.state, "s3", ASSETS_BUCKET, "addons", BUNDLE.digest), { recursive: true });
+    const again = n.execWith({ ssm: TERRAFORM_PARAMETERS, containerd: "2.2.2-0ubuntu1~24.04.1" }, "/usr/local/sbin/k8s-bootstrap");
+    expectSuccess(again);
+    expect(again.stderr).toContain(`the bundle is here already, unchanged: ${n.root}/var/lib/k8s-bootstrap/bundle/${BUNDLE.digest}`);
+    expect(again.indexOf("aws s3 cp --recursive")).toBe(-1);
+    // Held packages move to the archive's build instead of failing the install ten times.
+    expect(again.callsOf("apt-get -y -q -o DPkg::Lock::Timeout=600 -o Dpkg::Options::=--force-confold --allow-change-held-packages install")).toHaveLength(2);
+    expect(fs.readFileSync(path.join(n.state, "dpkg/containerd"), "utf8").trim()).toBe("2.2.2-0ubuntu1~24.04.1");
+    // This deployment's cluster exists (its own join parameters): it joins, never a second init.
+    expect(again.indexOf("kubeadm init --config")).toBe(-1);
+    expect(again.callsOf("kubeadm join")).toHaveLength(1);
+  });
+
+  test("a local bundle that no longer matches its digest is not used: the node fetches it again", () => {
+    const n = node("control-plane-join", { ssm: ALL_PARAMETERS });
+    expectSuccess(n);
+    const local = path.join(n.root, "var/lib/k8s-bootstrap/bundle", BUNDLE.digest, "node/usr/local/sbin/k8s-join-refresh");
+    fs.appendFileSync(local, "\necho tampered\n");
+    for (const f of ["etc/kubernetes/kubelet.conf", "etc/kubernetes/admin.conf", "var/lib/k8s-bootstrap/done"]) fs.rmSync(path.join(n.root, f), { force: true });
+    const again = n.execWith({ ssm: ALL_PARAMETERS }, "/usr/local/sbin/k8s-bootstrap");
+    expectSuccess(again);
+    expect(again.callsOf("aws s3 cp --recursive")).toHaveLength(1);
+    expect(fs.readFileSync(local, "utf8")).toBe(BUNDLE.files.find((f) => f.path === "node/usr/local/sbin/k8s-join-refresh")!.text);
+  });
+});
+
 describe("the Kubernetes version a node installs", () => {
   const withVersion = (v: string) => ({ ...ALL_PARAMETERS, [VERSION_PARAMETER]: v });
 
@@ -635,7 +669,7 @@ describe("the Kubernetes version a node installs", () => {
     const n = node("worker", { ssm: withVersion("v1.35.5") });
     expectSuccess(n);
     expect(installs(n)[1]).toBe("kubelet=1.35.5-* kubeadm=1.35.5-* kubectl=1.35.5-* cri-tools=1.35.*");
-    expect(n.indexOf(`aws ssm get-parameter --name ${VERSION_PARAMETER}`)).toBeLessThan(n.indexOf("apt-get -y -q -o DPkg::Lock::Timeout=600 -o Dpkg::Options::=--force-confold install kubelet"));
+    expect(n.indexOf(`aws ssm get-parameter --name ${VERSION_PARAMETER}`)).toBeLessThan(n.indexOf("apt-get -y -q -o DPkg::Lock::Timeout=600 -o Dpkg::Options::=--force-confold --allow-change-held-packages install kubelet"));
   });
 
   test("a cluster of an older minor is refused: a kubelet may not be newer than the API servers", () => {

@@ -57,11 +57,12 @@ export const UBUNTU_IMAGE_PACKAGES: readonly string[] = Object.freeze([
   "util-linux",
 ]);
 
-/** Packages the scripts install: apt-get install arguments (PKG or PKG=VERSION) and snap install NAME. */
+/** Packages the scripts install: apt_install arguments (PKG or PKG=VERSION) and snap install NAME. */
 export function packagesInstalledBy(scripts: readonly string[]): string[] {
   const found = new Set<string>();
-  for (const text of scripts) {
-    for (const m of text.matchAll(/"\$\{APT\[@\]\}" install((?:[ \t]+(?:\\\n)?[ \t]*[^\s|;&]+)+)/g))
+  for (const script of scripts) {
+    const text = script.split("\n").filter((l) => !/^\s*#/.test(l)).join("\n");
+    for (const m of text.matchAll(/\bapt_install((?:[ \t]+(?:\\\n)?[ \t]*[^\s|;&]+)+)/g))
       for (const arg of m[1].replace(/\\\n/g, " ").trim().split(/\s+/)) found.add(arg.replace(/^"/, "").split("=")[0]);
     for (const m of text.matchAll(/snap install ([a-z0-9-]+)/g)) found.add(`snap:${m[1]}`);
   }

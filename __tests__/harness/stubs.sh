@@ -146,6 +146,16 @@ case $name in
     # install PKG or PKG=VERSION-GLOB: records what dpkg would then have (containerd from the pinned series).
     if [[ " $* " == *" install "* ]]; then
       mkdir -p "${state}/dpkg"
+      # As apt: a held package that would change is an error unless --allow-change-held-packages.
+      if [[ " $* " != *" --allow-change-held-packages "* ]]; then
+        for arg in "$@"; do
+          pkg=${arg%%=*}
+          if [[ -f ${state}/dpkg/${pkg}.hold ]]; then
+            echo "E: Held packages were changed and -y was used without --allow-change-held-packages." >&2
+            exit 100
+          fi
+        done
+      fi
       for arg in "$@"; do
         case $arg in
           -* | install) ;;
@@ -162,7 +172,10 @@ case $name in
   apt-mark)
     [[ $1 == hold ]] || { echo "apt-mark stub: unexpected '$*'" >&2; exit 2; }
     shift
-    for pkg in "$@"; do installed "$pkg" >/dev/null || { echo "E: Unable to locate package ${pkg}" >&2; exit 100; }; done
+    for pkg in "$@"; do
+      installed "$pkg" >/dev/null || { echo "E: Unable to locate package ${pkg}" >&2; exit 100; }
+      touch "${state}/dpkg/${pkg}.hold"
+    done
     ;;
 
   dpkg-query)

@@ -250,9 +250,7 @@ export const CONTAINERD_CONFIG_TEMPLATE = [
 
 /** apt pin of containerd's major (Ubuntu replaces builds in noble-updates, so a major, not a build). */
 export function containerdAptPreferences(): string {
-  return ["containerd", "runc"]
-    .map((pkg) => `Package: ${pkg}\nPin: version ${pkg === "containerd" ? `${CONTAINERD_SERIES}.*` : "*"}\nPin-Priority: ${pkg === "containerd" ? 1001 : 500}\n`)
-    .join("\n");
+  return `Package: containerd\nPin: version ${CONTAINERD_SERIES}.*\nPin-Priority: 1001\n`;
 }
 
 /**

@@ -16,16 +16,26 @@ BUNDLE="${ROOT}/var/lib/k8s-bootstrap/bundle/${BUNDLE_DIGEST:-none}"
 
 resolves() { getent hosts "$1" >/dev/null; }
 
-# fetch_bundle: the cluster bundle named by BUNDLE_DIGEST into BUNDLE, complete and unchanged, or failure.
+# bundle_ok DIR: DIR holds the bundle named by BUNDLE_DIGEST, every file as its SHA256SUMS says.
+bundle_ok() {
+  printf '%s  %s\n' "$BUNDLE_DIGEST" "${1}/SHA256SUMS" | sha256sum -c --quiet --status 2>/dev/null || return 1
+  (cd "$1" && sha256sum -c --quiet --strict SHA256SUMS)
+}
+
+# fetch_bundle: the cluster bundle named by BUNDLE_DIGEST into BUNDLE, complete and unchanged, or
+# failure. Downloaded beside it and moved in only once checked: a copy already here stays usable
+# (a re-run after a later apply replaced the bundle in S3).
 fetch_bundle() {
-  rm -rf "$BUNDLE"
-  mkdir -p "$BUNDLE"
-  aws s3 cp --recursive --only-show-errors "s3://${ASSETS_BUCKET}/addons/${BUNDLE_DIGEST}/" "${BUNDLE}/" || return 1
-  if ! printf '%s  %s\n' "$BUNDLE_DIGEST" "${BUNDLE}/SHA256SUMS" | sha256sum -c --quiet --status; then
-    log "s3://${ASSETS_BUCKET}/addons/${BUNDLE_DIGEST}/SHA256SUMS is missing or not the bundle this node was made for"
+  local next="${BUNDLE}.download"
+  rm -rf "$next"
+  mkdir -p "$next"
+  aws s3 cp --recursive --only-show-errors "s3://${ASSETS_BUCKET}/addons/${BUNDLE_DIGEST}/" "${next}/" || return 1
+  if ! bundle_ok "$next"; then
+    log "s3://${ASSETS_BUCKET}/addons/${BUNDLE_DIGEST}/ is missing, incomplete or not the bundle this node was made for"
     return 1
   fi
-  (cd "$BUNDLE" && sha256sum -c --quiet --strict SHA256SUMS) || return 1
+  rm -rf "$BUNDLE"
+  mv "$next" "$BUNDLE"
 }
 
 # install_node_files: the control-plane files of the bundle (node/INSTALL: "<mode> <path>").
@@ -144,8 +154,12 @@ step "prepare the node"
 
 if [[ $NODE_ROLE == control-plane-* ]]; then
   step "fetch the cluster bundle ${BUNDLE_DIGEST:0:12}"
-  retry 30 10 "SSM parameter ${SSM_ASSETS_BUCKET}" ssm_get "$SSM_ASSETS_BUCKET" ASSETS_BUCKET
-  retry 10 15 "cluster bundle s3://${ASSETS_BUCKET}/addons/${BUNDLE_DIGEST}/ (every file as its SHA256SUMS says)" fetch_bundle
+  if bundle_ok "$BUNDLE"; then
+    log "the bundle is here already, unchanged: ${BUNDLE}"
+  else
+    retry 30 10 "SSM parameter ${SSM_ASSETS_BUCKET}" ssm_get "$SSM_ASSETS_BUCKET" ASSETS_BUCKET
+    retry 10 15 "cluster bundle s3://${ASSETS_BUCKET}/addons/${BUNDLE_DIGEST}/ (every file as its SHA256SUMS says)" fetch_bundle
+  fi
   step "install the control-plane files of the bundle"
   install_node_files
 fi

@@ -11,8 +11,15 @@ set -o errtrace
 . "${K8S_ROOT:-}/usr/local/lib/k8s-bootstrap/lib.sh"
 
 APT=(apt-get -y -q -o DPkg::Lock::Timeout=600 -o Dpkg::Options::=--force-confold)
-# apt-get update exits 0 when a source cannot be fetched; --error-on=any makes that a failure to retry.
-APT_UPDATE=("${APT[@]}" --error-on=any update)
+
+# apt_install PACKAGE...: fresh package lists, then the install; one attempt of a retry. apt-get
+# update exits 0 when a source cannot be fetched (--error-on=any makes that a failure), and a
+# package Ubuntu replaced since the last update would 404. The packages are held after the first
+# boot: a re-run of the bootstrap may move them to the build the archive has now.
+apt_install() {
+  "${APT[@]}" --error-on=any update || return 1
+  "${APT[@]}" --allow-change-held-packages install "$@"
+}
 K8S_REPO="https://pkgs.k8s.io/core:/stable:/v${K8S_MINOR}/deb/"
 KEYRING=/etc/apt/keyrings/kubernetes-apt-keyring.gpg
 
@@ -49,9 +56,8 @@ phase_os() {
   systemctl restart systemd-networkd
 
   step "install containerd ${CONTAINERD_SERIES}.x and runc"
-  # The network comes back from the restart above within seconds; a failed update is retried.
-  retry 10 15 "apt-get update" "${APT_UPDATE[@]}"
-  retry 10 15 "apt-get install containerd" "${APT[@]}" install ca-certificates curl gpg containerd runc
+  # The network comes back from the restart above within seconds; a failed attempt is retried.
+  retry 10 15 "apt-get install containerd" apt_install ca-certificates curl gpg containerd runc
   apt-mark hold containerd runc
   CONTAINERD_VERSION=$(dpkg-query -W -f='${Version}' containerd)
   # Configuration version 3 with bin_dirs: containerd 2.1 or later (1.7 refuses or ignores it).
@@ -86,9 +92,8 @@ phase_kubernetes() {
   echo "deb [signed-by=${KEYRING}] ${K8S_REPO} /" >"${ROOT}/etc/apt/sources.list.d/kubernetes.list"
 
   step "install kubelet, kubeadm, kubectl ${version} and cri-tools ${K8S_MINOR}"
-  retry 10 15 "apt-get update" "${APT_UPDATE[@]}"
   # kubeadm 1.30+ no longer depends on kubelet, kubectl or (1.32+) cri-tools: each is named here.
-  retry 10 15 "apt-get install kubelet kubeadm kubectl ${version}" "${APT[@]}" install \
+  retry 10 15 "apt-get install kubelet kubeadm kubectl ${version}" apt_install \
     "kubelet=${version}-*" "kubeadm=${version}-*" "kubectl=${version}-*" "cri-tools=${K8S_MINOR}.*"
   apt-mark hold kubelet kubeadm kubectl cri-tools
 
