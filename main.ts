@@ -1,20 +1,38 @@
 /**
  * Entry point of `npm run synth` and `cdktf synth`: reads the configuration, builds both stacks,
- * checks them against AWS's rules, and only then writes cdktf.out/. Any bad input ends in one
- * line on stderr and exit code 1, with nothing written.
+ * checks them against AWS's rules, and only then writes the output folder (cdktf.out, or
+ * CDKTF_OUTDIR), one line per stack on stdout. Any bad input ends in one line on stderr and exit
+ * code 1; the stacks a failed synth would have written are removed, nothing new is written.
  */
+import * as fs from "fs";
+import { createHash } from "crypto";
 import { loadConfig } from "./src/config";
 import { reportFailure } from "./src/errors";
+import { outputDir, publishOutput, removeStaleOutput, stagingDir } from "./src/output";
+
+const STACKS = ["cluster", "state-bucket"] as const;
 
 async function main(): Promise<void> {
-  const config = loadConfig();
-  // Loaded after the configuration is valid: bad input fails fast, without the provider bindings.
-  const { buildApp, synthesize } = await import("./src/app");
-  const { failIfAwsWouldReject, warningsOf } = await import("./src/analysis/check-app");
-  const built = buildApp(config);
-  const rendered = failIfAwsWouldReject(built.app);
-  synthesize(built, rendered);
-  for (const line of [...config.warnings.map((w) => `warning: ${w}`), ...warningsOf(built.app)]) process.stderr.write(`${line}\n`);
+  const target = outputDir();
+  let staging: string | undefined;
+  try {
+    const config = loadConfig();
+    // Loaded after the configuration is valid: bad input fails fast, without the provider bindings.
+    const { buildApp, synthesize } = await import("./src/app");
+    const { failIfAwsWouldReject, warningsOf } = await import("./src/analysis/check-app");
+    staging = stagingDir();
+    const built = buildApp(config, staging);
+    const rendered = failIfAwsWouldReject(built.app);
+    synthesize(built, rendered);
+    const configSha256 = createHash("sha256").update(JSON.stringify(config)).digest("hex");
+    for (const line of publishOutput(staging, target, STACKS, configSha256)) process.stdout.write(`${line}\n`);
+    for (const line of [...config.warnings.map((w) => `warning: ${w}`), ...warningsOf(built.app)]) process.stderr.write(`${line}\n`);
+  } catch (e) {
+    removeStaleOutput(target, STACKS);
+    throw e;
+  } finally {
+    if (staging) fs.rmSync(staging, { recursive: true, force: true });
+  }
 }
 
 main().catch((e) => {

@@ -47,3 +47,58 @@ test("CLUSTER_CONFIG naming a missing file is an error", () => {
   expect(r.status).toBe(1);
   expect(r.stderr.trim()).toBe('invalid configuration: CLUSTER_CONFIG = "nope.json": file does not exist');
 });
+
+describe("what lands in the output folder", () => {
+  const HCL = { SYNTH_HCL_OUTPUT: "true", CDKTF_OUTDIR: "cdktf.out/hcl" };
+  const list = (dir: string): string[] =>
+    fs.existsSync(dir) ? fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? list(path.join(dir, e.name)).map((p) => `${e.name}/${p}`) : [e.name])).sort() : [];
+  const quiet = { bastion: { adminCidrs: ["203.0.113.0/24"] }, state: { bucket: "acme-k8s-tfstate" }, etcdBackup: { bucket: "acme-k8s-etcd" } };
+
+  test("npm run synth:hcl works in a fresh clone (no cdktf.out yet) and says what it wrote, one line per stack", () => {
+    const r = runSynth(quiet, HCL);
+    expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 0, stderr: "" });
+    expect(r.stdout).toBe("wrote cdktf.out/hcl/stacks/cluster: cdk.tf, metadata.json, spec-trace.md\nwrote cdktf.out/hcl/stacks/state-bucket: cdk.tf, metadata.json\n");
+    expect(list(path.join(r.cwd, "cdktf.out"))).toEqual([
+      "hcl/manifest.json",
+      "hcl/stacks/cluster/cdk.tf",
+      "hcl/stacks/cluster/metadata.json",
+      "hcl/stacks/cluster/spec-trace.md",
+      "hcl/stacks/state-bucket/cdk.tf",
+      "hcl/stacks/state-bucket/metadata.json",
+    ]);
+  });
+
+  test("each stack folder is replaced whole: a file an earlier run left there is gone", () => {
+    const r = runSynth(quiet);
+    fs.writeFileSync(path.join(r.cwd, "cdktf.out/stacks/cluster/cdk.tf"), "# stale HCL of an earlier run\n");
+    const again = runSynth(quiet, {}, r.cwd);
+    expect(again.status).toBe(0);
+    expect(list(path.join(r.cwd, "cdktf.out/stacks/cluster"))).toEqual(["cdk.tf.json", "spec-trace.md"]);
+  });
+
+  test("HCL of another configuration is removed when the JSON is made again; of the same one it stays", () => {
+    const r = runSynth(quiet, HCL);
+    expect(runSynth(quiet, {}, r.cwd).stdout).not.toContain("removed");
+    expect(fs.existsSync(path.join(r.cwd, "cdktf.out/hcl/stacks/cluster/cdk.tf"))).toBe(true);
+    const other = runSynth({ ...quiet, clusterName: "prod-eu" }, {}, r.cwd);
+    expect(other.stdout.trimEnd().split("\n").pop()).toBe("removed cdktf.out/hcl/stacks/{cluster,state-bucket}: made from another configuration");
+    expect(list(path.join(r.cwd, "cdktf.out/hcl"))).toEqual(["manifest.json"]);
+  });
+
+  test("a failed synth leaves no earlier stacks behind to be handed off, and no empty folders", () => {
+    const r = runSynth(quiet);
+    expect(fs.existsSync(path.join(r.cwd, "cdktf.out/stacks/cluster/cdk.tf.json"))).toBe(true);
+    const failed = runSynth({ azCount: 7 }, {}, r.cwd);
+    expect(failed.status).toBe(1);
+    expect(failed.stdout).toBe("");
+    expect(fs.existsSync(path.join(r.cwd, "cdktf.out"))).toBe(false);
+  });
+
+  test("manifest.json holds no path of the machine that synthesized it", () => {
+    const r = runSynth();
+    const manifest = fs.readFileSync(path.join(r.cwd, "cdktf.out/manifest.json"), "utf8");
+    expect(manifest).not.toContain(r.cwd);
+    expect(manifest).not.toMatch(/"\/|node_modules|dist\/main\.js/);
+    expect(JSON.parse(manifest).stacks.cluster.annotations[0].message).toMatch(/bastion\.adminCidrs allows SSH/);
+  });
+});

@@ -28,8 +28,8 @@ export interface RunResult {
 }
 
 /** Runs `npm run synth`'s command (node on the bundled main.ts) in a fresh folder, with an optional config file. */
-export function runSynth(config?: unknown, env: NodeJS.ProcessEnv = {}): RunResult {
-  const cwd = fs.mkdtempSync(path.join(os.tmpdir(), "synth-"));
+export function runSynth(config?: unknown, env: NodeJS.ProcessEnv = {}, inFolder?: string): RunResult {
+  const cwd = inFolder ?? fs.mkdtempSync(path.join(os.tmpdir(), "synth-"));
   if (config !== undefined)
     fs.writeFileSync(path.join(cwd, "cluster.config.json"), typeof config === "string" ? config : JSON.stringify(config));
   const r = spawnSync(process.execPath, [bundle()], {
