@@ -17,7 +17,6 @@ import { buildApp } from "../src/app";
 import { wildcardActions } from "../src/aws/iam-policies";
 import { architectureOf } from "../src/aws/instances";
 import { synthCluster, ref, variableDefaults } from "./helpers/synth";
-import { terraformLiteral } from "../src/constructs/addon-assets";
 
 const s = synthCluster();
 const res = (type: string) => (s.json.resource as any)[type] as Record<string, any>;
@@ -275,10 +274,11 @@ describe("add-on assets (the bundle the first control-plane node applies)", () =
   });
   test("one object per bundle file under addons/<digest>/, byte for byte, plus SHA256SUMS", () => {
     const objects = res("aws_s3_object");
-    const byKey = Object.fromEntries(Object.values(objects).map((o: any) => [o.key, o.content]));
+    const byKey = Object.fromEntries(Object.values(objects).map((o: any) => [o.key, Buffer.from(o.content_base64, "base64").toString("utf8")]));
     expect(Object.keys(byKey).sort()).toEqual([...bundle.files.map((f) => `addons/${bundle.digest}/${f.path}`), `addons/${bundle.digest}/SHA256SUMS`].sort());
-    // Terraform reads ${ and %{ as templates: the JSON carries them escaped ($${, %%{); the offline plan checks the bytes.
-    for (const f of bundle.files) expect(byKey[`addons/${bundle.digest}/${f.path}`]).toBe(terraformLiteral(f.text));
+    // Base64 in the stack: the same bytes from JSON and HCL, no Terraform templates; the offline plan checks them too.
+    for (const f of bundle.files) expect(byKey[`addons/${bundle.digest}/${f.path}`]).toBe(f.text);
+    for (const o of Object.values(objects)) expect(o.content).toBeUndefined();
     expect(byKey[`addons/${bundle.digest}/SHA256SUMS`]).toBe(bundle.sums);
     expect(Object.keys(byKey)).toContain(`addons/${bundle.digest}/node/usr/local/sbin/k8s-join-refresh`);
     for (const o of Object.values(objects)) expect(o.bucket).toBe(ref("aws_s3_bucket.assets", "id"));

@@ -11,8 +11,10 @@ import { synthCluster, ref } from "./helpers/synth";
 const s = synthCluster();
 const TIMER = "/etc/systemd/system/k8s-etcd-backup.timer";
 /** A node file of the cluster bundle, as Terraform uploads it (control-plane nodes install it at boot). */
-const bundleFile = (json: any, nodePath: string): string | undefined =>
-  (Object.values(json.resource.aws_s3_object) as { key: string; content: string }[]).find((o) => o.key.endsWith(`/node${nodePath}`))?.content;
+const bundleFile = (json: any, nodePath: string): string | undefined => {
+  const o = (Object.values(json.resource.aws_s3_object) as { key: string; content_base64: string }[]).find((x) => x.key.endsWith(`/node${nodePath}`));
+  return o && Buffer.from(o.content_base64, "base64").toString("utf8");
+};
 const userData = (json: any, name: string) => zlib.gunzipSync(Buffer.from(json.resource.aws_instance[name].user_data_base64, "base64")).toString("utf8");
 const workerUserData = (json: any) => zlib.gunzipSync(Buffer.from(json.resource.aws_launch_template.worker_launch_template.user_data, "base64")).toString("utf8");
 

@@ -38,3 +38,53 @@ test("terraform parses the HCL and finds it formatted (terraform fmt -check)", (
   if (r.error) throw new Error(`terraform is not on PATH: ${r.error.message}`);
   expect({ status: r.status, out: r.stdout + r.stderr.replace(/[\s\S]*Warning: Unable to open CLI configuration file[\s\S]*?╵\n*/, "") }).toEqual({ status: 0, out: "" });
 });
+
+describe("the HCL means what the JSON means, block by block (parsed back with @cdktf/hcl2json)", () => {
+  // hcl2json gives every block as a list and keeps expressions as "${...}" strings; cdktf's JSON has
+  // "//" metadata and its own spacing inside expressions. Normalised: singleton lists of blocks
+  // unwrapped, metadata dropped, type constraints and expressions compared without spaces, bare
+  // references in depends_on and ignore_changes as the names they are.
+  const TYPE = /^\$\{((?:list|set|map|object|tuple)\([^]*\)|string|number|bool|any)\}$/;
+  const norm = (v: unknown): unknown => {
+    if (Array.isArray(v)) {
+      const a = v.map(norm);
+      return a.length === 1 && a[0] !== null && typeof a[0] === "object" && !Array.isArray(a[0]) ? a[0] : a;
+    }
+    if (v && typeof v === "object")
+      return Object.fromEntries(
+        Object.entries(v)
+          .filter(([k]) => k !== "//")
+          // References in these lists are bare in HCL (hcl2json: "${a.b}") and strings in JSON ("a.b").
+          .map(([k, x]) => [k, k === "depends_on" || k === "ignore_changes" ? (x as string[]).map((r) => r.replace(/^\$\{(.*)\}$/, "$1")) : norm(x)]),
+      );
+    if (typeof v === "string") {
+      const t = v.replace(TYPE, "$1");
+      return t.startsWith("${") ? t.replace(/\s+/g, "") : t;
+    }
+    return v;
+  };
+  const parsed = async (stack: string) => {
+    const { parse } = require("@cdktf/hcl2json") as { parse: (name: string, text: string) => Promise<Record<string, unknown>> };
+    return norm(await parse("cdk.tf", fs.readFileSync(path.join(hclOut, "stacks", stack, "cdk.tf"), "utf8"))) as Record<string, Record<string, unknown>>;
+  };
+  const fromJson = (stack: string) => norm(JSON.parse(fs.readFileSync(path.join(jsonOut, "stacks", stack, "cdk.tf.json"), "utf8"))) as Record<string, Record<string, unknown>>;
+
+  test.each(["cluster", "state-bucket"])("%s: every top-level block equal", async (stack) => {
+    const [hcl, json] = [await parsed(stack), fromJson(stack)];
+    expect(Object.keys(hcl).sort()).toEqual(Object.keys(json).sort());
+    for (const kind of Object.keys(json)) expect({ kind, blocks: hcl[kind] }).toEqual({ kind, blocks: json[kind] });
+  });
+
+  test("variables keep defaults, types, nullability and validation (cdktf's HCL writer drops nullable and an empty default)", async () => {
+    const vars = (await parsed("cluster")).variable as Record<string, Record<string, unknown>>;
+    expect(vars.ssh_key_name).toMatchObject({ default: "", nullable: false, type: "string" });
+    for (const [name, v] of Object.entries(fromJson("cluster").variable)) expect({ name, v: vars[name] }).toEqual({ name, v });
+  });
+
+  test("no quoted references in depends_on or ignore_changes", () => {
+    const text = fs.readFileSync(path.join(hclOut, "stacks", "cluster", "cdk.tf"), "utf8");
+    const lists = [...text.matchAll(/(depends_on|ignore_changes) = \[([^\]]*)\]/g)];
+    expect(lists.length).toBeGreaterThan(3);
+    expect(lists.filter((m) => m[2].includes('"')).map((m) => m[0])).toEqual([]);
+  });
+});

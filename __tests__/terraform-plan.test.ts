@@ -7,35 +7,39 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { resolveConfig } from "../src/config";
-import { buildApp } from "../src/app";
+import { buildApp, synthesize } from "../src/app";
 import { checkStackOffline, expectedCheckWarnings, offlineTerraformProblem } from "../src/analysis/terraform-check";
 import { stackToJson } from "../src/analysis/tf-json";
 import { sha256 } from "../src/addons/vendored";
 
 const outdir = fs.mkdtempSync(path.join(os.tmpdir(), "tfplan-"));
+const hclOutdir = fs.mkdtempSync(path.join(os.tmpdir(), "tfplan-hcl-"));
 const config = resolveConfig({});
 buildApp(config, outdir).app.synth();
+// The HCL hand-off, as npm run synth:hcl writes it (repaired and formatted).
+synthesize(buildApp(config, hclOutdir, true));
 
-afterAll(() => fs.rmSync(outdir, { recursive: true, force: true }));
+afterAll(() => [outdir, hclOutdir].forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
 
 // Both stacks are checked at once: terraform is mostly waiting on the provider's schema load.
-// Terraform must upload the bundle's bytes as they are: its own sha256() of the planned content
-// equals the bundle's record, also for shell scripts full of ${...} and YAML.
+// Terraform must upload the bundle's bytes as they are: its own sha256() of the planned, decoded
+// body equals the bundle's record.
 const bundleObjects = Object.entries((stackToJson(buildApp(config).cluster) as { resource: { aws_s3_object: Record<string, { key: string }> } }).resource.aws_s3_object);
 const bundle = buildApp(config).cluster.addonAssets;
 const contentAssertions = bundleObjects.map(([name, o]) => ({
-  condition: `sha256(aws_s3_object.${name}.content) == "${sha256(bundle.contents[o.key])}"`,
+  condition: `sha256(base64decode(aws_s3_object.${name}.content_base64)) == "${sha256(bundle.contents[o.key])}"`,
   message: `${o.key} is uploaded byte for byte`,
 }));
 
-const cluster = checkStackOffline(path.join(outdir, "stacks/cluster"), config.region, [
+const clusterAssertions = [
   ...contentAssertions,
   { condition: 'aws_subnet.apiEndpoint_a.cidr_block == "172.31.0.0/28"', message: "API endpoint subnet is the /28 (D1)" },
   { condition: 'aws_vpc.vpc.cidr_block == "172.31.0.0/16"', message: "VPC CIDR" },
   { condition: "aws_vpc.vpc.enable_dns_hostnames == true", message: "DNS hostnames" },
   { condition: 'aws_launch_template.worker_launch_template.instance_type == "t3.large"', message: "worker type from the variable default" },
   { condition: 'length(aws_vpc_security_group_ingress_rule.bastion_ingress_tcp_22_from_admin_cidrs) == 1', message: "one admin CIDR rule" },
-], {
+];
+const clusterOptions = {
   // The variables' validation blocks, checked by the real terraform.
   rejected: [
     {
@@ -51,10 +55,17 @@ const cluster = checkStackOffline(path.join(outdir, "stacks/cluster"), config.re
       expectFailures: ["worker_desired_capacity", "bastion_admin_cidrs", "worker_instance_type", "control_plane_instance_type", "bastion_instance_type"],
     },
   ],
+};
+const cluster = checkStackOffline(path.join(outdir, "stacks/cluster"), config.region, clusterAssertions, clusterOptions);
+// The same plan, the same assertions (the bundle's bytes included) and the same rejected variables, on the HCL.
+const clusterHcl = checkStackOffline(path.join(hclOutdir, "stacks/cluster"), config.region, clusterAssertions, {
+  ...clusterOptions,
+  jsonForPlan: path.join(outdir, "stacks/cluster/cdk.tf.json"),
 });
 const stateBucket = checkStackOffline(path.join(outdir, "stacks/state-bucket"), config.state.region);
 // Failures are reported by the tests below, not as unhandled rejections.
 cluster.catch(() => undefined);
+clusterHcl.catch(() => undefined);
 stateBucket.catch(() => undefined);
 
 test("terraform and the provider mirror are here", () => {
@@ -76,6 +87,15 @@ test("cluster stack: init, validate and plan with the real AWS provider 5.100.0"
   const r = await cluster;
   expect(r.validate).toMatch(/The configuration is valid/);
   expect(r.test).toMatch(/2 passed, 0 failed/);
+});
+
+test("cluster stack as HCL: validate without a warning, and the same plan and assertions as the JSON", async () => {
+  const [json, hcl] = await Promise.all([cluster, clusterHcl]);
+  for (const r of [json, hcl]) {
+    expect(r.validate).toMatch(/The configuration is valid/);
+    expect(r.validate).not.toMatch(/Warning/);
+  }
+  expect(hcl.test).toMatch(/2 passed, 0 failed/);
 });
 
 test("state-bucket stack: init, validate and plan", async () => {

@@ -44,6 +44,8 @@ export function synthesize(built: BuiltApp, rendered?: ReadonlyMap<string, TfJso
     fs.rmSync(stale, { force: true });
   }
   if (built.app.hclOutput) {
+    for (const [stack, tf] of [[CLUSTER_STACK, rendered?.get(CLUSTER_STACK) ?? stackToJson(built.cluster)], [STATE_BUCKET_STACK, rendered?.get(STATE_BUCKET_STACK) ?? stackToJson(built.stateBucket)]] as const)
+      repairHcl(path.join(built.app.outdir, "stacks", stack, "cdk.tf"), tf);
     appendCheckBlocks(path.join(built.app.outdir, "stacks", CLUSTER_STACK, "cdk.tf"), rendered?.get(CLUSTER_STACK) ?? stackToJson(built.cluster));
     formatHcl(path.join(built.app.outdir, "stacks"));
   }
@@ -58,6 +60,41 @@ function formatHcl(stacksDir: string): void {
   const r = spawnSync("terraform", ["fmt", "-recursive", stacksDir], { encoding: "utf8", env: { ...process.env, CHECKPOINT_DISABLE: "1" } });
   if (r.error || r.status !== 0)
     process.stderr.write(`warning: terraform fmt could not run (${r.error?.message ?? r.stderr.trim().split("\n").pop()}); the HCL is valid but unformatted\n`);
+}
+
+/** Index just past the `}` that closes the block whose `{` is at `open`, skipping quoted strings. */
+function blockEnd(text: string, open: number): number {
+  let depth = 0;
+  for (let i = open; i < text.length; i++) {
+    const c = text[i];
+    if (c === '"') {
+      for (i++; i < text.length && text[i] !== '"'; i++) if (text[i] === "\\") i++;
+    } else if (c === "{") depth++;
+    else if (c === "}" && --depth === 0) return i + 1;
+  }
+  throw new Error("unbalanced braces in the HCL output");
+}
+
+/**
+ * What cdktf 0.21's HCL writer gets wrong, put right from the JSON the same app renders:
+ * variable attributes it drops (`nullable`, an empty-string `default`) and quoted `depends_on` and
+ * `ignore_changes` entries (deprecated: terraform validate warns once per entry).
+ */
+function repairHcl(file: string, tf: TfJson): void {
+  let text = fs.readFileSync(file, "utf8");
+  text = text.replace(/depends_on = \[([^\]]*)\]/g, (m) => m.replace(/"([A-Za-z0-9_]+\.[A-Za-z0-9_-]+)"/g, "$1"));
+  text = text.replace(/ignore_changes = \[([^\]]*)\]/g, (m) => m.replace(/"([A-Za-z0-9_]+)"/g, "$1"));
+  const variables = (tf.variable ?? {}) as Record<string, Record<string, unknown>>;
+  for (const [name, v] of Object.entries(variables)) {
+    const head = `variable "${name}" {`;
+    const at = text.indexOf(head);
+    if (at < 0) throw new Error(`the HCL output has no variable ${name}`);
+    const end = blockEnd(text, at + head.length - 1);
+    const body = text.slice(at + head.length, end);
+    const missing = (["default", "nullable"] as const).filter((k) => k in v && !new RegExp(`^\\s*${k}\\s*=`, "m").test(body));
+    if (missing.length) text = `${text.slice(0, at + head.length)}\n${missing.map((k) => `${k} = ${JSON.stringify(v[k])}`).join("\n")}${text.slice(at + head.length)}`;
+  }
+  fs.writeFileSync(file, text);
 }
 
 /** cdktf 0.21's HCL writer drops top-level `check` blocks (set by override): write them ourselves. */

@@ -145,7 +145,8 @@ export async function checkStackOffline(
   stackDir: string,
   region: string,
   assertions: readonly PlanAssertion[] = [],
-  options: { plan?: boolean; rejected?: readonly RejectedVariables[] } = {},
+  /** jsonForPlan: the JSON of the same stack, for the plan's data overrides when stackDir holds HCL. */
+  options: { plan?: boolean; rejected?: readonly RejectedVariables[]; jsonForPlan?: string } = {},
 ): Promise<OfflineCheckResult> {
   const problem = offlineTerraformProblem();
   if (problem) throw new TerraformUnavailable(problem);
@@ -156,8 +157,10 @@ export async function checkStackOffline(
     const hclFile = path.join(stackDir, "cdk.tf");
     const isJson = fs.existsSync(jsonFile);
     fs.copyFileSync(isJson ? jsonFile : hclFile, path.join(work, isJson ? "cdk.tf.json" : "cdk.tf"));
-    const plan = options.plan ?? isJson;
-    if (plan) fs.writeFileSync(path.join(work, "offline-plan.tftest.hcl"), testFileFor(JSON.parse(fs.readFileSync(jsonFile, "utf8")), region, assertions, options.rejected));
+    const planJson = isJson ? jsonFile : options.jsonForPlan;
+    const plan = options.plan ?? planJson !== undefined;
+    if (plan && !planJson) throw new Error(`a plan of the HCL in ${stackDir} needs jsonForPlan (the data overrides come from the JSON)`);
+    if (plan) fs.writeFileSync(path.join(work, "offline-plan.tftest.hcl"), testFileFor(JSON.parse(fs.readFileSync(planJson!, "utf8")), region, assertions, options.rejected));
     await run(["init", "-backend=false", "-input=false"], work);
     // validate and test only read the initialised folder: run them side by side.
     const [validate, test] = await Promise.all([run(["validate"], work), plan ? run(["test"], work) : Promise.resolve("(no plan: HCL stack validated only)")]);

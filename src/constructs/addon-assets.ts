@@ -28,9 +28,12 @@ export function bundleKey(bundle: AddonBundle, file: string): string {
   return `addons/${bundle.digest}/${file}`;
 }
 
-/** Terraform reads ${ and %{ in any string as a template: the files' own (shell, YAML) are escaped. */
-export function terraformLiteral(text: string): string {
-  return text.replace(/\$\{/g, () => "$${").replace(/%\{/g, () => "%%{");
+/**
+ * Object bodies go to Terraform base64-encoded: the same bytes from the JSON and the HCL stacks
+ * (cdktf's HCL heredocs add a newline, and Terraform would read ${ and %{ in scripts as templates).
+ */
+export function objectBody(text: string): string {
+  return Buffer.from(text, "utf8").toString("base64");
 }
 
 const snake = (s: string) => s.toLowerCase().replace(/[^a-z0-9]+/g, "_").replace(/_+$/, "");
@@ -38,7 +41,7 @@ const snake = (s: string) => s.toLowerCase().replace(/[^a-z0-9]+/g, "_").replace
 export class AddonAssets extends Construct {
   readonly bucket: S3Bucket;
   readonly objects: S3Object[] = [];
-  /** S3 key -> the bytes uploaded there (before Terraform's template escaping). */
+  /** S3 key -> the text uploaded there. */
   readonly contents: Record<string, string> = {};
   readonly bundle: AddonBundle;
 
@@ -58,7 +61,7 @@ export class AddonAssets extends Construct {
           new S3Object(this, `object-${file}`, {
             bucket: this.bucket.id,
             key: bundleKey(props.bundle, file),
-            content: terraformLiteral(content),
+            contentBase64: objectBody(content),
             contentType: file.endsWith(".yaml") ? "application/yaml" : "text/plain",
           }),
           `addon_${snake(file)}`,
