@@ -1,5 +1,12 @@
 /** Bad input: one line naming the field and the value, for every validation. */
-import { ConfigError, resolveConfig } from "../src/config";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { ConfigError, loadConfig, resolveConfig } from "../src/config";
+import { onCalendarProblem } from "../src/validation/systemd-calendar";
+import { renderUserData } from "../src/bootstrap";
+import { ETCD_BACKUP, settingsFor } from "./harness/node";
+import { run } from "./harness/tools";
 import { planNetwork } from "../src/aws/network-plan";
 
 function errorOf(input: unknown): string {
@@ -75,8 +82,64 @@ const rejected: [string, unknown, RegExp][] = [
   ["a backup schedule that is not OnCalendar", { etcdBackup: { schedule: "every hour;" } }, /etcdBackup\.schedule = "every hour;": is not a systemd OnCalendar value/],
   ["a backup retention of 0 days", { etcdBackup: { retentionDays: 0 } }, /etcdBackup\.retentionDays = 0: must be at least 1 day/],
   ["the backup bucket equal to the state bucket", { state: { bucket: "same-bucket" }, etcdBackup: { bucket: "same-bucket" } }, /etcdBackup\.bucket = "same-bucket": must differ from state\.bucket/],
+  // Accepted by the old pattern, never parsed by systemd: backups would silently never run.
+  ["a backup schedule in words", { etcdBackup: { schedule: "every hour" } }, /^invalid configuration: etcdBackup\.schedule = "every hour": is not a systemd OnCalendar value of the accepted form/],
+  ["a backup time out of range", { etcdBackup: { schedule: "*-*-* 24:00" } }, /etcdBackup\.schedule = "\*-\*-\* 24:00": is not a systemd OnCalendar value/],
+  ["a service CIDR larger than kube-apiserver takes", { serviceCidr: "10.0.0.0/8" }, /^invalid configuration: serviceCidr = "10\.0\.0\.0\/8": must be a \/12 to \/28: kube-apiserver refuses more than 2\^20 addresses/],
+  ["a service CIDR too small for kubeadm's DNS address", { serviceCidr: "10.96.0.0/29" }, /serviceCidr = "10\.96\.0\.0\/29": must be a \/12 to \/28/],
+  // Blamed on the field the user set, not reported as a service CIDR overlap.
+  ["a /8 VPC", { network: { vpcCidr: "10.0.0.0/8" } }, /^invalid configuration: network\.vpcCidr = "10\.0\.0\.0\/8": prefix \/8 is outside AWS's VPC range \/16 to \/28$/],
+  ["a tag key AWS reserves", { tags: { "aws:team": "x" } }, /^invalid configuration: tags\.aws:team = "x": uses the aws: prefix, which AWS reserves$/],
+  ["a reserved tag key in capitals", { tags: { "AWS:team": "x" } }, /tags\.AWS:team = "x": uses the aws: prefix/],
+  ["an empty tag key", { tags: { "": "x" } }, /tags\. = "x": has an empty key/],
+  ["a tag key over 128 characters", { tags: { ["k".repeat(129)]: "x" } }, /has a key longer than 128 characters/],
+  ["a tag value over 256 characters", { tags: { team: "v".repeat(257) } }, /tags\.team = "v+\.\.\.: has a value longer than 256 characters/],
+  ["a tag value with a character AWS rejects", { tags: { team: "a{b}" } }, /tags\.team = "a\{b\}": has a value with characters AWS does not allow/],
+  [
+    "more tags than fit beside the project's own",
+    { tags: Object.fromEntries(Array.from({ length: 44 }, (_, i) => [`t${i}`, "v"])) },
+    /^invalid configuration: tags = .*: has 44 tags; AWS allows 50 per resource and this project puts up to 7 of its own on one, so at most 43$/,
+  ],
 ];
 
 describe("bad configuration is rejected with one line naming the field and value", () => {
   test.each(rejected)("%s", (_what, input, pattern) => expect(errorOf(input)).toMatch(pattern));
+  test("43 tags of the user's own are accepted", () => expect(() => resolveConfig({ tags: Object.fromEntries(Array.from({ length: 43 }, (_, i) => [`t${i}`, "v"])) })).not.toThrow());
+});
+
+describe("OnCalendar values: the accepted form is one systemd parses (systemd-analyze calendar)", () => {
+  const accepted = ["hourly", "daily", "weekly", "*-*-* 00/6:00:00", "Mon..Fri *-*-* 02:30", "Sat,Sun *-*-* 03:00:00", "*-*-1 04:00", "2027-01-01 00:00"];
+  const refused = ["every hour", "*-*-* 24:00", "*-*-*", "daily ", "Mon *-13-* 00:00", "*-*-* 00:00 UTC", "Monday *-*-* 00:00"];
+  test.each(accepted)("%s: accepted here and by systemd", (value) => {
+    expect(onCalendarProblem(value)).toBeUndefined();
+    const r = run("systemd-analyze", ["calendar", value]);
+    expect({ status: r.status, err: r.stderr.trim() }).toEqual({ status: 0, err: "" });
+  });
+  test.each(refused)("%s: refused here", (value) => expect(onCalendarProblem(value)).toMatch(/is not a systemd OnCalendar value of the accepted form/));
+  test("the bootstrap refuses what the configuration refuses, with the same reason", () => {
+    expect(() => renderUserData(settingsFor("control-plane-join", { etcdBackup: { ...ETCD_BACKUP, onCalendar: "every hour" } }))).toThrow(
+      `bootstrap: etcdBackup.onCalendar = "every hour" ${onCalendarProblem("every hour")}`,
+    );
+  });
+});
+
+describe("the configuration file itself", () => {
+  const folder = () => fs.mkdtempSync(path.join(os.tmpdir(), "config-"));
+  const load = (text: string | null, name = "cluster.config.json") => {
+    const cwd = folder();
+    if (text === null) fs.mkdirSync(path.join(cwd, name));
+    else fs.writeFileSync(path.join(cwd, name), text);
+    try {
+      loadConfig({ CLUSTER_CONFIG: name }, cwd);
+    } catch (e) {
+      return (e as Error).message;
+    }
+    return "accepted";
+  };
+  test("JSON null is not silently the defaults", () =>
+    expect(load("null")).toBe("invalid configuration: cluster.config.json: holds null, not an object; write {} (or no file) for the defaults"));
+  test("an array is refused", () => expect(load("[]")).toMatch(/holds an array, not an object/));
+  test("a byte-order mark is named", () => expect(load('\ufeff{"azCount": 2}')).toBe("invalid configuration: cluster.config.json: starts with a byte-order mark; save it as UTF-8 without one"));
+  test("a directory is named", () => expect(load(null, "conf")).toBe("invalid configuration: conf: is a directory, not a configuration file"));
+  test("a syntax error says where, in lines and columns", () => expect(load('{\n  "azCount": 2,\n  }\n')).toMatch(/^invalid configuration: cluster\.config\.json: is not valid JSON: .* at line 3, column 3$/));
 });

@@ -6,9 +6,11 @@
 import * as fs from "fs";
 import * as path from "path";
 import { z } from "zod";
-import { cidrProblem, overlaps, parseCidr } from "./aws/cidr";
+import { awsPrefixProblem, cidrProblem, overlaps, parseCidr } from "./aws/cidr";
 import { DEFAULT_KUBERNETES_MINOR, SUPPORTED_KUBERNETES_MINORS } from "./bootstrap/versions";
 import { vpcTable } from "./spec/network";
+import { onCalendarProblem } from "./validation/systemd-calendar";
+import { TAG_RULES, tagProblem } from "./validation/aws-tags";
 
 /** For errors about a whole file rather than a value in it. */
 export const NO_VALUE = Symbol("no value");
@@ -151,13 +153,30 @@ const schema = z
         bucket: bucketName.optional(),
         schedule: z
           .string()
-          .regex(/^[A-Za-z0-9*:/.,~+-]+( [A-Za-z0-9*:/.,~+-]+)*$/, "is not a systemd OnCalendar value like hourly or *-*-* 00/6:00:00")
+          .superRefine((v, ctx) => {
+            const problem = onCalendarProblem(v);
+            if (problem) ctx.addIssue({ code: z.ZodIssueCode.custom, message: problem });
+          })
           .default("hourly"),
         retentionDays: z.number().int().min(1, "must be at least 1 day").max(3650).default(14),
       })
       .strict()
       .default({}),
-    tags: z.record(z.string().max(256)).default({}),
+    tags: z
+      .record(z.string())
+      .superRefine((tags, ctx) => {
+        for (const [k, v] of Object.entries(tags)) {
+          const problem = tagProblem(k, v);
+          if (problem) ctx.addIssue({ code: z.ZodIssueCode.custom, path: [k], message: problem });
+        }
+        const n = Object.keys(tags).length;
+        if (n > TAG_RULES.userTagsMax)
+          ctx.addIssue({
+            code: z.ZodIssueCode.custom,
+            message: `has ${n} tags; AWS allows ${TAG_RULES.perResourceMax} per resource and this project puts up to ${TAG_RULES.perResourceMax - TAG_RULES.userTagsMax} of its own on one, so at most ${TAG_RULES.userTagsMax}`,
+          });
+      })
+      .default({}),
   })
   .strict();
 
@@ -221,7 +240,15 @@ export function resolveConfig(input: unknown = {}): ClusterConfig {
   if (c.etcdBackup.bucket !== undefined && c.etcdBackup.bucket === (c.state.bucket ?? `${c.clusterName}-tfstate-${c.region}`))
     throw new ConfigError("etcdBackup.bucket", c.etcdBackup.bucket, "must differ from state.bucket");
   const vpc = c.network.vpcCidr ?? vpcTable.cidrBlock;
-  if (overlaps(parseCidr(c.serviceCidr), parseCidr(vpc)))
+  // The VPC's own size first: a /8 is AWS's problem to report, not an overlap of the service CIDR.
+  const vpcProblem = awsPrefixProblem(parseCidr(vpc), "VPC range");
+  if (vpcProblem) throw new ConfigError("network.vpcCidr", vpc, vpcProblem);
+  const service = parseCidr(c.serviceCidr);
+  // kube-apiserver refuses a range of more than 2^20 addresses (mask >= 12); kubeadm puts the
+  // cluster DNS on the range's 10th address, so it needs at least 16 (/28).
+  if (service.prefix < 12 || service.prefix > 28)
+    throw new ConfigError("serviceCidr", c.serviceCidr, "must be a /12 to /28: kube-apiserver refuses more than 2^20 addresses, and kubeadm needs the 10th address for cluster DNS");
+  if (overlaps(service, parseCidr(vpc)))
     throw new ConfigError("serviceCidr", c.serviceCidr, `overlaps the VPC ${vpc}; Service IPs must be outside the VPC`);
   // S3 bucket names are global: a name derived from the defaults is likely taken by someone else.
   const warnings: string[] = [];
@@ -246,6 +273,17 @@ export function resolveConfig(input: unknown = {}): ClusterConfig {
 
 export const DEFAULT_CONFIG_FILE = "cluster.config.json";
 
+/** JSON.parse's message with its character position as line and column. */
+function jsonErrorWhere(text: string, message: string): string {
+  const first = message.split("\n")[0];
+  const m = /at position (\d+)/.exec(first);
+  if (!m) return first;
+  const before = text.slice(0, Number(m[1]));
+  const line = before.split("\n").length;
+  const column = Number(m[1]) - before.lastIndexOf("\n");
+  return `${first.replace(/ in JSON at position \d+.*$/, "").replace(/ at position \d+.*$/, "")} at line ${line}, column ${column}`;
+}
+
 /**
  * Reads the configuration file: $CLUSTER_CONFIG if set, else ./cluster.config.json if present,
  * else nothing (all defaults).
@@ -257,11 +295,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     if (explicit) throw new ConfigError("CLUSTER_CONFIG", explicit, "file does not exist");
     return resolveConfig({});
   }
+  const name = path.relative(cwd, file) || file;
+  if (fs.statSync(file).isDirectory()) throw new ConfigError(name, NO_VALUE, "is a directory, not a configuration file");
+  const text = fs.readFileSync(file, "utf8");
+  if (text.charCodeAt(0) === 0xfeff) throw new ConfigError(name, NO_VALUE, "starts with a byte-order mark; save it as UTF-8 without one");
   let raw: unknown;
   try {
-    raw = JSON.parse(fs.readFileSync(file, "utf8"));
+    raw = JSON.parse(text);
   } catch (e) {
-    throw new ConfigError(path.relative(cwd, file) || file, NO_VALUE, `is not valid JSON: ${(e as Error).message.split("\n")[0]}`);
+    throw new ConfigError(name, NO_VALUE, `is not valid JSON: ${jsonErrorWhere(text, (e as Error).message)}`);
   }
+  if (raw === null || typeof raw !== "object" || Array.isArray(raw))
+    throw new ConfigError(name, NO_VALUE, `holds ${raw === null ? "null" : Array.isArray(raw) ? "an array" : `a ${typeof raw}`}, not an object; write {} (or no file) for the defaults`);
   return resolveConfig(raw);
 }

@@ -9,6 +9,7 @@ export const TOOLS = {
   shellcheck: "shellcheck",
   bash: "bash",
   yamllint: "yamllint",
+  "systemd-analyze": "systemd",
 } as const;
 
 // Each tool is probed once per test file, not before every run (cloud-init's start-up is slow).

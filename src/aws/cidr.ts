@@ -26,6 +26,13 @@ export function cidrProblem(text: string): string | undefined {
   return undefined;
 }
 
+/** Why a VPC or subnet block is a size AWS refuses (/16 to /28), or undefined. */
+export function awsPrefixProblem(c: Cidr, range: "allowed" | "VPC range" = "allowed"): string | undefined {
+  if (c.prefix < AWS_MIN_SUBNET_PREFIX || c.prefix > AWS_MAX_SUBNET_PREFIX)
+    return `prefix /${c.prefix} is outside AWS's ${range} /${AWS_MIN_SUBNET_PREFIX} to /${AWS_MAX_SUBNET_PREFIX}`;
+  return undefined;
+}
+
 export function parseCidr(text: string): Cidr {
   const problem = cidrProblem(text);
   if (problem) throw new Error(`${JSON.stringify(text)} ${problem}`);

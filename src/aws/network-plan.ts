@@ -6,7 +6,7 @@
 import { ClusterConfig, ConfigError } from "../config";
 import {
   AWS_MAX_SUBNET_PREFIX,
-  AWS_MIN_SUBNET_PREFIX,
+  awsPrefixProblem,
   Cidr,
   contains,
   overlaps,
@@ -92,11 +92,7 @@ export const ROUTE_TABLE_ALIASES: Readonly<Record<string, readonly string[]>> = 
   "rtb-pods": [],
 };
 
-function prefixProblem(c: Cidr): string | undefined {
-  if (c.prefix < AWS_MIN_SUBNET_PREFIX || c.prefix > AWS_MAX_SUBNET_PREFIX)
-    return `prefix /${c.prefix} is outside AWS's allowed /${AWS_MIN_SUBNET_PREFIX} to /${AWS_MAX_SUBNET_PREFIX}`;
-  return undefined;
-}
+const prefixProblem = (c: Cidr) => awsPrefixProblem(c);
 
 function bitsFor(count: number): number {
   return Math.ceil(Math.log2(count));
@@ -108,8 +104,8 @@ export function planNetwork(config: ClusterConfig): NetworkPlan {
 
   const vpcText = config.network.vpcCidr ?? vpcTable.cidrBlock;
   const vpc = parseCidr(vpcText);
-  const vpcProblem = prefixProblem(vpc);
-  if (vpcProblem) throw new ConfigError("network.vpcCidr", vpcText, vpcProblem.replace("AWS's allowed", "AWS's VPC range"));
+  const vpcProblem = awsPrefixProblem(vpc, "VPC range");
+  if (vpcProblem) throw new ConfigError("network.vpcCidr", vpcText, vpcProblem);
 
   const specTables: Record<TierId, SubnetTable | undefined> = {
     apiEndpoint: undefined,

@@ -30,6 +30,7 @@ import {
 } from "./node-files";
 import { CREDENTIAL_PROVIDER_CONFIG_PATH } from "./image-pulls";
 import { addonBundle } from "../addons/bundle";
+import { onCalendarProblem } from "../validation/systemd-calendar";
 import { hostNetworkPods } from "../addons/host-network";
 
 export interface RenderedUserData {
@@ -89,7 +90,8 @@ function validate(s: BootstrapSettings): void {
       "is not an S3 bucket name (3-63 lowercase letters, digits, dots, hyphens)",
     );
     check("etcdBackup.prefix", prefix, /^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)*$/.test(prefix), "must look like a/b (no leading or trailing slash)");
-    check("etcdBackup.onCalendar", onCalendar, /^[A-Za-z0-9*:/.,~+-]+( [A-Za-z0-9*:/.,~+-]+)*$/.test(onCalendar), "is not a systemd OnCalendar value");
+    const calendar = onCalendarProblem(onCalendar);
+    check("etcdBackup.onCalendar", onCalendar, calendar === undefined, calendar ?? "");
   }
 }
 
