@@ -82,6 +82,8 @@ const rejected: [string, unknown, RegExp][] = [
   ["a backup schedule that is not OnCalendar", { etcdBackup: { schedule: "every hour;" } }, /etcdBackup\.schedule = "every hour;": is not a systemd OnCalendar value/],
   ["a backup retention of 0 days", { etcdBackup: { retentionDays: 0 } }, /etcdBackup\.retentionDays = 0: must be at least 1 day/],
   ["the backup bucket equal to the state bucket", { state: { bucket: "same-bucket" }, etcdBackup: { bucket: "same-bucket" } }, /etcdBackup\.bucket = "same-bucket": must differ from state\.bucket/],
+  ["an invented region", { region: "xx-north-9" }, /^invalid configuration: region = "xx-north-9": is not a region in the known list \(terraform-provider-aws 5\.100\.0's endpoint data, read 2026-12-01\); check the name, or set allowUnlistedRegion: true for a newer region$/],
+  ["a state region not in the list", { state: { region: "eu-west-9" } }, /^invalid configuration: state\.region = "eu-west-9": is not a region in the known list/],
   // Accepted by the old pattern, never parsed by systemd: backups would silently never run.
   ["a backup schedule in words", { etcdBackup: { schedule: "every hour" } }, /^invalid configuration: etcdBackup\.schedule = "every hour": is not a systemd OnCalendar value of the accepted form/],
   ["a backup time out of range", { etcdBackup: { schedule: "*-*-* 24:00" } }, /etcdBackup\.schedule = "\*-\*-\* 24:00": is not a systemd OnCalendar value/],
@@ -104,6 +106,8 @@ const rejected: [string, unknown, RegExp][] = [
 
 describe("bad configuration is rejected with one line naming the field and value", () => {
   test.each(rejected)("%s", (_what, input, pattern) => expect(errorOf(input)).toMatch(pattern));
+  test("a region newer than the list is accepted with the escape hatch", () =>
+    expect(resolveConfig({ region: "ap-east-2", allowUnlistedRegion: true, availabilityZones: ["ap-east-2a"] }).region).toBe("ap-east-2"));
   test("43 tags of the user's own are accepted", () => expect(() => resolveConfig({ tags: Object.fromEntries(Array.from({ length: 43 }, (_, i) => [`t${i}`, "v"])) })).not.toThrow());
 });
 

@@ -10,6 +10,7 @@ import { awsPrefixProblem, cidrProblem, overlaps, parseCidr } from "./aws/cidr";
 import { DEFAULT_KUBERNETES_MINOR, SUPPORTED_KUBERNETES_MINORS } from "./bootstrap/versions";
 import { vpcTable } from "./spec/network";
 import { onCalendarProblem } from "./validation/systemd-calendar";
+import { KNOWN_REGIONS, REGIONS_SOURCE } from "./aws/regions";
 import { TAG_RULES, tagProblem } from "./validation/aws-tags";
 
 /** For errors about a whole file rather than a value in it. */
@@ -64,6 +65,8 @@ const schema = z
       .refine((v) => !v.startsWith("internal-"), "must not start with internal- (AWS reserves it for load balancer names)")
       .default("k8s-cluster"),
     region: z.string().regex(REGION, "is not an AWS region name like ap-northeast-2").default("ap-northeast-2"),
+    /** Accept a region newer than the known list (src/aws/regions.ts). */
+    allowUnlistedRegion: z.boolean().default(false),
     azCount: z.number().int("must be a whole number").min(1, "must be 1, 2 or 3").max(3, "must be 1, 2 or 3").default(1),
     availabilityZones: z.array(z.string().regex(AZ, "is not an availability zone name like ap-northeast-2a")).min(1).max(3).optional(),
     natGateways: z.enum(["single", "perAz"]).default("single"),
@@ -224,6 +227,9 @@ export function resolveConfig(input: unknown = {}): ClusterConfig {
     throw new ConfigError(issue.path.join("."), valueAt(input, issue.path), issue.message.replace(/^String must contain/, "must contain"));
   }
   const c = result.data;
+  for (const [field, region] of [["region", c.region], ["state.region", c.state.region]] as const)
+    if (region !== undefined && !c.allowUnlistedRegion && !KNOWN_REGIONS.includes(region))
+      throw new ConfigError(field, region, `is not a region in the known list (${REGIONS_SOURCE}); check the name, or set allowUnlistedRegion: true for a newer region`);
   const zones = c.availabilityZones ?? ["a", "b", "c"].map((l) => `${c.region}${l}`);
   if (c.availabilityZones) {
     if (c.availabilityZones.length < c.azCount)
