@@ -28,7 +28,7 @@ test("azCount 3 with per-AZ NAT gateways passes every check", () => {
 
 const cases: [string, (c: any) => void, RegExp][] = [
   ["a /29 subnet", (c) => c.network.subnets.apiEndpoint[0].addOverride("cidr_block", "172.31.0.0/29"),
-    /aws_subnet\.apiEndpoint_a \(KubernetesAPIendpoint\): subnet CIDR 172\.31\.0\.0\/29 is outside \/16 to \/28/],
+    /aws_subnet\.api_endpoint_a \(KubernetesAPIendpoint\): subnet CIDR 172\.31\.0\.0\/29 is outside \/16 to \/28/],
   ["a subnet outside the VPC", (c) => c.network.subnets.bastion[0].addOverride("cidr_block", "10.1.0.0/24"),
     /aws_subnet\.bastion_a \(bastion\): subnet CIDR 10\.1\.0\.0\/24 is not inside its VPC's 172\.31\.0\.0\/16/],
   ["overlapping subnets", (c) => c.network.subnets.bastion[0].addOverride("cidr_block", "172.31.1.128/25"),

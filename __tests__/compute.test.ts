@@ -29,7 +29,7 @@ describe("control plane", () => {
     for (const i of [0, 1, 2])
       expect(s.text).toHaveResourceWithProperties(Instance, {
         tags: expect.objectContaining({ Name: `k8s-cluster-control-plane-${i}`, [CLUSTER_TAG]: "owned" }),
-        subnet_id: ref("aws_subnet.apiEndpoint_a"),
+        subnet_id: ref("aws_subnet.api_endpoint_a"),
         vpc_security_group_ids: [ref("aws_security_group.sg_api_endpoint")],
         associate_public_ip_address: false,
         iam_instance_profile: ref("aws_iam_instance_profile.control_plane_profile", "name"),
@@ -71,7 +71,7 @@ describe("control plane", () => {
   test("azCount 3 spreads the control plane over the AZs", () => {
     const c = synthCluster({ azCount: 3 });
     const subnets = [0, 1, 2].map((i) => (c.json.resource as any).aws_instance[`control_plane_${i}`].subnet_id);
-    expect(subnets).toEqual(["a", "b", "c"].map((l) => ref(`aws_subnet.apiEndpoint_${l}`)));
+    expect(subnets).toEqual(["a", "b", "c"].map((l) => ref(`aws_subnet.api_endpoint_${l}`)));
   });
 });
 
@@ -80,7 +80,7 @@ describe("internal API load balancer (kubeadm controlPlaneEndpoint)", () => {
     expect(s.text).toHaveResourceWithProperties(Lb, {
       internal: true,
       load_balancer_type: "network",
-      subnets: [ref("aws_subnet.apiEndpoint_a")],
+      subnets: [ref("aws_subnet.api_endpoint_a")],
       security_groups: [ref("aws_security_group.sg_api_endpoint")],
     }));
   test("TCP 6443 to IP targets with client IP preservation off (no hairpin timeouts)", () =>
@@ -155,7 +155,7 @@ describe("bastion", () => {
     expect(variableDefaults(c, ["ssh_key_name"])).toEqual(["ops-key"]);
     expect(variableDefaults(s, ["ssh_key_name"])).toEqual([""]); // no key: Session Manager only
     expect(c.text).toHaveResourceWithProperties(Instance, { subnet_id: ref("aws_subnet.bastion_a"), key_name: "${var.ssh_key_name}" });
-    expect(c.text).toHaveResourceWithProperties(Instance, { subnet_id: ref("aws_subnet.apiEndpoint_a"), key_name: "${var.ssh_key_name}" });
+    expect(c.text).toHaveResourceWithProperties(Instance, { subnet_id: ref("aws_subnet.api_endpoint_a"), key_name: "${var.ssh_key_name}" });
     expect(c.text).toHaveResourceWithProperties(LaunchTemplate, { key_name: "${var.ssh_key_name}" });
   });
   test("loadbalancers subnet carries kubernetes.io/role/elb for Service load balancers", () =>

@@ -43,7 +43,7 @@ describe("the HCL means what the JSON means, block by block (parsed back with @c
   // hcl2json gives every block as a list and keeps expressions as "${...}" strings; cdktf's JSON has
   // "//" metadata and its own spacing inside expressions. Normalised: singleton lists of blocks
   // unwrapped, metadata dropped, type constraints and expressions compared without spaces, bare
-  // references in depends_on and ignore_changes as the names they are.
+  // references in depends_on, ignore_changes and moved blocks as the names they are.
   const TYPE = /^\$\{((?:list|set|map|object|tuple)\([^]*\)|string|number|bool|any)\}$/;
   const norm = (v: unknown): unknown => {
     if (Array.isArray(v)) {
@@ -55,7 +55,13 @@ describe("the HCL means what the JSON means, block by block (parsed back with @c
         Object.entries(v)
           .filter(([k]) => k !== "//")
           // References in these lists are bare in HCL (hcl2json: "${a.b}") and strings in JSON ("a.b").
-          .map(([k, x]) => [k, k === "depends_on" || k === "ignore_changes" ? (x as string[]).map((r) => r.replace(/^\$\{(.*)\}$/, "$1")) : norm(x)]),
+          .map(([k, x]) => {
+            const bare = (r: string) => r.replace(/^\$\{(.*)\}$/, "$1");
+            if (k === "depends_on" || k === "ignore_changes") return [k, (x as string[]).map(bare)];
+            // moved blocks: from and to are bare references too.
+            if ((k === "from" || k === "to") && typeof x === "string") return [k, bare(x)];
+            return [k, norm(x)];
+          }),
       );
     if (typeof v === "string") {
       const t = v.replace(TYPE, "$1");

@@ -49,7 +49,7 @@ describe("azCount 3, natGateways perAz", () => {
   test("one NAT gateway per AZ, each in that AZ's loadbalancers subnet", () => {
     ["a", "b", "c"].forEach((l, i) =>
       expect(s.text).toHaveResourceWithProperties(NatGateway, {
-        subnet_id: ref(`aws_subnet.loadBalancers_${l}`),
+        subnet_id: ref(`aws_subnet.load_balancers_${l}`),
         tags: { Name: `nat-gateway-${i}` },
       }),
     );

@@ -28,7 +28,7 @@ describe("VPC table (VPN 구성 정보)", () => {
     expect(s.text).toHaveResourceWithProperties(NatGateway, {
       tags: { Name: "nat-gateway-0" },
       allocation_id: ref("aws_eip.nat_eip_a", "allocation_id"),
-      subnet_id: ref("aws_subnet.loadBalancers_a"),
+      subnet_id: ref("aws_subnet.load_balancers_a"),
     });
     expect(s.text).toHaveResourceWithProperties(Eip, { domain: "vpc" });
     expect(Object.keys(s.json.resource!.aws_nat_gateway)).toHaveLength(1);

@@ -32,8 +32,8 @@ const cases: [string, (tf: any) => void, string][] = [
   ],
   [
     "a tcp range out of order",
-    (tf) => Object.assign(tf.resource.aws_vpc_security_group_ingress_rule.worker_nodes_ingress_tcp_30000_32767_from_loadBalancers_a, { from_port: 32767, to_port: 30000 }),
-    "aws_vpc_security_group_ingress_rule.worker_nodes_ingress_tcp_30000_32767_from_loadBalancers_a in aws_security_group.sg_worker_nodes (sg-worker-nodes): tcp port range 32767-30000 is not within 0-65535 in order",
+    (tf) => Object.assign(tf.resource.aws_vpc_security_group_ingress_rule.worker_nodes_ingress_tcp_30000_32767_from_load_balancers_a, { from_port: 32767, to_port: 30000 }),
+    "aws_vpc_security_group_ingress_rule.worker_nodes_ingress_tcp_30000_32767_from_load_balancers_a in aws_security_group.sg_worker_nodes (sg-worker-nodes): tcp port range 32767-30000 is not within 0-65535 in order",
   ],
   [
     "a description in Korean with an arrow (D4)",

@@ -33,7 +33,7 @@ const contentAssertions = bundleObjects.map(([name, o]) => ({
 
 const clusterAssertions = [
   ...contentAssertions,
-  { condition: 'aws_subnet.apiEndpoint_a.cidr_block == "172.31.0.0/28"', message: "API endpoint subnet is the /28 (D1)" },
+  { condition: 'aws_subnet.api_endpoint_a.cidr_block == "172.31.0.0/28"', message: "API endpoint subnet is the /28 (D1)" },
   { condition: 'aws_vpc.vpc.cidr_block == "172.31.0.0/16"', message: "VPC CIDR" },
   { condition: "aws_vpc.vpc.enable_dns_hostnames == true", message: "DNS hostnames" },
   { condition: 'aws_launch_template.worker_launch_template.instance_type == "t3.large"', message: "worker type from the variable default" },

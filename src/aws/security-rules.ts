@@ -15,6 +15,7 @@ import { Peer, SecurityGroupRow, SecurityGroupTable, securityGroupTables } from 
 export type Direction = "ingress" | "egress";
 export type IpProtocol = "tcp" | "udp" | "icmp" | "-1";
 
+import { terraformName } from "../naming";
 /** The Terraform variables (list of CIDRs) that configured peers become; see constructs/variables.ts. */
 export type CidrListVariable = "bastion_admin_cidrs" | "load_balancer_client_cidrs";
 
@@ -42,6 +43,8 @@ export interface RulePlan {
   readonly sources: RuleSource[];
   /** Terraform name of the rule resource. */
   readonly key: string;
+  /** The name as earlier releases wrote it, when it differs (the construct adds a moved block). */
+  readonly logicalId: string;
 }
 
 export interface SecurityGroupPlan {
@@ -209,8 +212,8 @@ class RuleSet {
       existing.sources.push(source);
       return;
     }
-    const key = `${GROUP_KEYS[group]}_${direction}_${portKey(ports)}_${direction === "ingress" ? "from" : "to"}_${peer.key}`;
-    this.rules.set(identity, { group, direction, ...ports, peer, description, sources: [source], key });
+    const logicalId = `${GROUP_KEYS[group]}_${direction}_${portKey(ports)}_${direction === "ingress" ? "from" : "to"}_${peer.key}`;
+    this.rules.set(identity, { group, direction, ...ports, peer, description, sources: [source], key: terraformName(logicalId), logicalId });
   }
 
   forGroup(group: TierId): RulePlan[] {

@@ -4,7 +4,7 @@
  * its own about CIDRs or names: it renders what the plan says.
  */
 import { Construct } from "constructs";
-import { TerraformElement } from "cdktf";
+import { TerraformElement, TerraformResource } from "cdktf";
 import { Vpc } from "@cdktf/provider-aws/lib/vpc";
 import { InternetGateway } from "@cdktf/provider-aws/lib/internet-gateway";
 import { Subnet } from "@cdktf/provider-aws/lib/subnet";
@@ -24,15 +24,26 @@ export interface NetworkProps {
   readonly region: string;
 }
 
+import { terraformName } from "../naming";
 /** Short, stable Terraform names: "workers_a" survives going from one AZ to three. */
 export function azKey(az: string): string {
   return az.slice(-1);
 }
 
+/**
+ * Gives a resource its stable, snake_case Terraform name (every address of the stacks goes through
+ * here). Names that earlier releases wrote in camelCase (aws_subnet.apiEndpoint_a) get a `moved`
+ * block, so an existing deployment's resources are renamed in state, never replaced.
+ */
 export function named<T extends TerraformElement>(resource: T, logicalId: string): T {
-  resource.overrideLogicalId(logicalId.replace(/[^A-Za-z0-9_-]/g, "_"));
+  const name = terraformName(logicalId);
+  resource.overrideLogicalId(name);
+  const before = logicalId.replace(/[^A-Za-z0-9_-]/g, "_");
+  if (before !== name && resource instanceof TerraformResource) resource.moveFromId(`${resource.terraformResourceType}.${before}`);
   return resource;
 }
+
+export { terraformName };
 
 export class Network extends Construct {
   readonly vpc: Vpc;

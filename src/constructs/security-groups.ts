@@ -70,7 +70,8 @@ export class SecurityGroups extends Construct {
       description: rule.description,
       ...peer,
     };
-    if (rule.direction === "ingress") named(new VpcSecurityGroupIngressRule(this, rule.key, config), rule.key);
-    else named(new VpcSecurityGroupEgressRule(this, rule.key, config), rule.key);
+    // named() snake-cases the logical id and moves the resource from its earlier camelCase address.
+    if (rule.direction === "ingress") named(new VpcSecurityGroupIngressRule(this, rule.key, config), rule.logicalId);
+    else named(new VpcSecurityGroupEgressRule(this, rule.key, config), rule.logicalId);
   }
 }
