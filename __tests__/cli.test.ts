@@ -68,7 +68,7 @@ describe("what lands in the output folder", () => {
     ]);
   });
 
-  test("each stack folder is replaced whole: a file an earlier run left there is gone", () => {
+  test("synth's own files are replaced whole: a generated file of the other format an earlier run left there is gone", () => {
     const r = runSynth(quiet);
     fs.writeFileSync(path.join(r.cwd, "cdktf.out/stacks/cluster/cdk.tf"), "# stale HCL of an earlier run\n");
     const again = runSynth(quiet, {}, r.cwd);
@@ -92,6 +92,42 @@ describe("what lands in the output folder", () => {
     expect(failed.status).toBe(1);
     expect(failed.stdout).toBe("");
     expect(fs.existsSync(path.join(r.cwd, "cdktf.out"))).toBe(false);
+  });
+
+  test("Terraform's own files in a stack folder (the state bucket's local state, .terraform, the lock file, a saved plan) survive a good and a failed synth", () => {
+    const r = runSynth(quiet);
+    const stack = path.join(r.cwd, "cdktf.out/stacks/state-bucket");
+    const own = ["terraform.tfstate", "terraform.tfstate.backup", ".terraform.lock.hcl", "plan", ".terraform/providers/marker"];
+    for (const f of own) {
+      fs.mkdirSync(path.dirname(path.join(stack, f)), { recursive: true });
+      fs.writeFileSync(path.join(stack, f), `kept ${f}\n`);
+    }
+    expect(runSynth(quiet, {}, r.cwd).status).toBe(0);
+    for (const f of own) expect(fs.readFileSync(path.join(stack, f), "utf8")).toBe(`kept ${f}\n`);
+    const failed = runSynth({ azCount: 9 }, {}, r.cwd);
+    expect(failed.status).toBe(1);
+    for (const f of own) expect(fs.readFileSync(path.join(stack, f), "utf8")).toBe(`kept ${f}\n`);
+    // The generated files are gone, so no earlier result is handed off by mistake.
+    expect(fs.existsSync(path.join(stack, "cdk.tf.json"))).toBe(false);
+    expect(fs.existsSync(path.join(r.cwd, "cdktf.out/stacks/cluster"))).toBe(false);
+  });
+
+  test("a folder synth did not write is never treated as the other format's output", () => {
+    const cwd = fs.mkdtempSync(path.join(require("os").tmpdir(), "synth-"));
+    fs.mkdirSync(path.join(cwd, "out/stacks/cluster"), { recursive: true });
+    fs.writeFileSync(path.join(cwd, "out/stacks/cluster/cdk.tf.json"), "{}\n");
+    const r = runSynth(quiet, { SYNTH_HCL_OUTPUT: "true", CDKTF_OUTDIR: "out/hcl" }, cwd);
+    expect(r.status).toBe(0);
+    expect(r.stdout).not.toContain("removed");
+    expect(fs.readFileSync(path.join(cwd, "out/stacks/cluster/cdk.tf.json"), "utf8")).toBe("{}\n");
+  });
+
+  test("a failed synth into a symlinked output folder still reports the configuration error, exit 1", () => {
+    const cwd = fs.mkdtempSync(path.join(require("os").tmpdir(), "synth-"));
+    const real = fs.mkdtempSync(path.join(require("os").tmpdir(), "synth-real-"));
+    fs.symlinkSync(real, path.join(cwd, "cdktf.out"));
+    const r = runSynth({ azCount: 9 }, {}, cwd);
+    expect({ status: r.status, stderr: r.stderr.trim() }).toEqual({ status: 1, stderr: "invalid configuration: azCount = 9: must be 1, 2 or 3" });
   });
 
   test("manifest.json holds no path of the machine that synthesized it", () => {

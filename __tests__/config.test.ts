@@ -112,8 +112,9 @@ describe("bad configuration is rejected with one line naming the field and value
 });
 
 describe("OnCalendar values: the accepted form is one systemd parses (systemd-analyze calendar)", () => {
-  const accepted = ["hourly", "daily", "weekly", "*-*-* 00/6:00:00", "Mon..Fri *-*-* 02:30", "Sat,Sun *-*-* 03:00:00", "*-*-1 04:00", "2027-01-01 00:00"];
-  const refused = ["every hour", "*-*-* 24:00", "*-*-*", "daily ", "Mon *-13-* 00:00", "*-*-* 00:00 UTC", "Monday *-*-* 00:00"];
+  const accepted = ["hourly", "daily", "weekly", "*-*-* 00/6:00:00", "Mon..Fri *-*-* 02:30", "Sat,Sun *-*-* 03:00:00", "*-*-1 04:00", "*-02-29 00:00", "03:00", "Mon 03:00", "*:0/15", "Mon..Fri 02:30"];
+  // Refused: not systemd's syntax, or loaded by systemd and never fired (a fixed or past year, a day no month has).
+  const refused = ["every hour", "*-*-* 24:00", "*-*-*", "daily ", "Mon *-13-* 00:00", "*-*-* 00:00 UTC", "Monday *-*-* 00:00", "Fri..Mon *-*-* 01:00", "*-02-30 00:00", "2025-*-* 00:00", "2027-01-01 00:00"];
   test.each(accepted)("%s: accepted here and by systemd", (value) => {
     expect(onCalendarProblem(value)).toBeUndefined();
     const r = run("systemd-analyze", ["calendar", value]);
@@ -146,4 +147,20 @@ describe("the configuration file itself", () => {
   test("a byte-order mark is named", () => expect(load('\ufeff{"azCount": 2}')).toBe("invalid configuration: cluster.config.json: starts with a byte-order mark; save it as UTF-8 without one"));
   test("a directory is named", () => expect(load(null, "conf")).toBe("invalid configuration: conf: is a directory, not a configuration file"));
   test("a syntax error says where, in lines and columns", () => expect(load('{\n  "azCount": 2,\n  }\n')).toMatch(/^invalid configuration: cluster\.config\.json: is not valid JSON: .* at line 3, column 3$/));
+});
+
+describe("allowUnlistedRegion reaches Terraform", () => {
+  const { buildApp } = require("../src/app");
+  const { stackToJson } = require("../src/analysis/tf-json");
+  test("provider and backend skip their region validation only with the escape hatch", () => {
+    const input = { region: "ap-southeast-6", allowUnlistedRegion: true, availabilityZones: ["ap-southeast-6a"], state: { bucket: "acme-tf" }, etcdBackup: { bucket: "acme-etcd" } };
+    const { cluster, stateBucket } = buildApp(resolveConfig(input));
+    const c = stackToJson(cluster) as any;
+    expect(c.provider.aws[0].skip_region_validation).toBe(true);
+    expect(c.terraform.backend.s3.skip_region_validation).toBe(true);
+    expect((stackToJson(stateBucket) as any).provider.aws[0].skip_region_validation).toBe(true);
+    const plain = stackToJson(buildApp(resolveConfig({})).cluster) as any;
+    expect(plain.provider.aws[0].skip_region_validation).toBeUndefined();
+    expect(plain.terraform.backend.s3.skip_region_validation).toBeUndefined();
+  });
 });

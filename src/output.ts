@@ -1,12 +1,17 @@
 /**
  * Where synth's files land. cdktf writes into a private staging folder; only a synth that got all
- * the way through replaces the stacks it wrote in the output folder (each stack folder whole, so no
- * file of an earlier run, or of the other format, stays beside the new one). A failed synth removes
- * the stacks it would have written, so no earlier result can be mistaken for this one.
+ * the way through puts its files into the output folder. Synth owns only the files it generates
+ * (GENERATED_FILES in each stack folder, and manifest.json): Terraform's own files beside them
+ * (terraform.tfstate of the state-bucket stack, .terraform/, the lock file, saved plans) and
+ * anything else are never touched. A failed synth removes the generated files of the stacks it
+ * would have written, so no earlier result can be mistaken for this one.
  */
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+
+/** What synth writes into a stack folder, in either format. */
+export const GENERATED_FILES: readonly string[] = Object.freeze(["cdk.tf.json", "cdk.tf", "metadata.json", "spec-trace.md"]);
 
 /** The output folder: CDKTF_OUTDIR (as `cdktf synth` and `npm run synth:hcl` set it), or cdktf.out. */
 export function outputDir(env: NodeJS.ProcessEnv = process.env): string {
@@ -32,9 +37,11 @@ function portableManifest(text: string, configSha256: string): string {
   return `${JSON.stringify(manifest, null, 2)}\n`;
 }
 
+/** The configuration a folder's manifest says its stacks were made from; undefined when the folder is not synth's. */
 function recordedConfig(dir: string): string | undefined {
   try {
-    return (JSON.parse(fs.readFileSync(path.join(dir, "manifest.json"), "utf8")) as Record<string, unknown>)[CONFIG_KEY] as string | undefined;
+    const value = (JSON.parse(fs.readFileSync(path.join(dir, "manifest.json"), "utf8")) as Record<string, unknown>)[CONFIG_KEY];
+    return typeof value === "string" ? value : undefined;
   } catch {
     return undefined;
   }
@@ -46,39 +53,66 @@ function siblingOutput(target: string): string {
   return path.basename(resolved) === "hcl" ? path.dirname(resolved) : path.join(resolved, "hcl");
 }
 
+/** Writes `text` or copies `from` to `to` through a temporary name beside it, so `to` is whole or old. */
+function replaceFile(to: string, from: string): void {
+  const tmp = path.join(path.dirname(to), `.${path.basename(to)}.synth-tmp`);
+  fs.copyFileSync(from, tmp);
+  fs.renameSync(tmp, to);
+}
+
+/** Removes synth's generated files from a stack folder (and the folder, only when nothing else is left). */
+function removeGenerated(stackDir: string): string[] {
+  if (!fs.existsSync(stackDir) || !fs.lstatSync(stackDir).isDirectory()) return [];
+  const removed = GENERATED_FILES.filter((f) => fs.existsSync(path.join(stackDir, f)));
+  for (const f of removed) fs.rmSync(path.join(stackDir, f), { force: true });
+  if (fs.readdirSync(stackDir).length === 0) fs.rmdirSync(stackDir);
+  return removed;
+}
+
 /**
- * Moves the staged stacks into `target` (each stack folder replaced whole) with the manifest, and
- * returns one line per stack written.
+ * Puts the staged stacks' files into `target` (each generated file replaced whole; files synth did
+ * not write this time removed) with the manifest, and returns one line per stack written.
  */
 export function publishOutput(staging: string, target: string, stacks: readonly string[], configSha256: string): string[] {
   const lines: string[] = [];
-  fs.mkdirSync(path.join(target, "stacks"), { recursive: true });
   for (const stack of stacks) {
     const from = path.join(staging, "stacks", stack);
     const to = path.join(target, "stacks", stack);
-    fs.rmSync(to, { recursive: true, force: true });
-    fs.cpSync(from, to, { recursive: true });
-    lines.push(`wrote ${path.join(target, "stacks", stack)}: ${fs.readdirSync(to).sort().join(", ")}`);
+    fs.mkdirSync(to, { recursive: true });
+    const written = fs.readdirSync(from).filter((f) => GENERATED_FILES.includes(f)).sort();
+    for (const f of written) replaceFile(path.join(to, f), path.join(from, f));
+    for (const f of GENERATED_FILES.filter((g) => !written.includes(g))) fs.rmSync(path.join(to, f), { force: true });
+    lines.push(`wrote ${path.join(target, "stacks", stack)}: ${written.join(", ")}`);
   }
   const manifest = path.join(staging, "manifest.json");
-  if (fs.existsSync(manifest)) fs.writeFileSync(path.join(target, "manifest.json"), portableManifest(fs.readFileSync(manifest, "utf8"), configSha256));
-  // The other format's stacks of another configuration would be handed off beside these: remove them.
+  if (fs.existsSync(manifest)) {
+    const tmp = path.join(staging, "manifest.portable.json");
+    fs.writeFileSync(tmp, portableManifest(fs.readFileSync(manifest, "utf8"), configSha256));
+    replaceFile(path.join(target, "manifest.json"), tmp);
+  }
+  // The other format's stacks, when synth made them from another configuration, would be handed off beside these.
   const sibling = siblingOutput(target);
-  const siblingStacks = stacks.filter((s) => fs.existsSync(path.join(sibling, "stacks", s)));
-  if (siblingStacks.length && recordedConfig(sibling) !== configSha256) {
-    for (const s of siblingStacks) fs.rmSync(path.join(sibling, "stacks", s), { recursive: true, force: true });
-    lines.push(`removed ${path.relative(process.cwd(), path.join(sibling, "stacks")) || "."}/{${siblingStacks.join(",")}}: made from another configuration`);
+  const recorded = recordedConfig(sibling);
+  if (recorded !== undefined && recorded !== configSha256) {
+    const removed = stacks.filter((s) => removeGenerated(path.join(sibling, "stacks", s)).length > 0);
+    if (removed.length) lines.push(`removed ${path.relative(process.cwd(), path.join(sibling, "stacks")) || "."}/{${removed.join(",")}}: made from another configuration`);
   }
   return lines;
 }
 
-/** After a failed synth: the stacks it would have written, and folders left empty, are gone from `target`. */
+/**
+ * After a failed synth: the generated files of the stacks it would have written are gone from
+ * `target` (Terraform's own files stay). Never throws: the synth's own error is the one to report.
+ */
 export function removeStaleOutput(target: string, stacks: readonly string[]): void {
-  if (!fs.existsSync(target)) return;
-  for (const stack of stacks) fs.rmSync(path.join(target, "stacks", stack), { recursive: true, force: true });
-  const stacksDir = path.join(target, "stacks");
-  if (fs.existsSync(stacksDir) && fs.readdirSync(stacksDir).length === 0) fs.rmdirSync(stacksDir);
-  const rest = fs.readdirSync(target);
-  if (rest.length === 1 && rest[0] === "manifest.json") fs.rmSync(path.join(target, "manifest.json"));
-  if (fs.readdirSync(target).length === 0) fs.rmdirSync(target);
+  try {
+    if (!fs.existsSync(target) || !fs.lstatSync(target).isDirectory()) return;
+    for (const stack of stacks) removeGenerated(path.join(target, "stacks", stack));
+    const stacksDir = path.join(target, "stacks");
+    if (fs.existsSync(stacksDir) && fs.readdirSync(stacksDir).length === 0) fs.rmdirSync(stacksDir);
+    if (recordedConfig(target) !== undefined && !fs.existsSync(stacksDir)) fs.rmSync(path.join(target, "manifest.json"), { force: true });
+    if (fs.readdirSync(target).length === 0) fs.rmdirSync(target);
+  } catch {
+    // Best effort: a folder we cannot tidy is left as it is.
+  }
 }

@@ -53,13 +53,16 @@ export class ClusterStack extends TerraformStack {
     this.plan = planNetwork(config);
     this.securityPlan = planSecurityGroups(config, this.plan);
 
-    new AwsProvider(this, "aws", { region: config.region, defaultTags: [{ tags: defaultTags(config) }] });
+    // A region newer than the provider's own list (allowUnlistedRegion) must not stop the plan.
+    const skipRegionValidation = config.allowUnlistedRegion ? true : undefined;
+    new AwsProvider(this, "aws", { region: config.region, defaultTags: [{ tags: defaultTags(config) }], skipRegionValidation });
 
     new S3Backend(this, {
       bucket: config.state.bucket,
       key: config.state.key,
       region: config.state.region,
       encrypt: true,
+      skipRegionValidation,
     });
     // S3-native state locking (Terraform >= 1.10). cdktf 0.21's typed S3Backend has no prop for it.
     this.addOverride("terraform.backend.s3.use_lockfile", true);

@@ -16,7 +16,12 @@ export class StateBucketStack extends TerraformStack {
   constructor(scope: Construct, id: string, props: { config: ClusterConfig }) {
     super(scope, id);
     const { config } = props;
-    new AwsProvider(this, "aws", { region: config.state.region, defaultTags: [{ tags: defaultTags(config) }] });
+    new AwsProvider(this, "aws", {
+      region: config.state.region,
+      defaultTags: [{ tags: defaultTags(config) }],
+      // A region newer than the provider's own list (allowUnlistedRegion) must not stop the plan.
+      skipRegionValidation: config.allowUnlistedRegion ? true : undefined,
+    });
     new LocalBackend(this, { path: "terraform.tfstate" });
 
     // Losing this bucket loses the cluster's state: destroying it must be a deliberate edit.
