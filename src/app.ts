@@ -76,14 +76,31 @@ function blockEnd(text: string, open: number): number {
 }
 
 /**
+ * depends_on and ignore_changes entries without quotes, line by line (cdktf writes one entry per
+ * line between `name = [` and `]`), so nothing inside a string elsewhere is touched.
+ */
+function unquoteReferenceLists(text: string): string {
+  const lines = text.split("\n");
+  let inList = false;
+  for (let i = 0; i < lines.length; i++) {
+    const single = /^(\s*(?:depends_on|ignore_changes)\s*=\s*\[)(.*)\](\s*)$/.exec(lines[i]);
+    if (single) {
+      lines[i] = `${single[1]}${single[2].replace(/"([A-Za-z0-9_.-]+)"/g, "$1")}]${single[3]}`;
+    } else if (/^\s*(depends_on|ignore_changes)\s*=\s*\[\s*$/.test(lines[i])) inList = true;
+    else if (inList && /^\s*\]\s*$/.test(lines[i])) inList = false;
+    else if (inList) lines[i] = lines[i].replace(/^(\s*)"([A-Za-z0-9_.-]+)"(,?\s*)$/, "$1$2$3");
+  }
+  return lines.join("\n");
+}
+
+/**
  * What cdktf 0.21's HCL writer gets wrong, put right from the JSON the same app renders:
  * variable attributes it drops (`nullable`, an empty-string `default`) and quoted `depends_on` and
  * `ignore_changes` entries (deprecated: terraform validate warns once per entry).
  */
 function repairHcl(file: string, tf: TfJson): void {
   let text = fs.readFileSync(file, "utf8");
-  text = text.replace(/depends_on = \[([^\]]*)\]/g, (m) => m.replace(/"([A-Za-z0-9_]+\.[A-Za-z0-9_-]+)"/g, "$1"));
-  text = text.replace(/ignore_changes = \[([^\]]*)\]/g, (m) => m.replace(/"([A-Za-z0-9_]+)"/g, "$1"));
+  text = unquoteReferenceLists(text);
   const variables = (tf.variable ?? {}) as Record<string, Record<string, unknown>>;
   for (const [name, v] of Object.entries(variables)) {
     const head = `variable "${name}" {`;
