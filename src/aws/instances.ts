@@ -14,5 +14,3 @@ export function ubuntuImagePattern(arch: "arm64" | "x86_64"): string {
   return `ubuntu/images/hvm-ssd-gp3/ubuntu-noble-24.04-${arch === "arm64" ? "arm64" : "amd64"}-server-*`;
 }
 
-/** EC2's user-data limit (bytes of the base64-decoded payload). */
-export const USER_DATA_LIMIT = 16384;
