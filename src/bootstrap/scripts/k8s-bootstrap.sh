@@ -18,7 +18,7 @@ resolves() { getent hosts "$1" >/dev/null; }
 
 # bundle_ok DIR: DIR holds the bundle named by BUNDLE_DIGEST, every file as its SHA256SUMS says.
 bundle_ok() {
-  printf '%s  %s\n' "$BUNDLE_DIGEST" "${1}/SHA256SUMS" | sha256sum -c --quiet --status 2>/dev/null || return 1
+  sha256_is "$BUNDLE_DIGEST" "${1}/SHA256SUMS" || return 1
   (cd "$1" && sha256sum -c --quiet --strict SHA256SUMS)
 }
 
@@ -52,14 +52,20 @@ eni_limits() {
     --query 'InstanceTypes[0].NetworkInfo.[MaximumNetworkInterfaces,Ipv4AddressesPerInterface]')
 }
 
+# own_join_endpoint [quiet]: whether join/api-endpoint (written after the other join parameters)
+# names this deployment's endpoint. Status as ssm_get: 0 ours, 1 missing or another deployment's
+# (logged unless quiet), 2 SSM error.
+own_join_endpoint() {
+  ssm_get "$SSM_JOIN_API_ENDPOINT" JOIN_API_ENDPOINT || return
+  [[ $JOIN_API_ENDPOINT == "$API_ENDPOINT" ]] && return 0
+  if [[ ${1:-} != quiet ]]; then log "stale join parameters (another deployment: ${JOIN_API_ENDPOINT}) under ${SSM_PREFIX}/join"; fi
+  return 1
+}
+
 # read_join_parameters KIND: one read (certificate key: control-plane only). Endpoint first: written
 # last, it must be ours. Status as ssm_get: 0 all there, 1 one missing or stale, 2 SSM error.
 read_join_parameters() {
-  ssm_get "$SSM_JOIN_API_ENDPOINT" JOIN_API_ENDPOINT || return
-  if [[ $JOIN_API_ENDPOINT != "$API_ENDPOINT" ]]; then
-    log "stale join parameters (another deployment: ${JOIN_API_ENDPOINT}) under ${SSM_PREFIX}/join"
-    return 1
-  fi
+  own_join_endpoint || return
   ssm_get "$SSM_JOIN_TOKEN" JOIN_TOKEN || return
   ssm_get "$SSM_JOIN_CA_CERT_HASH" CA_CERT_HASH || return
   if [[ $1 == control-plane ]]; then ssm_get "$SSM_JOIN_CERTIFICATE_KEY" CERTIFICATE_KEY || return; fi
@@ -71,26 +77,21 @@ read_join_parameters() {
 probe_cluster() {
   local status=0
   CLUSTER_EXISTS=no
-  ssm_get "$SSM_JOIN_API_ENDPOINT" JOIN_API_ENDPOINT || status=$?
+  own_join_endpoint || status=$?
   if ((status == 2)); then return 1; fi
-  if ((status == 1)); then return 0; fi
-  if [[ $JOIN_API_ENDPOINT == "$API_ENDPOINT" ]]; then
-    CLUSTER_EXISTS=yes
-  else
-    log "stale join parameters (another deployment: ${JOIN_API_ENDPOINT}) under ${SSM_PREFIX}/join"
-  fi
+  if ((status == 0)); then CLUSTER_EXISTS=yes; fi
 }
 
 # choose_version: K8S_INSTALL is the Kubernetes version to install: the one this deployment's
 # cluster publishes (same minor), else the pinned K8S_VERSION. A kubelet newer than the API
-# servers is refused (version skew policy), and so is a control-plane node of another minor. Fails, to be retried, when SSM cannot be read.
+# servers is refused (version skew policy), and so is a control-plane node of another minor.
+# Fails, to be retried, when SSM cannot be read.
 choose_version() {
   local status=0 cluster_minor
   K8S_INSTALL=$K8S_VERSION
-  ssm_get "$SSM_JOIN_API_ENDPOINT" JOIN_API_ENDPOINT || status=$?
+  own_join_endpoint quiet || status=$?
   if ((status == 2)); then return 1; fi
-  if ((status == 1)) || [[ $JOIN_API_ENDPOINT != "$API_ENDPOINT" ]]; then return 0; fi
-  status=0
+  if ((status == 1)); then return 0; fi
   ssm_get "$SSM_CLUSTER_VERSION" CLUSTER_VERSION || status=$?
   if ((status == 2)); then return 1; fi
   if ((status == 1)); then return 0; fi

@@ -32,7 +32,7 @@ install_aws_cli() {
 # download URL FILE SHA256: FILE holds URL's content only when its SHA-256 is the pinned one.
 download() {
   curl -fsSL --max-time 120 -o "$2" "$1" || return 1
-  if ! printf '%s  %s\n' "$3" "$2" | sha256sum -c --quiet --status; then
+  if ! sha256_is "$3" "$2"; then
     log "$1 does not have the pinned SHA-256 $3"
     rm -f "$2"
     return 1

@@ -89,6 +89,11 @@ ssm_put() {
   rm -f "$file"
 }
 
+# sha256_is SUM FILE: FILE exists and its SHA-256 is SUM.
+sha256_is() {
+  printf '%s  %s\n' "$1" "$2" | sha256sum -c --quiet --status 2>/dev/null
+}
+
 # render TEMPLATE OUT NAME...: TEMPLATE to OUT (mode 600), each __NAME__ replaced by $NAME; only
 # the names given, only values that cannot break the YAML or INI.
 render() {
