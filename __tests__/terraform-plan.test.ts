@@ -24,8 +24,9 @@ afterAll(() => [outdir, hclOutdir].forEach((d) => fs.rmSync(d, { recursive: true
 // Both stacks are checked at once: terraform is mostly waiting on the provider's schema load.
 // Terraform must upload the bundle's bytes as they are: its own sha256() of the planned, decoded
 // body equals the bundle's record.
-const bundleObjects = Object.entries((stackToJson(buildApp(config).cluster) as { resource: { aws_s3_object: Record<string, { key: string }> } }).resource.aws_s3_object);
-const bundle = buildApp(config).cluster.addonAssets;
+const { cluster: clusterStack } = buildApp(config);
+const bundleObjects = Object.entries((stackToJson(clusterStack) as { resource: { aws_s3_object: Record<string, { key: string }> } }).resource.aws_s3_object);
+const bundle = clusterStack.addonAssets;
 const contentAssertions = bundleObjects.map(([name, o]) => ({
   condition: `sha256(base64decode(aws_s3_object.${name}.content_base64)) == "${sha256(bundle.contents[o.key])}"`,
   message: `${o.key} is uploaded byte for byte`,

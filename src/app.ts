@@ -36,20 +36,16 @@ export function buildApp(config: ClusterConfig, outdir?: string, hclOutput?: boo
 
 /** Writes cdktf.out (both stacks) and the spec trace report next to the cluster stack. */
 export function synthesize(built: BuiltApp, rendered?: ReadonlyMap<string, TfJson>): string {
+  // Into a fresh folder (main's staging folder): publishOutput removes what an earlier run left in the output.
   built.app.synth();
-  // Neither synth cleans the stack folders: a stale file of the other format beside the new one
-  // would give terraform duplicate-configuration errors.
-  for (const stack of [CLUSTER_STACK, STATE_BUCKET_STACK]) {
-    const stale = path.join(built.app.outdir, "stacks", stack, built.app.hclOutput ? "cdk.tf.json" : "cdk.tf");
-    fs.rmSync(stale, { force: true });
-  }
+  const tf = rendered?.get(CLUSTER_STACK) ?? stackToJson(built.cluster);
   if (built.app.hclOutput) {
-    for (const [stack, tf] of [[CLUSTER_STACK, rendered?.get(CLUSTER_STACK) ?? stackToJson(built.cluster)], [STATE_BUCKET_STACK, rendered?.get(STATE_BUCKET_STACK) ?? stackToJson(built.stateBucket)]] as const)
-      repairHcl(path.join(built.app.outdir, "stacks", stack, "cdk.tf"), tf);
-    appendCheckBlocks(path.join(built.app.outdir, "stacks", CLUSTER_STACK, "cdk.tf"), rendered?.get(CLUSTER_STACK) ?? stackToJson(built.cluster));
+    const clusterHcl = path.join(built.app.outdir, "stacks", CLUSTER_STACK, "cdk.tf");
+    repairHcl(clusterHcl, tf);
+    repairHcl(path.join(built.app.outdir, "stacks", STATE_BUCKET_STACK, "cdk.tf"), rendered?.get(STATE_BUCKET_STACK) ?? stackToJson(built.stateBucket));
+    appendCheckBlocks(clusterHcl, tf);
     formatHcl(path.join(built.app.outdir, "stacks"));
   }
-  const tf = rendered?.get(CLUSTER_STACK) ?? stackToJson(built.cluster);
   const file = path.join(built.app.outdir, "stacks", CLUSTER_STACK, "spec-trace.md");
   fs.writeFileSync(file, traceMarkdown(traceRows(tf, built.cluster.plan, built.cluster.securityPlan)));
   return file;

@@ -9,18 +9,21 @@ import * as path from "path";
 import { SECURITY_ADDITIONS } from "./aws/security-rules";
 import { ADDON_VERSIONS, CONTAINERD_SERIES, DEFAULT_KUBERNETES_MINOR, ECR_CREDENTIAL_PROVIDER, KUBERNETES_PATCH, SUPPORTED_KUBERNETES_MINORS } from "./bootstrap/versions";
 import { bundleImages } from "./addons/bundle";
-import { pullAuthority } from "./bootstrap/image-pulls";
+import { parseImage, pullAuthority } from "./bootstrap/image-pulls";
+import type { ClusterStack } from "./stacks/cluster-stack";
 
 /** Every generated README section, by marker name. */
 export function readmeSections(): Record<string, string> {
+  // One default cluster for every table that reads it.
+  const { cluster } = buildApp(resolveConfig({}));
   return {
     deviations: deviationTable(),
     "network-additions": additionTable(NETWORK_ADDITIONS),
     "security-additions": additionTable(SECURITY_ADDITIONS),
     "cluster-additions": additionTable(CLUSTER_ADDITIONS),
-    ...clusterTables(),
+    ...clusterTables(cluster),
     "etcd-restore": restoreProcedure(),
-    "node-downloads": nodeDownloads(),
+    "node-downloads": nodeDownloads(cluster),
   };
 }
 
@@ -35,8 +38,7 @@ export function replaceSections(text: string, sections: Record<string, string>):
 }
 
 /** Variables and outputs tables, read from the default cluster as synthesized. */
-function clusterTables(): Record<string, string> {
-  const { cluster } = buildApp(resolveConfig({}));
+function clusterTables(cluster: ClusterStack): Record<string, string> {
   const tf = stackToJson(cluster) as { variable?: Record<string, { default: unknown }>; output?: Record<string, { description?: string }> };
   const variables = [
     "| variable | type | default (from the configuration) | set at synth by | meaning |",
@@ -54,8 +56,7 @@ function clusterTables(): Record<string, string> {
 }
 
 /** What the nodes download at boot, and from where: rendered from the pins and the default cluster's bundle. */
-function nodeDownloads(): string {
-  const { cluster } = buildApp(resolveConfig({}));
+function nodeDownloads(cluster: ClusterStack): string {
   const bundle = cluster.addonAssets.bundle;
   const minor = DEFAULT_KUBERNETES_MINOR;
   const patches = SUPPORTED_KUBERNETES_MINORS.map((m) => `${KUBERNETES_PATCH[m]}`).join(", ");
@@ -72,12 +73,15 @@ function nodeDownloads(): string {
       `SHA-256 pinned in src/bootstrap/versions.ts (amd64 \`${ECR_CREDENTIAL_PROVIDER.sha256.amd64.slice(0, 12)}...\`, arm64 \`${ECR_CREDENTIAL_PROVIDER.sha256.arm64.slice(0, 12)}...\`), read from kubernetes/k8s.io's promotion manifest`,
     ],
     ["kubeadm's images (API server, controller manager, scheduler, proxy, etcd, CoreDNS, pause)", `those of v${KUBERNETES_PATCH[minor]}: \`kubeadm config images list --kubernetes-version v${KUBERNETES_PATCH[minor]}\``, "registry.k8s.io", "anonymous pull"],
-    ...bundleImages(bundle).map((image) => [
-      `image \`${image.replace(/^.*\//, "")}\``,
-      image.slice(image.lastIndexOf(":") + 1),
-      image.slice(0, image.lastIndexOf(":")),
-      pullAuthority(image) === "public" ? "anonymous pull" : "pull with the node role's ECR token (ecr-credential-provider)",
-    ]),
+    ...bundleImages(bundle).map((image) => {
+      const ref = parseImage(image);
+      return [
+        `image \`${image.replace(/^.*\//, "")}\``,
+        ref.tag ?? ref.digest ?? "",
+        `${ref.registry}/${ref.repository}`,
+        pullAuthority(image) === "public" ? "anonymous pull" : "pull with the node role's ECR token (ecr-credential-provider)",
+      ];
+    }),
     [
       "the cluster bundle (add-on manifests, control-plane scripts)",
       `\`addons/<SHA-256 of SHA256SUMS>/\` (VPC CNI ${ADDON_VERSIONS.vpcCni}, cloud controller ${ADDON_VERSIONS.cloudControllerManager[minor]})`,

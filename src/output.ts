@@ -53,10 +53,10 @@ function siblingOutput(target: string): string {
   return path.basename(resolved) === "hcl" ? path.dirname(resolved) : path.join(resolved, "hcl");
 }
 
-/** Writes `text` or copies `from` to `to` through a temporary name beside it, so `to` is whole or old. */
-function replaceFile(to: string, from: string): void {
+/** Writes `data` to `to` through a temporary name beside it, so `to` is either whole or the old file. */
+function replaceFile(to: string, data: string | Buffer): void {
   const tmp = path.join(path.dirname(to), `.${path.basename(to)}.synth-tmp`);
-  fs.copyFileSync(from, tmp);
+  fs.writeFileSync(tmp, data);
   fs.renameSync(tmp, to);
 }
 
@@ -80,16 +80,12 @@ export function publishOutput(staging: string, target: string, stacks: readonly 
     const to = path.join(target, "stacks", stack);
     fs.mkdirSync(to, { recursive: true });
     const written = fs.readdirSync(from).filter((f) => GENERATED_FILES.includes(f)).sort();
-    for (const f of written) replaceFile(path.join(to, f), path.join(from, f));
+    for (const f of written) replaceFile(path.join(to, f), fs.readFileSync(path.join(from, f)));
     for (const f of GENERATED_FILES.filter((g) => !written.includes(g))) fs.rmSync(path.join(to, f), { force: true });
     lines.push(`wrote ${path.join(target, "stacks", stack)}: ${written.join(", ")}`);
   }
   const manifest = path.join(staging, "manifest.json");
-  if (fs.existsSync(manifest)) {
-    const tmp = path.join(staging, "manifest.portable.json");
-    fs.writeFileSync(tmp, portableManifest(fs.readFileSync(manifest, "utf8"), configSha256));
-    replaceFile(path.join(target, "manifest.json"), tmp);
-  }
+  if (fs.existsSync(manifest)) replaceFile(path.join(target, "manifest.json"), portableManifest(fs.readFileSync(manifest, "utf8"), configSha256));
   // The other format's stacks, when synth made them from another configuration, would be handed off beside these.
   const sibling = siblingOutput(target);
   const recorded = recordedConfig(sibling);

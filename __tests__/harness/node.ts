@@ -8,7 +8,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { parse } from "yaml";
-import * as crypto from "crypto";
+import { sha256 } from "../../src/addons/vendored";
 import { BootstrapSettings, NodeRole, clusterBundle, renderUserData } from "../../src/bootstrap";
 import { BOOTSTRAP_SCRIPTS } from "../../src/bootstrap/scripts";
 
@@ -82,7 +82,6 @@ export const ASSETS_BUCKET = "k8s-cluster-assets-20261201000000000000000001";
 
 /** What the stub artifacts.k8s.io serves for the credential provider, per architecture. */
 export const credentialProviderBytes = (arch: string) => `ecr-credential-provider ${arch}`;
-const sha256 = (text: string) => crypto.createHash("sha256").update(text).digest("hex");
 
 export const PREFIX = "/k8s/k8s-cluster";
 export const API_ENDPOINT = "internal-k8s-api-0123456789.elb.ap-northeast-2.amazonaws.com";

@@ -5,11 +5,12 @@
  * SHA-256; user data carries only that digest, and the node checks every file against it before
  * it applies anything.
  */
-import { parseAllDocuments, parse, stringify } from "yaml";
+import { parseAllDocuments, parse } from "yaml";
+import { yamlDocs } from "../bootstrap/node-files";
 import { ADDON_VERSIONS, CLOUD_CONTROLLER_MANAGER_IMAGE } from "../bootstrap/versions";
 import { VendoredAddon, loadVendored, sha256 } from "./vendored";
 import { KubeObject, PodSpec, addArgs, container, find, podSpec, setEnv, setImageTag } from "./patches";
-import { imagePullProblems } from "../bootstrap/image-pulls";
+import { imagePullProblems, podSpecOf } from "../bootstrap/image-pulls";
 
 export interface AddonSettings {
   readonly clusterName: string;
@@ -72,8 +73,6 @@ function nodeFileEntries(files: readonly NodeBundleFile[]): BundleFile[] {
   ];
 }
 
-const YAML_TEXT = { lineWidth: 0, blockQuote: "literal" } as const;
-const YAML_TEMPLATE = { ...YAML_TEXT, defaultStringType: "QUOTE_DOUBLE", defaultKeyType: "PLAIN" } as const;
 
 export function parseObjects(text: string, where: string): KubeObject[] {
   return parseAllDocuments(text).flatMap((d, i) => {
@@ -83,9 +82,6 @@ export function parseObjects(text: string, where: string): KubeObject[] {
   });
 }
 
-export function renderObjects(objects: readonly KubeObject[], template = false): string {
-  return objects.map((o) => stringify(o, template ? YAML_TEMPLATE : YAML_TEXT)).join("---\n");
-}
 
 /**
  * aws-node with custom networking: pods get addresses from the ENIConfig of the node's zone (the
@@ -112,7 +108,7 @@ function vpcCni(s: AddonSettings, cni: VendoredAddon): BundleFile {
   const ds = find(objects, "DaemonSet", "aws-node", where);
   const env = Object.fromEntries(Object.entries(AWS_NODE_ENV).map(([k, v]) => [k, v === "__CLUSTER_NAME__" ? s.clusterName : v]));
   setEnv(container(podSpec(ds, where), "aws-node", where), env);
-  return { path: BUNDLE_FILES.vpcCni, text: renderObjects(objects), objects, source: `${where} (${cni.source.url}), aws-node env: ${Object.keys(AWS_NODE_ENV).join(", ")}` };
+  return { path: BUNDLE_FILES.vpcCni, text: yamlDocs(objects), objects, source: `${where} (${cni.source.url}), aws-node env: ${Object.keys(AWS_NODE_ENV).join(", ")}` };
 }
 
 /** Files of the cloud controller example in the order of its own kustomization.yaml. */
@@ -142,7 +138,7 @@ function cloudController(s: AddonSettings, ccm: VendoredAddon): BundleFile {
   spec.priorityClassName = "system-cluster-critical";
   return {
     path: BUNDLE_FILES.cloudController,
-    text: renderObjects(objects),
+    text: yamlDocs(objects),
     objects,
     source: `${where} (${ccm.source.url}), image ${tag}, --cloud-config, --cluster-name, not-ready toleration, priority class`,
   };
@@ -158,7 +154,7 @@ function eniConfigTemplate(): BundleFile {
       spec: { subnet: "__SUBNET__", securityGroups: ["__PODS_SECURITY_GROUP__"] },
     },
   ];
-  return { path: BUNDLE_FILES.eniConfig, text: renderObjects(objects, true), objects, source: "src/addons/bundle.ts (ours)" };
+  return { path: BUNDLE_FILES.eniConfig, text: yamlDocs(objects, true), objects, source: "src/addons/bundle.ts (ours)" };
 }
 
 /** The cloud controller's config: the cluster id of its tags, and the security group for the ELBs. */
@@ -210,8 +206,9 @@ export function addonBundle(s: AddonSettings): AddonBundle {
 export function bundleImages(b: AddonBundle): string[] {
   const images = b.files.flatMap((f) =>
     f.objects.flatMap((o) => {
-      const spec = (o.spec as { template?: { spec?: PodSpec } } | undefined)?.template?.spec;
-      return spec ? [...(spec.initContainers ?? []), ...spec.containers].map((c) => c.image) : [];
+      // The same pod specs the image pull check reads (Pods, workload and CronJob templates).
+      const spec = podSpecOf(o as Parameters<typeof podSpecOf>[0]);
+      return spec ? [...(spec.initContainers ?? []), ...(spec.containers ?? [])].map((c) => c.image) : [];
     }),
   );
   return [...new Set(images)];

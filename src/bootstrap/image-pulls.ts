@@ -128,7 +128,7 @@ interface PodSpecLike {
 }
 
 /** The pod spec of a Pod, of a workload's template (DaemonSet, Deployment, StatefulSet, Job), or of a CronJob's job template. */
-function podSpecOf(o: { kind?: string; spec?: { template?: { spec?: PodSpecLike }; jobTemplate?: { spec?: { template?: { spec?: PodSpecLike } } } } & PodSpecLike }): PodSpecLike | undefined {
+export function podSpecOf(o: { kind?: string; spec?: { template?: { spec?: PodSpecLike }; jobTemplate?: { spec?: { template?: { spec?: PodSpecLike } } } } & PodSpecLike }): PodSpecLike | undefined {
   if (o.kind === "Pod") return o.spec;
   return o.spec?.template?.spec ?? o.spec?.jobTemplate?.spec?.template?.spec;
 }
