@@ -2,3 +2,13 @@ import { Testing } from "cdktf";
 // The adapter import adds the matchers' types; setupJest() registers them at run time.
 import "cdktf/lib/testing/adapters/jest";
 Testing.setupJest();
+
+/**
+ * cdktf records a creation stack for every token (cdktf/lib/tokens/private/stack-trace.js captures
+ * into a plain `{ stack }` object, with no frame limit). Under jest every such capture is formatted
+ * through source maps, which made one synth about three times slower. Captures into plain objects
+ * get the unmapped frames; errors keep jest's source-mapped stack traces.
+ */
+const formatWithSourceMaps = Error.prepareStackTrace;
+Error.prepareStackTrace = (target: Error, frames: NodeJS.CallSite[]) =>
+  target instanceof Error && formatWithSourceMaps ? formatWithSourceMaps(target, frames) : frames.map((f) => `    at ${f}`).join("\n");

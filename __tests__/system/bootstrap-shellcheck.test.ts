@@ -5,8 +5,8 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { BOOTSTRAP_SCRIPTS } from "../src/bootstrap";
-import { run } from "./harness/tools";
+import { BOOTSTRAP_SCRIPTS } from "../../src/bootstrap";
+import { run } from "../harness/tools";
 
 const LIB = "/usr/local/lib/k8s-bootstrap/lib.sh";
 const scripts = Object.entries(BOOTSTRAP_SCRIPTS);
@@ -47,7 +47,7 @@ describe("shellcheck", () => {
   });
 
   test("the harness stubs have no findings either", () => {
-    const r = shellcheck(path.join(__dirname, "harness", "stubs.sh"));
+    const r = shellcheck(path.join(__dirname, "..", "harness", "stubs.sh"));
     expect(`${r.stdout}${r.stderr}`.trim()).toBe("");
     expect(r.status).toBe(0);
   });

@@ -1,7 +1,7 @@
 /** The README's synth command as a user runs it: exit codes, messages, and what lands in cdktf.out. */
 import * as fs from "fs";
 import * as path from "path";
-import { runSynth } from "./helpers/run";
+import { runSynth } from "../helpers/run";
 
 test("the default cluster synthesizes both stacks with no configuration", () => {
   const r = runSynth();

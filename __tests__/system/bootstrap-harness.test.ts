@@ -21,11 +21,11 @@ import {
   runNode,
   settingsFor,
   stubsWithoutPackage,
-} from "./harness/node";
-import { BOOTSTRAP_SCRIPTS } from "../src/bootstrap/scripts";
-import { clusterBundle } from "../src/bootstrap";
-import { ECR_CREDENTIAL_PROVIDER } from "../src/bootstrap/versions";
-import { requireTool } from "./harness/tools";
+} from "../harness/node";
+import { BOOTSTRAP_SCRIPTS } from "../../src/bootstrap/scripts";
+import { clusterBundle } from "../../src/bootstrap";
+import { ECR_CREDENTIAL_PROVIDER } from "../../src/bootstrap/versions";
+import { requireTool } from "../harness/tools";
 
 const runs: NodeRun[] = [];
 function node(...args: Parameters<typeof runNode>): NodeRun {

@@ -2,9 +2,9 @@
 import * as fs from "fs";
 import * as path from "path";
 import { parse } from "yaml";
-import { run } from "./harness/tools";
+import { run } from "../harness/tools";
 
-const ROOT = path.resolve(__dirname, "..");
+const ROOT = path.resolve(__dirname, "../..");
 const file = path.join(ROOT, ".github/workflows/ci.yml");
 const text = fs.readFileSync(file, "utf8");
 const wf = parse(text);

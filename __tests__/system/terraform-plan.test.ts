@@ -6,11 +6,11 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { resolveConfig } from "../src/config";
-import { buildApp, synthesize } from "../src/app";
-import { checkStackOffline, expectedCheckWarnings, offlineTerraformProblem } from "../src/analysis/terraform-check";
-import { stackToJson } from "../src/analysis/tf-json";
-import { sha256 } from "../src/addons/vendored";
+import { resolveConfig } from "../../src/config";
+import { buildApp, synthesize } from "../../src/app";
+import { checkStackOffline, expectedCheckWarnings, offlineTerraformProblem } from "../../src/analysis/terraform-check";
+import { stackToJson } from "../../src/analysis/tf-json";
+import { sha256 } from "../../src/addons/vendored";
 
 const outdir = fs.mkdtempSync(path.join(os.tmpdir(), "tfplan-"));
 const hclOutdir = fs.mkdtempSync(path.join(os.tmpdir(), "tfplan-hcl-"));

@@ -1,0 +1,46 @@
+/**
+ * What the nodes run, checked by the tools the nodes use: cloud-init's own schema check of every
+ * user data, and systemd's own parser for the OnCalendar values the configuration accepts.
+ */
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { NodeRole, renderUserData } from "../../src/bootstrap";
+import { onCalendarProblem } from "../../src/validation/systemd-calendar";
+import { ETCD_BACKUP, settingsFor } from "../harness/node";
+import { run } from "../harness/tools";
+import { ONCALENDAR_ACCEPTED } from "../fixtures/on-calendar";
+
+const ROLES: NodeRole[] = ["control-plane-init", "control-plane-join", "worker"];
+/** Every role, plain and with etcd backups configured (the largest user data there is). */
+const CASES: [string, string][] = ROLES.flatMap((r) => [
+  [r, renderUserData(settingsFor(r)).cloudConfig],
+  [`${r} with etcdBackup`, renderUserData(settingsFor(r, { etcdBackup: ETCD_BACKUP })).cloudConfig],
+]);
+
+describe("cloud-init accepts the user data", () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "userdata-"));
+  });
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  test.each(CASES)("%s passes cloud-init schema", (name, cloudConfig) => {
+    const file = path.join(dir, `${name.replace(/ /g, "-")}.yaml`);
+    fs.writeFileSync(file, cloudConfig);
+    const r = run("cloud-init", ["schema", "--config-file", file]);
+    expect({ status: r.status, out: `${r.stdout}${r.stderr}`.trim() }).toEqual({ status: 0, out: `Valid cloud-config: ${file}` });
+  });
+});
+
+describe("OnCalendar values the configuration accepts are ones systemd parses (systemd-analyze calendar)", () => {
+  test.each(ONCALENDAR_ACCEPTED)("%s", (value) => {
+    expect(onCalendarProblem(value)).toBeUndefined();
+    const r = run("systemd-analyze", ["calendar", value]);
+    expect({ status: r.status, err: r.stderr.trim() }).toEqual({ status: 0, err: "" });
+  });
+  test("what the configuration refuses, systemd refuses too, or never fires", () => {
+    const r = run("systemd-analyze", ["calendar", "every hour"]);
+    expect(r.status).not.toBe(0);
+  });
+});
