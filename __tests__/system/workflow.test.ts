@@ -15,8 +15,8 @@ test("yamllint passes (with the repository's .yamllint.yml)", () => {
   expect({ status: r.status, out: `${r.stdout}${r.stderr}` }).toEqual({ status: 0, out: "" });
 });
 
-test("the test job runs the README's commands in order: install, type-check, test, synth", () => {
-  const order = ["npm ci", "npm run typecheck", "npm test", "npm run synth"].map((c) => runs("test").indexOf(c));
+test("the test job runs the README's commands in order: install, type-check, both test tiers, synth", () => {
+  const order = ["npm ci", "npm run typecheck", "npm test", "npm run test:system", "npm run synth"].map((c) => runs("test").indexOf(c));
   expect(order.every((i) => i >= 0)).toBe(true);
   expect([...order].sort((a, b) => a - b)).toEqual(order);
 });
@@ -51,4 +51,10 @@ test("the Debian tools the tests use are installed in CI, as in .ci/run", () => 
     expect(runs("test")).toContain(tool);
     expect(ci).toContain(tool);
   }
+});
+
+test(".ci/run runs both tiers, the README's npm test first", () => {
+  const ci = fs.readFileSync(path.join(ROOT, ".ci/run"), "utf8").split("\n");
+  expect(ci.indexOf("npm test")).toBeGreaterThan(ci.indexOf("npm ci --no-audit --no-fund"));
+  expect(ci.indexOf("npm run test:system")).toBeGreaterThan(ci.indexOf("npm test"));
 });
