@@ -24,8 +24,12 @@ async function main(): Promise<void> {
     const built = buildApp(config, staging);
     const rendered = failIfAwsWouldReject(built.app);
     synthesize(built, rendered);
-    const configSha256 = createHash("sha256").update(JSON.stringify(config)).digest("hex");
-    for (const line of publishOutput(staging, target, STACKS, configSha256)) process.stdout.write(`${line}\n`);
+    const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
+    const record = {
+      configurationSha256: sha256(JSON.stringify(config)),
+      stacksSha256: sha256(JSON.stringify([...rendered].sort(([a], [b]) => a.localeCompare(b)))),
+    };
+    for (const line of publishOutput(staging, target, STACKS, record)) process.stdout.write(`${line}\n`);
     for (const line of [...config.warnings.map((w) => `warning: ${w}`), ...warningsOf(built.app)]) process.stderr.write(`${line}\n`);
   } catch (e) {
     removeStaleOutput(target, STACKS);

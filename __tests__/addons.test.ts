@@ -47,8 +47,10 @@ const UPSTREAM_CNI = parseObjects(fs.readFileSync(path.join(ROOT, VPC_CNI_FILE),
 const tmpDirs: string[] = [];
 /** A scratch copy of addons/ with one change made by `edit`. */
 function addonsCopy(edit: (root: string) => void): string {
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), "addons-"));
-  tmpDirs.push(root);
+  const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "addons-"));
+  tmpDirs.push(scratch);
+  // Named addons/ like the original: the messages name the folder.
+  const root = path.join(scratch, "addons");
   fs.cpSync(ROOT, root, { recursive: true });
   edit(root);
   return root;
@@ -334,5 +336,16 @@ describe("the bundle: SHA256SUMS index and digest", () => {
 
   test.each(SUPPORTED_KUBERNETES_MINORS)("Kubernetes %s: no bundle file mentions github.com or githubusercontent.com", (minor) => {
     expect(bundle(minor).files.filter((f) => /github\.com|githubusercontent\.com/.test(f.text)).map((f) => f.path)).toEqual([]);
+  });
+});
+
+describe("vendored upstream data (data/)", () => {
+  test("eni-max-pods v1.23.0: the bytes SOURCE.json records, from the VPC CNI release the add-on pins", () => {
+    const dataRoot = path.resolve(__dirname, "../data");
+    const loaded = loadVendored("eni-max-pods", "v1.23.0", dataRoot);
+    expect(loaded.source).toMatchObject({ repository: "https://github.com/aws/amazon-vpc-cni-k8s", path: "misc/eni-max-pods.txt", version: ADDON_VERSIONS.vpcCni });
+    const cni = JSON.parse(fs.readFileSync(path.join(ROOT, "vpc-cni", ADDON_VERSIONS.vpcCni, "SOURCE.json"), "utf8")) as { commit: string };
+    expect(loaded.source.commit).toBe(cni.commit);
+    expect(loaded.files[0].text).toMatch(/^# Mapping is calculated from AWS EC2 API/m);
   });
 });

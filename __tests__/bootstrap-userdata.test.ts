@@ -3,9 +3,6 @@
  * limit, free of secrets and Terraform tokens, and carrying the kubeadm and add-on documents the
  * design asks for.
  */
-import * as fs from "fs";
-import * as os from "os";
-import * as path from "path";
 import { gunzipSync } from "zlib";
 import { parse, parseAllDocuments } from "yaml";
 import {

@@ -8,6 +8,7 @@ import { renderUserData } from "../src/bootstrap";
 import { ETCD_BACKUP, settingsFor } from "./harness/node";
 import { ONCALENDAR_ACCEPTED } from "./fixtures/on-calendar";
 import { planNetwork } from "../src/aws/network-plan";
+import { knownInstanceTypes } from "../src/aws/instance-types";
 
 function errorOf(input: unknown): string {
   try {
@@ -98,6 +99,13 @@ const rejected: [string, unknown, RegExp][] = [
   ["a tag value over 256 characters", { tags: { team: "v".repeat(257) } }, /tags\.team = "v+\.\.\.: has a value longer than 256 characters/],
   ["a tag value with a character AWS rejects", { tags: { team: "a{b}" } }, /tags\.team = "a\{b\}": has a value with characters AWS does not allow/],
   [
+    "an instance type EC2 does not have (the shape is right, the type is not in the list)",
+    { workers: { instanceType: "t5.large" } },
+    /^invalid configuration: workers\.instanceType = "t5\.large": is not in the EC2 instance type list \(aws\/amazon-vpc-cni-k8s v1\.23\.0 misc\/eni-max-pods\.txt, 2026-07-31\); check the spelling, or set allowUnlistedInstanceTypes: true for a type newer than the list$/,
+  ],
+  ["a size its family does not have", { controlPlane: { instanceType: "c7g.small" } }, /^invalid configuration: controlPlane\.instanceType = "c7g\.small": is not in the EC2 instance type list/],
+  ["a bastion type that does not exist", { bastion: { instanceType: "t3.huge2xlarge" } }, /^invalid configuration: bastion\.instanceType = "t3\.huge2xlarge": is not/],
+  [
     "more tags than fit beside the project's own",
     { tags: Object.fromEntries(Array.from({ length: 44 }, (_, i) => [`t${i}`, "v"])) },
     /^invalid configuration: tags = .*: has 44 tags; AWS allows 50 per resource and this project puts up to 7 of its own on one, so at most 43$/,
@@ -108,6 +116,13 @@ describe("bad configuration is rejected with one line naming the field and value
   test.each(rejected)("%s", (_what, input, pattern) => expect(errorOf(input)).toMatch(pattern));
   test("a region newer than the list is accepted with the escape hatch", () =>
     expect(resolveConfig({ region: "ap-east-2", allowUnlistedRegion: true, availabilityZones: ["ap-east-2a"] }).region).toBe("ap-east-2"));
+  test("an instance type newer than the list is accepted with the escape hatch", () =>
+    expect(resolveConfig({ allowUnlistedInstanceTypes: true, workers: { instanceType: "t5.large" } }).workers.instanceType).toBe("t5.large"));
+  test("the list has today's common types and Graviton types, and its vendored bytes are checked", () => {
+    for (const t of ["t3.micro", "t3.medium", "t3.large", "m6i.xlarge", "t4g.large", "c7gn.16xlarge", "m7i.48xlarge", "r8g.metal-24xl"]) expect(knownInstanceTypes().has(t)).toBe(true);
+    for (const t of ["t5.large", "c7g.small", "t3.huge2xlarge"]) expect(knownInstanceTypes().has(t)).toBe(false);
+    expect(knownInstanceTypes().size).toBe(1392);
+  });
   test("43 tags of the user's own are accepted", () => expect(() => resolveConfig({ tags: Object.fromEntries(Array.from({ length: 43 }, (_, i) => [`t${i}`, "v"])) })).not.toThrow());
 });
 

@@ -11,6 +11,7 @@ import { DEFAULT_KUBERNETES_MINOR, SUPPORTED_KUBERNETES_MINORS } from "./bootstr
 import { vpcTable } from "./spec/network";
 import { onCalendarProblem } from "./validation/systemd-calendar";
 import { KNOWN_REGIONS, REGIONS_SOURCE } from "./aws/regions";
+import { instanceTypeProblem } from "./aws/instance-types";
 import { TAG_RULES, tagProblem } from "./validation/aws-tags";
 
 /** For errors about a whole file rather than a value in it. */
@@ -67,6 +68,8 @@ const schema = z
     region: z.string().regex(REGION, "is not an AWS region name like ap-northeast-2").default("ap-northeast-2"),
     /** Accept a region newer than the known list (src/aws/regions.ts). */
     allowUnlistedRegion: z.boolean().default(false),
+    /** Accept an instance type newer than the known list (src/aws/instance-types.ts). */
+    allowUnlistedInstanceTypes: z.boolean().default(false),
     azCount: z.number().int("must be a whole number").min(1, "must be 1, 2 or 3").max(3, "must be 1, 2 or 3").default(1),
     availabilityZones: z.array(z.string().regex(AZ, "is not an availability zone name like ap-northeast-2a")).min(1).max(3).optional(),
     natGateways: z.enum(["single", "perAz"]).default("single"),
@@ -230,6 +233,10 @@ export function resolveConfig(input: unknown = {}): ClusterConfig {
   for (const [field, region] of [["region", c.region], ["state.region", c.state.region]] as const)
     if (region !== undefined && !c.allowUnlistedRegion && !KNOWN_REGIONS.includes(region))
       throw new ConfigError(field, region, `is not a region in the known list (${REGIONS_SOURCE}); check the name, or set allowUnlistedRegion: true for a newer region`);
+  for (const [field, type] of [["bastion.instanceType", c.bastion.instanceType], ["controlPlane.instanceType", c.controlPlane.instanceType], ["workers.instanceType", c.workers.instanceType]] as const) {
+    const problem = instanceTypeProblem(type, c.allowUnlistedInstanceTypes);
+    if (problem) throw new ConfigError(field, type, problem);
+  }
   const zones = c.availabilityZones ?? ["a", "b", "c"].map((l) => `${c.region}${l}`);
   if (c.availabilityZones) {
     if (c.availabilityZones.length < c.azCount)

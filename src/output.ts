@@ -23,25 +23,32 @@ export function stagingDir(): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), "cdktf-staging-"));
 }
 
-/** The key under which manifest.json records which configuration the stacks were made from. */
-const CONFIG_KEY = "configurationSha256";
+/**
+ * What manifest.json records of what the stacks were made from: the configuration's SHA-256, and
+ * the SHA-256 of the stacks' meaning (their Terraform JSON, whichever format was written), so the
+ * other format's output is known stale after a change of configuration or of this code.
+ */
+export interface OutputRecord {
+  readonly configurationSha256: string;
+  readonly stacksSha256: string;
+}
+const RECORD_KEYS = ["configurationSha256", "stacksSha256"] as const;
 
 /**
  * cdktf's manifest.json, without what only the machine that wrote it knows (stack traces with
- * absolute paths), and with the SHA-256 of the configuration the stacks were made from.
+ * absolute paths), and with the record of what the stacks were made from.
  */
-function portableManifest(text: string, configSha256: string): string {
-  const manifest = JSON.parse(text) as { stacks?: Record<string, { annotations?: { stacktrace?: unknown }[] }>; [CONFIG_KEY]?: string };
+function portableManifest(text: string, record: OutputRecord): string {
+  const manifest = JSON.parse(text) as { stacks?: Record<string, { annotations?: { stacktrace?: unknown }[] }> } & Partial<OutputRecord>;
   for (const stack of Object.values(manifest.stacks ?? {})) for (const a of stack.annotations ?? []) delete a.stacktrace;
-  manifest[CONFIG_KEY] = configSha256;
-  return `${JSON.stringify(manifest, null, 2)}\n`;
+  return `${JSON.stringify({ ...manifest, ...record }, null, 2)}\n`;
 }
 
-/** The configuration a folder's manifest says its stacks were made from; undefined when the folder is not synth's. */
-function recordedConfig(dir: string): string | undefined {
+/** What a folder's manifest says its stacks were made from; undefined when the folder is not synth's. */
+function recordedOutput(dir: string): OutputRecord | undefined {
   try {
-    const value = (JSON.parse(fs.readFileSync(path.join(dir, "manifest.json"), "utf8")) as Record<string, unknown>)[CONFIG_KEY];
-    return typeof value === "string" ? value : undefined;
+    const manifest = JSON.parse(fs.readFileSync(path.join(dir, "manifest.json"), "utf8")) as Record<string, unknown>;
+    return RECORD_KEYS.every((k) => typeof manifest[k] === "string") ? (manifest as unknown as OutputRecord) : undefined;
   } catch {
     return undefined;
   }
@@ -73,7 +80,7 @@ function removeGenerated(stackDir: string): string[] {
  * Puts the staged stacks' files into `target` (each generated file replaced whole; files synth did
  * not write this time removed) with the manifest, and returns one line per stack written.
  */
-export function publishOutput(staging: string, target: string, stacks: readonly string[], configSha256: string): string[] {
+export function publishOutput(staging: string, target: string, stacks: readonly string[], record: OutputRecord): string[] {
   const lines: string[] = [];
   for (const stack of stacks) {
     const from = path.join(staging, "stacks", stack);
@@ -85,13 +92,14 @@ export function publishOutput(staging: string, target: string, stacks: readonly 
     lines.push(`wrote ${path.join(target, "stacks", stack)}: ${written.join(", ")}`);
   }
   const manifest = path.join(staging, "manifest.json");
-  if (fs.existsSync(manifest)) replaceFile(path.join(target, "manifest.json"), portableManifest(fs.readFileSync(manifest, "utf8"), configSha256));
+  if (fs.existsSync(manifest)) replaceFile(path.join(target, "manifest.json"), portableManifest(fs.readFileSync(manifest, "utf8"), record));
   // The other format's stacks, when synth made them from another configuration, would be handed off beside these.
   const sibling = siblingOutput(target);
-  const recorded = recordedConfig(sibling);
-  if (recorded !== undefined && recorded !== configSha256) {
+  const recorded = recordedOutput(sibling);
+  if (recorded !== undefined && recorded.stacksSha256 !== record.stacksSha256) {
+    const why = recorded.configurationSha256 !== record.configurationSha256 ? "made from another configuration" : "made by another version of this code";
     const removed = stacks.filter((s) => removeGenerated(path.join(sibling, "stacks", s)).length > 0);
-    if (removed.length) lines.push(`removed ${path.relative(process.cwd(), path.join(sibling, "stacks")) || "."}/{${removed.join(",")}}: made from another configuration`);
+    if (removed.length) lines.push(`removed ${path.relative(process.cwd(), path.join(sibling, "stacks")) || "."}/{${removed.join(",")}}: ${why}`);
   }
   return lines;
 }
@@ -106,7 +114,7 @@ export function removeStaleOutput(target: string, stacks: readonly string[]): vo
     for (const stack of stacks) removeGenerated(path.join(target, "stacks", stack));
     const stacksDir = path.join(target, "stacks");
     if (fs.existsSync(stacksDir) && fs.readdirSync(stacksDir).length === 0) fs.rmdirSync(stacksDir);
-    if (recordedConfig(target) !== undefined && !fs.existsSync(stacksDir)) fs.rmSync(path.join(target, "manifest.json"), { force: true });
+    if (recordedOutput(target) !== undefined && !fs.existsSync(stacksDir)) fs.rmSync(path.join(target, "manifest.json"), { force: true });
     if (fs.readdirSync(target).length === 0) fs.rmdirSync(target);
   } catch {
     // Best effort: a folder we cannot tidy is left as it is.

@@ -85,6 +85,23 @@ describe("what lands in the output folder", () => {
     expect(list(path.join(r.cwd, "cdktf.out/hcl"))).toEqual(["manifest.json"]);
   });
 
+  test("HCL made by another version of this code from the same configuration is removed too; manifest.json records both digests", () => {
+    const r = runSynth(quiet, HCL);
+    const manifestFile = path.join(r.cwd, "cdktf.out/hcl/manifest.json");
+    const manifest = JSON.parse(fs.readFileSync(manifestFile, "utf8"));
+    expect(manifest.configurationSha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(manifest.stacksSha256).toMatch(/^[0-9a-f]{64}$/);
+    // The JSON synth of the same configuration and code records the same digests as the HCL synth.
+    const json = runSynth(quiet, {}, r.cwd);
+    expect(json.stdout).not.toContain("removed");
+    const jsonManifest = JSON.parse(fs.readFileSync(path.join(r.cwd, "cdktf.out/manifest.json"), "utf8"));
+    expect([jsonManifest.configurationSha256, jsonManifest.stacksSha256]).toEqual([manifest.configurationSha256, manifest.stacksSha256]);
+    // As an older version of the code would have left it: same configuration, other stacks.
+    fs.writeFileSync(manifestFile, JSON.stringify({ ...manifest, stacksSha256: "0".repeat(64) }));
+    const again = runSynth(quiet, {}, r.cwd);
+    expect(again.stdout.trimEnd().split("\n").pop()).toBe("removed cdktf.out/hcl/stacks/{cluster,state-bucket}: made by another version of this code");
+  });
+
   test("a failed synth leaves no earlier stacks behind to be handed off, and no empty folders", () => {
     const r = runSynth(quiet);
     expect(fs.existsSync(path.join(r.cwd, "cdktf.out/stacks/cluster/cdk.tf.json"))).toBe(true);

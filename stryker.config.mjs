@@ -1,0 +1,25 @@
+// Mutation testing (Stryker): `npm run mutation` breaks src/ one point at a time and runs the unit
+// tier against each mutant; `npm run mutation:score` prints the score per folder. Incremental: a
+// re-run only tests mutants in code or tests changed since reports/stryker-incremental.json.
+import { createRequire } from "module";
+const require = createRequire(import.meta.url);
+// The unit tier, rooted in Stryker's sandbox copy of the project rather than here.
+const { rootDir: _here, ...unit } = require("./jest/tiers.js").unit;
+
+/** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
+export default {
+  testRunner: "jest",
+  jest: { projectType: "custom", config: { ...unit, testTimeout: 120000 }, enableFindRelatedTests: true },
+  coverageAnalysis: "perTest",
+  mutate: ["src/**/*.ts", "!src/docs.ts", "!src/markdown.ts"],
+  ignorePatterns: ["cdktf.out", "dist", "reports", ".stryker-tmp", "node_modules", ".gen"],
+  incremental: true,
+  incrementalFile: "reports/stryker-incremental.json",
+  reporters: ["progress", "json", "clear-text"],
+  jsonReporter: { fileName: "reports/mutation/mutation.json" },
+  concurrency: 2,
+  timeoutMS: 30000,
+  thresholds: { high: 90, low: 85, break: null },
+  tempDirName: ".stryker-tmp",
+  cleanTempDir: true,
+};
