@@ -108,5 +108,80 @@ function suite(title: string, model: () => FlowModel) {
   });
 }
 
+/**
+ * Every ordered pair of tiers, with exactly the ports open between them and why; every pair and port
+ * not listed is denied (an empty list: nothing at all). The tiers: the internet, the four subnets'
+ * instances, the pods' ENIs and the S3 gateway endpoint ("s3").
+ */
+const EXPECTED_OPEN: [from: string, to: string, open: string[], why: string][] = [
+  ["internet", "bastion", ["tcp/22"], "sg-bastion: SSH from the admin CIDRs (0.0.0.0/0 as the spec lists)"],
+  ["internet", "loadBalancers", ["tcp/80", "tcp/443"], "sg-loadbalancers: the listeners, from the client CIDRs"],
+  ["internet", "apiEndpoint", [], "private API endpoint: no route from the internet"],
+  ["internet", "workers", [], "private workers"],
+  ["internet", "pods", [], "private pods"],
+  ["bastion", "internet", ["tcp/80", "tcp/443"], "A7: Session Manager and updates"],
+  ["bastion", "bastion", [], "nothing between bastions"],
+  ["bastion", "loadBalancers", ["tcp/80", "tcp/443"], "A7 to any address, and the listeners accept 0.0.0.0/0"],
+  ["bastion", "apiEndpoint", ["tcp/22", "tcp/6443"], "sg-bastion rows: SSH and kubectl to the API endpoint"],
+  ["bastion", "workers", ["tcp/22"], "sg-bastion: SSH to the worker nodes"],
+  ["bastion", "pods", [], "the spec grants the bastion nothing to pods"],
+  ["bastion", "s3", ["tcp/80", "tcp/443"], "A7 egress (0.0.0.0/0 includes the S3 prefix list)"],
+  ["loadBalancers", "internet", [], "load balancers answer, they do not open connections"],
+  ["loadBalancers", "bastion", [], "nothing"],
+  ["loadBalancers", "loadBalancers", [], "nothing"],
+  ["loadBalancers", "apiEndpoint", [], "the public load balancers never reach the API"],
+  ["loadBalancers", "workers", ["tcp/10256", "tcp/30000-32767", "udp/10256", "udp/30000-32767"], "sg-loadbalancers egress: NodePorts and kube-proxy health"],
+  ["loadBalancers", "pods", [], "no pod-direct targets"],
+  ["loadBalancers", "s3", [], "nothing"],
+  ["apiEndpoint", "internet", ["tcp/80", "tcp/443"], "A6: bootstrap egress through the NAT gateway"],
+  ["apiEndpoint", "bastion", ["tcp/22"], "sg-k8s-api-endpoint egress row: bastion subnet on 22, as listed"],
+  ["apiEndpoint", "loadBalancers", ["tcp/80", "tcp/443"], "A6 egress to any address"],
+  ["apiEndpoint", "apiEndpoint", ["tcp/2379-2380", "tcp/6443", "tcp/10250"], "A4 control-plane peers (etcd, API, kubelet) and A5 the internal API load balancer"],
+  ["apiEndpoint", "workers", ["tcp/10250", "icmp 3/4"], "API server to kubelet; Path MTU Discovery"],
+  ["apiEndpoint", "pods", ["all traffic"], "API server to pods (webhooks, aggregated APIs)"],
+  ["apiEndpoint", "s3", ["tcp/all", "icmp 3/4"], "sg-k8s-api-endpoint egress: AWS services (VPCE) TCP and Path MTU Discovery"],
+  ["workers", "internet", ["tcp/80", "tcp/443", "icmp 3/4"], "A6 bootstrap egress; Path MTU Discovery"],
+  ["workers", "bastion", [], "workers never reach the bastion"],
+  ["workers", "loadBalancers", ["tcp/80", "tcp/443"], "A6 egress to any address"],
+  ["workers", "apiEndpoint", ["tcp/6443", "tcp/12250", "icmp 3/4"], "sg-k8s-api-endpoint ingress rows from the worker subnet"],
+  ["workers", "workers", ["icmp 3/4"], "only Path MTU Discovery between nodes: pods have their own ENIs"],
+  ["workers", "pods", ["all traffic"], "worker to pods (kubelet probes)"],
+  ["workers", "s3", ["tcp/all", "icmp 3/4"], "sg-worker-nodes egress: AWS Control Plane (VPCE)"],
+  ["pods", "internet", ["all traffic"], "sg-pods egress: all, through the NAT gateway"],
+  ["pods", "bastion", ["tcp/22"], "sg-bastion SSH from 0.0.0.0/0 (the spec's admin CIDR) includes the pods"],
+  ["pods", "loadBalancers", ["tcp/80", "tcp/443"], "the listeners accept 0.0.0.0/0"],
+  ["pods", "apiEndpoint", ["tcp/6443", "tcp/10250", "tcp/12250"], "Pod -> API server rows, and A13 pods to every kubelet"],
+  ["pods", "workers", ["tcp/10250", "icmp 3/4"], "A13 pods to every kubelet; Path MTU Discovery from 0.0.0.0/0"],
+  ["pods", "pods", ["all traffic"], "A8 pod to pod"],
+  ["pods", "s3", ["all traffic"], "sg-pods egress: all"],
+];
+const TIER_NAMES = ["internet", "bastion", "loadBalancers", "apiEndpoint", "workers", "pods", "s3"];
+
+function everyPair(title: string, model: () => FlowModel) {
+  let m: FlowModel;
+  beforeAll(() => (m = model()));
+  describe(`${title}: every pair of tiers, exactly these ports and nothing else`, () => {
+    test("the table covers every ordered pair (the S3 endpoint only as a destination)", () => {
+      const pairs = EXPECTED_OPEN.map(([a, b]) => `${a}->${b}`).sort();
+      const all = TIER_NAMES.filter((t) => t !== "s3").flatMap((a) => TIER_NAMES.filter((b) => !(a === "internet" && (b === "internet" || b === "s3"))).map((b) => `${a}->${b}`)).sort();
+      expect(pairs).toEqual(all);
+    });
+    test.each(EXPECTED_OPEN)("%s -> %s: %j (%s)", (from, to, open) => {
+      const ports = m.anyAllowed(from, to === "s3" ? S3 : to);
+      expect(ports.every((v) => v.verdict === "allowed")).toBe(true);
+      expect(ports.map((v) => (v.port.label ?? v.port.protocol)).sort()).toEqual([...open].sort());
+    });
+    test("etcd (2379-2380) is open only between control-plane peers", () => {
+      const toEtcd = EXPECTED_OPEN.filter(([, to]) => to === "apiEndpoint").flatMap(([from]) =>
+        [tcp(2379), tcp(2380)].map((p) => `${from}:${p.port}:${m.check(from, "apiEndpoint", p).verdict}`),
+      );
+      expect(toEtcd.filter((v) => v.endsWith(":allowed"))).toEqual(["apiEndpoint:2379:allowed", "apiEndpoint:2380:allowed"]);
+    });
+  });
+}
+
+everyPair("azCount 1", () => analyzeFlows(synthCluster().json));
+everyPair("azCount 3, per-AZ NAT", () => analyzeFlows(synthCluster({ azCount: 3, natGateways: "perAz" }).json));
+
 suite("azCount 1", () => analyzeFlows(synthCluster().json));
 suite("azCount 3, per-AZ NAT", () => analyzeFlows(synthCluster({ azCount: 3, natGateways: "perAz" }).json));

@@ -65,8 +65,10 @@ describe.each(subnetRows)("Subnet table: %s", (_heading, name, cidr, isPublic, t
   test(`Route Table ${table}`, () =>
     expect(s.text).toHaveResourceWithProperties(RouteTableAssociation, { subnet_id: ref(address()), route_table_id: ref(`aws_route_table.${table}`) }));
   test("in the VPC", () => expect(resource(s, address()).vpc_id).toBe(ref("aws_vpc.vpc")));
-  test("DHCP Options Default / DNS Resolution Selected: no per-subnet override", () => {
-    expect(resource(s, address()).private_dns_hostname_type_on_launch).toBeUndefined();
+  test("DHCP Options Default / DNS Resolution Selected: the VPC resolves DNS, with AWS's default DHCP options (none of our own)", () => {
+    expect(resource(s, "aws_vpc.vpc").enable_dns_support).toBe(true);
+    expect(s.json.resource!.aws_vpc_dhcp_options).toBeUndefined();
+    expect(s.json.resource!.aws_vpc_dhcp_options_association).toBeUndefined();
   });
 });
 
@@ -166,4 +168,49 @@ describe("every subnet is explicitly associated", () => {
     const subnets = Object.keys(s.json.resource!.aws_subnet).map((n) => ref(`aws_subnet.${n}`));
     expect(assoc.sort()).toEqual(subnets.sort());
   });
+});
+
+/**
+ * Each route table's whole route set, exactly ("no other routes" for every table): its aws_route
+ * resources, its S3 gateway endpoint association, and no inline routes. azCount 3 with per-AZ NAT
+ * gives each private table of a zone that zone's NAT gateway.
+ */
+describe("exact routes of every route table", () => {
+  const routeSet = (synth: ReturnType<typeof synthCluster>) => {
+    const tables = synth.json.resource!.aws_route_table as Record<string, any>;
+    const target = (r: any) => (r.nat_gateway_id ?? r.gateway_id ?? JSON.stringify(r)).replace(/^\$\{aws_(\w+)\.(\w+)\.id\}$/, "$1.$2");
+    return Object.fromEntries(
+      Object.entries(tables).map(([name, t]) => {
+        const id = ref(`aws_route_table.${name}`);
+        const routes = Object.values(synth.json.resource!.aws_route as Record<string, any>).filter((r) => r.route_table_id === id).map((r) => `${r.destination_cidr_block} -> ${target(r)}`);
+        const s3 = Object.values((synth.json.resource!.aws_vpc_endpoint_route_table_association ?? {}) as Record<string, any>)
+          .filter((a) => a.route_table_id === id)
+          .map((a) => `S3 prefix list -> ${a.vpc_endpoint_id.replace(/^\$\{aws_vpc_endpoint\.(\w+)\.id\}$/, "vpc_endpoint.$1")}`);
+        return [name, [...routes, ...s3, ...(t.route === undefined ? [] : ["inline routes"])].sort()];
+      }),
+    );
+  };
+
+  test("azCount 1: the spec's routes, A1 for the workers, the bastion's (D3); nothing else", () =>
+    expect(routeSet(s)).toEqual({
+      rtb_k8s_api_endpoint: ["0.0.0.0/0 -> nat_gateway.nat_gateway_a", "S3 prefix list -> vpc_endpoint.s3_endpoint"],
+      rtb_worker_nodes: ["0.0.0.0/0 -> nat_gateway.nat_gateway_a", "S3 prefix list -> vpc_endpoint.s3_endpoint"],
+      rtb_pods: ["0.0.0.0/0 -> nat_gateway.nat_gateway_a", "S3 prefix list -> vpc_endpoint.s3_endpoint"],
+      rtb_loadbalancers: ["0.0.0.0/0 -> internet_gateway.internet_gateway"],
+      rtb_bastion: ["0.0.0.0/0 -> internet_gateway.internet_gateway"],
+    }));
+
+  test("azCount 3, per-AZ NAT: one private table per zone and tier, each to its zone's NAT gateway; nothing else", () => {
+    const three = routeSet(synthCluster({ azCount: 3, natGateways: "perAz" }));
+    const expected: Record<string, string[]> = {
+      rtb_loadbalancers: ["0.0.0.0/0 -> internet_gateway.internet_gateway"],
+      rtb_bastion: ["0.0.0.0/0 -> internet_gateway.internet_gateway"],
+    };
+    for (const tier of ["rtb_k8s_api_endpoint", "rtb_worker_nodes", "rtb_pods"])
+      for (const zone of ["a", "b", "c"]) expected[`${tier}_${zone}`] = [`0.0.0.0/0 -> nat_gateway.nat_gateway_${zone}`, "S3 prefix list -> vpc_endpoint.s3_endpoint"];
+    expect(three).toEqual(expected);
+  });
+
+  test("bootstrapEgress off: the workers' table keeps only the S3 endpoint", () =>
+    expect(routeSet(synthCluster({ bootstrapEgress: false })).rtb_worker_nodes).toEqual(["S3 prefix list -> vpc_endpoint.s3_endpoint"]));
 });

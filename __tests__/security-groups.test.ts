@@ -205,3 +205,112 @@ describe("azCount 3: tier peers follow the per-AZ subnets", () => {
     expect(cidrs).not.toContain("172.31.0.0/29");
   });
 });
+
+/**
+ * Each group's whole rule set, exactly: the spec's rows as AWS rules plus the additions (A4-A8,
+ * A13), one line per rule as "direction protocol port(s) peer". A rule more, a rule less or a
+ * widened one fails here even where the row-by-row tests above still find theirs.
+ */
+describe("exact rule set of every group (azCount 1, defaults)", () => {
+  const name = (ref: string) => ref.replace(/^\$\{aws_security_group\.(.*)\.id\}$/, "sg:$1");
+  const peerOf = (r: any) =>
+    r.cidr_ipv4 === "${each.value}" ? `each of ${r.for_each.replace(/^\$\{toset\((.*)\)\}$/, "$1")}` : (r.cidr_ipv4 ?? (r.referenced_security_group_id ? name(r.referenced_security_group_id) : r.prefix_list_id === S3.prefix_list_id ? "s3-prefix-list" : JSON.stringify(r)));
+  const portOf = (r: any) =>
+    r.ip_protocol === "-1" ? "all" : r.ip_protocol === "icmp" ? `icmp ${r.from_port}/${r.to_port}` : `${r.ip_protocol} ${r.from_port === r.to_port ? r.from_port : `${r.from_port}-${r.to_port}`}`;
+  const ruleSet = (sg: string) =>
+    (["ingress", "egress"] as const).flatMap((dir) => rules(`aws_vpc_security_group_${dir}_rule`).filter((r) => r.security_group_id === sg).map((r) => `${dir} ${portOf(r)} ${peerOf(r)}`)).sort();
+  const exactly = (lines: string[]) => [...lines].sort();
+
+  test("sg-k8s-api-endpoint: 7 spec ingress rows, 7 spec egress rows, A4 peers, A5 load balancer, A6 egress, A13 kubelet", () =>
+    expect(ruleSet(SG.api)).toEqual(
+      exactly([
+        // spec ingress rows
+        "ingress tcp 6443 172.31.1.0/24",
+        "ingress tcp 12250 172.31.1.0/24",
+        "ingress icmp 3/4 172.31.1.0/24",
+        "ingress tcp 6443 172.31.32.0/19",
+        "ingress tcp 12250 172.31.32.0/19",
+        "ingress tcp 6443 172.31.3.0/24",
+        "ingress tcp 22 172.31.3.0/24",
+        // spec egress rows
+        "egress tcp 0-65535 s3-prefix-list",
+        "egress icmp 3/4 s3-prefix-list",
+        "egress tcp 10250 172.31.1.0/24",
+        "egress icmp 3/4 172.31.1.0/24",
+        "egress all 172.31.32.0/19",
+        "egress tcp 22 172.31.3.0/24",
+        // A4: control-plane peers (etcd, API, kubelet)
+        "ingress tcp 2379-2380 sg:sg_api_endpoint",
+        "egress tcp 2379-2380 sg:sg_api_endpoint",
+        "ingress tcp 6443 sg:sg_api_endpoint",
+        "egress tcp 6443 sg:sg_api_endpoint",
+        "ingress tcp 10250 sg:sg_api_endpoint",
+        "egress tcp 10250 sg:sg_api_endpoint",
+        // A5: the internal API load balancer in the API endpoint subnet
+        "ingress tcp 6443 172.31.0.0/28",
+        "egress tcp 6443 172.31.0.0/28",
+        // A6: bootstrap egress through the NAT gateway
+        "egress tcp 80 0.0.0.0/0",
+        "egress tcp 443 0.0.0.0/0",
+        // A13: pods to every kubelet
+        "ingress tcp 10250 172.31.32.0/19",
+      ]),
+    ));
+
+  test("sg-worker-nodes: the spec's rows, A6 egress, A13 kubelet", () =>
+    expect(ruleSet(SG.workers)).toEqual(
+      exactly([
+        "ingress tcp 10250 172.31.0.0/28",
+        "ingress icmp 3/4 0.0.0.0/0",
+        "ingress tcp 22 172.31.3.0/24",
+        "ingress tcp 30000-32767 172.31.2.0/24",
+        "ingress udp 30000-32767 172.31.2.0/24",
+        "ingress tcp 10256 172.31.2.0/24",
+        "ingress udp 10256 172.31.2.0/24",
+        "egress all 172.31.32.0/19",
+        "egress icmp 3/4 0.0.0.0/0",
+        "egress tcp 0-65535 s3-prefix-list",
+        "egress tcp 6443 172.31.0.0/28",
+        "egress tcp 12250 172.31.0.0/28",
+        // A6
+        "egress tcp 80 0.0.0.0/0",
+        "egress tcp 443 0.0.0.0/0",
+        // A13
+        "ingress tcp 10250 172.31.32.0/19",
+      ]),
+    ));
+
+  test("sg-loadbalancers: one ingress rule per listener from the client CIDRs (variable), NodePorts and kube-proxy to the workers", () =>
+    expect(ruleSet(SG.lb)).toEqual(
+      exactly([
+        "ingress tcp 80 each of var.load_balancer_client_cidrs",
+        "ingress tcp 443 each of var.load_balancer_client_cidrs",
+        "egress tcp 30000-32767 172.31.1.0/24",
+        "egress udp 30000-32767 172.31.1.0/24",
+        "egress tcp 10256 172.31.1.0/24",
+        "egress udp 10256 172.31.1.0/24",
+      ]),
+    ));
+
+  test("sg-bastion: SSH from the admin CIDRs (variable), SSH and kubectl out, A7 its own way out", () =>
+    expect(ruleSet(SG.bastion)).toEqual(
+      exactly([
+        "ingress tcp 22 each of var.bastion_admin_cidrs",
+        "egress tcp 6443 172.31.0.0/28",
+        "egress tcp 22 172.31.0.0/28",
+        "egress tcp 22 172.31.1.0/24",
+        // A7
+        "egress tcp 80 0.0.0.0/0",
+        "egress tcp 443 0.0.0.0/0",
+      ]),
+    ));
+
+  test("pods (A8): all from the control plane, the workers and other pods; all out", () =>
+    expect(ruleSet(SG.pods)).toEqual(exactly(["ingress all 172.31.0.0/28", "ingress all 172.31.1.0/24", "ingress all sg:sg_pods", "egress all 0.0.0.0/0"])));
+
+  test("no rule belongs to a group that is not one of these five", () => {
+    const groups = new Set(Object.values(SG));
+    const stray = [...rules("aws_vpc_security_group_ingress_rule"), ...rules("aws_vpc_security_group_egress_rule")].filter((r) => !groups.has(r.security_group_id));
+    expect(stray).toEqual([]);
+  });
+});

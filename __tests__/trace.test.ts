@@ -3,7 +3,6 @@ import { resolveConfig } from "../src/config";
 import { buildApp } from "../src/app";
 import { stackToJson } from "../src/analysis/tf-json";
 import { traceMarkdown, traceRows } from "../src/analysis/trace";
-import { routeTableTables, subnetTables } from "../src/spec/network";
 import { securityGroupTables } from "../src/spec/security-groups";
 import { DEVIATIONS, NETWORK_ADDITIONS } from "../src/aws/deviations";
 import { SECURITY_ADDITIONS } from "../src/aws/security-rules";
@@ -13,18 +12,38 @@ function trace(input: Record<string, unknown> = {}) {
   return traceRows(stackToJson(cluster), cluster.plan, cluster.securityPlan);
 }
 
-const specRowCount =
-  8 /* VPC table */ +
-  subnetTables.length * 8 +
-  routeTableTables.reduce((n, t) => n + 1 + t.routes.length, 0) +
-  securityGroupTables.reduce((n, t) => n + t.ingress.length + t.egress.length, 0);
+/**
+ * Rows per table as the spec document has them (counted in seed-k8s-infra.md, not from src/spec,
+ * so a row lost from the data fails here). The bastion's subnet table has 7 rows; the report adds
+ * its Route Table as "(none)", pointing at the route table D3 adds.
+ */
+const SPEC_ROWS_PER_TABLE: Record<string, number> = {
+  "VPN 구성 정보 (VPC)": 8,
+  "Subnet: Private Subnet for Kubernetes API Endpoint": 8,
+  "Subnet: Private Subnet for Worker Nodes": 8,
+  "Subnet: Public Subnet for Service Load Balancers": 8,
+  "Subnet: Public Subnet for Bastion": 7 + 1,
+  "Route table: Route Table for Kubernetes API Endpoint Subnet": 1 + 2,
+  "Route table: Route Table for Worker Nodes Subnet": 1 + 1,
+  "Route table: Route Table for Pods Subnet": 1 + 2,
+  "Route table: Route Table for Public Load Balancers Subnet": 1 + 1,
+  "sg-k8s-api-endpoint ingress": 7,
+  "sg-k8s-api-endpoint egress": 6,
+  "sg-worker-nodes ingress": 6,
+  "sg-worker-nodes egress": 5,
+  "sg-loadbalancers ingress": 1,
+  "sg-loadbalancers egress": 2,
+  "sg-bastion ingress": 1,
+  "sg-bastion egress": 3,
+};
+const perTable = (rows: { table: string }[]) => rows.reduce<Record<string, number>>((c, r) => ({ ...c, [r.table]: (c[r.table] ?? 0) + 1 }), {});
 
 describe.each([
   ["azCount 1", {}],
   ["azCount 3, per-AZ NAT", { azCount: 3, natGateways: "perAz" }],
 ])("%s", (_name, input) => {
   const rows = trace(input);
-  test("every spec row is in the report", () => expect(rows).toHaveLength(specRowCount));
+  test("every spec row is in the report, table by table", () => expect(perTable(rows)).toEqual(SPEC_ROWS_PER_TABLE));
   test("every row has at least one Terraform address", () => expect(rows.filter((r) => r.addresses.length === 0)).toEqual([]));
   test("every security-group row lists the rules that implement it", () => {
     for (const t of securityGroupTables)
