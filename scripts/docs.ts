@@ -1,11 +1,16 @@
 /**
- * `npm run docs`: rewrites the generated sections of README.md (between `<!-- name:start -->` and
- * `<!-- name:end -->`) from the code's own data. A test fails when the README is out of date.
+ * `npm run docs`: rewrites the generated sections of README.md and docs/*.md (between
+ * `<!-- name:start -->` and `<!-- name:end -->`) from the code's own data, in whichever file holds
+ * each. A test fails when one is out of date.
  */
 import * as fs from "fs";
 import * as path from "path";
-import { readmeSections, replaceSections } from "../src/docs";
+import { DOCS_ROOT, documentationFiles, renderDocumentation, sectionFiles } from "../src/docs";
 
-const file = path.resolve(__dirname, "../README.md");
-fs.writeFileSync(file, replaceSections(fs.readFileSync(file, "utf8"), readmeSections()));
-console.log(`README.md: ${Object.keys(readmeSections()).join(", ")} updated`);
+const files = Object.fromEntries(documentationFiles().map((f) => [f, fs.readFileSync(path.join(DOCS_ROOT, f), "utf8")]));
+const rendered = renderDocumentation(files);
+for (const [file, names] of Object.entries(sectionFiles(files))) {
+  const changed = rendered[file] !== files[file];
+  if (changed) fs.writeFileSync(path.join(DOCS_ROOT, file), rendered[file]);
+  console.log(`${file}: ${names.join(", ")} ${changed ? "updated" : "up to date"}`);
+}

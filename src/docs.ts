@@ -1,4 +1,4 @@
-/** Markdown tables the README carries, rendered from the same data the code uses. */
+/** The generated sections of README.md and docs/*.md, rendered from the same data the code uses. */
 import { NETWORK_ADDITIONS, CLUSTER_ADDITIONS } from "./aws/deviations";
 import { additionTable, cell, deviationTable } from "./markdown";
 import { resolveConfig } from "./config";
@@ -11,9 +11,14 @@ import { ADDON_VERSIONS, CONTAINERD_SERIES, DEFAULT_KUBERNETES_MINOR, ECR_CREDEN
 import { bundleImages } from "./addons/bundle";
 import { parseImage, pullAuthority } from "./bootstrap/image-pulls";
 import type { ClusterStack } from "./stacks/cluster-stack";
+import { USER_DATA_BUDGET } from "./bootstrap/user-data";
+import { hostNetworkPods } from "./addons/host-network";
 
-/** Every generated README section, by marker name. */
-export function readmeSections(): Record<string, string> {
+/** The repository root: README.md and docs/ live here. */
+export const DOCS_ROOT = path.resolve(__dirname, "..");
+
+/** Every generated section, by marker name; each lives in exactly one documentation file. */
+export function generatedSections(): Record<string, string> {
   // One default cluster for every table that reads it.
   const { cluster } = buildApp(resolveConfig({}));
   return {
@@ -22,19 +27,64 @@ export function readmeSections(): Record<string, string> {
     "security-additions": additionTable(SECURITY_ADDITIONS),
     "cluster-additions": additionTable(CLUSTER_ADDITIONS),
     ...clusterTables(cluster),
-    "etcd-restore": restoreProcedure(),
     "node-downloads": nodeDownloads(cluster),
+    "user-data-sizes": userDataSizes(cluster),
+    "host-network-pods": hostNetworkPodCounts(cluster),
   };
 }
 
+/** A marker is a line of its own (a marker quoted in prose or in inline code is not one). */
+const MARKER = /^<!-- ([a-z0-9-]+):(start|end) -->$/gm;
+
+/** Names of the sections a text marks, once each, in order. */
+export function markedSections(text: string): string[] {
+  return [...new Set([...text.matchAll(MARKER)].map((m) => m[1]))];
+}
+
 /** `text` with each marked section's body replaced; throws when markers are missing. */
-export function replaceSections(text: string, sections: Record<string, string>): string {
+export function replaceSections(text: string, sections: Record<string, string>, file = "README.md"): string {
   for (const [name, body] of Object.entries(sections)) {
-    const re = new RegExp(`(<!-- ${name}:start -->\\n)[\\s\\S]*?(<!-- ${name}:end -->)`);
-    if (!re.test(text)) throw new Error(`README.md has no ${name} section markers`);
+    const re = new RegExp(`(^<!-- ${name}:start -->\\n)[\\s\\S]*?(^<!-- ${name}:end -->$)`, "m");
+    if (!re.test(text)) throw new Error(`${file} has no ${name} section markers`);
     text = text.replace(re, (_m, a: string, b: string) => `${a}${body}\n${b}`);
   }
   return text;
+}
+
+/** The files that may hold generated sections, relative to `root`: README.md and docs/*.md. */
+export function documentationFiles(root = DOCS_ROOT): string[] {
+  const dir = path.join(root, "docs");
+  const docs = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith(".md")).sort().map((f) => `docs/${f}`) : [];
+  return ["README.md", ...docs];
+}
+
+/**
+ * Every file's text with the generated sections it holds rewritten (files: relative path -> text).
+ * Throws when a file marks a section that does not exist, when a section is in no file or in two,
+ * or when a start marker has no end marker.
+ */
+export function renderDocumentation(files: Record<string, string>, sections: Record<string, string> = generatedSections()): Record<string, string> {
+  const holder = new Map<string, string>();
+  for (const [file, text] of Object.entries(files)) {
+    for (const name of markedSections(text)) {
+      if (!(name in sections)) throw new Error(`${file} marks a section "${name}" that src/docs.ts does not generate`);
+      if (holder.has(name)) throw new Error(`section "${name}" is marked in both ${holder.get(name)} and ${file}`);
+      holder.set(name, file);
+    }
+  }
+  const missing = Object.keys(sections).filter((name) => !holder.has(name));
+  if (missing.length) throw new Error(`no documentation file marks the section(s) ${missing.join(", ")}`);
+  return Object.fromEntries(
+    Object.entries(files).map(([file, text]) => {
+      const own = Object.fromEntries(Object.entries(sections).filter(([name]) => holder.get(name) === file));
+      return [file, replaceSections(text, own, file)];
+    }),
+  );
+}
+
+/** Which file holds which generated section (for `npm run docs` to report). */
+export function sectionFiles(files: Record<string, string>): Record<string, string[]> {
+  return Object.fromEntries(Object.entries(files).map(([file, text]) => [file, markedSections(text)]).filter(([, names]) => names.length));
 }
 
 /** Variables and outputs tables, read from the default cluster as synthesized. */
@@ -98,17 +148,35 @@ function nodeDownloads(cluster: ClusterStack): string {
   ].join("\n");
 }
 
-/** src/bootstrap/ETCD-RESTORE.md with its headings moved under the README's etcd section. */
-function restoreProcedure(): string {
-  const text = fs.readFileSync(path.join(__dirname, "bootstrap", "ETCD-RESTORE.md"), "utf8");
-  let inCode = false;
-  return text
-    .trimEnd()
-    .split("\n")
-    .map((line) => {
-      if (line.startsWith("```")) inCode = !inCode;
-      if (inCode || !/^#+ /.test(line)) return line.replace("(README.md)", "(#etcd-backups-and-restore)");
-      return `##${line}`;
-    })
-    .join("\n");
+/** The gzip sizes of the default cluster's user data, as the synthesized stack carries them. */
+function userDataSizes(cluster: ClusterStack): string {
+  const tf = stackToJson(cluster) as { resource: Record<string, Record<string, Record<string, unknown>>> };
+  const kib = (b64: unknown) => `${(Buffer.from(String(b64), "base64").length / 1024).toFixed(1)} KiB`;
+  const instances = tf.resource.aws_instance;
+  const sizes = [
+    `${kib(tf.resource.aws_launch_template.worker_launch_template.user_data)} (workers)`,
+    `${kib(instances.control_plane_0.user_data_base64)} (the first control-plane node)`,
+    ...(instances.control_plane_1 ? [`${kib(instances.control_plane_1.user_data_base64)} (the other control-plane nodes)`] : []),
+  ];
+  return `For the default configuration, after gzip: ${sizes.join(", ")}, of the ${USER_DATA_BUDGET / 1024} KiB budget.`;
+}
+
+/**
+ * Host-network pods per role, from the default cluster's bundle, and max-pods for one example
+ * instance type. t3.large: 3 network interfaces of 12 IPv4 addresses each (EC2 DescribeInstanceTypes).
+ */
+function hostNetworkPodCounts(cluster: ClusterStack): string {
+  const bundle = cluster.addonAssets.bundle;
+  const example = { type: "t3.large", enis: 3, ipv4PerEni: 12 };
+  const vpcAddresses = (example.enis - 1) * (example.ipv4PerEni - 1);
+  const roles = [
+    ["workers", "a worker", hostNetworkPods(bundle, "worker")],
+    ["control-plane nodes", "a control-plane node", hostNetworkPods(bundle, "control-plane")],
+  ] as const;
+  return [
+    `Host-network pods: ${roles.map(([who, , pods]) => `${who} ${pods.length} (${pods.join(", ")})`).join("; ")}.`,
+    `With a ${example.type} (${example.enis} ENIs of ${example.ipv4PerEni} IPv4 addresses each), \`max-pods\` is ${roles
+      .map(([, one, pods]) => `${Math.min(110, vpcAddresses + pods.length)} on ${one}`)
+      .join(" and ")}.`,
+  ].join("\n");
 }
