@@ -470,7 +470,7 @@ describe("the init node and an existing cluster", () => {
     expect(n.indexOf("kubeadm init")).toBe(-1);
     expect(n.callsOf("kubeadm join")).toHaveLength(3);
     expect(failedLines(n.stderr)).toEqual([
-      "k8s-bootstrap: FAILED at step 'kubeadm join as control-plane': gave up after 3 attempts (90s): kubeadm join (this deployment's cluster exists, so this node will not run kubeadm init; see the README's troubleshooting)",
+      "k8s-bootstrap: FAILED at step 'kubeadm join as control-plane': gave up after 3 attempts (90s): kubeadm join (this deployment's cluster exists, so this node will not run kubeadm init; see docs/troubleshooting.md)",
     ]);
     expect(n.indexOf("aws ssm put-parameter")).toBe(-1);
   });

@@ -36,7 +36,7 @@ export interface EtcdBackupSettings {
 
 export const CONFIG_DIR = "/etc/k8s-bootstrap";
 
-/** Names of the SSM parameters under a prefix (see the README of the bootstrap). */
+/** Names of the SSM parameters under a prefix (listed in docs/boot.md). */
 export function ssmParameterNames(ssmPrefix: string) {
   return {
     /** String, Terraform: DNS name of the internal NLB in front of the API servers. */

@@ -197,7 +197,7 @@ case "$NODE_ROLE" in
       # Never a second cluster behind the same endpoint, even while its API does not answer (as
       # during an etcd restore): join it, or stop.
       log "join parameters of this deployment are in SSM: joining the existing cluster, never initialising another"
-      join_cluster control-plane "(this deployment's cluster exists, so this node will not run kubeadm init; see the README's troubleshooting)"
+      join_cluster control-plane "(this deployment's cluster exists, so this node will not run kubeadm init; see docs/troubleshooting.md)"
     else
       init_cluster
     fi

@@ -2,7 +2,7 @@
 # Snapshots this node's etcd member and uploads it to
 #   s3://${ETCD_BACKUP_BUCKET}/${ETCD_BACKUP_PREFIX}/<node name>/<UTC time>.db   (SSE-KMS)
 # Run by k8s-etcd-backup.timer on every control-plane node: each node backs up its own member, and
-# one good snapshot per period is enough to restore (ETCD-RESTORE.md beside the bootstrap sources).
+# one good snapshot per period is enough to restore (docs/etcd-restore.md in the repository).
 # Ubuntu has no etcdctl, so it runs inside the etcd static pod's container, which mounts the etcd
 # certificates and /var/lib/etcd from the host: the snapshot written there is visible here. The
 # local copy is removed however the script ends.
