@@ -9,7 +9,7 @@ const { rootDir: _here, ...unit } = require("./jest/tiers.js").unit;
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
 export default {
   testRunner: "jest",
-  jest: { projectType: "custom", config: { ...unit, testTimeout: 120000 }, enableFindRelatedTests: true },
+  jest: { projectType: "custom", config: { ...unit, testTimeout: 120000, testSequencer: "<rootDir>/jest/fast-first-sequencer.js" }, enableFindRelatedTests: true },
   coverageAnalysis: "perTest",
   mutate: ["src/**/*.ts", "!src/docs.ts", "!src/markdown.ts"],
   ignorePatterns: ["cdktf.out", "dist", "reports", ".stryker-tmp", "node_modules", ".gen"],

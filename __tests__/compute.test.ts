@@ -136,6 +136,9 @@ describe("workers", () => {
   test("Graviton instance types get the arm64 image", () => {
     expect(architectureOf("m7g.large")).toBe("arm64");
     expect(architectureOf("t3.large")).toBe("x86_64");
+    // Graviton families named like GPU or first-generation types (AWS: "AWS Graviton-based instances").
+    for (const t of ["a1.large", "g5g.xlarge", "hpc7g.4xlarge", "x2gd.large", "c7gn.large", "im4gn.large"]) expect(architectureOf(t)).toBe("arm64");
+    for (const t of ["g5.xlarge", "p5.48xlarge", "inf2.xlarge", "trn1.2xlarge", "c7i-flex.large", "u7i-12tb.224xlarge"]) expect(architectureOf(t)).toBe("x86_64");
     const c = synthCluster({ workers: { instanceType: "t4g.large" } });
     expect(c.text).toHaveDataSourceWithProperties(DataAwsAmi, { filter: expect.arrayContaining([{ name: "architecture", values: ["arm64"] }]) });
   });

@@ -101,7 +101,12 @@ const rejected: [string, unknown, RegExp][] = [
   [
     "an instance type EC2 does not have (the shape is right, the type is not in the list)",
     { workers: { instanceType: "t5.large" } },
-    /^invalid configuration: workers\.instanceType = "t5\.large": is not in the EC2 instance type list \(aws\/amazon-vpc-cni-k8s v1\.23\.0 misc\/eni-max-pods\.txt, 2026-07-31\); check the spelling, or set allowUnlistedInstanceTypes: true for a type newer than the list$/,
+    /^invalid configuration: workers\.instanceType = "t5\.large": is not in the EC2 instance type list \(aws\/amazon-vpc-cni-k8s v1\.23\.0 misc\/eni-max-pods\.txt: the types of 17 regions on 2026-07-31\); check the spelling and 'aws ec2 describe-instance-type-offerings' in your region, or set allowUnlistedInstanceTypes: true for a newer type$/,
+  ],
+  [
+    "a Mac instance (dedicated hosts only), even with the escape hatch",
+    { allowUnlistedInstanceTypes: true, workers: { instanceType: "mac2.metal" } },
+    /^invalid configuration: workers\.instanceType = "mac2\.metal": is a Mac instance, which runs only on a dedicated host this project does not make; choose another type$/,
   ],
   ["a size its family does not have", { controlPlane: { instanceType: "c7g.small" } }, /^invalid configuration: controlPlane\.instanceType = "c7g\.small": is not in the EC2 instance type list/],
   ["a bastion type that does not exist", { bastion: { instanceType: "t3.huge2xlarge" } }, /^invalid configuration: bastion\.instanceType = "t3\.huge2xlarge": is not/],

@@ -32,7 +32,6 @@ export interface OutputRecord {
   readonly configurationSha256: string;
   readonly stacksSha256: string;
 }
-const RECORD_KEYS = ["configurationSha256", "stacksSha256"] as const;
 
 /**
  * cdktf's manifest.json, without what only the machine that wrote it knows (stack traces with
@@ -48,7 +47,10 @@ function portableManifest(text: string, record: OutputRecord): string {
 function recordedOutput(dir: string): OutputRecord | undefined {
   try {
     const manifest = JSON.parse(fs.readFileSync(path.join(dir, "manifest.json"), "utf8")) as Record<string, unknown>;
-    return RECORD_KEYS.every((k) => typeof manifest[k] === "string") ? (manifest as unknown as OutputRecord) : undefined;
+    if (typeof manifest.configurationSha256 !== "string") return undefined;
+    // A manifest of an earlier version records the configuration only: its stacks cannot be shown
+    // to be this code's, so they count as another version's.
+    return { configurationSha256: manifest.configurationSha256, stacksSha256: typeof manifest.stacksSha256 === "string" ? manifest.stacksSha256 : "(not recorded)" };
   } catch {
     return undefined;
   }

@@ -96,10 +96,17 @@ describe("what lands in the output folder", () => {
     expect(json.stdout).not.toContain("removed");
     const jsonManifest = JSON.parse(fs.readFileSync(path.join(r.cwd, "cdktf.out/manifest.json"), "utf8"));
     expect([jsonManifest.configurationSha256, jsonManifest.stacksSha256]).toEqual([manifest.configurationSha256, manifest.stacksSha256]);
-    // As an older version of the code would have left it: same configuration, other stacks.
-    fs.writeFileSync(manifestFile, JSON.stringify({ ...manifest, stacksSha256: "0".repeat(64) }));
+    // As an earlier version of this code wrote it: the configuration's digest only.
+    const { stacksSha256: _notRecorded, ...legacy } = manifest;
+    fs.writeFileSync(manifestFile, JSON.stringify(legacy));
     const again = runSynth(quiet, {}, r.cwd);
     expect(again.stdout.trimEnd().split("\n").pop()).toBe("removed cdktf.out/hcl/stacks/{cluster,state-bucket}: made by another version of this code");
+    // And stacks this code would write differently (same configuration, other digest).
+    const hclAgain = runSynth(quiet, HCL, r.cwd);
+    fs.writeFileSync(path.join(r.cwd, "cdktf.out/manifest.json"), JSON.stringify({ ...JSON.parse(fs.readFileSync(path.join(r.cwd, "cdktf.out/manifest.json"), "utf8")), stacksSha256: "0".repeat(64) }));
+    expect(hclAgain.status).toBe(0);
+    const json2 = runSynth(quiet, HCL, r.cwd);
+    expect(json2.stdout.trimEnd().split("\n").pop()).toBe("removed cdktf.out/stacks/{cluster,state-bucket}: made by another version of this code");
   });
 
   test("a failed synth leaves no earlier stacks behind to be handed off, and no empty folders", () => {

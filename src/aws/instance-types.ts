@@ -1,15 +1,17 @@
 /**
  * The EC2 instance types synth accepts without `allowUnlistedInstanceTypes`: every type in
- * misc/eni-max-pods.txt of aws/amazon-vpc-cni-k8s v1.23.0 (commit 0c65d58, 2026-07-31), which AWS
- * generates from the EC2 DescribeInstanceTypes API over all commercial regions. It is vendored
- * unchanged under data/eni-max-pods/v1.23.0 with its SHA-256; a type released after that list
- * needs the escape hatch (and a wrong spelling gets the message, not a launch that never happens).
+ * misc/eni-max-pods.txt of aws/amazon-vpc-cni-k8s v1.23.0 (commit 0c65d58, 2026-07-31), which the
+ * VPC CNI's generator makes from EC2's DescribeInstanceTypes in the 17 regions its header lists. It
+ * is vendored unchanged under data/eni-max-pods/v1.23.0 with its SHA-256. A type released later, or
+ * offered only outside those regions (opt-in, China, GovCloud), needs the escape hatch; a wrong
+ * spelling gets the message instead of a launch that never happens. Mac instances are refused:
+ * they run only on dedicated hosts, which this project does not make.
  */
 import * as fs from "fs";
 import * as path from "path";
 import { loadVendored } from "../addons/vendored";
 
-export const INSTANCE_TYPES_SOURCE = "aws/amazon-vpc-cni-k8s v1.23.0 misc/eni-max-pods.txt, 2026-07-31";
+export const INSTANCE_TYPES_SOURCE = "aws/amazon-vpc-cni-k8s v1.23.0 misc/eni-max-pods.txt: the types of 17 regions on 2026-07-31";
 
 // Beside the sources (tsx, ts-jest: src/aws/../../data) or beside dist/ for the bundled synth.
 const CANDIDATES = [path.join(__dirname, "..", "..", "data"), path.join(__dirname, "..", "data")];
@@ -33,6 +35,7 @@ export function knownInstanceTypes(): ReadonlySet<string> {
 
 /** Why an instance type is not one synth accepts, or undefined. */
 export function instanceTypeProblem(instanceType: string, allowUnlisted: boolean): string | undefined {
+  if (/^mac/.test(instanceType)) return "is a Mac instance, which runs only on a dedicated host this project does not make; choose another type";
   if (allowUnlisted || knownInstanceTypes().has(instanceType)) return undefined;
-  return `is not in the EC2 instance type list (${INSTANCE_TYPES_SOURCE}); check the spelling, or set allowUnlistedInstanceTypes: true for a type newer than the list`;
+  return `is not in the EC2 instance type list (${INSTANCE_TYPES_SOURCE}); check the spelling and 'aws ec2 describe-instance-type-offerings' in your region, or set allowUnlistedInstanceTypes: true for a newer type`;
 }

@@ -1,9 +1,16 @@
 /** EC2 facts the compute constructs share. */
 
-/** Graviton families (t4g, m7g, c7gn, r8gd, ...) run arm64 images; everything else here x86_64. */
+/**
+ * Graviton families run arm64 images: a1, and every family with a "g" right after its generation
+ * (t4g, m7g, c7gn, r8gd, x2gd, g5g, hpc7g, ...). Everything else here is x86_64. The Terraform
+ * variables use the same pattern (ARM64_FAMILY_HCL).
+ */
+export const ARM64_FAMILY = /^(a1|[a-z]+[0-9]+g[a-z]*)$/;
+/** ARM64_FAMILY for an instance type in a Terraform regex() (RE2), anchored at the start. */
+export const ARM64_FAMILY_HCL = `${ARM64_FAMILY.source.replace(/\$$/, "")}\\\\.`;
+
 export function architectureOf(instanceType: string): "arm64" | "x86_64" {
-  const family = instanceType.split(".")[0];
-  return /^[a-z]+\d+g[a-z]*$/.test(family) && !/^(g\d|p\d|inf|trn|dl)/.test(family) ? "arm64" : "x86_64";
+  return ARM64_FAMILY.test(instanceType.split(".")[0]) ? "arm64" : "x86_64";
 }
 
 /** Canonical's AWS account, the owner of the official Ubuntu images. */

@@ -7,8 +7,8 @@
  */
 import { Construct } from "constructs";
 import { TerraformStack, TerraformVariable } from "cdktf";
-import { ClusterConfig } from "../config";
-import { architectureOf } from "../aws/instances";
+import { ClusterConfig, INSTANCE_TYPE } from "../config";
+import { ARM64_FAMILY_HCL, architectureOf } from "../aws/instances";
 
 export interface VariableSpec {
   readonly name: string;
@@ -18,9 +18,10 @@ export interface VariableSpec {
   readonly setting: string;
 }
 
-// An instance type as EC2 spells it (family, generation, attributes, "." size).
-const INSTANCE_TYPE_HCL = "^[a-z][a-z0-9-]*[0-9][a-z0-9-]*\\\\.[a-z0-9-]+$";
-const GRAVITON_HCL = "^[a-z]+[0-9]+g[a-z]*\\\\.";
+// An instance type as EC2 spells it: the configuration's pattern, in an HCL string. The vendored
+// list of types (src/aws/instance-types.ts) is applied at synth only: a -var value is checked for
+// its shape here, and EC2 itself refuses a type that does not exist when the instance launches.
+const INSTANCE_TYPE_HCL = INSTANCE_TYPE.source.replace(/\\/g, "\\\\");
 
 export class OperationalVariables extends Construct {
   readonly specs: VariableSpec[] = [];
@@ -43,7 +44,7 @@ export class OperationalVariables extends Construct {
       // The image is looked up per architecture at synth time: a type of the other architecture
       // needs a new synth, not just a new variable value.
       const archCondition =
-        arch === "arm64" ? `can(regex("${GRAVITON_HCL}", var.${name}))` : `!can(regex("${GRAVITON_HCL}", var.${name}))`;
+        arch === "arm64" ? `can(regex("${ARM64_FAMILY_HCL}", var.${name}))` : `!can(regex("${ARM64_FAMILY_HCL}", var.${name}))`;
       return this.variable(name, "string", `EC2 instance type of ${what}`, setting, value, [
         { condition: `can(regex("${INSTANCE_TYPE_HCL}", var.${name}))`, errorMessage: `${name} must be an EC2 instance type like t3.medium.` },
         {

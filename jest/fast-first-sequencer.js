@@ -1,0 +1,22 @@
+/**
+ * Test order for mutation runs: the broad, fast checks first (the golden stacks, the spec
+ * document), then the rest smallest file first. Stryker stops a mutant at its first failing test
+ * file, so a mutant that changes the output dies in seconds instead of after the whole tier.
+ */
+const Sequencer = require("@jest/test-sequencer").default;
+const fs = require("fs");
+
+const FIRST = ["golden.test.ts", "spec-document.test.ts"];
+
+class FastFirstSequencer extends Sequencer {
+  sort(tests) {
+    const rank = (t) => {
+      const i = FIRST.findIndex((f) => t.path.endsWith(`/${f}`));
+      return i === -1 ? FIRST.length : i;
+    };
+    const size = (t) => fs.statSync(t.path).size;
+    return [...tests].sort((a, b) => rank(a) - rank(b) || size(a) - size(b));
+  }
+}
+
+module.exports = FastFirstSequencer;
