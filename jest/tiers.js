@@ -16,6 +16,6 @@ const common = {
   testMatch: ["**/*.test.ts"],
 };
 module.exports = {
-  unit: { ...common, displayName: "unit", roots: ["<rootDir>/__tests__"], testPathIgnorePatterns: ["/__tests__/system/"] },
-  system: { ...common, displayName: "system", roots: ["<rootDir>/__tests__/system"] },
+  unit: { ...common, displayName: "unit", roots: ["<rootDir>/__tests__", "<rootDir>/src"], testPathIgnorePatterns: ["/__tests__/system/"] },
+  system: { ...common, displayName: "system", roots: ["<rootDir>/__tests__/system", "<rootDir>/src"] },
 };

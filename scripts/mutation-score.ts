@@ -1,12 +1,14 @@
 /**
- * `npm run mutation:score`: the mutation score per folder from Stryker's JSON report
- * (reports/mutation/mutation.json, written by `npm run mutation`). Score = killed (and timed out)
- * over all mutants that ran; mutants no test covers count as survivors.
+ * `npm run mutation:score`: the mutation score per folder from Stryker's JSON reports
+ * (reports/mutation/*.json: mutation.json from `npm run mutation`, and any report of a run over
+ * part of src/ saved beside it; for a file in several reports the newest counts). Score = killed
+ * (and timed out) over all mutants that ran; mutants no test covers count as survivors. A mutant
+ * whose test file fails to load (Stryker's RuntimeError) is detected too and counts as killed.
  */
 import * as fs from "fs";
 import * as path from "path";
 
-const REPORT = path.resolve(__dirname, "../reports/mutation/mutation.json");
+const REPORTS = path.resolve(__dirname, "../reports/mutation");
 /** The folders and files whose score the project holds at 85% or more. */
 export const HELD_AT_85 = ["src/spec", "src/aws", "src/constructs", "src/config.ts", "src/analysis/aws-rules.ts", "src/analysis/security-group-rules.ts"];
 
@@ -14,8 +16,8 @@ interface Report {
   files: Record<string, { mutants: { status: string }[] }>;
 }
 
-const KILLED = new Set(["Killed", "Timeout"]);
-const COUNTED = new Set(["Killed", "Timeout", "Survived", "NoCoverage"]);
+const KILLED = new Set(["Killed", "Timeout", "RuntimeError"]);
+const COUNTED = new Set(["Killed", "Timeout", "RuntimeError", "Survived", "NoCoverage"]);
 
 function groupOf(file: string): string {
   const held = HELD_AT_85.find((g) => file === g || file.startsWith(`${g}/`));
@@ -23,14 +25,18 @@ function groupOf(file: string): string {
 }
 
 function main(): void {
-  if (!fs.existsSync(REPORT)) {
-    process.stderr.write(`no mutation report at ${path.relative(process.cwd(), REPORT)}: run npm run mutation first\n`);
+  const reports = fs.existsSync(REPORTS) ? fs.readdirSync(REPORTS).filter((f) => f.endsWith(".json")).map((f) => path.join(REPORTS, f)) : [];
+  if (reports.length === 0) {
+    process.stderr.write(`no mutation report in ${path.relative(process.cwd(), REPORTS)}: run npm run mutation first\n`);
     process.exitCode = 1;
     return;
   }
-  const report = JSON.parse(fs.readFileSync(REPORT, "utf8")) as Report;
+  // Newest report last, so its files replace older results for the same files.
+  reports.sort((a, b) => fs.statSync(a).mtimeMs - fs.statSync(b).mtimeMs);
+  const files: Report["files"] = {};
+  for (const r of reports) Object.assign(files, (JSON.parse(fs.readFileSync(r, "utf8")) as Report).files);
   const groups = new Map<string, { killed: number; total: number }>();
-  for (const [file, { mutants }] of Object.entries(report.files)) {
+  for (const [file, { mutants }] of Object.entries(files)) {
     const rel = path.relative(path.resolve(__dirname, ".."), path.resolve(file)).split(path.sep).join("/");
     const g = groups.get(groupOf(rel)) ?? { killed: 0, total: 0 };
     for (const m of mutants) {
