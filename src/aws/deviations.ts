@@ -1,5 +1,6 @@
 /**
- * Where the built infrastructure differs from the spec because AWS forces it (DESIGN.md D1-D13),
+ * Where the built infrastructure differs from the spec because AWS forces it (deviations D1-D13:
+ * the README's "Deviations from the spec" table is generated from this file),
  * and what a working cluster needs beyond the spec's tables (additions). The README tables and
  * the traceability report are rendered from these lists, so the three never disagree.
  */

@@ -1,7 +1,9 @@
 /**
  * The seed spec's network tables (spec/seed-k8s-infra.md), one typed object per table, holding
  * the values exactly as the spec writes them. Nothing here is adjusted for AWS: the changes AWS
- * forces (DESIGN.md D1-D3, D9, D10) are applied in src/aws/network-plan.ts, in one place.
+ * forces (the README's "Deviations from the spec": D1 the /29 API subnet built as a /28, D2
+ * regional subnets as one per zone, D3 the public bastion, D9 the pods block, D10 the names the
+ * tables disagree on) are applied in src/aws/network-plan.ts, in one place.
  */
 
 /** The tiers of the architecture. `pods` has a route table in the spec but no subnet table (D9). */
