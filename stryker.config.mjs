@@ -9,7 +9,14 @@ const { rootDir: _here, ...unit } = require("./jest/tiers.js").unit;
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
 export default {
   testRunner: "jest",
-  jest: { projectType: "custom", config: { ...unit, testTimeout: 120000, testSequencer: "<rootDir>/jest/fast-first-sequencer.js" }, enableFindRelatedTests: true },
+  jest: { projectType: "custom", config: {
+      ...unit,
+      testTimeout: 120000,
+      // Broad, fast tests first, and stop at the first failing file (jest cannot bail programmatically).
+      testSequencer: "<rootDir>/jest/fast-first-sequencer.js",
+      testRunner: "<rootDir>/jest/bail-jest-circus-runner.js",
+      globalSetup: "<rootDir>/jest/bail-reset.js",
+    }, enableFindRelatedTests: true },
   coverageAnalysis: "perTest",
   mutate: ["src/**/*.ts", "!src/docs.ts", "!src/markdown.ts"],
   ignorePatterns: ["cdktf.out", "dist", "reports", ".stryker-tmp", "node_modules", ".gen"],

@@ -1,0 +1,18 @@
+/**
+ * jest-circus, stopping at the first failing test file: for mutation runs only (stryker.config.mjs).
+ * Jest cannot bail when it is run programmatically, as Stryker runs it (jestjs/jest#11766), so a
+ * mutant that a test already killed would still run the whole unit tier. Once a file fails, the
+ * files after it in this run are reported as skipped without being loaded; jest/bail-reset.js
+ * clears the mark at the start of every run.
+ */
+const circus = require("jest-circus/runner");
+const { createEmptyTestResult } = require("@jest/test-result");
+
+const FAILED = Symbol.for("seed-k8s-infra.jest.runFailed");
+
+module.exports = async function bailingCircus(globalConfig, config, environment, runtime, testPath, sendMessageToJest) {
+  if (process[FAILED]) return { ...createEmptyTestResult(), testFilePath: testPath, skipped: true };
+  const result = await circus(globalConfig, config, environment, runtime, testPath, sendMessageToJest);
+  if (result.numFailingTests > 0 || result.testExecError) process[FAILED] = true;
+  return result;
+};
