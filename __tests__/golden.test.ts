@@ -18,8 +18,10 @@ function differences(a: unknown, b: unknown, at = "", out: string[] = [], limit 
 }
 
 describe.each(Object.entries(GOLDEN_CONFIGS))("golden stacks: %s", (name, input) => {
-  const stacks = goldenStacks(input);
-  test.each(Object.keys(stacks))("%s equals __tests__/golden/" + name + ".%s.tf.json (npm run golden rewrites it)", (stack) => {
+  // Synthesized inside the first test, not while the file loads: a synth that throws is a failed test.
+  let stacks: Record<string, string> | undefined;
+  test.each(["cluster", "state-bucket"])("%s equals __tests__/golden/" + name + ".%s.tf.json (npm run golden rewrites it)", (stack) => {
+    stacks ??= goldenStacks(input);
     const file = path.join(__dirname, "golden", `${name}.${stack}.tf.json`);
     const golden = fs.readFileSync(file, "utf8");
     if (golden === stacks[stack]) return;

@@ -105,3 +105,14 @@ describe.each(securityGroupTables.map((t) => [t.name, t] as const))("Security gr
 
 test("the document has exactly these security groups", () =>
   expect([...new Set([...tables.keys()].filter((k) => / > (Ingress|Egress)$/.test(k)).map((k) => k.split(" > ")[0]))]).toEqual(securityGroupTables.map((t) => t.name)));
+
+test("names the tables disagree on (D10): each other name a subnet table uses is an alias of exactly the group or route table it means", () => {
+  const groups = securityGroupTables.map((g) => ({ name: g.name, aliases: g.aliases }));
+  for (const t of subnetTables) {
+    const owners = groups.filter((g) => g.name === t.securityGroup || g.aliases.includes(t.securityGroup));
+    expect(owners.map((g) => g.name)).toEqual([securityGroupTables.find((g) => g.tier === t.tier)!.name]);
+  }
+  // Every alias is a name the document really uses for that group.
+  expect(groups.filter((g) => g.aliases.length).map((g) => [g.name, g.aliases])).toEqual([["sg-loadbalancers", ["sg-lb"]]]);
+  for (const g of groups) for (const alias of g.aliases) expect(doc).toContain(`| ${alias} |`);
+});

@@ -2,8 +2,8 @@
  * `npm run mutation:score`: the mutation score per folder from Stryker's JSON reports
  * (reports/mutation/*.json: mutation.json from `npm run mutation`, and any report of a run over
  * part of src/ saved beside it; for a file in several reports the newest counts). Score = killed
- * (and timed out) over all mutants that ran; mutants no test covers count as survivors. A mutant
- * whose test file fails to load (Stryker's RuntimeError) is detected too and counts as killed.
+ * (and timed out) over all mutants that ran; mutants no test covers count as survivors; run errors
+ * are left out, as in Stryker's own score.
  */
 import * as fs from "fs";
 import * as path from "path";
@@ -16,8 +16,9 @@ interface Report {
   files: Record<string, { mutants: { status: string }[] }>;
 }
 
-const KILLED = new Set(["Killed", "Timeout", "RuntimeError"]);
-const COUNTED = new Set(["Killed", "Timeout", "RuntimeError", "Survived", "NoCoverage"]);
+// As Stryker scores: mutants that failed to compile or crashed the run are left out.
+const KILLED = new Set(["Killed", "Timeout"]);
+const COUNTED = new Set(["Killed", "Timeout", "Survived", "NoCoverage"]);
 
 function groupOf(file: string): string {
   const held = HELD_AT_85.find((g) => file === g || file.startsWith(`${g}/`));
