@@ -1,7 +1,5 @@
-import { Testing } from "cdktf";
-// The adapter import adds the matchers' types; setupJest() registers them at run time.
-import "cdktf/lib/testing/adapters/jest";
-Testing.setupJest();
+// cdktf's jest matchers are registered by __tests__/helpers/synth.ts, in the files that synthesize:
+// loading cdktf costs about 0.6 s per test file, which files without a stack need not pay.
 
 /**
  * cdktf records a creation stack for every token (cdktf/lib/tokens/private/stack-trace.js captures

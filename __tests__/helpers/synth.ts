@@ -1,4 +1,7 @@
 import { Testing } from "cdktf";
+// The adapter import adds the matchers' types; setupJest() registers them (toHaveResourceWithProperties, ...).
+import "cdktf/lib/testing/adapters/jest";
+Testing.setupJest();
 import { resolveConfig } from "../../src/config";
 import { buildApp } from "../../src/app";
 import { TfJson } from "../../src/analysis/tf-json";
