@@ -21,6 +21,7 @@
  */
 import { TfJson, TfResource, byAddress, refOf, resourcesOf, withVariableDefaults } from "./tf-json";
 import { addressText, cidrRange } from "../aws/cidr";
+import { PORTS } from "../aws/ports";
 
 export type Protocol = "tcp" | "udp" | "icmp" | "all";
 
@@ -76,17 +77,17 @@ export const SPEC_PORTS: readonly Port[] = [
   p("tcp", 22, "ssh"),
   p("tcp", 80, "http"),
   p("tcp", 443, "https"),
-  p("tcp", 6443, "kube-apiserver"),
-  p("tcp", 10250, "kubelet"),
+  p("tcp", PORTS.kubeApiserver, "kube-apiserver"),
+  p("tcp", PORTS.kubelet, "kubelet"),
   p("tcp", 12250, "cluster-agent"),
-  p("tcp", 2379, "etcd-client"),
-  p("tcp", 2380, "etcd-peer"),
-  p("tcp", 10256, "kube-proxy-health"),
-  p("udp", 10256, "kube-proxy-health"),
-  p("tcp", 30000, "nodeport-first"),
-  p("tcp", 32767, "nodeport-last"),
-  p("udp", 30000, "nodeport-first"),
-  p("udp", 32767, "nodeport-last"),
+  p("tcp", PORTS.etcd.from, "etcd-client"),
+  p("tcp", PORTS.etcd.to, "etcd-peer"),
+  p("tcp", PORTS.kubeProxyHealth, "kube-proxy-health"),
+  p("udp", PORTS.kubeProxyHealth, "kube-proxy-health"),
+  p("tcp", PORTS.nodePorts.from, "nodeport-first"),
+  p("tcp", PORTS.nodePorts.to, "nodeport-last"),
+  p("udp", PORTS.nodePorts.from, "nodeport-first"),
+  p("udp", PORTS.nodePorts.to, "nodeport-last"),
   { protocol: "icmp", icmpType: 3, icmpCode: 4, label: "icmp 3/4 path-mtu" },
 ];
 

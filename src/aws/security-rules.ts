@@ -16,6 +16,7 @@ export type Direction = "ingress" | "egress";
 export type IpProtocol = "tcp" | "udp" | "icmp" | "-1";
 
 import { terraformName } from "../naming";
+import { PORTS } from "./ports";
 /** The Terraform variables (list of CIDRs) that configured peers become; see constructs/variables.ts. */
 export type CidrListVariable = "bastion_admin_cidrs" | "load_balancer_client_cidrs";
 
@@ -248,17 +249,17 @@ export function planSecurityGroups(config: ClusterConfig, network: NetworkPlan):
 
   // A4: control-plane peers.
   for (const [ports, what] of [
-    [tcp(2379, 2380), "etcd peers and clients between control plane nodes"],
-    [tcp(6443), "API server between control plane nodes"],
-    [tcp(10250), "kubelet API between control plane nodes"],
+    [tcp(PORTS.etcd.from, PORTS.etcd.to), "etcd peers and clients between control plane nodes"],
+    [tcp(PORTS.kubeApiserver), "API server between control plane nodes"],
+    [tcp(PORTS.kubelet), "kubelet API between control plane nodes"],
   ] as const) {
     set.add("apiEndpoint", "ingress", ports, self("apiEndpoint"), what, { kind: "addition", id: "A4" });
     set.add("apiEndpoint", "egress", ports, self("apiEndpoint"), what, { kind: "addition", id: "A4" });
   }
   // A5: the internal API load balancer lives in the API endpoint subnets.
   for (const peer of tierPeers("apiEndpoint")) {
-    set.add("apiEndpoint", "ingress", tcp(6443), peer, "Internal API load balancer and its health checks", { kind: "addition", id: "A5" });
-    set.add("apiEndpoint", "egress", tcp(6443), peer, "Control plane nodes to the internal API load balancer", { kind: "addition", id: "A5" });
+    set.add("apiEndpoint", "ingress", tcp(PORTS.kubeApiserver), peer, "Internal API load balancer and its health checks", { kind: "addition", id: "A5" });
+    set.add("apiEndpoint", "egress", tcp(PORTS.kubeApiserver), peer, "Control plane nodes to the internal API load balancer", { kind: "addition", id: "A5" });
   }
   // A6: bootstrap egress through the NAT gateway.
   if (config.bootstrapEgress)
@@ -271,7 +272,7 @@ export function planSecurityGroups(config: ClusterConfig, network: NetworkPlan):
   // A13: pods (metrics-server and the like) to every kubelet.
   for (const group of ["workers", "apiEndpoint"] as const)
     for (const peer of tierPeers("pods"))
-      set.add(group, "ingress", tcp(10250), peer, "Pods to kubelet API (metrics-server, monitoring agents)", { kind: "addition", id: "A13" });
+      set.add(group, "ingress", tcp(PORTS.kubelet), peer, "Pods to kubelet API (metrics-server, monitoring agents)", { kind: "addition", id: "A13" });
   // A8: the pods group.
   set.add("pods", "ingress", { protocol: "-1" }, self("pods"), "Pod to pod", { kind: "addition", id: "A8" });
   for (const tier of ["workers", "apiEndpoint"] as const)

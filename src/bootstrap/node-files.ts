@@ -7,6 +7,7 @@
 import { stringify } from "yaml";
 import { ECR_CREDENTIAL_PROVIDER, KUBERNETES_PATCH, CONTAINERD_SERIES } from "./versions";
 import { CREDENTIAL_PROVIDER_BIN_DIR, CREDENTIAL_PROVIDER_CONFIG, CREDENTIAL_PROVIDER_CONFIG_PATH } from "./image-pulls";
+import { PORTS } from "../aws/ports";
 
 export type NodeRole = "control-plane-init" | "control-plane-join" | "worker";
 
@@ -170,7 +171,7 @@ export function kubeadmInitTemplate(s: BootstrapSettings): string {
         apiVersion: KUBEADM_API,
         kind: "InitConfiguration",
         certificateKey: "__CERTIFICATE_KEY__",
-        localAPIEndpoint: { advertiseAddress: "__NODE_IP__", bindPort: 6443 },
+        localAPIEndpoint: { advertiseAddress: "__NODE_IP__", bindPort: PORTS.kubeApiserver },
         nodeRegistration: nodeRegistration(),
         // The API is reached through the NLB, whose first health checks take a while.
         timeouts: { controlPlaneComponentHealthCheck: "10m0s", kubernetesAPICall: "5m0s" },
@@ -180,7 +181,7 @@ export function kubeadmInitTemplate(s: BootstrapSettings): string {
         kind: "ClusterConfiguration",
         clusterName: s.clusterName,
         kubernetesVersion: "__KUBERNETES_VERSION__",
-        controlPlaneEndpoint: "__API_ENDPOINT__:6443",
+        controlPlaneEndpoint: `__API_ENDPOINT__:${PORTS.kubeApiserver}`,
         networking: { podSubnet: s.podCidr, serviceSubnet: s.serviceCidr },
         apiServer: { certSANs: ["__API_ENDPOINT__"] },
         // Pods take VPC addresses from the VPC CNI; per-node pod CIDRs would only run out.
@@ -196,7 +197,7 @@ export function kubeadmJoinTemplate(s: BootstrapSettings): string {
   const controlPlane =
     s.role === "worker"
       ? {}
-      : { controlPlane: { certificateKey: "__CERTIFICATE_KEY__", localAPIEndpoint: { advertiseAddress: "__NODE_IP__", bindPort: 6443 } } };
+      : { controlPlane: { certificateKey: "__CERTIFICATE_KEY__", localAPIEndpoint: { advertiseAddress: "__NODE_IP__", bindPort: PORTS.kubeApiserver } } };
   return yamlDocs(
     [
       {
@@ -204,7 +205,7 @@ export function kubeadmJoinTemplate(s: BootstrapSettings): string {
         kind: "JoinConfiguration",
         discovery: {
           bootstrapToken: {
-            apiServerEndpoint: "__API_ENDPOINT__:6443",
+            apiServerEndpoint: `__API_ENDPOINT__:${PORTS.kubeApiserver}`,
             token: "__JOIN_TOKEN__",
             caCertHashes: ["__CA_CERT_HASH__"],
           },

@@ -7,6 +7,10 @@ import { Construct } from "constructs";
 import { TerraformOutput } from "cdktf";
 import { Instance } from "@cdktf/provider-aws/lib/instance";
 import { Lb } from "@cdktf/provider-aws/lib/lb";
+import { PORTS } from "../aws/ports";
+
+/** The API server port the outputs connect to. */
+const PORT = PORTS.kubeApiserver;
 
 export interface AccessOutputsProps {
   readonly region: string;
@@ -35,7 +39,7 @@ export class AccessOutputs extends Construct {
       value: props.controlPlaneInstanceIds,
       description: "Instance ids of the control-plane nodes, for Session Manager (aws ssm start-session --target ID)",
     });
-    out("api_endpoint", `https://${api}:6443`, "Kubernetes API endpoint: the internal NLB (reachable only inside the VPC)");
+    out("api_endpoint", `https://${api}:${PORT}`, "Kubernetes API endpoint: the internal NLB (reachable only inside the VPC)");
     out("ssh_bastion", `ssh ${bastion}`, "SSH to the bastion");
     out("ssh_control_plane", `ssh -J ${bastion} ${cp}`, "SSH to the first control-plane node through the bastion (ProxyJump)");
     out(
@@ -45,15 +49,15 @@ export class AccessOutputs extends Construct {
     );
     out(
       "kubectl_via_ssh_tunnel",
-      `ssh -f -N -L 6443:${api}:6443 ${bastion} && kubectl --kubeconfig admin.conf --server https://127.0.0.1:6443 --tls-server-name ${api} get nodes`,
+      `ssh -f -N -L ${PORT}:${api}:${PORT} ${bastion} && kubectl --kubeconfig admin.conf --server https://127.0.0.1:${PORT} --tls-server-name ${api} get nodes`,
       "Reach the private API from a laptop through an SSH tunnel to the bastion",
     );
     out(
       "kubectl_via_session_manager",
       // The session takes a few seconds to listen: wait (at most 30 s) until the forwarded port answers.
-      `aws ssm start-session --region ${props.region} --target ${props.bastion.id} --document-name AWS-StartPortForwardingSessionToRemoteHost --parameters host=${api},portNumber=6443,localPortNumber=6443 >/dev/null & ` +
-        `n=0; until curl -sk -o /dev/null --max-time 2 https://127.0.0.1:6443/livez; do n=$((n+1)); if [ $n -ge 30 ]; then echo 'port 6443 not forwarded after 30 s' >&2; break; fi; sleep 1; done; ` +
-        `kubectl --kubeconfig admin.conf --server https://127.0.0.1:6443 --tls-server-name ${api} get nodes`,
+      `aws ssm start-session --region ${props.region} --target ${props.bastion.id} --document-name AWS-StartPortForwardingSessionToRemoteHost --parameters host=${api},portNumber=${PORT},localPortNumber=${PORT} >/dev/null & ` +
+        `n=0; until curl -sk -o /dev/null --max-time 2 https://127.0.0.1:${PORT}/livez; do n=$((n+1)); if [ $n -ge 30 ]; then echo 'port ${PORT} not forwarded after 30 s' >&2; break; fi; sleep 1; done; ` +
+        `kubectl --kubeconfig admin.conf --server https://127.0.0.1:${PORT} --tls-server-name ${api} get nodes`,
       "Reach the private API without SSH keys: Session Manager port forwarding through the bastion",
     );
   }

@@ -16,6 +16,7 @@ import { Subnet } from "@cdktf/provider-aws/lib/subnet";
 import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { IamInstanceProfile } from "@cdktf/provider-aws/lib/iam-instance-profile";
 import { named } from "./network";
+import { PORTS } from "../aws/ports";
 
 export interface NodeMachine {
   readonly imageId: string;
@@ -75,7 +76,7 @@ export class ControlPlane extends Construct {
     this.targetGroup = named(
       new LbTargetGroup(this, "api-targets", {
         name: elbName(`${props.clusterName}-api`),
-        port: 6443,
+        port: PORTS.kubeApiserver,
         protocol: "TCP",
         targetType: "ip",
         vpcId: props.subnets[0].vpcId,
@@ -84,7 +85,7 @@ export class ControlPlane extends Construct {
         connectionTermination: true,
         deregistrationDelay: "30",
         // Explicit timeout below the interval (AWS's HTTPS default timeout equals a 10 s interval).
-        healthCheck: { protocol: "HTTPS", port: "6443", path: "/readyz", matcher: "200", interval: 10, timeout: 5, healthyThreshold: 2, unhealthyThreshold: 2 },
+        healthCheck: { protocol: "HTTPS", port: String(PORTS.kubeApiserver), path: "/readyz", matcher: "200", interval: 10, timeout: 5, healthyThreshold: 2, unhealthyThreshold: 2 },
         tags: { Name: `${props.clusterName}-api` },
       }),
       "api_targets",
@@ -92,7 +93,7 @@ export class ControlPlane extends Construct {
     named(
       new LbListener(this, "api-listener", {
         loadBalancerArn: this.loadBalancer.arn,
-        port: 6443,
+        port: PORTS.kubeApiserver,
         protocol: "TCP",
         defaultAction: [{ type: "forward", targetGroupArn: this.targetGroup.arn }],
       }),
@@ -124,7 +125,7 @@ export class ControlPlane extends Construct {
       );
       this.instances.push(instance);
       named(
-        new LbTargetGroupAttachment(this, `target-${i}`, { targetGroupArn: this.targetGroup.arn, targetId: instance.privateIp, port: 6443 }),
+        new LbTargetGroupAttachment(this, `target-${i}`, { targetGroupArn: this.targetGroup.arn, targetId: instance.privateIp, port: PORTS.kubeApiserver }),
         `api_target_${i}`,
       );
     }
