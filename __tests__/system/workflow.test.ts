@@ -2,7 +2,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { parse } from "yaml";
-import { run } from "../harness/tools";
+import { TOOLS, run } from "../harness/tools";
 
 const ROOT = path.resolve(__dirname, "../..");
 const file = path.join(ROOT, ".github/workflows/ci.yml");
@@ -45,12 +45,14 @@ test("plan runs on pull requests with an OIDC role, and is skipped with a notice
   expect(runs("plan")).toMatch(/terraform -chdir=cdktf\.out\/stacks\/cluster plan -input=false/);
 });
 
-test("the Debian tools the tests use are installed in CI, as in .ci/run", () => {
-  const ci = fs.readFileSync(path.join(ROOT, ".ci/run"), "utf8");
-  for (const tool of ["shellcheck", "cloud-init", "yamllint"]) {
-    expect(runs("test")).toContain(tool);
-    expect(ci).toContain(tool);
-  }
+test("the Debian tools the system tier uses are installed by one script, which CI, .ci/run and npm run test:system run", () => {
+  const script = fs.readFileSync(path.join(ROOT, "scripts/system-tools.sh"), "utf8");
+  expect(script).toMatch(/^for tool in shellcheck cloud-init yamllint systemd-analyze:systemd; do$/m);
+  for (const tool of Object.keys(TOOLS).filter((t) => t !== "bash")) expect(script).toContain(` ${tool}`);
+  expect(runs("test")).toContain("bash scripts/system-tools.sh");
+  expect(fs.readFileSync(path.join(ROOT, ".ci/run"), "utf8").split("\n")).toContain("bash scripts/system-tools.sh");
+  const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8"));
+  expect([pkg.scripts["pretest:system"], pkg.scripts["pretest:all"]]).toEqual(["bash scripts/system-tools.sh", "bash scripts/system-tools.sh"]);
 });
 
 test(".ci/run runs both tiers, the README's npm test first", () => {
