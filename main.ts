@@ -5,7 +5,7 @@
  * code 1; the stacks a failed synth would have written are removed, nothing new is written.
  */
 import * as fs from "fs";
-import { createHash } from "crypto";
+import { sha256 } from "./src/addons/vendored";
 import { loadConfig } from "./src/config";
 import { reportFailure } from "./src/errors";
 import { outputDir, publishOutput, removeStaleOutput, stagingDir } from "./src/output";
@@ -24,7 +24,6 @@ async function main(): Promise<void> {
     const built = buildApp(config, staging);
     const rendered = failIfAwsWouldReject(built.app);
     synthesize(built, rendered);
-    const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
     const record = {
       configurationSha256: sha256(JSON.stringify(config)),
       stacksSha256: sha256(JSON.stringify([...rendered].sort(([a], [b]) => a.localeCompare(b)))),

@@ -16,7 +16,7 @@ import * as apiextensions from "kubernetes-models/apiextensions.k8s.io/v1";
 import { AddonBundle, BUNDLE_FILES, addonBundle, bundleImages, parseObjects } from "../src/addons/bundle";
 import { hostNetworkPods } from "../src/addons/host-network";
 import { Container, KubeObject, PatchError, PodSpec, addArgs, container, find, podSpec, setImageTag } from "../src/addons/patches";
-import { addonsRoot, loadVendored } from "../src/addons/vendored";
+import { addonsRoot, loadVendored, repositoryFolder } from "../src/addons/vendored";
 import { imagePullProblems, matchImage, parseImage, pullAuthority, unpinned } from "../src/bootstrap/image-pulls";
 import { ADDON_VERSIONS, CLOUD_CONTROLLER_MANAGER_IMAGE, SUPPORTED_KUBERNETES_MINORS } from "../src/bootstrap/versions";
 
@@ -341,8 +341,8 @@ describe("the bundle: SHA256SUMS index and digest", () => {
 
 describe("vendored upstream data (data/)", () => {
   test("eni-max-pods v1.23.0: the bytes SOURCE.json records, from the VPC CNI release the add-on pins", () => {
-    const dataRoot = path.resolve(__dirname, "../data");
-    const loaded = loadVendored("eni-max-pods", "v1.23.0", dataRoot);
+    expect(repositoryFolder("data", "eni-max-pods")).toBe(path.resolve(__dirname, "../data"));
+    const loaded = loadVendored("eni-max-pods", "v1.23.0", repositoryFolder("data", "eni-max-pods"));
     expect(loaded.source).toMatchObject({ repository: "https://github.com/aws/amazon-vpc-cni-k8s", path: "misc/eni-max-pods.txt", version: ADDON_VERSIONS.vpcCni });
     const cni = JSON.parse(fs.readFileSync(path.join(ROOT, "vpc-cni", ADDON_VERSIONS.vpcCni, "SOURCE.json"), "utf8")) as { commit: string };
     expect(loaded.source.commit).toBe(cni.commit);

@@ -34,14 +34,23 @@ export interface VendoredAddon {
   readonly files: readonly VendoredFile[];
 }
 
-// Beside the sources (tsx, ts-jest: src/addons/../../addons) or beside dist/ for the bundled synth.
-const CANDIDATES = [path.join(__dirname, "..", "..", "addons"), path.join(__dirname, "..", "addons")];
+/**
+ * A top-level folder of the repository that holds `marker` (addons/ with vpc-cni, data/ with
+ * eni-max-pods), found upwards from this file, whether it runs from src/ (tsx, ts-jest) or from the
+ * bundle in dist/; the search stops at the repository root (its package.json).
+ */
+export function repositoryFolder(name: string, marker: string): string {
+  for (let dir = __dirname; ; dir = path.dirname(dir)) {
+    const candidate = path.join(dir, name);
+    if (fs.existsSync(path.join(candidate, marker))) return candidate;
+    if (fs.existsSync(path.join(dir, "package.json")) || path.dirname(dir) === dir)
+      throw new Error(`${name}: no ${name}/${marker} in the repository (looked up from ${__dirname} to ${dir})`);
+  }
+}
 
 /** The repository's addons/ folder. */
 export function addonsRoot(): string {
-  const found = CANDIDATES.find((d) => fs.existsSync(path.join(d, "vpc-cni")));
-  if (!found) throw new Error(`addons: no addons/ folder with the vendored manifests at ${CANDIDATES.join(" or ")}`);
-  return found;
+  return repositoryFolder("addons", "vpc-cni");
 }
 
 export const sha256 = (data: string | Buffer): string => crypto.createHash("sha256").update(data).digest("hex");

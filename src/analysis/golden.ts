@@ -5,11 +5,11 @@
  * bundle's objects, user data) are replaced by the SHA-256 of their decoded bytes: their contents
  * are checked file by file elsewhere, and the golden files stay readable (user data is gunzipped first).
  */
-import { createHash } from "crypto";
 import { gunzipSync } from "zlib";
 import { resolveConfig } from "../config";
 import { buildApp } from "../app";
 import { stackToJson } from "./tf-json";
+import { sha256 } from "../addons/vendored";
 
 export const GOLDEN_CONFIGS: Readonly<Record<string, Record<string, unknown>>> = Object.freeze({
   default: {},
@@ -35,7 +35,7 @@ function normalise(value: unknown, key?: string): unknown {
     const bytes = Buffer.from(value, "base64");
     // User data is gzip: hash what the node reads, so a zlib change alone leaves the golden file as it is.
     const gzip = bytes[0] === 0x1f && bytes[1] === 0x8b;
-    return `sha256 of ${gzip ? "gunzipped" : "decoded"} bytes: ${createHash("sha256").update(gzip ? gunzipSync(bytes) : bytes).digest("hex")}`;
+    return `sha256 of ${gzip ? "gunzipped" : "decoded"} bytes: ${sha256(gzip ? gunzipSync(bytes) : bytes)}`;
   }
   if (Array.isArray(value)) return value.map((v) => normalise(v));
   if (value && typeof value === "object") return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, normalise(v, k)]));

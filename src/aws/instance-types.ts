@@ -7,23 +7,16 @@
  * spelling gets the message instead of a launch that never happens. Mac instances are refused:
  * they run only on dedicated hosts, which this project does not make.
  */
-import * as fs from "fs";
-import * as path from "path";
-import { loadVendored } from "../addons/vendored";
+import { loadVendored, repositoryFolder } from "../addons/vendored";
 
 export const INSTANCE_TYPES_SOURCE = "aws/amazon-vpc-cni-k8s v1.23.0 misc/eni-max-pods.txt: the types of 17 regions on 2026-07-31";
-
-// Beside the sources (tsx, ts-jest: src/aws/../../data) or beside dist/ for the bundled synth.
-const CANDIDATES = [path.join(__dirname, "..", "..", "data"), path.join(__dirname, "..", "data")];
 
 let known: ReadonlySet<string> | undefined;
 
 /** Instance types in the vendored list (read and checked once per process). */
 export function knownInstanceTypes(): ReadonlySet<string> {
   if (!known) {
-    const root = CANDIDATES.find((d) => fs.existsSync(path.join(d, "eni-max-pods")));
-    if (!root) throw new Error(`data: no data/eni-max-pods folder at ${CANDIDATES.join(" or ")}`);
-    const [file] = loadVendored("eni-max-pods", "v1.23.0", root).files;
+    const [file] = loadVendored("eni-max-pods", "v1.23.0", repositoryFolder("data", "eni-max-pods")).files;
     const types = file.text
       .split("\n")
       .filter((line) => line.trim() !== "" && !line.startsWith("#"))
