@@ -3,6 +3,9 @@
  * what to install; it never skips, so a CI without the tool cannot pass by accident.
  */
 import { spawnSync, SpawnSyncReturns } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
 
 export const TOOLS = {
   "cloud-init": "cloud-init",
@@ -27,4 +30,19 @@ export function requireTool(tool: keyof typeof TOOLS): void {
 export function run(tool: keyof typeof TOOLS, args: readonly string[], input?: string): SpawnSyncReturns<string> {
   requireTool(tool);
   return spawnSync(tool, args, { encoding: "utf8", input, timeout: 60_000 });
+}
+
+/**
+ * Runs `tool` on `text` saved as a scratch file called `name` (args gets the file's path), then
+ * removes the scratch folder. The result carries the path, which some tools echo back.
+ */
+export function runOnText(tool: keyof typeof TOOLS, name: string, text: string, args: (file: string) => readonly string[]): SpawnSyncReturns<string> & { file: string } {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `${tool}-`));
+  try {
+    const file = path.join(dir, name);
+    fs.writeFileSync(file, text);
+    return { ...run(tool, args(file)), file };
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 }

@@ -2,11 +2,9 @@
  * Every bootstrap script passes shellcheck with nothing to say (all severities), and follows the
  * scripts' conventions: strict mode, one error trap, node paths only under ${ROOT}.
  */
-import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import { BOOTSTRAP_SCRIPTS } from "../../src/bootstrap";
-import { run } from "../harness/tools";
+import { run, runOnText } from "../harness/tools";
 
 const LIB = "/usr/local/lib/k8s-bootstrap/lib.sh";
 const scripts = Object.entries(BOOTSTRAP_SCRIPTS);
@@ -27,27 +25,18 @@ function nodePathOffenders(text: string): string[] {
   );
 }
 
-function shellcheck(file: string) {
-  return run("shellcheck", ["--shell=bash", "--severity=style", "--format=gcc", file]);
-}
+const SHELLCHECK = (file: string) => ["--shell=bash", "--severity=style", "--format=gcc", file];
+const ROOT = path.resolve(__dirname, "../..");
 
 describe("shellcheck", () => {
-  let dir: string;
-  beforeAll(() => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), "shellcheck-"));
-  });
-  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
-
   test.each(scripts)("%s has no findings", (nodePath, text) => {
-    const file = path.join(dir, path.basename(nodePath));
-    fs.writeFileSync(file, text);
-    const r = shellcheck(file);
+    const r = runOnText("shellcheck", path.basename(nodePath), text, SHELLCHECK);
     expect(`${r.stdout}${r.stderr}`.trim()).toBe("");
     expect(r.status).toBe(0);
   });
 
-  test("the harness stubs have no findings either", () => {
-    const r = shellcheck(path.join(__dirname, "..", "harness", "stubs.sh"));
+  test.each(["__tests__/harness/stubs.sh", ".ci/run", "scripts/system-tools.sh"])("%s (the harness stubs and the CI scripts) has no findings either", (file) => {
+    const r = run("shellcheck", SHELLCHECK(path.join(ROOT, file)));
     expect(`${r.stdout}${r.stderr}`.trim()).toBe("");
     expect(r.status).toBe(0);
   });

@@ -2,13 +2,10 @@
  * What the nodes run, checked by the tools the nodes use: cloud-init's own schema check of every
  * user data, and systemd's own parser for the OnCalendar values the configuration accepts.
  */
-import * as fs from "fs";
-import * as os from "os";
-import * as path from "path";
 import { NodeRole, renderUserData } from "../../src/bootstrap";
 import { onCalendarProblem } from "../../src/validation/systemd-calendar";
 import { ETCD_BACKUP, settingsFor } from "../harness/node";
-import { run } from "../harness/tools";
+import { run, runOnText } from "../harness/tools";
 import { ONCALENDAR_ACCEPTED } from "../fixtures/on-calendar";
 
 const ROLES: NodeRole[] = ["control-plane-init", "control-plane-join", "worker"];
@@ -19,17 +16,9 @@ const CASES: [string, string][] = ROLES.flatMap((r) => [
 ]);
 
 describe("cloud-init accepts the user data", () => {
-  let dir: string;
-  beforeAll(() => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), "userdata-"));
-  });
-  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
-
   test.each(CASES)("%s passes cloud-init schema", (name, cloudConfig) => {
-    const file = path.join(dir, `${name.replace(/ /g, "-")}.yaml`);
-    fs.writeFileSync(file, cloudConfig);
-    const r = run("cloud-init", ["schema", "--config-file", file]);
-    expect({ status: r.status, out: `${r.stdout}${r.stderr}`.trim() }).toEqual({ status: 0, out: `Valid cloud-config: ${file}` });
+    const r = runOnText("cloud-init", `${name.replace(/ /g, "-")}.yaml`, cloudConfig, (file) => ["schema", "--config-file", file]);
+    expect({ status: r.status, out: `${r.stdout}${r.stderr}`.trim() }).toEqual({ status: 0, out: `Valid cloud-config: ${r.file}` });
   });
 });
 
