@@ -43,14 +43,15 @@ function portableManifest(text: string, record: OutputRecord): string {
   return `${JSON.stringify({ ...manifest, ...record }, null, 2)}\n`;
 }
 
-/** What a folder's manifest says its stacks were made from; undefined when the folder is not synth's. */
-function recordedOutput(dir: string): OutputRecord | undefined {
+/**
+ * What a folder's manifest says its stacks were made from; undefined when the folder is not synth's.
+ * A manifest of an earlier version records the configuration only: no stacksSha256, so its stacks
+ * never match this code's and count as another version's.
+ */
+function recordedOutput(dir: string): Partial<OutputRecord> | undefined {
   try {
-    const manifest = JSON.parse(fs.readFileSync(path.join(dir, "manifest.json"), "utf8")) as Record<string, unknown>;
-    if (typeof manifest.configurationSha256 !== "string") return undefined;
-    // A manifest of an earlier version records the configuration only: its stacks cannot be shown
-    // to be this code's, so they count as another version's.
-    return { configurationSha256: manifest.configurationSha256, stacksSha256: typeof manifest.stacksSha256 === "string" ? manifest.stacksSha256 : "(not recorded)" };
+    const manifest = JSON.parse(fs.readFileSync(path.join(dir, "manifest.json"), "utf8")) as Partial<OutputRecord>;
+    return typeof manifest.configurationSha256 === "string" ? manifest : undefined;
   } catch {
     return undefined;
   }
