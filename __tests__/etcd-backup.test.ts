@@ -1,12 +1,11 @@
 /** Scheduled etcd snapshots: the bucket, the control plane's permission, the timer in user-data. */
-import * as zlib from "zlib";
 import { S3Bucket } from "@cdktf/provider-aws/lib/s3-bucket";
 import { S3BucketVersioningA } from "@cdktf/provider-aws/lib/s3-bucket-versioning";
 import { S3BucketLifecycleConfiguration } from "@cdktf/provider-aws/lib/s3-bucket-lifecycle-configuration";
 import { S3BucketPublicAccessBlock } from "@cdktf/provider-aws/lib/s3-bucket-public-access-block";
 import { resolveConfig } from "../src/config";
 import { buildApp } from "../src/app";
-import { synthCluster, ref } from "./helpers/synth";
+import { synthCluster, ref, userDataOf } from "./helpers/synth";
 
 const s = synthCluster();
 const TIMER = "/etc/systemd/system/k8s-etcd-backup.timer";
@@ -15,8 +14,6 @@ const bundleFile = (json: any, nodePath: string): string | undefined => {
   const o = (Object.values(json.resource.aws_s3_object) as { key: string; content_base64: string }[]).find((x) => x.key.endsWith(`/node${nodePath}`));
   return o && Buffer.from(o.content_base64, "base64").toString("utf8");
 };
-const userData = (json: any, name: string) => zlib.gunzipSync(Buffer.from(json.resource.aws_instance[name].user_data_base64, "base64")).toString("utf8");
-const workerUserData = (json: any) => zlib.gunzipSync(Buffer.from(json.resource.aws_launch_template.worker_launch_template.user_data, "base64")).toString("utf8");
 
 test("a versioned, private bucket named after the cluster and region", () => {
   expect(s.text).toHaveResourceWithProperties(S3Bucket, { bucket: "k8s-cluster-etcd-backup-ap-northeast-2" });
@@ -51,9 +48,9 @@ test("control-plane nodes may put, get and list snapshots in that bucket only, n
 test("control-plane nodes install the snapshot timer from the bundle, their env names the bucket; workers get neither", () => {
   expect(bundleFile(s.json, TIMER)).toMatch(/^OnCalendar=hourly$/m);
   expect(bundleFile(s.json, "/etc/systemd/system/k8s-etcd-backup.service")).toContain("s3://k8s-cluster-etcd-backup-ap-northeast-2/k8s-cluster/etcd/");
-  for (const node of ["control_plane_0", "control_plane_1"]) expect(userData(s.json, node)).toContain("ETCD_BACKUP_BUCKET=k8s-cluster-etcd-backup-ap-northeast-2\n");
-  expect(workerUserData(s.json)).not.toContain("ETCD_BACKUP_BUCKET=");
-  expect(workerUserData(s.json)).not.toContain("k8s-cluster-etcd-backup-ap-northeast-2");
+  for (const node of ["control_plane_0", "control_plane_1"]) expect(userDataOf(s.json, node)).toContain("ETCD_BACKUP_BUCKET=k8s-cluster-etcd-backup-ap-northeast-2\n");
+  expect(userDataOf(s.json, "worker")).not.toContain("ETCD_BACKUP_BUCKET=");
+  expect(userDataOf(s.json, "worker")).not.toContain("k8s-cluster-etcd-backup-ap-northeast-2");
 });
 
 test("configured bucket, schedule and retention", () => {
@@ -67,6 +64,6 @@ test("etcdBackup.enabled false: no bucket, no permission, no timer", () => {
   const c = synthCluster({ etcdBackup: { enabled: false } });
   expect(c.text).not.toHaveResourceWithProperties(S3Bucket, { bucket: "k8s-cluster-etcd-backup-ap-northeast-2" });
   expect(bundleFile(c.json, TIMER)).toBeUndefined();
-  expect(userData(c.json, "control_plane_0")).not.toContain("ETCD_BACKUP_BUCKET=");
+  expect(userDataOf(c.json, "control_plane_0")).not.toContain("ETCD_BACKUP_BUCKET=");
   expect(Object.keys((c.json.resource as any).aws_iam_policy)).not.toContain("control_plane_etcd_backup");
 });

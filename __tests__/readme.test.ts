@@ -6,7 +6,6 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { gunzipSync } from "zlib";
 import { parse } from "yaml";
 import { documentationFiles, generatedSections, markedSections, renderDocumentation } from "../src/docs";
 import { configFieldPaths, resolveConfig } from "../src/config";
@@ -15,7 +14,7 @@ import { ssmParameterNames } from "../src/bootstrap";
 import { SCRIPT_PATHS } from "../src/bootstrap/scripts";
 import { KUBEADM_HOST_NETWORK_PODS } from "../src/addons/host-network";
 import { parseImage } from "../src/bootstrap/image-pulls";
-import { synthCluster, synthStateBucket } from "./helpers/synth";
+import { synthCluster, synthStateBucket, userDataOf } from "./helpers/synth";
 
 const ROOT = path.resolve(__dirname, "..");
 const read = (rel: string) => fs.readFileSync(path.join(ROOT, rel), "utf8");
@@ -59,13 +58,8 @@ const { cluster } = buildApp(config);
 const tf = synthCluster().json as Record<string, any>;
 
 /** The files a node of each role receives in its user data (decoded from the synthesized stack). */
-const userData: Record<string, string> = {
-  "control-plane-init": tf.resource.aws_instance.control_plane_0.user_data_base64,
-  "control-plane-join": tf.resource.aws_instance.control_plane_1.user_data_base64,
-  worker: tf.resource.aws_launch_template.worker_launch_template.user_data,
-};
-const writeFiles = Object.values(userData).flatMap(
-  (b64) => (parse(gunzipSync(Buffer.from(b64, "base64")).toString("utf8")) as { write_files: { path: string; content: string }[] }).write_files,
+const writeFiles = ["control_plane_0", "control_plane_1", "worker"].flatMap(
+  (node) => (parse(userDataOf(tf, node)) as { write_files: { path: string; content: string }[] }).write_files,
 );
 const bundle = cluster.addonAssets.bundle;
 const bundleInstall = bundle.files.find((f) => f.path === "node/INSTALL")!.text;

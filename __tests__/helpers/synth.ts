@@ -4,6 +4,7 @@ import "cdktf/lib/testing/adapters/jest";
 Testing.setupJest();
 import { resolveConfig } from "../../src/config";
 import { buildApp } from "../../src/app";
+import { gunzipSync } from "zlib";
 import { TfJson } from "../../src/analysis/tf-json";
 
 export interface Synthesized {
@@ -52,4 +53,15 @@ export function variableDefaults(s: Synthesized, names: string[]): unknown[] {
     if (!(n in vars)) throw new Error(`no variable ${n}; have: ${Object.keys(vars).join(", ")}`);
     return vars[n].default;
   });
+}
+
+/**
+ * The cloud-config a synthesized node receives, gunzipped from its base64 user data: a
+ * control-plane instance by its resource name (control_plane_0, ...), or "worker" for the
+ * workers' launch template.
+ */
+export function userDataOf(json: TfJson, node: string): string {
+  const resources = json.resource as Record<string, Record<string, Record<string, string>>>;
+  const b64 = node === "worker" ? resources.aws_launch_template.worker_launch_template.user_data : resources.aws_instance[node].user_data_base64;
+  return gunzipSync(Buffer.from(b64, "base64")).toString("utf8");
 }
