@@ -1,6 +1,7 @@
-// Mutation testing (Stryker): `npm run mutation` breaks src/ one point at a time and runs the unit
-// tier against each mutant; `npm run mutation:score` prints the score per folder. Incremental: a
-// re-run only tests mutants in code or tests changed since reports/stryker-incremental.json.
+// Mutation testing (Stryker): `npm run mutation` breaks src/ and tools/ one point at a time and runs
+// the unit tier against each mutant; `npm run mutation:score` prints the score per folder.
+// Incremental: a re-run only tests mutants in code or tests changed since
+// reports/stryker-incremental.json.
 import { createRequire } from "module";
 const require = createRequire(import.meta.url);
 // The unit tier, rooted in Stryker's sandbox copy of the project rather than here.
@@ -18,7 +19,8 @@ export default {
       globalSetup: "<rootDir>/jest/bail-reset.js",
     }, enableFindRelatedTests: true },
   coverageAnalysis: "perTest",
-  mutate: ["src/**/*.ts", "!src/docs.ts", "!src/markdown.ts"],
+  // The app (src/) and the developer tools the tests check (tools/), not the generated-docs renderers.
+  mutate: ["src/**/*.ts", "tools/**/*.ts", "!tools/docs.ts", "!src/markdown.ts"],
   ignorePatterns: ["cdktf.out", "dist", "reports", ".stryker-tmp", "node_modules", ".gen"],
   incremental: true,
   incrementalFile: "reports/stryker-incremental.json",

@@ -1,11 +1,11 @@
 /**
- * The flow analysis engine (src/analysis/flows.ts) on hand-written Terraform JSON: stateful
+ * The flow analysis engine (tools/flows/) on hand-written Terraform JSON: stateful
  * security groups, routes, network ACLs, several subnets per tier, port ranges. The spec-intent
  * tests over the real synthesized stack live elsewhere; these pin the AWS model itself.
  */
 import * as path from "path";
 import { spawnSync } from "child_process";
-import { FlowVerdict, Port, SPEC_PORTS, analyzeFlows, analyzeFlowsWithNotes, formatMatrix } from "../src/analysis/flows";
+import { FlowVerdict, Port, SPEC_PORTS, analyzeFlows, analyzeFlowsWithNotes, formatMatrix } from "../tools/flows";
 import { TfJson } from "../src/analysis/tf-json";
 import { runFlows } from "../scripts/flows";
 

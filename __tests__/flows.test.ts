@@ -3,7 +3,7 @@
  * groups, route tables, public/private subnets): one expectation per Description row of the
  * security-group tables, and the denials the architecture exists for.
  */
-import { analyzeFlows, Port, FlowModel } from "../src/analysis/flows";
+import { analyzeFlows, Port, FlowModel } from "../tools/flows";
 import { synthCluster } from "./helpers/synth";
 
 const tcp = (port: number): Port => ({ protocol: "tcp", port });

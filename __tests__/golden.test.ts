@@ -5,7 +5,7 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { GOLDEN_CONFIGS, goldenStacks } from "../src/analysis/golden";
+import { GOLDEN_CONFIGS, goldenStacks } from "../tools/golden";
 
 /** Dotted paths where a and b differ (at most `limit`). */
 function differences(a: unknown, b: unknown, at = "", out: string[] = [], limit = 12): string[] {

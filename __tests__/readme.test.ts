@@ -7,7 +7,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { parse } from "yaml";
-import { documentationFiles, generatedSections, markedSections, renderDocumentation } from "../src/docs";
+import { documentationFiles, generatedSections, markedSections, renderDocumentation } from "../tools/docs";
 import { configFieldPaths, resolveConfig } from "../src/config";
 import { buildApp } from "../src/app";
 import { ssmParameterNames } from "../src/bootstrap";

@@ -16,6 +16,11 @@ const common = {
   testMatch: ["**/*.test.ts"],
 };
 module.exports = {
-  unit: { ...common, displayName: "unit", roots: ["<rootDir>/__tests__", "<rootDir>/src"], testPathIgnorePatterns: ["/__tests__/system/"] },
-  system: { ...common, displayName: "system", roots: ["<rootDir>/__tests__/system", "<rootDir>/src"] },
+  unit: {
+    ...common,
+    displayName: "unit",
+    roots: ["<rootDir>/__tests__", "<rootDir>/src", "<rootDir>/tools"],
+    testPathIgnorePatterns: ["/__tests__/system/"],
+  },
+  system: { ...common, displayName: "system", roots: ["<rootDir>/__tests__/system", "<rootDir>/src", "<rootDir>/tools"] },
 };

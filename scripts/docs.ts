@@ -5,7 +5,7 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { DOCS_ROOT, documentationFiles, renderDocumentation, sectionFiles } from "../src/docs";
+import { DOCS_ROOT, documentationFiles, renderDocumentation, sectionFiles } from "../tools/docs";
 
 const files = Object.fromEntries(documentationFiles().map((f) => [f, fs.readFileSync(path.join(DOCS_ROOT, f), "utf8")]));
 const rendered = renderDocumentation(files);

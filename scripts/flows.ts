@@ -1,5 +1,5 @@
 /**
- * Who can reach whom, read from synthesized Terraform JSON (see src/analysis/flows.ts).
+ * Who can reach whom, read from synthesized Terraform JSON (see tools/flows/).
  *
  *   node --import tsx scripts/flows.ts [path/to/cdk.tf.json] [--from TIER] [--to TIER] [--allowed | --denied] [--any]
  *
@@ -9,7 +9,7 @@
  * range allowed between the two, not only the spec's ports. Exits 1 with one line on bad input.
  */
 import * as fs from "fs";
-import { FlowVerdict, SPEC_PORTS, analyzeFlowsWithNotes, formatMatrix } from "../src/analysis/flows";
+import { FlowVerdict, SPEC_PORTS, analyzeFlowsWithNotes, formatMatrix } from "../tools/flows";
 import { TfJson } from "../src/analysis/tf-json";
 
 const DEFAULT_PATH = "cdktf.out/stacks/cluster/cdk.tf.json";

@@ -1,7 +1,7 @@
 /** `npm run golden`: rewrites the golden stacks in __tests__/golden/ from the current code (review the diff). */
 import * as fs from "fs";
 import * as path from "path";
-import { GOLDEN_CONFIGS, goldenStacks } from "../src/analysis/golden";
+import { GOLDEN_CONFIGS, goldenStacks } from "../tools/golden";
 
 const dir = path.resolve(__dirname, "../__tests__/golden");
 fs.mkdirSync(dir, { recursive: true });

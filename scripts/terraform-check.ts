@@ -5,7 +5,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { loadConfig } from "../src/config";
-import { checkStackOffline } from "../src/analysis/terraform-check";
+import { checkStackOffline } from "../tools/terraform-check";
 import { reportFailure } from "../src/errors";
 
 async function main(): Promise<void> {

@@ -8,7 +8,7 @@ import * as os from "os";
 import * as path from "path";
 import { resolveConfig } from "../../src/config";
 import { buildApp, synthesize } from "../../src/app";
-import { checkStackOffline, expectedCheckWarnings, offlineTerraformProblem } from "../../src/analysis/terraform-check";
+import { checkStackOffline, expectedCheckWarnings, offlineTerraformProblem } from "../../tools/terraform-check";
 import { stackToJson } from "../../src/analysis/tf-json";
 import { sha256 } from "../../src/addons/vendored";
 

@@ -1,7 +1,7 @@
 /**
  * A small reader over synthesized Terraform JSON (cdk.tf.json): resources by type, and the
  * `${type.name.attr}` references cdktf writes between them. The AWS-rules check and the flow
- * analysis use it, so both work on any synthesized configuration, not on our constructs.
+ * analysis (tools/flows/) use it, so both work on any synthesized configuration, not on our constructs.
  */
 import { TerraformStack } from "cdktf";
 
@@ -48,6 +48,15 @@ export function byAddress(tf: TfJson, address: string): TfResource | undefined {
   const body = tf.resource?.[type]?.[name];
   return body ? { type, name, address, body: body as Record<string, any> } : undefined;
 }
+
+/** A block list as Terraform JSON writes it: a list, one block on its own, or nothing. */
+export const asArray = (v: unknown): unknown[] => (Array.isArray(v) ? v : v === undefined || v === null ? [] : [v]);
+
+/** The first block of a block list (Terraform JSON writes single blocks as a list of one). */
+export const firstBlock = (v: unknown): Record<string, any> | undefined => asArray(v)[0] as Record<string, any> | undefined;
+
+/** A bool attribute, written as true or "true". */
+export const isTrue = (v: unknown): boolean => v === true || v === "true";
 
 /** Name tag of a resource, or its address. */
 export function label(r: TfResource): string {

@@ -6,10 +6,10 @@
  * are checked file by file elsewhere, and the golden files stay readable (user data is gunzipped first).
  */
 import { gunzipSync } from "zlib";
-import { resolveConfig } from "../config";
-import { buildApp } from "../app";
-import { stackToJson } from "./tf-json";
-import { sha256 } from "../addons/vendored";
+import { resolveConfig } from "../src/config";
+import { buildApp } from "../src/app";
+import { stackToJson } from "../src/analysis/tf-json";
+import { sha256 } from "../src/addons/vendored";
 
 export const GOLDEN_CONFIGS: Readonly<Record<string, Record<string, unknown>>> = Object.freeze({
   default: {},

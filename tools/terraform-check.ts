@@ -8,12 +8,12 @@ import { execFile, execFileSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { TfJson } from "./tf-json";
+import { TfJson } from "../src/analysis/tf-json";
 
 /** The provider mirror: this machine image's /opt/tf-plugins, or TF_PROVIDER_MIRROR (GitHub Actions builds one). */
 export const PROVIDER_MIRROR = process.env.TF_PROVIDER_MIRROR ?? "/opt/tf-plugins";
 /** The CLI configuration for /opt/tf-plugins; also the one to use when running terraform by hand. */
-export const CLI_CONFIG = path.resolve(__dirname, "../../terraform/offline.tfrc");
+export const CLI_CONFIG = path.resolve(__dirname, "../terraform/offline.tfrc");
 
 let cliConfigFile: string | undefined;
 /** terraform/offline.tfrc, pointed at PROVIDER_MIRROR when that is not /opt/tf-plugins (written once per process). */

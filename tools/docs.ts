@@ -1,18 +1,18 @@
 /** The generated sections of README.md and docs/*.md, rendered from the same data the code uses. */
-import { NETWORK_ADDITIONS, CLUSTER_ADDITIONS } from "./aws/deviations";
-import { additionTable, cell, deviationTable } from "./markdown";
-import { resolveConfig } from "./config";
-import { buildApp } from "./app";
-import { stackToJson } from "./analysis/tf-json";
+import { NETWORK_ADDITIONS, CLUSTER_ADDITIONS } from "../src/aws/deviations";
+import { additionTable, cell, deviationTable } from "../src/markdown";
+import { resolveConfig } from "../src/config";
+import { buildApp } from "../src/app";
+import { stackToJson } from "../src/analysis/tf-json";
 import * as fs from "fs";
 import * as path from "path";
-import { SECURITY_ADDITIONS } from "./aws/security-rules";
-import { ADDON_VERSIONS, CONTAINERD_SERIES, DEFAULT_KUBERNETES_MINOR, ECR_CREDENTIAL_PROVIDER, KUBERNETES_PATCH, SUPPORTED_KUBERNETES_MINORS } from "./bootstrap/versions";
-import { bundleImages } from "./addons/bundle";
-import { parseImage, pullAuthority } from "./bootstrap/image-pulls";
-import type { ClusterStack } from "./stacks/cluster-stack";
-import { USER_DATA_BUDGET } from "./bootstrap/user-data";
-import { hostNetworkPods } from "./addons/host-network";
+import { SECURITY_ADDITIONS } from "../src/aws/security-rules";
+import { ADDON_VERSIONS, CONTAINERD_SERIES, DEFAULT_KUBERNETES_MINOR, ECR_CREDENTIAL_PROVIDER, KUBERNETES_PATCH, SUPPORTED_KUBERNETES_MINORS } from "../src/bootstrap/versions";
+import { bundleImages } from "../src/addons/bundle";
+import { parseImage, pullAuthority } from "../src/bootstrap/image-pulls";
+import type { ClusterStack } from "../src/stacks/cluster-stack";
+import { USER_DATA_BUDGET } from "../src/bootstrap/user-data";
+import { hostNetworkPods } from "../src/addons/host-network";
 
 /** The repository root: README.md and docs/ live here. */
 export const DOCS_ROOT = path.resolve(__dirname, "..");
@@ -67,7 +67,7 @@ export function renderDocumentation(files: Record<string, string>, sections: Rec
   const holder = new Map<string, string>();
   for (const [file, text] of Object.entries(files)) {
     for (const name of markedSections(text)) {
-      if (!(name in sections)) throw new Error(`${file} marks a section "${name}" that src/docs.ts does not generate`);
+      if (!(name in sections)) throw new Error(`${file} marks a section "${name}" that tools/docs.ts does not generate`);
       if (holder.has(name)) throw new Error(`section "${name}" is marked in both ${holder.get(name)} and ${file}`);
       holder.set(name, file);
     }
