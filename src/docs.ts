@@ -1,12 +1,11 @@
 /** The generated sections of README.md and docs/*.md, rendered from the same data the code uses. */
 import { NETWORK_ADDITIONS, CLUSTER_ADDITIONS } from "./aws/deviations";
-import { additionTable, cell, deviationTable } from "./markdown";
+import { additionTable, cell, deviationTable, securityAdditions } from "./markdown";
 import { resolveConfig } from "./config";
 import { buildApp } from "./app";
 import { stackToJson } from "./analysis/tf-json";
 import * as fs from "fs";
 import * as path from "path";
-import { SECURITY_ADDITIONS } from "./aws/security-rules";
 import { ADDON_VERSIONS, CONTAINERD_SERIES, DEFAULT_KUBERNETES_MINOR, ECR_CREDENTIAL_PROVIDER, KUBERNETES_PATCH, SUPPORTED_KUBERNETES_MINORS } from "./bootstrap/versions";
 import { bundleImages } from "./addons/bundle";
 import { parseImage, pullAuthority } from "./bootstrap/image-pulls";
@@ -24,7 +23,7 @@ export function generatedSections(): Record<string, string> {
   return {
     deviations: deviationTable(),
     "network-additions": additionTable(NETWORK_ADDITIONS),
-    "security-additions": additionTable(SECURITY_ADDITIONS),
+    "security-additions": additionTable(securityAdditions()),
     "cluster-additions": additionTable(CLUSTER_ADDITIONS),
     ...clusterTables(cluster),
     "node-downloads": nodeDownloads(cluster),
