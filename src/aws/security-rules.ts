@@ -63,7 +63,7 @@ export interface SecurityGroupPlan {
   readonly group: TierId;
   /** Terraform name of the group resource (sg_api_endpoint, sg_worker_nodes, ...). */
   readonly key: string;
-  /** The spec's name, the Name tag (D12). Pods: our addition. */
+  /** The spec's name, the Name tag (D12: an AWS group name may not start with "sg-"). Pods: addition A8. */
   readonly nameTag: string;
   readonly aliases: readonly string[];
   /** The AWS group name: derived from the cluster, never starting with "sg-" (D12). */
@@ -104,7 +104,10 @@ interface PortSpec {
   readonly toPort?: number;
 }
 
-/** D5, D6: the spec's protocol and port cells as AWS protocol/port tuples. */
+/**
+ * The spec's protocol and port cells as AWS protocol/port tuples: protocol ALL with ports is a tcp
+ * and a udp rule (D5), and ICMP's two numbers are its type and code (D6).
+ */
 export function portsOf(row: Pick<SecurityGroupRow, "protocol" | "ports">, listeners: readonly { port: number; protocol: "tcp" | "udp" }[] = []): PortSpec[] {
   const range = (text: string): [number, number] => {
     const m = /^(\d+)(?:\s*[-–]\s*(\d+))?$/.exec(text.trim());
@@ -145,7 +148,7 @@ function peersOf(peer: AdditionPeer, group: TierId, network: NetworkPlan, config
     case "self":
       return [{ kind: "group", group, key: "self" }];
     case "tier":
-      // D1/D2: a tier is its real subnets, whatever CIDR the spec wrote.
+      // D1, D2: a tier is its real subnets (the /28, one per AZ), whatever CIDR the spec wrote.
       return network.tiers[peer.tier].subnets.map((s) => ({ kind: "cidr", cidr: s.cidr, key: `${peer.tier}_${s.az.slice(-1)}` }));
     case "cidr":
       return [{ kind: "cidr", cidr: peer.cidr, key: cidrKey(peer.cidr) }];
@@ -195,8 +198,8 @@ class RuleSet {
 
   /**
    * Rows of one addition toward the same peer, read as spec rows are, subnet by subnet: every
-   * row's rules to the first subnet, then the next (A5's 6443 in and out of each API endpoint
-   * subnet stay side by side).
+   * row's rules to the first subnet, then the next (the internal API load balancer's 6443 in and
+   * out of each API endpoint subnet, A5, stay side by side).
    */
   addRowsTogether(rows: readonly SecurityAdditionRow[]): void {
     const [first] = rows;
@@ -230,7 +233,7 @@ export function asWritten(row: SecurityGroupRow): string {
   return `${row.peer.asWritten} | ${row.protocol} | ${row.ports} | ${row.descriptionAsWritten}`;
 }
 
-/** A group's Name tag: the spec's name (D12: not the AWS group name), or sg-pods, which A8 adds. */
+/** A group's Name tag: the spec's name (D12: not the AWS group name), or sg-pods for the pods group (A8). */
 export function nameTagOf(group: TierId): string {
   return securityGroupTables.find((t) => t.tier === group)?.name ?? PODS_GROUP_NAME;
 }
