@@ -1,6 +1,7 @@
 /**
  * The spec's security-group tables ("Security groupts and NACL"): one describe per table and
- * direction, one expectation per row, as AWS rules (D4-D8, D11-D13), plus the additions.
+ * direction, one expectation per row, as AWS rules (the README's "Deviations from the spec" D4-D8
+ * and D11-D13), plus the additions (its "Additions beyond the spec's tables").
  */
 import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
@@ -208,8 +209,9 @@ describe("azCount 3: tier peers follow the per-AZ subnets", () => {
 
 /**
  * Each group's whole rule set, exactly: the spec's rows as AWS rules plus the additions (A4-A8,
- * A13), one line per rule as "direction protocol port(s) peer". A rule more, a rule less or a
- * widened one fails here even where the row-by-row tests above still find theirs.
+ * A13: the README's "Additions beyond the spec's tables"), one line per rule as "direction
+ * protocol port(s) peer". A rule more, a rule less or a widened one fails here even where the
+ * row-by-row tests above still find theirs.
  */
 describe("exact rule set of every group (azCount 1, defaults)", () => {
   const name = (ref: string) => ref.replace(/^\$\{aws_security_group\.(.*)\.id\}$/, "sg:$1");
@@ -272,10 +274,10 @@ describe("exact rule set of every group (azCount 1, defaults)", () => {
         "egress tcp 0-65535 s3-prefix-list",
         "egress tcp 6443 172.31.0.0/28",
         "egress tcp 12250 172.31.0.0/28",
-        // A6
+        // A6: bootstrap egress through the NAT gateway
         "egress tcp 80 0.0.0.0/0",
         "egress tcp 443 0.0.0.0/0",
-        // A13
+        // A13: pods to every kubelet
         "ingress tcp 10250 172.31.32.0/19",
       ]),
     ));
@@ -299,7 +301,7 @@ describe("exact rule set of every group (azCount 1, defaults)", () => {
         "egress tcp 6443 172.31.0.0/28",
         "egress tcp 22 172.31.0.0/28",
         "egress tcp 22 172.31.1.0/24",
-        // A7
+        // A7: the bastion's own way out
         "egress tcp 80 0.0.0.0/0",
         "egress tcp 443 0.0.0.0/0",
       ]),

@@ -1,12 +1,11 @@
 /** The generated sections of README.md and docs/*.md, rendered from the same data the code uses. */
 import { NETWORK_ADDITIONS, CLUSTER_ADDITIONS } from "../src/aws/deviations";
-import { additionTable, cell, deviationTable } from "../src/markdown";
+import { additionTable, cell, deviationTable, securityAdditions } from "../src/markdown";
 import { resolveConfig } from "../src/config";
 import { buildApp } from "../src/app";
 import { stackToJson } from "../src/analysis/tf-json";
 import * as fs from "fs";
 import * as path from "path";
-import { SECURITY_ADDITIONS } from "../src/aws/security-rules";
 import { ADDON_VERSIONS, CONTAINERD_SERIES, DEFAULT_KUBERNETES_MINOR, ECR_CREDENTIAL_PROVIDER, KUBERNETES_PATCH, SUPPORTED_KUBERNETES_MINORS } from "../src/bootstrap/versions";
 import { bundleImages } from "../src/addons/bundle";
 import { parseImage, pullAuthority } from "../src/bootstrap/image-pulls";
@@ -24,7 +23,7 @@ export function generatedSections(): Record<string, string> {
   return {
     deviations: deviationTable(),
     "network-additions": additionTable(NETWORK_ADDITIONS),
-    "security-additions": additionTable(SECURITY_ADDITIONS),
+    "security-additions": additionTable(securityAdditions()),
     "cluster-additions": additionTable(CLUSTER_ADDITIONS),
     ...clusterTables(cluster),
     "node-downloads": nodeDownloads(cluster),

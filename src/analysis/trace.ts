@@ -1,15 +1,16 @@
 /**
  * The traceability report: every row of the spec's tables mapped to the Terraform addresses that
  * implement it, found in the synthesized JSON (so a row whose resource is missing shows as
- * MISSING), plus every deviation and addition with its reason. Written next to the stack as
- * spec-trace.md for reviewers who hold the spec beside the plan.
+ * MISSING); every rule of every security group under its group, spec rows and additions alike,
+ * with its rule resource; and every deviation and addition with its reason. Written next to the
+ * stack as spec-trace.md for reviewers who hold the spec beside the plan.
  */
 import { CLUSTER_ADDITIONS, NETWORK_ADDITIONS } from "../aws/deviations";
-import { additionTable, cell, deviationTable } from "../markdown";
+import { additionTable, cell, deviationTable, securityAdditions } from "../markdown";
 import { NetworkPlan } from "../aws/network-plan";
-import { SECURITY_ADDITIONS, SecurityGroupPlan } from "../aws/security-rules";
+import { RulePlan, RuleSource, SecurityGroupPlan, asWritten } from "../aws/security-rules";
 import { routeTableTables, subnetTables, vpcTable } from "../spec/network";
-import { securityGroupTables } from "../spec/security-groups";
+import { SecurityGroupRow, securityGroupTables } from "../spec/security-groups";
 import { TfJson, refOf, resourcesOf } from "./tf-json";
 
 export interface TraceRow {
@@ -19,8 +20,6 @@ export interface TraceRow {
   readonly addresses: readonly string[];
   readonly note?: string;
 }
-
-const addr = (type: string, names: string[]) => names.map((n) => `${type}.${n}`);
 
 function byTag(tf: TfJson, type: string, pred: (tags: Record<string, string>) => boolean): string[] {
   return resourcesOf(tf, type)
@@ -92,24 +91,72 @@ export function traceRows(tf: TfJson, plan: NetworkPlan, security: readonly Secu
     });
   }
 
-  for (const t of securityGroupTables) {
-    const sg = security.find((s) => s.group === t.tier)!;
-    for (const direction of ["ingress", "egress"] as const) {
-      t[direction].forEach((row, i) => {
-        const rules = sg.rules.filter((r) => r.sources.some((s) => s.kind === "spec" && s.table === t.name && s.direction === direction && s.row === i + 1));
-        const type = `aws_vpc_security_group_${direction}_rule`;
-        const present = new Set(resourcesOf(tf, type).map((r) => r.name));
-        const merged = rules.some((r) => r.sources.filter((s) => s.kind === "spec").length > 1);
-        rows.push({
-          table: `${t.name} ${direction}`,
-          row: `row ${i + 1}`,
-          spec: `${row.peer.asWritten} | ${row.protocol} | ${row.ports} | ${row.descriptionAsWritten}`,
-          addresses: addr(type, rules.map((r) => r.key).filter((k) => present.has(k))),
-          note: merged ? "identical to another row: one rule (D7)" : undefined,
-        });
-      });
-    }
-  }
+  for (const sg of security)
+    for (const direction of ["ingress", "egress"] as const) rows.push(...securityRuleRows(tf, sg, direction));
+  return rows;
+}
+
+/** "row 3", "rows 3, 6", "A6": the spec rows and additions a rule implements. */
+function sourcesLabel(sources: readonly RuleSource[]): string {
+  const specRows = sources.flatMap((s) => (s.kind === "spec" ? [s.row] : []));
+  const additions = sources.flatMap((s) => (s.kind === "addition" ? [s.id] : []));
+  const spec = specRows.length ? [`row${specRows.length > 1 ? "s" : ""} ${specRows.join(", ")}`] : [];
+  return [...spec, ...additions].join(", ");
+}
+
+/** The spec's cells of each spec row the rule implements; for an addition, the rule's description. */
+const sourcesText = (rule: RulePlan): string =>
+  rule.sources.map((s) => (s.kind === "spec" ? s.text : `(addition) ${rule.description}`)).join("<br>");
+
+/**
+ * Why a line is not simply its row: rows merged into one rule, a row that became several rules;
+ * for an addition, its reason and the switch it is built by.
+ */
+function ruleNote(rule: RulePlan, planned: readonly RulePlan[], specRows: readonly SecurityGroupRow[]) {
+  const spec = rule.sources.flatMap((s) => (s.kind === "spec" ? [s] : []));
+  const additions = rule.sources.flatMap((s) => (s.kind === "addition" ? [s] : []));
+  const rowsOf = new Set(spec.map((s) => s.row));
+  const fromSameRow = (r: RulePlan) => r.sources.some((s) => s.kind === "spec" && rowsOf.has(s.row));
+  const siblings = planned.filter(fromSameRow);
+  const differ = (f: (r: RulePlan) => unknown) => new Set(siblings.map(f)).size > 1;
+  const listeners = spec.some((s) => specRows[s.row - 1]?.protocol === "TCP/UDP");
+  const notes = [
+    spec.length > 1 ? "identical rows: AWS rejects a duplicate rule, so one rule (D7)" : "",
+    listeners && siblings.length > 1 ? "one rule per listener (loadBalancers.listeners)" : "",
+    !listeners && differ((r) => r.protocol) ? "protocol ALL with ports: one tcp and one udp rule (D5)" : "",
+    differ((r) => r.peer.key) ? "one rule per subnet of the tier (D2)" : "",
+    ...additions.map((s) => (s.switch === "always" ? s.reason : `${s.reason}; built while ${s.switch} is true`)),
+  ];
+  return notes.filter(Boolean).join("; ") || undefined;
+}
+
+/**
+ * One line per rule of a group and direction, in the plan's order: the spec rows or additions it
+ * implements and its rule resource (MISSING when the stack lacks it). A spec row with no rule and a
+ * rule resource of the group that nothing planned get a line each too, so nothing hides.
+ */
+function securityRuleRows(tf: TfJson, sg: SecurityGroupPlan, direction: "ingress" | "egress"): TraceRow[] {
+  const table = `${sg.nameTag} ${direction}`;
+  const type = `aws_vpc_security_group_${direction}_rule`;
+  const group = `aws_security_group.${sg.key}`;
+  const resources = resourcesOf(tf, type).filter((r) => refOf(r.body.security_group_id)?.address === group);
+  const planned = sg.rules.filter((r) => r.direction === direction);
+  const present = new Set(resources.map((r) => r.name));
+  const specRows = securityGroupTables.find((t) => t.tier === sg.group)?.[direction] ?? [];
+  const rows: TraceRow[] = planned.map((rule) => ({
+    table,
+    row: sourcesLabel(rule.sources),
+    spec: sourcesText(rule),
+    addresses: present.has(rule.key) ? [`${type}.${rule.key}`] : [],
+    note: ruleNote(rule, planned, specRows),
+  }));
+  const keys = new Set(planned.map((r) => r.key));
+  for (const r of resources.filter((x) => !keys.has(x.name)))
+    rows.push({ table, row: "(none)", spec: "no spec row or addition plans this rule", addresses: [r.address] });
+  specRows.forEach((row, i) => {
+    if (!planned.some((r) => r.sources.some((s) => s.kind === "spec" && s.row === i + 1)))
+      rows.push({ table, row: `row ${i + 1}`, spec: asWritten(row), addresses: [] });
+  });
   return rows;
 }
 
@@ -118,6 +165,8 @@ export function traceMarkdown(rows: readonly TraceRow[]): string {
     "# Spec trace: every row of spec/seed-k8s-infra.md and the Terraform resources that implement it",
     "",
     "Generated by `npm run synth` next to cdk.tf.json. MISSING means no resource implements the row.",
+    "Each security group's sections list every rule of the group, one line per rule resource: the spec rows",
+    "(row N of the group's table) or additions (A4, ...: see the table at the end) it implements.",
     "",
   ];
   let current = "";
@@ -130,6 +179,7 @@ export function traceMarkdown(rows: readonly TraceRow[]): string {
     out.push(`| ${cell(r.row)} | ${cell(r.spec)} | ${addresses} | ${cell(r.note ?? "")} |`);
   }
   out.push("", "## Deviations (what AWS forces)", "", deviationTable());
-  out.push("", "## Additions (what a working cluster needs beyond the tables)", "", additionTable([...NETWORK_ADDITIONS, ...SECURITY_ADDITIONS, ...CLUSTER_ADDITIONS]));
+  const additions = [...NETWORK_ADDITIONS, ...securityAdditions(), ...CLUSTER_ADDITIONS];
+  out.push("", "## Additions (what a working cluster needs beyond the tables)", "", additionTable(additions));
   return `${out.join("\n")}\n`;
 }

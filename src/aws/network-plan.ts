@@ -1,7 +1,8 @@
 /**
  * The one place where the spec's network tables meet AWS. It reads src/spec/network.ts and the
  * configuration and returns the concrete plan the constructs render: every AWS-forced change
- * (D1, D2, D3, D9, D10) and every addition is applied here, next to a comment naming it.
+ * (D1, D2, D3, D9, D10 of the README's "Deviations from the spec") and every addition (A1, A2 of
+ * its "Additions beyond the spec's tables") is applied here, next to a comment saying what it is.
  */
 import { ClusterConfig, ConfigError } from "../config";
 import {
@@ -35,11 +36,11 @@ export interface SubnetPlan {
 
 export interface TierPlan {
   readonly id: TierId;
-  /** The spec's subnet name (or "pods" for the D9 tier). */
+  /** The spec's subnet name (or "pods" for the pods tier, which has no subnet table: D9). */
   readonly specName: string;
   /** The CIDR as the spec writes it. */
   readonly specCidr: string;
-  /** The block the tier's subnets are carved from (after D1 / configuration). */
+  /** The block the tier's subnets are carved from (after D1, the /29 built as a /28, or the configuration). */
   readonly block: string;
   readonly subnets: readonly SubnetPlan[];
   /** Public subnets map public IPs on launch and route 0.0.0.0/0 to the internet gateway. */
@@ -62,7 +63,7 @@ export interface RouteTablePlan {
   readonly aliases: readonly string[];
   readonly tier: TierId;
   readonly routes: readonly RoutePlan[];
-  /** Spec table this comes from, or undefined for an addition (the bastion's, D3). */
+  /** Spec table this comes from, or undefined for an addition (the bastion's route table: D3, a public bastion). */
   readonly specHeading?: string;
 }
 
@@ -84,7 +85,7 @@ export interface NetworkPlan {
 
 const TIER_FIELD = (t: TierId) => `network.subnets.${t}`;
 
-/** D10: the names the spec uses for the same thing; the first is the one we build. */
+/** D10, names the tables disagree on: the names the spec uses for the same thing; the first is the one we build. */
 export const ROUTE_TABLE_ALIASES: Readonly<Record<string, readonly string[]>> = {
   "rtb-k8s-api-endpoint": ["rtb-KubernetesAPIendpoint"],
   "rtb-worker-nodes": ["rtb-workernodes"],
@@ -119,7 +120,7 @@ export function planNetwork(config: ClusterConfig): NetworkPlan {
   const tiers = {} as Record<TierId, TierPlan>;
   for (const id of TIER_IDS) {
     const table = specTables[id];
-    // D9: the pods tier has no subnet table; its block is the spec's pod CIDR.
+    // D9, pods subnets the spec does not list: the pods tier has no subnet table; its block is the spec's pod CIDR.
     const specCidr = table?.cidrBlock ?? podsCidrFromSpec;
     const specName = table?.name ?? "pods";
     const deviations: string[] = [];
@@ -193,12 +194,12 @@ export function planNetwork(config: ClusterConfig): NetworkPlan {
       origin: "spec" as const,
     }));
     if (t.tier === "workers" && config.bootstrapEgress) {
-      // Addition A1: nodes download packages and images at boot.
+      // Addition A1, the workers' default route to the NAT gateway: nodes download packages and images at boot.
       routes.unshift({ destination: "0.0.0.0/0", target: "nat", origin: "addition", why: "bootstrap egress (A1)" });
     }
     return { name: t.name, aliases: ROUTE_TABLE_ALIASES[t.name] ?? [], tier: t.tier, routes, specHeading: t.heading };
   });
-  // D3: the bastion's own route table.
+  // D3, a public bastion: the bastion's own route table, to the internet gateway.
   routeTables.push({
     name: "rtb-bastion",
     aliases: [],

@@ -1,22 +1,33 @@
 /**
- * The one place where the spec's security-group tables meet AWS semantics. Each row of
- * src/spec/security-groups.ts becomes concrete rules: "ssh" is tcp 22, ICMP "3,4" is type 3
- * code 4 (D6), protocol ALL with ports is a tcp and a udp rule (D5), "AWS Services (VPCE)" is the
- * S3 endpoint's prefix list (D8), tier peers expand to the tier's real subnets (D1, D2), and
- * identical rules merge into one (D7). The additions a working cluster needs are appended here,
- * each with its reason. The SecurityGroups construct renders the result as it is.
+ * The one place where security-group rows meet AWS semantics: the spec's rows
+ * (src/spec/security-groups.ts) and the additions a working cluster needs (security-additions.ts)
+ * become concrete rules the same way. "ssh" is tcp 22; ICMP "3,4" is type 3 code 4 (D6: for ICMP
+ * the ports are the type and the code); protocol ALL with ports is a tcp and a udp rule (D5: AWS's
+ * protocol -1 cannot carry ports); "AWS Services (VPCE)" is the S3 endpoint's prefix list (D8); a
+ * tier peer is the tier's real subnets (D1: the /28 AWS allows instead of the spec's /29; D2: one
+ * subnet per AZ); identical rules merge into one (D7: AWS rejects a duplicate). The codes are
+ * those of the README's "Deviations from the spec" table. The SecurityGroups construct renders the
+ * result as it is.
  */
 import { ClusterConfig } from "../config";
 import { canonical } from "./cidr";
 import { NetworkPlan } from "./network-plan";
 import { TierId } from "../spec/network";
-import { Peer, SecurityGroupRow, SecurityGroupTable, securityGroupTables } from "../spec/security-groups";
+import { SecurityGroupRow, securityGroupTables } from "../spec/security-groups";
+import { terraformName } from "../naming";
+import {
+  AdditionPeer,
+  AdditionSwitch,
+  Direction,
+  PODS_GROUP_NAME,
+  SECURITY_ADDITION_ROWS,
+  SecurityAdditionRow,
+  isSwitchedOn,
+} from "./security-additions";
 
-export type Direction = "ingress" | "egress";
+export type { Direction };
 export type IpProtocol = "tcp" | "udp" | "icmp" | "-1";
 
-import { terraformName } from "../naming";
-import { PORTS } from "./ports";
 /** The Terraform variables (list of CIDRs) that configured peers become; see constructs/variables.ts. */
 export type CidrListVariable = "bastion_admin_cidrs" | "load_balancer_client_cidrs";
 
@@ -29,7 +40,7 @@ export type RulePeer =
 
 export type RuleSource =
   | { readonly kind: "spec"; readonly table: string; readonly direction: Direction; readonly row: number; readonly text: string }
-  | { readonly kind: "addition"; readonly id: string };
+  | { readonly kind: "addition"; readonly id: string; readonly reason: string; readonly switch: AdditionSwitch };
 
 export interface RulePlan {
   readonly group: TierId;
@@ -52,7 +63,7 @@ export interface SecurityGroupPlan {
   readonly group: TierId;
   /** Terraform name of the group resource (sg_api_endpoint, sg_worker_nodes, ...). */
   readonly key: string;
-  /** The spec's name, the Name tag (D12). Pods: our addition. */
+  /** The spec's name, the Name tag (D12: an AWS group name may not start with "sg-"). Pods: addition A8. */
   readonly nameTag: string;
   readonly aliases: readonly string[];
   /** The AWS group name: derived from the cluster, never starting with "sg-" (D12). */
@@ -62,47 +73,6 @@ export interface SecurityGroupPlan {
   readonly clusterTagged: boolean;
   readonly rules: readonly RulePlan[];
 }
-
-export interface SecurityAddition {
-  readonly id: string;
-  readonly what: string;
-  readonly why: string;
-  readonly setting?: string;
-}
-
-export const SECURITY_ADDITIONS: readonly SecurityAddition[] = [
-  {
-    id: "A4",
-    what: "control-plane peers: tcp 2379-2380 (etcd), 6443 and 10250 between control-plane nodes (group references itself)",
-    why: "stacked etcd and API servers of an HA control plane talk to each other",
-  },
-  {
-    id: "A5",
-    what: "sg-k8s-api-endpoint: tcp 6443 from and to the API endpoint subnets",
-    why: "the internal NLB (IP targets, no client IP preservation) connects from its own addresses and health-checks 6443; control-plane nodes dial the NLB themselves",
-  },
-  {
-    id: "A6",
-    what: "bootstrap egress: tcp 80 and 443 to 0.0.0.0/0 from control-plane and worker nodes (through the NAT gateway)",
-    why: "nodes install containerd/kubeadm from package repositories, pull images and call AWS APIs (cloud controller, VPC CNI, SSM)",
-    setting: "bootstrapEgress",
-  },
-  {
-    id: "A7",
-    what: "bastion egress: tcp 80 and 443 to 0.0.0.0/0",
-    why: "Session Manager (the key-less way in) and package updates need HTTPS out",
-  },
-  {
-    id: "A8",
-    what: "sg-pods: a group for pod ENIs (VPC CNI custom networking): all traffic from pods, worker and API endpoint subnets; all egress",
-    why: "VPC-native pods carry their own security group; nodes (health probes, NodePort forwarding) and the control plane (webhooks) must reach them",
-  },
-  {
-    id: "A13",
-    what: "tcp 10250 from the pods subnets to worker and control-plane nodes",
-    why: "in-cluster agents that run as pods (metrics-server, monitoring) call the kubelet API of every node",
-  },
-];
 
 const GROUP_KEYS: Record<TierId, string> = {
   apiEndpoint: "api_endpoint",
@@ -134,7 +104,10 @@ interface PortSpec {
   readonly toPort?: number;
 }
 
-/** D5, D6: the spec's protocol and port cells as AWS protocol/port tuples. */
+/**
+ * The spec's protocol and port cells as AWS protocol/port tuples: protocol ALL with ports is a tcp
+ * and a udp rule (D5), and ICMP's two numbers are its type and code (D6).
+ */
 export function portsOf(row: Pick<SecurityGroupRow, "protocol" | "ports">, listeners: readonly { port: number; protocol: "tcp" | "udp" }[] = []): PortSpec[] {
   const range = (text: string): [number, number] => {
     const m = /^(\d+)(?:\s*[-–]\s*(\d+))?$/.exec(text.trim());
@@ -170,10 +143,12 @@ export function portsOf(row: Pick<SecurityGroupRow, "protocol" | "ports">, liste
 
 const cidrKey = (cidr: string) => (cidr === "0.0.0.0/0" ? "anywhere" : cidr.replace(/[./]/g, "_"));
 
-function peersOf(peer: Peer, network: NetworkPlan, config: ClusterConfig): RulePeer[] {
+function peersOf(peer: AdditionPeer, group: TierId, network: NetworkPlan, config: ClusterConfig): RulePeer[] {
   switch (peer.kind) {
+    case "self":
+      return [{ kind: "group", group, key: "self" }];
     case "tier":
-      // D1/D2: a tier is its real subnets, whatever CIDR the spec wrote.
+      // D1, D2: a tier is its real subnets (the /28, one per AZ), whatever CIDR the spec wrote.
       return network.tiers[peer.tier].subnets.map((s) => ({ kind: "cidr", cidr: s.cidr, key: `${peer.tier}_${s.az.slice(-1)}` }));
     case "cidr":
       return [{ kind: "cidr", cidr: peer.cidr, key: cidrKey(peer.cidr) }];
@@ -202,10 +177,41 @@ function peerIdentity(peer: RulePeer): string {
   return `pl:${peer.service}`;
 }
 
+/** The rules of every group, built row by row. */
 class RuleSet {
   private readonly rules = new Map<string, RulePlan>();
 
-  add(group: TierId, direction: Direction, ports: PortSpec, peer: RulePeer, description: string, source: RuleSource): void {
+  constructor(
+    private readonly network: NetworkPlan,
+    private readonly config: ClusterConfig,
+  ) {}
+
+  /**
+   * The rules of one spec row: its protocol and ports as AWS reads them (D5, D6) to each of its
+   * peers (D8: the S3 prefix list; D1, D2: the tier's real subnets).
+   */
+  addRow(group: TierId, direction: Direction, row: SecurityGroupRow, source: RuleSource): void {
+    for (const ports of portsOf(row, this.config.loadBalancers.listeners))
+      for (const peer of peersOf(row.peer, group, this.network, this.config))
+        this.add(group, direction, ports, peer, row.description, source);
+  }
+
+  /**
+   * Rows of one addition toward the same peer, read as spec rows are, subnet by subnet: every
+   * row's rules to the first subnet, then the next (the internal API load balancer's 6443 in and
+   * out of each API endpoint subnet, A5, stay side by side).
+   */
+  addRowsTogether(rows: readonly SecurityAdditionRow[]): void {
+    const [first] = rows;
+    for (const peer of peersOf(first.peer, first.group, this.network, this.config))
+      for (const row of rows) {
+        const source: RuleSource = { kind: "addition", id: row.id, reason: row.reason, switch: row.switch };
+        for (const ports of portsOf(row, this.config.loadBalancers.listeners))
+          this.add(row.group, row.direction, ports, peer, row.description, source);
+      }
+  }
+
+  private add(group: TierId, direction: Direction, ports: PortSpec, peer: RulePeer, description: string, source: RuleSource): void {
     const identity = [group, direction, ports.protocol, ports.fromPort, ports.toPort, peerIdentity(peer)].join("|");
     const existing = this.rules.get(identity);
     if (existing) {
@@ -222,71 +228,51 @@ class RuleSet {
   }
 }
 
+/** A spec row's cells as the spec writes them: peer | protocol | ports | description. */
+export function asWritten(row: SecurityGroupRow): string {
+  return `${row.peer.asWritten} | ${row.protocol} | ${row.ports} | ${row.descriptionAsWritten}`;
+}
+
+/** A group's Name tag: the spec's name (D12: not the AWS group name), or sg-pods for the pods group (A8). */
+export function nameTagOf(group: TierId): string {
+  return securityGroupTables.find((t) => t.tier === group)?.name ?? PODS_GROUP_NAME;
+}
+
+/** Items split into runs of neighbours that `same` pairs. */
+function consecutiveRuns<T>(items: readonly T[], same: (a: T, b: T) => boolean): T[][] {
+  const runs: T[][] = [];
+  for (const item of items) {
+    const last = runs.at(-1);
+    if (last && same(last[last.length - 1], item)) last.push(item);
+    else runs.push([item]);
+  }
+  return runs;
+}
+
+/**
+ * Every group with its rules: the spec's rows, then the addition rows whose switch is on
+ * (security-additions.ts), each rendered by RuleSet.addRow. Nothing else adds a rule.
+ */
 export function planSecurityGroups(config: ClusterConfig, network: NetworkPlan): SecurityGroupPlan[] {
-  const set = new RuleSet();
-  const tables = new Map<TierId, SecurityGroupTable>(securityGroupTables.map((t) => [t.tier, t]));
-
-  for (const table of securityGroupTables) {
-    for (const direction of ["ingress", "egress"] as const) {
+  const set = new RuleSet(network, config);
+  for (const table of securityGroupTables)
+    for (const direction of ["ingress", "egress"] as const)
       table[direction].forEach((row, i) => {
-        const source: RuleSource = {
-          kind: "spec",
-          table: table.name,
-          direction,
-          row: i + 1,
-          text: `${row.peer.asWritten} | ${row.protocol} | ${row.ports} | ${row.descriptionAsWritten}`,
-        };
-        for (const ports of portsOf(row, config.loadBalancers.listeners))
-          for (const peer of peersOf(row.peer, network, config)) set.add(table.tier, direction, ports, peer, row.description, source);
+        const source: RuleSource = { kind: "spec", table: table.name, direction, row: i + 1, text: asWritten(row) };
+        set.addRow(table.tier, direction, row, source);
       });
-    }
-  }
-
-  const tierPeers = (tier: TierId) => peersOf({ kind: "tier", tier, asWritten: tier }, network, config);
-  const self = (group: TierId): RulePeer => ({ kind: "group", group, key: "self" });
-  const anywhere: RulePeer = { kind: "cidr", cidr: "0.0.0.0/0", key: "anywhere" };
-  const tcp = (port: number, to = port): PortSpec => ({ protocol: "tcp", fromPort: port, toPort: to });
-
-  // A4: control-plane peers.
-  for (const [ports, what] of [
-    [tcp(PORTS.etcd.from, PORTS.etcd.to), "etcd peers and clients between control plane nodes"],
-    [tcp(PORTS.kubeApiserver), "API server between control plane nodes"],
-    [tcp(PORTS.kubelet), "kubelet API between control plane nodes"],
-  ] as const) {
-    set.add("apiEndpoint", "ingress", ports, self("apiEndpoint"), what, { kind: "addition", id: "A4" });
-    set.add("apiEndpoint", "egress", ports, self("apiEndpoint"), what, { kind: "addition", id: "A4" });
-  }
-  // A5: the internal API load balancer lives in the API endpoint subnets.
-  for (const peer of tierPeers("apiEndpoint")) {
-    set.add("apiEndpoint", "ingress", tcp(PORTS.kubeApiserver), peer, "Internal API load balancer and its health checks", { kind: "addition", id: "A5" });
-    set.add("apiEndpoint", "egress", tcp(PORTS.kubeApiserver), peer, "Control plane nodes to the internal API load balancer", { kind: "addition", id: "A5" });
-  }
-  // A6: bootstrap egress through the NAT gateway.
-  if (config.bootstrapEgress)
-    for (const group of ["apiEndpoint", "workers"] as const)
-      for (const port of [80, 443])
-        set.add(group, "egress", tcp(port), anywhere, `Bootstrap: packages, images and AWS APIs over ${port === 443 ? "HTTPS" : "HTTP"}`, { kind: "addition", id: "A6" });
-  // A7: the bastion's own way out (Session Manager, updates).
-  for (const port of [80, 443])
-    set.add("bastion", "egress", tcp(port), anywhere, `Session Manager and updates over ${port === 443 ? "HTTPS" : "HTTP"}`, { kind: "addition", id: "A7" });
-  // A13: pods (metrics-server and the like) to every kubelet.
-  for (const group of ["workers", "apiEndpoint"] as const)
-    for (const peer of tierPeers("pods"))
-      set.add(group, "ingress", tcp(PORTS.kubelet), peer, "Pods to kubelet API (metrics-server, monitoring agents)", { kind: "addition", id: "A13" });
-  // A8: the pods group.
-  set.add("pods", "ingress", { protocol: "-1" }, self("pods"), "Pod to pod", { kind: "addition", id: "A8" });
-  for (const tier of ["workers", "apiEndpoint"] as const)
-    for (const peer of tierPeers(tier))
-      set.add("pods", "ingress", { protocol: "-1" }, peer, tier === "workers" ? "Nodes to pods (probes, NodePort forwarding)" : "Control plane to pods (webhooks)", { kind: "addition", id: "A8" });
-  set.add("pods", "egress", { protocol: "-1" }, anywhere, "Pods to anywhere (API, DNS, other pods, internet through rtb-pods)", { kind: "addition", id: "A8" });
+  const towardOnePeer = (a: SecurityAdditionRow, b: SecurityAdditionRow) =>
+    a.id === b.id && a.group === b.group && JSON.stringify(a.peer) === JSON.stringify(b.peer);
+  for (const rows of consecutiveRuns(SECURITY_ADDITION_ROWS.filter((r) => isSwitchedOn(r, config)), towardOnePeer))
+    set.addRowsTogether(rows);
 
   const groups: TierId[] = ["apiEndpoint", "workers", "loadBalancers", "bastion", "pods"];
   return groups.map((group) => {
-    const table = tables.get(group);
+    const table = securityGroupTables.find((t) => t.tier === group);
     return {
       group,
       key: `sg_${GROUP_KEYS[group]}`,
-      nameTag: table?.name ?? "sg-pods",
+      nameTag: nameTagOf(group),
       aliases: table?.aliases ?? [],
       groupName: `${config.clusterName}-${GROUP_NAMES[group]}`,
       description: `${GROUP_DESCRIPTIONS[group]} (${config.clusterName})`,

@@ -37,7 +37,8 @@ export class SecurityGroups extends Construct {
             Tier: plan.group,
             ...(plan.clusterTagged ? { [`kubernetes.io/cluster/${props.clusterName}`]: "owned" } : {}),
           },
-          // Rules are separate resources (D13); a group Terraform creates starts with no egress rule.
+          // Rules are separate resources (D13: so an apply keeps the rules the cloud controller adds);
+          // a group Terraform creates starts with no egress rule.
         }),
         plan.key,
       );

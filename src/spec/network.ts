@@ -6,7 +6,10 @@
  * tables disagree on) are applied in src/aws/network-plan.ts, in one place.
  */
 
-/** The tiers of the architecture. `pods` has a route table in the spec but no subnet table (D9). */
+/**
+ * The tiers of the architecture. `pods` has a route table in the spec but no subnet table; its
+ * subnets are built in the spec's pod CIDR (D9).
+ */
 export type TierId = "apiEndpoint" | "workers" | "loadBalancers" | "bastion" | "pods";
 export const TIER_IDS: readonly TierId[] = ["apiEndpoint", "workers", "loadBalancers", "bastion", "pods"];
 
@@ -95,7 +98,8 @@ export const bastionSubnetTable: SubnetTable = {
   name: "bastion",
   type: "Regional",
   cidrBlock: "172.31.3.0/24",
-  // The spec's table gives no Route Table row and says "Private" under a "Public" heading (D3).
+  // The spec's table gives no Route Table row and says "Private" under a "Public" heading; the
+  // bastion is built public, with its own route table (D3).
   subnetAccess: "Private",
   dnsResolution: "Selected",
   dhcpOptions: "Default",
@@ -111,7 +115,7 @@ export const subnetTables: readonly SubnetTable[] = [
 
 /**
  * The pods block is named by the security-group tables (172.31.32.0/19, "Pod -> API Server")
- * and by rtb-pods, but the spec has no subnet table for it (D9).
+ * and by rtb-pods, but the spec has no subnet table for it: its subnets are built in this block (D9).
  */
 export const podsCidrFromSpec = "172.31.32.0/19";
 

@@ -2,8 +2,9 @@
  * The spec's "Security groupts and NACL" tables, one typed object per security group, each row as
  * written: peer, protocol, ports, and the description (the spec's text, and an English rendering
  * within AWS's description characters, D4). Peers name tiers, not CIDRs, so rules follow the
- * tiers' real subnets (the /28 of D1, per-AZ subnets of D2). AWS semantics (D5-D8) are applied in
- * src/aws/security-rules.ts.
+ * tiers' real subnets (the /28 of D1, per-AZ subnets of D2). AWS semantics (D5-D8: ports of
+ * protocol ALL, ICMP type and code, identical rows, the S3 endpoint's prefix list; the README's
+ * "Deviations from the spec") are applied in src/aws/security-rules.ts.
  */
 import { TierId } from "./network";
 
@@ -12,7 +13,7 @@ export type Peer =
   | { readonly kind: "tier"; readonly tier: TierId; readonly asWritten: string }
   /** A literal CIDR the spec means literally (0.0.0.0/0). */
   | { readonly kind: "cidr"; readonly cidr: string; readonly asWritten: string }
-  /** "AWS Services (VPCE)": the services behind the VPC endpoints (D8). */
+  /** "AWS Services (VPCE)": the services behind the VPC endpoints, built as the S3 endpoint's prefix list (D8). */
   | { readonly kind: "awsServices"; readonly asWritten: string }
   /** A configurable list: the bastion's admin CIDRs or the load balancers' client CIDRs. */
   | { readonly kind: "configured"; readonly setting: "bastion.adminCidrs" | "loadBalancers.clientCidrs"; readonly asWritten: string };
@@ -30,7 +31,7 @@ export interface SecurityGroupRow {
 }
 
 export interface SecurityGroupTable {
-  /** The spec's name; becomes the Name tag (D12). */
+  /** The spec's name; becomes the Name tag, since an AWS group name may not start with "sg-" (D12). */
   readonly name: string;
   readonly aliases: readonly string[];
   /** The tier whose members carry this group. */

@@ -1,0 +1,90 @@
+/**
+ * The security-group additions (README, "Additions beyond the spec's tables") as rows: each with
+ * its id, its reason and its switch, and built only while its switch is on.
+ */
+import { resolveConfig } from "../src/config";
+import { SECURITY_ADDITION_ROWS } from "../src/aws/security-additions";
+import { RulePlan, planSecurityGroups } from "../src/aws/security-rules";
+import { planNetwork } from "../src/aws/network-plan";
+import { synthCluster } from "./helpers/synth";
+
+const RULE_TYPES = ["aws_vpc_security_group_ingress_rule", "aws_vpc_security_group_egress_rule"];
+/** Every rule resource of a configuration's cluster stack, by address. */
+function ruleResources(input: Record<string, unknown>): Map<string, unknown> {
+  const resource = synthCluster(input).json.resource as Record<string, Record<string, unknown>>;
+  const byType = (type: string) =>
+    Object.entries(resource[type]).map(([name, body]) => [`${type}.${name}`, body] as const);
+  return new Map(RULE_TYPES.flatMap(byType));
+}
+
+describe("every addition row", () => {
+  const rows = SECURITY_ADDITION_ROWS.map((r, i) => [i, r.id, r] as const);
+  test.each(rows)("row %i (%s) has an id, a one-line reason and a switch", (_i, _id, row) => {
+    expect(row.id).toMatch(/^A\d+$/);
+    expect(row.reason.trim()).not.toBe("");
+    expect(row.reason).not.toMatch(/\n/);
+    expect(row.what.trim()).not.toBe("");
+    // "always", or a configuration field that is true or false.
+    if (row.switch !== "always") expect(typeof resolveConfig({})[row.switch]).toBe("boolean");
+  });
+
+  test("the additions are A4-A8 and A13, in that order", () =>
+    expect([...new Set(SECURITY_ADDITION_ROWS.map((r) => r.id))]).toEqual(["A4", "A5", "A6", "A7", "A8", "A13"]));
+
+  test("the rows of one addition share what it is, its reason and its switch (one README line each)", () => {
+    for (const id of new Set(SECURITY_ADDITION_ROWS.map((r) => r.id))) {
+      const rows = SECURITY_ADDITION_ROWS.filter((r) => r.id === id);
+      expect(new Set(rows.map((r) => JSON.stringify([r.what, r.reason, r.switch]))).size).toBe(1);
+    }
+  });
+
+  test("only A6 has a switch: bootstrapEgress", () =>
+    expect(SECURITY_ADDITION_ROWS.filter((r) => r.switch !== "always").map((r) => [r.id, r.switch])).toEqual([
+      ["A6", "bootstrapEgress"],
+      ["A6", "bootstrapEgress"],
+      ["A6", "bootstrapEgress"],
+      ["A6", "bootstrapEgress"],
+    ]));
+
+  test("each row becomes at least one rule of its group, with the row's description", () => {
+    const config = resolveConfig({});
+    const plans = planSecurityGroups(config, planNetwork(config));
+    for (const row of SECURITY_ADDITION_ROWS) {
+      const fromRow = (r: RulePlan) =>
+        r.sources.some((s) => s.kind === "addition" && s.id === row.id) &&
+        r.direction === row.direction &&
+        r.description === row.description;
+      expect(plans.find((p) => p.group === row.group)!.rules.filter(fromRow).length).toBeGreaterThan(0);
+    }
+  });
+});
+
+describe("bootstrapEgress: false", () => {
+  const on = ruleResources({});
+  const off = ruleResources({ bootstrapEgress: false });
+
+  test("removes exactly A6's rules: tcp 80 and 443 to 0.0.0.0/0 from the control-plane and worker groups", () => {
+    expect([...on.keys()].filter((a) => !off.has(a)).sort()).toEqual([
+      "aws_vpc_security_group_egress_rule.api_endpoint_egress_tcp_443_to_anywhere",
+      "aws_vpc_security_group_egress_rule.api_endpoint_egress_tcp_80_to_anywhere",
+      "aws_vpc_security_group_egress_rule.worker_nodes_egress_tcp_443_to_anywhere",
+      "aws_vpc_security_group_egress_rule.worker_nodes_egress_tcp_80_to_anywhere",
+    ]);
+  });
+  test("adds no rule and changes no other rule", () => {
+    expect([...off.keys()].filter((a) => !on.has(a))).toEqual([]);
+    for (const [address, body] of off) expect({ address, body }).toEqual({ address, body: on.get(address) });
+  });
+  test("the removed rules are the ones the plan traces to A6 alone", () => {
+    const config = resolveConfig({});
+    const fromA6 = planSecurityGroups(config, planNetwork(config))
+      .flatMap((p) => p.rules)
+      .filter((r) => r.sources.every((s) => s.kind === "addition" && s.id === "A6"))
+      .map((r) => `aws_vpc_security_group_${r.direction}_rule.${r.key}`);
+    expect(fromA6.sort()).toEqual([...on.keys()].filter((a) => !off.has(a)).sort());
+  });
+  test("the bastion keeps its own way out (A7) and the pods theirs (A8)", () => {
+    expect(off.has("aws_vpc_security_group_egress_rule.bastion_egress_tcp_443_to_anywhere")).toBe(true);
+    expect(off.has("aws_vpc_security_group_egress_rule.pods_egress_all_to_anywhere")).toBe(true);
+  });
+});
