@@ -7,5 +7,6 @@ export { NODE_ROLES } from "./settings";
 export { ssmParameterNames } from "./node-files";
 export type { RenderedUserData } from "./user-data";
 export { clusterBundle, renderUserData } from "./user-data";
+export { bootListingMarkdown } from "./boot-listing";
 export { BOOTSTRAP_SCRIPTS } from "./scripts";
 export { ADDON_VERSIONS, DEFAULT_KUBERNETES_MINOR, SUPPORTED_KUBERNETES_MINORS } from "./versions";
