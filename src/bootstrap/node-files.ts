@@ -148,7 +148,7 @@ export function nodeFiles(s: BootstrapSettings, facts: NodeFacts): NodeFile[] {
       "/etc/apt/preferences.d/k8s-containerd",
       containerdAptPreferences(),
       "container-runtime.ts",
-      "containerdAptPreferences"
+      "containerdAptPreferences",
     ),
     // Networking. systemd-networkd must leave the VPC CNI's routes and per-pod routing policy rules
     // alone: Ubuntu 24.04's networkd removes foreign rules on every restart
@@ -163,12 +163,13 @@ export function nodeFiles(s: BootstrapSettings, facts: NodeFacts): NodeFile[] {
       CREDENTIAL_PROVIDER_CONFIG_PATH,
       CREDENTIAL_PROVIDER_CONFIG_TEXT,
       "kubelet.ts",
-      "CREDENTIAL_PROVIDER_CONFIG_TEXT"
+      "CREDENTIAL_PROVIDER_CONFIG_TEXT",
     ),
     staticFile("/etc/modules-load.d/k8s.conf"),
     staticFile("/etc/sysctl.d/99-k8s.conf"),
+    // crictl, which kubeadm's preflight runs, talks to containerd's socket.
     generated("/etc/crictl.yaml", CRICTL_CONFIG, "container-runtime.ts", "CRICTL_CONFIG"),
-    // kubeadm.
+    // kubeadm: the join configuration (the first node's init configuration comes in the bundle).
     generated(`${CONFIG_DIR}/kubeadm-join.yaml.tmpl`, kubeadmJoinTemplate(s), "kubeadm.ts", "kubeadmJoinTemplate"),
   ];
   if (s.role !== "worker") {
@@ -186,7 +187,7 @@ export function nodeFiles(s: BootstrapSettings, facts: NodeFacts): NodeFile[] {
         ? [
             script("etcdBackup"),
             ...Object.entries(etcdBackupUnits(SCRIPT_PATHS.etcdBackup, backup)).map(([path, text]) =>
-              generated(path, text, "timers.ts", "etcdBackupUnits")
+              generated(path, text, "timers.ts", "etcdBackupUnits"),
             ),
           ]
         : []),
