@@ -77,7 +77,8 @@ describe("which nodes back up etcd", () => {
     const withBackup = (b: Partial<typeof ETCD_BACKUP>) => () =>
       renderUserData(settingsFor("control-plane-join", { etcdBackup: { ...ETCD_BACKUP, ...b } }));
     expect(withBackup({ bucket: "${TfToken[TOKEN.42]}" } as never)).toThrow(/etcdBackup.bucket .* Terraform token; pass the plain bucket name/);
-    expect(withBackup({ bucket: "Backups" } as never)).toThrow(/etcdBackup.bucket .* not an S3 bucket name/);
+    // The configuration's own reason (src/config.ts).
+    expect(withBackup({ bucket: "Backups" } as never)).toThrow(/etcdBackup.bucket = "Backups" must be 3-63 characters/);
     expect(withBackup({ prefix: "/k8s-cluster/etcd" } as never)).toThrow(/etcdBackup.prefix/);
     expect(withBackup({ prefix: "k8s-cluster/etcd/" } as never)).toThrow(/etcdBackup.prefix/);
     expect(withBackup({ onCalendar: "hourly\nExecStart=/bin/sh" } as never)).toThrow(/etcdBackup.onCalendar/);

@@ -17,6 +17,8 @@ import { ETCD_BACKUP, JOIN_SECRETS, deliveredFiles, settingsFor } from "./harnes
 import { ECR_CREDENTIAL_PROVIDER, KUBERNETES_PATCH } from "../src/bootstrap/versions";
 import { clusterBundle } from "../src/bootstrap";
 import { USER_DATA_BUDGET } from "../src/bootstrap/user-data";
+import { BootstrapSettings } from "../src/bootstrap/settings";
+import { resolveConfig } from "../src/config";
 
 const ROLES: NodeRole[] = ["control-plane-init", "control-plane-join", "worker"];
 const rendered = Object.fromEntries(ROLES.map((r) => [r, renderUserData(settingsFor(r))])) as Record<NodeRole, ReturnType<typeof renderUserData>>;
@@ -314,6 +316,36 @@ describe("versions and settings", () => {
 
   test("an unsupported minor is refused with the supported list", () => {
     expect(() => renderUserData({ ...settingsFor("worker"), kubernetesMinor: "1.36" })).toThrow(/kubernetesMinor = "1\.36" has no pinned cloud controller image; supported: 1\.33, 1\.34, 1\.35/);
+  });
+
+  const messageOf = (f: () => unknown) => {
+    try {
+      f();
+    } catch (e) {
+      return (e as Error).message;
+    }
+    return "accepted";
+  };
+  // Each a value the bootstrap's own patterns used to accept or judge differently.
+  const refusedByBoth: [string, Record<string, unknown>, Partial<BootstrapSettings>][] = [
+    ["clusterName", { clusterName: "internal-api" }, { clusterName: "internal-api" }],
+    ["region", { region: "eu-moon-1" }, { region: "eu-moon-1" }],
+    ["podCidr", { network: { subnets: { pods: "172.31.32.1/19" } } }, { podCidr: "172.31.32.1/19" }],
+    ["serviceCidr", { serviceCidr: "10.96.0.0/33" }, { serviceCidr: "10.96.0.0/33" }],
+    [
+      "etcdBackup.bucket",
+      { etcdBackup: { bucket: "192.168.10.20" } },
+      { etcdBackup: { ...ETCD_BACKUP, bucket: "192.168.10.20" } },
+    ],
+  ];
+  test.each(refusedByBoth)("%s: refused as the configuration refuses it, with its reason", (field, input, settings) => {
+    const bootstrap = messageOf(() => renderUserData(settingsFor("control-plane-join", settings)));
+    const value = Object.values(settings).map((v) => (typeof v === "string" ? v : (v as { bucket: string }).bucket))[0];
+    const prefix = `bootstrap: ${field} = ${JSON.stringify(value)} `;
+    expect(bootstrap.startsWith(prefix)).toBe(true);
+    const reason = bootstrap.slice(prefix.length);
+    expect(reason.length).toBeGreaterThan(10);
+    expect(messageOf(() => resolveConfig(input))).toContain(`${JSON.stringify(value)}: ${reason}`);
   });
 
   test("values that could break the env file or the YAML are refused", () => {

@@ -4,7 +4,9 @@ import * as path from "path";
 import { App } from "cdktf";
 import { TfJson, stackToJson } from "./analysis/tf-json";
 import { traceMarkdown, traceRows } from "./analysis/trace";
+import { bootListingMarkdown } from "./bootstrap";
 import { ClusterConfig } from "./config";
+import { bootListingFile } from "./output";
 import { ClusterStack } from "./stacks/cluster-stack";
 import { StateBucketStack } from "./stacks/state-bucket-stack";
 
@@ -34,7 +36,10 @@ export function buildApp(config: ClusterConfig, outdir?: string, hclOutput?: boo
   }
 }
 
-/** Writes cdktf.out (both stacks) and the spec trace report next to the cluster stack. */
+/**
+ * Writes cdktf.out (both stacks), and next to the cluster stack the spec trace report and the boot
+ * listing of each node role.
+ */
 export function synthesize(built: BuiltApp, rendered?: ReadonlyMap<string, TfJson>): string {
   // Into a fresh folder (main's staging folder): publishOutput removes what an earlier run left in the output.
   built.app.synth();
@@ -46,8 +51,11 @@ export function synthesize(built: BuiltApp, rendered?: ReadonlyMap<string, TfJso
     appendCheckBlocks(clusterHcl, tf);
     formatHcl(path.join(built.app.outdir, "stacks"));
   }
-  const file = path.join(built.app.outdir, "stacks", CLUSTER_STACK, "spec-trace.md");
+  const clusterDir = path.join(built.app.outdir, "stacks", CLUSTER_STACK);
+  const file = path.join(clusterDir, "spec-trace.md");
   fs.writeFileSync(file, traceMarkdown(traceRows(tf, built.cluster.plan, built.cluster.securityPlan)));
+  for (const [role, { nodes, rendered: userData }] of built.cluster.userData)
+    fs.writeFileSync(path.join(clusterDir, bootListingFile(role)), bootListingMarkdown(role, nodes, userData));
   return file;
 }
 

@@ -57,7 +57,7 @@ const bucketName = z
   .refine((v) => !v.startsWith("xn--") && !v.endsWith("-s3alias") && !v.endsWith("--ol-s3"), "uses a prefix or suffix AWS reserves");
 
 
-const schema = z
+export const schema = z
   .object({
     clusterName: z
       .string()

@@ -9,9 +9,19 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { NODE_ROLES, NodeRole } from "./bootstrap/settings";
+
+/** The boot listing of a node role (src/bootstrap/boot-listing.ts), in the cluster stack's folder. */
+export const bootListingFile = (role: NodeRole) => `boot-${role}.md`;
 
 /** What synth writes into a stack folder, in either format. */
-export const GENERATED_FILES: readonly string[] = Object.freeze(["cdk.tf.json", "cdk.tf", "metadata.json", "spec-trace.md"]);
+export const GENERATED_FILES: readonly string[] = Object.freeze([
+  "cdk.tf.json",
+  "cdk.tf",
+  "metadata.json",
+  "spec-trace.md",
+  ...NODE_ROLES.map(bootListingFile),
+]);
 
 /** The output folder: CDKTF_OUTDIR (as `cdktf synth` and `npm run synth:hcl` set it), or cdktf.out. */
 export function outputDir(env: NodeJS.ProcessEnv = process.env): string {

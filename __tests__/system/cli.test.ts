@@ -14,6 +14,11 @@ test("the default cluster synthesizes both stacks with no configuration", () => 
   expect(r.status).toBe(0);
   for (const stack of ["cluster", "state-bucket"]) expect(fs.existsSync(path.join(r.cwd, "cdktf.out/stacks", stack, "cdk.tf.json"))).toBe(true);
   expect(fs.readFileSync(path.join(r.cwd, "cdktf.out/stacks/cluster/spec-trace.md"), "utf8")).toMatch(/^# Spec trace/);
+  // The boot listings, with the static node files read from src/bootstrap/files/ by the bundled app.
+  const worker = fs.readFileSync(path.join(r.cwd, "cdktf.out/stacks/cluster/boot-worker.md"), "utf8");
+  expect(worker).toMatch(/^# What a worker node receives at boot\n/);
+  const modules = "/etc/modules-load.d/k8s.conf";
+  expect(worker).toContain(`| \`${modules}\` | 0644 | user data | \`src/bootstrap/files${modules}\` |\n`);
 });
 
 test("cluster.config.json in the working folder is read", () => {
@@ -57,9 +62,15 @@ describe("what lands in the output folder", () => {
   test("npm run synth:hcl works in a fresh clone (no cdktf.out yet) and says what it wrote, one line per stack", () => {
     const r = runSynth(quiet, HCL);
     expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 0, stderr: "" });
-    expect(r.stdout).toBe("wrote cdktf.out/hcl/stacks/cluster: cdk.tf, metadata.json, spec-trace.md\nwrote cdktf.out/hcl/stacks/state-bucket: cdk.tf, metadata.json\n");
+    expect(r.stdout).toBe(
+      "wrote cdktf.out/hcl/stacks/cluster: boot-control-plane-init.md, boot-control-plane-join.md, boot-worker.md, " +
+        "cdk.tf, metadata.json, spec-trace.md\nwrote cdktf.out/hcl/stacks/state-bucket: cdk.tf, metadata.json\n",
+    );
     expect(list(path.join(r.cwd, "cdktf.out"))).toEqual([
       "hcl/manifest.json",
+      "hcl/stacks/cluster/boot-control-plane-init.md",
+      "hcl/stacks/cluster/boot-control-plane-join.md",
+      "hcl/stacks/cluster/boot-worker.md",
       "hcl/stacks/cluster/cdk.tf",
       "hcl/stacks/cluster/metadata.json",
       "hcl/stacks/cluster/spec-trace.md",
@@ -73,7 +84,13 @@ describe("what lands in the output folder", () => {
     fs.writeFileSync(path.join(r.cwd, "cdktf.out/stacks/cluster/cdk.tf"), "# stale HCL of an earlier run\n");
     const again = runSynth(quiet, {}, r.cwd);
     expect(again.status).toBe(0);
-    expect(list(path.join(r.cwd, "cdktf.out/stacks/cluster"))).toEqual(["cdk.tf.json", "spec-trace.md"]);
+    expect(list(path.join(r.cwd, "cdktf.out/stacks/cluster"))).toEqual([
+      "boot-control-plane-init.md",
+      "boot-control-plane-join.md",
+      "boot-worker.md",
+      "cdk.tf.json",
+      "spec-trace.md",
+    ]);
   });
 
   test("HCL of another configuration is removed when the JSON is made again; of the same one it stays", () => {

@@ -6,7 +6,7 @@
  * it applies anything.
  */
 import { parseAllDocuments, parse } from "yaml";
-import { yamlDocs } from "../bootstrap/node-files";
+import { yamlDocs } from "../bootstrap/yaml-text";
 import { ADDON_VERSIONS, CLOUD_CONTROLLER_MANAGER_IMAGE } from "../bootstrap/versions";
 import { VendoredAddon, loadVendored, sha256 } from "./vendored";
 import { KubeObject, PodSpec, addArgs, container, find, podSpec, setEnv, setImageTag } from "./patches";

@@ -1,39 +1,21 @@
 /**
- * The configuration files a node receives, built as data and serialized here. Values known at
- * synth time (cluster name, CIDRs, versions, SSM parameter names) are written in; values only the
- * node can know are `__NAME__` placeholders that the scripts fill at boot (lib.sh `render`), with
- * names the scripts list explicitly.
+ * Every file a node receives, in the order it receives them: the one index that the user data
+ * (user-data.ts), the cluster bundle's node files (src/addons/bundle.ts) and the boot listing that
+ * synth writes per role (cdktf.out/stacks/cluster/boot-<role>.md, boot-listing.ts) are made from.
+ * Each entry says where its content comes from in the repository: a file (src/bootstrap/files/,
+ * src/bootstrap/scripts/) or the module that generates it from the settings, by what it configures:
+ * kubeadm.ts, container-runtime.ts, kubelet.ts, timers.ts, and the env file here. Values only the
+ * node can know are `__NAME__` placeholders that the scripts fill at boot (lib.sh `render`).
  */
-import { stringify } from "yaml";
 import { ECR_CREDENTIAL_PROVIDER, KUBERNETES_PATCH, CONTAINERD_SERIES } from "./versions";
-import { CREDENTIAL_PROVIDER_BIN_DIR, CREDENTIAL_PROVIDER_CONFIG, CREDENTIAL_PROVIDER_CONFIG_PATH } from "./image-pulls";
-import { PORTS } from "../aws/ports";
-
-export type NodeRole = "control-plane-init" | "control-plane-join" | "worker";
-
-export interface BootstrapSettings {
-  readonly clusterName: string;
-  readonly region: string;
-  readonly kubernetesMinor: string;
-  readonly role: NodeRole;
-  /** All parameters live below it, e.g. "/k8s/k8s-cluster". */
-  readonly ssmPrefix: string;
-  /** VPC-native pods; kubeadm's networking.podSubnet. */
-  readonly podCidr: string;
-  readonly serviceCidr: string;
-  /**
-   * Scheduled etcd snapshots to S3 from control-plane nodes (workers ignore it). Bucket: a plain
-   * name known at synth time (not a Terraform token); prefix: key prefix without leading or
-   * trailing "/"; onCalendar: a systemd OnCalendar value such as "hourly".
-   */
-  readonly etcdBackup?: EtcdBackupSettings;
-}
-
-export interface EtcdBackupSettings {
-  readonly bucket: string;
-  readonly prefix: string;
-  readonly onCalendar: string;
-}
+import { CREDENTIAL_PROVIDER_BIN_DIR, CREDENTIAL_PROVIDER_CONFIG_PATH } from "./image-pulls";
+import { BootstrapSettings } from "./settings";
+import { BOOTSTRAP_SCRIPTS, SCRIPT_PATHS, SCRIPT_SOURCE_FILES } from "./scripts";
+import { STATIC_FILES_FOLDER, staticFileText } from "./static-files";
+import { CRICTL_CONFIG, containerdAptPreferences } from "./container-runtime";
+import { CREDENTIAL_PROVIDER_CONFIG_TEXT } from "./kubelet";
+import { kubeadmInitTemplate, kubeadmJoinTemplate } from "./kubeadm";
+import { etcdBackupUnits } from "./timers";
 
 export const CONFIG_DIR = "/etc/k8s-bootstrap";
 
@@ -68,25 +50,6 @@ export function ssmParameterNames(ssmPrefix: string) {
      */
     joinApiEndpoint: `${ssmPrefix}/join/api-endpoint`,
   } as const;
-}
-
-const YAML_TEXT = { lineWidth: 0, blockQuote: "literal" } as const;
-/** Templates quote every string so that a filled-in value can never change type. */
-const YAML_TEMPLATE = { ...YAML_TEXT, defaultStringType: "QUOTE_DOUBLE", defaultKeyType: "PLAIN" } as const;
-
-/** YAML documents joined by ---; templates quote every string. Node files and the add-on bundle alike. */
-export function yamlDocs(docs: readonly object[], template = false): string {
-  return docs.map((d) => stringify(d, template ? YAML_TEMPLATE : YAML_TEXT)).join("---\n");
-}
-
-function iniText(sections: Readonly<Record<string, Readonly<Record<string, string>>>>, comment?: string, separator = "="): string {
-  const head = comment ? `# ${comment}\n` : "";
-  return (
-    head +
-    Object.entries(sections)
-      .map(([name, keys]) => `[${name}]\n${Object.entries(keys).map(([k, v]) => `${k}${separator}${v}`).join("\n")}\n`)
-      .join("\n")
-  );
 }
 
 /** What the env file needs beyond the settings: the add-on bundle's digest and host-network pod count. */
@@ -136,204 +99,103 @@ export function envFile(s: BootstrapSettings, facts: NodeFacts): string {
   return `# Names, versions and public digests only, no secrets. Sourced by the k8s-* scripts.\n${Object.entries(vars).map(([k, v]) => `${k}=${v}`).join("\n")}\n`;
 }
 
-const CRI_SOCKET = "unix:///run/containerd/containerd.sock";
+/** In the user data, or (control-plane nodes) installed from the cluster bundle at boot. */
+export type Delivery = "user data" | "bundle";
 
-function nodeRegistration() {
-  return {
-    // The AWS cloud controller requires the node name to be the EC2 private DNS name.
-    name: "__NODE_NAME__",
-    criSocket: CRI_SOCKET,
-    kubeletExtraArgs: [
-      { name: "cloud-provider", value: "external" },
-      // The primary address, not one of the ENIs the VPC CNI adds for pods.
-      { name: "node-ip", value: "__NODE_IP__" },
-      // Allowed for kubelets by NodeRestriction; the VPC CNI picks the ENIConfig by this label,
-      // so it is there before the cloud controller initialises the node.
-      { name: "node-labels", value: "topology.kubernetes.io/zone=__NODE_ZONE__" },
-      // Pods that can get an address from the VPC CNI (custom networking), computed at boot from
-      // the instance type; kubelet's default of 110 would leave pods without an address.
-      { name: "max-pods", value: "__MAX_PODS__" },
-      // Private ECR images (the VPC CNI's) pull with credentials from AWS's credential provider.
-      { name: "image-credential-provider-config", value: CREDENTIAL_PROVIDER_CONFIG_PATH },
-      { name: "image-credential-provider-bin-dir", value: CREDENTIAL_PROVIDER_BIN_DIR },
-    ],
-  };
+export interface NodeFile {
+  readonly path: string;
+  /** Octal mode, e.g. "0644". */
+  readonly permissions: string;
+  readonly content: string;
+  /** Where the content comes from: a file of the repository, or "<module> <export>" that generates it. */
+  readonly source: string;
+  readonly delivery: Delivery;
 }
 
-const API = "v1beta4";
-const KUBEADM_API = `kubeadm.k8s.io/${API}`;
-
-/** InitConfiguration + ClusterConfiguration for the first control-plane node. */
-export function kubeadmInitTemplate(s: BootstrapSettings): string {
-  return yamlDocs(
-    [
-      {
-        apiVersion: KUBEADM_API,
-        kind: "InitConfiguration",
-        certificateKey: "__CERTIFICATE_KEY__",
-        localAPIEndpoint: { advertiseAddress: "__NODE_IP__", bindPort: PORTS.kubeApiserver },
-        nodeRegistration: nodeRegistration(),
-        // The API is reached through the NLB, whose first health checks take a while.
-        timeouts: { controlPlaneComponentHealthCheck: "10m0s", kubernetesAPICall: "5m0s" },
-      },
-      {
-        apiVersion: KUBEADM_API,
-        kind: "ClusterConfiguration",
-        clusterName: s.clusterName,
-        kubernetesVersion: "__KUBERNETES_VERSION__",
-        controlPlaneEndpoint: `__API_ENDPOINT__:${PORTS.kubeApiserver}`,
-        networking: { podSubnet: s.podCidr, serviceSubnet: s.serviceCidr },
-        apiServer: { certSANs: ["__API_ENDPOINT__"] },
-        // Pods take VPC addresses from the VPC CNI; per-node pod CIDRs would only run out.
-        controllerManager: { extraArgs: [{ name: "allocate-node-cidrs", value: "false" }] },
-      },
-    ],
-    true,
-  );
+/** Content generated by `name`, exported by the module `module` of src/bootstrap/. */
+function generated(path: string, content: string, module: string, name: string): NodeFile {
+  return { path, permissions: "0644", content, source: `src/bootstrap/${module} ${name}`, delivery: "user data" };
 }
 
-/** JoinConfiguration; with a controlPlane section for control-plane roles. */
-export function kubeadmJoinTemplate(s: BootstrapSettings): string {
-  const controlPlane =
-    s.role === "worker"
-      ? {}
-      : { controlPlane: { certificateKey: "__CERTIFICATE_KEY__", localAPIEndpoint: { advertiseAddress: "__NODE_IP__", bindPort: PORTS.kubeApiserver } } };
-  return yamlDocs(
-    [
-      {
-        apiVersion: KUBEADM_API,
-        kind: "JoinConfiguration",
-        discovery: {
-          bootstrapToken: {
-            apiServerEndpoint: `__API_ENDPOINT__:${PORTS.kubeApiserver}`,
-            token: "__JOIN_TOKEN__",
-            caCertHashes: ["__CA_CERT_HASH__"],
-          },
-        },
-        nodeRegistration: nodeRegistration(),
-        ...controlPlane,
-        timeouts: { discovery: "10m0s", tlsBootstrap: "10m0s" },
-      },
-    ],
-    true,
-  );
+/** A file kept at src/bootstrap/files/<path>. */
+function staticFile(path: string, permissions = "0644"): NodeFile {
+  const source = `${STATIC_FILES_FOLDER}${path}`;
+  return { path, permissions, content: staticFileText(path), source, delivery: "user data" };
 }
+
+function script(name: keyof typeof SCRIPT_PATHS): NodeFile {
+  const path = SCRIPT_PATHS[name];
+  const source = `src/bootstrap/scripts/${SCRIPT_SOURCE_FILES[name]}`;
+  return { path, permissions: "0755", content: BOOTSTRAP_SCRIPTS[path], source, delivery: "user data" };
+}
+
+const viaBundle = (f: NodeFile): NodeFile => ({ ...f, delivery: "bundle" });
 
 /**
- * containerd 2.x, configuration version 3 (containerd docs/cri/config.md at v2.2): the runc
- * runtime with the systemd cgroup driver (the kubelet's default), the CNI plugin and config
- * folders the kubelet's kubernetes-cni package and the VPC CNI use, the sandbox image the installed
- * kubeadm expects (filled in at boot from `kubeadm config images list`), and registry host
- * configuration from certs.d. containerd 1.7 would refuse or ignore a version 3 file, so the
- * node installs containerd from the pinned series and checks it before writing this.
+ * The files of one role, in order. Workers get no add-ons, no init configuration, no refresh or
+ * backup timers; what only control-plane nodes need travels in the bundle, so that user data stays
+ * within its budget.
  */
-export const CONTAINERD_CONFIG_TEMPLATE = [
-  "# containerd 2.x (configuration version 3): systemd cgroups, kubeadm's sandbox image.",
-  "version = 3",
-  "",
-  "[plugins.'io.containerd.cri.v1.runtime'.containerd.runtimes.runc]",
-  "  runtime_type = 'io.containerd.runc.v2'",
-  "",
-  "[plugins.'io.containerd.cri.v1.runtime'.containerd.runtimes.runc.options]",
-  "  SystemdCgroup = true",
-  "",
-  "# Where kubernetes-cni and the VPC CNI's init container put the plugins (a distribution build may default elsewhere).",
-  "[plugins.'io.containerd.cri.v1.runtime'.cni]",
-  "  bin_dirs = ['/opt/cni/bin']",
-  "  conf_dir = '/etc/cni/net.d'",
-  "",
-  "[plugins.'io.containerd.cri.v1.images'.pinned_images]",
-  "  sandbox = '__SANDBOX_IMAGE__'",
-  "",
-  "[plugins.'io.containerd.cri.v1.images'.registry]",
-  "  config_path = '/etc/containerd/certs.d'",
-  "",
-].join("\n");
-
-/** apt pin of containerd's major (Ubuntu replaces builds in noble-updates, so a major, not a build). */
-export function containerdAptPreferences(): string {
-  return `Package: containerd\nPin: version ${CONTAINERD_SERIES}.*\nPin-Priority: 1001\n`;
-}
-
-/**
- * systemd-networkd must leave the VPC CNI's routes and per-pod routing policy rules alone: Ubuntu
- * 24.04's networkd removes foreign rules on every restart (aws/amazon-vpc-cni-k8s#3309). kops
- * writes the same two settings (nodeup/pkg/model/networking/eni_networking.go).
- */
-export const NETWORKD_FOREIGN_ROUTES = iniText(
-  { Network: { ManageForeignRoutes: "no", ManageForeignRoutingPolicyRules: "no" } },
-  "Routes and rules of the VPC CNI are not networkd's (aws/amazon-vpc-cni-k8s#3309).",
-);
-export const NETWORKD_CONF_PATH = "/etc/systemd/networkd.conf.d/40-k8s-foreign-routes.conf";
-
-/**
- * cloud-init renders the network again on hotplug events (the ENIs the VPC CNI attaches); only a
- * new instance may (kops: nodeup/pkg/model/networking/eni_networking.go, kubernetes/kops#17881).
- */
-export const CLOUD_INIT_NETWORK_UPDATES = `# The VPC CNI attaches ENIs; cloud-init must not re-render the network for them.\n${stringify({ updates: { network: { when: ["boot-new-instance"] } } })}`;
-export const CLOUD_INIT_NETWORK_UPDATES_PATH = "/etc/cloud/cloud.cfg.d/99-k8s-network-updates.cfg";
-
-export const CREDENTIAL_PROVIDER_CONFIG_TEXT = yamlDocs([CREDENTIAL_PROVIDER_CONFIG]);
-
-export const KERNEL_MODULES = "overlay\nbr_netfilter\n";
-
-export const SYSCTLS = Object.entries({
-  "net.bridge.bridge-nf-call-iptables": "1",
-  "net.bridge.bridge-nf-call-ip6tables": "1",
-  "net.ipv4.ip_forward": "1",
-})
-  .map(([k, v]) => `${k} = ${v}\n`)
-  .join("");
-
-export const CRICTL_CONFIG = yamlDocs([{ "runtime-endpoint": CRI_SOCKET, "image-endpoint": CRI_SOCKET }]);
-
-/** systemd units of the join-parameter refresh: one service template, one timer per kind. */
-export function joinRefreshUnits(scriptPath: string): Record<string, string> {
-  const timer = (what: string, every: string, after: string) =>
-    iniText({
-      Unit: { Description: `Refresh the kubeadm join ${what} in SSM every ${every}` },
-      Timer: { OnBootSec: after, OnUnitActiveSec: every, RandomizedDelaySec: "5min" },
-      Install: { WantedBy: "timers.target" },
-    });
-  return {
-    "/etc/systemd/system/k8s-join-refresh@.service": iniText({
-      Unit: {
-        Description: "Refresh the kubeadm join %i in SSM",
-        Wants: "network-online.target",
-        After: "network-online.target",
-        ConditionPathExists: "/etc/kubernetes/admin.conf",
-      },
-      Service: { Type: "oneshot", ExecStart: `${scriptPath} %i` },
-    }),
-    // A bootstrap token lives 24 h: a fresh one every 12 h.
-    "/etc/systemd/system/k8s-join-refresh@token.timer": timer("token", "12h", "30min"),
-    // kubeadm deletes uploaded certificates after 2 h: upload again every hour.
-    "/etc/systemd/system/k8s-join-refresh@certs.timer": timer("certs", "1h", "10min"),
-  };
-}
-
-/**
- * systemd units of the etcd snapshots: a oneshot service and its timer. The random delay keeps
- * the control-plane nodes from snapshotting in the same second; Persistent catches up on a run
- * missed while the node was off. The service is skipped while etcd's manifest is moved away (as
- * during a restore).
- */
-export function etcdBackupUnits(scriptPath: string, b: EtcdBackupSettings): Record<string, string> {
-  return {
-    "/etc/systemd/system/k8s-etcd-backup.service": iniText({
-      Unit: {
-        Description: `Snapshot the local etcd member to s3://${b.bucket}/${b.prefix}/`,
-        Wants: "network-online.target",
-        After: "network-online.target containerd.service",
-        ConditionPathExists: "/etc/kubernetes/manifests/etcd.yaml",
-      },
-      // Snapshot (at most 15 min) plus upload with retries.
-      Service: { Type: "oneshot", ExecStart: scriptPath, TimeoutStartSec: "45min" },
-    }),
-    "/etc/systemd/system/k8s-etcd-backup.timer": iniText({
-      Unit: { Description: `Snapshot etcd to S3 (${b.onCalendar})` },
-      Timer: { OnCalendar: b.onCalendar, RandomizedDelaySec: "5min", Persistent: "true" },
-      Install: { WantedBy: "timers.target" },
-    }),
-  };
+export function nodeFiles(s: BootstrapSettings, facts: NodeFacts): NodeFile[] {
+  const files: NodeFile[] = [
+    generated(`${CONFIG_DIR}/env`, envFile(s, facts), "node-files.ts", "envFile"),
+    script("lib"),
+    script("prepare"),
+    script("bootstrap"),
+    // Container runtime: containerd's configuration and its apt pin.
+    staticFile(`${CONFIG_DIR}/containerd.toml.tmpl`),
+    generated(
+      "/etc/apt/preferences.d/k8s-containerd",
+      containerdAptPreferences(),
+      "container-runtime.ts",
+      "containerdAptPreferences",
+    ),
+    // Networking. systemd-networkd must leave the VPC CNI's routes and per-pod routing policy rules
+    // alone: Ubuntu 24.04's networkd removes foreign rules on every restart
+    // (aws/amazon-vpc-cni-k8s#3309); kops writes the same two settings
+    // (nodeup/pkg/model/networking/eni_networking.go).
+    staticFile("/etc/systemd/networkd.conf.d/40-k8s-foreign-routes.conf"),
+    // cloud-init renders the network again on hotplug events (the ENIs the VPC CNI attaches); only a
+    // new instance may (kops: the same eni_networking.go, kubernetes/kops#17881).
+    staticFile("/etc/cloud/cloud.cfg.d/99-k8s-network-updates.cfg"),
+    // The kubelet: the credential provider for private ECR, the kernel modules and sysctls it needs.
+    generated(
+      CREDENTIAL_PROVIDER_CONFIG_PATH,
+      CREDENTIAL_PROVIDER_CONFIG_TEXT,
+      "kubelet.ts",
+      "CREDENTIAL_PROVIDER_CONFIG_TEXT",
+    ),
+    staticFile("/etc/modules-load.d/k8s.conf"),
+    staticFile("/etc/sysctl.d/99-k8s.conf"),
+    // crictl, which kubeadm's preflight runs, talks to containerd's socket.
+    generated("/etc/crictl.yaml", CRICTL_CONFIG, "container-runtime.ts", "CRICTL_CONFIG"),
+    // kubeadm: the join configuration (the first node's init configuration comes in the bundle).
+    generated(`${CONFIG_DIR}/kubeadm-join.yaml.tmpl`, kubeadmJoinTemplate(s), "kubeadm.ts", "kubeadmJoinTemplate"),
+  ];
+  if (s.role !== "worker") {
+    const backup = s.etcdBackup;
+    const bundled: NodeFile[] = [
+      script("joinRefresh"),
+      // Add-ons: the first control-plane node applies the bundle's manifests (src/addons/).
+      script("addons"),
+      // Timers. The join parameters' refresh: a new bootstrap token every 12 h (one lives 24 h), the
+      // certificates uploaded again every hour (kubeadm deletes them after 2 h).
+      staticFile("/etc/systemd/system/k8s-join-refresh@.service"),
+      staticFile("/etc/systemd/system/k8s-join-refresh@token.timer"),
+      staticFile("/etc/systemd/system/k8s-join-refresh@certs.timer"),
+      ...(backup
+        ? [
+            script("etcdBackup"),
+            ...Object.entries(etcdBackupUnits(SCRIPT_PATHS.etcdBackup, backup)).map(([path, text]) =>
+              generated(path, text, "timers.ts", "etcdBackupUnits"),
+            ),
+          ]
+        : []),
+      generated(`${CONFIG_DIR}/kubeadm-init.yaml.tmpl`, kubeadmInitTemplate(s), "kubeadm.ts", "kubeadmInitTemplate"),
+    ];
+    files.push(...bundled.map(viaBundle));
+  }
+  const twice = files.map((f) => f.path).filter((p, i, all) => all.indexOf(p) !== i);
+  if (twice.length) throw new Error(`bootstrap: ${twice[0]} is listed twice among the files of a ${s.role} node`);
+  return files;
 }

@@ -4,6 +4,7 @@
  */
 import * as fs from "fs";
 import * as path from "path";
+import { bootstrapFolder } from "./static-files";
 
 /** Where each script is installed on a node. The scripts name each other by these paths. */
 export const SCRIPT_PATHS = Object.freeze({
@@ -15,7 +16,8 @@ export const SCRIPT_PATHS = Object.freeze({
   etcdBackup: "/usr/local/sbin/k8s-etcd-backup.sh",
 });
 
-const SOURCE_FILES: Readonly<Record<keyof typeof SCRIPT_PATHS, string>> = {
+/** Each script's file under src/bootstrap/scripts/. */
+export const SCRIPT_SOURCE_FILES: Readonly<Record<keyof typeof SCRIPT_PATHS, string>> = {
   lib: "lib.sh",
   prepare: "k8s-node-prepare.sh",
   bootstrap: "k8s-bootstrap.sh",
@@ -24,8 +26,7 @@ const SOURCE_FILES: Readonly<Record<keyof typeof SCRIPT_PATHS, string>> = {
   etcdBackup: "k8s-etcd-backup.sh",
 };
 
-// Beside this file when run from source (tsx, ts-jest); from dist/ the bundled synth finds them in src/.
-const SCRIPT_DIR = [path.join(__dirname, "scripts"), path.join(__dirname, "..", "src", "bootstrap", "scripts")].find((d) => fs.existsSync(d)) ?? path.join(__dirname, "scripts");
+const SCRIPT_DIR = bootstrapFolder("scripts");
 
 function load(file: string): string {
   const full = path.join(SCRIPT_DIR, file);
@@ -39,6 +40,9 @@ function load(file: string): string {
 /** Install path on the node -> script text. */
 export const BOOTSTRAP_SCRIPTS: Readonly<Record<string, string>> = Object.freeze(
   Object.fromEntries(
-    (Object.keys(SCRIPT_PATHS) as (keyof typeof SCRIPT_PATHS)[]).map((k) => [SCRIPT_PATHS[k], load(SOURCE_FILES[k])]),
+    (Object.keys(SCRIPT_PATHS) as (keyof typeof SCRIPT_PATHS)[]).map((k) => [
+      SCRIPT_PATHS[k],
+      load(SCRIPT_SOURCE_FILES[k]),
+    ]),
   ),
 );

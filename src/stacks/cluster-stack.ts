@@ -21,7 +21,7 @@ import { OperationalVariables } from "../constructs/variables";
 import { EtcdBackupBucket } from "../constructs/etcd-backup-bucket";
 import { AddonAssets } from "../constructs/addon-assets";
 import { architectureOf } from "../aws/instances";
-import { ClusterBootstrapSettings, NodeRole, clusterBundle, renderUserData } from "../bootstrap";
+import { ClusterBootstrapSettings, NodeRole, RenderedUserData, clusterBundle, renderUserData } from "../bootstrap";
 
 export interface ClusterStackProps {
   readonly config: ClusterConfig;
@@ -46,6 +46,8 @@ export class ClusterStack extends TerraformStack {
   readonly bootstrapParameters: BootstrapParameters;
   /** Parameter Store path of this cluster's bootstrap values. */
   readonly ssmPrefix: string;
+  /** The user data of each node role this cluster has, and the Terraform names of its nodes. */
+  readonly userData = new Map<NodeRole, { readonly nodes: string; readonly rendered: RenderedUserData }>();
 
   constructor(scope: Construct, id: string, props: ClusterStackProps) {
     super(scope, id);
@@ -106,14 +108,18 @@ export class ClusterStack extends TerraformStack {
     const groups = this.securityGroups.groups;
     const subnets = this.network.subnets;
 
-    const rendered = new Map<NodeRole, string>();
-    const userData = (role: NodeRole) => rendered.get(role) ?? rendered.set(role, renderRole(role)).get(role)!;
     const nodesOf: Record<NodeRole, string> = {
       "control-plane-init": "control_plane_0",
       "control-plane-join": "control_plane_1..",
       worker: "worker_launch_template",
     };
-    const renderRole = (role: NodeRole) => renderUserData({ ...bootstrap, role }, `${role} (${nodesOf[role]})`).userDataBase64;
+    const userData = (role: NodeRole) => {
+      if (!this.userData.has(role)) {
+        const nodes = nodesOf[role];
+        this.userData.set(role, { nodes, rendered: renderUserData({ ...bootstrap, role }, `${role} (${nodes})`) });
+      }
+      return this.userData.get(role)!.rendered.userDataBase64;
+    };
 
     this.controlPlane = new ControlPlane(this, "control-plane", {
       clusterName: config.clusterName,

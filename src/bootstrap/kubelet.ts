@@ -1,0 +1,33 @@
+/**
+ * The kubelet: the flags kubeadm passes it (kubeletExtraArgs, the same on every role) and the
+ * credential provider configuration it reads. The kernel modules and sysctls it needs do not depend
+ * on the configuration: they are files in the repository, src/bootstrap/files/etc/modules-load.d/
+ * and src/bootstrap/files/etc/sysctl.d/.
+ */
+import {
+  CREDENTIAL_PROVIDER_BIN_DIR,
+  CREDENTIAL_PROVIDER_CONFIG,
+  CREDENTIAL_PROVIDER_CONFIG_PATH,
+} from "./image-pulls";
+import { yamlDocs } from "./yaml-text";
+
+/** kubeadm's nodeRegistration.kubeletExtraArgs; `__NAME__` values are filled in at boot. */
+export function kubeletExtraArgs(): { name: string; value: string }[] {
+  return [
+    { name: "cloud-provider", value: "external" },
+    // The primary address, not one of the ENIs the VPC CNI adds for pods.
+    { name: "node-ip", value: "__NODE_IP__" },
+    // Allowed for kubelets by NodeRestriction; the VPC CNI picks the ENIConfig by this label,
+    // so it is there before the cloud controller initialises the node.
+    { name: "node-labels", value: "topology.kubernetes.io/zone=__NODE_ZONE__" },
+    // Pods that can get an address from the VPC CNI (custom networking), computed at boot from
+    // the instance type; kubelet's default of 110 would leave pods without an address.
+    { name: "max-pods", value: "__MAX_PODS__" },
+    // Private ECR images (the VPC CNI's) pull with credentials from AWS's credential provider.
+    { name: "image-credential-provider-config", value: CREDENTIAL_PROVIDER_CONFIG_PATH },
+    { name: "image-credential-provider-bin-dir", value: CREDENTIAL_PROVIDER_BIN_DIR },
+  ];
+}
+
+/** The kubelet's CredentialProviderConfig as a file (its object: src/bootstrap/image-pulls.ts). */
+export const CREDENTIAL_PROVIDER_CONFIG_TEXT = yamlDocs([CREDENTIAL_PROVIDER_CONFIG]);

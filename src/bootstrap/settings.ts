@@ -1,0 +1,99 @@
+/**
+ * What one node's bootstrap is made from: the cluster's names, CIDRs and versions, and the node's
+ * role. They come from the configuration, so they are checked with the configuration's own
+ * validators (src/config.ts, src/aws/cidr.ts, src/validation/): a value the configuration accepts
+ * is one the bootstrap accepts, with the same reason when it is not. What only the bootstrap takes
+ * (the SSM prefix, the backup key prefix, a bucket name that must be plain text) has its own rule
+ * here.
+ */
+import { schema as configSchema } from "../config";
+import { cidrProblem } from "../aws/cidr";
+import { onCalendarProblem } from "../validation/systemd-calendar";
+import { SUPPORTED_KUBERNETES_MINORS } from "./versions";
+
+export type NodeRole = "control-plane-init" | "control-plane-join" | "worker";
+
+export const NODE_ROLES: readonly NodeRole[] = ["control-plane-init", "control-plane-join", "worker"];
+
+export interface BootstrapSettings {
+  readonly clusterName: string;
+  readonly region: string;
+  readonly kubernetesMinor: string;
+  readonly role: NodeRole;
+  /** All parameters live below it, e.g. "/k8s/k8s-cluster". */
+  readonly ssmPrefix: string;
+  /** VPC-native pods; kubeadm's networking.podSubnet. */
+  readonly podCidr: string;
+  readonly serviceCidr: string;
+  /**
+   * Scheduled etcd snapshots to S3 from control-plane nodes (workers ignore it). Bucket: a plain
+   * name known at synth time (not a Terraform token); prefix: key prefix without leading or
+   * trailing "/"; onCalendar: a systemd OnCalendar value such as "hourly".
+   */
+  readonly etcdBackup?: EtcdBackupSettings;
+}
+
+export interface EtcdBackupSettings {
+  readonly bucket: string;
+  readonly prefix: string;
+  readonly onCalendar: string;
+}
+
+/** Settings that are the same for every node of a cluster (the bundle's input). */
+export type ClusterBootstrapSettings = Omit<BootstrapSettings, "role">;
+
+/** The configuration's validators of the fields the bootstrap takes over unchanged. */
+const CONFIGURATION_FIELDS = {
+  clusterName: configSchema.shape.clusterName,
+  region: configSchema.shape.region,
+  etcdBackupBucket: configSchema.shape.etcdBackup.removeDefault().shape.bucket,
+};
+
+/** The reason the configuration gives for refusing `value`, or undefined when it accepts it. */
+function configurationProblem(field: keyof typeof CONFIGURATION_FIELDS, value: string): string | undefined {
+  const result = CONFIGURATION_FIELDS[field].safeParse(value);
+  return result.success ? undefined : result.error.issues[0].message;
+}
+
+function check(field: string, value: string, problem: string | undefined): void {
+  if (problem !== undefined) throw new Error(`bootstrap: ${field} = ${JSON.stringify(value)} ${problem}`);
+}
+
+const unless = (ok: boolean, why: string) => (ok ? undefined : why);
+
+/** Throws a one-line error naming the first field the bootstrap cannot use. */
+export function validateSettings(s: BootstrapSettings): void {
+  check("role", s.role, unless(NODE_ROLES.includes(s.role), `is not one of ${NODE_ROLES.join(", ")}`));
+  check(
+    "kubernetesMinor",
+    s.kubernetesMinor,
+    unless(
+      SUPPORTED_KUBERNETES_MINORS.includes(s.kubernetesMinor),
+      `has no pinned cloud controller image; supported: ${SUPPORTED_KUBERNETES_MINORS.join(", ")}`,
+    ),
+  );
+  check("clusterName", s.clusterName, configurationProblem("clusterName", s.clusterName));
+  check("region", s.region, configurationProblem("region", s.region));
+  check(
+    "ssmPrefix",
+    s.ssmPrefix,
+    unless(/^(\/[A-Za-z0-9_.-]+)+$/.test(s.ssmPrefix), "must look like /a/b (no trailing slash)"),
+  );
+  check("podCidr", s.podCidr, cidrProblem(s.podCidr));
+  check("serviceCidr", s.serviceCidr, cidrProblem(s.serviceCidr));
+  if (s.etcdBackup) {
+    const { bucket, prefix, onCalendar } = s.etcdBackup;
+    check(
+      "etcdBackup.bucket",
+      bucket,
+      unless(!bucket.includes("${"), "is a Terraform token; pass the plain bucket name"),
+    );
+    check("etcdBackup.bucket", bucket, configurationProblem("etcdBackupBucket", bucket));
+    check(
+      "etcdBackup.prefix",
+      prefix,
+      unless(/^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)*$/.test(prefix), "must look like a/b (no leading or trailing slash)"),
+    );
+    check("etcdBackup.onCalendar", onCalendar, onCalendarProblem(onCalendar));
+  }
+}
