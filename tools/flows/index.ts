@@ -5,7 +5,8 @@
  *   read.ts      the Terraform JSON, read into the network model (subnets, groups, routes, ACLs)
  *   model.ts     the model: tiers, ports, verdicts, security-group rules, route tables, ACLs
  *   ranges.ts    ports and addresses as integer ranges, and their text
- *   evaluate.ts  who can reach whom: security groups, routes and network ACLs, as AWS applies them
+ *   layers.ts    what routes, security groups and network ACLs let through between two address ranges
+ *   evaluate.ts  who can reach whom between tiers, the internet and endpoints: verdicts and reasons
  *   render.ts    the verdicts as a text table
  */
 export { analyzeFlows, analyzeFlowsWithNotes } from "./evaluate";
