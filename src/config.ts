@@ -12,7 +12,8 @@ import { vpcTable } from "./spec/network";
 import { onCalendarProblem } from "./validation/systemd-calendar";
 import { KNOWN_REGIONS, REGIONS_SOURCE } from "./aws/regions";
 import { instanceTypeProblem } from "./aws/instance-types";
-import { TAG_RULES, tagProblem } from "./validation/aws-tags";
+import { PROJECT_TAGS_MAX, USER_TAGS_MAX, tagProblem } from "./validation/aws-tags";
+import { EBS_GP3_MAX_GIB, EC2_KEY_PAIR_NAME_MAX_CHARS, ELB_NAME_LIMITS, S3_LIMITS, TAG_LIMITS } from "./aws/limits";
 
 /** For errors about a whole file rather than a value in it. */
 export const NO_VALUE = Symbol("no value");
@@ -38,7 +39,8 @@ const REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-(central|north|south|east|west|north
 const AZ = /^[a-z]{2}(-gov|-iso[a-z]?)?-(central|north|south|east|west|northeast|northwest|southeast|southwest)-[1-9][a-z]$/;
 const CLUSTER_NAME = /^[a-z][a-z0-9-]{0,30}[a-z0-9]$/;
 // AWS general purpose bucket naming rules (lowercase, digits, dots, hyphens; 3-63; alnum ends).
-const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+const { bucketNameMinChars, bucketNameMaxChars } = S3_LIMITS;
+const BUCKET = new RegExp(`^[a-z0-9][a-z0-9.-]{${bucketNameMinChars - 2},${bucketNameMaxChars - 2}}[a-z0-9]$`);
 // EC2 instance types: family (letters, digits, optional attribute letters/dashes) "." size.
 export const INSTANCE_TYPE = /^[a-z][a-z0-9-]*[0-9][a-z0-9-]*\.(nano|micro|small|medium|large|metal|[0-9]+xlarge|xlarge)(-[a-z0-9]+)?$/;
 
@@ -51,7 +53,11 @@ const cidr = z.string().superRefine((v, ctx) => {
 
 const bucketName = z
   .string()
-  .regex(BUCKET, "must be 3-63 characters of lowercase letters, digits, dots and hyphens, starting and ending with a letter or digit")
+  .regex(
+    BUCKET,
+    `must be ${bucketNameMinChars}-${bucketNameMaxChars} characters of lowercase letters, digits, dots and hyphens, ` +
+      "starting and ending with a letter or digit",
+  )
   .refine((v) => !v.includes(".."), "must not contain two adjacent dots")
   .refine((v) => !/^\d+\.\d+\.\d+\.\d+$/.test(v), "must not look like an IP address")
   .refine((v) => !v.startsWith("xn--") && !v.endsWith("-s3alias") && !v.endsWith("--ol-s3"), "uses a prefix or suffix AWS reserves");
@@ -63,7 +69,10 @@ const schema = z
       .string()
       .regex(CLUSTER_NAME, "must be 2-32 lowercase letters, digits and hyphens, starting with a letter")
       // Load balancer names (<cluster>-api) may not begin with "internal-".
-      .refine((v) => !v.startsWith("internal-"), "must not start with internal- (AWS reserves it for load balancer names)")
+      .refine(
+        (v) => !v.startsWith(ELB_NAME_LIMITS.reservedPrefix),
+        `must not start with ${ELB_NAME_LIMITS.reservedPrefix} (AWS reserves it for load balancer names)`,
+      )
       .default("k8s-cluster"),
     region: z.string().regex(REGION, "is not an AWS region name like ap-northeast-2").default("ap-northeast-2"),
     /** Accept a region newer than the known list (src/aws/regions.ts). */
@@ -96,7 +105,7 @@ const schema = z
         key: z
           .string()
           .min(1, "must not be empty")
-          .max(1024)
+          .max(S3_LIMITS.objectKeyMaxBytes)
           .regex(/^[^/].*[^/]$|^[^/]$/, "must not start or end with a slash")
           .optional(),
         region: z.string().regex(REGION, "is not an AWS region name like ap-northeast-2").optional(),
@@ -124,7 +133,7 @@ const schema = z
         instanceType: instanceType
           .refine((t) => !/\.(nano|micro)$/.test(t), "is too small for a control-plane node (kubeadm needs 2 vCPUs and 1.7 GB: use small or larger)")
           .default("t3.medium"),
-        rootVolumeGiB: z.number().int().min(20, "must be at least 20 GiB").max(16384).default(40),
+        rootVolumeGiB: z.number().int().min(20, "must be at least 20 GiB").max(EBS_GP3_MAX_GIB).default(40),
       })
       .strict()
       .default({}),
@@ -134,11 +143,11 @@ const schema = z
         desired: z.number().int().min(0).max(1000).default(2),
         max: z.number().int().min(1).max(1000).default(5),
         instanceType: instanceType.default("t3.large"),
-        rootVolumeGiB: z.number().int().min(20, "must be at least 20 GiB").max(16384).default(50),
+        rootVolumeGiB: z.number().int().min(20, "must be at least 20 GiB").max(EBS_GP3_MAX_GIB).default(50),
       })
       .strict()
       .default({}),
-    sshKeyName: z.string().min(1).max(255).regex(/^[\x20-\x7e]+$/, "must be ASCII").optional(),
+    sshKeyName: z.string().min(1).max(EC2_KEY_PAIR_NAME_MAX_CHARS).regex(/^[\x20-\x7e]+$/, "must be ASCII").optional(),
     amiId: z.string().regex(/^ami-[0-9a-f]{8}([0-9a-f]{9})?$/, "is not an AMI id like ami-0123456789abcdef0").optional(),
     loadBalancers: z
       .object({
@@ -176,10 +185,12 @@ const schema = z
           if (problem) ctx.addIssue({ code: z.ZodIssueCode.custom, path: [k], message: problem });
         }
         const n = Object.keys(tags).length;
-        if (n > TAG_RULES.userTagsMax)
+        if (n > USER_TAGS_MAX)
           ctx.addIssue({
             code: z.ZodIssueCode.custom,
-            message: `has ${n} tags; AWS allows ${TAG_RULES.perResourceMax} per resource and this project puts up to ${TAG_RULES.perResourceMax - TAG_RULES.userTagsMax} of its own on one, so at most ${TAG_RULES.userTagsMax}`,
+            message:
+              `has ${n} tags; AWS allows ${TAG_LIMITS.perResourceMax} per resource and this project puts up to ` +
+              `${PROJECT_TAGS_MAX} of its own on one, so at most ${USER_TAGS_MAX}`,
           });
       })
       .default({}),

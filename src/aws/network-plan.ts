@@ -4,8 +4,8 @@
  * (D1, D2, D3, D9, D10) and every addition is applied here, next to a comment naming it.
  */
 import { ClusterConfig, ConfigError } from "../config";
+import { AWS_MAX_SUBNET_PREFIX } from "./limits";
 import {
-  AWS_MAX_SUBNET_PREFIX,
   awsPrefixProblem,
   Cidr,
   contains,
