@@ -1,8 +1,8 @@
 /**
  * Entry point of `npm run synth` and `cdktf synth`: reads the configuration, builds both stacks,
  * checks them against AWS's rules, and only then writes the output folder (cdktf.out, or
- * CDKTF_OUTDIR), one line per stack on stdout. Any bad input ends in one line on stderr and exit
- * code 1; the stacks a failed synth would have written are removed, nothing new is written.
+ * CDKTF_OUTDIR), one line per stack on stdout. Bad input ends in one line per problem on stderr and
+ * exit code 1; the stacks a failed synth would have written are removed, nothing new is written.
  */
 import * as fs from "fs";
 import { sha256 } from "./src/addons/vendored";

@@ -13,7 +13,7 @@ import { DataAwsAmi } from "@cdktf/provider-aws/lib/data-aws-ami";
 import { Subnet } from "@cdktf/provider-aws/lib/subnet";
 import { resolveConfig } from "../src/config";
 import { buildApp } from "../src/app";
-import { wildcardActions } from "../src/aws/iam-policies";
+import { wildcardActions } from "../src/aws/iam/policy";
 import { architectureOf } from "../src/aws/instances";
 import { synthCluster, ref, userDataOf, variableDefaults } from "./helpers/synth";
 

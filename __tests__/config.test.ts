@@ -131,6 +131,77 @@ describe("bad configuration is rejected with one line naming the field and value
   test("43 tags of the user's own are accepted", () => expect(() => resolveConfig({ tags: Object.fromEntries(Array.from({ length: 43 }, (_, i) => [`t${i}`, "v"])) })).not.toThrow());
 });
 
+describe("every problem at once: one line each, in the order of the configuration's fields", () => {
+  const linesOf = (input: unknown): string[] => {
+    try {
+      resolveConfig(input);
+    } catch (e) {
+      expect(e).toBeInstanceOf(ConfigError);
+      return (e as Error).message.split("\n");
+    }
+    throw new Error(`expected ${JSON.stringify(input)} to be rejected`);
+  };
+  // One mistake each for zod's schema (controlPlane.count), the checks across fields (a region not
+  // in the list) and the network plan (overlapping tiers), written in the file in another order.
+  const threeMistakes = {
+    controlPlane: { count: 2 },
+    network: { subnets: { bastion: "172.31.1.0/24" } },
+    region: "xx-north-9",
+  };
+  const threeLines = [
+    expect.stringMatching(/^invalid configuration: region = "xx-north-9": is not a region in the known list/),
+    'invalid configuration: network.subnets.bastion = "172.31.1.0/24": overlaps the workers tier (172.31.1.0/24)',
+    "invalid configuration: controlPlane.count = 2: must be 1, 3 or 5 (an odd number keeps etcd's quorum)",
+  ];
+
+  test("three distinct mistakes are three lines, in the fields' order", () =>
+    expect(linesOf(threeMistakes)).toEqual(threeLines));
+  test("the order does not depend on the order of the file", () =>
+    expect(linesOf(Object.fromEntries(Object.entries(threeMistakes).reverse()))).toEqual(threeLines));
+  test("schema problems of several fields, an unknown field last, and a check across fields", () =>
+    expect(
+      linesOf({
+        workers: { min: 6, max: 3, desired: 3 },
+        azcount: 2,
+        clusterName: "K8s_Cluster",
+        tags: { "aws:x": "y" },
+      })
+    ).toEqual([
+      expect.stringMatching(/^invalid configuration: clusterName = "K8s_Cluster": must be 2-32 lowercase/),
+      // workers.desired (3) is not also blamed: its bounds are the problem.
+      "invalid configuration: workers.min = 6: is larger than workers.max (3)",
+      'invalid configuration: tags.aws:x = "y": uses the aws: prefix, which AWS reserves',
+      "invalid configuration: azcount = 2: is not a known field (see the README's configuration table)",
+    ]));
+  test("every element of a list that is wrong", () =>
+    expect(linesOf({ bastion: { adminCidrs: ["203.0.113.0/33", "x"] } })).toEqual([
+      'invalid configuration: bastion.adminCidrs.0 = "203.0.113.0/33": is not a valid IPv4 CIDR',
+      'invalid configuration: bastion.adminCidrs.1 = "x": is not an IPv4 CIDR like 10.0.0.0/16',
+    ]));
+  test("every overlap of the network plan", () => {
+    const [bastion, loadBalancers] = ["172.31.1.0/24", "172.31.1.0/25"];
+    expect(linesOf({ network: { subnets: { bastion, loadBalancers } } })).toEqual([
+      `invalid configuration: network.subnets.loadBalancers = "${loadBalancers}": overlaps the workers tier (172.31.1.0/24)`,
+      `invalid configuration: network.subnets.bastion = "${bastion}": overlaps the workers tier (172.31.1.0/24)`,
+      `invalid configuration: network.subnets.bastion = "${bastion}": overlaps the loadBalancers tier (${loadBalancers})`,
+    ]);
+  });
+  test("the spec's blocks outside a configured VPC are one problem of network.vpcCidr", () =>
+    expect(linesOf({ network: { vpcCidr: "10.0.0.0/16" } })).toEqual([
+      'invalid configuration: network.vpcCidr = "10.0.0.0/16": ' +
+        "172.31.0.0/28 (apiEndpoint), 172.31.1.0/24 (workers), 172.31.2.0/24 (loadBalancers), " +
+        "172.31.3.0/24 (bastion), 172.31.32.0/19 (pods) are not inside the VPC 10.0.0.0/16",
+    ]));
+  test("a check across fields runs only on fields without a problem of their own", () =>
+    // Both are the wrong size; that they also overlap is not a third line.
+    expect(linesOf({ network: { vpcCidr: "10.0.0.0/8" }, serviceCidr: "10.0.0.0/8" })).toEqual([
+      'invalid configuration: network.vpcCidr = "10.0.0.0/8": prefix /8 is outside AWS\'s VPC range /16 to /28',
+      expect.stringMatching(/^invalid configuration: serviceCidr = "10\.0\.0\.0\/8": must be a \/12 to \/28/),
+    ]));
+  test("input that is not an object is one line", () =>
+    expect(linesOf(5)).toEqual(["invalid configuration: (root) = 5: Expected object, received number"]));
+});
+
 describe("OnCalendar values: the accepted form is one systemd parses (systemd-analyze calendar: system/external-tools.test.ts)", () => {
   const accepted = ONCALENDAR_ACCEPTED;
   // Refused: not systemd's syntax, or loaded by systemd and never fired (a fixed or past year, a day no month has).

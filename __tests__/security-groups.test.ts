@@ -7,7 +7,7 @@ import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
 import { VpcSecurityGroupEgressRule } from "@cdktf/provider-aws/lib/vpc-security-group-egress-rule";
 import { synthCluster, ref, variableDefaults } from "./helpers/synth";
-import { AWS_SG_TEXT } from "../src/analysis/security-group-rules";
+import { SECURITY_GROUP_LIMITS } from "../src/aws/limits";
 
 const s = synthCluster();
 const SG = {
@@ -54,7 +54,7 @@ describe("security groups (D12)", () => {
   });
   test("every description uses only AWS's allowed characters (D4)", () => {
     for (const r of [...rules("aws_vpc_security_group_ingress_rule"), ...rules("aws_vpc_security_group_egress_rule"), ...rules("aws_security_group")]) {
-      expect(r.description).toMatch(AWS_SG_TEXT);
+      expect(r.description).toMatch(SECURITY_GROUP_LIMITS.allowedText);
       expect(r.description.length).toBeLessThanOrEqual(255);
     }
   });

@@ -1,7 +1,8 @@
 /**
  * The cluster's configuration: every field has a default, so an empty file (or none) synthesizes
- * the spec's cluster. Validated with zod; every failure becomes one line naming the field and the
- * value (ConfigError), never a stack trace.
+ * the spec's cluster. Validated with zod, then across fields, then by planning the network: every
+ * problem found becomes one line naming the field and the value, all of them in one ConfigError
+ * (in the order of the fields), never a stack trace.
  */
 import * as fs from "fs";
 import * as path from "path";
@@ -12,33 +13,21 @@ import { vpcTable } from "./spec/network";
 import { onCalendarProblem } from "./validation/systemd-calendar";
 import { KNOWN_REGIONS, REGIONS_SOURCE } from "./aws/regions";
 import { instanceTypeProblem } from "./aws/instance-types";
-import { TAG_RULES, tagProblem } from "./validation/aws-tags";
+import { PROJECT_TAGS_MAX, USER_TAGS_MAX, tagProblem } from "./validation/aws-tags";
+import { EBS_GP3_MAX_GIB, EC2_KEY_PAIR_NAME_MAX_CHARS, ELB_NAME_LIMITS, S3_LIMITS, TAG_LIMITS } from "./aws/limits";
+import { ConfigError, ConfigProblem, NO_VALUE } from "./validation/config-error";
+import { inFieldOrder, sameOrNested, schemaProblems } from "./validation/schema-problems";
+import { planNetwork } from "./aws/network-plan";
 
-/** For errors about a whole file rather than a value in it. */
-export const NO_VALUE = Symbol("no value");
-
-export class ConfigError extends Error {
-  constructor(
-    readonly field: string,
-    readonly value: unknown,
-    readonly reason: string,
-  ) {
-    super(`invalid configuration: ${field || "(root)"}${value === NO_VALUE ? "" : ` = ${showValue(value)}`}: ${reason}`);
-    this.name = "ConfigError";
-  }
-}
-
-export function showValue(value: unknown): string {
-  if (value === undefined) return "(missing)";
-  const text = JSON.stringify(value);
-  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
-}
+export { ConfigError, NO_VALUE, showValue } from "./validation/config-error";
+export type { ConfigProblem } from "./validation/config-error";
 
 const REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-(central|north|south|east|west|northeast|northwest|southeast|southwest)-[1-9]$/;
 const AZ = /^[a-z]{2}(-gov|-iso[a-z]?)?-(central|north|south|east|west|northeast|northwest|southeast|southwest)-[1-9][a-z]$/;
 const CLUSTER_NAME = /^[a-z][a-z0-9-]{0,30}[a-z0-9]$/;
 // AWS general purpose bucket naming rules (lowercase, digits, dots, hyphens; 3-63; alnum ends).
-const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+const { bucketNameMinChars, bucketNameMaxChars } = S3_LIMITS;
+const BUCKET = new RegExp(`^[a-z0-9][a-z0-9.-]{${bucketNameMinChars - 2},${bucketNameMaxChars - 2}}[a-z0-9]$`);
 // EC2 instance types: family (letters, digits, optional attribute letters/dashes) "." size.
 export const INSTANCE_TYPE = /^[a-z][a-z0-9-]*[0-9][a-z0-9-]*\.(nano|micro|small|medium|large|metal|[0-9]+xlarge|xlarge)(-[a-z0-9]+)?$/;
 
@@ -51,7 +40,11 @@ const cidr = z.string().superRefine((v, ctx) => {
 
 const bucketName = z
   .string()
-  .regex(BUCKET, "must be 3-63 characters of lowercase letters, digits, dots and hyphens, starting and ending with a letter or digit")
+  .regex(
+    BUCKET,
+    `must be ${bucketNameMinChars}-${bucketNameMaxChars} characters of lowercase letters, digits, dots and hyphens, ` +
+      "starting and ending with a letter or digit",
+  )
   .refine((v) => !v.includes(".."), "must not contain two adjacent dots")
   .refine((v) => !/^\d+\.\d+\.\d+\.\d+$/.test(v), "must not look like an IP address")
   .refine((v) => !v.startsWith("xn--") && !v.endsWith("-s3alias") && !v.endsWith("--ol-s3"), "uses a prefix or suffix AWS reserves");
@@ -63,7 +56,10 @@ export const schema = z
       .string()
       .regex(CLUSTER_NAME, "must be 2-32 lowercase letters, digits and hyphens, starting with a letter")
       // Load balancer names (<cluster>-api) may not begin with "internal-".
-      .refine((v) => !v.startsWith("internal-"), "must not start with internal- (AWS reserves it for load balancer names)")
+      .refine(
+        (v) => !v.startsWith(ELB_NAME_LIMITS.reservedPrefix),
+        `must not start with ${ELB_NAME_LIMITS.reservedPrefix} (AWS reserves it for load balancer names)`,
+      )
       .default("k8s-cluster"),
     region: z.string().regex(REGION, "is not an AWS region name like ap-northeast-2").default("ap-northeast-2"),
     /** Accept a region newer than the known list (src/aws/regions.ts). */
@@ -96,7 +92,7 @@ export const schema = z
         key: z
           .string()
           .min(1, "must not be empty")
-          .max(1024)
+          .max(S3_LIMITS.objectKeyMaxBytes)
           .regex(/^[^/].*[^/]$|^[^/]$/, "must not start or end with a slash")
           .optional(),
         region: z.string().regex(REGION, "is not an AWS region name like ap-northeast-2").optional(),
@@ -124,7 +120,7 @@ export const schema = z
         instanceType: instanceType
           .refine((t) => !/\.(nano|micro)$/.test(t), "is too small for a control-plane node (kubeadm needs 2 vCPUs and 1.7 GB: use small or larger)")
           .default("t3.medium"),
-        rootVolumeGiB: z.number().int().min(20, "must be at least 20 GiB").max(16384).default(40),
+        rootVolumeGiB: z.number().int().min(20, "must be at least 20 GiB").max(EBS_GP3_MAX_GIB).default(40),
       })
       .strict()
       .default({}),
@@ -134,11 +130,11 @@ export const schema = z
         desired: z.number().int().min(0).max(1000).default(2),
         max: z.number().int().min(1).max(1000).default(5),
         instanceType: instanceType.default("t3.large"),
-        rootVolumeGiB: z.number().int().min(20, "must be at least 20 GiB").max(16384).default(50),
+        rootVolumeGiB: z.number().int().min(20, "must be at least 20 GiB").max(EBS_GP3_MAX_GIB).default(50),
       })
       .strict()
       .default({}),
-    sshKeyName: z.string().min(1).max(255).regex(/^[\x20-\x7e]+$/, "must be ASCII").optional(),
+    sshKeyName: z.string().min(1).max(EC2_KEY_PAIR_NAME_MAX_CHARS).regex(/^[\x20-\x7e]+$/, "must be ASCII").optional(),
     amiId: z.string().regex(/^ami-[0-9a-f]{8}([0-9a-f]{9})?$/, "is not an AMI id like ami-0123456789abcdef0").optional(),
     loadBalancers: z
       .object({
@@ -176,10 +172,12 @@ export const schema = z
           if (problem) ctx.addIssue({ code: z.ZodIssueCode.custom, path: [k], message: problem });
         }
         const n = Object.keys(tags).length;
-        if (n > TAG_RULES.userTagsMax)
+        if (n > USER_TAGS_MAX)
           ctx.addIssue({
             code: z.ZodIssueCode.custom,
-            message: `has ${n} tags; AWS allows ${TAG_RULES.perResourceMax} per resource and this project puts up to ${TAG_RULES.perResourceMax - TAG_RULES.userTagsMax} of its own on one, so at most ${TAG_RULES.userTagsMax}`,
+            message:
+              `has ${n} tags; AWS allows ${TAG_LIMITS.perResourceMax} per resource and this project puts up to ` +
+              `${PROJECT_TAGS_MAX} of its own on one, so at most ${USER_TAGS_MAX}`,
           });
       })
       .default({}),
@@ -209,60 +207,149 @@ export interface ClusterConfig extends Omit<Parsed, "state" | "availabilityZones
   readonly state: { readonly bucket: string; readonly key: string; readonly region: string };
 }
 
-function valueAt(input: unknown, p: (string | number)[]): unknown {
-  let v: unknown = input;
-  for (const k of p) {
-    if (v === null || typeof v !== "object") return undefined;
-    v = (v as Record<string | number, unknown>)[k];
-  }
-  return v;
+const configProblem = (field: string, value: unknown, reason: string): ConfigProblem => ({ field, value, reason });
+
+/** A check across fields; it runs only when no field it reads has a problem already. */
+interface CrossCheck {
+  readonly reads: readonly string[];
+  readonly problems: (c: Parsed) => ConfigProblem[];
 }
 
-/** Validates raw input (a parsed JSON object) and applies defaults. Throws ConfigError. */
+const regionCheck = (field: "region" | "state.region"): CrossCheck => ({
+  reads: [field, "allowUnlistedRegion"],
+  problems: (c) => {
+    const region = field === "region" ? c.region : c.state.region;
+    if (region === undefined || c.allowUnlistedRegion || KNOWN_REGIONS.includes(region)) return [];
+    const reason =
+      `is not a region in the known list (${REGIONS_SOURCE}); ` +
+      "check the name, or set allowUnlistedRegion: true for a newer region";
+    return [configProblem(field, region, reason)];
+  },
+});
+
+const instanceTypeCheck = (role: "bastion" | "controlPlane" | "workers"): CrossCheck => ({
+  reads: [`${role}.instanceType`, "allowUnlistedInstanceTypes"],
+  problems: (c) => {
+    const type = c[role].instanceType;
+    const why = instanceTypeProblem(type, c.allowUnlistedInstanceTypes);
+    return why ? [configProblem(`${role}.instanceType`, type, why)] : [];
+  },
+});
+
+const vpcCidrOf = (c: Parsed): string => c.network.vpcCidr ?? vpcTable.cidrBlock;
+
+/** In this order; a later check skips a field an earlier one found a problem with. */
+const CROSS_CHECKS: readonly CrossCheck[] = [
+  regionCheck("region"),
+  regionCheck("state.region"),
+  instanceTypeCheck("bastion"),
+  instanceTypeCheck("controlPlane"),
+  instanceTypeCheck("workers"),
+  {
+    reads: ["availabilityZones", "azCount", "region"],
+    problems: ({ availabilityZones: zones, azCount, region }) => {
+      if (!zones) return [];
+      return [
+        ...(zones.length < azCount
+          ? [configProblem("availabilityZones", zones, `names ${zones.length} zone(s) but azCount is ${azCount}`)]
+          : []),
+        ...zones.flatMap((az, i) =>
+          az.startsWith(region)
+            ? []
+            : [configProblem(`availabilityZones.${i}`, az, `is not a zone of region ${region}`)]
+        ),
+        ...(new Set(zones).size !== zones.length
+          ? [configProblem("availabilityZones", zones, "names a zone twice")]
+          : []),
+      ];
+    },
+  },
+  {
+    reads: ["workers.min", "workers.max"],
+    problems: ({ workers: { min, max } }) =>
+      min > max ? [configProblem("workers.min", min, `is larger than workers.max (${max})`)] : [],
+  },
+  {
+    reads: ["workers.min", "workers.max", "workers.desired"],
+    problems: ({ workers: { min, max, desired } }) =>
+      desired < min || desired > max
+        ? [configProblem("workers.desired", desired, `must be between workers.min (${min}) and workers.max (${max})`)]
+        : [],
+  },
+  {
+    reads: ["etcdBackup.bucket", "state.bucket", "clusterName", "region"],
+    problems: (c) =>
+      c.etcdBackup.bucket !== undefined &&
+      c.etcdBackup.bucket === (c.state.bucket ?? `${c.clusterName}-tfstate-${c.region}`)
+        ? [configProblem("etcdBackup.bucket", c.etcdBackup.bucket, "must differ from state.bucket")]
+        : [],
+  },
+  {
+    // The VPC's own size before the service CIDR: a /8 is AWS's problem to report, not an overlap.
+    reads: ["network.vpcCidr"],
+    problems: (c) => {
+      const why = awsPrefixProblem(parseCidr(vpcCidrOf(c)), "VPC range");
+      return why ? [configProblem("network.vpcCidr", vpcCidrOf(c), why)] : [];
+    },
+  },
+  {
+    // kube-apiserver refuses a range of more than 2^20 addresses (mask >= 12); kubeadm puts the
+    // cluster DNS on the range's 10th address, so it needs at least 16 (/28).
+    reads: ["serviceCidr"],
+    problems: ({ serviceCidr }) => {
+      const { prefix } = parseCidr(serviceCidr);
+      if (prefix >= 12 && prefix <= 28) return [];
+      const reason =
+        "must be a /12 to /28: kube-apiserver refuses more than 2^20 addresses, " +
+        "and kubeadm needs the 10th address for cluster DNS";
+      return [configProblem("serviceCidr", serviceCidr, reason)];
+    },
+  },
+  {
+    reads: ["serviceCidr", "network.vpcCidr"],
+    problems: (c) => {
+      const vpc = vpcCidrOf(c);
+      if (!overlaps(parseCidr(c.serviceCidr), parseCidr(vpc))) return [];
+      return [
+        configProblem("serviceCidr", c.serviceCidr, `overlaps the VPC ${vpc}; Service IPs must be outside the VPC`),
+      ];
+    },
+  },
+];
+
+/** What planning the network reads: its tiers' blocks and how many zones they are split over. */
+const NETWORK_PLAN_READS = ["network", "availabilityZones", "azCount"];
+
+/**
+ * Validates raw input (a parsed JSON object) and applies defaults. Throws one ConfigError with
+ * every problem found, one line each, in the order of the fields.
+ */
 export function resolveConfig(input: unknown = {}): ClusterConfig {
-  const result = schema.safeParse(input ?? {});
-  if (!result.success) {
-    const issue = result.error.issues[0];
-    if (issue.code === z.ZodIssueCode.unrecognized_keys) {
-      const p = [...issue.path, issue.keys[0]];
-      throw new ConfigError(p.join("."), valueAt(input, p), "is not a known field (see the README's configuration table)");
-    }
-    throw new ConfigError(issue.path.join("."), valueAt(input, issue.path), issue.message.replace(/^String must contain/, "must contain"));
+  const { problems, data } = schemaProblems(schema, input ?? {});
+  const fine = (fields: readonly string[]) => !problems.some((p) => fields.some((f) => sameOrNested(p.field, f)));
+  let config: ClusterConfig | undefined;
+  if (data) {
+    for (const check of CROSS_CHECKS) if (fine(check.reads)) problems.push(...check.problems(data));
+    config = withDefaults(data);
+    if (fine(NETWORK_PLAN_READS)) problems.push(...networkPlanProblems(config));
   }
-  const c = result.data;
-  for (const [field, region] of [["region", c.region], ["state.region", c.state.region]] as const)
-    if (region !== undefined && !c.allowUnlistedRegion && !KNOWN_REGIONS.includes(region))
-      throw new ConfigError(field, region, `is not a region in the known list (${REGIONS_SOURCE}); check the name, or set allowUnlistedRegion: true for a newer region`);
-  for (const [field, type] of [["bastion.instanceType", c.bastion.instanceType], ["controlPlane.instanceType", c.controlPlane.instanceType], ["workers.instanceType", c.workers.instanceType]] as const) {
-    const problem = instanceTypeProblem(type, c.allowUnlistedInstanceTypes);
-    if (problem) throw new ConfigError(field, type, problem);
+  if (problems.length > 0 || !config) throw new ConfigError(inFieldOrder(problems, configFieldPaths()));
+  return config;
+}
+
+function networkPlanProblems(config: ClusterConfig): readonly ConfigProblem[] {
+  try {
+    planNetwork(config);
+    return [];
+  } catch (e) {
+    if (e instanceof ConfigError) return e.problems;
+    throw e;
   }
+}
+
+/** The configuration with every default filled in, and the warnings about it. */
+function withDefaults(c: Parsed): ClusterConfig {
   const zones = c.availabilityZones ?? ["a", "b", "c"].map((l) => `${c.region}${l}`);
-  if (c.availabilityZones) {
-    if (c.availabilityZones.length < c.azCount)
-      throw new ConfigError("availabilityZones", c.availabilityZones, `names ${c.availabilityZones.length} zone(s) but azCount is ${c.azCount}`);
-    c.availabilityZones.forEach((az, i) => {
-      if (!az.startsWith(c.region)) throw new ConfigError(`availabilityZones.${i}`, az, `is not a zone of region ${c.region}`);
-    });
-    if (new Set(c.availabilityZones).size !== c.availabilityZones.length)
-      throw new ConfigError("availabilityZones", c.availabilityZones, "names a zone twice");
-  }
-  if (c.workers.min > c.workers.max) throw new ConfigError("workers.min", c.workers.min, `is larger than workers.max (${c.workers.max})`);
-  if (c.workers.desired < c.workers.min || c.workers.desired > c.workers.max)
-    throw new ConfigError("workers.desired", c.workers.desired, `must be between workers.min (${c.workers.min}) and workers.max (${c.workers.max})`);
-  if (c.etcdBackup.bucket !== undefined && c.etcdBackup.bucket === (c.state.bucket ?? `${c.clusterName}-tfstate-${c.region}`))
-    throw new ConfigError("etcdBackup.bucket", c.etcdBackup.bucket, "must differ from state.bucket");
-  const vpc = c.network.vpcCidr ?? vpcTable.cidrBlock;
-  // The VPC's own size first: a /8 is AWS's problem to report, not an overlap of the service CIDR.
-  const vpcProblem = awsPrefixProblem(parseCidr(vpc), "VPC range");
-  if (vpcProblem) throw new ConfigError("network.vpcCidr", vpc, vpcProblem);
-  const service = parseCidr(c.serviceCidr);
-  // kube-apiserver refuses a range of more than 2^20 addresses (mask >= 12); kubeadm puts the
-  // cluster DNS on the range's 10th address, so it needs at least 16 (/28).
-  if (service.prefix < 12 || service.prefix > 28)
-    throw new ConfigError("serviceCidr", c.serviceCidr, "must be a /12 to /28: kube-apiserver refuses more than 2^20 addresses, and kubeadm needs the 10th address for cluster DNS");
-  if (overlaps(service, parseCidr(vpc)))
-    throw new ConfigError("serviceCidr", c.serviceCidr, `overlaps the VPC ${vpc}; Service IPs must be outside the VPC`);
   // S3 bucket names are global: a name derived from the defaults is likely taken by someone else.
   const warnings: string[] = [];
   if (c.state.bucket === undefined)

@@ -1,10 +1,10 @@
 import { ConfigError } from "./config";
 import { AwsRuleError } from "./analysis/aws-rules";
 
-/** Prints a failure as the user should see it and returns the exit code. */
+/** Prints a failure as the user should see it (a ConfigError: one line per problem) and returns the exit code. */
 export function reportFailure(e: unknown, what = "synth", write: (line: string) => void = (l) => process.stderr.write(`${l}\n`)): number {
   if (e instanceof ConfigError || e instanceof AwsRuleError) {
-    write(e.message);
+    for (const line of e.message.split("\n")) write(line);
     return 1;
   }
   const err = e instanceof Error ? e : new Error(String(e));

@@ -47,6 +47,27 @@ describe.each(bad)("%s: one line, exit 1, nothing written", (_what, config, line
   test("no cdktf.out", () => expect(fs.existsSync(path.join(r.cwd, "cdktf.out"))).toBe(false));
 });
 
+describe("three mistakes in one file: three lines, exit 1, nothing written", () => {
+  // In the file's order: controlPlane.count, network.subnets.bastion, region; printed in the fields' order.
+  const r = runSynth({
+    controlPlane: { count: 2 },
+    network: { subnets: { bastion: "172.31.1.0/24" } },
+    region: "xx-north-9",
+  });
+  test("exit code 1, no stack trace, nothing on stdout", () => {
+    expect(r.status).toBe(1);
+    expect(r.stdout).toBe("");
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+  test("one line per mistake, each naming the field, the value and what to do", () =>
+    expect(r.stderr.trimEnd().split("\n")).toEqual([
+      expect.stringMatching(/^invalid configuration: region = "xx-north-9": is not a region in the known list .*allowUnlistedRegion/),
+      'invalid configuration: network.subnets.bastion = "172.31.1.0/24": overlaps the workers tier (172.31.1.0/24)',
+      "invalid configuration: controlPlane.count = 2: must be 1, 3 or 5 (an odd number keeps etcd's quorum)",
+    ]));
+  test("no cdktf.out", () => expect(fs.existsSync(path.join(r.cwd, "cdktf.out"))).toBe(false));
+});
+
 test("CLUSTER_CONFIG naming a missing file is an error", () => {
   const r = runSynth(undefined, { CLUSTER_CONFIG: "nope.json" });
   expect(r.status).toBe(1);

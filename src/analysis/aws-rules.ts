@@ -3,7 +3,8 @@
  * containment and overlap, subnets without a route table, a NAT gateway without a way out.
  * Each finding names the resource. main.ts runs these before anything is written.
  */
-import { AWS_MAX_SUBNET_PREFIX, AWS_MIN_SUBNET_PREFIX, Cidr, cidrProblem, contains, overlaps, parseCidr } from "../aws/cidr";
+import { Cidr, cidrProblem, contains, overlaps, parseCidr } from "../aws/cidr";
+import { AWS_MAX_SUBNET_PREFIX, AWS_MIN_SUBNET_PREFIX } from "../aws/limits";
 import { TfJson, TfResource, byAddress, label, refOf, resourcesOf, withVariableDefaults } from "./tf-json";
 import { checkSecurityGroups } from "./security-group-rules";
 

@@ -4,19 +4,18 @@
  * combinations, ICMP type/code ranges, duplicate rules, and the per-group rule quota.
  */
 import { canonical, cidrProblem } from "../aws/cidr";
+import { SECURITY_GROUP_LIMITS } from "../aws/limits";
 import { Finding } from "./aws-rules";
 import { TfJson, byAddress, label, resourcesOf } from "./tf-json";
 
-/** EC2's allowed characters for security group names, descriptions and rule descriptions in a VPC. */
-export const AWS_SG_TEXT = /^[a-zA-Z0-9 ._\-:/()#,@[\]+=&;{}!$*]*$/;
-export const MAX_RULES_PER_DIRECTION = 60;
+const { allowedText, textMaxChars, reservedNamePrefix, rulesPerDirection } = SECURITY_GROUP_LIMITS;
 
 function textProblem(what: string, text: unknown): string | undefined {
   if (text === undefined) return undefined;
   if (typeof text !== "string") return `${what} is not a string`;
-  if (text.length > 255) return `${what} is ${text.length} characters; AWS allows 255`;
-  if (!AWS_SG_TEXT.test(text)) {
-    const bad = [...text].filter((ch) => !AWS_SG_TEXT.test(ch));
+  if (text.length > textMaxChars) return `${what} is ${text.length} characters; AWS allows ${textMaxChars}`;
+  if (!allowedText.test(text)) {
+    const bad = [...text].filter((ch) => !allowedText.test(ch));
     return `${what} ${JSON.stringify(text)} has characters AWS rejects: ${JSON.stringify([...new Set(bad)].join(""))}`;
   }
   return undefined;
@@ -84,7 +83,10 @@ export function checkSecurityGroups(tf: TfJson): Finding[] {
   const findings: Finding[] = [];
   for (const sg of resourcesOf(tf, "aws_security_group")) {
     const name = sg.body.name;
-    if (typeof name === "string" && /^sg-/i.test(name)) findings.push({ resource: label(sg), message: `name ${JSON.stringify(name)} starts with "sg-", which AWS reserves for group ids` });
+    if (typeof name === "string" && reservedNamePrefix.test(name)) {
+      const message = `name ${JSON.stringify(name)} starts with "sg-", which AWS reserves for group ids`;
+      findings.push({ resource: label(sg), message });
+    }
     for (const [what, text] of [["name", name], ["description", sg.body.description]] as const) {
       const p = textProblem(what, text);
       if (p) findings.push({ resource: label(sg), message: p });
@@ -109,8 +111,11 @@ export function checkSecurityGroups(tf: TfJson): Finding[] {
   }
   for (const [key, n] of counts) {
     const [group, direction] = key.split("|");
-    if (n > MAX_RULES_PER_DIRECTION)
-      findings.push({ resource: groupLabel(tf, group), message: `has ${n} ${direction} rules; AWS allows ${MAX_RULES_PER_DIRECTION} per direction by default` });
+    if (n > rulesPerDirection)
+      findings.push({
+        resource: groupLabel(tf, group),
+        message: `has ${n} ${direction} rules; AWS allows ${rulesPerDirection} per direction by default`,
+      });
   }
   return findings;
 }

@@ -3,15 +3,13 @@
  * maths on top of it works on unsigned 32-bit integers.
  */
 import { Address4 } from "ip-address";
+import { AWS_MAX_SUBNET_PREFIX, AWS_MIN_SUBNET_PREFIX } from "./limits";
 
 export interface Cidr {
   readonly text: string;
   readonly start: number; // first address, as an unsigned 32-bit integer
   readonly prefix: number;
 }
-
-export const AWS_MIN_SUBNET_PREFIX = 16; // largest subnet AWS allows
-export const AWS_MAX_SUBNET_PREFIX = 28; // smallest subnet AWS allows
 
 const CIDR_SHAPE = /^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/;
 

@@ -4,6 +4,10 @@
  * and what a working cluster needs beyond the spec's tables (additions). The README tables and
  * the traceability report are rendered from these lists, so the three never disagree.
  */
+import { PORTS } from "./ports";
+import { INTERNAL_ELB_SUBNET_TAG_KEY, PUBLIC_ELB_SUBNET_TAG_KEY, clusterTagKey } from "./tags";
+
+const CLUSTER_TAG = clusterTagKey("<name>");
 
 export interface Deviation {
   readonly id: string;
@@ -115,7 +119,9 @@ export const NETWORK_ADDITIONS: readonly Addition[] = [
   },
   {
     id: "A3",
-    what: "subnet tags `kubernetes.io/cluster/<name>=owned`, kubernetes.io/role/elb=1 (loadbalancers), kubernetes.io/role/internal-elb=1 (workers)",
+    what:
+      `subnet tags \`${CLUSTER_TAG}=owned\`, ${PUBLIC_ELB_SUBNET_TAG_KEY}=1 (loadbalancers), ` +
+      `${INTERNAL_ELB_SUBNET_TAG_KEY}=1 (workers)`,
     why: "the AWS cloud controller picks load balancer subnets by these tags",
   },
 ];
@@ -123,7 +129,9 @@ export const NETWORK_ADDITIONS: readonly Addition[] = [
 export const CLUSTER_ADDITIONS: readonly Addition[] = [
   {
     id: "A9",
-    what: "an internal NLB on tcp 6443 in the API endpoint subnet(s): kubeadm's controlPlaneEndpoint; IP targets with client IP preservation off; HTTPS /readyz health check; it carries sg-k8s-api-endpoint",
+    what:
+      `an internal NLB on tcp ${PORTS.kubeApiserver} in the API endpoint subnet(s): kubeadm's controlPlaneEndpoint; ` +
+      "IP targets with client IP preservation off; HTTPS /readyz health check; it carries sg-k8s-api-endpoint",
     why: "one stable, private address for the API across control-plane nodes; IP targets avoid the NLB hairpin timeout when a control-plane node dials its own NLB",
   },
   {
@@ -138,7 +146,7 @@ export const CLUSTER_ADDITIONS: readonly Addition[] = [
   },
   {
     id: "A12",
-    what: "instance and volume tags `kubernetes.io/cluster/<name>=owned` on control-plane and worker nodes (not the bastion)",
+    what: `instance and volume tags \`${CLUSTER_TAG}=owned\` on control-plane and worker nodes (not the bastion)`,
     why: "the cloud controller recognises the cluster's instances by this tag (and the subnets by A3)",
   },
   {

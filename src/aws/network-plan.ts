@@ -4,9 +4,10 @@
  * (D1, D2, D3, D9, D10 of the README's "Deviations from the spec") and every addition (A1, A2 of
  * its "Additions beyond the spec's tables") is applied here, next to a comment saying what it is.
  */
-import { ClusterConfig, ConfigError } from "../config";
+import type { ClusterConfig } from "../config";
+import { ConfigError, ConfigProblem } from "../validation/config-error";
+import { AWS_MAX_SUBNET_PREFIX } from "./limits";
 import {
-  AWS_MAX_SUBNET_PREFIX,
   awsPrefixProblem,
   Cidr,
   contains,
@@ -99,6 +100,7 @@ function bitsFor(count: number): number {
   return Math.ceil(Math.log2(count));
 }
 
+/** The network plan of a configuration; throws one ConfigError with every problem of its tiers. */
 export function planNetwork(config: ClusterConfig): NetworkPlan {
   const azs = config.availabilityZones;
   const overrides = config.network.subnets;
@@ -118,6 +120,9 @@ export function planNetwork(config: ClusterConfig): NetworkPlan {
   for (const t of subnetTables) specTables[t.tier] = t;
 
   const tiers = {} as Record<TierId, TierPlan>;
+  const problems: ConfigProblem[] = [];
+  /** Spec blocks outside a configured VPC: one problem of network.vpcCidr, listing them. */
+  const outsideVpc: string[] = [];
   for (const id of TIER_IDS) {
     const table = specTables[id];
     // D9, pods subnets the spec does not list: the pods tier has no subnet table; its block is the spec's pod CIDR.
@@ -137,7 +142,8 @@ export function planNetwork(config: ClusterConfig): NetworkPlan {
       const problem = prefixProblem({ ...c, prefix: Math.max(c.prefix, subnetPrefix) });
       if (problem) {
         const why = subnetPrefix !== c.prefix ? `split over ${azs.length} AZs gives /${subnetPrefix} subnets: ${problem}` : problem;
-        throw new ConfigError(TIER_FIELD(id), override, why);
+        problems.push({ field: TIER_FIELD(id), value: override, reason: why });
+        continue;
       }
     } else {
       const spec = parseCidr(specCidr);
@@ -153,8 +159,12 @@ export function planNetwork(config: ClusterConfig): NetworkPlan {
       }
     }
     const blockCidr = parseCidr(block);
-    if (!contains(vpc, blockCidr))
-      throw new ConfigError(override !== undefined ? TIER_FIELD(id) : "network.vpcCidr", override ?? vpcText, `${block} (${id}) is not inside the VPC ${vpcText}`);
+    if (!contains(vpc, blockCidr)) {
+      const reason = `${block} (${id}) is not inside the VPC ${vpcText}`;
+      if (override !== undefined) problems.push({ field: TIER_FIELD(id), value: override, reason });
+      else outsideVpc.push(`${block} (${id})`);
+      continue;
+    }
 
     const cidrs = splitCidr(blockCidr, subnetPrefix, azs.length);
     const subnets = cidrs.map((cidr, i) => ({
@@ -174,18 +184,25 @@ export function planNetwork(config: ClusterConfig): NetworkPlan {
     tiers[id] = { id, specName, specCidr, block, subnets, public: isPublic, routeTable, deviations };
   }
 
+  if (outsideVpc.length > 0) {
+    const reason = `${outsideVpc.join(", ")} ${outsideVpc.length === 1 ? "is" : "are"} not inside the VPC ${vpcText}`;
+    problems.push({ field: "network.vpcCidr", value: vpcText, reason });
+  }
+
   // Tiers may not overlap each other (AWS rejects overlapping subnets in a VPC).
-  for (let i = 0; i < TIER_IDS.length; i++) {
-    for (let j = i + 1; j < TIER_IDS.length; j++) {
-      const a = tiers[TIER_IDS[i]];
-      const b = tiers[TIER_IDS[j]];
+  const planned = TIER_IDS.filter((id) => tiers[id]).map((id) => tiers[id]);
+  for (let i = 0; i < planned.length; i++) {
+    for (let j = i + 1; j < planned.length; j++) {
+      const [a, b] = [planned[i], planned[j]];
       if (overlaps(parseCidr(a.block), parseCidr(b.block))) {
         const culprit = overrides[b.id] !== undefined ? b : a;
         const other = culprit === b ? a : b;
-        throw new ConfigError(TIER_FIELD(culprit.id), culprit.block, `overlaps the ${other.id} tier (${other.block})`);
+        const reason = `overlaps the ${other.id} tier (${other.block})`;
+        problems.push({ field: TIER_FIELD(culprit.id), value: culprit.block, reason });
       }
     }
   }
+  if (problems.length > 0) throw new ConfigError(problems);
 
   const routeTables: RouteTablePlan[] = routeTableTables.map((t: RouteTableTable) => {
     const routes: RoutePlan[] = t.routes.map((r) => ({

@@ -16,41 +16,11 @@ import { CRICTL_CONFIG, containerdAptPreferences } from "./container-runtime";
 import { CREDENTIAL_PROVIDER_CONFIG_TEXT } from "./kubelet";
 import { kubeadmInitTemplate, kubeadmJoinTemplate } from "./kubeadm";
 import { etcdBackupUnits } from "./timers";
+import { ssmParameterNames } from "../aws/ssm-parameters";
 
 export const CONFIG_DIR = "/etc/k8s-bootstrap";
 
-/** Names of the SSM parameters under a prefix (listed in docs/boot.md). */
-export function ssmParameterNames(ssmPrefix: string) {
-  return {
-    /** String, Terraform: DNS name of the internal NLB in front of the API servers. */
-    apiEndpoint: `${ssmPrefix}/api-endpoint`,
-    /** String, Terraform: "az=subnet-id,az=subnet-id". */
-    podsSubnets: `${ssmPrefix}/pods/subnets`,
-    /** String, Terraform: the pods security group id. */
-    podsSecurityGroup: `${ssmPrefix}/pods/security-group`,
-    /** String, Terraform: the load balancers' security group id. */
-    loadBalancerSecurityGroup: `${ssmPrefix}/load-balancer/security-group`,
-    /** String, Terraform: the assets bucket that holds the add-on bundles. */
-    assetsBucket: `${ssmPrefix}/assets/bucket`,
-    /**
-     * String, control-plane nodes (after kubeadm init and with every token refresh): the API
-     * server's version (e.g. v1.35.3). Joining nodes install this kubelet, never a newer one.
-     */
-    clusterVersion: `${ssmPrefix}/cluster/kubernetes-version`,
-    /** SecureString, first control-plane node and refresh timers. */
-    joinToken: `${ssmPrefix}/join/token`,
-    /** SecureString, first control-plane node and refresh timers. */
-    joinCertificateKey: `${ssmPrefix}/join/certificate-key`,
-    /** String, first control-plane node and refresh timers. */
-    joinCaCertHash: `${ssmPrefix}/join/ca-cert-hash`,
-    /**
-     * String, first control-plane node and refresh timers, after the others: the API endpoint the
-     * join parameters belong to. Joiners use them only when it equals `apiEndpoint` (the NLB name
-     * is new with every deployment; parameters of a destroyed cluster of the same name are stale).
-     */
-    joinApiEndpoint: `${ssmPrefix}/join/api-endpoint`,
-  } as const;
-}
+export { ssmParameterNames };
 
 /** What the env file needs beyond the settings: the add-on bundle's digest and host-network pod count. */
 export interface NodeFacts {

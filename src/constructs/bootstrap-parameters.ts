@@ -6,7 +6,7 @@
 import { Construct } from "constructs";
 import { Fn } from "cdktf";
 import { SsmParameter } from "@cdktf/provider-aws/lib/ssm-parameter";
-import { ssmParameterNames } from "../bootstrap";
+import { ssmParameterNames } from "../aws/ssm-parameters";
 import { named } from "./network";
 
 export interface BootstrapParametersProps {

@@ -1,6 +1,6 @@
 /**
  * The control plane: 1, 3 or 5 instances in the API endpoint subnets (spread over AZs), behind
- * an internal NLB on 6443 that is kubeadm's controlPlaneEndpoint. The NLB uses IP targets, which
+ * an internal NLB on the API server port that is kubeadm's controlPlaneEndpoint. The NLB uses IP targets, which
  * keep client IP preservation off: a control-plane node that dials its own NLB would otherwise
  * time out (the hairpin). The NLB carries sg-k8s-api-endpoint, whose rules are the spec's
  * "API endpoint" rows.
@@ -17,6 +17,8 @@ import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { IamInstanceProfile } from "@cdktf/provider-aws/lib/iam-instance-profile";
 import { named } from "./network";
 import { PORTS } from "../aws/ports";
+import { ELB_NAME_LIMITS } from "../aws/limits";
+import { clusterOwnedTag } from "../aws/tags";
 
 export interface NodeMachine {
   readonly imageId: string;
@@ -40,9 +42,9 @@ export interface ControlPlaneProps {
 /** IMDSv2 only; one hop, so pods (other than host-network ones) cannot take the node's role. */
 export const METADATA_OPTIONS = { httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 1, instanceMetadataTags: "disabled" } as const;
 
-/** An ELB / target group name: at most 32 characters, no hyphen at either end. */
+/** A load balancer / target group name: cut to AWS's length, no hyphen at the end. */
 export function elbName(text: string): string {
-  return text.slice(0, 32).replace(/-+$/, "");
+  return text.slice(0, ELB_NAME_LIMITS.maxChars).replace(/-+$/, "");
 }
 
 export class ControlPlane extends Construct {
@@ -59,7 +61,7 @@ export class ControlPlane extends Construct {
 
   constructor(scope: Construct, id: string, props: ControlPlaneProps) {
     super(scope, id);
-    const clusterTag = { [`kubernetes.io/cluster/${props.clusterName}`]: "owned" };
+    const clusterTag = clusterOwnedTag(props.clusterName);
 
     this.loadBalancer = named(
       new Lb(this, "api-nlb", {

@@ -3,7 +3,7 @@
  * parameters incl. publishing the join parameters, Session Manager), workers (VPC CNI, ECR,
  * reading the bootstrap parameters, Session Manager) and bastion (Session Manager only). Each
  * concern is its own managed policy (6,144 characters each) so no role hits the inline limit.
- * Statements come from src/aws/iam-policies.ts: named actions only, scoped to the cluster's tag.
+ * Statements come from src/aws/iam/: named actions only, scoped to the cluster's tag.
  */
 import { Construct } from "constructs";
 import { Fn } from "cdktf";
@@ -13,18 +13,11 @@ import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamPolicy } from "@cdktf/provider-aws/lib/iam-policy";
 import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy-attachment";
 import { IamInstanceProfile } from "@cdktf/provider-aws/lib/iam-instance-profile";
-import {
-  PolicyContext,
-  PolicyStatement,
-  addonAssetsStatements,
-  cloudControllerStatements,
-  ecrReadStatements,
-  etcdBackupStatements,
-  policyDocument,
-  sessionManagerStatements,
-  ssmParameterStatements,
-  vpcCniStatements,
-} from "../aws/iam-policies";
+import { PolicyContext, PolicyStatement, policyDocument } from "../aws/iam/policy";
+import { cloudControllerStatements } from "../aws/iam/cloud-controller";
+import { vpcCniStatements } from "../aws/iam/vpc-cni";
+import { ecrReadStatements, sessionManagerStatements, ssmParameterStatements } from "../aws/iam/node-access";
+import { addonAssetsStatements, etcdBackupStatements } from "../aws/iam/buckets";
 import { named } from "./network";
 
 export type NodeRoleName = "control-plane" | "workers" | "bastion";

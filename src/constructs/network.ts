@@ -17,6 +17,7 @@ import { VpcEndpoint } from "@cdktf/provider-aws/lib/vpc-endpoint";
 import { VpcEndpointRouteTableAssociation } from "@cdktf/provider-aws/lib/vpc-endpoint-route-table-association";
 import { NetworkPlan, RouteTablePlan } from "../aws/network-plan";
 import { TierId, TIER_IDS } from "../spec/network";
+import { INTERNAL_ELB_SUBNET_TAG_KEY, PUBLIC_ELB_SUBNET_TAG_KEY, clusterOwnedTag } from "../aws/tags";
 
 export interface NetworkProps {
   readonly plan: NetworkPlan;
@@ -59,7 +60,7 @@ export class Network extends Construct {
   constructor(scope: Construct, id: string, props: NetworkProps) {
     super(scope, id);
     const { plan, clusterName } = props;
-    const clusterTag = { [`kubernetes.io/cluster/${clusterName}`]: "owned" };
+    const clusterTag = clusterOwnedTag(clusterName);
 
     this.vpc = named(
       new Vpc(this, "vpc", {
@@ -82,7 +83,11 @@ export class Network extends Construct {
       const tier = plan.tiers[tierId];
       this.subnets[tierId] = tier.subnets.map((s) => {
         const roleTags: Record<string, string> =
-          tierId === "loadBalancers" ? { "kubernetes.io/role/elb": "1" } : tierId === "workers" ? { "kubernetes.io/role/internal-elb": "1" } : {};
+          tierId === "loadBalancers"
+            ? { [PUBLIC_ELB_SUBNET_TAG_KEY]: "1" }
+            : tierId === "workers"
+              ? { [INTERNAL_ELB_SUBNET_TAG_KEY]: "1" }
+              : {};
         return named(
           new Subnet(this, `${tierId}-${s.az}`, {
             vpcId: this.vpc.id,

@@ -11,6 +11,7 @@ import { VpcSecurityGroupEgressRule } from "@cdktf/provider-aws/lib/vpc-security
 import { CidrListVariable, SecurityGroupPlan, RulePlan } from "../aws/security-rules";
 import { TierId } from "../spec/network";
 import { Network, named } from "./network";
+import { clusterOwnedTag } from "../aws/tags";
 
 export interface SecurityGroupsProps {
   readonly plans: readonly SecurityGroupPlan[];
@@ -35,7 +36,7 @@ export class SecurityGroups extends Construct {
           tags: {
             Name: plan.nameTag,
             Tier: plan.group,
-            ...(plan.clusterTagged ? { [`kubernetes.io/cluster/${props.clusterName}`]: "owned" } : {}),
+            ...(plan.clusterTagged ? clusterOwnedTag(props.clusterName) : {}),
           },
           // Rules are separate resources (D13: so an apply keeps the rules the cloud controller adds);
           // a group Terraform creates starts with no egress rule.

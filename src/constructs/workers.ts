@@ -11,6 +11,7 @@ import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { IamInstanceProfile } from "@cdktf/provider-aws/lib/iam-instance-profile";
 import { METADATA_OPTIONS, NodeMachine } from "./control-plane";
 import { named } from "./network";
+import { CLUSTER_TAG_VALUES, clusterOwnedTag, clusterTagKey } from "../aws/tags";
 
 export interface WorkersProps {
   readonly clusterName: string;
@@ -32,7 +33,7 @@ export class Workers extends Construct {
   constructor(scope: Construct, id: string, props: WorkersProps) {
     super(scope, id);
     const name = `${props.clusterName}-worker`;
-    const clusterTag = { [`kubernetes.io/cluster/${props.clusterName}`]: "owned" };
+    const clusterTag = clusterOwnedTag(props.clusterName);
     this.launchTemplate = named(
       new LaunchTemplate(this, "launch-template", {
         name,
@@ -73,7 +74,7 @@ export class Workers extends Construct {
         instanceRefresh: { strategy: "Rolling", preferences: { minHealthyPercentage: 90 } },
         tag: [
           { key: "Name", value: name, propagateAtLaunch: true },
-          { key: `kubernetes.io/cluster/${props.clusterName}`, value: "owned", propagateAtLaunch: true },
+          { key: clusterTagKey(props.clusterName), value: CLUSTER_TAG_VALUES.owned, propagateAtLaunch: true },
         ],
         dependsOn: props.dependsOn,
       }),

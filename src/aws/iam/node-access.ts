@@ -1,0 +1,120 @@
+/**
+ * What every node does with AWS besides Kubernetes' own controllers: pull images from ECR, read
+ * (and on control-plane nodes publish) the bootstrap parameters, and register with Session Manager.
+ */
+import { SsmParameter, ssmJoinFolder, ssmParameterNames } from "../ssm-parameters";
+import { PolicyContext, PolicyStatement, arn, check, ec2 } from "./policy";
+
+/**
+ * Image pulls from ECR: the pull subset of AmazonEC2ContainerRegistryReadOnly.
+ * GetAuthorizationToken takes no resource. The pull actions are limited to ECR repositories but
+ * not to this account or region: the VPC CNI images live in AWS-owned EKS registries
+ * (602401143452 and others), and the upstream manifest pulls them from us-west-2.
+ */
+export function ecrReadStatements(ctx: PolicyContext): PolicyStatement[] {
+  check(ctx);
+  return [
+    {
+      Sid: "EcrAuthToken",
+      Effect: "Allow",
+      Action: ["ecr:GetAuthorizationToken"],
+      Resource: "*",
+    },
+    {
+      Sid: "EcrPullImages",
+      Effect: "Allow",
+      Action: ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],
+      Resource: arn(ctx, "ecr", "repository/*", "*", "*"),
+    },
+  ];
+}
+
+/**
+ * What a worker reads: what a worker join needs, never the certificate key, which with a token
+ * downloads the cluster's CA keys (control-plane join material). join/api-endpoint tells which
+ * deployment the join parameters belong to (stale ones are ignored); the cluster's version is the
+ * kubelet to install (never newer than the API servers).
+ */
+export const WORKER_PARAMETERS: readonly SsmParameter[] = [
+  "apiEndpoint",
+  "joinToken",
+  "joinCaCertHash",
+  "joinApiEndpoint",
+  "clusterVersion",
+];
+
+/**
+ * Parameter Store: kubeadm join material, names from src/aws/ssm-parameters.ts. Control-plane
+ * nodes read <ssmPrefix>/* and write the join folder and the cluster's version (the first
+ * control-plane node publishes the token, CA hash and certificate key); workers read
+ * WORKER_PARAMETERS. No kms:Decrypt/Encrypt: SecureStrings use the AWS managed key aws/ssm, whose
+ * key policy already lets every principal of the account use it through Parameter Store.
+ */
+export function ssmParameterStatements(ctx: PolicyContext, role: "control-plane" | "worker"): PolicyStatement[] {
+  check(ctx);
+  const parameter = (name: string) => arn(ctx, "ssm", `parameter${name}`);
+  const names = ssmParameterNames(ctx.ssmPrefix);
+  const read = ["ssm:GetParameter", "ssm:GetParameters"];
+  if (role === "worker")
+    return [
+      {
+        Sid: "SsmReadWorkerJoinParameters",
+        Effect: "Allow",
+        Action: read,
+        Resource: WORKER_PARAMETERS.map((p) => parameter(names[p])),
+      },
+    ];
+  return [
+    { Sid: "SsmReadClusterParameters", Effect: "Allow", Action: read, Resource: parameter(`${ctx.ssmPrefix}/*`) },
+    {
+      Sid: "SsmWriteJoinParameters",
+      Effect: "Allow",
+      Action: ["ssm:PutParameter"],
+      Resource: [parameter(`${ssmJoinFolder(ctx.ssmPrefix)}/*`), parameter(names.clusterVersion)],
+    },
+  ];
+}
+
+/**
+ * Session Manager for the bastion and every node: AmazonSSMManagedInstanceCore without its
+ * Parameter Store reads (on "*"), documents, associations, inventory, compliance and patching.
+ * ssmmessages and ec2messages actions take no resource ARN.
+ */
+export function sessionManagerStatements(ctx: PolicyContext): PolicyStatement[] {
+  check(ctx);
+  return [
+    {
+      // SSM Agent registers and heartbeats the instance; the resource is the EC2 instance ARN.
+      Sid: "SessionRegisterInstance",
+      Effect: "Allow",
+      Action: ["ssm:UpdateInstanceInformation"],
+      Resource: ec2(ctx, "instance/*"),
+    },
+    {
+      // Session Manager's control and data channels.
+      Sid: "SessionChannels",
+      Effect: "Allow",
+      Action: [
+        "ssmmessages:CreateControlChannel",
+        "ssmmessages:CreateDataChannel",
+        "ssmmessages:OpenControlChannel",
+        "ssmmessages:OpenDataChannel",
+      ],
+      Resource: "*",
+    },
+    {
+      // The agent's message delivery (Run Command, older agents' session setup).
+      Sid: "SessionAgentMessages",
+      Effect: "Allow",
+      Action: [
+        "ec2messages:AcknowledgeMessage",
+        "ec2messages:DeleteMessage",
+        "ec2messages:FailMessage",
+        "ec2messages:GetEndpoint",
+        "ec2messages:GetMessages",
+        "ec2messages:SendReply",
+      ],
+      Resource: "*",
+    },
+  ];
+}

@@ -1,0 +1,52 @@
+/**
+ * The SSM parameters of one cluster, below its prefix (e.g. /k8s/k8s-cluster): the one list their
+ * names come from. Terraform writes five of them (src/constructs/bootstrap-parameters.ts), the
+ * control-plane nodes write the join material and the cluster's version, every node reads them
+ * by the names in its user data, and the IAM policies grant these names (src/aws/iam/ssm.ts).
+ * docs/boot.md lists them with who writes and reads each.
+ */
+
+/**
+ * The folder of the join material the control-plane nodes publish. It holds the join parameters
+ * and nothing else, so the control-plane role may write the folder as a whole.
+ */
+export function ssmJoinFolder(ssmPrefix: string): string {
+  return `${ssmPrefix}/join`;
+}
+
+/** Names of the SSM parameters under a prefix. */
+export function ssmParameterNames(ssmPrefix: string) {
+  const join = ssmJoinFolder(ssmPrefix);
+  return {
+    /** String, Terraform: DNS name of the internal NLB in front of the API servers. */
+    apiEndpoint: `${ssmPrefix}/api-endpoint`,
+    /** String, Terraform: "az=subnet-id,az=subnet-id". */
+    podsSubnets: `${ssmPrefix}/pods/subnets`,
+    /** String, Terraform: the pods security group id. */
+    podsSecurityGroup: `${ssmPrefix}/pods/security-group`,
+    /** String, Terraform: the load balancers' security group id. */
+    loadBalancerSecurityGroup: `${ssmPrefix}/load-balancer/security-group`,
+    /** String, Terraform: the assets bucket that holds the add-on bundles. */
+    assetsBucket: `${ssmPrefix}/assets/bucket`,
+    /**
+     * String, control-plane nodes (after kubeadm init and with every token refresh): the API
+     * server's version (e.g. v1.35.3). Joining nodes install this kubelet, never a newer one.
+     */
+    clusterVersion: `${ssmPrefix}/cluster/kubernetes-version`,
+    /** SecureString, first control-plane node and refresh timers. */
+    joinToken: `${join}/token`,
+    /** SecureString, first control-plane node and refresh timers. */
+    joinCertificateKey: `${join}/certificate-key`,
+    /** String, first control-plane node and refresh timers. */
+    joinCaCertHash: `${join}/ca-cert-hash`,
+    /**
+     * String, first control-plane node and refresh timers, after the others: the API endpoint the
+     * join parameters belong to. Joiners use them only when it equals `apiEndpoint` (the NLB name
+     * is new with every deployment; parameters of a destroyed cluster of the same name are stale).
+     */
+    joinApiEndpoint: `${join}/api-endpoint`,
+  } as const;
+}
+
+/** One of the cluster's SSM parameters, by its key in ssmParameterNames. */
+export type SsmParameter = keyof ReturnType<typeof ssmParameterNames>;

@@ -1,0 +1,29 @@
+/**
+ * The tag keys that tell AWS-side Kubernetes components which resources are the cluster's: the
+ * stacks write them, the IAM policies condition on them. One home for each key.
+ *
+ * Sources: kubernetes/cloud-provider-aws pkg/providers/v1/tags.go (the cluster tag and its values)
+ * and aws.go (TagNameSubnetPublicELB, TagNameSubnetInternalELB: the subnet role tags);
+ * aws/amazon-vpc-cni-k8s pkg/awsutils/awsutils.go (the tag the CNI puts on its ENIs).
+ */
+
+/** The cluster tag, kubernetes.io/cluster/<name>: the cloud controller's mark of the cluster's resources. */
+export function clusterTagKey(clusterName: string): string {
+  return `kubernetes.io/cluster/${clusterName}`;
+}
+
+/** The cluster tag's values: "owned" (the cluster's alone, deleted with it) or "shared". */
+export const CLUSTER_TAG_VALUES = Object.freeze({ owned: "owned", shared: "shared" });
+
+/** The cluster tag as these stacks write it on what they create: owned by the cluster. */
+export function clusterOwnedTag(clusterName: string): Record<string, string> {
+  return { [clusterTagKey(clusterName)]: CLUSTER_TAG_VALUES.owned };
+}
+
+/** Subnets the cloud controller puts internet-facing load balancers in (value "1"). */
+export const PUBLIC_ELB_SUBNET_TAG_KEY = "kubernetes.io/role/elb";
+/** Subnets the cloud controller puts internal load balancers in (value "1"). */
+export const INTERNAL_ELB_SUBNET_TAG_KEY = "kubernetes.io/role/internal-elb";
+
+/** The tag the VPC CNI puts on the ENIs it creates when aws-node runs with CLUSTER_NAME set. */
+export const CNI_CLUSTER_TAG_KEY = "cluster.k8s.amazonaws.com/name";
