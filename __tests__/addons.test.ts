@@ -21,7 +21,7 @@ import { imagePullProblems, matchImage, parseImage, pullAuthority, unpinned } fr
 import { ADDON_VERSIONS, CLOUD_CONTROLLER_MANAGER_IMAGE, SUPPORTED_KUBERNETES_MINORS } from "../src/bootstrap/versions";
 
 const CLUSTER = "k8s-cluster";
-const bundle = (minor = "1.35", clusterName = CLUSTER): AddonBundle => addonBundle({ clusterName, kubernetesMinor: minor });
+const bundle = (minor = "1.35", clusterName = CLUSTER): AddonBundle => addonBundle({ clusterName, region: "ap-northeast-2", kubernetesMinor: minor });
 /** addonBundle caches and returns shared objects: every test that changes one works on a clone. */
 const clone = <T>(x: T): T => structuredClone(x);
 const sha = (b: string | Buffer): string => crypto.createHash("sha256").update(b).digest("hex");
@@ -327,7 +327,7 @@ describe("the bundle: SHA256SUMS index and digest", () => {
   test("equal settings give the same digest (computed afresh, not from the cache); another cluster name another", () => {
     let fresh: typeof import("../src/addons/bundle") | undefined;
     jest.isolateModules(() => (fresh = require("../src/addons/bundle")));
-    const again = fresh!.addonBundle({ clusterName: CLUSTER, kubernetesMinor: "1.35" });
+    const again = fresh!.addonBundle({ clusterName: CLUSTER, region: "ap-northeast-2", kubernetesMinor: "1.35" });
     expect(again).not.toBe(bundle());
     expect([again.digest, again.files.map((f) => f.text)]).toEqual([bundle().digest, bundle().files.map((f) => f.text)]);
     expect(bundle("1.35", "other-cluster").digest).not.toBe(bundle().digest);

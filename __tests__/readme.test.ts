@@ -58,7 +58,7 @@ const { cluster } = buildApp(config);
 const tf = synthCluster().json as Record<string, any>;
 
 /** The files a node of each role receives in its user data (decoded from the synthesized stack). */
-const writeFiles = ["control_plane_0", "control_plane_1", "worker"].flatMap(
+const writeFiles = (["control-plane", "worker"] as const).flatMap(
   (node) => (parse(userDataOf(tf, node)) as { write_files: { path: string; content: string }[] }).write_files,
 );
 const bundle = cluster.addonAssets.bundle;

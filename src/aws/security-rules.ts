@@ -79,7 +79,7 @@ export const SECURITY_ADDITIONS: readonly SecurityAddition[] = [
   {
     id: "A5",
     what: "sg-k8s-api-endpoint: tcp 6443 from and to the API endpoint subnets",
-    why: "the internal NLB (IP targets, no client IP preservation) connects from its own addresses and health-checks 6443; control-plane nodes dial the NLB themselves",
+    why: "the internal NLB (instance targets, client IP preservation off) connects from its own addresses and health-checks 6443; control-plane nodes dial the NLB themselves",
   },
   {
     id: "A6",

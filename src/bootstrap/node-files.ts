@@ -9,7 +9,7 @@ import { ECR_CREDENTIAL_PROVIDER, KUBERNETES_PATCH, CONTAINERD_SERIES } from "./
 import { CREDENTIAL_PROVIDER_BIN_DIR, CREDENTIAL_PROVIDER_CONFIG, CREDENTIAL_PROVIDER_CONFIG_PATH } from "./image-pulls";
 import { PORTS } from "../aws/ports";
 
-export type NodeRole = "control-plane-init" | "control-plane-join" | "worker";
+export type NodeRole = "control-plane" | "worker";
 
 export interface BootstrapSettings {
   readonly clusterName: string;
@@ -67,6 +67,13 @@ export function ssmParameterNames(ssmPrefix: string) {
      * is new with every deployment; parameters of a destroyed cluster of the same name are stale).
      */
     joinApiEndpoint: `${ssmPrefix}/join/api-endpoint`,
+    /**
+     * String, the control-plane node that wins the boot election (put without --overwrite):
+     * "<instance-id> <api-endpoint>".
+     */
+    initLock: `${ssmPrefix}/init/lock`,
+    /** String, Terraform: URL of the SQS queue the node termination handler reads. */
+    nodeTerminationQueueUrl: `${ssmPrefix}/node-termination/queue-url`,
   } as const;
 }
 
@@ -121,6 +128,7 @@ export function envFile(s: BootstrapSettings, facts: NodeFacts): string {
     SSM_JOIN_CERTIFICATE_KEY: p.joinCertificateKey,
     SSM_JOIN_CA_CERT_HASH: p.joinCaCertHash,
     SSM_JOIN_API_ENDPOINT: p.joinApiEndpoint,
+    SSM_NODE_TERMINATION_QUEUE_URL: p.nodeTerminationQueueUrl,
     HOST_NETWORK_PODS: String(facts.hostNetworkPods),
     ECR_CREDENTIAL_PROVIDER_AMD64_URL: ECR_CREDENTIAL_PROVIDER.url("amd64"),
     ECR_CREDENTIAL_PROVIDER_AMD64_SHA256: ECR_CREDENTIAL_PROVIDER.sha256.amd64,

@@ -49,7 +49,7 @@ export const EC2_USER_DATA_LIMIT = 16384;
 /** Our budget per document, well inside EC2's limit: add-ons travel through S3, not user data. */
 export const USER_DATA_BUDGET = 12288;
 
-export const NODE_ROLES: readonly NodeRole[] = ["control-plane-init", "control-plane-join", "worker"];
+export const NODE_ROLES: readonly NodeRole[] = ["control-plane", "worker"];
 
 interface WriteFile {
   path: string;
@@ -151,12 +151,12 @@ export type ClusterBootstrapSettings = Omit<BootstrapSettings, "role">;
  * uploads it; control-plane user data names its digest.
  */
 export function clusterBundle(s: ClusterBootstrapSettings) {
-  const settings: BootstrapSettings = { ...s, role: "control-plane-join" };
+  const settings: BootstrapSettings = { ...s, role: "control-plane" };
   validate(settings);
   const nodeFiles = filesFor(settings, { hostNetworkPods: 0 })
     .filter((f) => f.delivery === "bundle")
     .map(({ path, permissions, content, source }) => ({ path, permissions, content, source }));
-  return addonBundle({ clusterName: s.clusterName, kubernetesMinor: s.kubernetesMinor, nodeFiles });
+  return addonBundle({ clusterName: s.clusterName, region: s.region, kubernetesMinor: s.kubernetesMinor, nodeFiles });
 }
 
 /**

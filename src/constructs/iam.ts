@@ -25,6 +25,7 @@ import {
   ssmParameterStatements,
   vpcCniStatements,
 } from "../aws/iam-policies";
+import { LifecyclePolicyContext, nodeLifecycleStatements, nodeTerminationHandlerStatements } from "../aws/iam-lifecycle-policies";
 import { named } from "./network";
 
 export type NodeRoleName = "control-plane" | "workers" | "bastion";
@@ -36,6 +37,8 @@ export interface NodeIamProps {
   readonly etcdBackupBucketArn?: string;
   readonly assetsBucketArn: string;
   readonly vpcArn: string;
+  /** The groups, queue and target group the lifecycle statements name (src/aws/iam-lifecycle-policies.ts). */
+  readonly lifecycle: Pick<LifecyclePolicyContext, "controlPlaneGroups" | "workerGroup" | "nodeTerminationQueue" | "apiTargetGroup">;
 }
 
 const snake = (s: string) => s.replace(/-/g, "_");
@@ -64,6 +67,7 @@ export class NodeIam extends Construct {
       assetsBucketArn: props.assetsBucketArn,
       vpcArn: props.vpcArn,
     };
+    const lifecycle: LifecyclePolicyContext = { ...ctx, ...props.lifecycle };
 
     const concerns: Record<NodeRoleName, Record<string, PolicyStatement[]>> = {
       "control-plane": {
@@ -74,12 +78,15 @@ export class NodeIam extends Construct {
         "addon-assets": addonAssetsStatements(ctx),
         "session-manager": sessionManagerStatements(ctx),
         ...(props.etcdBackupBucketArn ? { "etcd-backup": etcdBackupStatements(ctx) } : {}),
+        "node-lifecycle": nodeLifecycleStatements(lifecycle, "control-plane"),
+        "node-termination-handler": nodeTerminationHandlerStatements(lifecycle),
       },
       workers: {
         "vpc-cni": vpcCniStatements(ctx),
         "ecr-read": ecrReadStatements(ctx),
         "bootstrap-parameters": ssmParameterStatements(ctx, "worker"),
         "session-manager": sessionManagerStatements(ctx),
+        "node-lifecycle": nodeLifecycleStatements(lifecycle, "worker"),
       },
       bastion: {
         "session-manager": sessionManagerStatements(ctx),
