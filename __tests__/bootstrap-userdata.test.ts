@@ -253,7 +253,7 @@ describe("kubeadm configuration (v1beta4)", () => {
   });
 
   test("every placeholder the templates use is one the scripts fill", () => {
-    const filled = new Set(["SANDBOX_IMAGE", "API_ENDPOINT", "NODE_NAME", "NODE_IP", "NODE_ZONE", "MAX_PODS", "KUBERNETES_VERSION", "CERTIFICATE_KEY", "JOIN_TOKEN", "CA_CERT_HASH", "ZONE", "SUBNET", "PODS_SECURITY_GROUP", "LB_SECURITY_GROUP"]);
+    const filled = new Set(["SANDBOX_IMAGE", "API_ENDPOINT", "NODE_NAME", "NODE_IP", "NODE_ZONE", "MAX_PODS", "KUBERNETES_VERSION", "CERTIFICATE_KEY", "JOIN_TOKEN", "CA_CERT_HASH", "ZONE", "SUBNET", "PODS_SECURITY_GROUP", "LB_SECURITY_GROUP", "QUEUE_URL"]);
     const bundleTemplates = clusterBundle(settingsFor("worker")).files.filter((f) => f.path.endsWith(".tmpl")).map((f) => f.text);
     const templates = [...ROLES.flatMap((r) => deliveredFiles(r).filter((f) => f.path.endsWith(".tmpl")).map((f) => f.content)), ...bundleTemplates].join("\n");
     const used = new Set(templates.match(/__[A-Z][A-Z_]*__/g)!.map((m) => m.slice(2, -2)));

@@ -289,7 +289,7 @@ describe("outputs tell an operator how to get in", () => {
     expect(out.control_plane_instance_ids_command.value).toBe(
       "aws autoscaling describe-auto-scaling-groups --region ap-northeast-2 --auto-scaling-group-names " +
         [0, 1, 2].map((i) => ref(`aws_autoscaling_group.control_plane_${i}`, "name")).join(" ") +
-        " --query 'AutoScalingGroups[].Instances[?LifecycleState==`\"InService\"`][].InstanceId' --output text",
+        " --query 'AutoScalingGroups[].Instances[?LifecycleState==`InService`][].InstanceId' --output text",
     );
     for (const name of ["control_plane_instance_ids_command", "ssh_control_plane", "fetch_kubeconfig"]) {
       const cmd = out[name].value.replace(/\$\{[^}]+\}/g, "X");

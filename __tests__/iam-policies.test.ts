@@ -22,6 +22,15 @@ import {
   wildcardActions,
 } from "../src/aws/iam-policies";
 import { EC2_CONDITION_KEYS, conditionKeysFor, referenceKey } from "../src/aws/ec2-condition-keys";
+import { nodeLifecycleStatements, nodeTerminationHandlerStatements } from "../src/aws/iam-lifecycle-policies";
+
+/** The names the lifecycle statements (src/aws/iam-lifecycle-policies.ts) scope to. */
+const LIFECYCLE_NAMES = {
+  controlPlaneGroups: ["k8s-cluster-control-plane-0", "k8s-cluster-control-plane-1", "k8s-cluster-control-plane-2"],
+  workerGroup: "k8s-cluster-workers",
+  nodeTerminationQueue: "k8s-cluster-node-termination",
+  apiTargetGroup: "k8s-cluster-api",
+};
 
 const ctx: PolicyContext = {
   clusterName: "k8s-cluster",
@@ -68,8 +77,16 @@ function roles(c: PolicyContext): Record<"controlPlane" | "worker" | "bastion", 
       ...sessionManagerStatements(c),
       ...etcdBackupStatements(c),
       ...addonAssetsStatements(c),
+      ...nodeLifecycleStatements({ ...c, ...LIFECYCLE_NAMES }, "control-plane"),
+      ...nodeTerminationHandlerStatements({ ...c, ...LIFECYCLE_NAMES }),
     ],
-    worker: [...vpcCniStatements(c), ...ecrReadStatements(c), ...ssmParameterStatements(c, "worker"), ...sessionManagerStatements(c)],
+    worker: [
+      ...vpcCniStatements(c),
+      ...ecrReadStatements(c),
+      ...ssmParameterStatements(c, "worker"),
+      ...sessionManagerStatements(c),
+      ...nodeLifecycleStatements({ ...c, ...LIFECYCLE_NAMES }, "worker"),
+    ],
     bastion: sessionManagerStatements(c),
   };
 }
@@ -127,12 +144,16 @@ const SSM_MANAGED_INSTANCE_CORE = [
   "ec2messages:GetMessages", "ec2messages:SendReply",
 ];
 
-/** Actions that take no resource ARN (or, for ECR pulls, are deliberately account-wide). */
-const UNSCOPABLE_ON_STAR = (a: string): boolean =>
+/**
+ * Actions that take no resource ARN (or, for ECR pulls, are deliberately account-wide); the one
+ * mutation among them, cloudwatch:PutMetricData, only inside a cloudwatch:namespace condition.
+ */
+const UNSCOPABLE_ON_STAR = (a: string, s: PolicyStatement): boolean =>
   /^(ec2|elasticloadbalancing|autoscaling):Describe[A-Za-z]+$/.test(a) ||
   a === "ecr:GetAuthorizationToken" ||
   a.startsWith("ssmmessages:") ||
-  a.startsWith("ec2messages:");
+  a.startsWith("ec2messages:") ||
+  (a === "cloudwatch:PutMetricData" && typeof s.Condition?.StringEquals?.["cloudwatch:namespace"] === "string");
 
 describe("no wildcard actions", () => {
   test.each(Object.keys(roles(ctx)))("%s role: wildcardActions() finds none", (role) => {
@@ -149,8 +170,14 @@ describe("no wildcard actions", () => {
   });
   test('statements on Resource "*" hold only actions that accept no resource ARN', () => {
     for (const s of all(ctx).filter((s) => resources(s).includes("*"))) {
-      for (const a of s.Action) expect({ sid: s.Sid, action: a, ok: UNSCOPABLE_ON_STAR(a) }).toEqual({ sid: s.Sid, action: a, ok: true });
+      for (const a of s.Action) expect({ sid: s.Sid, action: a, ok: UNSCOPABLE_ON_STAR(a, s) }).toEqual({ sid: s.Sid, action: a, ok: true });
     }
+  });
+  test("denied: PutMetricData on * without its namespace condition, and any other mutation on *, are caught", () => {
+    const put: PolicyStatement = { Sid: "M", Effect: "Allow", Action: ["cloudwatch:PutMetricData"], Resource: "*" };
+    expect(UNSCOPABLE_ON_STAR("cloudwatch:PutMetricData", put)).toBe(false);
+    expect(UNSCOPABLE_ON_STAR("autoscaling:SetInstanceHealth", put)).toBe(false);
+    expect(UNSCOPABLE_ON_STAR("sqs:DeleteMessage", put)).toBe(false);
   });
 });
 
@@ -334,14 +361,22 @@ describe("SSM Parameter Store", () => {
     expect(JSON.stringify(st)).not.toContain("certificate-key");
   });
 
-  test("PutParameter: control-plane only, and only on <prefix>/join/* and the cluster's version", () => {
+  test("PutParameter: control-plane only, and only on <prefix>/join/*, the cluster's version and the init lock", () => {
     const r = roles(ctx);
     expect(actions(r.worker)).not.toContain("ssm:PutParameter");
     expect(actions(r.bastion)).not.toContain("ssm:PutParameter");
     const puts = r.controlPlane.filter((s) => s.Action.includes("ssm:PutParameter"));
-    expect(puts).toHaveLength(1);
-    expect(puts[0].Action).toEqual(["ssm:PutParameter"]);
-    expect(puts[0].Resource).toEqual([`${prefixArn}join/*`, `${prefixArn}cluster/kubernetes-version`]);
+    expect(puts.map((p) => [p.Action, p.Resource])).toEqual([
+      [["ssm:PutParameter"], [`${prefixArn}join/*`, `${prefixArn}cluster/kubernetes-version`]],
+      [["ssm:DeleteParameter", "ssm:PutParameter"], `${prefixArn}init/lock`],
+    ]);
+  });
+
+  test("DeleteParameter: control-plane only, and only the init lock", () => {
+    const r = roles(ctx);
+    expect([...actions(r.worker), ...actions(r.bastion)]).not.toContain("ssm:DeleteParameter");
+    const deletes = r.controlPlane.filter((s) => s.Action.includes("ssm:DeleteParameter"));
+    expect(deletes.map((d) => d.Resource)).toEqual([`${prefixArn}init/lock`]);
   });
 
   test("no kms statement: SecureStrings use the AWS managed key aws/ssm", () => {
@@ -485,7 +520,12 @@ describe("IAM size limits (whitespace not counted; measured with resolved worst-
       ...etcdBackupStatements(worstCase),
       ...addonAssetsStatements(worstCase),
     ];
-    expect(size(ccm) + size(rest)).toBeGreaterThanOrEqual(size(r.controlPlane));
+    // The lifecycle statements are their own managed policies (__tests__/iam-lifecycle-policies.test.ts).
+    const lifecycle = [
+      ...nodeLifecycleStatements({ ...worstCase, ...LIFECYCLE_NAMES }, "control-plane"),
+      ...nodeTerminationHandlerStatements({ ...worstCase, ...LIFECYCLE_NAMES }),
+    ];
+    expect(size(ccm) + size(rest) + size(lifecycle)).toBeGreaterThanOrEqual(size(r.controlPlane));
     expect(size(ccm)).toBeLessThanOrEqual(MANAGED_POLICY_MAX_CHARS);
     expect(size(rest)).toBeLessThanOrEqual(MANAGED_POLICY_MAX_CHARS);
     // Inline, the role's aggregate limit (10240) would be exceeded: they are managed policies, one per concern.

@@ -160,7 +160,7 @@ describe("the README", () => {
       ...Object.values(tf.output as Record<string, { value: unknown }>).flatMap((o) => (typeof o.value === "string" && /\s/.test(o.value) ? [o.value] : [])),
     ];
     // Shell builtins and coreutils, and what runs on a node after `aws ssm start-session`.
-    const BASIC = new Set(["cd", "eval", "echo", "break", "sleep", "chmod", "cat", "sudo", "[", "export"]);
+    const BASIC = new Set(["cd", "eval", "echo", "break", "sleep", "chmod", "cat", "cut", "sudo", "[", "export"]);
     const KEYWORDS = /^(until|while|do|then|else|if|fi|done)\b\s*/;
     const programs = uniq(
       commands.flatMap((line) =>

@@ -65,3 +65,14 @@ export function userDataOf(json: TfJson, role: "control-plane" | "worker"): stri
   const b64 = resources.aws_launch_template[template].user_data;
   return gunzipSync(Buffer.from(b64, "base64")).toString("utf8");
 }
+
+/**
+ * The value inside a synthesized `${jsonencode({...})}`: cdktf writes it as an HCL object ("key" =
+ * value, references bare), read back here as JSON with each reference as `${address.attribute}`.
+ */
+export function jsonencoded(expression: string): any {
+  const m = /^\$\{jsonencode\(([\s\S]*)\)\}$/.exec(expression);
+  if (!m) throw new Error(`not a jsonencode() expression: ${expression.slice(0, 80)}`);
+  const json = m[1].replace(/" = /g, '": ').replace(/(?<=[[{,:] ?)(aws_[a-z0-9_]+\.[a-z0-9_]+\.[a-z_]+)/g, '"${$1}"');
+  return JSON.parse(json);
+}

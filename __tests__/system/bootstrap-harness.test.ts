@@ -10,6 +10,7 @@ import {
   API_ENDPOINT,
   ASSETS_BUCKET,
   JOIN_PARAMETERS,
+  NODE_TERMINATION_QUEUE_URL,
   NodeRun,
   OTHER_API_ENDPOINT,
   PINNED_VERSION,
@@ -171,12 +172,12 @@ describe("first control-plane node", () => {
     expect(n.indexOf("aws s3 cp --recursive")).toBeLessThan(n.indexOf("kubeadm init --config"));
   });
 
-  test("applies the VPC CNI, one ENIConfig per zone, then the cloud controller, server-side", () => {
+  test("applies the VPC CNI, one ENIConfig per zone, the cloud controller, then the node termination handler, server-side", () => {
     const applies = n.callsOf("kubectl apply");
-    expect(applies).toHaveLength(4);
+    expect(applies).toHaveLength(5);
     for (const a of applies) expect(a).toMatch(/^kubectl apply --server-side --force-conflicts --field-manager=k8s-bootstrap -f /);
     const applied = fs.readdirSync(path.join(n.state, "applied")).sort();
-    expect(applied).toEqual(["1-vpc-cni.yaml", "2-eniconfigs", "3-cloud-config.yaml", "4-cloud-controller-manager.yaml"]);
+    expect(applied).toEqual(["1-vpc-cni.yaml", "2-eniconfigs", "3-cloud-config.yaml", "4-cloud-controller-manager.yaml", "5-node-termination-handler.yaml"]);
     // What is applied is the bundle's file, byte for byte (patched aws-node env included).
     expect(fs.readFileSync(path.join(n.state, "applied/1-vpc-cni.yaml"), "utf8")).toBe(BUNDLE.files.find((f) => f.path === "vpc-cni.yaml")!.text);
     const awsNode = yamlDocs(fs.readFileSync(path.join(n.state, "applied/1-vpc-cni.yaml"), "utf8")).find((o) => o.kind === "DaemonSet");
@@ -192,6 +193,10 @@ describe("first control-plane node", () => {
     const cloudConfig = fs.readFileSync(path.join(n.state, "applied/3-cloud-config.yaml"), "utf8");
     expect(cloudConfig).toContain("KubernetesClusterID = k8s-cluster");
     expect(cloudConfig).toContain("ElbSecurityGroup = sg-0ba1a");
+    // The handler's template with the queue URL Terraform published, nothing else changed.
+    const handler = fs.readFileSync(path.join(n.state, "applied/5-node-termination-handler.yaml"), "utf8");
+    const template = BUNDLE.files.find((f) => f.path === "node-termination-handler.yaml.tmpl")!.text;
+    expect(handler).toBe(`${template.replace("__QUEUE_URL__", NODE_TERMINATION_QUEUE_URL).replace(/\n+$/, "")}\n`);
     expect(n.indexOf("kubectl apply")).toBeGreaterThan(n.indexOf("aws ssm put-parameter"));
   });
 

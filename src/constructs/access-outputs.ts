@@ -27,12 +27,13 @@ export const LOGIN_USER = "ubuntu";
 
 /**
  * A shell command that prints the ids of the groups' in-service instances, tab-separated (AWS CLI
- * v2; JMESPath: the InService instances of every group, flattened).
+ * v2; JMESPath: the InService instances of every group, flattened; no double quotes, which the
+ * HCL output would keep unescaped).
  */
 export function listInstancesCommand(region: string, groupNames: readonly string[]): string {
   return (
     `aws autoscaling describe-auto-scaling-groups --region ${region} --auto-scaling-group-names ${groupNames.join(" ")} ` +
-    `--query 'AutoScalingGroups[].Instances[?LifecycleState==\`"InService"\`][].InstanceId' --output text`
+    `--query 'AutoScalingGroups[].Instances[?LifecycleState==\`InService\`][].InstanceId' --output text`
   );
 }
 

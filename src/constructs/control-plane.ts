@@ -29,7 +29,7 @@ import { IamInstanceProfile } from "@cdktf/provider-aws/lib/iam-instance-profile
 import { named } from "./network";
 import { PORTS } from "../aws/ports";
 import { apiLoadBalancerName, controlPlaneGroupName, elbName } from "../aws/cluster-names";
-import { groupLifecycleHooks } from "./node-groups";
+import { REFRESH_INSTANCE_WARMUP, groupLifecycleHooks } from "./node-groups";
 
 export { elbName };
 
@@ -71,7 +71,7 @@ export const METADATA_OPTIONS = {
  * group refreshes at once (one apply changes the template of all of them), the member list only
  * ever gains a started member before it loses one: quorum holds throughout.
  */
-export const CONTROL_PLANE_REFRESH = { minHealthyPercentage: 100, maxHealthyPercentage: 200 } as const;
+export const CONTROL_PLANE_REFRESH = { minHealthyPercentage: 100, maxHealthyPercentage: 200, instanceWarmup: REFRESH_INSTANCE_WARMUP } as const;
 
 export class ControlPlane extends Construct {
   readonly loadBalancer: Lb;

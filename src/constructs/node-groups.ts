@@ -18,6 +18,13 @@ export const LAUNCH_HOOK_TIMEOUT_SECONDS = 1200;
 export const TERMINATE_HOOK_TIMEOUT_SECONDS = 600;
 
 /**
+ * Seconds an instance refresh waits after a new node is InService before it counts it: the launch
+ * hook has already waited for a Ready node, so this only covers the load balancer's first health
+ * checks (2 x 10 s). Without it the refresh would wait the 300 s health check grace period.
+ */
+export const REFRESH_INSTANCE_WARMUP = "60";
+
+/**
  * The hooks as initial_lifecycle_hook blocks: they exist before the group launches its first
  * instance (a separate aws_autoscaling_lifecycle_hook would be created after the group, too late
  * for the first nodes). The provider sets them only when it creates a group.

@@ -71,7 +71,7 @@ export class NodeTerminationQueue extends Construct {
         new CloudwatchEventRule(this, `rule-${kind}`, {
           name: `${props.clusterName}-nth-${kind.replace(/_/g, "-")}`,
           description: `Node termination handler of ${props.clusterName}: ${kind.replace(/_/g, " ")}`,
-          eventPattern: JSON.stringify(pattern),
+          eventPattern: Fn.jsonencode(pattern),
           tags: { Name: `${props.clusterName}-nth-${kind.replace(/_/g, "-")}` },
         }),
         `node_termination_${kind}`,

@@ -11,7 +11,7 @@ import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { IamInstanceProfile } from "@cdktf/provider-aws/lib/iam-instance-profile";
 import { METADATA_OPTIONS, NodeMachine } from "./control-plane";
 import { named } from "./network";
-import { groupLifecycleHooks } from "./node-groups";
+import { REFRESH_INSTANCE_WARMUP, groupLifecycleHooks } from "./node-groups";
 import { workerGroupName } from "../aws/cluster-names";
 import { NTH_MANAGED_TAG } from "../addons/node-termination-handler";
 
@@ -21,7 +21,7 @@ import { NTH_MANAGED_TAG } from "../addons/node-termination-handler";
  * groups; the handler drains each old one (terminate hook), and the refresh takes the next only
  * after the new one completed its launch hook, which it does once its Node is Ready.
  */
-export const WORKER_REFRESH = { minHealthyPercentage: 90 } as const;
+export const WORKER_REFRESH = { minHealthyPercentage: 90, instanceWarmup: REFRESH_INSTANCE_WARMUP } as const;
 
 export interface WorkersProps {
   readonly clusterName: string;
