@@ -11,7 +11,12 @@ import * as apps from "kubernetes-models/apps/v1";
 import * as core from "kubernetes-models/v1";
 import * as rbac from "kubernetes-models/rbac.authorization.k8s.io/v1";
 import { BUNDLE_FILES, NODE_TERMINATION_HANDLER_ENV, addonBundle } from "../src/addons/bundle";
-import { DEPLOYMENT_ENV, NTH_MANAGED_TAG, chartValue, nodeTerminationHandlerObjects } from "../src/addons/node-termination-handler";
+import {
+  DEPLOYMENT_ENV,
+  NTH_MANAGED_TAG,
+  chartValue,
+  nodeTerminationHandlerObjects,
+} from "../src/addons/node-termination-handler";
 import { KubeObject, PodSpec, find } from "../src/addons/patches";
 import { addonsRoot, loadVendored } from "../src/addons/vendored";
 import { ADDON_VERSIONS } from "../src/bootstrap/versions";
@@ -51,7 +56,7 @@ describe("the chart's objects, as upstream renders them for queue mode", () => {
     expect(pod.containers[0].image).toBe("public.ecr.aws/aws-ec2/aws-node-termination-handler:v1.25.6");
   });
 
-  test("every env entry of ours is in deployment.yaml with that literal or that values.yaml key, in the template's order", () => {
+  test("each env entry is in deployment.yaml with that literal or values.yaml key, in its order", () => {
     for (const e of DEPLOYMENT_ENV) {
       const value = "value" in e ? `"${e.value}"` : `{{ .Values.${e.key} | quote }}`;
       expect(DEPLOYMENT_TEMPLATE).toContain(`- name: ${e.name}\n              value: ${value}\n`);
@@ -61,11 +66,32 @@ describe("the chart's objects, as upstream renders them for queue mode", () => {
     expect(inTemplate.filter((n) => ours.includes(n))).toEqual(ours);
   });
 
-  test("the template's env entries left out are exactly those it renders only for values values.yaml leaves empty", () => {
+  test("the env entries left out are those rendered only for values that values.yaml leaves empty", () => {
     const inTemplate = [...DEPLOYMENT_TEMPLATE.matchAll(/- name: ([A-Z_]+)/g)].map((m) => m[1]);
-    const left = inTemplate.filter((n) => !DEPLOYMENT_ENV.some((e) => e.name === n) && !["NODE_NAME", "POD_NAME", "NAMESPACE"].includes(n));
-    expect(left).toEqual(["KUBERNETES_EVENTS_EXTRA_ANNOTATIONS", "WEBHOOK_URL", "WEBHOOK_HEADERS", "WEBHOOK_PROXY", "WEBHOOK_TEMPLATE_FILE", "WEBHOOK_TEMPLATE", "AWS_REGION", "AWS_ENDPOINT", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"]);
-    for (const key of ["kubernetesEventsExtraAnnotations", "webhookURL", "webhookHeaders", "webhookProxy", "webhookTemplate", "awsRegion", "awsEndpoint"])
+    const left = inTemplate.filter(
+      (n) => !DEPLOYMENT_ENV.some((e) => e.name === n) && !["NODE_NAME", "POD_NAME", "NAMESPACE"].includes(n)
+    );
+    expect(left).toEqual([
+      "KUBERNETES_EVENTS_EXTRA_ANNOTATIONS",
+      "WEBHOOK_URL",
+      "WEBHOOK_HEADERS",
+      "WEBHOOK_PROXY",
+      "WEBHOOK_TEMPLATE_FILE",
+      "WEBHOOK_TEMPLATE",
+      "AWS_REGION",
+      "AWS_ENDPOINT",
+      "AWS_ACCESS_KEY_ID",
+      "AWS_SECRET_ACCESS_KEY",
+    ]);
+    for (const key of [
+      "kubernetesEventsExtraAnnotations",
+      "webhookURL",
+      "webhookHeaders",
+      "webhookProxy",
+      "webhookTemplate",
+      "awsRegion",
+      "awsEndpoint",
+    ])
       expect([key, VALUES[key]]).toEqual([key, ""]);
     expect(VALUES.awsAccessKeyID ?? null).toBeNull();
   });
@@ -78,14 +104,16 @@ describe("the chart's objects, as upstream renders them for queue mode", () => {
     expect(() => chartValue(VALUES, "probes.nope")).toThrow(/values\.yaml has no probes\.nope/);
   });
 
-  test("the ClusterRole's rules are clusterrole.yaml's (events only with emitKubernetesEvents, off in values.yaml)", () => {
+  test("the ClusterRole's rules are clusterrole.yaml's (no events: emitKubernetesEvents is off)", () => {
     const text = chartFile("clusterrole.yaml");
-    const rules = parse(text.slice(text.indexOf("rules:"), text.indexOf("{{- if .Values.emitKubernetesEvents }}"))).rules;
+    const rules = parse(
+      text.slice(text.indexOf("rules:"), text.indexOf("{{- if .Values.emitKubernetesEvents }}"))
+    ).rules;
     expect((upstream[1] as unknown as { rules: unknown }).rules).toEqual(rules);
     expect(VALUES.emitKubernetesEvents).toBe(false);
   });
 
-  test("deployment.yaml's pod: the service account, values.yaml's security contexts and priority class, the linux node selector", () => {
+  test("the pod: service account, values.yaml's security contexts and priority class, linux nodes", () => {
     const spec = podOf(upstream[3]);
     expect(spec.serviceAccountName).toBe("aws-node-termination-handler");
     expect(spec.securityContext).toEqual(VALUES.podSecurityContext);
@@ -102,7 +130,7 @@ function podOf(o: KubeObject): PodSpec {
 }
 
 describe("our patch (src/addons/bundle.ts), visible in the bundle", () => {
-  test("queue mode on the stack's queue (filled in on the node), the region, the managed-tag check; each variable once", () => {
+  test("queue mode on the stack's queue (filled in on the node), region, managed-tag check; each once", () => {
     const env = envOf(pod);
     for (const [name, value] of Object.entries({ ...NODE_TERMINATION_HANDLER_ENV, AWS_REGION: "eu-west-1" }))
       expect([name, env.filter((e) => e.name === name)]).toEqual([name, [{ name, value }]]);
@@ -111,18 +139,24 @@ describe("our patch (src/addons/bundle.ts), visible in the bundle", () => {
   test("the managed tag is the chart's default, the one the workers' group puts on its instances", () =>
     expect(NTH_MANAGED_TAG).toBe(VALUES.managedTag));
   test("a drain ends before the workers' terminate hook times out", () =>
-    expect(Number(NODE_TERMINATION_HANDLER_ENV.NODE_TERMINATION_GRACE_PERIOD)).toBeLessThan(TERMINATE_HOOK_TIMEOUT_SECONDS));
-  test("host network (instance metadata with hop limit 1), control-plane nodes only, their taint tolerated, replaced by Recreate", () => {
+    expect(Number(NODE_TERMINATION_HANDLER_ENV.NODE_TERMINATION_GRACE_PERIOD)).toBeLessThan(
+      TERMINATE_HOOK_TIMEOUT_SECONDS
+    ));
+  test("host network (IMDS hop limit 1), control-plane nodes only, their taint tolerated, Recreate", () => {
     expect(pod.hostNetwork).toBe(true);
     expect(pod.nodeSelector).toEqual({ "kubernetes.io/os": "linux", "node-role.kubernetes.io/control-plane": "" });
-    expect(pod.tolerations).toEqual([{ key: "node-role.kubernetes.io/control-plane", operator: "Exists", effect: "NoSchedule" }]);
+    expect(pod.tolerations).toEqual([
+      { key: "node-role.kubernetes.io/control-plane", operator: "Exists", effect: "NoSchedule" },
+    ]);
     expect((deployment.spec as { strategy: unknown }).strategy).toEqual({ type: "Recreate" });
     new apps.Deployment(deployment as never).validate();
   });
-  test("the bundle file is a template whose only placeholder is the queue URL, which k8s-addons fills and applies", () => {
+  test("a template whose only placeholder is the queue URL, which k8s-addons fills and applies", () => {
     expect([...new Set(file.text.match(/__[A-Z_]+__/g))]).toEqual(["__QUEUE_URL__"]);
     const script = BOOTSTRAP_SCRIPTS["/usr/local/sbin/k8s-addons"];
-    expect(script).toContain(`render "\${ADDONS}/${BUNDLE_FILES.nodeTerminationHandler}" "\${WORK}/node-termination-handler.yaml" QUEUE_URL`);
+    expect(script).toContain(
+      `render "\${ADDONS}/${BUNDLE_FILES.nodeTerminationHandler}" "\${WORK}/node-termination-handler.yaml" QUEUE_URL`
+    );
     expect(script).toContain('-f "${WORK}/node-termination-handler.yaml"');
   });
 });

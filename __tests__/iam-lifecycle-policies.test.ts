@@ -9,7 +9,13 @@ import {
   nodeLifecycleStatements,
   nodeTerminationHandlerStatements,
 } from "../src/aws/iam-lifecycle-policies";
-import { MANAGED_POLICY_MAX_CHARS, PolicyStatement, policyDocument, policySize, wildcardActions } from "../src/aws/iam-policies";
+import {
+  MANAGED_POLICY_MAX_CHARS,
+  PolicyStatement,
+  policyDocument,
+  policySize,
+  wildcardActions,
+} from "../src/aws/iam-policies";
 import { BOOT_FAILURE_METRIC } from "../src/aws/lifecycle";
 import { resolveConfig } from "../src/config";
 import { buildApp } from "../src/app";
@@ -48,7 +54,7 @@ describe("node scripts: each role acts on its own groups only", () => {
       "autoscaling:DescribeScalingActivities": ["*"],
       "cloudwatch:PutMetricData": ["*"],
     }));
-  test("control plane: its groups, plus the EC2 read, the init lock and its own registration in the API target group", () =>
+  test("control plane: its groups, the EC2 read, the init lock, its own registration in the API target group", () =>
     expect(grants(nodeLifecycleStatements(ctx, "control-plane"))).toEqual({
       "autoscaling:CompleteLifecycleAction": CP_GROUP_ARNS,
       "autoscaling:RecordLifecycleActionHeartbeat": CP_GROUP_ARNS,
@@ -59,9 +65,11 @@ describe("node scripts: each role acts on its own groups only", () => {
       "ec2:DescribeInstances": ["*"],
       "ssm:DeleteParameter": ["arn:aws:ssm:ap-northeast-2:123456789012:parameter/k8s/k8s-cluster/init/lock"],
       "ssm:PutParameter": ["arn:aws:ssm:ap-northeast-2:123456789012:parameter/k8s/k8s-cluster/init/lock"],
-      "elasticloadbalancing:RegisterTargets": ["arn:aws:elasticloadbalancing:ap-northeast-2:123456789012:targetgroup/k8s-cluster-api/*"],
+      "elasticloadbalancing:RegisterTargets": [
+        "arn:aws:elasticloadbalancing:ap-northeast-2:123456789012:targetgroup/k8s-cluster-api/*",
+      ],
     }));
-  test("denied: a worker cannot mark a control-plane node unhealthy or complete its hooks; no role names another group", () => {
+  test("denied: a worker cannot mark a control-plane node unhealthy or complete its hooks", () => {
     const worker = JSON.stringify(nodeLifecycleStatements(ctx, "worker"));
     expect(worker).not.toContain("control-plane");
     expect(worker).not.toContain("ssm:");
@@ -81,8 +89,12 @@ describe("node scripts: each role acts on its own groups only", () => {
     expect(autoScalingGroupArn(ctx, "x").split("*")).toHaveLength(2);
   });
   test("a name that could widen the scope is refused", () => {
-    expect(() => nodeLifecycleStatements({ ...ctx, workerGroup: "k8s-*" }, "worker")).toThrow(/name "k8s-\*" must be letters, digits and hyphens/);
-    expect(() => nodeLifecycleStatements({ ...ctx, controlPlaneGroups: [] }, "control-plane")).toThrow(/controlPlaneGroups is empty/);
+    expect(() => nodeLifecycleStatements({ ...ctx, workerGroup: "k8s-*" }, "worker")).toThrow(
+      /name "k8s-\*" must be letters, digits and hyphens/
+    );
+    expect(() => nodeLifecycleStatements({ ...ctx, controlPlaneGroups: [] }, "control-plane")).toThrow(
+      /controlPlaneGroups is empty/
+    );
   });
 });
 
@@ -97,7 +109,7 @@ describe("node termination handler (control-plane role)", () => {
       "autoscaling:DescribeTags": ["*"],
       "ec2:DescribeInstances": ["*"],
     }));
-  test("the actions of its README's queue-processor policy (aws/aws-node-termination-handler README.md, v1.25.6), scoped", () => {
+  test("the actions of its queue-processor policy (aws/aws-node-termination-handler README.md, v1.25.6)", () => {
     const upstream = [
       "autoscaling:CompleteLifecycleAction",
       "autoscaling:DescribeAutoScalingInstances",
@@ -108,19 +120,28 @@ describe("node termination handler (control-plane role)", () => {
     ];
     expect(Object.keys(grants(nth)).sort()).toEqual(upstream);
   });
-  test("denied: it can never complete a control-plane hook (those nodes remove their etcd member first), nor send to the queue", () => {
+  test("denied: completing a control-plane hook (those nodes remove their etcd member first), sending", () => {
     expect(JSON.stringify(nth)).not.toContain("control-plane");
     expect(Object.keys(grants(nth))).not.toContain("sqs:SendMessage");
   });
 });
 
 describe("every statement: named actions, no mutation on *", () => {
-  const all = [...nodeLifecycleStatements(ctx, "worker"), ...nodeLifecycleStatements(ctx, "control-plane"), ...nodeTerminationHandlerStatements(ctx)];
+  const all = [
+    ...nodeLifecycleStatements(ctx, "worker"),
+    ...nodeLifecycleStatements(ctx, "control-plane"),
+    ...nodeTerminationHandlerStatements(ctx),
+  ];
   test("no wildcard action", () => expect(wildcardActions(all)).toEqual([]));
   test('on "*" only reads, and PutMetricData limited by its namespace', () => {
     for (const s of all.filter((x) => resources(x).includes("*")))
       for (const a of s.Action)
-        expect({ a, ok: isRead(a) || (a === "cloudwatch:PutMetricData" && s.Condition?.StringEquals?.["cloudwatch:namespace"] !== undefined) }).toEqual({ a, ok: true });
+        expect({
+          a,
+          ok:
+            isRead(a) ||
+            (a === "cloudwatch:PutMetricData" && s.Condition?.StringEquals?.["cloudwatch:namespace"] !== undefined),
+        }).toEqual({ a, ok: true });
   });
   test("each policy fits one managed policy", () => {
     for (const ss of [nodeLifecycleStatements(ctx, "control-plane"), nodeTerminationHandlerStatements(ctx)])
@@ -128,15 +149,18 @@ describe("every statement: named actions, no mutation on *", () => {
   });
 });
 
-test("in the stack: control plane and workers get them; every role stays within AWS's 10 managed policies per role", () => {
+test("in the stack: both node roles get them; every role within AWS's 10 managed policies per role", () => {
   const { cluster } = buildApp(resolveConfig({ controlPlane: { count: 5 } }));
   // (partition and account are Terraform tokens here)
-  const health = (role: string) => grants(cluster.iam.statements[`${role}/node-lifecycle`])["autoscaling:SetInstanceHealth"];
+  const health = (role: string) =>
+    grants(cluster.iam.statements[`${role}/node-lifecycle`])["autoscaling:SetInstanceHealth"];
   expect(health("workers").map((a) => a.replace(/^.*autoScalingGroupName\//, ""))).toEqual(["k8s-cluster-workers"]);
   expect(health("control-plane").map((a) => a.replace(/^.*autoScalingGroupName\//, ""))).toEqual(
-    [0, 1, 2, 3, 4].map((i) => `k8s-cluster-control-plane-${i}`),
+    [0, 1, 2, 3, 4].map((i) => `k8s-cluster-control-plane-${i}`)
   );
-  expect(grants(cluster.iam.statements["control-plane/node-termination-handler"])["autoscaling:CompleteLifecycleAction"]).toHaveLength(1);
+  expect(
+    grants(cluster.iam.statements["control-plane/node-termination-handler"])["autoscaling:CompleteLifecycleAction"]
+  ).toHaveLength(1);
   for (const role of ["control-plane", "workers", "bastion"]) {
     const count = Object.keys(cluster.iam.statements).filter((k) => k.startsWith(`${role}/`)).length;
     expect({ role, ok: count <= 10 }).toEqual({ role, ok: true });

@@ -20,25 +20,47 @@ const groupName = (tf: string) => res("aws_autoscaling_group")[tf].name as strin
 describe("lifecycle hooks on every group, present before its first instance launches", () => {
   test("the groups: one per control-plane slot and the workers', nothing else", () =>
     expect(Object.keys(res("aws_autoscaling_group")).sort()).toEqual(ALL_GROUPS));
-  test.each(ALL_GROUPS)("%s: exactly the launch hook (1200 s, then ABANDON) and the terminate hook (600 s, then CONTINUE)", (g) =>
-    expect(res("aws_autoscaling_group")[g].initial_lifecycle_hook).toEqual([
-      { name: LIFECYCLE_HOOKS.launch, lifecycle_transition: "autoscaling:EC2_INSTANCE_LAUNCHING", heartbeat_timeout: 1200, default_result: "ABANDON" },
-      { name: LIFECYCLE_HOOKS.terminate, lifecycle_transition: "autoscaling:EC2_INSTANCE_TERMINATING", heartbeat_timeout: 600, default_result: "CONTINUE" },
-    ]));
+  test.each(ALL_GROUPS)(
+    "%s: exactly the launch hook (1200 s, then ABANDON) and the terminate hook (600 s, then CONTINUE)",
+    (g) =>
+      expect(res("aws_autoscaling_group")[g].initial_lifecycle_hook).toEqual([
+        {
+          name: LIFECYCLE_HOOKS.launch,
+          lifecycle_transition: "autoscaling:EC2_INSTANCE_LAUNCHING",
+          heartbeat_timeout: 1200,
+          default_result: "ABANDON",
+        },
+        {
+          name: LIFECYCLE_HOOKS.terminate,
+          lifecycle_transition: "autoscaling:EC2_INSTANCE_TERMINATING",
+          heartbeat_timeout: 600,
+          default_result: "CONTINUE",
+        },
+      ])
+  );
   test("no separate aws_autoscaling_lifecycle_hook (it would be created after the group's first instances)", () =>
     expect(res("aws_autoscaling_lifecycle_hook")).toEqual({}));
-  test.each(ALL_GROUPS)("%s: EC2 health checks, never ELB; Terraform does not wait for InService; cluster tag propagated", (g) => {
-    const body = res("aws_autoscaling_group")[g];
-    expect(body.health_check_type).toBe("EC2");
-    expect(body.wait_for_capacity_timeout).toBe("0");
-    expect(body.tag).toContainEqual({ key: "kubernetes.io/cluster/k8s-cluster", value: "owned", propagate_at_launch: true });
-  });
+  test.each(ALL_GROUPS)(
+    "%s: EC2 health checks, never ELB; Terraform does not wait for InService; cluster tag propagated",
+    (g) => {
+      const body = res("aws_autoscaling_group")[g];
+      expect(body.health_check_type).toBe("EC2");
+      expect(body.wait_for_capacity_timeout).toBe("0");
+      expect(body.tag).toContainEqual({
+        key: "kubernetes.io/cluster/k8s-cluster",
+        value: "owned",
+        propagate_at_launch: true,
+      });
+    }
+  );
 });
 
 describe("terraform apply rolls the nodes: a new launch template version starts an instance refresh", () => {
   test.each(CP_GROUPS)("%s: the template's latest version; launch before terminate (min 100%%, max 200%%)", (g) => {
     const body = res("aws_autoscaling_group")[g];
-    expect(body.launch_template.version).toBe(ref("aws_launch_template.control_plane_launch_template", "latest_version"));
+    expect(body.launch_template.version).toBe(
+      ref("aws_launch_template.control_plane_launch_template", "latest_version")
+    );
     expect(body.instance_refresh).toEqual({
       strategy: "Rolling",
       preferences: { min_healthy_percentage: 100, max_healthy_percentage: 200, instance_warmup: "60" },
@@ -47,7 +69,10 @@ describe("terraform apply rolls the nodes: a new launch template version starts 
   test("workers: the template's latest version, at least 90% healthy", () => {
     const body = res("aws_autoscaling_group").worker_asg;
     expect(body.launch_template.version).toBe(ref("aws_launch_template.worker_launch_template", "latest_version"));
-    expect(body.instance_refresh).toEqual({ strategy: "Rolling", preferences: { min_healthy_percentage: 90, instance_warmup: "60" } });
+    expect(body.instance_refresh).toEqual({
+      strategy: "Rolling",
+      preferences: { min_healthy_percentage: 90, instance_warmup: "60" },
+    });
   });
   test("both templates become their own default version and ignore only a newer image", () => {
     for (const t of ["control_plane_launch_template", "worker_launch_template"]) {
@@ -59,9 +84,15 @@ describe("terraform apply rolls the nodes: a new launch template version starts 
 
 describe("the node termination handler drains workers only", () => {
   test("only the workers' instances carry its managed tag", () => {
-    expect(res("aws_autoscaling_group").worker_asg.tag).toContainEqual({ key: "aws-node-termination-handler/managed", value: "true", propagate_at_launch: true });
-    for (const g of CP_GROUPS) expect(JSON.stringify(res("aws_autoscaling_group")[g].tag)).not.toContain("aws-node-termination-handler");
-    for (const t of Object.values(res("aws_launch_template"))) expect(JSON.stringify(t.tag_specifications)).not.toContain("aws-node-termination-handler");
+    expect(res("aws_autoscaling_group").worker_asg.tag).toContainEqual({
+      key: "aws-node-termination-handler/managed",
+      value: "true",
+      propagate_at_launch: true,
+    });
+    for (const g of CP_GROUPS)
+      expect(JSON.stringify(res("aws_autoscaling_group")[g].tag)).not.toContain("aws-node-termination-handler");
+    for (const t of Object.values(res("aws_launch_template")))
+      expect(JSON.stringify(t.tag_specifications)).not.toContain("aws-node-termination-handler");
   });
   test("an SQS queue with server-side encryption (SSE-SQS) and 300 s retention", () =>
     expect(s.text).toHaveResourceWithProperties(SqsQueue, {
@@ -70,19 +101,30 @@ describe("the node termination handler drains workers only", () => {
       message_retention_seconds: 300,
     }));
   const patterns = () =>
-    Object.fromEntries(Object.entries(res("aws_cloudwatch_event_rule")).map(([n, r]) => [n, jsonencoded(r.event_pattern)]));
-  test("exactly four EventBridge rules: the workers' terminate action, spot interruption, rebalance recommendation, instance state change", () =>
+    Object.fromEntries(
+      Object.entries(res("aws_cloudwatch_event_rule")).map(([n, r]) => [n, jsonencoded(r.event_pattern)])
+    );
+  test("four rules: workers' terminate action, spot interruption, rebalance recommendation, state change", () =>
     expect(patterns()).toEqual({
       node_termination_worker_termination: {
         source: ["aws.autoscaling"],
         "detail-type": ["EC2 Instance-terminate Lifecycle Action"],
         detail: { AutoScalingGroupName: ["k8s-cluster-workers"] },
       },
-      node_termination_spot_interruption: { source: ["aws.ec2"], "detail-type": ["EC2 Spot Instance Interruption Warning"] },
-      node_termination_rebalance_recommendation: { source: ["aws.ec2"], "detail-type": ["EC2 Instance Rebalance Recommendation"] },
-      node_termination_instance_state_change: { source: ["aws.ec2"], "detail-type": ["EC2 Instance State-change Notification"] },
+      node_termination_spot_interruption: {
+        source: ["aws.ec2"],
+        "detail-type": ["EC2 Spot Instance Interruption Warning"],
+      },
+      node_termination_rebalance_recommendation: {
+        source: ["aws.ec2"],
+        "detail-type": ["EC2 Instance Rebalance Recommendation"],
+      },
+      node_termination_instance_state_change: {
+        source: ["aws.ec2"],
+        "detail-type": ["EC2 Instance State-change Notification"],
+      },
     }));
-  test("no launch events reach the handler (the nodes complete their launch hook), no control-plane group's terminations", () => {
+  test("denied: launch events (the nodes complete their own hook), control-plane groups' terminations", () => {
     const text = JSON.stringify(patterns());
     expect(text).not.toContain("Launch");
     expect(text).not.toContain("control-plane");
@@ -90,7 +132,11 @@ describe("the node termination handler drains workers only", () => {
   test("every rule targets the queue, nothing else", () => {
     const targets = Object.values(res("aws_cloudwatch_event_target"));
     expect(targets).toHaveLength(4);
-    expect(targets.map((t) => t.rule).sort()).toEqual(Object.keys(res("aws_cloudwatch_event_rule")).map((n) => ref(`aws_cloudwatch_event_rule.${n}`, "name")).sort());
+    expect(targets.map((t) => t.rule).sort()).toEqual(
+      Object.keys(res("aws_cloudwatch_event_rule"))
+        .map((n) => ref(`aws_cloudwatch_event_rule.${n}`, "name"))
+        .sort()
+    );
     for (const t of targets) expect(t.arn).toBe(ref("aws_sqs_queue.node_termination_queue", "arn"));
   });
   test("the queue policy: EventBridge may send, only from these four rules; nobody else, nothing else", () => {
@@ -104,9 +150,12 @@ describe("the node termination handler drains workers only", () => {
         Resource: ref("aws_sqs_queue.node_termination_queue", "arn"),
         Condition: {
           ArnEquals: {
-            "aws:SourceArn": ["worker_termination", "spot_interruption", "rebalance_recommendation", "instance_state_change"].map((n) =>
-              ref(`aws_cloudwatch_event_rule.node_termination_${n}`, "arn"),
-            ),
+            "aws:SourceArn": [
+              "worker_termination",
+              "spot_interruption",
+              "rebalance_recommendation",
+              "instance_state_change",
+            ].map((n) => ref(`aws_cloudwatch_event_rule.node_termination_${n}`, "arn")),
           },
         },
       },
@@ -123,11 +172,18 @@ describe("the node termination handler drains workers only", () => {
 describe("a boot that fails for good is seen: one alarm per group", () => {
   test("exactly one alarm per group, on the nodes' boot-failure metric of that group", () => {
     const alarms = Object.values(res("aws_cloudwatch_metric_alarm"));
-    expect(alarms.map((a) => a.dimensions).sort((a, b) => a.AutoScalingGroupName.localeCompare(b.AutoScalingGroupName))).toEqual(
-      ["k8s-cluster-control-plane-0", "k8s-cluster-control-plane-1", "k8s-cluster-control-plane-2", "k8s-cluster-workers"].map((g) => ({
+    expect(
+      alarms.map((a) => a.dimensions).sort((a, b) => a.AutoScalingGroupName.localeCompare(b.AutoScalingGroupName))
+    ).toEqual(
+      [
+        "k8s-cluster-control-plane-0",
+        "k8s-cluster-control-plane-1",
+        "k8s-cluster-control-plane-2",
+        "k8s-cluster-workers",
+      ].map((g) => ({
         ClusterName: "k8s-cluster",
         AutoScalingGroupName: g,
-      })),
+      }))
     );
     // The dimension is the group's real name.
     expect(ALL_GROUPS.map(groupName).sort()).toEqual(alarms.map((a) => a.dimensions.AutoScalingGroupName).sort());
@@ -144,7 +200,8 @@ describe("a boot that fails for good is seen: one alarm per group", () => {
       comparison_operator: "GreaterThanOrEqualToThreshold",
       treat_missing_data: "notBreaching",
       alarm_description: expect.stringMatching(new RegExp(`${groupName(g)}.*docs/troubleshooting\\.md`)),
-    }));
+    })
+  );
   test("count 5 gives five control-plane alarms", () => {
     const c = synthCluster({ controlPlane: { count: 5 } });
     expect(Object.keys((c.json.resource as any).aws_cloudwatch_metric_alarm)).toHaveLength(6);
@@ -152,17 +209,22 @@ describe("a boot that fails for good is seen: one alarm per group", () => {
 });
 
 describe("the Kubernetes upgrade order is checked at plan time", () => {
-  test("the version the control plane publishes is read by path, so a missing parameter is an empty list, not an error", () => {
-    expect((s.json as any).data.aws_ssm_parameters_by_path.cluster_parameters).toMatchObject({ path: "/k8s/k8s-cluster/cluster", recursive: false });
+  test("the published version is read by path: a missing parameter is an empty list, not an error", () => {
+    expect((s.json as any).data.aws_ssm_parameters_by_path.cluster_parameters).toMatchObject({
+      path: "/k8s/k8s-cluster/cluster",
+      recursive: false,
+    });
     expect((s.json as any).data.aws_ssm_parameter).toBeUndefined();
   });
-  test("the control-plane launch template fails the plan unless the running minor is the configured one (or none yet)", () => {
+  test("the control-plane template fails the plan unless the running minor is the configured one (or none)", () => {
     const [pre] = res("aws_launch_template").control_plane_launch_template.lifecycle.precondition;
     expect(pre.condition).toBe('${contains(["none", "1.35"], local.running_kubernetes_minor)}');
     expect(pre.error_message).toContain("${local.running_kubernetes_minor}");
     expect(pre.error_message).toContain("kubernetesVersion is 1.35");
     expect(pre.error_message).toContain("docs/upgrades.md");
-    expect((s.json as any).locals.running_kubernetes_minor).toContain('index(data.aws_ssm_parameters_by_path.cluster_parameters.names, "/k8s/k8s-cluster/cluster/kubernetes-version")');
+    expect((s.json as any).locals.running_kubernetes_minor).toContain(
+      'index(data.aws_ssm_parameters_by_path.cluster_parameters.names, "/k8s/k8s-cluster/cluster/kubernetes-version")'
+    );
   });
   test("the configured minor is the configuration's", () => {
     const c = synthCluster({ kubernetesVersion: "1.34" });
@@ -176,6 +238,7 @@ describe("the Kubernetes upgrade order is checked at plan time", () => {
 test("the control-plane groups depend on nothing the workers make, and the workers come after them", () => {
   const workers = res("aws_autoscaling_group").worker_asg.depends_on as string[];
   for (const g of CP_GROUPS) expect(workers).toContain(`aws_autoscaling_group.${g}`);
-  for (const g of CP_GROUPS) expect(res("aws_autoscaling_group")[g].depends_on.filter((d: string) => d.includes("worker_asg"))).toEqual([]);
+  for (const g of CP_GROUPS)
+    expect(res("aws_autoscaling_group")[g].depends_on.filter((d: string) => d.includes("worker_asg"))).toEqual([]);
   expect(s.text).toHaveResourceWithProperties(AutoscalingGroup, { name: "k8s-cluster-workers" });
 });

@@ -114,7 +114,8 @@ test("cluster stack: init, validate and plan with the real AWS provider 5.100.0"
   expect(r.validate).toMatch(/The configuration is valid/);
   expect(r.test).toMatch(/6 passed, 0 failed/);
   for (const sc of versionScenarios) expect(r.test).toContain(`run "${sc.name}"... pass`);
-});
+  // Six plan runs of the whole stack: minutes on a busy 2-core machine.
+}, 900_000);
 
 test("cluster stack as HCL: validate without a warning, and the same plan and assertions as the JSON", async () => {
   const [json, hcl] = await Promise.all([cluster, clusterHcl]);
@@ -123,7 +124,7 @@ test("cluster stack as HCL: validate without a warning, and the same plan and as
     expect(r.validate).not.toMatch(/Warning/);
   }
   expect(hcl.test).toMatch(/6 passed, 0 failed/);
-});
+}, 900_000);
 
 test("state-bucket stack: init, validate and plan", async () => {
   const r = await stateBucket;

@@ -90,7 +90,9 @@ export function chartValue(values: Record<string, unknown>, key: string): unknow
   let v: unknown = values;
   for (const part of key.split(".")) {
     if (v === null || typeof v !== "object" || !(part in (v as object)))
-      throw new Error(`addons/aws-node-termination-handler: values.yaml has no ${key}; re-check DEPLOYMENT_ENV against the chart`);
+      throw new Error(
+        `addons/aws-node-termination-handler: values.yaml has no ${key}; re-check DEPLOYMENT_ENV against the chart`
+      );
     v = (v as Record<string, unknown>)[part];
   }
   return v;
@@ -103,15 +105,22 @@ const quoted = (v: unknown): string => (v === null || v === undefined ? "" : Str
 export function nodeTerminationHandlerObjects(nth: VendoredAddon): NthObject[] {
   const chart = parse(vendoredText(nth, "Chart.yaml")) as { name: string; appVersion: string };
   const values = parse(vendoredText(nth, "values.yaml")) as Record<string, unknown>;
-  if (chart.name !== NTH_RELEASE) throw new Error(`addons/aws-node-termination-handler: Chart.yaml names ${chart.name}`);
+  if (chart.name !== NTH_RELEASE)
+    throw new Error(`addons/aws-node-termination-handler: Chart.yaml names ${chart.name}`);
   if (`v${chart.appVersion}` !== nth.source.version)
-    throw new Error(`addons/aws-node-termination-handler: Chart.yaml appVersion ${chart.appVersion} is not ${nth.source.version}`);
+    throw new Error(
+      `addons/aws-node-termination-handler: Chart.yaml appVersion ${chart.appVersion} is not ${nth.source.version}`
+    );
   const image = values.image as { repository: string; tag: string; pullPolicy: string };
   // _helpers.tpl "aws-node-termination-handler.image": the tag, or "v" + appVersion.
   const imageRef = `${image.repository}:${image.tag || `v${chart.appVersion}`}`;
   // _helpers.tpl labels, without helm.sh/chart and managed-by (generate-k8s-yaml removes them).
   const selector = { "app.kubernetes.io/name": NTH_RELEASE, "app.kubernetes.io/instance": NTH_RELEASE };
-  const labels = { ...selector, "app.kubernetes.io/version": chart.appVersion, "app.kubernetes.io/part-of": NTH_RELEASE };
+  const labels = {
+    ...selector,
+    "app.kubernetes.io/version": chart.appVersion,
+    "app.kubernetes.io/part-of": NTH_RELEASE,
+  };
   const component = { "app.kubernetes.io/component": "deployment" };
   const metadata = { name: NTH_RELEASE, labels };
   const namespaced = { ...metadata, namespace: NTH_NAMESPACE };

@@ -37,7 +37,8 @@ export interface LifecyclePolicyContext extends PolicyContext {
  * "*"; the name is exact, so no other group of the account matches.
  */
 export function autoScalingGroupArn(ctx: PolicyContext, name: string): string {
-  return `arn:${ctx.partition}:autoscaling:${ctx.region}:${ctx.accountId}:autoScalingGroup:*:autoScalingGroupName/${name}`;
+  const group = `autoScalingGroup:*:autoScalingGroupName/${name}`;
+  return `arn:${ctx.partition}:autoscaling:${ctx.region}:${ctx.accountId}:${group}`;
 }
 
 function parameterArn(ctx: PolicyContext, name: string): string {
@@ -52,14 +53,18 @@ function targetGroupArn(ctx: PolicyContext, name: string): string {
 function checkGroups(ctx: LifecyclePolicyContext): void {
   if (ctx.controlPlaneGroups.length === 0) throw new Error("LifecyclePolicyContext.controlPlaneGroups is empty");
   for (const g of [...ctx.controlPlaneGroups, ctx.workerGroup, ctx.nodeTerminationQueue, ctx.apiTargetGroup])
-    if (!/^[A-Za-z0-9-]+$/.test(g)) throw new Error(`LifecyclePolicyContext: name "${g}" must be letters, digits and hyphens`);
+    if (!/^[A-Za-z0-9-]+$/.test(g))
+      throw new Error(`LifecyclePolicyContext: name "${g}" must be letters, digits and hyphens`);
 }
 
 /**
  * What the node scripts of one role call. A node acts only on the groups of its own role: a worker
  * cannot complete a control-plane hook or mark a control-plane node unhealthy.
  */
-export function nodeLifecycleStatements(ctx: LifecyclePolicyContext, role: "control-plane" | "worker"): PolicyStatement[] {
+export function nodeLifecycleStatements(
+  ctx: LifecyclePolicyContext,
+  role: "control-plane" | "worker"
+): PolicyStatement[] {
   checkGroups(ctx);
   const ownGroups = role === "worker" ? [ctx.workerGroup] : ctx.controlPlaneGroups;
   const statements: PolicyStatement[] = [
@@ -69,7 +74,11 @@ export function nodeLifecycleStatements(ctx: LifecyclePolicyContext, role: "cont
       // SetInstanceHealth Unhealthy after a boot that failed for good, so the group replaces it.
       Sid: "NodeLifecycleOwnGroups",
       Effect: "Allow",
-      Action: ["autoscaling:CompleteLifecycleAction", "autoscaling:RecordLifecycleActionHeartbeat", "autoscaling:SetInstanceHealth"],
+      Action: [
+        "autoscaling:CompleteLifecycleAction",
+        "autoscaling:RecordLifecycleActionHeartbeat",
+        "autoscaling:SetInstanceHealth",
+      ],
       Resource: ownGroups.map((g) => autoScalingGroupArn(ctx, g)),
     },
     {

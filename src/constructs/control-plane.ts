@@ -13,8 +13,8 @@
  * With preserve_client_ip.enabled = false an instance target receives the load balancer's own
  * address as the source for IPv4 clients (AWS, "Client IP preservation", the table "When client IP
  * preservation is disabled",
- * https://docs.aws.amazon.com/elasticloadbalancing/latest/network/edit-target-group-attributes.html#client-ip-preservation),
- * so source and destination differ and the hairpin works.
+ * https://docs.aws.amazon.com/elasticloadbalancing/latest/network/edit-target-group-attributes.html#client-ip-preservation
+ * ), so source and destination differ and the hairpin works.
  */
 import { Construct } from "constructs";
 import { Precondition, TerraformResource } from "cdktf";
@@ -71,7 +71,11 @@ export const METADATA_OPTIONS = {
  * group refreshes at once (one apply changes the template of all of them), the member list only
  * ever gains a started member before it loses one: quorum holds throughout.
  */
-export const CONTROL_PLANE_REFRESH = { minHealthyPercentage: 100, maxHealthyPercentage: 200, instanceWarmup: REFRESH_INSTANCE_WARMUP } as const;
+export const CONTROL_PLANE_REFRESH = {
+  minHealthyPercentage: 100,
+  maxHealthyPercentage: 200,
+  instanceWarmup: REFRESH_INSTANCE_WARMUP,
+} as const;
 
 export class ControlPlane extends Construct {
   readonly loadBalancer: Lb;
@@ -101,7 +105,7 @@ export class ControlPlane extends Construct {
         enableCrossZoneLoadBalancing: true,
         tags: { Name: `${props.clusterName}-api`, Role: "kubernetes-api" },
       }),
-      "api_nlb",
+      "api_nlb"
     );
     this.targetGroup = named(
       new LbTargetGroup(this, "api-targets", {
@@ -127,7 +131,7 @@ export class ControlPlane extends Construct {
         },
         tags: { Name: `${props.clusterName}-api` },
       }),
-      "api_targets",
+      "api_targets"
     );
     named(
       new LbListener(this, "api-listener", {
@@ -136,7 +140,7 @@ export class ControlPlane extends Construct {
         protocol: "TCP",
         defaultAction: [{ type: "forward", targetGroupArn: this.targetGroup.arn }],
       }),
-      "api_listener",
+      "api_listener"
     );
 
     this.launchTemplate = named(
@@ -154,7 +158,12 @@ export class ControlPlane extends Construct {
         blockDeviceMappings: [
           {
             deviceName: "/dev/sda1",
-            ebs: { volumeType: "gp3", volumeSize: props.machine.rootVolumeGiB, encrypted: "true", deleteOnTermination: "true" },
+            ebs: {
+              volumeType: "gp3",
+              volumeSize: props.machine.rootVolumeGiB,
+              encrypted: "true",
+              deleteOnTermination: "true",
+            },
           },
         ],
         // The instance's Name comes from its group's tag (one per slot).
@@ -169,7 +178,7 @@ export class ControlPlane extends Construct {
         // `terraform apply -replace=aws_launch_template.control_plane_launch_template`.
         lifecycle: { ignoreChanges: ["image_id"], precondition: props.launchTemplatePreconditions },
       }),
-      "control_plane_launch_template",
+      "control_plane_launch_template"
     );
 
     for (let i = 0; i < props.count; i++) {
@@ -200,8 +209,8 @@ export class ControlPlane extends Construct {
               { key: clusterTag, value: "owned", propagateAtLaunch: true },
             ],
           }),
-          `control_plane_${i}`,
-        ),
+          `control_plane_${i}`
+        )
       );
     }
   }

@@ -37,7 +37,10 @@ export class KubernetesVersionGuard extends Construct {
     super(scope, id);
     if (!/^\d+\.\d+$/.test(props.configuredMinor))
       throw new Error(`kubernetes version guard: configured minor "${props.configuredMinor}" is not <major>.<minor>`);
-    this.parameters = new DataAwsSsmParametersByPath(this, "cluster-parameters", { path: props.path, recursive: false });
+    this.parameters = new DataAwsSsmParametersByPath(this, "cluster-parameters", {
+      path: props.path,
+      recursive: false,
+    });
     this.parameters.overrideLogicalId("cluster_parameters");
     const data = "data.aws_ssm_parameters_by_path.cluster_parameters";
     // values is sensitive in the provider's schema; a version is not a secret, and the plan's error
@@ -45,7 +48,11 @@ export class KubernetesVersionGuard extends Construct {
     const value = `nonsensitive(${data}.values)[index(${data}.names, "${props.parameter}")]`;
     const minor = `join(".", slice(split(".", trimprefix(${value}, "v")), 0, 2))`;
     // The minor of a version, else the raw value (which then fails the check), else none published.
-    this.runningMinor = new TerraformLocal(this, "running_kubernetes_minor", `\${try(${minor}, ${value}, "${NOT_PUBLISHED}")}`);
+    this.runningMinor = new TerraformLocal(
+      this,
+      "running_kubernetes_minor",
+      `\${try(${minor}, ${value}, "${NOT_PUBLISHED}")}`
+    );
     this.runningMinor.overrideLogicalId("running_kubernetes_minor");
     const running = "local.running_kubernetes_minor";
     this.precondition = {
