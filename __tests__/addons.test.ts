@@ -21,7 +21,8 @@ import { imagePullProblems, matchImage, parseImage, pullAuthority, unpinned } fr
 import { ADDON_VERSIONS, CLOUD_CONTROLLER_MANAGER_IMAGE, SUPPORTED_KUBERNETES_MINORS } from "../src/bootstrap/versions";
 
 const CLUSTER = "k8s-cluster";
-const bundle = (minor = "1.35", clusterName = CLUSTER): AddonBundle => addonBundle({ clusterName, region: "ap-northeast-2", kubernetesMinor: minor });
+const bundle = (minor = "1.35", clusterName = CLUSTER): AddonBundle =>
+  addonBundle({ clusterName, region: "ap-northeast-2", kubernetesMinor: minor });
 /** addonBundle caches and returns shared objects: every test that changes one works on a clone. */
 const clone = <T>(x: T): T => structuredClone(x);
 const sha = (b: string | Buffer): string => crypto.createHash("sha256").update(b).digest("hex");
@@ -94,7 +95,11 @@ describe("vendored files are the bytes SOURCE.json records", () => {
   });
 
   test("every vendored folder is used by the bundle: no stale vendored versions", () => {
-    expect(FOLDERS).toEqual(["aws-node-termination-handler/v1.25.6", "cloud-controller-manager/v1.35.2", "vpc-cni/v1.23.0"]);
+    expect(FOLDERS).toEqual([
+      "aws-node-termination-handler/v1.25.6",
+      "cloud-controller-manager/v1.35.2",
+      "vpc-cni/v1.23.0",
+    ]);
     for (const minor of SUPPORTED_KUBERNETES_MINORS) expect(bundle(minor).vendored.map((v) => `${v.source.name}/${v.source.version}`).sort()).toEqual(FOLDERS);
   });
 });
@@ -187,9 +192,10 @@ describe("every object validates against its schema", () => {
 
 const ECR = "602401143452.dkr.ecr.us-west-2.amazonaws.com";
 describe("images: pullable as the kubelet is configured, and pinned", () => {
-  // The handler's image: addons/aws-node-termination-handler/v1.25.6/values.yaml image.repository, tag v + Chart.yaml appVersion.
+  // The handler's image: addons/aws-node-termination-handler/v1.25.6/values.yaml image.repository,
+  // tag v + Chart.yaml appVersion.
   const NTH_IMAGE = "public.ecr.aws/aws-ec2/aws-node-termination-handler:v1.25.6";
-  test("Kubernetes 1.35: the images addons/vpc-cni/v1.23.0/aws-k8s-cni.yaml names, the CCM at ADDON_VERSIONS (not the example's v1.27.1), the handler's", () => {
+  test("Kubernetes 1.35: addons/vpc-cni/v1.23.0/aws-k8s-cni.yaml's images, the CCM at ADDON_VERSIONS, the handler's", () => {
     expect(bundleImages(bundle("1.35"))).toEqual([
       `${ECR}/amazon-k8s-cni-init:v1.23.0`,
       `${ECR}/amazon-k8s-cni:v1.23.0`,

@@ -61,7 +61,10 @@ describe("control plane", () => {
     const lt = res("aws_launch_template").control_plane_launch_template;
     expect(lt.metadata_options).toMatchObject(imds);
     expect(lt.block_device_mappings).toEqual([
-      { device_name: "/dev/sda1", ebs: { volume_type: "gp3", volume_size: 40, encrypted: "true", delete_on_termination: "true" } },
+      {
+        device_name: "/dev/sda1",
+        ebs: { volume_type: "gp3", volume_size: 40, encrypted: "true", delete_on_termination: "true" },
+      },
     ]);
     expect(lt.image_id).toBe("${data.aws_ami.ubuntu_lts_x86_64.id}");
   });
@@ -74,11 +77,16 @@ describe("control plane", () => {
   test("an AMI id in the configuration replaces the lookup", () => {
     const c = synthCluster({ amiId: "ami-0123456789abcdef0" });
     expect((c.json as any).data?.aws_ami).toBeUndefined();
-    expect((c.json.resource as any).aws_launch_template.control_plane_launch_template.image_id).toBe("ami-0123456789abcdef0");
+    const lt = (c.json.resource as any).aws_launch_template.control_plane_launch_template;
+    expect(lt.image_id).toBe("ami-0123456789abcdef0");
   });
   test("a node waits for its bootstrap parameters and routes out", () =>
     expect(res("aws_autoscaling_group").control_plane_1.depends_on).toEqual(
-      expect.arrayContaining(["aws_ssm_parameter.api_endpoint", "aws_ssm_parameter.node_termination_queue_url", "aws_route.rtb_k8s_api_endpoint_default_via_nat"]),
+      expect.arrayContaining([
+        "aws_ssm_parameter.api_endpoint",
+        "aws_ssm_parameter.node_termination_queue_url",
+        "aws_route.rtb_k8s_api_endpoint_default_via_nat",
+      ]),
     ));
   test("a new bootstrap, type or key rolls the nodes; only a newer image waits for a deliberate replace", () =>
     expect(res("aws_launch_template").control_plane_launch_template.lifecycle.ignore_changes).toEqual(["image_id"]));
@@ -96,12 +104,14 @@ describe("control plane", () => {
   test("count 1 and 5 give 1 and 5 groups", () => {
     for (const count of [1, 5]) {
       const c = synthCluster({ controlPlane: { count } });
-      expect(Object.keys((c.json.resource as any).aws_autoscaling_group).filter((n) => n.startsWith("control_plane_"))).toHaveLength(count);
+      const groups = Object.keys((c.json.resource as any).aws_autoscaling_group);
+      expect(groups.filter((n) => n.startsWith("control_plane_"))).toHaveLength(count);
     }
   });
   test("azCount 3 spreads the groups over the AZs: group i in subnet i % 3", () => {
     const c = synthCluster({ azCount: 3, controlPlane: { count: 5 } });
-    const subnets = [0, 1, 2, 3, 4].map((i) => (c.json.resource as any).aws_autoscaling_group[`control_plane_${i}`].vpc_zone_identifier);
+    const groups = (c.json.resource as any).aws_autoscaling_group;
+    const subnets = [0, 1, 2, 3, 4].map((i) => groups[`control_plane_${i}`].vpc_zone_identifier);
     expect(subnets).toEqual(["a", "b", "c", "a", "b"].map((l) => [ref(`aws_subnet.api_endpoint_${l}`)]));
   });
 });
@@ -236,7 +246,7 @@ describe("IAM", () => {
 
 describe("user-data carries names, never secrets", () => {
   const docs = (["control-plane", "worker"] as const).map((role) => userDataOf(s.json, role));
-  test("two roles: every control-plane node gets the same user data (a lock picks who initialises), workers theirs", () => {
+  test("two roles: every control-plane node gets the same user data (a lock picks who initialises)", () => {
     expect(docs[0]).toMatch(/^#cloud-config/);
     expect(docs.map((d) => /NODE_ROLE=(\S+)/.exec(d)?.[1]?.replace(/"/g, ""))).toEqual(["control-plane", "worker"]);
   });
@@ -262,10 +272,11 @@ describe("outputs tell an operator how to get in", () => {
     expect(out.bastion_public_ip.value).toBe(ref("aws_instance.bastion", "public_ip"));
     expect(out.api_endpoint.value).toBe("https://${aws_lb.api_nlb.dns_name}:6443");
   });
-  test("a ready SSH command through the bastion (ProxyJump) to the running node of the first group, looked up when run", () =>
+  test("SSH through the bastion (ProxyJump) to the running node of the first group, looked up when run", () =>
     expect(out.ssh_control_plane.value).toBe(
       "ssh -J ubuntu@${aws_instance.bastion.public_ip} ubuntu@$(aws ec2 describe-instances --region ap-northeast-2 " +
-        "--filters Name=tag:aws:autoscaling:groupName,Values=${aws_autoscaling_group.control_plane_0.name} Name=instance-state-name,Values=running " +
+        "--filters Name=tag:aws:autoscaling:groupName,Values=${aws_autoscaling_group.control_plane_0.name} " +
+        "Name=instance-state-name,Values=running " +
         "--query 'Reservations[].Instances[].PrivateIpAddress' --output text | cut -f1)",
     ));
   test("how to fetch the admin kubeconfig", () => expect(out.fetch_kubeconfig.value).toContain("sudo cat /etc/kubernetes/admin.conf' > admin.conf"));
@@ -283,9 +294,10 @@ describe("outputs tell an operator how to get in", () => {
     const sh = require("child_process").spawnSync("sh", ["-n", "-c", cmd.replace(/\$\{[^}]+\}/g, "X")], { encoding: "utf8" });
     expect({ status: sh.status, err: sh.stderr }).toEqual({ status: 0, err: "" });
   });
-  test("control-plane groups, and a command that lists their in-service instance ids (Terraform cannot: the groups replace them)", () => {
+  test("control-plane groups, and a command that lists their in-service instance ids (Terraform cannot)", () => {
     expect((out as any).control_plane_instance_ids).toBeUndefined();
-    expect((out as any).control_plane_groups.value).toEqual([0, 1, 2].map((i) => ref(`aws_autoscaling_group.control_plane_${i}`, "name")));
+    const names = [0, 1, 2].map((i) => ref(`aws_autoscaling_group.control_plane_${i}`, "name"));
+    expect((out as any).control_plane_groups.value).toEqual(names);
     expect(out.control_plane_instance_ids_command.value).toBe(
       "aws autoscaling describe-auto-scaling-groups --region ap-northeast-2 --auto-scaling-group-names " +
         [0, 1, 2].map((i) => ref(`aws_autoscaling_group.control_plane_${i}`, "name")).join(" ") +
@@ -335,7 +347,8 @@ describe("add-on assets (the bundle the first control-plane node applies)", () =
   });
   test("the bucket's name reaches the nodes through SSM assets/bucket; nodes boot after the bundle is uploaded", () => {
     expect(res("aws_ssm_parameter").assets_bucket).toMatchObject({ name: "/k8s/k8s-cluster/assets/bucket", type: "String", value: ref("aws_s3_bucket.assets", "bucket") });
-    for (const o of Object.keys(res("aws_s3_object"))) expect(res("aws_autoscaling_group").control_plane_0.depends_on).toContain(`aws_s3_object.${o}`);
+    const dependsOn = res("aws_autoscaling_group").control_plane_0.depends_on;
+    for (const o of Object.keys(res("aws_s3_object"))) expect(dependsOn).toContain(`aws_s3_object.${o}`);
   });
   test("the bundle's digest in the control-plane user data is the uploaded bundle's", () => {
     const text = userDataOf(s.json, "control-plane");

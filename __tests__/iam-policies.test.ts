@@ -170,7 +170,8 @@ describe("no wildcard actions", () => {
   });
   test('statements on Resource "*" hold only actions that accept no resource ARN', () => {
     for (const s of all(ctx).filter((s) => resources(s).includes("*"))) {
-      for (const a of s.Action) expect({ sid: s.Sid, action: a, ok: UNSCOPABLE_ON_STAR(a, s) }).toEqual({ sid: s.Sid, action: a, ok: true });
+      for (const a of s.Action)
+        expect({ sid: s.Sid, action: a, ok: UNSCOPABLE_ON_STAR(a, s) }).toEqual({ sid: s.Sid, action: a, ok: true });
     }
   });
   test("denied: PutMetricData on * without its namespace condition, and any other mutation on *, are caught", () => {

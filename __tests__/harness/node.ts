@@ -87,7 +87,8 @@ export const PREFIX = "/k8s/k8s-cluster";
 export const API_ENDPOINT = "internal-k8s-api-0123456789.elb.ap-northeast-2.amazonaws.com";
 
 /** The queue the node termination handler reads (aws_sqs_queue.node_termination_queue's URL). */
-export const NODE_TERMINATION_QUEUE_URL = "https://sqs.ap-northeast-2.amazonaws.com/123456789012/k8s-cluster-node-termination";
+export const NODE_TERMINATION_QUEUE_URL =
+  "https://sqs.ap-northeast-2.amazonaws.com/123456789012/k8s-cluster-node-termination";
 
 /** Parameters Terraform writes before any node boots. */
 export const TERRAFORM_PARAMETERS: Readonly<Record<string, string>> = {

@@ -172,12 +172,18 @@ describe("first control-plane node", () => {
     expect(n.indexOf("aws s3 cp --recursive")).toBeLessThan(n.indexOf("kubeadm init --config"));
   });
 
-  test("applies the VPC CNI, one ENIConfig per zone, the cloud controller, then the node termination handler, server-side", () => {
+  test("applies the VPC CNI, one ENIConfig per zone, the cloud controller, the termination handler, server-side", () => {
     const applies = n.callsOf("kubectl apply");
     expect(applies).toHaveLength(5);
     for (const a of applies) expect(a).toMatch(/^kubectl apply --server-side --force-conflicts --field-manager=k8s-bootstrap -f /);
     const applied = fs.readdirSync(path.join(n.state, "applied")).sort();
-    expect(applied).toEqual(["1-vpc-cni.yaml", "2-eniconfigs", "3-cloud-config.yaml", "4-cloud-controller-manager.yaml", "5-node-termination-handler.yaml"]);
+    expect(applied).toEqual([
+      "1-vpc-cni.yaml",
+      "2-eniconfigs",
+      "3-cloud-config.yaml",
+      "4-cloud-controller-manager.yaml",
+      "5-node-termination-handler.yaml",
+    ]);
     // What is applied is the bundle's file, byte for byte (patched aws-node env included).
     expect(fs.readFileSync(path.join(n.state, "applied/1-vpc-cni.yaml"), "utf8")).toBe(BUNDLE.files.find((f) => f.path === "vpc-cni.yaml")!.text);
     const awsNode = yamlDocs(fs.readFileSync(path.join(n.state, "applied/1-vpc-cni.yaml"), "utf8")).find((o) => o.kind === "DaemonSet");

@@ -47,6 +47,7 @@ const clusterAssertions = [
  */
 const VERSION_LOOKUP = "data.aws_ssm_parameters_by_path.cluster_parameters";
 const VERSION_PARAMETER = "/k8s/k8s-cluster/cluster/kubernetes-version";
+const CONTROL_PLANE_TEMPLATE = "aws_launch_template.control_plane_launch_template";
 const published = (...versions: string[]) => ({
   target: VERSION_LOOKUP,
   values: {
@@ -61,8 +62,8 @@ const versionScenarios = [
   { name: "kubernetes_version_not_published_yet", data: [published()] },
   { name: "kubernetes_version_same_minor", data: [published("v1.35.8")] },
   // The configuration is a minor ahead of the running control plane: upgrade it in place first.
-  { name: "kubernetes_version_minor_ahead_fails", data: [published("v1.34.11")], expectFailures: ["aws_launch_template.control_plane_launch_template"] },
-  { name: "kubernetes_version_minor_behind_fails", data: [published("v1.36.0")], expectFailures: ["aws_launch_template.control_plane_launch_template"] },
+  { name: "kubernetes_version_minor_ahead_fails", data: [published("v1.34.11")], expectFailures: [CONTROL_PLANE_TEMPLATE] },
+  { name: "kubernetes_version_minor_behind_fails", data: [published("v1.36.0")], expectFailures: [CONTROL_PLANE_TEMPLATE] },
 ];
 const clusterOptions = {
   scenarios: versionScenarios,

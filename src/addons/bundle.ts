@@ -205,17 +205,22 @@ function nodeTerminationHandler(s: AddonSettings, nth: VendoredAddon): BundleFil
   const objects = nodeTerminationHandlerObjects(nth) as unknown as KubeObject[];
   const deployment = find(objects, "Deployment", NTH_RELEASE, where);
   const spec = podSpec(deployment, where);
-  const env = Object.fromEntries(Object.entries(NODE_TERMINATION_HANDLER_ENV).map(([k, v]) => [k, v === "__REGION__" ? s.region : v]));
+  const env = Object.fromEntries(
+    Object.entries(NODE_TERMINATION_HANDLER_ENV).map(([k, v]) => [k, v === "__REGION__" ? s.region : v]),
+  );
   setEnv(container(spec, NTH_CONTAINER, where), env);
   spec.hostNetwork = true;
   spec.nodeSelector = { ...(spec.nodeSelector ?? {}), [CONTROL_PLANE_ROLE]: "" };
-  spec.tolerations = [...(spec.tolerations ?? []), { key: CONTROL_PLANE_ROLE, operator: "Exists", effect: "NoSchedule" }];
+  const toleration = { key: CONTROL_PLANE_ROLE, operator: "Exists", effect: "NoSchedule" };
+  spec.tolerations = [...(spec.tolerations ?? []), toleration];
   (deployment.spec as { strategy?: unknown }).strategy = { type: "Recreate" };
   return {
     path: BUNDLE_FILES.nodeTerminationHandler,
     text: yamlDocs(objects),
     objects,
-    source: `${where} (${nth.source.url}) as typed objects, env: ${Object.keys(NODE_TERMINATION_HANDLER_ENV).join(", ")}, host network on control-plane nodes, Recreate`,
+    source:
+      `${where} (${nth.source.url}) as typed objects, env: ${Object.keys(NODE_TERMINATION_HANDLER_ENV).join(", ")}, ` +
+      "host network on control-plane nodes, Recreate",
   };
 }
 

@@ -141,7 +141,8 @@ export function testFileFor(
     lines.push(`run "${sc.name}" {`, "  command = plan");
     const failures = [...expectedCheckWarnings(tf), ...(sc.expectFailures ?? [])];
     if (failures.length) lines.push(`  expect_failures = [${failures.join(", ")}]`);
-    for (const d of sc.data) lines.push("  override_data {", `    target = ${d.target}`, `    values = ${hclValue(d.values)}`, "  }");
+    for (const d of sc.data)
+      lines.push("  override_data {", `    target = ${d.target}`, `    values = ${hclValue(d.values)}`, "  }");
     lines.push("}", "");
   }
   return lines.join("\n");
@@ -171,7 +172,12 @@ export async function checkStackOffline(
   region: string,
   assertions: readonly PlanAssertion[] = [],
   /** jsonForPlan: the JSON of the same stack, for the plan's data overrides when stackDir holds HCL. */
-  options: { plan?: boolean; rejected?: readonly RejectedVariables[]; scenarios?: readonly DataScenario[]; jsonForPlan?: string } = {},
+  options: {
+    plan?: boolean;
+    rejected?: readonly RejectedVariables[];
+    scenarios?: readonly DataScenario[];
+    jsonForPlan?: string;
+  } = {},
 ): Promise<OfflineCheckResult> {
   const problem = offlineTerraformProblem();
   if (problem) throw new TerraformUnavailable(problem);
@@ -188,7 +194,13 @@ export async function checkStackOffline(
     if (plan)
       fs.writeFileSync(
         path.join(work, "offline-plan.tftest.hcl"),
-        testFileFor(JSON.parse(fs.readFileSync(planJson!, "utf8")), region, assertions, options.rejected, options.scenarios),
+        testFileFor(
+          JSON.parse(fs.readFileSync(planJson!, "utf8")),
+          region,
+          assertions,
+          options.rejected,
+          options.scenarios,
+        ),
       );
     await run(["init", "-backend=false", "-input=false"], work);
     // validate and test only read the initialised folder: run them side by side.

@@ -32,7 +32,8 @@ export const LOGIN_USER = "ubuntu";
  */
 export function listInstancesCommand(region: string, groupNames: readonly string[]): string {
   return (
-    `aws autoscaling describe-auto-scaling-groups --region ${region} --auto-scaling-group-names ${groupNames.join(" ")} ` +
+    `aws autoscaling describe-auto-scaling-groups --region ${region} ` +
+    `--auto-scaling-group-names ${groupNames.join(" ")} ` +
     `--query 'AutoScalingGroups[].Instances[?LifecycleState==\`InService\`][].InstanceId' --output text`
   );
 }
@@ -68,11 +69,16 @@ export class AccessOutputs extends Construct {
     out(
       "control_plane_instance_ids_command",
       listInstancesCommand(props.region, groupNames),
-      "Prints the instance ids of the in-service control-plane nodes, for Session Manager (aws ssm start-session --target ID)",
+      "Prints the instance ids of the in-service control-plane nodes, " +
+        "for Session Manager (aws ssm start-session --target ID)",
     );
     out("api_endpoint", `https://${api}:${PORT}`, "Kubernetes API endpoint: the internal NLB (reachable only inside the VPC)");
     out("ssh_bastion", `ssh ${bastion}`, "SSH to the bastion");
-    out("ssh_control_plane", `ssh -J ${bastion} ${cp}`, "SSH to the control-plane node of the first group through the bastion (ProxyJump; looks its address up)");
+    out(
+      "ssh_control_plane",
+      `ssh -J ${bastion} ${cp}`,
+      "SSH to the control-plane node of the first group through the bastion (ProxyJump; looks its address up)",
+    );
     out(
       "fetch_kubeconfig",
       `ssh -J ${bastion} ${cp} 'sudo cat /etc/kubernetes/admin.conf' > admin.conf && chmod 600 admin.conf`,

@@ -25,7 +25,11 @@ import {
   ssmParameterStatements,
   vpcCniStatements,
 } from "../aws/iam-policies";
-import { LifecyclePolicyContext, nodeLifecycleStatements, nodeTerminationHandlerStatements } from "../aws/iam-lifecycle-policies";
+import {
+  LifecyclePolicyContext,
+  nodeLifecycleStatements,
+  nodeTerminationHandlerStatements,
+} from "../aws/iam-lifecycle-policies";
 import { named } from "./network";
 
 export type NodeRoleName = "control-plane" | "workers" | "bastion";
@@ -38,7 +42,10 @@ export interface NodeIamProps {
   readonly assetsBucketArn: string;
   readonly vpcArn: string;
   /** The groups, queue and target group the lifecycle statements name (src/aws/iam-lifecycle-policies.ts). */
-  readonly lifecycle: Pick<LifecyclePolicyContext, "controlPlaneGroups" | "workerGroup" | "nodeTerminationQueue" | "apiTargetGroup">;
+  readonly lifecycle: Pick<
+    LifecyclePolicyContext,
+    "controlPlaneGroups" | "workerGroup" | "nodeTerminationQueue" | "apiTargetGroup"
+  >;
 }
 
 const snake = (s: string) => s.replace(/-/g, "_");

@@ -25,7 +25,12 @@ import { ClusterBootstrapSettings, NodeRole, clusterBundle, renderUserData, ssmP
 import { NodeTerminationQueue } from "../constructs/node-termination";
 import { BootFailureAlarms } from "../constructs/boot-failure-alarms";
 import { KubernetesVersionGuard } from "../constructs/kubernetes-version-guard";
-import { apiLoadBalancerName, controlPlaneGroupNames, nodeTerminationQueueName, workerGroupName } from "../aws/cluster-names";
+import {
+  apiLoadBalancerName,
+  controlPlaneGroupNames,
+  nodeTerminationQueueName,
+  workerGroupName,
+} from "../aws/cluster-names";
 
 export interface ClusterStackProps {
   readonly config: ClusterConfig;
