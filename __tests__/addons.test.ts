@@ -21,7 +21,8 @@ import { imagePullProblems, matchImage, parseImage, pullAuthority, unpinned } fr
 import { ADDON_VERSIONS, CLOUD_CONTROLLER_MANAGER_IMAGE, SUPPORTED_KUBERNETES_MINORS } from "../src/bootstrap/versions";
 
 const CLUSTER = "k8s-cluster";
-const bundle = (minor = "1.35", clusterName = CLUSTER): AddonBundle => addonBundle({ clusterName, kubernetesMinor: minor });
+const bundle = (minor = "1.35", clusterName = CLUSTER): AddonBundle =>
+  addonBundle({ clusterName, region: "ap-northeast-2", kubernetesMinor: minor });
 /** addonBundle caches and returns shared objects: every test that changes one works on a clone. */
 const clone = <T>(x: T): T => structuredClone(x);
 const sha = (b: string | Buffer): string => crypto.createHash("sha256").update(b).digest("hex");
@@ -94,7 +95,11 @@ describe("vendored files are the bytes SOURCE.json records", () => {
   });
 
   test("every vendored folder is used by the bundle: no stale vendored versions", () => {
-    expect(FOLDERS).toEqual(["cloud-controller-manager/v1.35.2", "vpc-cni/v1.23.0"]);
+    expect(FOLDERS).toEqual([
+      "aws-node-termination-handler/v1.25.6",
+      "cloud-controller-manager/v1.35.2",
+      "vpc-cni/v1.23.0",
+    ]);
     for (const minor of SUPPORTED_KUBERNETES_MINORS) expect(bundle(minor).vendored.map((v) => `${v.source.name}/${v.source.version}`).sort()).toEqual(FOLDERS);
   });
 });
@@ -142,7 +147,8 @@ describe("every object validates against its schema", () => {
   test.each(SUPPORTED_KUBERNETES_MINORS)("Kubernetes %s: every object of every bundle file is valid", (minor) => {
     const b = bundle(minor);
     const checked = b.files.flatMap((f) => f.objects.map((o) => (validate(b, f.path, o), `${f.path} ${o.kind}`)));
-    expect(checked).toHaveLength(12); // 6 in vpc-cni.yaml, 1 ENIConfig, 5 in cloud-controller-manager.yaml
+    // 6 in vpc-cni.yaml, 1 ENIConfig, 5 in cloud-controller-manager.yaml, 4 of the termination handler
+    expect(checked).toHaveLength(16);
   });
 
   test("an unknown apiVersion or kind is a failure", () => {
@@ -186,12 +192,16 @@ describe("every object validates against its schema", () => {
 
 const ECR = "602401143452.dkr.ecr.us-west-2.amazonaws.com";
 describe("images: pullable as the kubelet is configured, and pinned", () => {
-  test("Kubernetes 1.35: the images addons/vpc-cni/v1.23.0/aws-k8s-cni.yaml names, and the CCM at ADDON_VERSIONS (not the example's v1.27.1)", () => {
+  // The handler's image: addons/aws-node-termination-handler/v1.25.6/values.yaml image.repository,
+  // tag v + Chart.yaml appVersion.
+  const NTH_IMAGE = "public.ecr.aws/aws-ec2/aws-node-termination-handler:v1.25.6";
+  test("Kubernetes 1.35: addons/vpc-cni/v1.23.0/aws-k8s-cni.yaml's images, the CCM at ADDON_VERSIONS, the handler's", () => {
     expect(bundleImages(bundle("1.35"))).toEqual([
       `${ECR}/amazon-k8s-cni-init:v1.23.0`,
       `${ECR}/amazon-k8s-cni:v1.23.0`,
       `${ECR}/amazon/aws-network-policy-agent:v1.4.1`,
       `registry.k8s.io/provider-aws/cloud-controller-manager:${ADDON_VERSIONS.cloudControllerManager["1.35"]}`,
+      NTH_IMAGE,
     ]);
     expect(ADDON_VERSIONS.cloudControllerManager["1.35"]).toBe("v1.35.2");
   });
@@ -201,6 +211,7 @@ describe("images: pullable as the kubelet is configured, and pinned", () => {
     expect(bundleImages(b).map((i) => [i, pullAuthority(i), unpinned(i)])).toEqual([
       ...["amazon-k8s-cni-init:v1.23.0", "amazon-k8s-cni:v1.23.0", "amazon/aws-network-policy-agent:v1.4.1"].map((i) => [`${ECR}/${i}`, "credential provider", undefined]),
       [`${CLOUD_CONTROLLER_MANAGER_IMAGE}:${ADDON_VERSIONS.cloudControllerManager[minor]}`, "public", undefined],
+      [NTH_IMAGE, "public", undefined],
     ]);
     expect(imagePullProblems(b.files)).toEqual([]);
   });
@@ -259,6 +270,8 @@ describe("host-network pods per role", () => {
   // aws-node: hostNetwork: true and tolerations [{operator: Exists}] in addons/vpc-cni/v1.23.0/aws-k8s-cni.yaml.
   // aws-cloud-controller-manager: hostNetwork: true, nodeSelector node-role.kubernetes.io/control-plane and its
   // NoSchedule toleration in addons/cloud-controller-manager/v1.35.2/aws-cloud-controller-manager-daemonset.yaml.
+  // The node termination handler (a one-replica Deployment with the host network) is not counted:
+  // max-pods is then one lower than it could be on the node that runs it, never too high.
   test("control plane: kubeadm's static pods and kube-proxy, aws-node, the cloud controller", () => {
     expect(hostNetworkPods(bundle(), "control-plane")).toEqual(["etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kube-proxy", "aws-node", "aws-cloud-controller-manager"]);
   });
@@ -320,14 +333,21 @@ describe("the bundle: SHA256SUMS index and digest", () => {
     const b = bundle();
     const byPath = [...b.files].sort((x, y) => (x.path < y.path ? -1 : 1));
     expect(b.sums).toBe(byPath.map((f) => `${sha(f.text)}  ${f.path}\n`).join(""));
-    expect(b.sums.split("\n").map((l) => l.slice(66))).toEqual(["cloud-controller-manager.yaml", "cloud.conf.tmpl", "eniconfig.yaml.tmpl", "vpc-cni.yaml", ""]);
+    expect(b.sums.split("\n").map((l) => l.slice(66))).toEqual([
+      "cloud-controller-manager.yaml",
+      "cloud.conf.tmpl",
+      "eniconfig.yaml.tmpl",
+      "node-termination-handler.yaml.tmpl",
+      "vpc-cni.yaml",
+      "",
+    ]);
     expect(b.digest).toBe(sha(b.sums));
   });
 
   test("equal settings give the same digest (computed afresh, not from the cache); another cluster name another", () => {
     let fresh: typeof import("../src/addons/bundle") | undefined;
     jest.isolateModules(() => (fresh = require("../src/addons/bundle")));
-    const again = fresh!.addonBundle({ clusterName: CLUSTER, kubernetesMinor: "1.35" });
+    const again = fresh!.addonBundle({ clusterName: CLUSTER, region: "ap-northeast-2", kubernetesMinor: "1.35" });
     expect(again).not.toBe(bundle());
     expect([again.digest, again.files.map((f) => f.text)]).toEqual([bundle().digest, bundle().files.map((f) => f.text)]);
     expect(bundle("1.35", "other-cluster").digest).not.toBe(bundle().digest);

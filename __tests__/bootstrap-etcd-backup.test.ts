@@ -33,7 +33,7 @@ const filesOf = (role: NodeRole, withBackup = true) => deliveredFiles(role, with
 const fileOf = (role: NodeRole, p: string) => filesOf(role).find((f) => f.path === p)?.content;
 
 describe("which nodes back up etcd", () => {
-  test.each(["control-plane-init", "control-plane-join"] as const)("%s gets the script, the service and the timer", (role) => {
+  test.each(["control-plane"] as const)("%s gets the script, the service and the timer", (role) => {
     const files = filesOf(role);
     expect(files.filter((f) => f.path.includes("k8s-etcd-backup")).map((f) => f.path).sort()).toEqual([SERVICE, TIMER, SCRIPT]);
     expect(files.find((f) => f.path === SCRIPT)!.permissions).toBe("0755");
@@ -51,22 +51,22 @@ describe("which nodes back up etcd", () => {
   });
 
   test("without etcdBackup no role gets it", () => {
-    for (const role of ["control-plane-init", "control-plane-join", "worker"] as const)
+    for (const role of ["control-plane", "worker"] as const)
       expect(filesOf(role, false).filter((f) => /etcd-backup/.test(f.path) || f.content.includes("ETCD_BACKUP_BUCKET="))).toEqual([]);
   });
 
   test("the timer: the configured calendar, a random delay so the nodes do not snapshot together, catch-up after downtime", () => {
-    const timer = fileOf("control-plane-join", TIMER)!;
+    const timer = fileOf("control-plane", TIMER)!;
     expect(timer).toMatch(/^OnCalendar=hourly$/m);
     expect(timer).toMatch(/^RandomizedDelaySec=\d+min$/m);
     expect(timer).toMatch(/^Persistent=true$/m);
     expect(timer).toMatch(/^WantedBy=timers.target$/m);
-    const custom = deliveredFiles("control-plane-join", { etcdBackup: { ...ETCD_BACKUP, onCalendar: "*-*-* 00/6:00:00" } }).find((f) => f.path === TIMER)!.content;
+    const custom = deliveredFiles("control-plane", { etcdBackup: { ...ETCD_BACKUP, onCalendar: "*-*-* 00/6:00:00" } }).find((f) => f.path === TIMER)!.content;
     expect(custom).toContain("OnCalendar=*-*-* 00/6:00:00\n");
   });
 
   test("the service runs the script once per trigger, only where etcd's manifest is in place", () => {
-    const service = fileOf("control-plane-init", SERVICE)!;
+    const service = fileOf("control-plane", SERVICE)!;
     expect(service).toMatch(/^Type=oneshot$/m);
     expect(service).toMatch(new RegExp(`^ExecStart=${SCRIPT}$`, "m"));
     expect(service).toMatch(/^ConditionPathExists=\/etc\/kubernetes\/manifests\/etcd.yaml$/m);
@@ -75,7 +75,7 @@ describe("which nodes back up etcd", () => {
 
   test("settings that are not a bucket name, a key prefix or a calendar are refused", () => {
     const withBackup = (b: Partial<typeof ETCD_BACKUP>) => () =>
-      renderUserData(settingsFor("control-plane-join", { etcdBackup: { ...ETCD_BACKUP, ...b } }));
+      renderUserData(settingsFor("control-plane", { etcdBackup: { ...ETCD_BACKUP, ...b } }));
     expect(withBackup({ bucket: "${TfToken[TOKEN.42]}" } as never)).toThrow(/etcdBackup.bucket .* Terraform token; pass the plain bucket name/);
     // The configuration's own reason (src/config.ts).
     expect(withBackup({ bucket: "Backups" } as never)).toThrow(/etcdBackup.bucket = "Backups" must be 3-63 characters/);
@@ -90,7 +90,7 @@ describe("a control-plane node with etcd backups", () => {
   let cp: NodeRun;
   beforeAll(() => {
     requireTool("bash");
-    cp = runNode("control-plane-join", { ssm: ALL_PARAMETERS }, { etcdBackup: ETCD_BACKUP });
+    cp = runNode("control-plane", { ssm: ALL_PARAMETERS }, { etcdBackup: ETCD_BACKUP });
     runs.push(cp);
   });
   afterAll(() => runs.forEach((r) => r.cleanup()));

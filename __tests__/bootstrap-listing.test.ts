@@ -54,10 +54,7 @@ function listing(s: Synth, role: NodeRole): Row[] {
 
 /** "<path> <mode> <how it comes>" of every file the node of a role really receives, from the synthesized stack. */
 function received(s: Synth, role: NodeRole): string[] {
-  const node = { "control-plane-init": "control_plane_0", "control-plane-join": "control_plane_1", worker: "worker" }[
-    role
-  ];
-  const doc = parse(userDataOf(s.json, node)) as { write_files: { path: string; permissions: string }[] };
+  const doc = parse(userDataOf(s.json, role)) as { write_files: { path: string; permissions: string }[] };
   const inUserData = doc.write_files.map((f) => `${f.path} ${f.permissions} user data`);
   if (role === "worker") return inUserData;
   const objects = Object.values(s.json.resource.aws_s3_object) as { key: string; content_base64: string }[];
@@ -79,7 +76,7 @@ describe("the default cluster (three control-plane nodes, etcd backups)", () => 
         .readdirSync(path.join(s.dir, "stacks/cluster"))
         .filter((f) => f.endsWith(".md"))
         .sort(),
-    ).toEqual(["boot-control-plane-init.md", "boot-control-plane-join.md", "boot-worker.md", "spec-trace.md"]));
+    ).toEqual(["boot-control-plane.md", "boot-worker.md", "spec-trace.md"]));
 
   test.each(NODE_ROLES)(
     "%s: every file in the user data and the bundle's node/INSTALL is listed once, and nothing else",
@@ -93,7 +90,7 @@ describe("the default cluster (three control-plane nodes, etcd backups)", () => 
 
   test("workers receive nothing from the bundle; control-plane nodes get the refresh and backup timers there", () => {
     expect(listing(s, "worker").filter((r) => r.comesIn !== "user data")).toEqual([]);
-    const bundled = listing(s, "control-plane-join")
+    const bundled = listing(s, "control-plane")
       .filter((r) => r.comesIn === "bundle")
       .map((r) => r.path);
     expect(bundled).toEqual(
@@ -124,16 +121,16 @@ describe("the default cluster (three control-plane nodes, etcd backups)", () => 
   );
 });
 
-test("a cluster of one control-plane node has no listing of a role it has no node of", () => {
+test("a cluster of one control-plane node without etcd backups: the same two listings, no backup files", () => {
   const s = synth({ controlPlane: { count: 1 }, etcdBackup: { enabled: false } });
   expect(
     fs
       .readdirSync(path.join(s.dir, "stacks/cluster"))
       .filter((f) => f.startsWith("boot-"))
       .sort(),
-  ).toEqual(["boot-control-plane-init.md", "boot-worker.md"]);
-  expect(sorted(asReceived(listing(s, "control-plane-init")))).toEqual(sorted(received(s, "control-plane-init")));
-  expect(listing(s, "control-plane-init").some((r) => r.path.includes("etcd-backup"))).toBe(false);
+  ).toEqual(["boot-control-plane.md", "boot-worker.md"]);
+  expect(sorted(asReceived(listing(s, "control-plane")))).toEqual(sorted(received(s, "control-plane")));
+  expect(listing(s, "control-plane").some((r) => r.path.includes("etcd-backup"))).toBe(false);
 });
 
 describe("static files (src/bootstrap/files/<path on the node>)", () => {

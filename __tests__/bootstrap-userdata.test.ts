@@ -20,7 +20,7 @@ import { USER_DATA_BUDGET } from "../src/bootstrap/user-data";
 import { BootstrapSettings } from "../src/bootstrap/settings";
 import { resolveConfig } from "../src/config";
 
-const ROLES: NodeRole[] = ["control-plane-init", "control-plane-join", "worker"];
+const ROLES: NodeRole[] = ["control-plane", "worker"];
 const rendered = Object.fromEntries(ROLES.map((r) => [r, renderUserData(settingsFor(r))])) as Record<NodeRole, ReturnType<typeof renderUserData>>;
 /** Every role with etcd backups configured (workers ignore them), the largest user data there is. */
 const withBackup = Object.fromEntries(ROLES.map((r) => [r, renderUserData(settingsFor(r, { etcdBackup: ETCD_BACKUP }))])) as typeof rendered;
@@ -186,10 +186,8 @@ describe("what each role carries", () => {
     expect(withBackup.worker).toEqual(rendered.worker);
   });
 
-  test("both control-plane roles get the same files: refresh timers, add-on script and init configuration from the bundle", () => {
-    const byRole = (role: NodeRole) => deliveredFiles(role).filter((f) => f.path !== "/etc/k8s-bootstrap/env");
-    expect(byRole("control-plane-join")).toEqual(byRole("control-plane-init"));
-    const bundled = deliveredFiles("control-plane-join").filter((f) => f.delivery === "bundle").map((f) => f.path);
+  test("control-plane nodes get the refresh timers, add-on script and init configuration from the bundle", () => {
+    const bundled = deliveredFiles("control-plane").filter((f) => f.delivery === "bundle").map((f) => f.path);
     expect(bundled).toEqual([
       "/usr/local/sbin/k8s-join-refresh",
       "/usr/local/sbin/k8s-addons",
@@ -211,17 +209,17 @@ describe("what each role carries", () => {
   });
 
   test("the refresh timers: a token every 12 h (it lives 24 h), certificates every hour (kubeadm keeps them 2 h)", () => {
-    const token = fileOf("control-plane-join", "/etc/systemd/system/k8s-join-refresh@token.timer")!;
-    const certs = fileOf("control-plane-join", "/etc/systemd/system/k8s-join-refresh@certs.timer")!;
+    const token = fileOf("control-plane", "/etc/systemd/system/k8s-join-refresh@token.timer")!;
+    const certs = fileOf("control-plane", "/etc/systemd/system/k8s-join-refresh@certs.timer")!;
     expect(token).toMatch(/^OnUnitActiveSec=12h$/m);
     expect(certs).toMatch(/^OnUnitActiveSec=1h$/m);
-    expect(fileOf("control-plane-join", "/etc/systemd/system/k8s-join-refresh@.service")).toMatch(/^ExecStart=\/usr\/local\/sbin\/k8s-join-refresh %i$/m);
+    expect(fileOf("control-plane", "/etc/systemd/system/k8s-join-refresh@.service")).toMatch(/^ExecStart=\/usr\/local\/sbin\/k8s-join-refresh %i$/m);
     expect(BOOTSTRAP_SCRIPTS["/usr/local/sbin/k8s-join-refresh"]).toContain("--ttl 24h");
   });
 });
 
 describe("kubeadm configuration (v1beta4)", () => {
-  const init = () => yamlDocs(fileOf("control-plane-init", "/etc/k8s-bootstrap/kubeadm-init.yaml.tmpl")!);
+  const init = () => yamlDocs(fileOf("control-plane", "/etc/k8s-bootstrap/kubeadm-init.yaml.tmpl")!);
   const join = (role: NodeRole) => yamlDocs(fileOf(role, "/etc/k8s-bootstrap/kubeadm-join.yaml.tmpl")!)[0];
   const cloudProviderExternal = { name: "cloud-provider", value: "external" };
 
@@ -257,7 +255,7 @@ describe("kubeadm configuration (v1beta4)", () => {
   });
 
   test("every placeholder the templates use is one the scripts fill", () => {
-    const filled = new Set(["SANDBOX_IMAGE", "API_ENDPOINT", "NODE_NAME", "NODE_IP", "NODE_ZONE", "MAX_PODS", "KUBERNETES_VERSION", "CERTIFICATE_KEY", "JOIN_TOKEN", "CA_CERT_HASH", "ZONE", "SUBNET", "PODS_SECURITY_GROUP", "LB_SECURITY_GROUP"]);
+    const filled = new Set(["SANDBOX_IMAGE", "API_ENDPOINT", "NODE_NAME", "NODE_IP", "NODE_ZONE", "MAX_PODS", "KUBERNETES_VERSION", "CERTIFICATE_KEY", "JOIN_TOKEN", "CA_CERT_HASH", "ZONE", "SUBNET", "PODS_SECURITY_GROUP", "LB_SECURITY_GROUP", "QUEUE_URL"]);
     const bundleTemplates = clusterBundle(settingsFor("worker")).files.filter((f) => f.path.endsWith(".tmpl")).map((f) => f.text);
     const templates = [...ROLES.flatMap((r) => deliveredFiles(r).filter((f) => f.path.endsWith(".tmpl")).map((f) => f.content)), ...bundleTemplates].join("\n");
     const used = new Set(templates.match(/__[A-Z][A-Z_]*__/g)!.map((m) => m.slice(2, -2)));
@@ -297,11 +295,11 @@ describe("add-ons travel through S3, not user data", () => {
   });
 
   test.each(SUPPORTED_KUBERNETES_MINORS)("Kubernetes %s: its pinned packages, its own bundle with its cloud controller image", (minor) => {
-    const r = renderUserData({ ...settingsFor("control-plane-init"), kubernetesMinor: minor });
+    const r = renderUserData({ ...settingsFor("control-plane"), kubernetesMinor: minor });
     expect(r.cloudConfig).toContain(`K8S_MINOR=${minor}\n`);
     expect(r.cloudConfig).toContain(`K8S_VERSION=${KUBERNETES_PATCH[minor]}\n`);
     expect(KUBERNETES_PATCH[minor]).toMatch(new RegExp(`^${minor.replace(".", "\\.")}\\.\\d+$`));
-    const bundle = clusterBundle({ ...settingsFor("control-plane-init"), kubernetesMinor: minor });
+    const bundle = clusterBundle({ ...settingsFor("control-plane"), kubernetesMinor: minor });
     expect(r.cloudConfig).toContain(`BUNDLE_DIGEST=${bundle.digest}\n`);
     expect(bundle.files.find((f) => f.path === "cloud-controller-manager.yaml")!.text).toContain(`cloud-controller-manager:${ADDON_VERSIONS.cloudControllerManager[minor]}\n`);
   });
@@ -339,7 +337,7 @@ describe("versions and settings", () => {
     ],
   ];
   test.each(refusedByBoth)("%s: refused as the configuration refuses it, with its reason", (field, input, settings) => {
-    const bootstrap = messageOf(() => renderUserData(settingsFor("control-plane-join", settings)));
+    const bootstrap = messageOf(() => renderUserData(settingsFor("control-plane", settings)));
     const value = Object.values(settings).map((v) => (typeof v === "string" ? v : (v as { bucket: string }).bucket))[0];
     const prefix = `bootstrap: ${field} = ${JSON.stringify(value)} `;
     expect(bootstrap.startsWith(prefix)).toBe(true);

@@ -23,22 +23,50 @@ const CLUSTER_TAG = "kubernetes.io/cluster/k8s-cluster";
 const imds = { http_tokens: "required", http_endpoint: "enabled", http_put_response_hop_limit: 1 };
 
 describe("control plane", () => {
-  test("3 instances by default, private, in the API endpoint subnet, with sg-k8s-api-endpoint only", () => {
-    expect(Object.keys(res("aws_instance")).filter((n) => n.startsWith("control_plane_"))).toEqual(["control_plane_0", "control_plane_1", "control_plane_2"]);
+  const groups = () => Object.keys(res("aws_autoscaling_group")).filter((n) => n.startsWith("control_plane_"));
+  test("3 auto scaling groups of exactly one node by default, each pinned to the API endpoint subnet", () => {
+    expect(groups()).toEqual(["control_plane_0", "control_plane_1", "control_plane_2"]);
     for (const i of [0, 1, 2])
-      expect(s.text).toHaveResourceWithProperties(Instance, {
-        tags: expect.objectContaining({ Name: `k8s-cluster-control-plane-${i}`, [CLUSTER_TAG]: "owned" }),
-        subnet_id: ref("aws_subnet.api_endpoint_a"),
-        vpc_security_group_ids: [ref("aws_security_group.sg_api_endpoint")],
-        associate_public_ip_address: false,
-        iam_instance_profile: ref("aws_iam_instance_profile.control_plane_profile", "name"),
+      expect(s.text).toHaveResourceWithProperties(AutoscalingGroup, {
+        name: `k8s-cluster-control-plane-${i}`,
+        min_size: 1,
+        max_size: 1,
+        desired_capacity: 1,
+        vpc_zone_identifier: [ref("aws_subnet.api_endpoint_a")],
+        launch_template: {
+          id: ref("aws_launch_template.control_plane_launch_template"),
+          version: ref("aws_launch_template.control_plane_launch_template", "latest_version"),
+        },
+        target_group_arns: [ref("aws_lb_target_group.api_targets", "arn")],
+        tag: [
+          { key: "Name", value: `k8s-cluster-control-plane-${i}`, propagate_at_launch: true },
+          { key: CLUSTER_TAG, value: "owned", propagate_at_launch: true },
+        ],
       });
   });
+  test("one launch template: private, sg-k8s-api-endpoint only, the control-plane profile, one user data", () =>
+    expect(s.text).toHaveResourceWithProperties(LaunchTemplate, {
+      name: "k8s-cluster-control-plane",
+      instance_type: "${var.control_plane_instance_type}",
+      vpc_security_group_ids: [ref("aws_security_group.sg_api_endpoint")],
+      iam_instance_profile: { arn: ref("aws_iam_instance_profile.control_plane_profile", "arn") },
+      tag_specifications: [
+        { resource_type: "instance", tags: { Role: "control-plane", [CLUSTER_TAG]: "owned" } },
+        { resource_type: "volume", tags: { Name: "k8s-cluster-control-plane", [CLUSTER_TAG]: "owned" } },
+      ],
+    }));
+  test("no control-plane node is an aws_instance any more (only the bastion is)", () =>
+    expect(Object.keys(res("aws_instance"))).toEqual(["bastion"]));
   test("IMDSv2 required, encrypted gp3 root volume, the looked-up Ubuntu LTS image", () => {
-    const cp = res("aws_instance").control_plane_0;
-    expect(cp.metadata_options).toMatchObject(imds);
-    expect(cp.root_block_device).toMatchObject({ volume_type: "gp3", encrypted: true, volume_size: 40 });
-    expect(cp.ami).toBe("${data.aws_ami.ubuntu_lts_x86_64.id}");
+    const lt = res("aws_launch_template").control_plane_launch_template;
+    expect(lt.metadata_options).toMatchObject(imds);
+    expect(lt.block_device_mappings).toEqual([
+      {
+        device_name: "/dev/sda1",
+        ebs: { volume_type: "gp3", volume_size: 40, encrypted: "true", delete_on_termination: "true" },
+      },
+    ]);
+    expect(lt.image_id).toBe("${data.aws_ami.ubuntu_lts_x86_64.id}");
   });
   test("the image lookup is Canonical's Ubuntu 24.04 LTS", () =>
     expect(s.text).toHaveDataSourceWithProperties(DataAwsAmi, {
@@ -49,28 +77,42 @@ describe("control plane", () => {
   test("an AMI id in the configuration replaces the lookup", () => {
     const c = synthCluster({ amiId: "ami-0123456789abcdef0" });
     expect((c.json as any).data?.aws_ami).toBeUndefined();
-    expect((c.json.resource as any).aws_instance.control_plane_0.ami).toBe("ami-0123456789abcdef0");
+    const lt = (c.json.resource as any).aws_launch_template.control_plane_launch_template;
+    expect(lt.image_id).toBe("ami-0123456789abcdef0");
   });
   test("a node waits for its bootstrap parameters and routes out", () =>
-    expect(res("aws_instance").control_plane_1.depends_on).toEqual(expect.arrayContaining(["aws_ssm_parameter.api_endpoint", "aws_route.rtb_k8s_api_endpoint_default_via_nat"])));
-  test("a new image, bootstrap, key or type never replaces or stops all control-plane nodes at once", () =>
-    expect(res("aws_instance").control_plane_0.lifecycle.ignore_changes).toEqual(["ami", "user_data_base64", "key_name", "instance_type"]));
+    expect(res("aws_autoscaling_group").control_plane_1.depends_on).toEqual(
+      expect.arrayContaining([
+        "aws_ssm_parameter.api_endpoint",
+        "aws_ssm_parameter.node_termination_queue_url",
+        "aws_route.rtb_k8s_api_endpoint_default_via_nat",
+      ]),
+    ));
+  test("a new bootstrap, type or key rolls the nodes; only a newer image waits for a deliberate replace", () =>
+    expect(res("aws_launch_template").control_plane_launch_template.lifecycle.ignore_changes).toEqual(["image_id"]));
   test("nodes boot after their IAM policies are attached", () =>
-    expect(res("aws_instance").control_plane_0.depends_on).toEqual(expect.arrayContaining(["aws_iam_role_policy_attachment.control_plane_cloud_controller_attachment"])));
+    expect(res("aws_autoscaling_group").control_plane_0.depends_on).toEqual(
+      expect.arrayContaining([
+        "aws_iam_role_policy_attachment.control_plane_cloud_controller_attachment",
+        "aws_iam_role_policy_attachment.control_plane_node_lifecycle_attachment",
+      ]),
+    ));
   test("the API health check's timeout is below its interval", () => {
     const hc = res("aws_lb_target_group").api_targets.health_check;
     expect(hc.timeout).toBeLessThan(hc.interval);
   });
-  test("count 1 and 5 are accepted", () => {
+  test("count 1 and 5 give 1 and 5 groups", () => {
     for (const count of [1, 5]) {
       const c = synthCluster({ controlPlane: { count } });
-      expect(Object.keys((c.json.resource as any).aws_instance).filter((n) => n.startsWith("control_plane_"))).toHaveLength(count);
+      const groups = Object.keys((c.json.resource as any).aws_autoscaling_group);
+      expect(groups.filter((n) => n.startsWith("control_plane_"))).toHaveLength(count);
     }
   });
-  test("azCount 3 spreads the control plane over the AZs", () => {
-    const c = synthCluster({ azCount: 3 });
-    const subnets = [0, 1, 2].map((i) => (c.json.resource as any).aws_instance[`control_plane_${i}`].subnet_id);
-    expect(subnets).toEqual(["a", "b", "c"].map((l) => ref(`aws_subnet.api_endpoint_${l}`)));
+  test("azCount 3 spreads the groups over the AZs: group i in subnet i % 3", () => {
+    const c = synthCluster({ azCount: 3, controlPlane: { count: 5 } });
+    const groups = (c.json.resource as any).aws_autoscaling_group;
+    const subnets = [0, 1, 2, 3, 4].map((i) => groups[`control_plane_${i}`].vpc_zone_identifier);
+    expect(subnets).toEqual(["a", "b", "c", "a", "b"].map((l) => [ref(`aws_subnet.api_endpoint_${l}`)]));
   });
 });
 
@@ -82,19 +124,19 @@ describe("internal API load balancer (kubeadm controlPlaneEndpoint)", () => {
       subnets: [ref("aws_subnet.api_endpoint_a")],
       security_groups: [ref("aws_security_group.sg_api_endpoint")],
     }));
-  test("TCP 6443 to IP targets with client IP preservation off (no hairpin timeouts)", () =>
+  test("TCP 6443 to instance targets with client IP preservation off (no hairpin timeouts)", () =>
     expect(s.text).toHaveResourceWithProperties(LbTargetGroup, {
       port: 6443,
       protocol: "TCP",
-      target_type: "ip",
+      target_type: "instance",
       preserve_client_ip: "false",
       health_check: expect.objectContaining({ protocol: "HTTPS", port: "6443", path: "/readyz" }),
     }));
   test("listener TCP 6443", () =>
     expect(s.text).toHaveResourceWithProperties(LbListener, { port: 6443, protocol: "TCP", load_balancer_arn: ref("aws_lb.api_nlb", "arn") }));
-  test("every control-plane node is a target by private IP", () => {
-    for (const i of [0, 1, 2])
-      expect(s.text).toHaveResourceWithProperties(LbTargetGroupAttachment, { target_id: ref(`aws_instance.control_plane_${i}`, "private_ip"), port: 6443 });
+  test("the groups register their nodes, never a static attachment", () => {
+    expect((s.json.resource as any).aws_lb_target_group_attachment).toBeUndefined();
+    expect(s.text).not.toHaveResourceWithProperties(LbTargetGroupAttachment, {});
   });
   test("its DNS name is published for the nodes as an SSM String parameter", () =>
     expect(s.text).toHaveResourceWithProperties(SsmParameter, { name: "/k8s/k8s-cluster/api-endpoint", type: "String", value: ref("aws_lb.api_nlb", "dns_name") }));
@@ -157,8 +199,8 @@ describe("bastion", () => {
     expect(variableDefaults(c, ["ssh_key_name"])).toEqual(["ops-key"]);
     expect(variableDefaults(s, ["ssh_key_name"])).toEqual([""]); // no key: Session Manager only
     expect(c.text).toHaveResourceWithProperties(Instance, { subnet_id: ref("aws_subnet.bastion_a"), key_name: "${var.ssh_key_name}" });
-    expect(c.text).toHaveResourceWithProperties(Instance, { subnet_id: ref("aws_subnet.api_endpoint_a"), key_name: "${var.ssh_key_name}" });
-    expect(c.text).toHaveResourceWithProperties(LaunchTemplate, { key_name: "${var.ssh_key_name}" });
+    for (const name of ["k8s-cluster-control-plane", "k8s-cluster-worker"])
+      expect(c.text).toHaveResourceWithProperties(LaunchTemplate, { name, key_name: "${var.ssh_key_name}" });
   });
   test("loadbalancers subnet carries kubernetes.io/role/elb for Service load balancers", () =>
     expect(s.text).toHaveResourceWithProperties(Subnet, { tags: expect.objectContaining({ Name: "loadbalancers", "kubernetes.io/role/elb": "1" }) }));
@@ -181,10 +223,13 @@ describe("IAM", () => {
       "control-plane/cloud-controller",
       "control-plane/ecr-read",
       "control-plane/etcd-backup",
+      "control-plane/node-lifecycle",
+      "control-plane/node-termination-handler",
       "control-plane/session-manager",
       "control-plane/vpc-cni",
       "workers/bootstrap-parameters",
       "workers/ecr-read",
+      "workers/node-lifecycle",
       "workers/session-manager",
       "workers/vpc-cni",
     ]));
@@ -200,10 +245,10 @@ describe("IAM", () => {
 });
 
 describe("user-data carries names, never secrets", () => {
-  const docs = ["control_plane_0", "control_plane_1", "worker"].map((node) => userDataOf(s.json, node));
-  test("three roles: init, control-plane join, worker", () => {
+  const docs = (["control-plane", "worker"] as const).map((role) => userDataOf(s.json, role));
+  test("two roles: every control-plane node gets the same user data (a lock picks who initialises)", () => {
     expect(docs[0]).toMatch(/^#cloud-config/);
-    expect(docs.map((d) => /NODE_ROLE=(\S+)/.exec(d)?.[1]?.replace(/"/g, ""))).toEqual(["control-plane-init", "control-plane-join", "worker"]);
+    expect(docs.map((d) => /NODE_ROLE=(\S+)/.exec(d)?.[1]?.replace(/"/g, ""))).toEqual(["control-plane", "worker"]);
   });
   test("no bootstrap token, certificate key, private key or AWS secret in any user-data", () => {
     for (const d of docs) {
@@ -227,8 +272,13 @@ describe("outputs tell an operator how to get in", () => {
     expect(out.bastion_public_ip.value).toBe(ref("aws_instance.bastion", "public_ip"));
     expect(out.api_endpoint.value).toBe("https://${aws_lb.api_nlb.dns_name}:6443");
   });
-  test("a ready SSH command through the bastion (ProxyJump)", () =>
-    expect(out.ssh_control_plane.value).toBe("ssh -J ubuntu@${aws_instance.bastion.public_ip} ubuntu@${aws_instance.control_plane_0.private_ip}"));
+  test("SSH through the bastion (ProxyJump) to the running node of the first group, looked up when run", () =>
+    expect(out.ssh_control_plane.value).toBe(
+      "ssh -J ubuntu@${aws_instance.bastion.public_ip} ubuntu@$(aws ec2 describe-instances --region ap-northeast-2 " +
+        "--filters Name=tag:aws:autoscaling:groupName,Values=${aws_autoscaling_group.control_plane_0.name} " +
+        "Name=instance-state-name,Values=running " +
+        "--query 'Reservations[].Instances[].PrivateIpAddress' --output text | cut -f1)",
+    ));
   test("how to fetch the admin kubeconfig", () => expect(out.fetch_kubeconfig.value).toContain("sudo cat /etc/kubernetes/admin.conf' > admin.conf"));
   test("kubectl from a laptop: SSH tunnel or Session Manager port forwarding", () => {
     expect(out.kubectl_via_ssh_tunnel.value).toMatch(/^ssh -f -N -L 6443:\$\{aws_lb\.api_nlb\.dns_name\}:6443 ubuntu@/);
@@ -244,8 +294,21 @@ describe("outputs tell an operator how to get in", () => {
     const sh = require("child_process").spawnSync("sh", ["-n", "-c", cmd.replace(/\$\{[^}]+\}/g, "X")], { encoding: "utf8" });
     expect({ status: sh.status, err: sh.stderr }).toEqual({ status: 0, err: "" });
   });
-  test("control-plane instance ids for Session Manager", () =>
-    expect((out as any).control_plane_instance_ids.value).toEqual([0, 1, 2].map((i) => ref(`aws_instance.control_plane_${i}`))));
+  test("control-plane groups, and a command that lists their in-service instance ids (Terraform cannot)", () => {
+    expect((out as any).control_plane_instance_ids).toBeUndefined();
+    const names = [0, 1, 2].map((i) => ref(`aws_autoscaling_group.control_plane_${i}`, "name"));
+    expect((out as any).control_plane_groups.value).toEqual(names);
+    expect(out.control_plane_instance_ids_command.value).toBe(
+      "aws autoscaling describe-auto-scaling-groups --region ap-northeast-2 --auto-scaling-group-names " +
+        [0, 1, 2].map((i) => ref(`aws_autoscaling_group.control_plane_${i}`, "name")).join(" ") +
+        " --query 'AutoScalingGroups[].Instances[?LifecycleState==`InService`][].InstanceId' --output text",
+    );
+    for (const name of ["control_plane_instance_ids_command", "ssh_control_plane", "fetch_kubeconfig"]) {
+      const cmd = out[name].value.replace(/\$\{[^}]+\}/g, "X");
+      const sh = require("child_process").spawnSync("sh", ["-n", "-c", cmd], { encoding: "utf8" });
+      expect({ name, status: sh.status, err: sh.stderr }).toEqual({ name, status: 0, err: "" });
+    }
+  });
   test("where etcd snapshots go", () => expect(out.etcd_backup_location.value).toBe("s3://${aws_s3_bucket.etcd_backup.bucket}/k8s-cluster/etcd/"));
 });
 
@@ -284,10 +347,11 @@ describe("add-on assets (the bundle the first control-plane node applies)", () =
   });
   test("the bucket's name reaches the nodes through SSM assets/bucket; nodes boot after the bundle is uploaded", () => {
     expect(res("aws_ssm_parameter").assets_bucket).toMatchObject({ name: "/k8s/k8s-cluster/assets/bucket", type: "String", value: ref("aws_s3_bucket.assets", "bucket") });
-    for (const o of Object.keys(res("aws_s3_object"))) expect(res("aws_instance").control_plane_0.depends_on).toContain(`aws_s3_object.${o}`);
+    const dependsOn = res("aws_autoscaling_group").control_plane_0.depends_on;
+    for (const o of Object.keys(res("aws_s3_object"))) expect(dependsOn).toContain(`aws_s3_object.${o}`);
   });
-  test("the bundle's digest in control_plane_0's user data is the uploaded bundle's", () => {
-    const text = userDataOf(s.json, "control_plane_0");
+  test("the bundle's digest in the control-plane user data is the uploaded bundle's", () => {
+    const text = userDataOf(s.json, "control-plane");
     expect(text).toContain(`BUNDLE_DIGEST=${bundle.digest}\n`);
   });
 });

@@ -48,7 +48,7 @@ test("control-plane nodes may put, get and list snapshots in that bucket only, n
 test("control-plane nodes install the snapshot timer from the bundle, their env names the bucket; workers get neither", () => {
   expect(bundleFile(s.json, TIMER)).toMatch(/^OnCalendar=hourly$/m);
   expect(bundleFile(s.json, "/etc/systemd/system/k8s-etcd-backup.service")).toContain("s3://k8s-cluster-etcd-backup-ap-northeast-2/k8s-cluster/etcd/");
-  for (const node of ["control_plane_0", "control_plane_1"]) expect(userDataOf(s.json, node)).toContain("ETCD_BACKUP_BUCKET=k8s-cluster-etcd-backup-ap-northeast-2\n");
+  expect(userDataOf(s.json, "control-plane")).toContain("ETCD_BACKUP_BUCKET=k8s-cluster-etcd-backup-ap-northeast-2\n");
   expect(userDataOf(s.json, "worker")).not.toContain("ETCD_BACKUP_BUCKET=");
   expect(userDataOf(s.json, "worker")).not.toContain("k8s-cluster-etcd-backup-ap-northeast-2");
 });
@@ -64,6 +64,6 @@ test("etcdBackup.enabled false: no bucket, no permission, no timer", () => {
   const c = synthCluster({ etcdBackup: { enabled: false } });
   expect(c.text).not.toHaveResourceWithProperties(S3Bucket, { bucket: "k8s-cluster-etcd-backup-ap-northeast-2" });
   expect(bundleFile(c.json, TIMER)).toBeUndefined();
-  expect(userDataOf(c.json, "control_plane_0")).not.toContain("ETCD_BACKUP_BUCKET=");
+  expect(userDataOf(c.json, "control-plane")).not.toContain("ETCD_BACKUP_BUCKET=");
   expect(Object.keys((c.json.resource as any).aws_iam_policy)).not.toContain("control_plane_etcd_backup");
 });

@@ -14,12 +14,16 @@ import { actions, all, ctx, resources, roles, tokenCtx, worstCase } from "./help
 const MANAGED_POLICY_MAX_CHARS = IAM_POLICY_LIMITS.managedPolicyMaxChars;
 const ROLE_INLINE_POLICIES_MAX_CHARS = IAM_POLICY_LIMITS.roleInlinePoliciesMaxChars;
 
-/** Actions that take no resource ARN (or, for ECR pulls, are deliberately account-wide). */
-const UNSCOPABLE_ON_STAR = (a: string): boolean =>
+/**
+ * Actions that take no resource ARN (or, for ECR pulls, are deliberately account-wide); the one
+ * mutation among them, cloudwatch:PutMetricData, only inside a cloudwatch:namespace condition.
+ */
+const UNSCOPABLE_ON_STAR = (a: string, s: PolicyStatement): boolean =>
   /^(ec2|elasticloadbalancing|autoscaling):Describe[A-Za-z]+$/.test(a) ||
   a === "ecr:GetAuthorizationToken" ||
   a.startsWith("ssmmessages:") ||
-  a.startsWith("ec2messages:");
+  a.startsWith("ec2messages:") ||
+  (a === "cloudwatch:PutMetricData" && typeof s.Condition?.StringEquals?.["cloudwatch:namespace"] === "string");
 
 describe("no wildcard actions", () => {
   test.each(Object.keys(roles(ctx)))("%s role: wildcardActions() finds none", (role) => {
@@ -42,8 +46,14 @@ describe("no wildcard actions", () => {
   test('statements on Resource "*" hold only actions that accept no resource ARN', () => {
     for (const s of all(ctx).filter((s) => resources(s).includes("*"))) {
       for (const a of s.Action)
-        expect({ sid: s.Sid, action: a, ok: UNSCOPABLE_ON_STAR(a) }).toEqual({ sid: s.Sid, action: a, ok: true });
+        expect({ sid: s.Sid, action: a, ok: UNSCOPABLE_ON_STAR(a, s) }).toEqual({ sid: s.Sid, action: a, ok: true });
     }
+  });
+  test("denied: PutMetricData on * without its namespace condition, and any other mutation on *, are caught", () => {
+    const put: PolicyStatement = { Sid: "M", Effect: "Allow", Action: ["cloudwatch:PutMetricData"], Resource: "*" };
+    expect(UNSCOPABLE_ON_STAR("cloudwatch:PutMetricData", put)).toBe(false);
+    expect(UNSCOPABLE_ON_STAR("autoscaling:SetInstanceHealth", put)).toBe(false);
+    expect(UNSCOPABLE_ON_STAR("sqs:DeleteMessage", put)).toBe(false);
   });
 });
 

@@ -58,7 +58,7 @@ const { cluster } = buildApp(config);
 const tf = synthCluster().json as Record<string, any>;
 
 /** The files a node of each role receives in its user data (decoded from the synthesized stack). */
-const writeFiles = ["control_plane_0", "control_plane_1", "worker"].flatMap(
+const writeFiles = (["control-plane", "worker"] as const).flatMap(
   (node) => (parse(userDataOf(tf, node)) as { write_files: { path: string; content: string }[] }).write_files,
 );
 const bundle = cluster.addonAssets.bundle;
@@ -160,7 +160,7 @@ describe("the README", () => {
       ...Object.values(tf.output as Record<string, { value: unknown }>).flatMap((o) => (typeof o.value === "string" && /\s/.test(o.value) ? [o.value] : [])),
     ];
     // Shell builtins and coreutils, and what runs on a node after `aws ssm start-session`.
-    const BASIC = new Set(["cd", "eval", "echo", "break", "sleep", "chmod", "cat", "sudo", "[", "export"]);
+    const BASIC = new Set(["cd", "eval", "echo", "break", "sleep", "chmod", "cat", "cut", "sudo", "[", "export"]);
     const KEYWORDS = /^(until|while|do|then|else|if|fi|done)\b\s*/;
     const programs = uniq(
       commands.flatMap((line) =>

@@ -98,13 +98,42 @@ function unquoteReferenceLists(text: string): string {
 }
 
 /**
+ * lifecycle preconditions as blocks: cdktf writes `precondition = [ { condition = "${...}" ... }, ]`,
+ * an argument Terraform rejects ("did you mean to define a block"). Line by line: one entry's
+ * `condition` and `error_message` lines between `precondition = [` and `]`.
+ */
+function preconditionBlocks(text: string): string {
+  const out: string[] = [];
+  const lines = text.split("\n");
+  for (let i = 0; i < lines.length; i++) {
+    const head = /^(\s*)precondition\s*=\s*\[\s*$/.exec(lines[i]);
+    if (!head) {
+      out.push(lines[i]);
+      continue;
+    }
+    for (i++; i < lines.length && !/^\s*\]\s*$/.test(lines[i]); i++) {
+      const line = lines[i].trim();
+      if (line === "{") out.push(`${head[1]}precondition {`);
+      else if (/^},?$/.test(line)) out.push(`${head[1]}}`);
+      else {
+        // A condition that is one interpolation is an expression.
+        const condition = /^condition\s*=\s*"\$\{([\s\S]*)\}"$/.exec(line);
+        out.push(`${head[1]}  ${condition ? `condition = ${condition[1]}` : line}`);
+      }
+    }
+  }
+  return out.join("\n");
+}
+
+/**
  * What cdktf 0.21's HCL writer gets wrong, put right from the JSON the same app renders:
- * variable attributes it drops (`nullable`, an empty-string `default`) and quoted `depends_on` and
- * `ignore_changes` entries (deprecated: terraform validate warns once per entry).
+ * variable attributes it drops (`nullable`, an empty-string `default`), quoted `depends_on` and
+ * `ignore_changes` entries (deprecated: terraform validate warns once per entry), and lifecycle
+ * preconditions written as a list.
  */
 function repairHcl(file: string, tf: TfJson): void {
   let text = fs.readFileSync(file, "utf8");
-  text = unquoteReferenceLists(text);
+  text = preconditionBlocks(unquoteReferenceLists(text));
   const variables = (tf.variable ?? {}) as Record<string, Record<string, unknown>>;
   for (const [name, v] of Object.entries(variables)) {
     const head = `variable "${name}" {`;

@@ -151,11 +151,10 @@ function nodeDownloads(cluster: ClusterStack): string {
 function userDataSizes(cluster: ClusterStack): string {
   const tf = stackToJson(cluster) as { resource: Record<string, Record<string, Record<string, unknown>>> };
   const kib = (b64: unknown) => `${(Buffer.from(String(b64), "base64").length / 1024).toFixed(1)} KiB`;
-  const instances = tf.resource.aws_instance;
+  const templates = tf.resource.aws_launch_template;
   const sizes = [
-    `${kib(tf.resource.aws_launch_template.worker_launch_template.user_data)} (workers)`,
-    `${kib(instances.control_plane_0.user_data_base64)} (the first control-plane node)`,
-    ...(instances.control_plane_1 ? [`${kib(instances.control_plane_1.user_data_base64)} (the other control-plane nodes)`] : []),
+    `${kib(templates.worker_launch_template.user_data)} (workers)`,
+    `${kib(templates.control_plane_launch_template.user_data)} (control-plane nodes)`,
   ];
   return `For the default configuration, after gzip: ${sizes.join(", ")}, of the ${USER_DATA_BUDGET / 1024} KiB budget.`;
 }

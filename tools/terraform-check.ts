@@ -39,6 +39,8 @@ const FAKE_DATA: Record<string, (region: string) => Record<string, unknown>> = {
   aws_region: (region) => ({ name: region, id: region }),
   aws_availability_zones: (region) => ({ names: ["a", "b", "c"].map((l) => region + l) }),
   aws_ssm_parameter: () => ({ value: "ami-0123456789abcdef0", insecure_value: "ami-0123456789abcdef0" }),
+  // A new cluster: nothing published yet below the path.
+  aws_ssm_parameters_by_path: () => ({ arns: [], names: [], types: [], values: [] }),
 };
 
 export class TerraformUnavailable extends Error {}
@@ -78,6 +80,16 @@ export interface RejectedVariables {
 }
 
 /**
+ * A plan run with some data sources answering differently (run-level override_data), and the
+ * checkable objects (e.g. a resource with a precondition) expected to fail; none means it passes.
+ */
+export interface DataScenario {
+  readonly name: string;
+  readonly data: readonly { readonly target: string; readonly values: Record<string, unknown> }[];
+  readonly expectFailures?: readonly string[];
+}
+
+/**
  * Check blocks that are meant to warn with the synthesized defaults. In `terraform test` a failed
  * check fails the run unless the run expects it, so the plan run lists exactly these.
  */
@@ -89,7 +101,13 @@ export function expectedCheckWarnings(tf: TfJson): string[] {
     : [];
 }
 
-export function testFileFor(tf: TfJson, region: string, assertions: readonly PlanAssertion[] = [], rejected: readonly RejectedVariables[] = []): string {
+export function testFileFor(
+  tf: TfJson,
+  region: string,
+  assertions: readonly PlanAssertion[] = [],
+  rejected: readonly RejectedVariables[] = [],
+  scenarios: readonly DataScenario[] = [],
+): string {
   const lines: string[] = [
     'provider "aws" {',
     `  region                      = "${region}"`,
@@ -119,6 +137,14 @@ export function testFileFor(tf: TfJson, region: string, assertions: readonly Pla
     for (const [k, v] of Object.entries(r.variables)) lines.push(`    ${k} = ${hclValue(v)}`);
     lines.push("  }", `  expect_failures = [${r.expectFailures.map((f) => `var.${f}`).join(", ")}]`, "}", "");
   }
+  for (const sc of scenarios) {
+    lines.push(`run "${sc.name}" {`, "  command = plan");
+    const failures = [...expectedCheckWarnings(tf), ...(sc.expectFailures ?? [])];
+    if (failures.length) lines.push(`  expect_failures = [${failures.join(", ")}]`);
+    for (const d of sc.data)
+      lines.push("  override_data {", `    target = ${d.target}`, `    values = ${hclValue(d.values)}`, "  }");
+    lines.push("}", "");
+  }
   return lines.join("\n");
 }
 
@@ -146,7 +172,12 @@ export async function checkStackOffline(
   region: string,
   assertions: readonly PlanAssertion[] = [],
   /** jsonForPlan: the JSON of the same stack, for the plan's data overrides when stackDir holds HCL. */
-  options: { plan?: boolean; rejected?: readonly RejectedVariables[]; jsonForPlan?: string } = {},
+  options: {
+    plan?: boolean;
+    rejected?: readonly RejectedVariables[];
+    scenarios?: readonly DataScenario[];
+    jsonForPlan?: string;
+  } = {},
 ): Promise<OfflineCheckResult> {
   const problem = offlineTerraformProblem();
   if (problem) throw new TerraformUnavailable(problem);
@@ -160,7 +191,17 @@ export async function checkStackOffline(
     const planJson = isJson ? jsonFile : options.jsonForPlan;
     const plan = options.plan ?? planJson !== undefined;
     if (plan && !planJson) throw new Error(`a plan of the HCL in ${stackDir} needs jsonForPlan (the data overrides come from the JSON)`);
-    if (plan) fs.writeFileSync(path.join(work, "offline-plan.tftest.hcl"), testFileFor(JSON.parse(fs.readFileSync(planJson!, "utf8")), region, assertions, options.rejected));
+    if (plan)
+      fs.writeFileSync(
+        path.join(work, "offline-plan.tftest.hcl"),
+        testFileFor(
+          JSON.parse(fs.readFileSync(planJson!, "utf8")),
+          region,
+          assertions,
+          options.rejected,
+          options.scenarios,
+        ),
+      );
     await run(["init", "-backend=false", "-input=false"], work);
     // validate and test only read the initialised folder: run them side by side.
     const [validate, test] = await Promise.all([run(["validate"], work), plan ? run(["test"], work) : Promise.resolve("(no plan: HCL stack validated only)")]);

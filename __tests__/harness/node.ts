@@ -86,6 +86,10 @@ export const credentialProviderBytes = (arch: string) => `ecr-credential-provide
 export const PREFIX = "/k8s/k8s-cluster";
 export const API_ENDPOINT = "internal-k8s-api-0123456789.elb.ap-northeast-2.amazonaws.com";
 
+/** The queue the node termination handler reads (aws_sqs_queue.node_termination_queue's URL). */
+export const NODE_TERMINATION_QUEUE_URL =
+  "https://sqs.ap-northeast-2.amazonaws.com/123456789012/k8s-cluster-node-termination";
+
 /** Parameters Terraform writes before any node boots. */
 export const TERRAFORM_PARAMETERS: Readonly<Record<string, string>> = {
   [`${PREFIX}/api-endpoint`]: API_ENDPOINT,
@@ -93,6 +97,7 @@ export const TERRAFORM_PARAMETERS: Readonly<Record<string, string>> = {
   [`${PREFIX}/pods/security-group`]: "sg-0f00d",
   [`${PREFIX}/load-balancer/security-group`]: "sg-0ba1a",
   [`${PREFIX}/assets/bucket`]: ASSETS_BUCKET,
+  [`${PREFIX}/node-termination/queue-url`]: NODE_TERMINATION_QUEUE_URL,
 };
 
 /** The secrets (and CA hash) of what a first control-plane node publishes (as the stubs of kubeadm produce them). */

@@ -7,6 +7,15 @@ import { cloudControllerStatements } from "../../src/aws/iam/cloud-controller";
 import { vpcCniStatements } from "../../src/aws/iam/vpc-cni";
 import { ecrReadStatements, sessionManagerStatements, ssmParameterStatements } from "../../src/aws/iam/node-access";
 import { addonAssetsStatements, etcdBackupStatements } from "../../src/aws/iam/buckets";
+import { nodeLifecycleStatements, nodeTerminationHandlerStatements } from "../../src/aws/iam/node-lifecycle";
+
+/** The names the lifecycle statements (src/aws/iam/node-lifecycle.ts) scope to. */
+export const LIFECYCLE_NAMES = {
+  controlPlaneGroups: ["k8s-cluster-control-plane-0", "k8s-cluster-control-plane-1", "k8s-cluster-control-plane-2"],
+  workerGroup: "k8s-cluster-workers",
+  nodeTerminationQueue: "k8s-cluster-node-termination",
+  apiTargetGroup: "k8s-cluster-api",
+};
 
 export const ctx: PolicyContext = {
   clusterName: "k8s-cluster",
@@ -53,12 +62,15 @@ export function roles(c: PolicyContext): Record<"controlPlane" | "worker" | "bas
       ...sessionManagerStatements(c),
       ...etcdBackupStatements(c),
       ...addonAssetsStatements(c),
+      ...nodeLifecycleStatements({ ...c, ...LIFECYCLE_NAMES }, "control-plane"),
+      ...nodeTerminationHandlerStatements({ ...c, ...LIFECYCLE_NAMES }),
     ],
     worker: [
       ...vpcCniStatements(c),
       ...ecrReadStatements(c),
       ...ssmParameterStatements(c, "worker"),
       ...sessionManagerStatements(c),
+      ...nodeLifecycleStatements({ ...c, ...LIFECYCLE_NAMES }, "worker"),
     ],
     bastion: sessionManagerStatements(c),
   };

@@ -56,12 +56,23 @@ export function variableDefaults(s: Synthesized, names: string[]): unknown[] {
 }
 
 /**
- * The cloud-config a synthesized node receives, gunzipped from its base64 user data: a
- * control-plane instance by its resource name (control_plane_0, ...), or "worker" for the
- * workers' launch template.
+ * The cloud-config a synthesized node receives, gunzipped from its base64 user data: its role's
+ * launch template (every control-plane node gets the same one).
  */
-export function userDataOf(json: TfJson, node: string): string {
+export function userDataOf(json: TfJson, role: "control-plane" | "worker"): string {
   const resources = json.resource as Record<string, Record<string, Record<string, string>>>;
-  const b64 = node === "worker" ? resources.aws_launch_template.worker_launch_template.user_data : resources.aws_instance[node].user_data_base64;
+  const template = role === "worker" ? "worker_launch_template" : "control_plane_launch_template";
+  const b64 = resources.aws_launch_template[template].user_data;
   return gunzipSync(Buffer.from(b64, "base64")).toString("utf8");
+}
+
+/**
+ * The value inside a synthesized `${jsonencode({...})}`: cdktf writes it as an HCL object ("key" =
+ * value, references bare), read back here as JSON with each reference as `${address.attribute}`.
+ */
+export function jsonencoded(expression: string): any {
+  const m = /^\$\{jsonencode\(([\s\S]*)\)\}$/.exec(expression);
+  if (!m) throw new Error(`not a jsonencode() expression: ${expression.slice(0, 80)}`);
+  const json = m[1].replace(/" = /g, '": ').replace(/(?<=[[{,:] ?)(aws_[a-z0-9_]+\.[a-z0-9_]+\.[a-z_]+)/g, '"${$1}"');
+  return JSON.parse(json);
 }

@@ -10,6 +10,7 @@ import {
   API_ENDPOINT,
   ASSETS_BUCKET,
   JOIN_PARAMETERS,
+  NODE_TERMINATION_QUEUE_URL,
   NodeRun,
   OTHER_API_ENDPOINT,
   PINNED_VERSION,
@@ -44,7 +45,7 @@ const staleLines = (stderr: string) => stderr.split("\n").filter((l) => l === ST
 /** Names of the parameters a run wrote, in order. */
 const written = (r: { callsOf(prefix: string): readonly string[] }) => r.callsOf("aws ssm put-parameter").map((c) => c.split(" ")[4]);
 
-const BUNDLE = clusterBundle(settingsFor("control-plane-init"));
+const BUNDLE = clusterBundle(settingsFor("control-plane"));
 const VERSION_PARAMETER = `${PREFIX}/cluster/kubernetes-version`;
 /** Calls of apt-get install, with their package arguments only. */
 const installs = (n: { callsOf(prefix: string): readonly string[] }) => n.callsOf("apt-get -y -q").filter((c) => c.includes(" install ")).map((c) => c.split(" install ")[1]);
@@ -57,7 +58,7 @@ function expectSuccess(n: { status: number | null; stderr: string }) {
 describe("first control-plane node", () => {
   let n: NodeRun;
   beforeAll(() => {
-    n = node("control-plane-init", { ssm: TERRAFORM_PARAMETERS });
+    n = node("control-plane", { ssm: TERRAFORM_PARAMETERS });
   });
 
   test("succeeds", () => expectSuccess(n));
@@ -171,12 +172,18 @@ describe("first control-plane node", () => {
     expect(n.indexOf("aws s3 cp --recursive")).toBeLessThan(n.indexOf("kubeadm init --config"));
   });
 
-  test("applies the VPC CNI, one ENIConfig per zone, then the cloud controller, server-side", () => {
+  test("applies the VPC CNI, one ENIConfig per zone, the cloud controller, the termination handler, server-side", () => {
     const applies = n.callsOf("kubectl apply");
-    expect(applies).toHaveLength(4);
+    expect(applies).toHaveLength(5);
     for (const a of applies) expect(a).toMatch(/^kubectl apply --server-side --force-conflicts --field-manager=k8s-bootstrap -f /);
     const applied = fs.readdirSync(path.join(n.state, "applied")).sort();
-    expect(applied).toEqual(["1-vpc-cni.yaml", "2-eniconfigs", "3-cloud-config.yaml", "4-cloud-controller-manager.yaml"]);
+    expect(applied).toEqual([
+      "1-vpc-cni.yaml",
+      "2-eniconfigs",
+      "3-cloud-config.yaml",
+      "4-cloud-controller-manager.yaml",
+      "5-node-termination-handler.yaml",
+    ]);
     // What is applied is the bundle's file, byte for byte (patched aws-node env included).
     expect(fs.readFileSync(path.join(n.state, "applied/1-vpc-cni.yaml"), "utf8")).toBe(BUNDLE.files.find((f) => f.path === "vpc-cni.yaml")!.text);
     const awsNode = yamlDocs(fs.readFileSync(path.join(n.state, "applied/1-vpc-cni.yaml"), "utf8")).find((o) => o.kind === "DaemonSet");
@@ -192,6 +199,10 @@ describe("first control-plane node", () => {
     const cloudConfig = fs.readFileSync(path.join(n.state, "applied/3-cloud-config.yaml"), "utf8");
     expect(cloudConfig).toContain("KubernetesClusterID = k8s-cluster");
     expect(cloudConfig).toContain("ElbSecurityGroup = sg-0ba1a");
+    // The handler's template with the queue URL Terraform published, nothing else changed.
+    const handler = fs.readFileSync(path.join(n.state, "applied/5-node-termination-handler.yaml"), "utf8");
+    const template = BUNDLE.files.find((f) => f.path === "node-termination-handler.yaml.tmpl")!.text;
+    expect(handler).toBe(`${template.replace("__QUEUE_URL__", NODE_TERMINATION_QUEUE_URL).replace(/\n+$/, "")}\n`);
     expect(n.indexOf("kubectl apply")).toBeGreaterThan(n.indexOf("aws ssm put-parameter"));
   });
 
@@ -256,7 +267,7 @@ describe("first control-plane node", () => {
 
 describe("joining nodes", () => {
   test("a control-plane node joins with --control-plane's configuration and the certificate key", () => {
-    const n = node("control-plane-join", { ssm: ALL_PARAMETERS });
+    const n = node("control-plane", { ssm: ALL_PARAMETERS });
     expectSuccess(n);
     expect(n.indexOf("kubeadm init")).toBe(-1);
     expect(n.callsOf("kubeadm join")).toHaveLength(1);
@@ -323,14 +334,14 @@ describe("kubelet max-pods from the instance type (custom networking: (ENIs - 1)
   });
 
   test("a control-plane joiner counts its 7 host-network pods: (4 - 1) * (15 - 1) + 7 = 49 on m5.xlarge", () => {
-    const n = node("control-plane-join", { ssm: ALL_PARAMETERS, instance: { type: "m5.xlarge", maxEnis: 4, ipsPerEni: 15 } });
+    const n = node("control-plane", { ssm: ALL_PARAMETERS, instance: { type: "m5.xlarge", maxEnis: 4, ipsPerEni: 15 } });
     expectSuccess(n);
     expect(maxPods(n.kept("kubeadm-join.yaml"))).toEqual([{ name: "max-pods", value: "49" }]);
     expect(n.stderr).toContain("max-pods 49 for m5.xlarge (7 on the host network)");
   });
 
   test("m5.24xlarge ((15 - 1) * (50 - 1) + 2 = 688) is capped at kubelet's default of 110", () => {
-    const n = node("control-plane-init", { ssm: TERRAFORM_PARAMETERS, instance: { type: "m5.24xlarge", maxEnis: 15, ipsPerEni: 50 } });
+    const n = node("control-plane", { ssm: TERRAFORM_PARAMETERS, instance: { type: "m5.24xlarge", maxEnis: 15, ipsPerEni: 50 } });
     expectSuccess(n);
     expect(n.callsOf("aws ec2 describe-instance-types --instance-types m5.24xlarge ")).toHaveLength(1);
     expect(maxPods(n.kept("kubeadm-init.yaml"))).toEqual([{ name: "max-pods", value: "110" }]);
@@ -343,7 +354,7 @@ describe("kubelet max-pods from the instance type (custom networking: (ENIs - 1)
   });
 
   test("describe-instance-types keeps failing: stops after its bound with one line naming the step, never calls kubeadm", () => {
-    const n = node("control-plane-init", { ssm: TERRAFORM_PARAMETERS, fail: ["aws ec2 describe-instance-types"] });
+    const n = node("control-plane", { ssm: TERRAFORM_PARAMETERS, fail: ["aws ec2 describe-instance-types"] });
     expect(n.status).toBe(1);
     expect(n.callsOf("aws ec2 describe-instance-types")).toHaveLength(5);
     expect(failedLines(n.stderr)).toEqual([
@@ -380,7 +391,7 @@ describe("waiting for the NLB's DNS name", () => {
   });
 
   test("gives up after the bound with a clear message, and joins nothing", () => {
-    const n = node("control-plane-init", { ssm: TERRAFORM_PARAMETERS, dnsFailures: "always" });
+    const n = node("control-plane", { ssm: TERRAFORM_PARAMETERS, dnsFailures: "always" });
     expect(n.status).toBe(1);
     expect(n.callsOf("getent hosts")).toHaveLength(60);
     expect(failedLines(n.stderr)).toEqual([
@@ -403,7 +414,7 @@ describe("waiting for the join parameters", () => {
   test("a control-plane joiner also waits for the certificate key", () => {
     const key = `${PREFIX}/join/certificate-key`;
     const { [key]: value, ...rest } = ALL_PARAMETERS;
-    const n = node("control-plane-join", { ssm: rest, ssmLater: { [key]: { value, afterReads: 2 } } });
+    const n = node("control-plane", { ssm: rest, ssmLater: { [key]: { value, afterReads: 2 } } });
     expectSuccess(n);
     expect(n.callsOf(`aws ssm get-parameter --name ${key}`).length).toBeGreaterThanOrEqual(3);
     expect(yamlDocs(n.kept("kubeadm-join.yaml")!)[0].controlPlane.certificateKey).toBe(value);
@@ -431,7 +442,7 @@ describe("waiting for the join parameters", () => {
   });
 
   test("a control-plane joiner never joins with stale parameters: it gives up after the bound", () => {
-    const n = node("control-plane-join", { ssm: { ...TERRAFORM_PARAMETERS, ...STALE_JOIN_PARAMETERS } });
+    const n = node("control-plane", { ssm: { ...TERRAFORM_PARAMETERS, ...STALE_JOIN_PARAMETERS } });
     expect(n.status).toBe(1);
     expect(staleLines(n.stderr)).toHaveLength(90);
     expect(failedLines(n.stderr)).toEqual([
@@ -453,7 +464,7 @@ describe("waiting for the join parameters", () => {
 
 describe("the init node and an existing cluster", () => {
   test("joins as a control-plane node when this deployment's parameters are there", () => {
-    const n = node("control-plane-init", { ssm: ALL_PARAMETERS });
+    const n = node("control-plane", { ssm: ALL_PARAMETERS });
     expectSuccess(n);
     expect(n.stderr).toContain("joining the existing cluster");
     expect(n.indexOf("kubeadm init")).toBe(-1);
@@ -465,7 +476,7 @@ describe("the init node and an existing cluster", () => {
   });
 
   test("never initialises while this deployment's join parameters exist, even with the API down: joins, or stops with a clear error", () => {
-    const n = node("control-plane-init", { ssm: ALL_PARAMETERS, fail: ["kubeadm join"] });
+    const n = node("control-plane", { ssm: ALL_PARAMETERS, fail: ["kubeadm join"] });
     expect(n.status).toBe(1);
     expect(n.indexOf("kubeadm init")).toBe(-1);
     expect(n.callsOf("kubeadm join")).toHaveLength(3);
@@ -476,7 +487,7 @@ describe("the init node and an existing cluster", () => {
   });
 
   test("initialises when the parameters are another deployment's, and overwrites them", () => {
-    const n = node("control-plane-init", { ssm: { ...TERRAFORM_PARAMETERS, ...STALE_JOIN_PARAMETERS } });
+    const n = node("control-plane", { ssm: { ...TERRAFORM_PARAMETERS, ...STALE_JOIN_PARAMETERS } });
     expectSuccess(n);
     expect(staleLines(n.stderr)).toHaveLength(1);
     expect(n.stderr).not.toContain("joining the existing cluster");
@@ -491,7 +502,7 @@ describe("the init node and an existing cluster", () => {
   });
 
   test("retries, and never initialises, while SSM cannot be read", () => {
-    const n = node("control-plane-init", { ssm: ALL_PARAMETERS, fail: [`aws ssm get-parameter --name ${PREFIX}/join/api-endpoint`] });
+    const n = node("control-plane", { ssm: ALL_PARAMETERS, fail: [`aws ssm get-parameter --name ${PREFIX}/join/api-endpoint`] });
     expect(n.status).toBe(1);
     // The first read of it is the version choice, which needs it too.
     expect(failedLines(n.stderr)).toEqual([
@@ -503,7 +514,7 @@ describe("the init node and an existing cluster", () => {
 
 describe("a failing command", () => {
   test("kubeadm init fails: the script stops there, names the step, publishes and applies nothing", () => {
-    const n = node("control-plane-init", { ssm: TERRAFORM_PARAMETERS, fail: ["kubeadm init --config"] });
+    const n = node("control-plane", { ssm: TERRAFORM_PARAMETERS, fail: ["kubeadm init --config"] });
     expect(n.status).toBe(1);
     const failed = failedLines(n.stderr);
     expect(failed).toHaveLength(1);
@@ -599,7 +610,7 @@ describe("what the node image really has", () => {
 
 describe("the cluster bundle in S3", () => {
   test("a bundle file changed after upload is never applied: the node retries, then stops naming the bundle", () => {
-    const n = node("control-plane-init", { ssm: TERRAFORM_PARAMETERS, s3Tamper: { "vpc-cni.yaml": "kind: DaemonSet\n" } });
+    const n = node("control-plane", { ssm: TERRAFORM_PARAMETERS, s3Tamper: { "vpc-cni.yaml": "kind: DaemonSet\n" } });
     expect(n.status).toBe(1);
     expect(n.callsOf("aws s3 cp --recursive")).toHaveLength(10);
     expect(failedLines(n.stderr)[0]).toBe(
@@ -614,7 +625,7 @@ describe("the cluster bundle in S3", () => {
     expectSuccess(w);
     expect(w.indexOf("aws s3")).toBe(-1);
     expect(w.indexOf(`aws ssm get-parameter --name ${PREFIX}/assets/bucket`)).toBe(-1);
-    const cp = node("control-plane-join", { ssm: ALL_PARAMETERS });
+    const cp = node("control-plane", { ssm: ALL_PARAMETERS });
     expectSuccess(cp);
     expect(cp.callsOf("aws s3 cp --recursive")).toHaveLength(1);
     expect(cp.nodeFile("etc/systemd/system/k8s-join-refresh@token.timer")).toContain("OnUnitActiveSec=12h");
@@ -622,7 +633,7 @@ describe("the cluster bundle in S3", () => {
 
   test("a missing file, or a bundle that was never uploaded, is a failure too (aws s3 cp of an empty prefix succeeds)", () => {
     for (const behaviour of [{ s3Tamper: { "cloud-controller-manager.yaml": null } }, { bundleUploaded: false }]) {
-      const n = node("control-plane-init", { ssm: TERRAFORM_PARAMETERS, ...behaviour });
+      const n = node("control-plane", { ssm: TERRAFORM_PARAMETERS, ...behaviour });
       expect(n.status).toBe(1);
       expect(failedLines(n.stderr)[0]).toMatch(/^k8s-bootstrap: FAILED at step 'fetch the cluster bundle [0-9a-f]{12}': gave up after 10 attempts/);
       expect(n.indexOf("kubectl apply")).toBe(-1);
@@ -632,7 +643,7 @@ describe("the cluster bundle in S3", () => {
 
 describe("re-running the bootstrap in place (the etcd restore runbook's step 8)", () => {
   test("after a later apply replaced the bundle in S3 and Ubuntu moved containerd on, the node re-joins with its checked local bundle", () => {
-    const n = node("control-plane-init", { ssm: TERRAFORM_PARAMETERS });
+    const n = node("control-plane", { ssm: TERRAFORM_PARAMETERS });
     expectSuccess(n);
     // kubeadm reset -f, the done marker removed; Terraform deleted this digest's objects; a newer containerd build.
     for (const f of ["etc/kubernetes/kubelet.conf", "etc/kubernetes/admin.conf", "var/lib/k8s-bootstrap/done"]) fs.rmSync(path.join(n.root, f), { force: true });
@@ -650,7 +661,7 @@ describe("re-running the bootstrap in place (the etcd restore runbook's step 8)"
   });
 
   test("a local bundle that no longer matches its digest is not used: the node fetches it again", () => {
-    const n = node("control-plane-join", { ssm: ALL_PARAMETERS });
+    const n = node("control-plane", { ssm: ALL_PARAMETERS });
     expectSuccess(n);
     const local = path.join(n.root, "var/lib/k8s-bootstrap/bundle", BUNDLE.digest, "node/usr/local/sbin/k8s-join-refresh");
     fs.appendFileSync(local, "\necho tampered\n");
@@ -682,7 +693,7 @@ describe("the Kubernetes version a node installs", () => {
   });
 
   test("a control-plane node joins only a control plane of its own minor", () => {
-    const n = node("control-plane-join", { ssm: withVersion("v1.36.1") });
+    const n = node("control-plane", { ssm: withVersion("v1.36.1") });
     expect(n.status).toBe(1);
     expect(failedLines(n.stderr)[0]).toBe(
       "k8s-bootstrap: FAILED at step 'choose the Kubernetes version': the cluster runs v1.36.1, this node's Kubernetes is 1.35: a control-plane node joins only a control plane of its own minor; synthesize with kubernetesVersion 1.36",
@@ -690,7 +701,7 @@ describe("the Kubernetes version a node installs", () => {
   });
 
   test("the init node never initialises when only this deployment's endpoint is there (it is written last): it waits to join", () => {
-    const n = node("control-plane-init", { ssm: { ...TERRAFORM_PARAMETERS, [`${PREFIX}/join/api-endpoint`]: API_ENDPOINT } });
+    const n = node("control-plane", { ssm: { ...TERRAFORM_PARAMETERS, [`${PREFIX}/join/api-endpoint`]: API_ENDPOINT } });
     expect(n.status).toBe(1);
     expect(n.indexOf("kubeadm init")).toBe(-1);
     expect(failedLines(n.stderr)[0]).toMatch(/^k8s-bootstrap: FAILED at step 'kubeadm join as control-plane': gave up after 3 attempts/);

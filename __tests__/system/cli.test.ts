@@ -84,13 +84,12 @@ describe("what lands in the output folder", () => {
     const r = runSynth(quiet, HCL);
     expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 0, stderr: "" });
     expect(r.stdout).toBe(
-      "wrote cdktf.out/hcl/stacks/cluster: boot-control-plane-init.md, boot-control-plane-join.md, boot-worker.md, " +
+      "wrote cdktf.out/hcl/stacks/cluster: boot-control-plane.md, boot-worker.md, " +
         "cdk.tf, metadata.json, spec-trace.md\nwrote cdktf.out/hcl/stacks/state-bucket: cdk.tf, metadata.json\n",
     );
     expect(list(path.join(r.cwd, "cdktf.out"))).toEqual([
       "hcl/manifest.json",
-      "hcl/stacks/cluster/boot-control-plane-init.md",
-      "hcl/stacks/cluster/boot-control-plane-join.md",
+      "hcl/stacks/cluster/boot-control-plane.md",
       "hcl/stacks/cluster/boot-worker.md",
       "hcl/stacks/cluster/cdk.tf",
       "hcl/stacks/cluster/metadata.json",
@@ -106,8 +105,7 @@ describe("what lands in the output folder", () => {
     const again = runSynth(quiet, {}, r.cwd);
     expect(again.status).toBe(0);
     expect(list(path.join(r.cwd, "cdktf.out/stacks/cluster"))).toEqual([
-      "boot-control-plane-init.md",
-      "boot-control-plane-join.md",
+      "boot-control-plane.md",
       "boot-worker.md",
       "cdk.tf.json",
       "spec-trace.md",

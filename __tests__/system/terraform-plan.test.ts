@@ -40,7 +40,33 @@ const clusterAssertions = [
   { condition: 'aws_launch_template.worker_launch_template.instance_type == "t3.large"', message: "worker type from the variable default" },
   { condition: 'length(aws_vpc_security_group_ingress_rule.bastion_ingress_tcp_22_from_admin_cidrs) == 1', message: "one admin CIDR rule" },
 ];
+/**
+ * The Kubernetes upgrade order (src/constructs/kubernetes-version-guard.ts): the plan reads the
+ * version the control plane publishes in SSM (override_data of the by-path lookup) and the
+ * control-plane launch template's precondition fails when the configured minor (1.35) is not it.
+ */
+const VERSION_LOOKUP = "data.aws_ssm_parameters_by_path.cluster_parameters";
+const VERSION_PARAMETER = "/k8s/k8s-cluster/cluster/kubernetes-version";
+const CONTROL_PLANE_TEMPLATE = "aws_launch_template.control_plane_launch_template";
+const published = (...versions: string[]) => ({
+  target: VERSION_LOOKUP,
+  values: {
+    names: versions.map(() => VERSION_PARAMETER),
+    values: versions,
+    types: versions.map(() => "String"),
+    arns: versions.map(() => `arn:aws:ssm:ap-northeast-2:123456789012:parameter${VERSION_PARAMETER}`),
+  },
+});
+const versionScenarios = [
+  // A new cluster: nothing published yet, any minor may be applied.
+  { name: "kubernetes_version_not_published_yet", data: [published()] },
+  { name: "kubernetes_version_same_minor", data: [published("v1.35.8")] },
+  // The configuration is a minor ahead of the running control plane: upgrade it in place first.
+  { name: "kubernetes_version_minor_ahead_fails", data: [published("v1.34.11")], expectFailures: [CONTROL_PLANE_TEMPLATE] },
+  { name: "kubernetes_version_minor_behind_fails", data: [published("v1.36.0")], expectFailures: [CONTROL_PLANE_TEMPLATE] },
+];
 const clusterOptions = {
+  scenarios: versionScenarios,
   // The variables' validation blocks, checked by the real terraform.
   rejected: [
     {
@@ -87,8 +113,10 @@ test("a missing terraform or mirror is reported in one line, not skipped", () =>
 test("cluster stack: init, validate and plan with the real AWS provider 5.100.0", async () => {
   const r = await cluster;
   expect(r.validate).toMatch(/The configuration is valid/);
-  expect(r.test).toMatch(/2 passed, 0 failed/);
-});
+  expect(r.test).toMatch(/6 passed, 0 failed/);
+  for (const sc of versionScenarios) expect(r.test).toContain(`run "${sc.name}"... pass`);
+  // Six plan runs of the whole stack: minutes on a busy 2-core machine.
+}, 900_000);
 
 test("cluster stack as HCL: validate without a warning, and the same plan and assertions as the JSON", async () => {
   const [json, hcl] = await Promise.all([cluster, clusterHcl]);
@@ -96,8 +124,8 @@ test("cluster stack as HCL: validate without a warning, and the same plan and as
     expect(r.validate).toMatch(/The configuration is valid/);
     expect(r.validate).not.toMatch(/Warning/);
   }
-  expect(hcl.test).toMatch(/2 passed, 0 failed/);
-});
+  expect(hcl.test).toMatch(/6 passed, 0 failed/);
+}, 900_000);
 
 test("state-bucket stack: init, validate and plan", async () => {
   const r = await stateBucket;

@@ -11,9 +11,12 @@ import { ADDON_VERSIONS, CLOUD_CONTROLLER_MANAGER_IMAGE } from "../bootstrap/ver
 import { VendoredAddon, loadVendored, sha256 } from "./vendored";
 import { KubeObject, PodSpec, addArgs, container, find, podSpec, setEnv, setImageTag } from "./patches";
 import { imagePullProblems, podSpecOf } from "../bootstrap/image-pulls";
+import { NTH_CONTAINER, NTH_MANAGED_TAG, NTH_RELEASE, nodeTerminationHandlerObjects } from "./node-termination-handler";
 
 export interface AddonSettings {
   readonly clusterName: string;
+  /** The cluster's region (the termination handler's AWS_REGION). */
+  readonly region: string;
   readonly kubernetesMinor: string;
   /**
    * Files control-plane nodes install from the bundle instead of receiving them in user data
@@ -56,6 +59,8 @@ export const BUNDLE_FILES = Object.freeze({
   eniConfig: "eniconfig.yaml.tmpl",
   cloudConfig: "cloud.conf.tmpl",
   cloudController: "cloud-controller-manager.yaml",
+  /** A template: the node fills in the queue URL from SSM. */
+  nodeTerminationHandler: "node-termination-handler.yaml.tmpl",
   /** "<mode> <install path>" per node file; the file itself is node/<install path>. */
   nodeInstall: "node/INSTALL",
   sums: "SHA256SUMS",
@@ -169,6 +174,56 @@ function cloudConfigTemplate(s: AddonSettings): BundleFile {
   return { path: BUNDLE_FILES.cloudConfig, text, objects: [], source: "src/addons/bundle.ts (ours)" };
 }
 
+/**
+ * The termination handler's settings in this cluster (env names: its deployment.yaml; behaviour:
+ * pkg/config/config.go at the vendored tag). Queue mode reads the queue the stack makes; it drains
+ * only instances with the managed tag, which only the workers' group puts on its instances; a drain
+ * gets 540 s (NODE_TERMINATION_GRACE_PERIOD, the drain's timeout), inside the workers' 600 s
+ * terminate hook, before the handler completes the hook.
+ */
+export const NODE_TERMINATION_HANDLER_ENV: Readonly<Record<string, string>> = Object.freeze({
+  ENABLE_SQS_TERMINATION_DRAINING: "true",
+  QUEUE_URL: "__QUEUE_URL__",
+  AWS_REGION: "__REGION__",
+  CHECK_TAG_BEFORE_DRAINING: "true",
+  MANAGED_TAG: NTH_MANAGED_TAG,
+  NODE_TERMINATION_GRACE_PERIOD: "540",
+});
+
+const CONTROL_PLANE_ROLE = "node-role.kubernetes.io/control-plane";
+
+/**
+ * Where it runs, and how it gets AWS credentials: pods cannot reach the instance metadata service
+ * (hop limit 1), host-network pods can, so it runs with the host's network on control-plane nodes
+ * and uses their role (which carries its IAM: src/aws/iam/node-lifecycle.ts). The chart's
+ * deployment has no hostNetwork and no control-plane toleration. With the host's network its probe
+ * port is a host port, so the one replica is replaced by Recreate, not by a surge that a single
+ * control-plane node could not place.
+ */
+function nodeTerminationHandler(s: AddonSettings, nth: VendoredAddon): BundleFile {
+  const where = `addons/${nth.source.name}/${nth.source.version}`;
+  const objects = nodeTerminationHandlerObjects(nth) as unknown as KubeObject[];
+  const deployment = find(objects, "Deployment", NTH_RELEASE, where);
+  const spec = podSpec(deployment, where);
+  const env = Object.fromEntries(
+    Object.entries(NODE_TERMINATION_HANDLER_ENV).map(([k, v]) => [k, v === "__REGION__" ? s.region : v]),
+  );
+  setEnv(container(spec, NTH_CONTAINER, where), env);
+  spec.hostNetwork = true;
+  spec.nodeSelector = { ...(spec.nodeSelector ?? {}), [CONTROL_PLANE_ROLE]: "" };
+  const toleration = { key: CONTROL_PLANE_ROLE, operator: "Exists", effect: "NoSchedule" };
+  spec.tolerations = [...(spec.tolerations ?? []), toleration];
+  (deployment.spec as { strategy?: unknown }).strategy = { type: "Recreate" };
+  return {
+    path: BUNDLE_FILES.nodeTerminationHandler,
+    text: yamlDocs(objects),
+    objects,
+    source:
+      `${where} (${nth.source.url}) as typed objects, env: ${Object.keys(NODE_TERMINATION_HANDLER_ENV).join(", ")}, ` +
+      "host network on control-plane nodes, Recreate",
+  };
+}
+
 /** The cached bundle is shared: nothing may change it after its digest is taken. */
 function deepFreeze<T>(value: T): T {
   if (value && typeof value === "object" && !Object.isFrozen(value)) {
@@ -182,12 +237,20 @@ const cache = new Map<string, AddonBundle>();
 
 /** The bundle for one cluster; equal settings give byte-equal files and the same digest. */
 export function addonBundle(s: AddonSettings): AddonBundle {
-  const key = `${s.clusterName}/${s.kubernetesMinor}/${sha256(JSON.stringify(s.nodeFiles ?? []))}`;
+  const key = `${s.clusterName}/${s.region}/${s.kubernetesMinor}/${sha256(JSON.stringify(s.nodeFiles ?? []))}`;
   const hit = cache.get(key);
   if (hit) return hit;
   const cni = loadVendored("vpc-cni", ADDON_VERSIONS.vpcCni);
   const ccm = loadVendored("cloud-controller-manager", ADDON_VERSIONS.cloudControllerManifests);
-  const files = [vpcCni(s, cni), eniConfigTemplate(), cloudConfigTemplate(s), cloudController(s, ccm), ...nodeFileEntries(s.nodeFiles ?? [])];
+  const nth = loadVendored("aws-node-termination-handler", ADDON_VERSIONS.nodeTerminationHandler);
+  const files = [
+    vpcCni(s, cni),
+    eniConfigTemplate(),
+    cloudConfigTemplate(s),
+    cloudController(s, ccm),
+    nodeTerminationHandler(s, nth),
+    ...nodeFileEntries(s.nodeFiles ?? []),
+  ];
   // Every image must be one the kubelet can pull as configured, and pinned.
   const problems = imagePullProblems(files);
   if (problems.length) throw new Error(`addons: ${problems[0]}${problems.length > 1 ? ` (and ${problems.length - 1} more)` : ""}`);
@@ -197,7 +260,7 @@ export function addonBundle(s: AddonSettings): AddonBundle {
     .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
     .map((f) => `${sha256(f.text)}  ${f.path}\n`)
     .join("");
-  const bundle: AddonBundle = { files, sums, digest: sha256(sums), vendored: [cni, ccm] };
+  const bundle: AddonBundle = { files, sums, digest: sha256(sums), vendored: [cni, ccm, nth] };
   cache.set(key, bundle);
   return bundle;
 }

@@ -131,17 +131,23 @@ export const CLUSTER_ADDITIONS: readonly Addition[] = [
     id: "A9",
     what:
       `an internal NLB on tcp ${PORTS.kubeApiserver} in the API endpoint subnet(s): kubeadm's controlPlaneEndpoint; ` +
-      "IP targets with client IP preservation off; HTTPS /readyz health check; it carries sg-k8s-api-endpoint",
-    why: "one stable, private address for the API across control-plane nodes; IP targets avoid the NLB hairpin timeout when a control-plane node dials its own NLB",
+      "instance targets registered by the control-plane auto scaling groups, with client IP preservation off; " +
+      "HTTPS /readyz health check; it carries sg-k8s-api-endpoint",
+    why:
+      "one stable, private address for the API across control-plane nodes that come and go. With client IP " +
+      "preservation off a target sees the NLB's address as the source (AWS: " +
+      "https://docs.aws.amazon.com/elasticloadbalancing/latest/network/edit-target-group-attributes.html#client-ip-preservation), " +
+      "so a control-plane node that dials its own NLB does not time out as AWS documents for preserved client IPs " +
+      "(https://docs.aws.amazon.com/elasticloadbalancing/latest/network/load-balancer-troubleshooting.html#loopback-timeout)",
   },
   {
     id: "A10",
-    what: "SSM parameters under /k8s/<cluster>/: api-endpoint, pods/subnets, pods/security-group, load-balancer/security-group, assets/bucket (String, Terraform); join/token, join/certificate-key (SecureString), join/ca-cert-hash, cluster/kubernetes-version and join/api-endpoint (which deployment they belong to), written by the control-plane nodes",
+    what: "SSM parameters under /k8s/<cluster>/: api-endpoint, pods/subnets, pods/security-group, load-balancer/security-group, assets/bucket, node-termination/queue-url (String, Terraform); init/lock (the boot election); join/token, join/certificate-key (SecureString), join/ca-cert-hash, cluster/kubernetes-version and join/api-endpoint (which deployment they belong to), written by the control-plane nodes",
     why: "user-data holds only names; join secrets are made on the nodes and never pass through Terraform state; joining nodes install the cluster's own Kubernetes version",
   },
   {
     id: "A11",
-    what: "IAM roles and instance profiles per node role: cloud controller, VPC CNI (ENI changes only inside the cluster's VPC), ECR read, bootstrap parameters, add-on bundle read (control plane), Session Manager; mutations scoped to the cluster tag; no * actions",
+    what: "IAM roles and instance profiles per node role: cloud controller, VPC CNI (ENI changes only inside the cluster's VPC), ECR read, bootstrap parameters, add-on bundle read (control plane), Session Manager, the nodes' own lifecycle (hooks, health, boot-failure metric), the node termination handler (control plane); mutations scoped to the cluster tag or to the cluster's named groups, queue, target group and parameters; no * actions",
     why: "the AWS cloud controller, the VPC CNI and the kubelet's ECR credential provider call AWS APIs from the nodes",
   },
   {
@@ -153,5 +159,15 @@ export const CLUSTER_ADDITIONS: readonly Addition[] = [
     id: "A14",
     what: "an assets bucket (Terraform-made unique name, versioned, KMS-encrypted, private, TLS only) holding the cluster bundle under addons/<SHA-256>/: the add-on manifests and the control-plane nodes' scripts and units",
     why: "nodes get add-ons from S3 over the S3 gateway endpoint (the spec's AWS services via VPC endpoint), never from GitHub, and user data stays within its 12 KiB budget",
+  },
+  {
+    id: "A15",
+    what: "auto scaling groups: one per control-plane slot (exactly one node, pinned to an API endpoint subnet) and the workers' group; on each a launch hook (a node completes it once Ready; 1200 s, then ABANDON), a terminate hook (600 s, then CONTINUE), an instance refresh when the launch template changes (control plane: launch before terminate), and a CloudWatch alarm on the nodes' boot-failure metric",
+    why: "failed or lost nodes are replaced without a person, `terraform apply` rolls nodes one at a time and waits for real readiness, and a configuration that cannot boot shows as an alarm instead of a silent loop",
+  },
+  {
+    id: "A16",
+    what: "the AWS Node Termination Handler (queue mode, on the control-plane nodes): an SQS queue (SSE, only EventBridge may send, only from its rules) and EventBridge rules for the workers' terminate hook, spot interruption, rebalance recommendation and instance state change",
+    why: "a worker is cordoned and drained (PodDisruptionBudgets respected) before its instance goes, whether an instance refresh, a scale-in or EC2 takes it",
   },
 ];

@@ -51,7 +51,7 @@ const A5: SecurityAddition = {
   id: "A5",
   what: "the internal API load balancer in the API endpoint subnets",
   reason:
-    "the internal NLB (IP targets, no client IP preservation) connects from its own addresses " +
+    "the internal NLB (instance targets, client IP preservation off) connects from its own addresses " +
     "and health-checks 6443; control-plane nodes dial the NLB themselves",
   switch: "always",
 };

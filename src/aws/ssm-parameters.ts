@@ -45,6 +45,13 @@ export function ssmParameterNames(ssmPrefix: string) {
      * is new with every deployment; parameters of a destroyed cluster of the same name are stale).
      */
     joinApiEndpoint: `${join}/api-endpoint`,
+    /**
+     * String, the control-plane node that wins the boot election (put without --overwrite):
+     * "<instance-id> <api-endpoint>".
+     */
+    initLock: `${ssmPrefix}/init/lock`,
+    /** String, Terraform: URL of the SQS queue the node termination handler reads. */
+    nodeTerminationQueueUrl: `${ssmPrefix}/node-termination/queue-url`,
   } as const;
 }
 

@@ -54,6 +54,7 @@ export function envFile(s: BootstrapSettings, facts: NodeFacts): string {
     SSM_JOIN_CERTIFICATE_KEY: p.joinCertificateKey,
     SSM_JOIN_CA_CERT_HASH: p.joinCaCertHash,
     SSM_JOIN_API_ENDPOINT: p.joinApiEndpoint,
+    SSM_NODE_TERMINATION_QUEUE_URL: p.nodeTerminationQueueUrl,
     HOST_NETWORK_PODS: String(facts.hostNetworkPods),
     ECR_CREDENTIAL_PROVIDER_AMD64_URL: ECR_CREDENTIAL_PROVIDER.url("amd64"),
     ECR_CREDENTIAL_PROVIDER_AMD64_SHA256: ECR_CREDENTIAL_PROVIDER.sha256.amd64,

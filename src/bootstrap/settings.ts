@@ -11,9 +11,9 @@ import { cidrProblem } from "../aws/cidr";
 import { onCalendarProblem } from "../validation/systemd-calendar";
 import { SUPPORTED_KUBERNETES_MINORS } from "./versions";
 
-export type NodeRole = "control-plane-init" | "control-plane-join" | "worker";
+export type NodeRole = "control-plane" | "worker";
 
-export const NODE_ROLES: readonly NodeRole[] = ["control-plane-init", "control-plane-join", "worker"];
+export const NODE_ROLES: readonly NodeRole[] = ["control-plane", "worker"];
 
 export interface BootstrapSettings {
   readonly clusterName: string;

@@ -44,12 +44,12 @@ export const USER_DATA_BUDGET = 12288;
  * uploads it; control-plane user data names its digest.
  */
 export function clusterBundle(s: ClusterBootstrapSettings) {
-  const settings: BootstrapSettings = { ...s, role: "control-plane-join" };
+  const settings: BootstrapSettings = { ...s, role: "control-plane" };
   validateSettings(settings);
   const bundled = nodeFiles(settings, { hostNetworkPods: 0 })
     .filter((f) => f.delivery === "bundle")
     .map(({ path, permissions, content, source }) => ({ path, permissions, content, source }));
-  return addonBundle({ clusterName: s.clusterName, kubernetesMinor: s.kubernetesMinor, nodeFiles: bundled });
+  return addonBundle({ clusterName: s.clusterName, region: s.region, kubernetesMinor: s.kubernetesMinor, nodeFiles: bundled });
 }
 
 /**

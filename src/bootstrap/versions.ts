@@ -28,14 +28,25 @@ const VPC_CNI_VERSION = "v1.23.0";
  */
 const CLOUD_CONTROLLER_MANIFEST_VERSION = "v1.35.2";
 
+/**
+ * The AWS Node Termination Handler: its newest release (aws/aws-node-termination-handler tags:
+ * v1.25.6 is the newest v1; v2.0.0-alpha and -beta are pre-releases of another design). Its chart
+ * at this tag is vendored under addons/aws-node-termination-handler/<version>/; the image
+ * public.ecr.aws/aws-ec2/aws-node-termination-handler:v1.25.6 follows from its values.yaml and
+ * Chart.yaml appVersion.
+ */
+const NODE_TERMINATION_HANDLER_VERSION = "v1.25.6";
+
 export const ADDON_VERSIONS: {
   readonly vpcCni: string;
   readonly cloudControllerManager: Record<string, string>;
   readonly cloudControllerManifests: string;
+  readonly nodeTerminationHandler: string;
 } = Object.freeze({
   vpcCni: VPC_CNI_VERSION,
   cloudControllerManager: CLOUD_CONTROLLER_MANAGER as Record<string, string>,
   cloudControllerManifests: CLOUD_CONTROLLER_MANIFEST_VERSION,
+  nodeTerminationHandler: NODE_TERMINATION_HANDLER_VERSION,
 });
 
 /** Minors with both a pkgs.k8s.io stable repository and a published cloud controller image. */

@@ -7,6 +7,7 @@ import { Construct } from "constructs";
 import { TerraformOutput } from "cdktf";
 import { Instance } from "@cdktf/provider-aws/lib/instance";
 import { Lb } from "@cdktf/provider-aws/lib/lb";
+import { AutoscalingGroup } from "@cdktf/provider-aws/lib/autoscaling-group";
 import { PORTS } from "../aws/ports";
 
 /** The API server port the outputs connect to. */
@@ -15,8 +16,8 @@ const PORT = PORTS.kubeApiserver;
 export interface AccessOutputsProps {
   readonly region: string;
   readonly bastion: Instance;
-  readonly firstControlPlane: Instance;
-  readonly controlPlaneInstanceIds: string[];
+  /** The control-plane groups: their instances come and go, so the outputs look them up when run. */
+  readonly controlPlaneGroups: readonly AutoscalingGroup[];
   readonly apiLoadBalancer: Lb;
   readonly vpcId: string;
 }
@@ -24,24 +25,60 @@ export interface AccessOutputsProps {
 /** Ubuntu images' default login. */
 export const LOGIN_USER = "ubuntu";
 
+/**
+ * A shell command that prints the ids of the groups' in-service instances, tab-separated (AWS CLI
+ * v2; JMESPath: the InService instances of every group, flattened; no double quotes, which the
+ * HCL output would keep unescaped).
+ */
+export function listInstancesCommand(region: string, groupNames: readonly string[]): string {
+  return (
+    `aws autoscaling describe-auto-scaling-groups --region ${region} ` +
+    `--auto-scaling-group-names ${groupNames.join(" ")} ` +
+    `--query 'AutoScalingGroups[].Instances[?LifecycleState==\`InService\`][].InstanceId' --output text`
+  );
+}
+
+/**
+ * `$(...)` that prints the private address of a running instance of the group (EC2 tags every
+ * instance of a group with aws:autoscaling:groupName).
+ */
+export function privateIpLookup(region: string, groupName: string): string {
+  return (
+    `$(aws ec2 describe-instances --region ${region} ` +
+    `--filters Name=tag:aws:autoscaling:groupName,Values=${groupName} Name=instance-state-name,Values=running ` +
+    `--query 'Reservations[].Instances[].PrivateIpAddress' --output text | cut -f1)`
+  );
+}
+
 export class AccessOutputs extends Construct {
   constructor(scope: Construct, id: string, props: AccessOutputsProps) {
     super(scope, id);
     const bastion = `${LOGIN_USER}@${props.bastion.publicIp}`;
-    const cp = `${LOGIN_USER}@${props.firstControlPlane.privateIp}`;
+    const groupNames = props.controlPlaneGroups.map((g) => g.name);
+    const cp = `${LOGIN_USER}@${privateIpLookup(props.region, groupNames[0])}`;
     const api = props.apiLoadBalancer.dnsName;
     const out = (name: string, value: string, description: string) => new TerraformOutput(scope, name, { value, description });
 
     out("vpc_id", props.vpcId, "The cluster VPC (k8s-cluster)");
     out("bastion_public_ip", props.bastion.publicIp, "Public IP of the bastion host (SSH on 22 from bastion.adminCidrs)");
     out("bastion_instance_id", props.bastion.id, "Instance id of the bastion, for Session Manager");
-    new TerraformOutput(scope, "control_plane_instance_ids", {
-      value: props.controlPlaneInstanceIds,
-      description: "Instance ids of the control-plane nodes, for Session Manager (aws ssm start-session --target ID)",
+    new TerraformOutput(scope, "control_plane_groups", {
+      value: groupNames,
+      description: "Auto scaling groups of the control plane, one node each (instances are replaced: look them up)",
     });
+    out(
+      "control_plane_instance_ids_command",
+      listInstancesCommand(props.region, groupNames),
+      "Prints the instance ids of the in-service control-plane nodes, " +
+        "for Session Manager (aws ssm start-session --target ID)",
+    );
     out("api_endpoint", `https://${api}:${PORT}`, "Kubernetes API endpoint: the internal NLB (reachable only inside the VPC)");
     out("ssh_bastion", `ssh ${bastion}`, "SSH to the bastion");
-    out("ssh_control_plane", `ssh -J ${bastion} ${cp}`, "SSH to the first control-plane node through the bastion (ProxyJump)");
+    out(
+      "ssh_control_plane",
+      `ssh -J ${bastion} ${cp}`,
+      "SSH to the control-plane node of the first group through the bastion (ProxyJump; looks its address up)",
+    );
     out(
       "fetch_kubeconfig",
       `ssh -J ${bastion} ${cp} 'sudo cat /etc/kubernetes/admin.conf' > admin.conf && chmod 600 admin.conf`,

@@ -1,24 +1,38 @@
 /**
- * The control plane: 1, 3 or 5 instances in the API endpoint subnets (spread over AZs), behind
- * an internal NLB on the API server port that is kubeadm's controlPlaneEndpoint. The NLB uses IP targets, which
- * keep client IP preservation off: a control-plane node that dials its own NLB would otherwise
- * time out (the hairpin). The NLB carries sg-k8s-api-endpoint, whose rules are the spec's
- * "API endpoint" rows.
+ * The control plane: 1, 3 or 5 auto scaling groups of exactly one instance each (the kops shape),
+ * group i in API endpoint subnet i % azCount, all made from one launch template with one user data
+ * (which node initialises the cluster is decided at boot by a lock, not by an index). The groups
+ * register their instance with the target group of an internal NLB on 6443, kubeadm's
+ * controlPlaneEndpoint; the NLB carries sg-k8s-api-endpoint (the spec's "API endpoint" rows).
+ *
+ * Targets are instances with client IP preservation off, so a control-plane node can reach its
+ * own API server through the NLB. An internal NLB with instance targets keeps the client's address
+ * by default, and a target that dials its own NLB then gets a packet from itself to itself, which
+ * it drops: the connection times out (AWS, "Requests from a target to its load balancer time out",
+ * https://docs.aws.amazon.com/elasticloadbalancing/latest/network/load-balancer-troubleshooting.html#loopback-timeout).
+ * With preserve_client_ip.enabled = false an instance target receives the load balancer's own
+ * address as the source for IPv4 clients (AWS, "Client IP preservation", the table "When client IP
+ * preservation is disabled",
+ * https://docs.aws.amazon.com/elasticloadbalancing/latest/network/edit-target-group-attributes.html#client-ip-preservation
+ * ), so source and destination differ and the hairpin works.
  */
 import { Construct } from "constructs";
-import { TerraformResource } from "cdktf";
-import { Instance } from "@cdktf/provider-aws/lib/instance";
+import { Precondition, TerraformResource } from "cdktf";
 import { Lb } from "@cdktf/provider-aws/lib/lb";
 import { LbTargetGroup } from "@cdktf/provider-aws/lib/lb-target-group";
 import { LbListener } from "@cdktf/provider-aws/lib/lb-listener";
-import { LbTargetGroupAttachment } from "@cdktf/provider-aws/lib/lb-target-group-attachment";
+import { LaunchTemplate } from "@cdktf/provider-aws/lib/launch-template";
+import { AutoscalingGroup } from "@cdktf/provider-aws/lib/autoscaling-group";
 import { Subnet } from "@cdktf/provider-aws/lib/subnet";
 import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { IamInstanceProfile } from "@cdktf/provider-aws/lib/iam-instance-profile";
 import { named } from "./network";
 import { PORTS } from "../aws/ports";
-import { ELB_NAME_LIMITS } from "../aws/limits";
-import { clusterOwnedTag } from "../aws/tags";
+import { CLUSTER_TAG_VALUES, clusterOwnedTag, clusterTagKey } from "../aws/tags";
+import { apiLoadBalancerName, controlPlaneGroupName, elbName } from "../aws/cluster-names";
+import { REFRESH_INSTANCE_WARMUP, groupLifecycleHooks } from "./node-groups";
+
+export { elbName };
 
 export interface NodeMachine {
   readonly imageId: string;
@@ -35,37 +49,56 @@ export interface ControlPlaneProps {
   readonly azs: readonly string[];
   readonly securityGroup: SecurityGroup;
   readonly instanceProfile: IamInstanceProfile;
-  /** base64(gzip(cloud-config)) per node index: index 0 initialises the cluster. */
-  readonly userData: (index: number) => string;
+  /** base64(gzip(cloud-config)) of every control-plane node. */
+  readonly userDataBase64: string;
+  /** Preconditions the launch template checks at plan time (e.g. the Kubernetes upgrade order). */
+  readonly launchTemplatePreconditions?: Precondition[];
 }
 
 /** IMDSv2 only; one hop, so pods (other than host-network ones) cannot take the node's role. */
-export const METADATA_OPTIONS = { httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 1, instanceMetadataTags: "disabled" } as const;
+export const METADATA_OPTIONS = {
+  httpEndpoint: "enabled",
+  httpTokens: "required",
+  httpPutResponseHopLimit: 1,
+  instanceMetadataTags: "disabled",
+} as const;
 
-/** A load balancer / target group name: cut to AWS's length, no hyphen at the end. */
-export function elbName(text: string): string {
-  return text.slice(0, ELB_NAME_LIMITS.maxChars).replace(/-+$/, "");
-}
+/**
+ * Instance refresh of a control-plane group: launch before terminate. With one instance per group,
+ * min healthy 100% keeps the old node in service and max healthy 200% lets the group start the new
+ * one beside it; the new node completes its launch hook only once its Node is Ready and its etcd
+ * member healthy, and only then is the old one terminated, whose terminate hook removes its own
+ * etcd member first. The node scripts make one etcd membership change at a time, so even when every
+ * group refreshes at once (one apply changes the template of all of them), the member list only
+ * ever gains a started member before it loses one: quorum holds throughout.
+ */
+export const CONTROL_PLANE_REFRESH = {
+  minHealthyPercentage: 100,
+  maxHealthyPercentage: 200,
+  instanceWarmup: REFRESH_INSTANCE_WARMUP,
+} as const;
 
 export class ControlPlane extends Construct {
   readonly loadBalancer: Lb;
   readonly targetGroup: LbTargetGroup;
-  readonly instances: Instance[] = [];
+  readonly launchTemplate: LaunchTemplate;
+  readonly groups: AutoscalingGroup[] = [];
 
-  /** Makes every node wait for what it needs at first boot (created after the NLB exists). */
+  /** Makes every group wait for what its node needs at first boot (created after the NLB exists). */
   bootAfter(dependencies: readonly TerraformResource[]): void {
     // depends_on takes bare addresses (type.name), not interpolations.
     const addresses = dependencies.map((d) => `${d.terraformResourceType}.${d.friendlyUniqueId}`);
-    for (const node of this.instances) node.dependsOn = [...(node.dependsOn ?? []), ...addresses];
+    for (const group of this.groups) group.dependsOn = [...(group.dependsOn ?? []), ...addresses];
   }
 
   constructor(scope: Construct, id: string, props: ControlPlaneProps) {
     super(scope, id);
     const clusterTag = clusterOwnedTag(props.clusterName);
+    const name = `${props.clusterName}-control-plane`;
 
     this.loadBalancer = named(
       new Lb(this, "api-nlb", {
-        name: elbName(`${props.clusterName}-api`),
+        name: apiLoadBalancerName(props.clusterName),
         internal: true,
         loadBalancerType: "network",
         subnets: props.subnets.map((s) => s.id),
@@ -73,24 +106,33 @@ export class ControlPlane extends Construct {
         enableCrossZoneLoadBalancing: true,
         tags: { Name: `${props.clusterName}-api`, Role: "kubernetes-api" },
       }),
-      "api_nlb",
+      "api_nlb"
     );
     this.targetGroup = named(
       new LbTargetGroup(this, "api-targets", {
-        name: elbName(`${props.clusterName}-api`),
+        name: apiLoadBalancerName(props.clusterName),
         port: PORTS.kubeApiserver,
         protocol: "TCP",
-        targetType: "ip",
+        // Registered by the groups, by instance id (see the file comment for the hairpin).
+        targetType: "instance",
         vpcId: props.subnets[0].vpcId,
-        // IP targets already disable preservation; stated so nobody "fixes" it into a hairpin.
         preserveClientIp: "false",
         connectionTermination: true,
         deregistrationDelay: "30",
         // Explicit timeout below the interval (AWS's HTTPS default timeout equals a 10 s interval).
-        healthCheck: { protocol: "HTTPS", port: String(PORTS.kubeApiserver), path: "/readyz", matcher: "200", interval: 10, timeout: 5, healthyThreshold: 2, unhealthyThreshold: 2 },
+        healthCheck: {
+          protocol: "HTTPS",
+          port: String(PORTS.kubeApiserver),
+          path: "/readyz",
+          matcher: "200",
+          interval: 10,
+          timeout: 5,
+          healthyThreshold: 2,
+          unhealthyThreshold: 2,
+        },
         tags: { Name: `${props.clusterName}-api` },
       }),
-      "api_targets",
+      "api_targets"
     );
     named(
       new LbListener(this, "api-listener", {
@@ -99,36 +141,77 @@ export class ControlPlane extends Construct {
         protocol: "TCP",
         defaultAction: [{ type: "forward", targetGroupArn: this.targetGroup.arn }],
       }),
-      "api_listener",
+      "api_listener"
+    );
+
+    this.launchTemplate = named(
+      new LaunchTemplate(this, "launch-template", {
+        name,
+        description: `Control-plane nodes of Kubernetes cluster ${props.clusterName}`,
+        imageId: props.machine.imageId,
+        instanceType: props.machine.instanceType,
+        keyName: props.machine.sshKeyName,
+        vpcSecurityGroupIds: [props.securityGroup.id],
+        iamInstanceProfile: { arn: props.instanceProfile.arn },
+        userData: props.userDataBase64,
+        metadataOptions: METADATA_OPTIONS,
+        updateDefaultVersion: true,
+        blockDeviceMappings: [
+          {
+            deviceName: "/dev/sda1",
+            ebs: {
+              volumeType: "gp3",
+              volumeSize: props.machine.rootVolumeGiB,
+              encrypted: "true",
+              deleteOnTermination: "true",
+            },
+          },
+        ],
+        // The instance's Name comes from its group's tag (one per slot).
+        tagSpecifications: [
+          { resourceType: "instance", tags: { Role: "control-plane", ...clusterTag } },
+          { resourceType: "volume", tags: { Name: name, ...clusterTag } },
+        ],
+        tags: { Name: name },
+        // A new user data, instance type or key pair rolls the control plane one node per group
+        // (CONTROL_PLANE_REFRESH). A newer Ubuntu image alone does not: the lookup finds one every few
+        // weeks, and an unrelated apply must not roll the whole cluster. Move to a new image with
+        // `terraform apply -replace=aws_launch_template.control_plane_launch_template`.
+        lifecycle: { ignoreChanges: ["image_id"], precondition: props.launchTemplatePreconditions },
+      }),
+      "control_plane_launch_template"
     );
 
     for (let i = 0; i < props.count; i++) {
-      const at = i % props.subnets.length;
-      const name = `${props.clusterName}-control-plane-${i}`;
-      const instance = named(
-        new Instance(this, `node-${i}`, {
-          ami: props.machine.imageId,
-          instanceType: props.machine.instanceType,
-          subnetId: props.subnets[at].id,
-          vpcSecurityGroupIds: [props.securityGroup.id],
-          iamInstanceProfile: props.instanceProfile.name,
-          keyName: props.machine.sshKeyName,
-          associatePublicIpAddress: false,
-          userDataBase64: props.userData(i),
-          metadataOptions: METADATA_OPTIONS,
-          rootBlockDevice: { volumeType: "gp3", volumeSize: props.machine.rootVolumeGiB, encrypted: true, deleteOnTermination: true, tags: { Name: name, ...clusterTag } },
-          tags: { Name: name, Role: "control-plane", ...clusterTag },
-          // A new AMI, bootstrap, key pair or instance type must not replace or stop all
-          // control-plane nodes at once (etcd would lose quorum): roll them one at a time with
-          // `terraform apply -replace=aws_instance.control_plane_N`.
-          lifecycle: { ignoreChanges: ["ami", "user_data_base64", "key_name", "instance_type"] },
-        }),
-        `control_plane_${i}`,
-      );
-      this.instances.push(instance);
-      named(
-        new LbTargetGroupAttachment(this, `target-${i}`, { targetGroupArn: this.targetGroup.arn, targetId: instance.privateIp, port: PORTS.kubeApiserver }),
-        `api_target_${i}`,
+      const groupName = controlPlaneGroupName(props.clusterName, i);
+      this.groups.push(
+        named(
+          new AutoscalingGroup(this, `group-${i}`, {
+            name: groupName,
+            minSize: 1,
+            maxSize: 1,
+            desiredCapacity: 1,
+            vpcZoneIdentifier: [props.subnets[i % props.subnets.length].id],
+            launchTemplate: { id: this.launchTemplate.id, version: this.launchTemplate.latestVersion.toString() },
+            targetGroupArns: [this.targetGroup.arn],
+            // EC2 status checks only, never the NLB's /readyz: when the whole control plane fails its
+            // health check at once (etcd without quorum, expired certificates, a bad flag), ELB health
+            // would replace every member together and their etcd data with them. A node whose boot
+            // fails marks itself unhealthy; a node that never gets Ready is abandoned by its launch hook.
+            healthCheckType: "EC2",
+            healthCheckGracePeriod: 300,
+            initialLifecycleHook: groupLifecycleHooks(),
+            instanceRefresh: { strategy: "Rolling", preferences: { ...CONTROL_PLANE_REFRESH } },
+            // Terraform does not wait for the node to be InService: it gets there only after its
+            // launch hook (up to 20 minutes), and a create that timed out would taint the group.
+            waitForCapacityTimeout: "0",
+            tag: [
+              { key: "Name", value: groupName, propagateAtLaunch: true },
+              { key: clusterTagKey(props.clusterName), value: CLUSTER_TAG_VALUES.owned, propagateAtLaunch: true },
+            ],
+          }),
+          `control_plane_${i}`
+        )
       );
     }
   }

@@ -18,6 +18,7 @@ import { cloudControllerStatements } from "../aws/iam/cloud-controller";
 import { vpcCniStatements } from "../aws/iam/vpc-cni";
 import { ecrReadStatements, sessionManagerStatements, ssmParameterStatements } from "../aws/iam/node-access";
 import { addonAssetsStatements, etcdBackupStatements } from "../aws/iam/buckets";
+import { LifecyclePolicyContext, nodeLifecycleStatements, nodeTerminationHandlerStatements } from "../aws/iam/node-lifecycle";
 import { named } from "./network";
 
 export type NodeRoleName = "control-plane" | "workers" | "bastion";
@@ -29,6 +30,11 @@ export interface NodeIamProps {
   readonly etcdBackupBucketArn?: string;
   readonly assetsBucketArn: string;
   readonly vpcArn: string;
+  /** The groups, queue and target group the lifecycle statements name (src/aws/iam/node-lifecycle.ts). */
+  readonly lifecycle: Pick<
+    LifecyclePolicyContext,
+    "controlPlaneGroups" | "workerGroup" | "nodeTerminationQueue" | "apiTargetGroup"
+  >;
 }
 
 const snake = (s: string) => s.replace(/-/g, "_");
@@ -57,6 +63,7 @@ export class NodeIam extends Construct {
       assetsBucketArn: props.assetsBucketArn,
       vpcArn: props.vpcArn,
     };
+    const lifecycle: LifecyclePolicyContext = { ...ctx, ...props.lifecycle };
 
     const concerns: Record<NodeRoleName, Record<string, PolicyStatement[]>> = {
       "control-plane": {
@@ -67,12 +74,15 @@ export class NodeIam extends Construct {
         "addon-assets": addonAssetsStatements(ctx),
         "session-manager": sessionManagerStatements(ctx),
         ...(props.etcdBackupBucketArn ? { "etcd-backup": etcdBackupStatements(ctx) } : {}),
+        "node-lifecycle": nodeLifecycleStatements(lifecycle, "control-plane"),
+        "node-termination-handler": nodeTerminationHandlerStatements(lifecycle),
       },
       workers: {
         "vpc-cni": vpcCniStatements(ctx),
         "ecr-read": ecrReadStatements(ctx),
         "bootstrap-parameters": ssmParameterStatements(ctx, "worker"),
         "session-manager": sessionManagerStatements(ctx),
+        "node-lifecycle": nodeLifecycleStatements(lifecycle, "worker"),
       },
       bastion: {
         "session-manager": sessionManagerStatements(ctx),

@@ -62,7 +62,7 @@ export class OperationalVariables extends Construct {
       "control_plane_instance_type",
       "controlPlane.instanceType",
       config.controlPlane.instanceType,
-      "control-plane nodes (existing nodes change only when replaced one at a time: terraform apply -replace=aws_instance.control_plane_N)",
+      "control-plane nodes (a change rolls them, one node per group, launch before terminate)",
       [tooSmall],
     );
     this.workerInstanceType = instanceType("worker_instance_type", "workers.instanceType", config.workers.instanceType, "worker nodes");

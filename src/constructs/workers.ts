@@ -12,6 +12,16 @@ import { IamInstanceProfile } from "@cdktf/provider-aws/lib/iam-instance-profile
 import { METADATA_OPTIONS, NodeMachine } from "./control-plane";
 import { named } from "./network";
 import { CLUSTER_TAG_VALUES, clusterOwnedTag, clusterTagKey } from "../aws/tags";
+import { REFRESH_INSTANCE_WARMUP, groupLifecycleHooks } from "./node-groups";
+import { workerGroupName } from "../aws/cluster-names";
+import { NTH_MANAGED_TAG } from "../addons/node-termination-handler";
+
+/**
+ * Instance refresh of the workers: at least 90% stay healthy, so one worker at a time on small
+ * groups; the handler drains each old one (terminate hook), and the refresh takes the next only
+ * after the new one completed its launch hook, which it does once its Node is Ready.
+ */
+export const WORKER_REFRESH = { minHealthyPercentage: 90, instanceWarmup: REFRESH_INSTANCE_WARMUP } as const;
 
 export interface WorkersProps {
   readonly clusterName: string;
@@ -56,25 +66,34 @@ export class Workers extends Construct {
         tags: { Name: name },
         // A newer Ubuntu image must not roll every worker on some unrelated apply: move workers
         // to a new image deliberately with `terraform apply -replace=aws_launch_template.worker_launch_template`.
+        // Everything else (user data, instance type, key pair) rolls them with drain.
         lifecycle: { ignoreChanges: ["image_id"] },
       }),
       "worker_launch_template",
     );
     this.autoscalingGroup = named(
       new AutoscalingGroup(this, "asg", {
-        name: `${props.clusterName}-workers`,
+        name: workerGroupName(props.clusterName),
         minSize: props.min,
         desiredCapacity: props.desired,
         maxSize: props.max,
         vpcZoneIdentifier: props.subnets.map((s) => s.id),
         launchTemplate: { id: this.launchTemplate.id, version: this.launchTemplate.latestVersion.toString() },
+        // EC2 status checks: a worker whose boot fails marks itself unhealthy, one that never gets
+        // Ready is abandoned by its launch hook; a Ready worker's workloads are Kubernetes' business.
         healthCheckType: "EC2",
         healthCheckGracePeriod: 300,
-        // A new launch template version (image, bootstrap) rolls the workers gradually.
-        instanceRefresh: { strategy: "Rolling", preferences: { minHealthyPercentage: 90 } },
+        initialLifecycleHook: groupLifecycleHooks(),
+        // A new launch template version (bootstrap, instance type, key pair) rolls the workers.
+        instanceRefresh: { strategy: "Rolling", preferences: { ...WORKER_REFRESH } },
+        // Terraform does not wait for InService (that takes the launch hook: see control-plane.ts).
+        waitForCapacityTimeout: "0",
         tag: [
           { key: "Name", value: name, propagateAtLaunch: true },
           { key: clusterTagKey(props.clusterName), value: CLUSTER_TAG_VALUES.owned, propagateAtLaunch: true },
+          // The node termination handler drains only instances with this tag (CHECK_TAG_BEFORE_DRAINING):
+          // the workers, never a control-plane node, which leaves through its own terminate hook.
+          { key: NTH_MANAGED_TAG, value: "true", propagateAtLaunch: true },
         ],
         dependsOn: props.dependsOn,
       }),

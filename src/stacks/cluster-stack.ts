@@ -21,7 +21,16 @@ import { OperationalVariables } from "../constructs/variables";
 import { EtcdBackupBucket } from "../constructs/etcd-backup-bucket";
 import { AddonAssets } from "../constructs/addon-assets";
 import { architectureOf } from "../aws/instances";
-import { ClusterBootstrapSettings, NodeRole, RenderedUserData, clusterBundle, renderUserData } from "../bootstrap";
+import { ClusterBootstrapSettings, NodeRole, RenderedUserData, clusterBundle, renderUserData, ssmParameterNames } from "../bootstrap";
+import { NodeTerminationQueue } from "../constructs/node-termination";
+import { BootFailureAlarms } from "../constructs/boot-failure-alarms";
+import { KubernetesVersionGuard } from "../constructs/kubernetes-version-guard";
+import {
+  apiLoadBalancerName,
+  controlPlaneGroupNames,
+  nodeTerminationQueueName,
+  workerGroupName,
+} from "../aws/cluster-names";
 
 export interface ClusterStackProps {
   readonly config: ClusterConfig;
@@ -44,6 +53,9 @@ export class ClusterStack extends TerraformStack {
   readonly workers: Workers;
   readonly bastion: Bastion;
   readonly bootstrapParameters: BootstrapParameters;
+  readonly nodeTermination: NodeTerminationQueue;
+  readonly bootFailureAlarms: BootFailureAlarms;
+  readonly kubernetesVersionGuard: KubernetesVersionGuard;
   /** Parameter Store path of this cluster's bootstrap values. */
   readonly ssmPrefix: string;
   /** The user data of each node role this cluster has, and the Terraform names of its nodes. */
@@ -103,14 +115,19 @@ export class ClusterStack extends TerraformStack {
       etcdBackupBucketArn: this.etcdBackup?.bucket.arn,
       assetsBucketArn: this.addonAssets.bucket.arn,
       vpcArn: this.network.vpc.arn,
+      lifecycle: {
+        controlPlaneGroups: controlPlaneGroupNames(config.clusterName, config.controlPlane.count),
+        workerGroup: workerGroupName(config.clusterName),
+        nodeTerminationQueue: nodeTerminationQueueName(config.clusterName),
+        apiTargetGroup: apiLoadBalancerName(config.clusterName),
+      },
     });
     const image = new NodeImage(this, "image", config.amiId);
     const groups = this.securityGroups.groups;
     const subnets = this.network.subnets;
 
     const nodesOf: Record<NodeRole, string> = {
-      "control-plane-init": "control_plane_0",
-      "control-plane-join": "control_plane_1..",
+      "control-plane": "control_plane_launch_template",
       worker: "worker_launch_template",
     };
     const userData = (role: NodeRole) => {
@@ -121,6 +138,12 @@ export class ClusterStack extends TerraformStack {
       return this.userData.get(role)!.rendered.userDataBase64;
     };
 
+    const parameterNames = ssmParameterNames(this.ssmPrefix);
+    this.kubernetesVersionGuard = new KubernetesVersionGuard(this, "kubernetes-version", {
+      path: `${this.ssmPrefix}/cluster`,
+      parameter: parameterNames.clusterVersion,
+      configuredMinor: config.kubernetesVersion,
+    });
     this.controlPlane = new ControlPlane(this, "control-plane", {
       clusterName: config.clusterName,
       count: config.controlPlane.count,
@@ -134,7 +157,8 @@ export class ClusterStack extends TerraformStack {
       azs: this.plan.availabilityZones,
       securityGroup: groups.apiEndpoint,
       instanceProfile: this.iam.instanceProfiles["control-plane"],
-      userData: (i) => userData(i === 0 ? "control-plane-init" : "control-plane-join"),
+      userDataBase64: userData("control-plane"),
+      launchTemplatePreconditions: [this.kubernetesVersionGuard.precondition],
     });
 
     this.bootstrapParameters = new BootstrapParameters(this, "bootstrap-parameters", {
@@ -145,8 +169,18 @@ export class ClusterStack extends TerraformStack {
       loadBalancerSecurityGroupId: groups.loadBalancers.id,
       assetsBucketName: this.addonAssets.bucket.bucket,
     });
+    this.nodeTermination = new NodeTerminationQueue(this, "node-termination", {
+      clusterName: config.clusterName,
+      workerGroupName: workerGroupName(config.clusterName),
+      queueUrlParameter: parameterNames.nodeTerminationQueueUrl,
+    });
     // Nodes read these parameters and the add-on bundle, and download packages through the NAT gateway at first boot.
-    const bootDependencies = [...this.bootstrapParameters.parameters, ...this.network.defaultRoutes, ...this.addonAssets.objects];
+    const bootDependencies = [
+      ...this.bootstrapParameters.parameters,
+      this.nodeTermination.queueUrlParameter,
+      ...this.network.defaultRoutes,
+      ...this.addonAssets.objects,
+    ];
     this.controlPlane.bootAfter([...bootDependencies, ...this.iam.attachments["control-plane"]]);
 
     this.workers = new Workers(this, "workers", {
@@ -164,7 +198,18 @@ export class ClusterStack extends TerraformStack {
       securityGroup: groups.workers,
       instanceProfile: this.iam.instanceProfiles.workers,
       userDataBase64: userData("worker"),
-      dependsOn: [...bootDependencies, ...this.iam.attachments.workers, ...this.controlPlane.instances],
+      dependsOn: [...bootDependencies, ...this.iam.attachments.workers, ...this.controlPlane.groups],
+    });
+    this.bootFailureAlarms = new BootFailureAlarms(this, "boot-failure-alarms", {
+      clusterName: config.clusterName,
+      // Plain names (the alarms' dimensions), with the groups' Terraform names.
+      groups: [
+        ...controlPlaneGroupNames(config.clusterName, config.controlPlane.count).map((name, i) => ({
+          name,
+          terraformName: this.controlPlane.groups[i].friendlyUniqueId,
+        })),
+        { name: workerGroupName(config.clusterName), terraformName: this.workers.autoscalingGroup.friendlyUniqueId },
+      ],
     });
 
     this.bastion = new Bastion(this, "bastion", {
@@ -183,8 +228,7 @@ export class ClusterStack extends TerraformStack {
     new AccessOutputs(this, "access", {
       region: config.region,
       bastion: this.bastion.instance,
-      firstControlPlane: this.controlPlane.instances[0],
-      controlPlaneInstanceIds: this.controlPlane.instances.map((i) => i.id),
+      controlPlaneGroups: this.controlPlane.groups,
       apiLoadBalancer: this.controlPlane.loadBalancer,
       vpcId: this.network.vpc.id,
     });

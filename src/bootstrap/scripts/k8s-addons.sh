@@ -5,7 +5,9 @@
 #     (one ENIConfig per zone, named after it) behind the pods security group, and external SNAT,
 #     so pod egress follows the pods route table;
 #   - the AWS cloud controller manager, whose cloud config names the cluster and the security
-#     group for the load balancers of LoadBalancer Services.
+#     group for the load balancers of LoadBalancer Services;
+#   - the AWS Node Termination Handler in queue mode (on the control-plane nodes), which drains a
+#     worker before its instance goes; its queue's URL comes from SSM.
 set -euo pipefail
 set -o errtrace
 # shellcheck source=/dev/null
@@ -20,8 +22,11 @@ step "read the pods subnets and the security groups"
 retry 30 10 "SSM parameter ${SSM_PODS_SUBNETS}" ssm_get "$SSM_PODS_SUBNETS" PODS_SUBNETS
 retry 30 10 "SSM parameter ${SSM_PODS_SECURITY_GROUP}" ssm_get "$SSM_PODS_SECURITY_GROUP" PODS_SECURITY_GROUP
 retry 30 10 "SSM parameter ${SSM_LB_SECURITY_GROUP}" ssm_get "$SSM_LB_SECURITY_GROUP" LB_SECURITY_GROUP
+retry 30 10 "SSM parameter ${SSM_NODE_TERMINATION_QUEUE_URL}" ssm_get "$SSM_NODE_TERMINATION_QUEUE_URL" QUEUE_URL
 [[ $PODS_SECURITY_GROUP =~ ^sg-[0-9a-f]+$ ]] || die "${SSM_PODS_SECURITY_GROUP} does not hold a security group id"
 [[ $LB_SECURITY_GROUP =~ ^sg-[0-9a-f]+$ ]] || die "${SSM_LB_SECURITY_GROUP} does not hold a security group id"
+[[ $QUEUE_URL =~ ^https://sqs\.[a-z0-9-]+\.amazonaws\.com(\.cn)?/[0-9]{12}/[A-Za-z0-9_-]+$ ]] ||
+  die "${SSM_NODE_TERMINATION_QUEUE_URL} does not hold an SQS queue URL"
 
 step "apply the VPC CNI"
 retry 10 15 "server-side apply of the VPC CNI" "${APPLY[@]}" -f "${ADDONS}/vpc-cni.yaml"
@@ -46,4 +51,8 @@ kubectl create configmap aws-cloud-config --namespace kube-system --from-file=cl
   --dry-run=client -o yaml >"${WORK}/cloud-config.yaml"
 retry 10 15 "server-side apply of the cloud config" "${APPLY[@]}" -f "${WORK}/cloud-config.yaml"
 retry 10 15 "server-side apply of the cloud controller manager" "${APPLY[@]}" -f "${ADDONS}/cloud-controller-manager.yaml"
+
+step "apply the node termination handler"
+render "${ADDONS}/node-termination-handler.yaml.tmpl" "${WORK}/node-termination-handler.yaml" QUEUE_URL
+retry 10 15 "server-side apply of the node termination handler" "${APPLY[@]}" -f "${WORK}/node-termination-handler.yaml"
 log "done: add-ons of ${ADDONS##*/} applied"
