@@ -161,7 +161,7 @@ describe("static files (src/bootstrap/files/<path on the node>)", () => {
         checked++;
       }
     }
-    // k8s-join-refresh@.service on both control-plane roles.
-    expect(checked).toBeGreaterThanOrEqual(2);
+    // At least k8s-join-refresh@.service on control-plane nodes.
+    expect(checked).toBeGreaterThanOrEqual(1);
   });
 });

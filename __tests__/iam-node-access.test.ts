@@ -55,14 +55,22 @@ describe("SSM Parameter Store", () => {
     expect(JSON.stringify(st)).not.toContain("certificate-key");
   });
 
-  test("PutParameter: control-plane only, and only on <prefix>/join/* and the cluster's version", () => {
+  test("PutParameter: control-plane only, and only on <prefix>/join/*, the cluster's version and the init lock", () => {
     const r = roles(ctx);
     expect(actions(r.worker)).not.toContain("ssm:PutParameter");
     expect(actions(r.bastion)).not.toContain("ssm:PutParameter");
     const puts = r.controlPlane.filter((s) => s.Action.includes("ssm:PutParameter"));
-    expect(puts).toHaveLength(1);
-    expect(puts[0].Action).toEqual(["ssm:PutParameter"]);
-    expect(puts[0].Resource).toEqual([`${prefixArn}join/*`, `${prefixArn}cluster/kubernetes-version`]);
+    expect(puts.map((p) => [p.Action, p.Resource])).toEqual([
+      [["ssm:PutParameter"], [`${prefixArn}join/*`, `${prefixArn}cluster/kubernetes-version`]],
+      [["ssm:DeleteParameter", "ssm:PutParameter"], `${prefixArn}init/lock`],
+    ]);
+  });
+
+  test("DeleteParameter: control-plane only, and only the init lock", () => {
+    const r = roles(ctx);
+    expect([...actions(r.worker), ...actions(r.bastion)]).not.toContain("ssm:DeleteParameter");
+    const deletes = r.controlPlane.filter((s) => s.Action.includes("ssm:DeleteParameter"));
+    expect(deletes.map((d) => d.Resource)).toEqual([`${prefixArn}init/lock`]);
   });
 
   test("the write grant covers exactly what the nodes publish, none of the parameters Terraform writes", () => {

@@ -9,7 +9,8 @@ import { vpcCniStatements } from "../src/aws/iam/vpc-cni";
 import { ecrReadStatements, sessionManagerStatements, ssmParameterStatements } from "../src/aws/iam/node-access";
 import { etcdBackupStatements } from "../src/aws/iam/buckets";
 import { IAM_POLICY_LIMITS } from "../src/aws/limits";
-import { actions, all, ctx, resources, roles, tokenCtx, worstCase } from "./helpers/iam";
+import { LIFECYCLE_NAMES, actions, all, ctx, resources, roles, tokenCtx, worstCase } from "./helpers/iam";
+import { nodeLifecycleStatements, nodeTerminationHandlerStatements } from "../src/aws/iam/node-lifecycle";
 
 const MANAGED_POLICY_MAX_CHARS = IAM_POLICY_LIMITS.managedPolicyMaxChars;
 const ROLE_INLINE_POLICIES_MAX_CHARS = IAM_POLICY_LIMITS.roleInlinePoliciesMaxChars;
@@ -133,10 +134,15 @@ describe("IAM size limits (whitespace not counted; measured with resolved worst-
   test("control plane: over 6144 as one document, so split it: cloud controller + the rest", () => {
     expect(size(r.controlPlane)).toBeGreaterThan(MANAGED_POLICY_MAX_CHARS);
     const ccm = cloudControllerStatements(worstCase);
+    // The lifecycle statements are their own managed policies (__tests__/iam-node-lifecycle.test.ts).
+    const lifecycle = [
+      ...nodeLifecycleStatements({ ...worstCase, ...LIFECYCLE_NAMES }, "control-plane"),
+      ...nodeTerminationHandlerStatements({ ...worstCase, ...LIFECYCLE_NAMES }),
+    ];
     // The rest: VPC CNI, ECR, Parameter Store, Session Manager, etcd backups and add-on bundles.
-    const rest = r.controlPlane.filter((s) => !ccm.some((c) => c.Sid === s.Sid));
-    expect(rest).toHaveLength(r.controlPlane.length - ccm.length);
-    expect(size(ccm) + size(rest)).toBeGreaterThanOrEqual(size(r.controlPlane));
+    const rest = r.controlPlane.filter((s) => ![...ccm, ...lifecycle].some((c) => c.Sid === s.Sid));
+    expect(rest).toHaveLength(r.controlPlane.length - ccm.length - lifecycle.length);
+    expect(size(ccm) + size(rest) + size(lifecycle)).toBeGreaterThanOrEqual(size(r.controlPlane));
     expect(size(ccm)).toBeLessThanOrEqual(MANAGED_POLICY_MAX_CHARS);
     expect(size(rest)).toBeLessThanOrEqual(MANAGED_POLICY_MAX_CHARS);
     // Inline, the role's aggregate limit (10240) would be exceeded: they are managed policies, one per concern.
