@@ -184,7 +184,7 @@ describe("what each role carries", () => {
     expect(withBackup.worker).toEqual(rendered.worker);
   });
 
-  test("both control-plane roles get the same files: refresh timers, add-on script and init configuration from the bundle", () => {
+  test("both control-plane roles get the same files from the bundle: refresh timers, add-on script, init configuration, certificate renewal and upgrade", () => {
     const byRole = (role: NodeRole) => deliveredFiles(role).filter((f) => f.path !== "/etc/k8s-bootstrap/env");
     expect(byRole("control-plane-join")).toEqual(byRole("control-plane-init"));
     const bundled = deliveredFiles("control-plane-join").filter((f) => f.delivery === "bundle").map((f) => f.path);
@@ -195,6 +195,12 @@ describe("what each role carries", () => {
       "/etc/systemd/system/k8s-join-refresh@token.timer",
       "/etc/systemd/system/k8s-join-refresh@certs.timer",
       "/etc/k8s-bootstrap/kubeadm-init.yaml.tmpl",
+      "/usr/local/lib/k8s-bootstrap/lease.sh",
+      "/usr/local/sbin/k8s-cert-renew",
+      "/etc/systemd/system/k8s-cert-renew.service",
+      "/etc/systemd/system/k8s-cert-renew.timer",
+      "/usr/local/sbin/k8s-upgrade",
+      "/etc/k8s-bootstrap/kubernetes-versions",
     ]);
   });
 

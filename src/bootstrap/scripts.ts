@@ -13,6 +13,9 @@ export const SCRIPT_PATHS = Object.freeze({
   joinRefresh: "/usr/local/sbin/k8s-join-refresh",
   addons: "/usr/local/sbin/k8s-addons",
   etcdBackup: "/usr/local/sbin/k8s-etcd-backup.sh",
+  lease: "/usr/local/lib/k8s-bootstrap/lease.sh",
+  certRenew: "/usr/local/sbin/k8s-cert-renew",
+  upgrade: "/usr/local/sbin/k8s-upgrade",
 });
 
 const SOURCE_FILES: Readonly<Record<keyof typeof SCRIPT_PATHS, string>> = {
@@ -22,6 +25,9 @@ const SOURCE_FILES: Readonly<Record<keyof typeof SCRIPT_PATHS, string>> = {
   joinRefresh: "k8s-join-refresh.sh",
   addons: "k8s-addons.sh",
   etcdBackup: "k8s-etcd-backup.sh",
+  lease: "lease.sh",
+  certRenew: "k8s-cert-renew.sh",
+  upgrade: "k8s-upgrade.sh",
 };
 
 // Beside this file when run from source (tsx, ts-jest); from dist/ the bundled synth finds them in src/.

@@ -32,6 +32,7 @@ import { CREDENTIAL_PROVIDER_CONFIG_PATH } from "./image-pulls";
 import { addonBundle } from "../addons/bundle";
 import { onCalendarProblem } from "../validation/systemd-calendar";
 import { hostNetworkPods } from "../addons/host-network";
+import { maintenanceFiles } from "./maintenance";
 
 export interface RenderedUserData {
   /** The #cloud-config YAML text. */
@@ -135,6 +136,7 @@ function filesFor(s: BootstrapSettings, facts: NodeFacts): WriteFile[] {
       for (const [path, text] of Object.entries(etcdBackupUnits(SCRIPT_PATHS.etcdBackup, s.etcdBackup))) bundled.push(file(path, text, `${NODE_FILES} etcdBackupUnits`));
     }
     bundled.push(file(`${CONFIG_DIR}/kubeadm-init.yaml.tmpl`, kubeadmInitTemplate(s), `${NODE_FILES} kubeadmInitTemplate`));
+    for (const f of maintenanceFiles()) bundled.push(file(f.path, f.content, f.source, f.permissions));
     files.push(...bundled.map(viaBundle));
   }
   return files;
