@@ -88,6 +88,11 @@ export function holdLease(n: NodeRun, holder: string, secondsAgo: number, durati
   fs.writeFileSync(path.join(n.state, "leases", LEASE), `${holder}|${microTime(Date.now() - secondsAgo * 1000)}|${durationSeconds}|900\n`);
 }
 
+/** Another holder takes the Lease (a fresh one) right after the next read of it. */
+export function raceForLease(n: NodeRun, holder: string): void {
+  fs.writeFileSync(path.join(n.state, "leases", `${LEASE}.race`), holder);
+}
+
 /** kubernetesVersion of kubeadm's ClusterConfiguration (kube-system/kubeadm-config). */
 export function clusterVersion(n: NodeRun): string {
   return fs.readFileSync(path.join(n.state, "cluster-version"), "utf8").trim();

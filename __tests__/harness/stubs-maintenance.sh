@@ -11,7 +11,8 @@
 #   containers/<name>  the running container of static pod <name>; crictl stop makes the kubelet
 #                      start a new one
 #   leases/<name>      a Lease: "holderIdentity|renewTime|leaseDurationSeconds|resourceVersion",
-#                      and leases/<name>.yaml the last manifest the API accepted for it
+#                      and leases/<name>.yaml the last manifest the API accepted for it;
+#                      leases/<name>.race: a holder that takes the Lease right after the next read
 #   cordoned           the node is cordoned (kubectl drain, until kubectl uncordon)
 #   images/<daemonset> the image kubectl set image gave the DaemonSet's container
 
@@ -218,6 +219,10 @@ kubectl_maintenance() {
       [[ -f $lease ]] || { echo "Error from server (NotFound): leases.coordination.k8s.io \"$3\" not found" >&2; exit 1; }
       [[ $4 == -o && $5 == jsonpath=* ]] || { echo "kubectl stub: unexpected '$*'" >&2; exit 2; }
       IFS='|' read -r holder renew duration version <"$lease"
+      if [[ -f ${lease}.race ]]; then
+        printf '%s|%s|%s|%s\n' "$(<"${lease}.race")" "$(date -u +%Y-%m-%dT%H:%M:%S.%6NZ)" 3600 "$(count lease-version)" >"$lease"
+        rm -f "${lease}.race"
+      fi
       FIELDS=([metadata.name]=$3 [spec.holderIdentity]=$holder [spec.renewTime]=$renew
         [spec.leaseDurationSeconds]=$duration [metadata.resourceVersion]=$version)
       OUT=""

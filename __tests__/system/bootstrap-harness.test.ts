@@ -554,7 +554,8 @@ describe("what the node image really has", () => {
   });
 
   test("without cri-tools installed, the harness refuses the crictl stub (kubeadm 1.32+ packages need not pull it in)", () => {
-    const scripts = Object.values(BOOTSTRAP_SCRIPTS).map((t) => t.replace(' "cri-tools=${K8S_MINOR}.*"', ""));
+    // At boot (k8s-node-prepare) and in an upgrade (k8s-upgrade).
+    const scripts = Object.values(BOOTSTRAP_SCRIPTS).map((t) => t.replace(/ "cri-tools=\$\{(K8S|TARGET)_MINOR\}\.\*"/g, ""));
     expect(stubsWithoutPackage(scripts)).toEqual(["crictl (cri-tools)"]);
   });
 

@@ -18,6 +18,7 @@ import {
   installedVersion,
   lease,
   leaseManifest,
+  raceForLease,
   setClusterVersion,
 } from "../harness/maintenance";
 import { requireTool } from "../harness/tools";
@@ -143,7 +144,8 @@ describe("certificate renewal on a control-plane node (k8s-cert-renew.timer)", (
     holdLease(cp, `${OTHER_NODE}/k8s-cert-renew`, 60);
     const r = renew();
     expectSuccess(r);
-    // kubectl create fails with AlreadyExists, the Lease is read and found held: 10 attempts, a minute apart.
+    // The API refuses to create an existing name: AlreadyExists (staging/src/k8s.io/apiserver/pkg/registry/generic/registry/store.go
+    // Create); the Lease is read and found held: 10 attempts, a minute apart.
     expect(r.calls.filter((c) => / create -f /.test(c))).toHaveLength(10);
     expect(r.calls.filter((c) => / get lease /.test(c))).toHaveLength(10);
     expect(r.callsOf("sleep 60")).toHaveLength(9);
@@ -154,6 +156,8 @@ describe("certificate renewal on a control-plane node (k8s-cert-renew.timer)", (
   });
 
   test("the Lease of a holder that stopped renewing it (expired) is taken over with the version read, then released", () => {
+    // replace carries the resourceVersion read (staging/src/k8s.io/apiserver/pkg/storage/etcd3/store.go GuaranteedUpdate
+    // refuses a stale one: Conflict).
     holdLease(cp, `${OTHER_NODE}/k8s-upgrade`, 3700);
     const r = renew();
     expectSuccess(r);
@@ -162,6 +166,21 @@ describe("certificate renewal on a control-plane node (k8s-cert-renew.timer)", (
     expect(restarts(r)).toEqual(ONE_AT_A_TIME);
     expect(lease(cp)!.holder).toBe("");
     expect(daysLeft(cp)["etcd-server"]).toBe(364);
+  });
+
+  test("a node that takes the expired Lease between this node's read and its replace wins: the replace is refused (Conflict)", () => {
+    expireIn(cp, { "scheduler.conf": 45 });
+    holdLease(cp, `${OTHER_NODE}/k8s-upgrade`, 7200);
+    raceForLease(cp, `${OTHER_NODE}/k8s-cert-renew`);
+    const r = renew();
+    expectSuccess(r);
+    // The first replace names the version read before the other node's write: refused; afterwards the Lease is held and fresh.
+    expect(r.calls.filter((c) => / replace -f /.test(c))).toHaveLength(1);
+    expect(r.callsOf("kubeadm certs renew")).toEqual([]);
+    expect(r.callsOf("crictl stop")).toEqual([]);
+    expect(lease(cp)!.holder).toBe(`${OTHER_NODE}/k8s-cert-renew`);
+    expect(doneLine(r)).toEqual([`k8s-cert-renew: done: ${OTHER_NODE}/k8s-cert-renew holds ${LEASE_LOG}; this node renews at its next run`]);
+    holdLease(cp, "", 10);
   });
 
   test("a component that does not become healthy stops the run: the next one is not restarted, and the Lease stays held", () => {
