@@ -47,7 +47,7 @@ export function daysLeft(n: NodeRun): Record<string, number> {
   return Object.fromEntries(
     certificates(n)
       .filter((c) => c.list === "certificates" && !c.missing)
-      .map((c) => [c.name, Math.floor((Date.parse(c.expires) - Date.now()) / DAY)]),
+      .map((c) => [c.name, Math.floor((Date.parse(c.expires) - Date.now()) / DAY)])
   );
 }
 
@@ -85,7 +85,8 @@ export function leaseManifest(n: NodeRun): string {
 /** Another holder's Lease, renewed `secondsAgo` seconds ago, for `durationSeconds`. */
 export function holdLease(n: NodeRun, holder: string, secondsAgo: number, durationSeconds = 3600): void {
   fs.mkdirSync(path.join(n.state, "leases"), { recursive: true });
-  fs.writeFileSync(path.join(n.state, "leases", LEASE), `${holder}|${microTime(Date.now() - secondsAgo * 1000)}|${durationSeconds}|900\n`);
+  const renewed = microTime(Date.now() - secondsAgo * 1000);
+  fs.writeFileSync(path.join(n.state, "leases", LEASE), `${holder}|${renewed}|${durationSeconds}|900\n`);
 }
 
 /** Another holder takes the Lease (a fresh one) right after the next read of it. */

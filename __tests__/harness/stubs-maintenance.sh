@@ -17,6 +17,14 @@
 #   images/<daemonset> the image kubectl set image gave the DaemonSet's container
 
 CONTROL_PLANE_PODS=" kube-apiserver kube-controller-manager kube-scheduler etcd "
+LEASES=leases.coordination.k8s.io
+KUBEADM_CONFIG=ClusterConfiguration
+
+# refuse MESSAGE...: the words as one line on stderr, exit 1 (as kubectl, kubeadm and crictl fail).
+refuse() {
+  echo "$*" >&2
+  exit 1
+}
 MICROTIME='^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6}Z$'
 
 # in_days N: the time N days from now, as kubeadm's JSON writes it (metav1.Time: RFC 3339, UTC).
@@ -114,17 +122,20 @@ upgrade_policy() {
     errors+=("Specified version to upgrade to \"$1\" is too high; kubeadm can upgrade only 1 minor version at a time")
   fi
   if (($(version_minor "$new") < $(version_minor "$cluster") - 1)); then
-    errors+=("Specified version to downgrade to \"$1\" is too low; kubeadm can downgrade only 1 minor version at a time")
+    errors+=("Specified version to downgrade to \"$1\" is too low;"
+      "kubeadm can downgrade only 1 minor version at a time")
   fi
   if [[ $kubeadm != "$new" && $(printf '%s\n' "$kubeadm" "$new" | sort -V | head -n1) == "$kubeadm" ]]; then
     if (($(version_minor "$new") > $(version_minor "$kubeadm"))); then
-      errors+=("Specified version to upgrade to \"$1\" is at least one minor release higher than the kubeadm minor release")
+      errors+=("Specified version to upgrade to \"$1\" is at least one minor release higher than"
+        "the kubeadm minor release")
     else
       errors+=("Specified version to upgrade to \"$1\" is higher than the kubeadm version \"v${kubeadm}\"")
     fi
   fi
   if (($(version_minor "$kubeadm") > $(version_minor "$new"))); then
-    errors+=("Kubeadm version v${kubeadm} can only be used to upgrade to Kubernetes version 1.$(version_minor "$kubeadm")")
+    errors+=("Kubeadm version v${kubeadm} can only be used to upgrade to Kubernetes version"
+      "1.$(version_minor "$kubeadm")")
   fi
   ((${#errors[@]} == 0)) && return 0
   printf '[upgrade/version] FATAL: the --version argument is invalid due to these errors:\n\n' >&2
@@ -167,24 +178,24 @@ lease_write() {
   # metav1.MicroTime parses RFC3339Micro only; validation wants a positive duration.
   for stored in "$renew" "$acquire"; do
     [[ $stored =~ $MICROTIME ]] || {
-      echo "Error from server (BadRequest): error when ${verb%e}ing \"${file}\": Lease in version \"v1\" cannot be handled as a Lease: parsing time \"${stored}\"" >&2
-      exit 1
+      refuse "Error from server (BadRequest): error when ${verb%e}ing \"${file}\":" \
+        "Lease in version \"v1\" cannot be handled as a Lease: parsing time \"${stored}\""
     }
   done
   [[ $duration =~ ^[1-9][0-9]*$ ]] || {
-    echo "The Lease \"$1\" is invalid: spec.leaseDurationSeconds: Invalid value: ${duration}: must be greater than 0" >&2
-    exit 1
+    refuse "The Lease \"$1\" is invalid:" \
+      "spec.leaseDurationSeconds: Invalid value: ${duration}: must be greater than 0"
   }
   if [[ $verb == create && -f $lease ]]; then
-    echo "Error from server (AlreadyExists): error when creating \"${file}\": leases.coordination.k8s.io \"$1\" already exists" >&2
-    exit 1
+    refuse "Error from server (AlreadyExists): error when creating \"${file}\": ${LEASES} \"$1\" already exists"
   fi
   if [[ $verb == replace ]]; then
-    [[ -f $lease ]] || { echo "Error from server (NotFound): error when replacing \"${file}\": leases.coordination.k8s.io \"$1\" not found" >&2; exit 1; }
+    [[ -f $lease ]] ||
+      refuse "Error from server (NotFound): error when replacing \"${file}\": ${LEASES} \"$1\" not found"
     IFS='|' read -r _ _ _ stored <"$lease"
     if [[ -n $version && $version != "$stored" ]]; then
-      echo "Error from server (Conflict): error when replacing \"${file}\": Operation cannot be fulfilled on leases.coordination.k8s.io \"$1\": the object has been modified; please apply your changes to the latest version and try again" >&2
-      exit 1
+      refuse "Error from server (Conflict): error when replacing \"${file}\": Operation cannot be fulfilled on" \
+        "${LEASES} \"$1\": the object has been modified; please apply your changes to the latest version and try again"
     fi
   fi
   mkdir -p "${state}/leases"
@@ -196,7 +207,7 @@ lease_write() {
 # kubectl_maintenance ARGS...: kubectl's answers for what the maintenance scripts ask (a kubectl
 # with --kubeconfig first, as they call it); returns for anything else.
 kubectl_maintenance() {
-  local kubeconfig="" namespace=default file lease holder renew duration version
+  local kubeconfig="" namespace=default file lease holder renew duration version now
   local -A FIELDS=()
   while [[ ${1:-} == --kubeconfig || ${1:-} == --namespace || ${1:-} == -n ]]; do
     if [[ $1 == --kubeconfig ]]; then kubeconfig=$2; else namespace=$2; fi
@@ -216,11 +227,13 @@ kubectl_maintenance() {
       ;;
     "get lease")
       lease=${state}/leases/$3
-      [[ -f $lease ]] || { echo "Error from server (NotFound): leases.coordination.k8s.io \"$3\" not found" >&2; exit 1; }
+      [[ -f $lease ]] || refuse "Error from server (NotFound): ${LEASES} \"$3\" not found"
       [[ $4 == -o && $5 == jsonpath=* ]] || { echo "kubectl stub: unexpected '$*'" >&2; exit 2; }
       IFS='|' read -r holder renew duration version <"$lease"
       if [[ -f ${lease}.race ]]; then
-        printf '%s|%s|%s|%s\n' "$(<"${lease}.race")" "$(date -u +%Y-%m-%dT%H:%M:%S.%6NZ)" 3600 "$(count lease-version)" >"$lease"
+        # Written after this read: the reader gets the Lease as it was.
+        now=$(date -u +%Y-%m-%dT%H:%M:%S.%6NZ)
+        printf '%s|%s|%s|%s\n' "$(<"${lease}.race")" "$now" 3600 "$(count lease-version)" >"$lease"
         rm -f "${lease}.race"
       fi
       FIELDS=([metadata.name]=$3 [spec.holderIdentity]=$holder [spec.renewTime]=$renew
@@ -230,13 +243,15 @@ kubectl_maintenance() {
       printf '%s' "$OUT"
       ;;
     "get configmap")
-      [[ $3 == kubeadm-config && $namespace == kube-system && "$4 $5" == "-o jsonpath={.data.ClusterConfiguration}" ]] ||
+      [[ $3 == kubeadm-config && $namespace == kube-system && "$4 $5" == "-o jsonpath={.data.${KUBEADM_CONFIG}}" ]] ||
         { echo "kubectl stub: unexpected '$*'" >&2; exit 2; }
-      printf 'apiServer: {}\napiVersion: kubeadm.k8s.io/v1beta4\nclusterName: k8s-cluster\nkind: ClusterConfiguration\nkubernetesVersion: v%s\n' "$(cluster_version)"
+      printf 'apiServer: {}\napiVersion: kubeadm.k8s.io/v1beta4\nclusterName: k8s-cluster\n'
+      printf 'kind: ClusterConfiguration\nkubernetesVersion: v%s\n' "$(cluster_version)"
       ;;
     "drain "*)
       [[ " $* " == *" --ignore-daemonsets "* ]] ||
-        { echo "error: unable to drain node \"$2\" due to error: cannot delete DaemonSet-managed Pods (use --ignore-daemonsets to ignore)" >&2; exit 1; }
+        refuse "error: unable to drain node \"$2\" due to error:" \
+          "cannot delete DaemonSet-managed Pods (use --ignore-daemonsets to ignore)"
       touch "${state}/cordoned"
       printf 'node/%s cordoned\nnode/%s drained\n' "$2" "$2"
       ;;
@@ -285,7 +300,8 @@ case $name in
         [[ -f ${state}/pki ]] || { echo "kubeadm stub: no PKI on this node" >&2; exit 1; }
         renew_pki "$3"
         if [[ $3 == all ]]; then
-          printf '\nDone renewing certificates. You must restart the kube-apiserver, kube-controller-manager, kube-scheduler and etcd, so that they can use the new certificates.\n'
+          printf '\n%s %s\n' "Done renewing certificates. You must restart the kube-apiserver," \
+            "kube-controller-manager, kube-scheduler and etcd, so that they can use the new certificates."
         fi
         exit 0
         ;;
@@ -301,7 +317,7 @@ case $name in
         ;;
       "upgrade node")
         [[ $(kubeadm_version) == "$(cluster_version)" ]] ||
-          { echo "kubeadm stub: kubeadm v$(kubeadm_version) cannot upgrade a node to the cluster's v$(cluster_version)" >&2; exit 1; }
+          refuse "kubeadm stub: kubeadm v$(kubeadm_version) cannot upgrade a node to the cluster's v$(cluster_version)"
         renew_pki all >/dev/null
         echo "[upgrade] The control plane instance for this node was successfully upgraded!"
         exit 0
@@ -330,8 +346,7 @@ case $name in
             exit 0
           fi
         done
-        echo "E1206 rpc error: code = NotFound desc = an error occurred when try to find container \"$4\": not found" >&2
-        exit 1
+        refuse "rpc error: code = NotFound desc = an error occurred when try to find container \"$4\": not found"
         ;;
       exec)
         # The etcd container after a restart: the same etcd as stubs.sh's.
@@ -348,7 +363,8 @@ case $name in
     case $url in
       https://127.0.0.1:6443/readyz | https://127.0.0.1:10257/healthz | https://127.0.0.1:10259/livez)
         # Self-signed serving certificates, not for 127.0.0.1: only an insecure request gets through.
-        [[ $1 == -*k* ]] || { echo "curl: (60) SSL certificate problem: self-signed certificate in certificate chain" >&2; exit 60; }
+        [[ $1 == -*k* ]] ||
+          { echo "curl: (60) SSL certificate problem: self-signed certificate in certificate chain" >&2; exit 60; }
         echo ok
         exit 0
         ;;

@@ -6,7 +6,12 @@
  * cluster bundle, not in user data.
  */
 import { BOOTSTRAP_SCRIPTS, SCRIPT_PATHS } from "./scripts";
-import { ADDON_VERSIONS, CLOUD_CONTROLLER_MANAGER_IMAGE, KUBERNETES_PATCH, SUPPORTED_KUBERNETES_MINORS } from "./versions";
+import {
+  ADDON_VERSIONS,
+  CLOUD_CONTROLLER_MANAGER_IMAGE,
+  KUBERNETES_PATCH,
+  SUPPORTED_KUBERNETES_MINORS,
+} from "./versions";
 
 export interface MaintenanceFile {
   /** Install path on a control-plane node. */
@@ -26,7 +31,12 @@ const SELF = "src/bootstrap/maintenance.ts";
 /** One systemd unit file: sections of key=value lines. */
 function unitFile(sections: Readonly<Record<string, Readonly<Record<string, string>>>>): string {
   return Object.entries(sections)
-    .map(([name, keys]) => `[${name}]\n${Object.entries(keys).map(([k, v]) => `${k}=${v}`).join("\n")}\n`)
+    .map(
+      ([name, keys]) =>
+        `[${name}]\n${Object.entries(keys)
+          .map(([k, v]) => `${k}=${v}`)
+          .join("\n")}\n`
+    )
     .join("\n");
 }
 
@@ -35,10 +45,13 @@ export function kubernetesVersionsFile(): string {
   const lines = SUPPORTED_KUBERNETES_MINORS.map((minor) => {
     const patch = KUBERNETES_PATCH[minor];
     const tag = ADDON_VERSIONS.cloudControllerManager[minor];
-    if (!patch || !tag) throw new Error(`bootstrap: Kubernetes ${minor} has no pinned patch release or cloud controller image`);
+    if (!patch || !tag) {
+      throw new Error(`bootstrap: Kubernetes ${minor} has no pinned patch release or cloud controller image`);
+    }
     return `${minor} ${patch} ${CLOUD_CONTROLLER_MANAGER_IMAGE}:${tag}\n`;
   });
-  return `# Kubernetes releases this build pins (${SELF}): minor, patch release, cloud controller image.\n${lines.join("")}`;
+  const head = `# Kubernetes releases this build pins (${SELF}): minor, patch release, cloud controller image.\n`;
+  return head + lines.join("");
 }
 
 /**
@@ -85,6 +98,11 @@ export function maintenanceFiles(): MaintenanceFile[] {
       source: `${SELF} certRenewUnits`,
     })),
     script("upgrade"),
-    { path: KUBERNETES_VERSIONS_PATH, permissions: "0644", content: kubernetesVersionsFile(), source: `${SELF} kubernetesVersionsFile` },
+    {
+      path: KUBERNETES_VERSIONS_PATH,
+      permissions: "0644",
+      content: kubernetesVersionsFile(),
+      source: `${SELF} kubernetesVersionsFile`,
+    },
   ];
 }

@@ -24,8 +24,9 @@ COMPONENTS=(kube-apiserver kube-controller-manager kube-scheduler etcd)
 # kubeadm's structured output (CertificateExpirationInfo, output.kubeadm.k8s.io/v1alpha3) through
 # a jsonpath template: one line per certificate and CA. Dates, not residualTime: jsonpath prints a
 # number decoded from JSON as a float (3.1e+07).
-EXPIRY_TEMPLATE='{range .certificates[*]}certificate {.name} {.expirationDate} {.externallyManaged} {.missing}{"\n"}{end}'
-EXPIRY_TEMPLATE+='{range .certificateAuthorities[*]}authority {.name} {.expirationDate} {.externallyManaged} {.missing}{"\n"}{end}'
+EXPIRY_FIELDS='{.name} {.expirationDate} {.externallyManaged} {.missing}{"\n"}'
+EXPIRY_TEMPLATE="{range .certificates[*]}certificate ${EXPIRY_FIELDS}{end}"
+EXPIRY_TEMPLATE+="{range .certificateAuthorities[*]}authority ${EXPIRY_FIELDS}{end}"
 # Inside the etcd container, with kubeadm's health-check client certificate (as k8s-etcd-backup.sh).
 CTR_PKI=/etc/kubernetes/pki/etcd
 ETCDCTL=(etcdctl --endpoints=https://127.0.0.1:2379 --cacert="${CTR_PKI}/ca.crt"
@@ -54,7 +55,11 @@ read_expiry() {
     days=$(((epoch - now) / 86400))
     if [[ $kind == certificate && $name == admin.conf ]] && ((epoch <= now)); then ADMIN_EXPIRED=yes; fi
     if ((days < RENEW_WINDOW_DAYS)); then
-      if [[ $kind == certificate ]]; then DUE+=("${name} (${days} days)"); else AUTHORITIES_DUE+=("${name} (${days} days)"); fi
+      if [[ $kind == certificate ]]; then
+        DUE+=("${name} (${days} days)")
+      else
+        AUTHORITIES_DUE+=("${name} (${days} days)")
+      fi
     fi
     if [[ $kind == certificate ]] && { [[ -z $soonest_days ]] || ((days < soonest_days)); }; then
       soonest_days=$days
@@ -118,7 +123,8 @@ done
 step "read the certificates' expiry"
 retry 3 10 "kubeadm certs check-expiration" read_expiry
 if ((${#AUTHORITIES_DUE[@]})); then
-  log "WARNING: certificate authorities expire within ${RENEW_WINDOW_DAYS} days: ${AUTHORITIES_DUE[*]}; kubeadm cannot renew them (docs/certificates.md)"
+  log "WARNING: certificate authorities expire within ${RENEW_WINDOW_DAYS} days: ${AUTHORITIES_DUE[*]};" \
+    "kubeadm cannot renew them (docs/certificates.md)"
 fi
 if ((${#DUE[@]} == 0)) && [[ $FORCE == no ]]; then
   log "done: nothing expires within ${RENEW_WINDOW_DAYS} days (the soonest: ${SOONEST})"
@@ -141,11 +147,12 @@ if [[ $LOCK == yes ]]; then
   status=0
   lease_acquire "$HOLDER" 10 60 || status=$?
   if ((status == 1)); then
-    log "done: ${LEASE_HOLDER} holds Lease ${LEASE_NAMESPACE}/${LEASE_NAME}; this node renews at its next run"
+    log "done: ${LEASE_HOLDER} holds ${LEASE}; this node renews at its next run"
     exit 0
   fi
   ((status == 0)) ||
-    die "cannot take Lease ${LEASE_NAMESPACE}/${LEASE_NAME} through ${ADMIN_CONF}; if no API server answers, run '${SCRIPT} --force --no-lock' on one control-plane node at a time"
+    die "cannot take ${LEASE} through ${ADMIN_CONF}; if no API server answers," \
+      "run '${SCRIPT} --force --no-lock' on one control-plane node at a time"
 fi
 
 step "renew the certificates"
@@ -159,6 +166,6 @@ retry 3 10 "kubeadm certs check-expiration" read_expiry
 
 if [[ $LOCK == yes ]]; then
   step "release the control-plane maintenance Lease"
-  lease_release "$HOLDER" || log "could not release Lease ${LEASE_NAMESPACE}/${LEASE_NAME}; it expires by itself"
+  lease_release "$HOLDER" || log "could not release ${LEASE}; it expires by itself"
 fi
 log "done: certificates renewed (the soonest now: ${SOONEST}); ${COMPONENTS[*]} restarted one at a time"

@@ -42,8 +42,8 @@ older() { [[ $1 != "$2" && $(printf '%s\n' "$1" "$2" | sort -V | head -n1) == "$
 # kubeadm-config ConfigMap's ClusterConfiguration, which kubeadm upgrade apply rewrites).
 read_cluster_version() {
   local config
-  config=$("${KUBECTL[@]}" --namespace kube-system get configmap kubeadm-config -o 'jsonpath={.data.ClusterConfiguration}') ||
-    return 1
+  config=$("${KUBECTL[@]}" --namespace kube-system get configmap kubeadm-config \
+    -o 'jsonpath={.data.ClusterConfiguration}') || return 1
   [[ $config =~ (^|$'\n')kubernetesVersion:[[:space:]]*v?([0-9]+\.[0-9]+\.[0-9]+) ]] || return 1
   CLUSTER_VERSION=${BASH_REMATCH[2]}
 }
@@ -71,7 +71,8 @@ configure_containerd() {
 
 TARGET=${1:-}
 TARGET=${TARGET#v}
-[[ $# == 1 && $TARGET =~ ^[0-9]+\.[0-9]+\.[0-9]+$ ]] || die "usage: ${SCRIPT} VERSION (a release in ${KUBERNETES_VERSIONS})"
+[[ $# == 1 && $TARGET =~ ^[0-9]+\.[0-9]+\.[0-9]+$ ]] ||
+  die "usage: ${SCRIPT} VERSION (a release in ${KUBERNETES_VERSIONS})"
 TARGET_MINOR=$(minor "$TARGET")
 
 step "check the target version"
@@ -83,7 +84,8 @@ while read -r pin_minor pin_patch pin_image; do
 done <"$KUBERNETES_VERSIONS"
 PINNED=$(printf '%s\n' "${PATCH[@]}" | sort -V | paste -sd ' ')
 if [[ ${PATCH[$TARGET_MINOR]:-} != "$TARGET" ]]; then
-  die "Kubernetes ${TARGET} is not a release this build pins (${PINNED}): another one needs a build that pins it (docs/upgrades.md)"
+  die "Kubernetes ${TARGET} is not a release this build pins (${PINNED}):" \
+    "another one needs a build that pins it (docs/upgrades.md)"
 fi
 
 step "read the cluster's Kubernetes version"
@@ -96,7 +98,8 @@ if older "$TARGET" "$CLUSTER_VERSION"; then
 fi
 if (($(minor_number "$TARGET") > $(minor_number "$CLUSTER_VERSION") + 1)); then
   NEXT="${CLUSTER_VERSION%%.*}.$(($(minor_number "$CLUSTER_VERSION") + 1))"
-  die "${TARGET} skips a minor: the cluster runs ${CLUSTER_VERSION}; upgrade to ${PATCH[$NEXT]:-the next minor} first, one minor at a time"
+  die "${TARGET} skips a minor: the cluster runs ${CLUSTER_VERSION};" \
+    "upgrade to ${PATCH[$NEXT]:-the next minor} first, one minor at a time"
 fi
 if [[ $CLUSTER_VERSION == "$TARGET" ]]; then
   MODE=node
@@ -110,7 +113,8 @@ if [[ $CLUSTER_VERSION == "$TARGET" ]]; then
 else
   MODE=apply
   [[ $NODE_VERSION == "$CLUSTER_VERSION" ]] ||
-    die "this node runs ${NODE_VERSION}, not its cluster's ${CLUSTER_VERSION}: run '${SCRIPT} ${CLUSTER_VERSION}' here first"
+    die "this node runs ${NODE_VERSION}, not its cluster's ${CLUSTER_VERSION}:" \
+      "run '${SCRIPT} ${CLUSTER_VERSION}' here first"
 fi
 
 step "read instance metadata"
@@ -119,14 +123,15 @@ retry 5 3 "instance metadata (IMDSv2)" imds_get local-hostname NODE_NAME
 step "take the control-plane maintenance Lease"
 status=0
 lease_acquire "${NODE_NAME}/${SCRIPT}" 10 30 || status=$?
-if ((status == 1)); then die "${LEASE_HOLDER} holds Lease ${LEASE_NAMESPACE}/${LEASE_NAME}: run again when it is done"; fi
-((status == 0)) || die "cannot take Lease ${LEASE_NAMESPACE}/${LEASE_NAME} through ${ADMIN_CONF}"
+if ((status == 1)); then die "${LEASE_HOLDER} holds ${LEASE}: run again when it is done"; fi
+((status == 0)) || die "cannot take ${LEASE} through ${ADMIN_CONF}"
 
 step "install kubeadm ${TARGET}"
 use_repository "$TARGET_MINOR"
 retry 10 15 "apt-get install kubeadm ${TARGET}" apt_install "kubeadm=${TARGET}-*"
 apt-mark hold kubeadm
-[[ $(kubeadm version -o short) == "v${TARGET}" ]] || die "apt installed kubeadm $(kubeadm version -o short), not v${TARGET}"
+INSTALLED=$(kubeadm version -o short)
+[[ $INSTALLED == "v${TARGET}" ]] || die "apt installed kubeadm ${INSTALLED}, not v${TARGET}"
 
 if [[ $MODE == apply ]]; then
   step "kubeadm upgrade apply v${TARGET}"
@@ -159,9 +164,10 @@ step "uncordon ${NODE_NAME}"
 "${KUBECTL[@]}" uncordon "$NODE_NAME" >&2
 
 step "release the control-plane maintenance Lease"
-lease_release "${NODE_NAME}/${SCRIPT}" || log "could not release Lease ${LEASE_NAMESPACE}/${LEASE_NAME}; it expires by itself"
+lease_release "${NODE_NAME}/${SCRIPT}" || log "could not release ${LEASE}; it expires by itself"
 if [[ $MODE == apply ]]; then
-  log "done: the cluster runs Kubernetes ${TARGET} (kubeadm upgrade apply on ${NODE_NAME}); run '${SCRIPT} ${TARGET}' on each other control-plane node, one at a time"
+  log "done: the cluster runs Kubernetes ${TARGET} (kubeadm upgrade apply on ${NODE_NAME});" \
+    "run '${SCRIPT} ${TARGET}' on each other control-plane node, one at a time"
 else
   log "done: ${NODE_NAME} runs Kubernetes ${TARGET} (kubeadm upgrade node)"
 fi

@@ -13,6 +13,8 @@
 
 LEASE_NAME=k8s-control-plane-maintenance
 LEASE_NAMESPACE=kube-system
+# For messages.
+LEASE="Lease ${LEASE_NAMESPACE}/${LEASE_NAME}"
 # A holder finishes, or systemd stops it (TimeoutStartSec), well before this.
 LEASE_SECONDS=3600
 LEASE_KUBECONFIG="${ROOT}/etc/kubernetes/admin.conf"
@@ -49,11 +51,11 @@ lease_take() {
   lease_manifest "$file" "$who" || return 2
   if lease_kubectl create -f "$file" >/dev/null 2>"$err"; then return 0; fi
   if ! grep -q AlreadyExists "$err"; then
-    log "creating Lease ${LEASE_NAMESPACE}/${LEASE_NAME}: $(head -c 300 "$err")"
+    log "creating ${LEASE}: $(head -c 300 "$err")"
     return 2
   fi
   if ! lease_read; then
-    log "reading Lease ${LEASE_NAMESPACE}/${LEASE_NAME}: $(head -c 300 "$err")"
+    log "reading ${LEASE}: $(head -c 300 "$err")"
     return 2
   fi
   if [[ -n $LEASE_HOLDER && $LEASE_HOLDER != "$who" ]]; then
@@ -71,7 +73,7 @@ lease_take() {
     LEASE_LEFT=$LEASE_SECONDS
     return 1
   fi
-  log "replacing Lease ${LEASE_NAMESPACE}/${LEASE_NAME}: $(head -c 300 "$err")"
+  log "replacing ${LEASE}: $(head -c 300 "$err")"
   return 2
 }
 
@@ -83,12 +85,13 @@ lease_acquire() {
     status=0
     lease_take "$who" || status=$?
     if ((status == 0)); then
-      log "holding Lease ${LEASE_NAMESPACE}/${LEASE_NAME} as ${who}"
+      log "holding ${LEASE} as ${who}"
       return 0
     fi
     ((n < attempts)) || return "$status"
     if ((status == 1)); then
-      log "Lease ${LEASE_NAMESPACE}/${LEASE_NAME} is held by ${LEASE_HOLDER} for up to ${LEASE_LEFT} s more (attempt ${n}/${attempts}, next in ${delay}s)"
+      log "${LEASE} is held by ${LEASE_HOLDER} for up to ${LEASE_LEFT} s more" \
+        "(attempt ${n}/${attempts}, next in ${delay}s)"
     fi
     sleep "$delay"
     n=$((n + 1))
@@ -101,10 +104,10 @@ lease_release() {
   local who=$1 file="${WORK}/lease.yaml" err="${WORK}/lease.err"
   lease_read || return 1
   if [[ $LEASE_HOLDER != "$who" ]]; then
-    log "Lease ${LEASE_NAMESPACE}/${LEASE_NAME} is no longer held by ${who} (holder: ${LEASE_HOLDER:-none}): left as it is"
+    log "${LEASE} is no longer held by ${who} (holder: ${LEASE_HOLDER:-none}): left as it is"
     return 0
   fi
   lease_manifest "$file" "" "$LEASE_VERSION" || return 1
   lease_kubectl replace -f "$file" >/dev/null 2>"$err" || return 1
-  log "released Lease ${LEASE_NAMESPACE}/${LEASE_NAME}"
+  log "released ${LEASE}"
 }
