@@ -104,9 +104,10 @@ describe("a control-plane node with etcd backups", () => {
 
   test("enables the backup timer after joining, with the other timers", () => {
     expectSuccess(cp);
-    expect(cp.calls.slice(-3)).toEqual([
+    expect(cp.calls.slice(-4)).toEqual([
       expect.stringMatching(/^kubeadm join --config /),
       "systemctl enable --now k8s-join-refresh@token.timer k8s-join-refresh@certs.timer",
+      "systemctl enable --now k8s-cert-renew.timer",
       "systemctl enable --now k8s-etcd-backup.timer",
     ]);
     expect(cp.indexOf("systemctl enable --now k8s-etcd-backup.timer")).toBeGreaterThan(cp.indexOf("kubeadm join"));

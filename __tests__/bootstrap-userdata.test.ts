@@ -186,7 +186,7 @@ describe("what each role carries", () => {
     expect(withBackup.worker).toEqual(rendered.worker);
   });
 
-  test("control-plane nodes get the refresh timers, add-on script and init configuration from the bundle", () => {
+  test("control-plane nodes get from the bundle: refresh timers, add-on script, init configuration, certificate renewal and upgrade", () => {
     const bundled = deliveredFiles("control-plane").filter((f) => f.delivery === "bundle").map((f) => f.path);
     expect(bundled).toEqual([
       "/usr/local/sbin/k8s-join-refresh",
@@ -195,6 +195,12 @@ describe("what each role carries", () => {
       "/etc/systemd/system/k8s-join-refresh@token.timer",
       "/etc/systemd/system/k8s-join-refresh@certs.timer",
       "/etc/k8s-bootstrap/kubeadm-init.yaml.tmpl",
+      "/usr/local/lib/k8s-bootstrap/lease.sh",
+      "/usr/local/sbin/k8s-cert-renew",
+      "/etc/systemd/system/k8s-cert-renew.service",
+      "/etc/systemd/system/k8s-cert-renew.timer",
+      "/usr/local/sbin/k8s-upgrade",
+      "/etc/k8s-bootstrap/kubernetes-versions",
     ]);
   });
 

@@ -291,6 +291,7 @@ export function runNode(role: NodeRole, behaviour: Behaviour = {}, settings: Par
   fs.writeFileSync(path.join(root, "etc/fstab"), "LABEL=cloudimg-rootfs / ext4 defaults 0 1\n/swap.img none swap sw 0 0\n");
 
   fs.copyFileSync(STUBS, path.join(bin, "stub"));
+  fs.copyFileSync(path.join(__dirname, "stubs-maintenance.sh"), path.join(bin, "stubs-maintenance.sh"));
   fs.chmodSync(path.join(bin, "stub"), 0o755);
   for (const c of Object.keys(STUBBED_COMMANDS)) fs.symlinkSync("stub", path.join(bin, c));
 

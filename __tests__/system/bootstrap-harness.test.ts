@@ -206,8 +206,11 @@ describe("first control-plane node", () => {
     expect(n.indexOf("kubectl apply")).toBeGreaterThan(n.indexOf("aws ssm put-parameter"));
   });
 
-  test("enables the refresh timers last and leaves no secret-bearing file behind", () => {
-    expect(n.calls[n.calls.length - 1]).toBe("systemctl enable --now k8s-join-refresh@token.timer k8s-join-refresh@certs.timer");
+  test("enables the refresh and certificate renewal timers last and leaves no secret-bearing file behind", () => {
+    expect(n.calls.slice(-2)).toEqual([
+      "systemctl enable --now k8s-join-refresh@token.timer k8s-join-refresh@certs.timer",
+      "systemctl enable --now k8s-cert-renew.timer",
+    ]);
     expect(n.nodeFile("var/lib/k8s-bootstrap/done")).toBe("");
     expect(fs.readdirSync(path.join(n.root, "..", "tmp"))).toEqual([]);
   });
@@ -562,7 +565,8 @@ describe("what the node image really has", () => {
   });
 
   test("without cri-tools installed, the harness refuses the crictl stub (kubeadm 1.32+ packages need not pull it in)", () => {
-    const scripts = Object.values(BOOTSTRAP_SCRIPTS).map((t) => t.replace(' "cri-tools=${K8S_MINOR}.*"', ""));
+    // At boot (k8s-node-prepare) and in an upgrade (k8s-upgrade).
+    const scripts = Object.values(BOOTSTRAP_SCRIPTS).map((t) => t.replace(/ "cri-tools=\$\{(K8S|TARGET)_MINOR\}\.\*"/g, ""));
     expect(stubsWithoutPackage(scripts)).toEqual(["crictl (cri-tools)"]);
   });
 

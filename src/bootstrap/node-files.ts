@@ -16,6 +16,7 @@ import { CRICTL_CONFIG, containerdAptPreferences } from "./container-runtime";
 import { CREDENTIAL_PROVIDER_CONFIG_TEXT } from "./kubelet";
 import { kubeadmInitTemplate, kubeadmJoinTemplate } from "./kubeadm";
 import { etcdBackupUnits } from "./timers";
+import { maintenanceFiles } from "./maintenance";
 import { ssmParameterNames } from "../aws/ssm-parameters";
 
 export const CONFIG_DIR = "/etc/k8s-bootstrap";
@@ -163,6 +164,8 @@ export function nodeFiles(s: BootstrapSettings, facts: NodeFacts): NodeFile[] {
           ]
         : []),
       generated(`${CONFIG_DIR}/kubeadm-init.yaml.tmpl`, kubeadmInitTemplate(s), "kubeadm.ts", "kubeadmInitTemplate"),
+      // Maintenance after boot: certificate renewal and its timer, in-place upgrades (maintenance.ts).
+      ...maintenanceFiles().map((f): NodeFile => ({ ...f, delivery: "bundle" })),
     ];
     files.push(...bundled.map(viaBundle));
   }

@@ -14,6 +14,9 @@ export const SCRIPT_PATHS = Object.freeze({
   joinRefresh: "/usr/local/sbin/k8s-join-refresh",
   addons: "/usr/local/sbin/k8s-addons",
   etcdBackup: "/usr/local/sbin/k8s-etcd-backup.sh",
+  lease: "/usr/local/lib/k8s-bootstrap/lease.sh",
+  certRenew: "/usr/local/sbin/k8s-cert-renew",
+  upgrade: "/usr/local/sbin/k8s-upgrade",
 });
 
 /** Each script's file under src/bootstrap/scripts/. */
@@ -24,6 +27,9 @@ export const SCRIPT_SOURCE_FILES: Readonly<Record<keyof typeof SCRIPT_PATHS, str
   joinRefresh: "k8s-join-refresh.sh",
   addons: "k8s-addons.sh",
   etcdBackup: "k8s-etcd-backup.sh",
+  lease: "lease.sh",
+  certRenew: "k8s-cert-renew.sh",
+  upgrade: "k8s-upgrade.sh",
 };
 
 const SCRIPT_DIR = bootstrapFolder("scripts");

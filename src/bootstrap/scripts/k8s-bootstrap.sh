@@ -216,6 +216,7 @@ esac
 if [[ $NODE_ROLE == control-plane-* ]]; then
   step "enable the join parameter refresh timers"
   systemctl enable --now k8s-join-refresh@token.timer k8s-join-refresh@certs.timer
+  systemctl enable --now k8s-cert-renew.timer
 fi
 if [[ $NODE_ROLE == control-plane-* && -n ${ETCD_BACKUP_BUCKET:-} ]]; then
   step "enable the etcd backup timer"
