@@ -33,7 +33,7 @@ const shellValue = (script: string, name: string) =>
   new RegExp(`^${name}=(\\S+)$`, "m").exec(BOOTSTRAP_SCRIPTS[script])?.[1];
 
 describe("which nodes get certificate renewal and k8s-upgrade", () => {
-  test.each(["control-plane-init", "control-plane-join"] as NodeRole[])(
+  test.each(["control-plane"] as NodeRole[])(
     "%s: all of it, from the bundle, never in user data",
     (role) => {
       const files = deliveredFiles(role).filter((f) => MAINTENANCE_PATHS.includes(f.path));

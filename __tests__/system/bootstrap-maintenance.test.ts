@@ -76,7 +76,7 @@ const ONE_AT_A_TIME = [
 describe("certificate renewal on a control-plane node (k8s-cert-renew.timer)", () => {
   let cp: NodeRun;
   beforeAll(() => {
-    cp = node("control-plane-join", { ssm: ALL_PARAMETERS });
+    cp = node("control-plane", { ssm: ALL_PARAMETERS });
   });
   const renew = (...args: string[]) => cp.exec(RENEW, ...args);
 
@@ -261,7 +261,7 @@ describe("k8s-upgrade on a control-plane node", () => {
   /** A control-plane node that joined a cluster of `version` (its user data synthesized for that minor). */
   const nodeAt = (version: string) =>
     node(
-      "control-plane-join",
+      "control-plane",
       { ssm: { ...ALL_PARAMETERS, [VERSION_PARAMETER]: `v${version}` } },
       { kubernetesMinor: version.replace(/\.\d+$/, "") }
     );

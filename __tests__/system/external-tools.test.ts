@@ -39,7 +39,7 @@ describe("OnCalendar values the configuration accepts are ones systemd parses (s
 
 describe("systemd accepts every unit the nodes receive (systemd-analyze verify)", () => {
   // A control-plane node with etcd backups receives every unit there is; workers receive none.
-  const files = deliveredFiles("control-plane-join", { etcdBackup: ETCD_BACKUP });
+  const files = deliveredFiles("control-plane", { etcdBackup: ETCD_BACKUP });
   const units = files.filter((f) => f.path.startsWith("/etc/systemd/system/"));
   /** Units verify checks: each timer (a template's timers start its instances) and each plain service. */
   const checked = units.map((u) => u.path).filter((p) => !p.includes("@.service"));
