@@ -33,8 +33,8 @@ const filesOf = (role: NodeRole, withBackup = true) => deliveredFiles(role, with
 const fileOf = (role: NodeRole, p: string) => filesOf(role).find((f) => f.path === p)?.content;
 
 describe("which nodes back up etcd", () => {
-  test.each(["control-plane-init", "control-plane-join"] as const)("%s gets the script, the service and the timer", (role) => {
-    const files = filesOf(role);
+  test("control-plane nodes get the script, the service and the timer", () => {
+    const files = filesOf("control-plane");
     expect(files.filter((f) => f.path.includes("k8s-etcd-backup")).map((f) => f.path).sort()).toEqual([SERVICE, TIMER, SCRIPT]);
     expect(files.find((f) => f.path === SCRIPT)!.permissions).toBe("0755");
     const env = files.find((f) => f.path === "/etc/k8s-bootstrap/env")!.content;
@@ -51,22 +51,22 @@ describe("which nodes back up etcd", () => {
   });
 
   test("without etcdBackup no role gets it", () => {
-    for (const role of ["control-plane-init", "control-plane-join", "worker"] as const)
+    for (const role of ["control-plane", "worker"] as const)
       expect(filesOf(role, false).filter((f) => /etcd-backup/.test(f.path) || f.content.includes("ETCD_BACKUP_BUCKET="))).toEqual([]);
   });
 
   test("the timer: the configured calendar, a random delay so the nodes do not snapshot together, catch-up after downtime", () => {
-    const timer = fileOf("control-plane-join", TIMER)!;
+    const timer = fileOf("control-plane", TIMER)!;
     expect(timer).toMatch(/^OnCalendar=hourly$/m);
     expect(timer).toMatch(/^RandomizedDelaySec=\d+min$/m);
     expect(timer).toMatch(/^Persistent=true$/m);
     expect(timer).toMatch(/^WantedBy=timers.target$/m);
-    const custom = deliveredFiles("control-plane-join", { etcdBackup: { ...ETCD_BACKUP, onCalendar: "*-*-* 00/6:00:00" } }).find((f) => f.path === TIMER)!.content;
+    const custom = deliveredFiles("control-plane", { etcdBackup: { ...ETCD_BACKUP, onCalendar: "*-*-* 00/6:00:00" } }).find((f) => f.path === TIMER)!.content;
     expect(custom).toContain("OnCalendar=*-*-* 00/6:00:00\n");
   });
 
   test("the service runs the script once per trigger, only where etcd's manifest is in place", () => {
-    const service = fileOf("control-plane-init", SERVICE)!;
+    const service = fileOf("control-plane", SERVICE)!;
     expect(service).toMatch(/^Type=oneshot$/m);
     expect(service).toMatch(new RegExp(`^ExecStart=${SCRIPT}$`, "m"));
     expect(service).toMatch(/^ConditionPathExists=\/etc\/kubernetes\/manifests\/etcd.yaml$/m);
@@ -75,7 +75,7 @@ describe("which nodes back up etcd", () => {
 
   test("settings that are not a bucket name, a key prefix or a calendar are refused", () => {
     const withBackup = (b: Partial<typeof ETCD_BACKUP>) => () =>
-      renderUserData(settingsFor("control-plane-join", { etcdBackup: { ...ETCD_BACKUP, ...b } }));
+      renderUserData(settingsFor("control-plane", { etcdBackup: { ...ETCD_BACKUP, ...b } }));
     expect(withBackup({ bucket: "${TfToken[TOKEN.42]}" } as never)).toThrow(/etcdBackup.bucket .* Terraform token; pass the plain bucket name/);
     expect(withBackup({ bucket: "Backups" } as never)).toThrow(/etcdBackup.bucket .* not an S3 bucket name/);
     expect(withBackup({ prefix: "/k8s-cluster/etcd" } as never)).toThrow(/etcdBackup.prefix/);
@@ -89,7 +89,7 @@ describe("a control-plane node with etcd backups", () => {
   let cp: NodeRun;
   beforeAll(() => {
     requireTool("bash");
-    cp = runNode("control-plane-join", { ssm: ALL_PARAMETERS }, { etcdBackup: ETCD_BACKUP });
+    cp = runNode("control-plane", { ssm: ALL_PARAMETERS }, { etcdBackup: ETCD_BACKUP });
     runs.push(cp);
   });
   afterAll(() => runs.forEach((r) => r.cleanup()));
@@ -103,11 +103,12 @@ describe("a control-plane node with etcd backups", () => {
 
   test("enables the backup timer after joining, with the other timers", () => {
     expectSuccess(cp);
-    expect(cp.calls.slice(-3)).toEqual([
-      expect.stringMatching(/^kubeadm join --config /),
+    const enabled = cp.callsOf("systemctl enable --now");
+    expect(enabled.slice(-2)).toEqual([
       "systemctl enable --now k8s-join-refresh@token.timer k8s-join-refresh@certs.timer",
       "systemctl enable --now k8s-etcd-backup.timer",
     ]);
+    expect(cp.indexOf("systemctl enable --now k8s-join-refresh@")).toBeGreaterThan(cp.indexOf("kubeadm join"));
     expect(cp.indexOf("systemctl enable --now k8s-etcd-backup.timer")).toBeGreaterThan(cp.indexOf("kubeadm join"));
     // Its units came from the bundle, installed (and systemd reloaded) before kubeadm ran.
     expect(cp.nodeFile(TIMER)).toContain("OnCalendar=hourly\n");

@@ -18,7 +18,7 @@ import { ECR_CREDENTIAL_PROVIDER, KUBERNETES_PATCH } from "../src/bootstrap/vers
 import { clusterBundle } from "../src/bootstrap";
 import { USER_DATA_BUDGET } from "../src/bootstrap/user-data";
 
-const ROLES: NodeRole[] = ["control-plane-init", "control-plane-join", "worker"];
+const ROLES: NodeRole[] = ["control-plane", "worker"];
 const rendered = Object.fromEntries(ROLES.map((r) => [r, renderUserData(settingsFor(r))])) as Record<NodeRole, ReturnType<typeof renderUserData>>;
 /** Every role with etcd backups configured (workers ignore them), the largest user data there is. */
 const withBackup = Object.fromEntries(ROLES.map((r) => [r, renderUserData(settingsFor(r, { etcdBackup: ETCD_BACKUP }))])) as typeof rendered;
@@ -63,9 +63,10 @@ const secretsIn = (text: string) => {
 };
 
 describe("user data documents", () => {
-  test.each(ROLES)("%s starts with #cloud-config and runs k8s-bootstrap, once", (role) => {
+  test.each(ROLES)("%s starts with #cloud-config and runs k8s-bootstrap, then k8s-lifecycle after-boot, once", (role) => {
     expect(rendered[role].cloudConfig.startsWith("#cloud-config\n")).toBe(true);
-    expect(docOf(role).runcmd).toEqual([["/usr/local/sbin/k8s-bootstrap"]]);
+    // runcmd goes on after a failed line: k8s-lifecycle runs whatever k8s-bootstrap's outcome.
+    expect(docOf(role).runcmd).toEqual([["/usr/local/sbin/k8s-bootstrap"], ["/usr/local/sbin/k8s-lifecycle", "after-boot"]]);
   });
 });
 
@@ -129,6 +130,10 @@ describe("no secrets, only names", () => {
     ])
       expect(env).toContain(`=/k8s/k8s-cluster/${p}\n`);
     expect(env).toContain(`NODE_ROLE=${role}\n`);
+    expect(env).toContain("SSM_INIT_LOCK=/k8s/k8s-cluster/init/lock\n");
+    // The names Terraform gives the lifecycle hooks and the alarm's metric (src/aws/lifecycle.ts).
+    expect(env).toContain("LIFECYCLE_LAUNCH_HOOK=k8s-node-ready\nLIFECYCLE_TERMINATE_HOOK=k8s-node-drain\n");
+    expect(env).toContain("BOOT_FAILURE_NAMESPACE=K8sNodeBootstrap\nBOOT_FAILURE_METRIC=BootFailed\n");
     expect(env).toContain("K8S_MINOR=1.35\n");
     expect(env).toContain(`K8S_VERSION=${KUBERNETES_PATCH["1.35"]}\n`);
     expect(env).toContain("CONTAINERD_SERIES=2\n");
@@ -184,18 +189,35 @@ describe("what each role carries", () => {
     expect(withBackup.worker).toEqual(rendered.worker);
   });
 
-  test("both control-plane roles get the same files: refresh timers, add-on script and init configuration from the bundle", () => {
-    const byRole = (role: NodeRole) => deliveredFiles(role).filter((f) => f.path !== "/etc/k8s-bootstrap/env");
-    expect(byRole("control-plane-join")).toEqual(byRole("control-plane-init"));
-    const bundled = deliveredFiles("control-plane-join").filter((f) => f.delivery === "bundle").map((f) => f.path);
+  test("control-plane nodes get from the bundle: refresh timers, add-on script, the init lock, etcd membership, the termination watcher, the init configuration", () => {
+    const bundled = deliveredFiles("control-plane").filter((f) => f.delivery === "bundle").map((f) => f.path);
     expect(bundled).toEqual([
       "/usr/local/sbin/k8s-join-refresh",
       "/usr/local/sbin/k8s-addons",
       "/etc/systemd/system/k8s-join-refresh@.service",
       "/etc/systemd/system/k8s-join-refresh@token.timer",
       "/etc/systemd/system/k8s-join-refresh@certs.timer",
+      "/usr/local/lib/k8s-bootstrap/control-plane.sh",
+      "/usr/local/sbin/k8s-init-lock",
+      "/usr/local/sbin/k8s-etcd-members",
+      "/usr/local/sbin/k8s-termination-watch",
+      "/etc/systemd/system/k8s-termination-watch.service",
       "/etc/k8s-bootstrap/kubeadm-init.yaml.tmpl",
     ]);
+  });
+
+  test("every node gets k8s-lifecycle in its user data (a worker has no bundle, and a failed boot may have none)", () => {
+    for (const role of ROLES)
+      expect(docOf(role).write_files.find((f) => f.path === "/usr/local/sbin/k8s-lifecycle")?.content).toBe(BOOTSTRAP_SCRIPTS["/usr/local/sbin/k8s-lifecycle"]);
+    expect(paths("worker").filter((p) => /termination-watch|etcd-members|init-lock|control-plane\.sh/.test(p))).toEqual([]);
+  });
+
+  test("the termination watcher runs as a long-lived service, restarted when it fails, at every boot", () => {
+    const unit = fileOf("control-plane", "/etc/systemd/system/k8s-termination-watch.service")!;
+    expect(unit).toMatch(/^Type=simple$/m);
+    expect(unit).toMatch(/^ExecStart=\/usr\/local\/sbin\/k8s-termination-watch$/m);
+    expect(unit).toMatch(/^Restart=on-failure$/m);
+    expect(unit).toMatch(/^WantedBy=multi-user.target$/m);
   });
 
   test("every script shipped is one of BOOTSTRAP_SCRIPTS, byte for byte, and executable", () => {
@@ -209,17 +231,17 @@ describe("what each role carries", () => {
   });
 
   test("the refresh timers: a token every 12 h (it lives 24 h), certificates every hour (kubeadm keeps them 2 h)", () => {
-    const token = fileOf("control-plane-join", "/etc/systemd/system/k8s-join-refresh@token.timer")!;
-    const certs = fileOf("control-plane-join", "/etc/systemd/system/k8s-join-refresh@certs.timer")!;
+    const token = fileOf("control-plane", "/etc/systemd/system/k8s-join-refresh@token.timer")!;
+    const certs = fileOf("control-plane", "/etc/systemd/system/k8s-join-refresh@certs.timer")!;
     expect(token).toMatch(/^OnUnitActiveSec=12h$/m);
     expect(certs).toMatch(/^OnUnitActiveSec=1h$/m);
-    expect(fileOf("control-plane-join", "/etc/systemd/system/k8s-join-refresh@.service")).toMatch(/^ExecStart=\/usr\/local\/sbin\/k8s-join-refresh %i$/m);
+    expect(fileOf("control-plane", "/etc/systemd/system/k8s-join-refresh@.service")).toMatch(/^ExecStart=\/usr\/local\/sbin\/k8s-join-refresh %i$/m);
     expect(BOOTSTRAP_SCRIPTS["/usr/local/sbin/k8s-join-refresh"]).toContain("--ttl 24h");
   });
 });
 
 describe("kubeadm configuration (v1beta4)", () => {
-  const init = () => yamlDocs(fileOf("control-plane-init", "/etc/k8s-bootstrap/kubeadm-init.yaml.tmpl")!);
+  const init = () => yamlDocs(fileOf("control-plane", "/etc/k8s-bootstrap/kubeadm-init.yaml.tmpl")!);
   const join = (role: NodeRole) => yamlDocs(fileOf(role, "/etc/k8s-bootstrap/kubeadm-join.yaml.tmpl")!)[0];
   const cloudProviderExternal = { name: "cloud-provider", value: "external" };
 
@@ -295,11 +317,11 @@ describe("add-ons travel through S3, not user data", () => {
   });
 
   test.each(SUPPORTED_KUBERNETES_MINORS)("Kubernetes %s: its pinned packages, its own bundle with its cloud controller image", (minor) => {
-    const r = renderUserData({ ...settingsFor("control-plane-init"), kubernetesMinor: minor });
+    const r = renderUserData({ ...settingsFor("control-plane"), kubernetesMinor: minor });
     expect(r.cloudConfig).toContain(`K8S_MINOR=${minor}\n`);
     expect(r.cloudConfig).toContain(`K8S_VERSION=${KUBERNETES_PATCH[minor]}\n`);
     expect(KUBERNETES_PATCH[minor]).toMatch(new RegExp(`^${minor.replace(".", "\\.")}\\.\\d+$`));
-    const bundle = clusterBundle({ ...settingsFor("control-plane-init"), kubernetesMinor: minor });
+    const bundle = clusterBundle({ ...settingsFor("control-plane"), kubernetesMinor: minor });
     expect(r.cloudConfig).toContain(`BUNDLE_DIGEST=${bundle.digest}\n`);
     expect(bundle.files.find((f) => f.path === "cloud-controller-manager.yaml")!.text).toContain(`cloud-controller-manager:${ADDON_VERSIONS.cloudControllerManager[minor]}\n`);
   });

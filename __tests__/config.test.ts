@@ -140,7 +140,7 @@ describe("OnCalendar values: the accepted form is one systemd parses (systemd-an
   });
   test.each(refused)("%s: refused here", (value) => expect(onCalendarProblem(value)).toMatch(/is not a systemd OnCalendar value of the accepted form/));
   test("the bootstrap refuses what the configuration refuses, with the same reason", () => {
-    expect(() => renderUserData(settingsFor("control-plane-join", { etcdBackup: { ...ETCD_BACKUP, onCalendar: "every hour" } }))).toThrow(
+    expect(() => renderUserData(settingsFor("control-plane", { etcdBackup: { ...ETCD_BACKUP, onCalendar: "every hour" } }))).toThrow(
       `bootstrap: etcdBackup.onCalendar = "every hour" ${onCalendarProblem("every hour")}`,
     );
   });

@@ -155,8 +155,8 @@ function userDataSizes(cluster: ClusterStack): string {
   const instances = tf.resource.aws_instance;
   const sizes = [
     `${kib(tf.resource.aws_launch_template.worker_launch_template.user_data)} (workers)`,
-    `${kib(instances.control_plane_0.user_data_base64)} (the first control-plane node)`,
-    ...(instances.control_plane_1 ? [`${kib(instances.control_plane_1.user_data_base64)} (the other control-plane nodes)`] : []),
+    // Every control-plane node gets the same user data (the init lock elects the one that initialises).
+    `${kib(instances.control_plane_0.user_data_base64)} (control-plane nodes)`,
   ];
   return `For the default configuration, after gzip: ${sizes.join(", ")}, of the ${USER_DATA_BUDGET / 1024} KiB budget.`;
 }

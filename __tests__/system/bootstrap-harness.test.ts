@@ -1,6 +1,7 @@
 /**
  * The real user data, run under bash with stub commands (harness/): create the cluster, join it,
- * wait for DNS and for SSM, find an existing cluster, stop at a failing step.
+ * wait for DNS and for SSM, find an existing cluster, stop at a failing step. The election, etcd
+ * membership and the auto scaling lifecycle: bootstrap-membership.test.ts.
  */
 import * as fs from "fs";
 import * as path from "path";
@@ -16,6 +17,7 @@ import {
   PREFIX,
   STALE_JOIN_PARAMETERS,
   TERRAFORM_PARAMETERS,
+  INSTANCE_ID,
   credentialProviderBytes,
   packagesInstalledBy,
   runNode,
@@ -37,6 +39,8 @@ function node(...args: Parameters<typeof runNode>): NodeRun {
 afterAll(() => runs.forEach((r) => r.cleanup()));
 
 const ALL_PARAMETERS = { ...TERRAFORM_PARAMETERS, ...JOIN_PARAMETERS };
+/** The init lock a node that created the cluster holds: its instance id and the API endpoint. */
+const OWN_LOCK = { [`${PREFIX}/init/lock`]: `${INSTANCE_ID} ${API_ENDPOINT}` };
 const yamlDocs = (text: string) => parseAllDocuments(text).map((d) => d.toJS());
 const failedLines = (stderr: string) => stderr.split("\n").filter((l) => l.includes("FAILED"));
 const STALE_LOG = `k8s-bootstrap: stale join parameters (another deployment: ${OTHER_API_ENDPOINT}) under ${PREFIX}/join`;
@@ -44,7 +48,7 @@ const staleLines = (stderr: string) => stderr.split("\n").filter((l) => l === ST
 /** Names of the parameters a run wrote, in order. */
 const written = (r: { callsOf(prefix: string): readonly string[] }) => r.callsOf("aws ssm put-parameter").map((c) => c.split(" ")[4]);
 
-const BUNDLE = clusterBundle(settingsFor("control-plane-init"));
+const BUNDLE = clusterBundle(settingsFor("control-plane"));
 const VERSION_PARAMETER = `${PREFIX}/cluster/kubernetes-version`;
 /** Calls of apt-get install, with their package arguments only. */
 const installs = (n: { callsOf(prefix: string): readonly string[] }) => n.callsOf("apt-get -y -q").filter((c) => c.includes(" install ")).map((c) => c.split(" install ")[1]);
@@ -54,10 +58,10 @@ function expectSuccess(n: { status: number | null; stderr: string }) {
   expect({ status: n.status, failed: failedLines(n.stderr) }).toEqual({ status: 0, failed: [] });
 }
 
-describe("first control-plane node", () => {
+describe("the control-plane node that creates the cluster (no cluster, no init lock: it wins the lock)", () => {
   let n: NodeRun;
   beforeAll(() => {
-    n = node("control-plane-init", { ssm: TERRAFORM_PARAMETERS });
+    n = node("control-plane", { ssm: TERRAFORM_PARAMETERS });
   });
 
   test("succeeds", () => expectSuccess(n));
@@ -139,18 +143,20 @@ describe("first control-plane node", () => {
   });
 
   test("publishes token and certificate key as SecureString, the CA hash as String, never on a command line", () => {
-    expect(n.ssm()).toEqual(ALL_PARAMETERS);
+    expect(n.ssm()).toEqual({ ...ALL_PARAMETERS, ...OWN_LOCK });
     expect(n.ssmType(`${PREFIX}/join/token`)).toBe("SecureString");
     expect(n.ssmType(`${PREFIX}/join/certificate-key`)).toBe("SecureString");
     expect(n.ssmType(`${PREFIX}/join/ca-cert-hash`)).toBe("String");
     expect(n.ssmType(`${PREFIX}/join/api-endpoint`)).toBe("String");
     expect(n.ssmType(VERSION_PARAMETER)).toBe("String");
-    for (const c of n.callsOf("aws ssm put-parameter")) expect(c).toMatch(/--overwrite --value file:\/\//);
-    expect(n.indexOf("aws ssm put-parameter")).toBeGreaterThan(n.indexOf("kubeadm init --config"));
+    const joinWrites = n.callsOf(`aws ssm put-parameter --name ${PREFIX}/join/`);
+    expect(joinWrites).toHaveLength(4);
+    for (const c of joinWrites) expect(c).toMatch(/--overwrite --value file:\/\//);
+    expect(n.indexOf(`aws ssm put-parameter --name ${PREFIX}/join/`)).toBeGreaterThan(n.indexOf("kubeadm init --config"));
   });
 
-  test("publishes the API endpoint of the cluster last, after the parameters it vouches for", () => {
-    expect(written(n)).toEqual([`${PREFIX}/join/certificate-key`, `${PREFIX}/join/token`, `${PREFIX}/join/ca-cert-hash`, VERSION_PARAMETER, `${PREFIX}/join/api-endpoint`]);
+  test("publishes the API endpoint of the cluster last, after the parameters it vouches for (the init lock comes before kubeadm init)", () => {
+    expect(written(n)).toEqual([`${PREFIX}/init/lock`, `${PREFIX}/join/certificate-key`, `${PREFIX}/join/token`, `${PREFIX}/join/ca-cert-hash`, VERSION_PARAMETER, `${PREFIX}/join/api-endpoint`]);
     expect(n.ssm()[`${PREFIX}/join/api-endpoint`]).toBe(API_ENDPOINT);
     expect(n.ssm()[VERSION_PARAMETER]).toBe(`v${PINNED_VERSION}`);
   });
@@ -196,7 +202,8 @@ describe("first control-plane node", () => {
   });
 
   test("enables the refresh timers last and leaves no secret-bearing file behind", () => {
-    expect(n.calls[n.calls.length - 1]).toBe("systemctl enable --now k8s-join-refresh@token.timer k8s-join-refresh@certs.timer");
+    const bootstrap = n.byCommand[0];
+    expect(bootstrap[bootstrap.length - 1]).toBe("systemctl enable --now k8s-join-refresh@token.timer k8s-join-refresh@certs.timer");
     expect(n.nodeFile("var/lib/k8s-bootstrap/done")).toBe("");
     expect(fs.readdirSync(path.join(n.root, "..", "tmp"))).toEqual([]);
   });
@@ -256,7 +263,7 @@ describe("first control-plane node", () => {
 
 describe("joining nodes", () => {
   test("a control-plane node joins with --control-plane's configuration and the certificate key", () => {
-    const n = node("control-plane-join", { ssm: ALL_PARAMETERS });
+    const n = node("control-plane", { ssm: ALL_PARAMETERS });
     expectSuccess(n);
     expect(n.indexOf("kubeadm init")).toBe(-1);
     expect(n.callsOf("kubeadm join")).toHaveLength(1);
@@ -271,7 +278,7 @@ describe("joining nodes", () => {
       localAPIEndpoint: { advertiseAddress: "172.31.8.10", bindPort: 6443 },
     });
     expect(n.calls).toContain("systemctl enable --now k8s-join-refresh@token.timer k8s-join-refresh@certs.timer");
-    expect(n.indexOf("kubectl")).toBe(-1);
+    expect(n.indexOf("kubectl apply")).toBe(-1);
     expect(n.indexOf("aws ssm put-parameter")).toBe(-1);
   });
 
@@ -311,7 +318,7 @@ describe("kubelet max-pods from the instance type (custom networking: (ENIs - 1)
   test("t3.large: the type from IMDSv2, its ENI limits from EC2, (3 - 1) * (12 - 1) + 2 = 24 passed to kubeadm join", () => {
     const n = node("worker", { ssm: ALL_PARAMETERS, instance: { type: "t3.large", maxEnis: 3, ipsPerEni: 12 } });
     expectSuccess(n);
-    expect(n.callsOf("curl").filter((c) => c.endsWith("/meta-data/instance-type"))).toEqual([
+    expect(n.byCommand[0].filter((c) => c.startsWith("curl") && c.endsWith("/meta-data/instance-type"))).toEqual([
       "curl -fsS --max-time 5 -H X-aws-ec2-metadata-token: imds-session-token http://169.254.169.254/latest/meta-data/instance-type",
     ]);
     expect(n.callsOf("aws ec2 describe-instance-types")).toEqual([
@@ -323,14 +330,14 @@ describe("kubelet max-pods from the instance type (custom networking: (ENIs - 1)
   });
 
   test("a control-plane joiner counts its 7 host-network pods: (4 - 1) * (15 - 1) + 7 = 49 on m5.xlarge", () => {
-    const n = node("control-plane-join", { ssm: ALL_PARAMETERS, instance: { type: "m5.xlarge", maxEnis: 4, ipsPerEni: 15 } });
+    const n = node("control-plane", { ssm: ALL_PARAMETERS, instance: { type: "m5.xlarge", maxEnis: 4, ipsPerEni: 15 } });
     expectSuccess(n);
     expect(maxPods(n.kept("kubeadm-join.yaml"))).toEqual([{ name: "max-pods", value: "49" }]);
     expect(n.stderr).toContain("max-pods 49 for m5.xlarge (7 on the host network)");
   });
 
   test("m5.24xlarge ((15 - 1) * (50 - 1) + 2 = 688) is capped at kubelet's default of 110", () => {
-    const n = node("control-plane-init", { ssm: TERRAFORM_PARAMETERS, instance: { type: "m5.24xlarge", maxEnis: 15, ipsPerEni: 50 } });
+    const n = node("control-plane", { ssm: TERRAFORM_PARAMETERS, instance: { type: "m5.24xlarge", maxEnis: 15, ipsPerEni: 50 } });
     expectSuccess(n);
     expect(n.callsOf("aws ec2 describe-instance-types --instance-types m5.24xlarge ")).toHaveLength(1);
     expect(maxPods(n.kept("kubeadm-init.yaml"))).toEqual([{ name: "max-pods", value: "110" }]);
@@ -343,7 +350,7 @@ describe("kubelet max-pods from the instance type (custom networking: (ENIs - 1)
   });
 
   test("describe-instance-types keeps failing: stops after its bound with one line naming the step, never calls kubeadm", () => {
-    const n = node("control-plane-init", { ssm: TERRAFORM_PARAMETERS, fail: ["aws ec2 describe-instance-types"] });
+    const n = node("control-plane", { ssm: TERRAFORM_PARAMETERS, fail: ["aws ec2 describe-instance-types"] });
     expect(n.status).toBe(1);
     expect(n.callsOf("aws ec2 describe-instance-types")).toHaveLength(5);
     expect(failedLines(n.stderr)).toEqual([
@@ -380,7 +387,7 @@ describe("waiting for the NLB's DNS name", () => {
   });
 
   test("gives up after the bound with a clear message, and joins nothing", () => {
-    const n = node("control-plane-init", { ssm: TERRAFORM_PARAMETERS, dnsFailures: "always" });
+    const n = node("control-plane", { ssm: TERRAFORM_PARAMETERS, dnsFailures: "always" });
     expect(n.status).toBe(1);
     expect(n.callsOf("getent hosts")).toHaveLength(60);
     expect(failedLines(n.stderr)).toEqual([
@@ -403,7 +410,7 @@ describe("waiting for the join parameters", () => {
   test("a control-plane joiner also waits for the certificate key", () => {
     const key = `${PREFIX}/join/certificate-key`;
     const { [key]: value, ...rest } = ALL_PARAMETERS;
-    const n = node("control-plane-join", { ssm: rest, ssmLater: { [key]: { value, afterReads: 2 } } });
+    const n = node("control-plane", { ssm: rest, ssmLater: { [key]: { value, afterReads: 2 } } });
     expectSuccess(n);
     expect(n.callsOf(`aws ssm get-parameter --name ${key}`).length).toBeGreaterThanOrEqual(3);
     expect(yamlDocs(n.kept("kubeadm-join.yaml")!)[0].controlPlane.certificateKey).toBe(value);
@@ -430,17 +437,6 @@ describe("waiting for the join parameters", () => {
     });
   });
 
-  test("a control-plane joiner never joins with stale parameters: it gives up after the bound", () => {
-    const n = node("control-plane-join", { ssm: { ...TERRAFORM_PARAMETERS, ...STALE_JOIN_PARAMETERS } });
-    expect(n.status).toBe(1);
-    expect(staleLines(n.stderr)).toHaveLength(90);
-    expect(failedLines(n.stderr)).toEqual([
-      "k8s-bootstrap: FAILED at step 'wait for the join parameters': gave up after 90 attempts (1800s): join parameters under /k8s/k8s-cluster/join (the first control-plane node writes them)",
-    ]);
-    expect(n.indexOf(`aws ssm get-parameter --name ${PREFIX}/join/token`)).toBe(-1);
-    expect(n.indexOf("kubeadm join")).toBe(-1);
-  });
-
   test("gives up after the bound with a message that says who writes them", () => {
     const n = node("worker", { ssm: TERRAFORM_PARAMETERS });
     expect(n.status).toBe(1);
@@ -451,21 +447,21 @@ describe("waiting for the join parameters", () => {
   });
 });
 
-describe("the init node and an existing cluster", () => {
+describe("a control-plane node and an existing cluster", () => {
   test("joins as a control-plane node when this deployment's parameters are there", () => {
-    const n = node("control-plane-init", { ssm: ALL_PARAMETERS });
+    const n = node("control-plane", { ssm: ALL_PARAMETERS });
     expectSuccess(n);
     expect(n.stderr).toContain("joining the existing cluster");
     expect(n.indexOf("kubeadm init")).toBe(-1);
     expect(n.callsOf("kubeadm join")).toHaveLength(1);
     expect(yamlDocs(n.kept("kubeadm-join.yaml")!)[0].controlPlane.certificateKey).toBe(JOIN_PARAMETERS[`${PREFIX}/join/certificate-key`]);
-    expect(n.indexOf("kubectl")).toBe(-1);
+    expect(n.indexOf("kubectl apply")).toBe(-1);
     expect(n.indexOf("aws ssm put-parameter")).toBe(-1);
     expect(n.calls).toContain("systemctl enable --now k8s-join-refresh@token.timer k8s-join-refresh@certs.timer");
   });
 
   test("never initialises while this deployment's join parameters exist, even with the API down: joins, or stops with a clear error", () => {
-    const n = node("control-plane-init", { ssm: ALL_PARAMETERS, fail: ["kubeadm join"] });
+    const n = node("control-plane", { ssm: ALL_PARAMETERS, fail: ["kubeadm join"] });
     expect(n.status).toBe(1);
     expect(n.indexOf("kubeadm init")).toBe(-1);
     expect(n.callsOf("kubeadm join")).toHaveLength(3);
@@ -476,7 +472,7 @@ describe("the init node and an existing cluster", () => {
   });
 
   test("initialises when the parameters are another deployment's, and overwrites them", () => {
-    const n = node("control-plane-init", { ssm: { ...TERRAFORM_PARAMETERS, ...STALE_JOIN_PARAMETERS } });
+    const n = node("control-plane", { ssm: { ...TERRAFORM_PARAMETERS, ...STALE_JOIN_PARAMETERS } });
     expectSuccess(n);
     expect(staleLines(n.stderr)).toHaveLength(1);
     expect(n.stderr).not.toContain("joining the existing cluster");
@@ -486,12 +482,12 @@ describe("the init node and an existing cluster", () => {
     expect(installs(n)[1]).toContain(`kubelet=${PINNED_VERSION}-*`);
     expect(n.callsOf("kubeadm init --config")).toHaveLength(1);
     expect(n.indexOf("kubeadm join")).toBe(-1);
-    expect(n.ssm()).toEqual(ALL_PARAMETERS);
-    expect(written(n)).toEqual([`${PREFIX}/join/certificate-key`, `${PREFIX}/join/token`, `${PREFIX}/join/ca-cert-hash`, VERSION_PARAMETER, `${PREFIX}/join/api-endpoint`]);
+    expect(n.ssm()).toEqual({ ...ALL_PARAMETERS, ...OWN_LOCK });
+    expect(written(n)).toEqual([`${PREFIX}/init/lock`, `${PREFIX}/join/certificate-key`, `${PREFIX}/join/token`, `${PREFIX}/join/ca-cert-hash`, VERSION_PARAMETER, `${PREFIX}/join/api-endpoint`]);
   });
 
   test("retries, and never initialises, while SSM cannot be read", () => {
-    const n = node("control-plane-init", { ssm: ALL_PARAMETERS, fail: [`aws ssm get-parameter --name ${PREFIX}/join/api-endpoint`] });
+    const n = node("control-plane", { ssm: ALL_PARAMETERS, fail: [`aws ssm get-parameter --name ${PREFIX}/join/api-endpoint`] });
     expect(n.status).toBe(1);
     // The first read of it is the version choice, which needs it too.
     expect(failedLines(n.stderr)).toEqual([
@@ -503,13 +499,14 @@ describe("the init node and an existing cluster", () => {
 
 describe("a failing command", () => {
   test("kubeadm init fails: the script stops there, names the step, publishes and applies nothing", () => {
-    const n = node("control-plane-init", { ssm: TERRAFORM_PARAMETERS, fail: ["kubeadm init --config"] });
+    const n = node("control-plane", { ssm: TERRAFORM_PARAMETERS, fail: ["kubeadm init --config"] });
     expect(n.status).toBe(1);
     const failed = failedLines(n.stderr);
     expect(failed).toHaveLength(1);
     expect(failed[0]).toMatch(/^k8s-bootstrap: FAILED at step 'kubeadm init' \(exit 1\): kubeadm init --config "\$KUBEADM_CONFIG" --upload-certs/);
-    expect(n.calls[n.calls.length - 1]).toMatch(/^kubeadm init --config/);
-    expect(n.indexOf("aws ssm put-parameter")).toBe(-1);
+    const bootstrap = n.byCommand[0];
+    expect(bootstrap[bootstrap.length - 1]).toMatch(/^kubeadm init --config/);
+    expect(written(n)).toEqual([`${PREFIX}/init/lock`]);
     expect(n.indexOf("kubectl")).toBe(-1);
     expect(n.nodeFile("var/lib/k8s-bootstrap/done")).toBeUndefined();
   });
@@ -521,7 +518,8 @@ describe("a failing command", () => {
       `k8s-node-prepare: FAILED at step 'add the Kubernetes v1.35 apt repository' (exit 1): gpg --batch --yes --dearmor -o "\${ROOT}\${KEYRING}" "\${WORK}/Release.key"`,
       `k8s-bootstrap: FAILED at step 'install Kubernetes ${PINNED_VERSION}' (exit 1): "\${SBIN}/k8s-node-prepare" kubernetes "$K8S_INSTALL"`,
     ]);
-    expect(n.calls[n.calls.length - 1]).toMatch(/^gpg /);
+    const bootstrap = n.byCommand[0];
+    expect(bootstrap[bootstrap.length - 1]).toMatch(/^gpg /);
   });
 
   test("a network step that keeps failing gives up after its bound", () => {
@@ -599,7 +597,7 @@ describe("what the node image really has", () => {
 
 describe("the cluster bundle in S3", () => {
   test("a bundle file changed after upload is never applied: the node retries, then stops naming the bundle", () => {
-    const n = node("control-plane-init", { ssm: TERRAFORM_PARAMETERS, s3Tamper: { "vpc-cni.yaml": "kind: DaemonSet\n" } });
+    const n = node("control-plane", { ssm: TERRAFORM_PARAMETERS, s3Tamper: { "vpc-cni.yaml": "kind: DaemonSet\n" } });
     expect(n.status).toBe(1);
     expect(n.callsOf("aws s3 cp --recursive")).toHaveLength(10);
     expect(failedLines(n.stderr)[0]).toBe(
@@ -614,7 +612,7 @@ describe("the cluster bundle in S3", () => {
     expectSuccess(w);
     expect(w.indexOf("aws s3")).toBe(-1);
     expect(w.indexOf(`aws ssm get-parameter --name ${PREFIX}/assets/bucket`)).toBe(-1);
-    const cp = node("control-plane-join", { ssm: ALL_PARAMETERS });
+    const cp = node("control-plane", { ssm: ALL_PARAMETERS });
     expectSuccess(cp);
     expect(cp.callsOf("aws s3 cp --recursive")).toHaveLength(1);
     expect(cp.nodeFile("etc/systemd/system/k8s-join-refresh@token.timer")).toContain("OnUnitActiveSec=12h");
@@ -622,7 +620,7 @@ describe("the cluster bundle in S3", () => {
 
   test("a missing file, or a bundle that was never uploaded, is a failure too (aws s3 cp of an empty prefix succeeds)", () => {
     for (const behaviour of [{ s3Tamper: { "cloud-controller-manager.yaml": null } }, { bundleUploaded: false }]) {
-      const n = node("control-plane-init", { ssm: TERRAFORM_PARAMETERS, ...behaviour });
+      const n = node("control-plane", { ssm: TERRAFORM_PARAMETERS, ...behaviour });
       expect(n.status).toBe(1);
       expect(failedLines(n.stderr)[0]).toMatch(/^k8s-bootstrap: FAILED at step 'fetch the cluster bundle [0-9a-f]{12}': gave up after 10 attempts/);
       expect(n.indexOf("kubectl apply")).toBe(-1);
@@ -632,7 +630,7 @@ describe("the cluster bundle in S3", () => {
 
 describe("re-running the bootstrap in place (the etcd restore runbook's step 8)", () => {
   test("after a later apply replaced the bundle in S3 and Ubuntu moved containerd on, the node re-joins with its checked local bundle", () => {
-    const n = node("control-plane-init", { ssm: TERRAFORM_PARAMETERS });
+    const n = node("control-plane", { ssm: TERRAFORM_PARAMETERS });
     expectSuccess(n);
     // kubeadm reset -f, the done marker removed; Terraform deleted this digest's objects; a newer containerd build.
     for (const f of ["etc/kubernetes/kubelet.conf", "etc/kubernetes/admin.conf", "var/lib/k8s-bootstrap/done"]) fs.rmSync(path.join(n.root, f), { force: true });
@@ -650,7 +648,7 @@ describe("re-running the bootstrap in place (the etcd restore runbook's step 8)"
   });
 
   test("a local bundle that no longer matches its digest is not used: the node fetches it again", () => {
-    const n = node("control-plane-join", { ssm: ALL_PARAMETERS });
+    const n = node("control-plane", { ssm: ALL_PARAMETERS });
     expectSuccess(n);
     const local = path.join(n.root, "var/lib/k8s-bootstrap/bundle", BUNDLE.digest, "node/usr/local/sbin/k8s-join-refresh");
     fs.appendFileSync(local, "\necho tampered\n");
@@ -682,15 +680,15 @@ describe("the Kubernetes version a node installs", () => {
   });
 
   test("a control-plane node joins only a control plane of its own minor", () => {
-    const n = node("control-plane-join", { ssm: withVersion("v1.36.1") });
+    const n = node("control-plane", { ssm: withVersion("v1.36.1") });
     expect(n.status).toBe(1);
     expect(failedLines(n.stderr)[0]).toBe(
       "k8s-bootstrap: FAILED at step 'choose the Kubernetes version': the cluster runs v1.36.1, this node's Kubernetes is 1.35: a control-plane node joins only a control plane of its own minor; synthesize with kubernetesVersion 1.36",
     );
   });
 
-  test("the init node never initialises when only this deployment's endpoint is there (it is written last): it waits to join", () => {
-    const n = node("control-plane-init", { ssm: { ...TERRAFORM_PARAMETERS, [`${PREFIX}/join/api-endpoint`]: API_ENDPOINT } });
+  test("a control-plane node never initialises when only this deployment's endpoint is there (it is written last): it waits to join", () => {
+    const n = node("control-plane", { ssm: { ...TERRAFORM_PARAMETERS, [`${PREFIX}/join/api-endpoint`]: API_ENDPOINT } });
     expect(n.status).toBe(1);
     expect(n.indexOf("kubeadm init")).toBe(-1);
     expect(failedLines(n.stderr)[0]).toMatch(/^k8s-bootstrap: FAILED at step 'kubeadm join as control-plane': gave up after 3 attempts/);

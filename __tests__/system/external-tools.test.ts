@@ -8,7 +8,7 @@ import { ETCD_BACKUP, settingsFor } from "../harness/node";
 import { run, runOnText } from "../harness/tools";
 import { ONCALENDAR_ACCEPTED } from "../fixtures/on-calendar";
 
-const ROLES: NodeRole[] = ["control-plane-init", "control-plane-join", "worker"];
+const ROLES: NodeRole[] = ["control-plane", "worker"];
 /** Every role, plain and with etcd backups configured (the largest user data there is). */
 const CASES: [string, string][] = ROLES.flatMap((r) => [
   [r, renderUserData(settingsFor(r)).cloudConfig],

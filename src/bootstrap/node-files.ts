@@ -8,8 +8,13 @@ import { stringify } from "yaml";
 import { ECR_CREDENTIAL_PROVIDER, KUBERNETES_PATCH, CONTAINERD_SERIES } from "./versions";
 import { CREDENTIAL_PROVIDER_BIN_DIR, CREDENTIAL_PROVIDER_CONFIG, CREDENTIAL_PROVIDER_CONFIG_PATH } from "./image-pulls";
 import { PORTS } from "../aws/ports";
+import { BOOT_FAILURE_METRIC, LIFECYCLE_HOOKS } from "../aws/lifecycle";
 
-export type NodeRole = "control-plane-init" | "control-plane-join" | "worker";
+/**
+ * Every control-plane node gets the same user data: which one runs kubeadm init is decided at boot
+ * by the init lock (ssmParameterNames().initLock).
+ */
+export type NodeRole = "control-plane" | "worker";
 
 export interface BootstrapSettings {
   readonly clusterName: string;
@@ -67,6 +72,12 @@ export function ssmParameterNames(ssmPrefix: string) {
      * is new with every deployment; parameters of a destroyed cluster of the same name are stale).
      */
     joinApiEndpoint: `${ssmPrefix}/join/api-endpoint`,
+    /**
+     * String, control-plane nodes: "<instance-id> <api-endpoint>" of the node that won the election
+     * to run kubeadm init, created without overwrite (an atomic create). A node deletes it only when
+     * it names another endpoint, or an instance that no longer exists while no cluster was created.
+     */
+    initLock: `${ssmPrefix}/init/lock`,
   } as const;
 }
 
@@ -79,7 +90,7 @@ export function yamlDocs(docs: readonly object[], template = false): string {
   return docs.map((d) => stringify(d, template ? YAML_TEMPLATE : YAML_TEXT)).join("---\n");
 }
 
-function iniText(sections: Readonly<Record<string, Readonly<Record<string, string>>>>, comment?: string, separator = "="): string {
+export function iniText(sections: Readonly<Record<string, Readonly<Record<string, string>>>>, comment?: string, separator = "="): string {
   const head = comment ? `# ${comment}\n` : "";
   return (
     head +
@@ -121,6 +132,12 @@ export function envFile(s: BootstrapSettings, facts: NodeFacts): string {
     SSM_JOIN_CERTIFICATE_KEY: p.joinCertificateKey,
     SSM_JOIN_CA_CERT_HASH: p.joinCaCertHash,
     SSM_JOIN_API_ENDPOINT: p.joinApiEndpoint,
+    SSM_INIT_LOCK: p.initLock,
+    // The auto scaling lifecycle the nodes take part in (src/aws/lifecycle.ts, shared with Terraform).
+    LIFECYCLE_LAUNCH_HOOK: LIFECYCLE_HOOKS.launch,
+    LIFECYCLE_TERMINATE_HOOK: LIFECYCLE_HOOKS.terminate,
+    BOOT_FAILURE_NAMESPACE: BOOT_FAILURE_METRIC.namespace,
+    BOOT_FAILURE_METRIC: BOOT_FAILURE_METRIC.name,
     HOST_NETWORK_PODS: String(facts.hostNetworkPods),
     ECR_CREDENTIAL_PROVIDER_AMD64_URL: ECR_CREDENTIAL_PROVIDER.url("amd64"),
     ECR_CREDENTIAL_PROVIDER_AMD64_SHA256: ECR_CREDENTIAL_PROVIDER.sha256.amd64,

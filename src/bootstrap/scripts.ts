@@ -13,6 +13,11 @@ export const SCRIPT_PATHS = Object.freeze({
   joinRefresh: "/usr/local/sbin/k8s-join-refresh",
   addons: "/usr/local/sbin/k8s-addons",
   etcdBackup: "/usr/local/sbin/k8s-etcd-backup.sh",
+  controlPlaneLib: "/usr/local/lib/k8s-bootstrap/control-plane.sh",
+  lifecycle: "/usr/local/sbin/k8s-lifecycle",
+  initLock: "/usr/local/sbin/k8s-init-lock",
+  etcdMembers: "/usr/local/sbin/k8s-etcd-members",
+  terminationWatch: "/usr/local/sbin/k8s-termination-watch",
 });
 
 const SOURCE_FILES: Readonly<Record<keyof typeof SCRIPT_PATHS, string>> = {
@@ -22,6 +27,11 @@ const SOURCE_FILES: Readonly<Record<keyof typeof SCRIPT_PATHS, string>> = {
   joinRefresh: "k8s-join-refresh.sh",
   addons: "k8s-addons.sh",
   etcdBackup: "k8s-etcd-backup.sh",
+  controlPlaneLib: "control-plane.sh",
+  lifecycle: "k8s-lifecycle.sh",
+  initLock: "k8s-init-lock.sh",
+  etcdMembers: "k8s-etcd-members.sh",
+  terminationWatch: "k8s-termination-watch.sh",
 };
 
 // Beside this file when run from source (tsx, ts-jest); from dist/ the bundled synth finds them in src/.

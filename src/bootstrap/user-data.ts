@@ -32,6 +32,7 @@ import { CREDENTIAL_PROVIDER_CONFIG_PATH } from "./image-pulls";
 import { addonBundle } from "../addons/bundle";
 import { onCalendarProblem } from "../validation/systemd-calendar";
 import { hostNetworkPods } from "../addons/host-network";
+import { terminationWatchUnits } from "./membership";
 
 export interface RenderedUserData {
   /** The #cloud-config YAML text. */
@@ -49,7 +50,7 @@ export const EC2_USER_DATA_LIMIT = 16384;
 /** Our budget per document, well inside EC2's limit: add-ons travel through S3, not user data. */
 export const USER_DATA_BUDGET = 12288;
 
-export const NODE_ROLES: readonly NodeRole[] = ["control-plane-init", "control-plane-join", "worker"];
+export const NODE_ROLES: readonly NodeRole[] = ["control-plane", "worker"];
 
 interface WriteFile {
   path: string;
@@ -116,6 +117,7 @@ function filesFor(s: BootstrapSettings, facts: NodeFacts): WriteFile[] {
     script(SCRIPT_PATHS.lib),
     script(SCRIPT_PATHS.prepare),
     script(SCRIPT_PATHS.bootstrap),
+    script(SCRIPT_PATHS.lifecycle),
     file(`${CONFIG_DIR}/containerd.toml.tmpl`, CONTAINERD_CONFIG_TEMPLATE, `${NODE_FILES} CONTAINERD_CONFIG_TEMPLATE`),
     file("/etc/apt/preferences.d/k8s-containerd", containerdAptPreferences(), `${NODE_FILES} containerdAptPreferences`),
     file(NETWORKD_CONF_PATH, NETWORKD_FOREIGN_ROUTES, `${NODE_FILES} NETWORKD_FOREIGN_ROUTES`),
@@ -134,6 +136,10 @@ function filesFor(s: BootstrapSettings, facts: NodeFacts): WriteFile[] {
       bundled.push(script(SCRIPT_PATHS.etcdBackup));
       for (const [path, text] of Object.entries(etcdBackupUnits(SCRIPT_PATHS.etcdBackup, s.etcdBackup))) bundled.push(file(path, text, `${NODE_FILES} etcdBackupUnits`));
     }
+    bundled.push(script(SCRIPT_PATHS.controlPlaneLib), script(SCRIPT_PATHS.initLock));
+    bundled.push(script(SCRIPT_PATHS.etcdMembers), script(SCRIPT_PATHS.terminationWatch));
+    for (const [path, text] of Object.entries(terminationWatchUnits(SCRIPT_PATHS.terminationWatch)))
+      bundled.push(file(path, text, "src/bootstrap/membership.ts terminationWatchUnits"));
     bundled.push(file(`${CONFIG_DIR}/kubeadm-init.yaml.tmpl`, kubeadmInitTemplate(s), `${NODE_FILES} kubeadmInitTemplate`));
     files.push(...bundled.map(viaBundle));
   }
@@ -151,7 +157,7 @@ export type ClusterBootstrapSettings = Omit<BootstrapSettings, "role">;
  * uploads it; control-plane user data names its digest.
  */
 export function clusterBundle(s: ClusterBootstrapSettings) {
-  const settings: BootstrapSettings = { ...s, role: "control-plane-join" };
+  const settings: BootstrapSettings = { ...s, role: "control-plane" };
   validate(settings);
   const nodeFiles = filesFor(settings, { hostNetworkPods: 0 })
     .filter((f) => f.delivery === "bundle")
@@ -173,8 +179,9 @@ export function renderUserData(s: BootstrapSettings, node: string = s.role): Ren
   const files = filesFor(s, facts);
   const doc = {
     write_files: files.filter((f) => f.delivery === "user data").map(({ path, permissions, content }) => ({ path, permissions, content })),
-    // One command: runcmd goes on after a failed line, k8s-bootstrap does not.
-    runcmd: [[SCRIPT_PATHS.bootstrap]],
+    // runcmd goes on after a failed line, k8s-bootstrap does not; k8s-lifecycle runs after it either
+    // way: it completes the launch hook once the node is Ready, or reports and replaces a failed boot.
+    runcmd: [[SCRIPT_PATHS.bootstrap], [SCRIPT_PATHS.lifecycle, "after-boot"]],
   };
   const cloudConfig = `#cloud-config\n${stringify(doc, { lineWidth: 0, blockQuote: "literal", indentSeq: false })}`;
   // zlib writes no timestamp into the gzip header, so equal input gives equal user data (no diffs).

@@ -109,8 +109,7 @@ export class ClusterStack extends TerraformStack {
     const rendered = new Map<NodeRole, string>();
     const userData = (role: NodeRole) => rendered.get(role) ?? rendered.set(role, renderRole(role)).get(role)!;
     const nodesOf: Record<NodeRole, string> = {
-      "control-plane-init": "control_plane_0",
-      "control-plane-join": "control_plane_1..",
+      "control-plane": "control_plane_*",
       worker: "worker_launch_template",
     };
     const renderRole = (role: NodeRole) => renderUserData({ ...bootstrap, role }, `${role} (${nodesOf[role]})`).userDataBase64;
@@ -128,7 +127,8 @@ export class ClusterStack extends TerraformStack {
       azs: this.plan.availabilityZones,
       securityGroup: groups.apiEndpoint,
       instanceProfile: this.iam.instanceProfiles["control-plane"],
-      userData: (i) => userData(i === 0 ? "control-plane-init" : "control-plane-join"),
+      // The same user data for every control-plane node: the init lock decides which one initialises.
+      userData: () => userData("control-plane"),
     });
 
     this.bootstrapParameters = new BootstrapParameters(this, "bootstrap-parameters", {
