@@ -213,7 +213,7 @@ describe("etcd membership after a control-plane node joins", () => {
     expect(r.callsOf("sleep 5")).toHaveLength(3);
     const admin = `${n.root}/etc/kubernetes/admin.conf`;
     const cordon = r.calls.indexOf(`kubectl --kubeconfig ${admin} --request-timeout=30s cordon ${NODE_NAME}`);
-    const drain = r.calls.indexOf(`kubectl --kubeconfig ${admin} drain ${NODE_NAME} --ignore-daemonsets --delete-emptydir-data --force --timeout=300s`);
+    const drain = r.calls.indexOf(`kubectl --kubeconfig ${admin} --request-timeout=30s drain ${NODE_NAME} --ignore-daemonsets --delete-emptydir-data --force --timeout=300s`);
     const removal = r.calls.findIndex((c) => / member remove /.test(c));
     const complete = r.calls.indexOf(
       `aws autoscaling complete-lifecycle-action --lifecycle-hook-name ${LIFECYCLE_HOOKS.terminate} --auto-scaling-group-name k8s-cluster-control-plane-1 --instance-id ${INSTANCE_ID} --lifecycle-action-result CONTINUE`,

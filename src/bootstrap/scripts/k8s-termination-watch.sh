@@ -31,8 +31,8 @@ if [[ -f $ADMIN_CONF ]]; then
   step "cordon and drain ${NODE_NAME}"
   kubectl --kubeconfig "$ADMIN_CONF" --request-timeout=30s cordon "$NODE_NAME" || log "cordon failed; draining anyway"
   # --force: pods without a controller go with the instance anyway. PodDisruptionBudgets are respected.
-  if ! kubectl --kubeconfig "$ADMIN_CONF" drain "$NODE_NAME" --ignore-daemonsets --delete-emptydir-data --force \
-    --timeout="${DRAIN_TIMEOUT}s"; then
+  if ! kubectl --kubeconfig "$ADMIN_CONF" --request-timeout=30s drain "$NODE_NAME" --ignore-daemonsets \
+    --delete-emptydir-data --force --timeout="${DRAIN_TIMEOUT}s"; then
     log "the drain did not finish within ${DRAIN_TIMEOUT}s; leaving the cluster anyway"
   fi
   step "remove this node's etcd member"
