@@ -121,6 +121,25 @@ describe("the init lock: which control-plane node runs kubeadm init", () => {
     expect(n.callsOf("kubeadm init --config")).toHaveLength(1);
   });
 
+  test("a stale lock that another node replaced between this node's read and its delete is not deleted (read again just before)", () => {
+    const stale = `${DEAD.instance("terminated").id} ${OTHER_API_ENDPOINT}`;
+    const replaced = `${HOLDER.instance("running").id} ${API_ENDPOINT}`;
+    const later = Object.fromEntries(Object.entries(JOIN_PARAMETERS).map(([k, v]) => [k, { value: v, afterReads: k.endsWith("/join/api-endpoint") ? 4 : 0 }]));
+    const n = node("control-plane", {
+      ssm: { ...TERRAFORM_PARAMETERS, [LOCK]: stale },
+      // The first read sees the stale lock; by the second, the holder's own replaced it.
+      ssmLater: { ...later, [LOCK]: { value: replaced, afterReads: 1 } },
+      instances: [HOLDER.instance("running")],
+      etcdMembers: [HOLDER.member],
+    });
+    expectSuccess(n);
+    expect(n.callsOf(`aws ssm get-parameter --name ${LOCK} `).length).toBeGreaterThanOrEqual(3);
+    expect(n.indexOf("aws ssm delete-parameter")).toBe(-1);
+    expect(n.ssm()[LOCK]).toBe(replaced);
+    expect(n.indexOf("kubeadm init")).toBe(-1);
+    expect(n.callsOf("kubeadm join")).toHaveLength(1);
+  });
+
   test("a lock whose holder no longer exists, with no cluster behind this endpoint, is deleted: this node wins", () => {
     const gone = `${DEAD.instance("terminated").id} ${API_ENDPOINT}`;
     const n = node("control-plane", { ssm: { ...TERRAFORM_PARAMETERS, [LOCK]: gone }, instances: [DEAD.instance("terminated")] });

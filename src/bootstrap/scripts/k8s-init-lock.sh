@@ -20,11 +20,14 @@ MINE="${1:?usage: ${SCRIPT} INSTANCE_ID API_ENDPOINT} ${2:?usage: ${SCRIPT} INST
 # this much later, so that a delete based on an older read cannot go unnoticed.
 SETTLE=10
 
-# delete_stale WHY ENDPOINT: deletes the lock, unless this deployment's cluster appeared meanwhile.
+# delete_stale WHY ENDPOINT: deletes the lock, unless this deployment's cluster appeared meanwhile or
+# the lock changed since it was read (read again just before: the delete follows that read closely).
 delete_stale() {
-  local status=0 joined=""
+  local status=0 joined="" again=""
   ssm_get "$SSM_JOIN_API_ENDPOINT" joined || status=$?
   if ((status == 2)) || [[ $status == 0 && $joined == "$2" ]]; then return 0; fi
+  ssm_get "$SSM_INIT_LOCK" again || return 0
+  if [[ $again != "$LOCK" ]]; then return 0; fi
   log "deleting the init lock ${SSM_INIT_LOCK} (${LOCK}): $1"
   ssm_delete "$SSM_INIT_LOCK" || true
 }
