@@ -63,10 +63,13 @@ const secretsIn = (text: string) => {
 };
 
 describe("user data documents", () => {
-  test.each(ROLES)("%s starts with #cloud-config and runs k8s-bootstrap, then k8s-lifecycle after-boot, once", (role) => {
+  test.each(ROLES)("%s starts with #cloud-config, runs k8s-bootstrap then k8s-lifecycle after-boot, once", (role) => {
     expect(rendered[role].cloudConfig.startsWith("#cloud-config\n")).toBe(true);
     // runcmd goes on after a failed line: k8s-lifecycle runs whatever k8s-bootstrap's outcome.
-    expect(docOf(role).runcmd).toEqual([["/usr/local/sbin/k8s-bootstrap"], ["/usr/local/sbin/k8s-lifecycle", "after-boot"]]);
+    expect(docOf(role).runcmd).toEqual([
+      ["/usr/local/sbin/k8s-bootstrap"],
+      ["/usr/local/sbin/k8s-lifecycle", "after-boot"],
+    ]);
   });
 });
 
@@ -173,6 +176,7 @@ describe("nothing from GitHub at boot", () => {
 
 describe("what each role carries", () => {
   const paths = (role: NodeRole) => deliveredFiles(role).map((f) => f.path);
+  const LIFECYCLE = "/usr/local/sbin/k8s-lifecycle";
 
   test("workers get no add-ons, no init configuration, no refresh or backup timers", () => {
     const p = paths("worker");
@@ -189,7 +193,7 @@ describe("what each role carries", () => {
     expect(withBackup.worker).toEqual(rendered.worker);
   });
 
-  test("control-plane nodes get from the bundle: refresh timers, add-on script, the init lock, etcd membership, the termination watcher, the init configuration", () => {
+  test("control-plane nodes get from the bundle: timers, add-ons, init lock, etcd membership, watcher, init", () => {
     const bundled = deliveredFiles("control-plane").filter((f) => f.delivery === "bundle").map((f) => f.path);
     expect(bundled).toEqual([
       "/usr/local/sbin/k8s-join-refresh",
@@ -206,10 +210,11 @@ describe("what each role carries", () => {
     ]);
   });
 
-  test("every node gets k8s-lifecycle in its user data (a worker has no bundle, and a failed boot may have none)", () => {
+  test("every node gets k8s-lifecycle in its user data (workers have no bundle, a failed boot may have none)", () => {
     for (const role of ROLES)
-      expect(docOf(role).write_files.find((f) => f.path === "/usr/local/sbin/k8s-lifecycle")?.content).toBe(BOOTSTRAP_SCRIPTS["/usr/local/sbin/k8s-lifecycle"]);
-    expect(paths("worker").filter((p) => /termination-watch|etcd-members|init-lock|control-plane\.sh/.test(p))).toEqual([]);
+      expect(docOf(role).write_files.find((f) => f.path === LIFECYCLE)?.content).toBe(BOOTSTRAP_SCRIPTS[LIFECYCLE]);
+    const controlPlaneOnly = /termination-watch|etcd-members|init-lock|control-plane\.sh/;
+    expect(paths("worker").filter((p) => controlPlaneOnly.test(p))).toEqual([]);
   });
 
   test("the termination watcher runs as a long-lived service, restarted when it fails, at every boot", () => {

@@ -201,9 +201,10 @@ describe("IAM", () => {
 
 describe("user-data carries names, never secrets", () => {
   const docs = ["control_plane_0", "control_plane_1", "worker"].map((node) => userDataOf(s.json, node));
-  test("two roles: every control-plane node gets the same user data (the init lock elects the one that initialises)", () => {
+  test("two roles: every control-plane node gets the same user data (the init lock elects the initialiser)", () => {
     expect(docs[0]).toMatch(/^#cloud-config/);
-    expect(docs.map((d) => /NODE_ROLE=(\S+)/.exec(d)?.[1]?.replace(/"/g, ""))).toEqual(["control-plane", "control-plane", "worker"]);
+    const roles = docs.map((d) => /NODE_ROLE=(\S+)/.exec(d)?.[1]?.replace(/"/g, ""));
+    expect(roles).toEqual(["control-plane", "control-plane", "worker"]);
     expect(docs[1]).toBe(docs[0]);
   });
   test("no bootstrap token, certificate key, private key or AWS secret in any user-data", () => {

@@ -133,8 +133,18 @@ export const ETCD_CONTAINER = "3f9d2c4be1a70e5d";
 export const INSTANCE_ID = "i-0a1b2c3d4e5f60718";
 export const NODE_NAME = "ip-172-31-8-10.ap-northeast-2.compute.internal";
 
-/** The auto scaling group a node of the role runs in (src/aws/lifecycle.ts contract: one group per control-plane slot). */
-export const GROUP_OF: Readonly<Record<NodeRole, string>> = { "control-plane": "k8s-cluster-control-plane-0", worker: "k8s-cluster-workers" };
+/** The auto scaling group a node of the role runs in (one group per control-plane slot, one of workers). */
+export const GROUP_OF: Readonly<Record<NodeRole, string>> = {
+  "control-plane": "k8s-cluster-control-plane-0",
+  worker: "k8s-cluster-workers",
+};
+
+/** A scaling activity of the group: how long ago it started, its Cause and StatusMessage. */
+export interface ScalingActivity {
+  readonly minutesAgo: number;
+  readonly cause: string;
+  readonly statusMessage?: string;
+}
 
 /** An EC2 instance as describe-instances sees it. */
 export interface Ec2Instance {
@@ -218,7 +228,7 @@ export interface Behaviour {
   /** Reads of autoscaling/target-lifecycle-state before the group terminates the instance (default never). */
   readonly terminateAfterPolls?: number;
   /** The group's scaling activities: how long ago each started, its Cause and StatusMessage. */
-  readonly scalingActivities?: readonly { readonly minutesAgo: number; readonly cause: string; readonly statusMessage?: string }[];
+  readonly scalingActivities?: readonly ScalingActivity[];
   /** The etcd static pod as crictl sees it (default: running, etcd 3.6.4 image without etcdutl, good snapshots). */
   readonly etcd?: {
     readonly running?: boolean;
@@ -270,7 +280,13 @@ const STUBS = path.join(__dirname, "stubs.sh");
 const enc = (name: string) => name.replace(/\//g, "%2F");
 const dec = (file: string) => file.replace(/%2F/g, "/");
 
-function result(status: number | null, stdout: string, stderr: string, calls: string[], byCommand: string[][]): RunResult {
+function result(
+  status: number | null,
+  stdout: string,
+  stderr: string,
+  calls: string[],
+  byCommand: string[][],
+): RunResult {
   return {
     status,
     stdout,
@@ -338,16 +354,21 @@ export function runNode(role: NodeRole, behaviour: Behaviour = {}, settings: Par
   for (const d of ["ec2", "asg", "etcd"]) fs.mkdirSync(path.join(state, d));
   const others = behaviour.instances ?? [];
   // This node's own instance is running, unless the test says otherwise.
-  const instances = [...(others.some((i) => i.id === INSTANCE_ID) ? [] : [{ id: INSTANCE_ID, name: NODE_NAME, state: "running" }]), ...others];
+  const own = others.some((i) => i.id === INSTANCE_ID) ? [] : [{ id: INSTANCE_ID, name: NODE_NAME, state: "running" }];
+  const instances = [...own, ...others];
   fs.writeFileSync(path.join(state, "ec2/instances"), instances.map((i) => `${i.id} ${i.name} ${i.state}\n`).join(""));
   const asg = behaviour.asg === undefined ? { group: GROUP_OF[role], state: "Pending:Wait" } : behaviour.asg;
   if (asg) fs.writeFileSync(path.join(state, "asg/instance"), `${asg.group} ${asg.state}\n`);
-  const activities = (behaviour.scalingActivities ?? []).map((a) => `${a.minutesAgo}\t${a.cause}\t${a.statusMessage ?? "None"}\n`);
+  const activities = (behaviour.scalingActivities ?? []).map(
+    (a) => `${a.minutesAgo}\t${a.cause}\t${a.statusMessage ?? "None"}\n`,
+  );
   fs.writeFileSync(path.join(state, "asg/activities"), activities.join(""));
   if (behaviour.etcdMembers)
     fs.writeFileSync(
       path.join(state, "etcd/members"),
-      behaviour.etcdMembers.map((m) => `${m.id}|${m.name}|https://${m.ip}:2380|${m.name ? `https://${m.ip}:2379` : ""}\n`).join(""),
+      behaviour.etcdMembers
+        .map((m) => `${m.id}|${m.name}|https://${m.ip}:2380|${m.name ? `https://${m.ip}:2379` : ""}\n`)
+        .join(""),
     );
   for (const [k, v] of Object.entries(behaviour.ssmLater ?? {})) {
     fs.writeFileSync(path.join(state, "ssm-later", enc(k)), v.value);

@@ -39,6 +39,14 @@ function node(...args: Parameters<typeof runNode>): NodeRun {
 afterAll(() => runs.forEach((r) => r.cleanup()));
 
 const ALL_PARAMETERS = { ...TERRAFORM_PARAMETERS, ...JOIN_PARAMETERS };
+/** What the node that creates the cluster writes after kubeadm init, in order (the API endpoint last). */
+const PUBLISHED = [
+  `${PREFIX}/join/certificate-key`,
+  `${PREFIX}/join/token`,
+  `${PREFIX}/join/ca-cert-hash`,
+  `${PREFIX}/cluster/kubernetes-version`,
+  `${PREFIX}/join/api-endpoint`,
+];
 /** The init lock a node that created the cluster holds: its instance id and the API endpoint. */
 const OWN_LOCK = { [`${PREFIX}/init/lock`]: `${INSTANCE_ID} ${API_ENDPOINT}` };
 const yamlDocs = (text: string) => parseAllDocuments(text).map((d) => d.toJS());
@@ -150,13 +158,15 @@ describe("the control-plane node that creates the cluster (no cluster, no init l
     expect(n.ssmType(`${PREFIX}/join/api-endpoint`)).toBe("String");
     expect(n.ssmType(VERSION_PARAMETER)).toBe("String");
     const joinWrites = n.callsOf(`aws ssm put-parameter --name ${PREFIX}/join/`);
+    const init = n.indexOf("kubeadm init --config");
     expect(joinWrites).toHaveLength(4);
     for (const c of joinWrites) expect(c).toMatch(/--overwrite --value file:\/\//);
-    expect(n.indexOf(`aws ssm put-parameter --name ${PREFIX}/join/`)).toBeGreaterThan(n.indexOf("kubeadm init --config"));
+    expect(n.indexOf(`aws ssm put-parameter --name ${PREFIX}/join/`)).toBeGreaterThan(init);
   });
 
-  test("publishes the API endpoint of the cluster last, after the parameters it vouches for (the init lock comes before kubeadm init)", () => {
-    expect(written(n)).toEqual([`${PREFIX}/init/lock`, `${PREFIX}/join/certificate-key`, `${PREFIX}/join/token`, `${PREFIX}/join/ca-cert-hash`, VERSION_PARAMETER, `${PREFIX}/join/api-endpoint`]);
+  // The init lock comes first, before kubeadm init.
+  test("publishes the API endpoint of the cluster last, after the parameters it vouches for", () => {
+    expect(written(n)).toEqual([`${PREFIX}/init/lock`, ...PUBLISHED]);
     expect(n.ssm()[`${PREFIX}/join/api-endpoint`]).toBe(API_ENDPOINT);
     expect(n.ssm()[VERSION_PARAMETER]).toBe(`v${PINNED_VERSION}`);
   });
@@ -483,7 +493,7 @@ describe("a control-plane node and an existing cluster", () => {
     expect(n.callsOf("kubeadm init --config")).toHaveLength(1);
     expect(n.indexOf("kubeadm join")).toBe(-1);
     expect(n.ssm()).toEqual({ ...ALL_PARAMETERS, ...OWN_LOCK });
-    expect(written(n)).toEqual([`${PREFIX}/init/lock`, `${PREFIX}/join/certificate-key`, `${PREFIX}/join/token`, `${PREFIX}/join/ca-cert-hash`, VERSION_PARAMETER, `${PREFIX}/join/api-endpoint`]);
+    expect(written(n)).toEqual([`${PREFIX}/init/lock`, ...PUBLISHED]);
   });
 
   test("retries, and never initialises, while SSM cannot be read", () => {
@@ -687,7 +697,8 @@ describe("the Kubernetes version a node installs", () => {
     );
   });
 
-  test("a control-plane node never initialises when only this deployment's endpoint is there (it is written last): it waits to join", () => {
+  // join/api-endpoint is written last: alone, it still says a cluster exists.
+  test("a control-plane node never initialises when only this deployment's endpoint is there: it waits to join", () => {
     const n = node("control-plane", { ssm: { ...TERRAFORM_PARAMETERS, [`${PREFIX}/join/api-endpoint`]: API_ENDPOINT } });
     expect(n.status).toBe(1);
     expect(n.indexOf("kubeadm init")).toBe(-1);
