@@ -65,9 +65,13 @@ const secretsIn = (text: string) => {
 };
 
 describe("user data documents", () => {
-  test.each(ROLES)("%s starts with #cloud-config and runs k8s-bootstrap, once", (role) => {
+  test.each(ROLES)("%s starts with #cloud-config, runs k8s-bootstrap then k8s-lifecycle after-boot, once", (role) => {
     expect(rendered[role].cloudConfig.startsWith("#cloud-config\n")).toBe(true);
-    expect(docOf(role).runcmd).toEqual([["/usr/local/sbin/k8s-bootstrap"]]);
+    // runcmd goes on after a failed line: k8s-lifecycle runs whatever k8s-bootstrap's outcome.
+    expect(docOf(role).runcmd).toEqual([
+      ["/usr/local/sbin/k8s-bootstrap"],
+      ["/usr/local/sbin/k8s-lifecycle", "after-boot"],
+    ]);
   });
 });
 
@@ -131,6 +135,10 @@ describe("no secrets, only names", () => {
     ])
       expect(env).toContain(`=/k8s/k8s-cluster/${p}\n`);
     expect(env).toContain(`NODE_ROLE=${role}\n`);
+    expect(env).toContain("SSM_INIT_LOCK=/k8s/k8s-cluster/init/lock\n");
+    // The names Terraform gives the lifecycle hooks and the alarm's metric (src/aws/lifecycle.ts).
+    expect(env).toContain("LIFECYCLE_LAUNCH_HOOK=k8s-node-ready\nLIFECYCLE_TERMINATE_HOOK=k8s-node-drain\n");
+    expect(env).toContain("BOOT_FAILURE_NAMESPACE=K8sNodeBootstrap\nBOOT_FAILURE_METRIC=BootFailed\n");
     expect(env).toContain("K8S_MINOR=1.35\n");
     expect(env).toContain(`K8S_VERSION=${KUBERNETES_PATCH["1.35"]}\n`);
     expect(env).toContain("CONTAINERD_SERIES=2\n");
@@ -170,6 +178,7 @@ describe("nothing from GitHub at boot", () => {
 
 describe("what each role carries", () => {
   const paths = (role: NodeRole) => deliveredFiles(role).map((f) => f.path);
+  const LIFECYCLE = "/usr/local/sbin/k8s-lifecycle";
 
   test("workers get no add-ons, no init configuration, no refresh or backup timers", () => {
     const p = paths("worker");
@@ -186,7 +195,7 @@ describe("what each role carries", () => {
     expect(withBackup.worker).toEqual(rendered.worker);
   });
 
-  test("control-plane nodes get from the bundle: refresh timers, add-on script, init configuration, certificate renewal and upgrade", () => {
+  test("control-plane nodes get from the bundle: timers, add-ons, init lock, etcd membership, watcher, init, maintenance", () => {
     const bundled = deliveredFiles("control-plane").filter((f) => f.delivery === "bundle").map((f) => f.path);
     expect(bundled).toEqual([
       "/usr/local/sbin/k8s-join-refresh",
@@ -194,6 +203,11 @@ describe("what each role carries", () => {
       "/etc/systemd/system/k8s-join-refresh@.service",
       "/etc/systemd/system/k8s-join-refresh@token.timer",
       "/etc/systemd/system/k8s-join-refresh@certs.timer",
+      "/usr/local/lib/k8s-bootstrap/control-plane.sh",
+      "/usr/local/sbin/k8s-init-lock",
+      "/usr/local/sbin/k8s-etcd-members",
+      "/usr/local/sbin/k8s-termination-watch",
+      "/etc/systemd/system/k8s-termination-watch.service",
       "/etc/k8s-bootstrap/kubeadm-init.yaml.tmpl",
       "/usr/local/lib/k8s-bootstrap/lease.sh",
       "/usr/local/sbin/k8s-cert-renew",
@@ -202,6 +216,21 @@ describe("what each role carries", () => {
       "/usr/local/sbin/k8s-upgrade",
       "/etc/k8s-bootstrap/kubernetes-versions",
     ]);
+  });
+
+  test("every node gets k8s-lifecycle in its user data (workers have no bundle, a failed boot may have none)", () => {
+    for (const role of ROLES)
+      expect(docOf(role).write_files.find((f) => f.path === LIFECYCLE)?.content).toBe(BOOTSTRAP_SCRIPTS[LIFECYCLE]);
+    const controlPlaneOnly = /termination-watch|etcd-members|init-lock|control-plane\.sh/;
+    expect(paths("worker").filter((p) => controlPlaneOnly.test(p))).toEqual([]);
+  });
+
+  test("the termination watcher runs as a long-lived service, restarted when it fails, at every boot", () => {
+    const unit = fileOf("control-plane", "/etc/systemd/system/k8s-termination-watch.service")!;
+    expect(unit).toMatch(/^Type=simple$/m);
+    expect(unit).toMatch(/^ExecStart=\/usr\/local\/sbin\/k8s-termination-watch$/m);
+    expect(unit).toMatch(/^Restart=on-failure$/m);
+    expect(unit).toMatch(/^WantedBy=multi-user.target$/m);
   });
 
   test("every script shipped is one of BOOTSTRAP_SCRIPTS, byte for byte, and executable", () => {

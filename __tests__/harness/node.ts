@@ -11,6 +11,7 @@ import { parse } from "yaml";
 import { sha256 } from "../../src/addons/vendored";
 import { BootstrapSettings, NodeRole, clusterBundle, renderUserData } from "../../src/bootstrap";
 import { BOOTSTRAP_SCRIPTS } from "../../src/bootstrap/scripts";
+import { LIFECYCLE_HOOKS } from "../../src/aws/lifecycle";
 
 /**
  * Every stubbed command and the package that puts it on a node. A stub may stand in for a real
@@ -133,6 +134,37 @@ export const ETCD_BACKUP = { bucket: "k8s-cluster-etcd-backup-ap-northeast-2", p
 /** The etcd container's id as the crictl stub reports it. */
 export const ETCD_CONTAINER = "3f9d2c4be1a70e5d";
 
+/** The node as IMDS reports it: its instance id and private DNS name (= Node name = etcd member name). */
+export const INSTANCE_ID = "i-0a1b2c3d4e5f60718";
+export const NODE_NAME = "ip-172-31-8-10.ap-northeast-2.compute.internal";
+
+/** The auto scaling group a node of the role runs in (one group per control-plane slot, one of workers). */
+export const GROUP_OF: Readonly<Record<NodeRole, string>> = {
+  "control-plane": "k8s-cluster-control-plane-0",
+  worker: "k8s-cluster-workers",
+};
+
+/** A scaling activity of the group: how long ago it started, its Cause and StatusMessage. */
+export interface ScalingActivity {
+  readonly minutesAgo: number;
+  readonly cause: string;
+  readonly statusMessage?: string;
+}
+
+/** An EC2 instance as describe-instances sees it. */
+export interface Ec2Instance {
+  readonly id: string;
+  readonly name: string;
+  readonly state: "pending" | "running" | "stopping" | "stopped" | "shutting-down" | "terminated";
+}
+
+/** An etcd member; no name and no client URL: unstarted (added, its etcd not yet running). */
+export interface EtcdMember {
+  readonly id: string;
+  readonly name: string;
+  readonly ip: string;
+}
+
 export function settingsFor(role: NodeRole, extra: Partial<BootstrapSettings> = {}): BootstrapSettings {
   return {
     clusterName: "k8s-cluster",
@@ -187,6 +219,21 @@ export interface Behaviour {
   readonly apiVersion?: string;
   /** Calls ("name arg-prefix") that fail. */
   readonly fail?: readonly string[];
+  /**
+   * The instance's auto scaling group and lifecycle state (default: the role's group, Pending:Wait,
+   * as a launch lifecycle hook holds a new instance); null: in no group.
+   */
+  readonly asg?: { readonly group: string; readonly state: string } | null;
+  /** Other EC2 instances (this node's own is always there, running). */
+  readonly instances?: readonly Ec2Instance[];
+  /** etcd's members before this node boots (kubeadm init replaces them, kubeadm join adds this node's). */
+  readonly etcdMembers?: readonly EtcdMember[];
+  /** Reads of this Node's Ready condition that are False before it is True (default 0). */
+  readonly nodeReadyAfter?: number;
+  /** Reads of autoscaling/target-lifecycle-state before the group terminates the instance (default never). */
+  readonly terminateAfterPolls?: number;
+  /** The group's scaling activities: how long ago each started, its Cause and StatusMessage. */
+  readonly scalingActivities?: readonly ScalingActivity[];
   /** The etcd static pod as crictl sees it (default: running, etcd 3.6.4 image without etcdutl, good snapshots). */
   readonly etcd?: {
     readonly running?: boolean;
@@ -205,6 +252,8 @@ export interface RunResult {
   readonly stdout: string;
   /** The stubbed calls of this run, "name arg arg ...", in order. */
   readonly calls: readonly string[];
+  /** The same calls, per command run (runcmd: k8s-bootstrap's, then k8s-lifecycle's). */
+  readonly byCommand: readonly (readonly string[])[];
   /** Index of the first call of this run starting with prefix, -1 when none. */
   indexOf(prefix: string): number;
   /** Calls of this run starting with prefix. */
@@ -227,6 +276,8 @@ export interface NodeRun extends RunResult {
   exec(program: string, ...args: string[]): RunResult;
   /** As exec, with other stub behaviour for this run. */
   execWith(behaviour: Behaviour, program: string, ...args: string[]): RunResult;
+  /** Runs one stubbed command (e.g. "aws") directly, on this node's stub state. */
+  stub(command: string, ...args: string[]): { status: number | null; stdout: string; stderr: string };
   cleanup(): void;
 }
 
@@ -234,12 +285,19 @@ const STUBS = path.join(__dirname, "stubs.sh");
 const enc = (name: string) => name.replace(/\//g, "%2F");
 const dec = (file: string) => file.replace(/%2F/g, "/");
 
-function result(status: number | null, stdout: string, stderr: string, calls: string[]): RunResult {
+function result(
+  status: number | null,
+  stdout: string,
+  stderr: string,
+  calls: string[],
+  byCommand: string[][],
+): RunResult {
   return {
     status,
     stdout,
     stderr,
     calls,
+    byCommand,
     indexOf: (prefix) => calls.findIndex((c) => c.startsWith(prefix)),
     callsOf: (prefix) => calls.filter((c) => c.startsWith(prefix)),
   };
@@ -288,14 +346,36 @@ export function runNode(role: NodeRole, behaviour: Behaviour = {}, settings: Par
     }
   }
   fs.mkdirSync(path.join(root, "etc/apt/sources.list.d"), { recursive: true });
+  // The serial console (on EC2, what get-console-output returns), as a file.
+  fs.mkdirSync(path.join(root, "dev"));
   fs.writeFileSync(path.join(root, "etc/fstab"), "LABEL=cloudimg-rootfs / ext4 defaults 0 1\n/swap.img none swap sw 0 0\n");
 
   fs.copyFileSync(STUBS, path.join(bin, "stub"));
   fs.copyFileSync(path.join(__dirname, "stubs-maintenance.sh"), path.join(bin, "stubs-maintenance.sh"));
+  fs.copyFileSync(path.join(__dirname, "stubs-lifecycle.sh"), path.join(bin, "stubs-lifecycle.sh"));
   fs.chmodSync(path.join(bin, "stub"), 0o755);
   for (const c of Object.keys(STUBBED_COMMANDS)) fs.symlinkSync("stub", path.join(bin, c));
 
   for (const [k, v] of Object.entries(behaviour.ssm ?? {})) fs.writeFileSync(path.join(state, "ssm", enc(k)), v);
+  for (const d of ["ec2", "asg", "etcd"]) fs.mkdirSync(path.join(state, d));
+  const others = behaviour.instances ?? [];
+  // This node's own instance is running, unless the test says otherwise.
+  const own = others.some((i) => i.id === INSTANCE_ID) ? [] : [{ id: INSTANCE_ID, name: NODE_NAME, state: "running" }];
+  const instances = [...own, ...others];
+  fs.writeFileSync(path.join(state, "ec2/instances"), instances.map((i) => `${i.id} ${i.name} ${i.state}\n`).join(""));
+  const asg = behaviour.asg === undefined ? { group: GROUP_OF[role], state: "Pending:Wait" } : behaviour.asg;
+  if (asg) fs.writeFileSync(path.join(state, "asg/instance"), `${asg.group} ${asg.state}\n`);
+  const activities = (behaviour.scalingActivities ?? []).map(
+    (a) => `${a.minutesAgo}\t${a.cause}\t${a.statusMessage ?? "None"}\n`,
+  );
+  fs.writeFileSync(path.join(state, "asg/activities"), activities.join(""));
+  if (behaviour.etcdMembers)
+    fs.writeFileSync(
+      path.join(state, "etcd/members"),
+      behaviour.etcdMembers
+        .map((m) => `${m.id}|${m.name}|https://${m.ip}:2380|${m.name ? `https://${m.ip}:2379` : ""}\n`)
+        .join(""),
+    );
   for (const [k, v] of Object.entries(behaviour.ssmLater ?? {})) {
     fs.writeFileSync(path.join(state, "ssm-later", enc(k)), v.value);
     fs.writeFileSync(path.join(state, "ssm-later", `${enc(k)}.reads`), String(v.afterReads));
@@ -319,28 +399,41 @@ export function runNode(role: NodeRole, behaviour: Behaviour = {}, settings: Par
     STUB_ETCDUTL: b.etcd?.etcdutl ? "1" : "0",
     STUB_SNAPSHOT: b.etcd?.snapshot ?? "good",
     STUB_ARCH: b.arch ?? "amd64",
+    STUB_LAUNCH_HOOK: LIFECYCLE_HOOKS.launch,
+    STUB_TERMINATE_HOOK: LIFECYCLE_HOOKS.terminate,
+    STUB_NODE_READY_AFTER: String(b.nodeReadyAfter ?? 0),
+    ...(b.terminateAfterPolls !== undefined ? { STUB_TERMINATE_AFTER: String(b.terminateAfterPolls) } : {}),
     ...(b.containerd ? { STUB_CONTAINERD: b.containerd } : {}),
     ...(b.apiVersion ? { STUB_API_VERSION: b.apiVersion } : {}),
     ...(b.credentialProvider ? { STUB_CREDENTIAL_PROVIDER: b.credentialProvider } : {}),
   });
 
   const readCalls = () => fs.readFileSync(log, "utf8").split("\n").filter(Boolean);
-  const runAll = (commands: string[][], env = envFor(behaviour)): RunResult => {
+  // cloud-init appends what runcmd prints to this log (its output setting on Ubuntu's images).
+  const bootLog = path.join(root, "var/log/cloud-init-output.log");
+  const runAll = (commands: string[][], env = envFor(behaviour), logged = false): RunResult => {
     const before = readCalls().length;
     let status: number | null = 0;
     let stdout = "";
     let stderr = "";
+    const byCommand: string[][] = [];
     for (const [program, ...args] of commands) {
+      const start = readCalls().length;
       // Absolute node paths run from the scratch root, through bash as cloud-init's shell would.
       const r = spawnSync("bash", [path.join(root, program), ...args], { env, encoding: "utf8", timeout: 60_000 });
       stdout += r.stdout;
       stderr += r.stderr;
       status = r.error ? -1 : r.status;
+      if (logged) {
+        fs.mkdirSync(path.dirname(bootLog), { recursive: true });
+        fs.appendFileSync(bootLog, `${r.stdout}${r.stderr}`);
+      }
+      byCommand.push(readCalls().slice(start));
     }
-    return result(status, stdout, stderr, readCalls().slice(before));
+    return result(status, stdout, stderr, readCalls().slice(before), byCommand);
   };
 
-  const first = runAll(doc.runcmd);
+  const first = runAll(doc.runcmd, envFor(behaviour), true);
   const read = (p: string) => (fs.existsSync(p) ? fs.readFileSync(p, "utf8") : undefined);
   return {
     ...first,
@@ -358,9 +451,14 @@ export function runNode(role: NodeRole, behaviour: Behaviour = {}, settings: Par
     ssmType: (name) => read(path.join(state, "ssm", `${enc(name)}.type`))?.trim(),
     kept: (name) => read(path.join(state, name)),
     nodeFile: (p) => read(path.join(root, p)),
-    again: () => runAll(doc.runcmd),
+    again: () => runAll(doc.runcmd, envFor(behaviour), true),
     exec: (program, ...args) => runAll([[program, ...args]]),
     execWith: (b, program, ...args) => runAll([[program, ...args]], envFor(b)),
+    stub: (command, ...args) => {
+      if (!(command in STUBBED_COMMANDS)) throw new Error(`harness: ${command} is not a stubbed command`);
+      const r = spawnSync(path.join(bin, command), args, { env: envFor(behaviour), encoding: "utf8", timeout: 60_000 });
+      return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+    },
     cleanup: () => fs.rmSync(base, { recursive: true, force: true }),
   };
 }

@@ -20,6 +20,7 @@
 #   STUB_CREDENTIAL_PROVIDER  the bytes artifacts.k8s.io serves for the ECR credential provider
 #   STUB_API_VERSION   the version the API servers report (default the installed kubeadm's)
 #   dpkg/<package>     installed packages and their versions (apt-get install writes them)
+#   ...and the state of stubs-lifecycle.sh (EC2 instances, the auto scaling group, etcd members, Nodes)
 set -euo pipefail
 name=${0##*/}
 state=${HARNESS_STATE:?HARNESS_STATE is not set}
@@ -46,6 +47,8 @@ if [[ -n ${STUB_FAIL:-} ]]; then
 fi
 
 NODE_NAME=ip-172-31-8-10.ap-northeast-2.compute.internal
+NODE_IP=172.31.8.10
+INSTANCE_ID="i-0a1b2c3d4e5f60718"
 CERT_KEY=0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0
 CA_HASH=sha256:1111111111111111111111111111111111111111111111111111111111111111
 ETCD_CONTAINER=3f9d2c4be1a70e5d
@@ -66,6 +69,10 @@ opt() {
 }
 
 ssm_file() { echo "${state}/ssm/${1//\//%2F}"; }
+
+# The EC2, auto scaling, etcd membership and Node parts of the stub.
+# shellcheck source=/dev/null
+. "${0%/*}/stubs-lifecycle.sh"
 
 # admin_conf CONFIG KEY: writes the admin kubeconfig as kubeadm does, its server the endpoint that
 # KEY (controlPlaneEndpoint or apiServerEndpoint) names in the kubeadm configuration CONFIG.
@@ -92,7 +99,7 @@ write_snapshot() {
 # which sees the node's /var/lib/etcd and the etcd certificates.
 etcd_exec() {
   [[ $1 == "$ETCD_CONTAINER" ]] || { echo "crictl stub: no container $1" >&2; exit 1; }
-  local tool=$2 version=${STUB_ETCD_VERSION:-3.6.4} arg file
+  local tool=$2 version=${STUB_ETCD_VERSION:-3.6.4} arg file client
   local -a words=()
   shift 2
   for arg in "$@"; do [[ $arg == --* ]] || words+=("$arg"); done
@@ -112,6 +119,12 @@ etcd_exec() {
         write_snapshot "${root}${words[2]}"
         echo "Snapshot saved at ${words[2]}"
       fi
+      ;;
+    "member list" | "member remove")
+      client="--cacert=${ETCD_PKI}/ca.crt --cert=${ETCD_PKI}/healthcheck-client.crt"
+      [[ " $* " == *" ${client} --key=${ETCD_PKI}/healthcheck-client.key "* ]] ||
+        { echo "etcdctl stub: not kubeadm's etcd client certificate" >&2; exit 1; }
+      etcd_members "$(opt --endpoints "$@")" "${words[@]:1}"
       ;;
     "snapshot status")
       # etcdctl 3.6 has no snapshot status: cobra prints the help of "snapshot" and exits 0.
@@ -241,6 +254,8 @@ case $name in
           local-ipv4) printf '172.31.8.10' ;;
           placement/availability-zone) printf 'ap-northeast-2a' ;;
           instance-type) printf '%s' "${STUB_INSTANCE_TYPE:-t3.large}" ;;
+          instance-id) printf '%s' "$INSTANCE_ID" ;;
+          autoscaling/target-lifecycle-state) imds_target_state ;;
           *) exit 22 ;;
         esac
         ;;
@@ -274,9 +289,17 @@ case $name in
         value=$(opt --value "$@")
         [[ $value == file://* ]] || { echo "aws stub: parameter value on the command line" >&2; exit 1; }
         file=$(ssm_file "$param")
+        if [[ -f $file && " $* " != *" --overwrite "* ]]; then
+          # SSM API reference, PutParameter errors: ParameterAlreadyExists.
+          aws_error ParameterAlreadyExists PutParameter \
+            "The parameter already exists. To overwrite this value, set the overwrite option in the request to true."
+        fi
         cat "${value#file://}" >"$file"
         opt --type "$@" >"${file}.type"
         echo '{"Version": 1}'
+        ;;
+      "ssm delete-parameter" | "ec2 describe-instances" | "autoscaling "* | "cloudwatch put-metric-data")
+        aws_lifecycle "$@"
         ;;
       "ec2 describe-instance-types")
         type=$(opt --instance-types "$@")
@@ -325,17 +348,30 @@ case $name in
         cp "$(opt --config "$@")" "${state}/kubeadm-init.yaml"
         admin_conf "${state}/kubeadm-init.yaml" controlPlaneEndpoint
         touch "${root}/etc/kubernetes/kubelet.conf"
+        mkdir -p "${state}/nodes"
+        touch "${state}/nodes/${NODE_NAME}"
+        # A new cluster: its only member is this node's.
+        rm -f "${state}/etcd/members"
+        etcd_member_add "$NODE_NAME" "$NODE_IP"
         ;;
       join)
         config=$(opt --config "$@")
         cp "$config" "${state}/kubeadm-join.yaml"
         touch "${root}/etc/kubernetes/kubelet.conf"
-        if grep -q '^controlPlane:' "$config"; then admin_conf "$config" apiServerEndpoint; fi
+        mkdir -p "${state}/nodes"
+        touch "${state}/nodes/${NODE_NAME}"
+        if grep -q '^controlPlane:' "$config"; then
+          admin_conf "$config" apiServerEndpoint
+          etcd_member_add "$NODE_NAME" "$NODE_IP"
+        fi
         ;;
       token)
         echo "kubeadm join api.example:6443 --token abcdef.0123456789abcdef --discovery-token-ca-cert-hash ${CA_HASH} "
         ;;
-      reset) rm -f "${root}/etc/kubernetes/admin.conf" "${root}/etc/kubernetes/kubelet.conf" ;;
+      reset)
+        rm -f "${root}/etc/kubernetes/admin.conf" "${root}/etc/kubernetes/kubelet.conf"
+        etcd_member_del "$NODE_NAME"
+        ;;
       *) echo "kubeadm stub: unexpected '$*'" >&2; exit 2 ;;
     esac
     ;;
@@ -343,10 +379,17 @@ case $name in
   kubectl)
     kubeconfig=${KUBECONFIG:-}
     if [[ $1 == --kubeconfig ]]; then kubeconfig=$2; shift 2; fi
-    [[ $kubeconfig == "${root}/etc/kubernetes/admin.conf" && -f $kubeconfig ]] ||
-      { echo "kubectl stub: the kubeconfig is not the admin kubeconfig of a control plane" >&2; exit 1; }
+    if [[ $1 == --request-timeout=* ]]; then shift; fi
+    # The kubelet's kubeconfig reads Nodes (the Node authorizer allows it); the scripts use it for nothing else.
+    if [[ $kubeconfig == "${root}/etc/kubernetes/kubelet.conf" && -f $kubeconfig && "$1 $2" == "get node" ]]; then
+      :
+    else
+      [[ $kubeconfig == "${root}/etc/kubernetes/admin.conf" && -f $kubeconfig ]] ||
+        { echo "kubectl stub: the kubeconfig is not the admin kubeconfig of a control plane" >&2; exit 1; }
+    fi
     case $1 in
       get)
+        if [[ $2 == node ]]; then kubectl_node "$@"; exit 0; fi
         [[ $2 == --raw && $3 == /version ]] || { echo "kubectl stub: unexpected '$*'" >&2; exit 2; }
         # The API servers run the kubeadm version that initialised the cluster.
         printf '{\n  "major": "1",\n  "gitVersion": "v%s",\n  "platform": "linux/amd64"\n}\n' "${STUB_API_VERSION:-$(installed kubeadm | sed 's/-.*//')}"
@@ -364,6 +407,7 @@ case $name in
         sed 's/^/    /' "${from#*=}"
         ;;
       wait) ;;
+      cordon | drain) kubectl_node "$@" ;;
       *) echo "kubectl stub: unexpected '$*'" >&2; exit 2 ;;
     esac
     ;;

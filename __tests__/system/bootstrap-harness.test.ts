@@ -1,6 +1,7 @@
 /**
  * The real user data, run under bash with stub commands (harness/): create the cluster, join it,
- * wait for DNS and for SSM, find an existing cluster, stop at a failing step.
+ * wait for DNS and for SSM, find an existing cluster, stop at a failing step. The election, etcd
+ * membership and the auto scaling lifecycle: bootstrap-membership.test.ts.
  */
 import * as fs from "fs";
 import * as path from "path";
@@ -17,6 +18,7 @@ import {
   PREFIX,
   STALE_JOIN_PARAMETERS,
   TERRAFORM_PARAMETERS,
+  INSTANCE_ID,
   credentialProviderBytes,
   packagesInstalledBy,
   runNode,
@@ -38,6 +40,16 @@ function node(...args: Parameters<typeof runNode>): NodeRun {
 afterAll(() => runs.forEach((r) => r.cleanup()));
 
 const ALL_PARAMETERS = { ...TERRAFORM_PARAMETERS, ...JOIN_PARAMETERS };
+/** What the node that creates the cluster writes after kubeadm init, in order (the API endpoint last). */
+const PUBLISHED = [
+  `${PREFIX}/join/certificate-key`,
+  `${PREFIX}/join/token`,
+  `${PREFIX}/join/ca-cert-hash`,
+  `${PREFIX}/cluster/kubernetes-version`,
+  `${PREFIX}/join/api-endpoint`,
+];
+/** The init lock a node that created the cluster holds: its instance id and the API endpoint. */
+const OWN_LOCK = { [`${PREFIX}/init/lock`]: `${INSTANCE_ID} ${API_ENDPOINT}` };
 const yamlDocs = (text: string) => parseAllDocuments(text).map((d) => d.toJS());
 const failedLines = (stderr: string) => stderr.split("\n").filter((l) => l.includes("FAILED"));
 const STALE_LOG = `k8s-bootstrap: stale join parameters (another deployment: ${OTHER_API_ENDPOINT}) under ${PREFIX}/join`;
@@ -55,7 +67,7 @@ function expectSuccess(n: { status: number | null; stderr: string }) {
   expect({ status: n.status, failed: failedLines(n.stderr) }).toEqual({ status: 0, failed: [] });
 }
 
-describe("first control-plane node", () => {
+describe("the control-plane node that creates the cluster (no cluster, no init lock: it wins the lock)", () => {
   let n: NodeRun;
   beforeAll(() => {
     n = node("control-plane", { ssm: TERRAFORM_PARAMETERS });
@@ -140,18 +152,22 @@ describe("first control-plane node", () => {
   });
 
   test("publishes token and certificate key as SecureString, the CA hash as String, never on a command line", () => {
-    expect(n.ssm()).toEqual(ALL_PARAMETERS);
+    expect(n.ssm()).toEqual({ ...ALL_PARAMETERS, ...OWN_LOCK });
     expect(n.ssmType(`${PREFIX}/join/token`)).toBe("SecureString");
     expect(n.ssmType(`${PREFIX}/join/certificate-key`)).toBe("SecureString");
     expect(n.ssmType(`${PREFIX}/join/ca-cert-hash`)).toBe("String");
     expect(n.ssmType(`${PREFIX}/join/api-endpoint`)).toBe("String");
     expect(n.ssmType(VERSION_PARAMETER)).toBe("String");
-    for (const c of n.callsOf("aws ssm put-parameter")) expect(c).toMatch(/--overwrite --value file:\/\//);
-    expect(n.indexOf("aws ssm put-parameter")).toBeGreaterThan(n.indexOf("kubeadm init --config"));
+    const joinWrites = n.callsOf(`aws ssm put-parameter --name ${PREFIX}/join/`);
+    const init = n.indexOf("kubeadm init --config");
+    expect(joinWrites).toHaveLength(4);
+    for (const c of joinWrites) expect(c).toMatch(/--overwrite --value file:\/\//);
+    expect(n.indexOf(`aws ssm put-parameter --name ${PREFIX}/join/`)).toBeGreaterThan(init);
   });
 
+  // The init lock comes first, before kubeadm init.
   test("publishes the API endpoint of the cluster last, after the parameters it vouches for", () => {
-    expect(written(n)).toEqual([`${PREFIX}/join/certificate-key`, `${PREFIX}/join/token`, `${PREFIX}/join/ca-cert-hash`, VERSION_PARAMETER, `${PREFIX}/join/api-endpoint`]);
+    expect(written(n)).toEqual([`${PREFIX}/init/lock`, ...PUBLISHED]);
     expect(n.ssm()[`${PREFIX}/join/api-endpoint`]).toBe(API_ENDPOINT);
     expect(n.ssm()[VERSION_PARAMETER]).toBe(`v${PINNED_VERSION}`);
   });
@@ -207,7 +223,8 @@ describe("first control-plane node", () => {
   });
 
   test("enables the refresh and certificate renewal timers last and leaves no secret-bearing file behind", () => {
-    expect(n.calls.slice(-2)).toEqual([
+    const bootstrap = n.byCommand[0];
+    expect(bootstrap.slice(-2)).toEqual([
       "systemctl enable --now k8s-join-refresh@token.timer k8s-join-refresh@certs.timer",
       "systemctl enable --now k8s-cert-renew.timer",
     ]);
@@ -285,7 +302,7 @@ describe("joining nodes", () => {
       localAPIEndpoint: { advertiseAddress: "172.31.8.10", bindPort: 6443 },
     });
     expect(n.calls).toContain("systemctl enable --now k8s-join-refresh@token.timer k8s-join-refresh@certs.timer");
-    expect(n.indexOf("kubectl")).toBe(-1);
+    expect(n.indexOf("kubectl apply")).toBe(-1);
     expect(n.indexOf("aws ssm put-parameter")).toBe(-1);
   });
 
@@ -325,7 +342,7 @@ describe("kubelet max-pods from the instance type (custom networking: (ENIs - 1)
   test("t3.large: the type from IMDSv2, its ENI limits from EC2, (3 - 1) * (12 - 1) + 2 = 24 passed to kubeadm join", () => {
     const n = node("worker", { ssm: ALL_PARAMETERS, instance: { type: "t3.large", maxEnis: 3, ipsPerEni: 12 } });
     expectSuccess(n);
-    expect(n.callsOf("curl").filter((c) => c.endsWith("/meta-data/instance-type"))).toEqual([
+    expect(n.byCommand[0].filter((c) => c.startsWith("curl") && c.endsWith("/meta-data/instance-type"))).toEqual([
       "curl -fsS --max-time 5 -H X-aws-ec2-metadata-token: imds-session-token http://169.254.169.254/latest/meta-data/instance-type",
     ]);
     expect(n.callsOf("aws ec2 describe-instance-types")).toEqual([
@@ -444,17 +461,6 @@ describe("waiting for the join parameters", () => {
     });
   });
 
-  test("a control-plane joiner never joins with stale parameters: it gives up after the bound", () => {
-    const n = node("control-plane", { ssm: { ...TERRAFORM_PARAMETERS, ...STALE_JOIN_PARAMETERS } });
-    expect(n.status).toBe(1);
-    expect(staleLines(n.stderr)).toHaveLength(90);
-    expect(failedLines(n.stderr)).toEqual([
-      "k8s-bootstrap: FAILED at step 'wait for the join parameters': gave up after 90 attempts (1800s): join parameters under /k8s/k8s-cluster/join (the first control-plane node writes them)",
-    ]);
-    expect(n.indexOf(`aws ssm get-parameter --name ${PREFIX}/join/token`)).toBe(-1);
-    expect(n.indexOf("kubeadm join")).toBe(-1);
-  });
-
   test("gives up after the bound with a message that says who writes them", () => {
     const n = node("worker", { ssm: TERRAFORM_PARAMETERS });
     expect(n.status).toBe(1);
@@ -465,7 +471,7 @@ describe("waiting for the join parameters", () => {
   });
 });
 
-describe("the init node and an existing cluster", () => {
+describe("a control-plane node and an existing cluster", () => {
   test("joins as a control-plane node when this deployment's parameters are there", () => {
     const n = node("control-plane", { ssm: ALL_PARAMETERS });
     expectSuccess(n);
@@ -473,7 +479,7 @@ describe("the init node and an existing cluster", () => {
     expect(n.indexOf("kubeadm init")).toBe(-1);
     expect(n.callsOf("kubeadm join")).toHaveLength(1);
     expect(yamlDocs(n.kept("kubeadm-join.yaml")!)[0].controlPlane.certificateKey).toBe(JOIN_PARAMETERS[`${PREFIX}/join/certificate-key`]);
-    expect(n.indexOf("kubectl")).toBe(-1);
+    expect(n.indexOf("kubectl apply")).toBe(-1);
     expect(n.indexOf("aws ssm put-parameter")).toBe(-1);
     expect(n.calls).toContain("systemctl enable --now k8s-join-refresh@token.timer k8s-join-refresh@certs.timer");
   });
@@ -500,8 +506,8 @@ describe("the init node and an existing cluster", () => {
     expect(installs(n)[1]).toContain(`kubelet=${PINNED_VERSION}-*`);
     expect(n.callsOf("kubeadm init --config")).toHaveLength(1);
     expect(n.indexOf("kubeadm join")).toBe(-1);
-    expect(n.ssm()).toEqual(ALL_PARAMETERS);
-    expect(written(n)).toEqual([`${PREFIX}/join/certificate-key`, `${PREFIX}/join/token`, `${PREFIX}/join/ca-cert-hash`, VERSION_PARAMETER, `${PREFIX}/join/api-endpoint`]);
+    expect(n.ssm()).toEqual({ ...ALL_PARAMETERS, ...OWN_LOCK });
+    expect(written(n)).toEqual([`${PREFIX}/init/lock`, ...PUBLISHED]);
   });
 
   test("retries, and never initialises, while SSM cannot be read", () => {
@@ -522,8 +528,9 @@ describe("a failing command", () => {
     const failed = failedLines(n.stderr);
     expect(failed).toHaveLength(1);
     expect(failed[0]).toMatch(/^k8s-bootstrap: FAILED at step 'kubeadm init' \(exit 1\): kubeadm init --config "\$KUBEADM_CONFIG" --upload-certs/);
-    expect(n.calls[n.calls.length - 1]).toMatch(/^kubeadm init --config/);
-    expect(n.indexOf("aws ssm put-parameter")).toBe(-1);
+    const bootstrap = n.byCommand[0];
+    expect(bootstrap[bootstrap.length - 1]).toMatch(/^kubeadm init --config/);
+    expect(written(n)).toEqual([`${PREFIX}/init/lock`]);
     expect(n.indexOf("kubectl")).toBe(-1);
     expect(n.nodeFile("var/lib/k8s-bootstrap/done")).toBeUndefined();
   });
@@ -535,7 +542,8 @@ describe("a failing command", () => {
       `k8s-node-prepare: FAILED at step 'add the Kubernetes v1.35 apt repository' (exit 1): gpg --batch --yes --dearmor -o "\${ROOT}\${KEYRING}" "\${WORK}/Release.key"`,
       `k8s-bootstrap: FAILED at step 'install Kubernetes ${PINNED_VERSION}' (exit 1): "\${SBIN}/k8s-node-prepare" kubernetes "$K8S_INSTALL"`,
     ]);
-    expect(n.calls[n.calls.length - 1]).toMatch(/^gpg /);
+    const bootstrap = n.byCommand[0];
+    expect(bootstrap[bootstrap.length - 1]).toMatch(/^gpg /);
   });
 
   test("a network step that keeps failing gives up after its bound", () => {
@@ -704,7 +712,8 @@ describe("the Kubernetes version a node installs", () => {
     );
   });
 
-  test("the init node never initialises when only this deployment's endpoint is there (it is written last): it waits to join", () => {
+  // join/api-endpoint is written last: alone, it still says a cluster exists.
+  test("a control-plane node never initialises when only this deployment's endpoint is there: it waits to join", () => {
     const n = node("control-plane", { ssm: { ...TERRAFORM_PARAMETERS, [`${PREFIX}/join/api-endpoint`]: API_ENDPOINT } });
     expect(n.status).toBe(1);
     expect(n.indexOf("kubeadm init")).toBe(-1);

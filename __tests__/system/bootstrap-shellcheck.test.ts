@@ -8,7 +8,7 @@ import { run, runOnText } from "../harness/tools";
 
 const LIB = "/usr/local/lib/k8s-bootstrap/lib.sh";
 const scripts = Object.entries(BOOTSTRAP_SCRIPTS);
-/** Everything but the libraries the commands source (lib.sh, lease.sh). */
+/** Libraries are sourced, not run: lib.sh, lease.sh, and the control-plane helpers that come with the bundle. */
 const executables = scripts.filter(([p]) => !p.startsWith("/usr/local/lib/"));
 
 /** Lines that name a node path (/etc, /var, ...) not under ${ROOT}, comments and URLs aside. */
@@ -36,7 +36,9 @@ describe("shellcheck", () => {
     expect(r.status).toBe(0);
   });
 
-  test.each(["__tests__/harness/stubs.sh", "__tests__/harness/stubs-maintenance.sh", ".ci/run", "scripts/system-tools.sh"])("%s (the harness stubs and the CI scripts) has no findings either", (file) => {
+  const stubs = ["__tests__/harness/stubs.sh", "__tests__/harness/stubs-lifecycle.sh", "__tests__/harness/stubs-maintenance.sh"];
+  const others = [...stubs, ".ci/run", "scripts/system-tools.sh"];
+  test.each(others)("%s (the harness stubs and the CI scripts) has no findings either", (file) => {
     const r = run("shellcheck", SHELLCHECK(path.join(ROOT, file)));
     expect(`${r.stdout}${r.stderr}`.trim()).toBe("");
     expect(r.status).toBe(0);
@@ -44,16 +46,21 @@ describe("shellcheck", () => {
 });
 
 describe("conventions", () => {
-  test("nine scripts: two libraries and seven commands", () => {
+  test("fourteen scripts: three libraries and eleven commands", () => {
     expect(Object.keys(BOOTSTRAP_SCRIPTS).sort()).toEqual([
+      "/usr/local/lib/k8s-bootstrap/control-plane.sh",
       "/usr/local/lib/k8s-bootstrap/lease.sh",
       "/usr/local/lib/k8s-bootstrap/lib.sh",
       "/usr/local/sbin/k8s-addons",
       "/usr/local/sbin/k8s-bootstrap",
       "/usr/local/sbin/k8s-cert-renew",
       "/usr/local/sbin/k8s-etcd-backup.sh",
+      "/usr/local/sbin/k8s-etcd-members",
+      "/usr/local/sbin/k8s-init-lock",
       "/usr/local/sbin/k8s-join-refresh",
+      "/usr/local/sbin/k8s-lifecycle",
       "/usr/local/sbin/k8s-node-prepare",
+      "/usr/local/sbin/k8s-termination-watch",
       "/usr/local/sbin/k8s-upgrade",
     ]);
   });

@@ -18,6 +18,7 @@ import { kubeadmInitTemplate, kubeadmJoinTemplate } from "./kubeadm";
 import { etcdBackupUnits } from "./timers";
 import { maintenanceFiles } from "./maintenance";
 import { ssmParameterNames } from "../aws/ssm-parameters";
+import { BOOT_FAILURE_METRIC, LIFECYCLE_HOOKS } from "../aws/lifecycle";
 
 export const CONFIG_DIR = "/etc/k8s-bootstrap";
 
@@ -56,6 +57,12 @@ export function envFile(s: BootstrapSettings, facts: NodeFacts): string {
     SSM_JOIN_CA_CERT_HASH: p.joinCaCertHash,
     SSM_JOIN_API_ENDPOINT: p.joinApiEndpoint,
     SSM_NODE_TERMINATION_QUEUE_URL: p.nodeTerminationQueueUrl,
+    SSM_INIT_LOCK: p.initLock,
+    // The auto scaling lifecycle the nodes take part in (src/aws/lifecycle.ts, shared with Terraform).
+    LIFECYCLE_LAUNCH_HOOK: LIFECYCLE_HOOKS.launch,
+    LIFECYCLE_TERMINATE_HOOK: LIFECYCLE_HOOKS.terminate,
+    BOOT_FAILURE_NAMESPACE: BOOT_FAILURE_METRIC.namespace,
+    BOOT_FAILURE_METRIC: BOOT_FAILURE_METRIC.name,
     HOST_NETWORK_PODS: String(facts.hostNetworkPods),
     ECR_CREDENTIAL_PROVIDER_AMD64_URL: ECR_CREDENTIAL_PROVIDER.url("amd64"),
     ECR_CREDENTIAL_PROVIDER_AMD64_SHA256: ECR_CREDENTIAL_PROVIDER.sha256.amd64,
@@ -114,6 +121,8 @@ export function nodeFiles(s: BootstrapSettings, facts: NodeFacts): NodeFile[] {
     script("lib"),
     script("prepare"),
     script("bootstrap"),
+    // After the bootstrap: the launch hook once Ready, or a failed boot reported and replaced.
+    script("lifecycle"),
     // Container runtime: containerd's configuration and its apt pin.
     staticFile(`${CONFIG_DIR}/containerd.toml.tmpl`),
     generated(
@@ -163,6 +172,12 @@ export function nodeFiles(s: BootstrapSettings, facts: NodeFacts): NodeFile[] {
             ),
           ]
         : []),
+      // Membership: the init lock, etcd members of gone instances, leaving cleanly when terminated.
+      script("controlPlaneLib"),
+      script("initLock"),
+      script("etcdMembers"),
+      script("terminationWatch"),
+      staticFile("/etc/systemd/system/k8s-termination-watch.service"),
       generated(`${CONFIG_DIR}/kubeadm-init.yaml.tmpl`, kubeadmInitTemplate(s), "kubeadm.ts", "kubeadmInitTemplate"),
       // Maintenance after boot: certificate renewal and its timer, in-place upgrades (maintenance.ts).
       ...maintenanceFiles().map((f): NodeFile => ({ ...f, delivery: "bundle" })),

@@ -17,6 +17,11 @@ export const SCRIPT_PATHS = Object.freeze({
   lease: "/usr/local/lib/k8s-bootstrap/lease.sh",
   certRenew: "/usr/local/sbin/k8s-cert-renew",
   upgrade: "/usr/local/sbin/k8s-upgrade",
+  controlPlaneLib: "/usr/local/lib/k8s-bootstrap/control-plane.sh",
+  lifecycle: "/usr/local/sbin/k8s-lifecycle",
+  initLock: "/usr/local/sbin/k8s-init-lock",
+  etcdMembers: "/usr/local/sbin/k8s-etcd-members",
+  terminationWatch: "/usr/local/sbin/k8s-termination-watch",
 });
 
 /** Each script's file under src/bootstrap/scripts/. */
@@ -30,6 +35,11 @@ export const SCRIPT_SOURCE_FILES: Readonly<Record<keyof typeof SCRIPT_PATHS, str
   lease: "lease.sh",
   certRenew: "k8s-cert-renew.sh",
   upgrade: "k8s-upgrade.sh",
+  controlPlaneLib: "control-plane.sh",
+  lifecycle: "k8s-lifecycle.sh",
+  initLock: "k8s-init-lock.sh",
+  etcdMembers: "k8s-etcd-members.sh",
+  terminationWatch: "k8s-termination-watch.sh",
 };
 
 const SCRIPT_DIR = bootstrapFolder("scripts");

@@ -68,8 +68,9 @@ export function renderUserData(s: BootstrapSettings, node: string = s.role): Ren
     write_files: files
       .filter((f) => f.delivery === "user data")
       .map(({ path, permissions, content }) => ({ path, permissions, content })),
-    // One command: runcmd goes on after a failed line, k8s-bootstrap does not.
-    runcmd: [[SCRIPT_PATHS.bootstrap]],
+    // runcmd goes on after a failed line, k8s-bootstrap does not; k8s-lifecycle runs after it either
+    // way: it completes the launch hook once the node is Ready, or reports and replaces a failed boot.
+    runcmd: [[SCRIPT_PATHS.bootstrap], [SCRIPT_PATHS.lifecycle, "after-boot"]],
   };
   const cloudConfig = `#cloud-config\n${stringify(doc, { lineWidth: 0, blockQuote: "literal", indentSeq: false })}`;
   // zlib writes no timestamp into the gzip header, so equal input gives equal user data (no diffs).

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Brings this instance into the cluster as NODE_ROLE. control-plane-init: kubeadm init, publish the
-# join parameters, apply the add-ons (or join a running cluster). Others: wait for them, join.
+# Brings this instance into the cluster as NODE_ROLE. Control plane: join this deployment's cluster
+# (then remove the etcd members whose instances are gone), or win the init lock and create it:
+# kubeadm init, publish the join parameters, apply the add-ons. Workers: wait for them, join.
 set -euo pipefail
 set -o errtrace
 # shellcheck source=/dev/null
@@ -99,7 +100,7 @@ choose_version() {
   cluster_minor=${BASH_REMATCH[1]}
   if [[ $cluster_minor == "$K8S_MINOR" ]]; then
     K8S_INSTALL=${CLUSTER_VERSION#v}
-  elif [[ $NODE_ROLE == control-plane-* ]]; then
+  elif [[ $NODE_ROLE == control-plane ]]; then
     die "the cluster runs ${CLUSTER_VERSION}, this node's Kubernetes is ${K8S_MINOR}: a control-plane node joins only a control plane of its own minor; synthesize with kubernetesVersion ${cluster_minor}"
   elif [[ $(printf '%s\n' "$cluster_minor" "$K8S_MINOR" | sort -V | head -n1) == "$cluster_minor" ]]; then
     die "the cluster runs ${CLUSTER_VERSION}, older than this node's Kubernetes ${K8S_MINOR}: a kubelet may not be newer than the API servers; upgrade the control plane first"
@@ -141,6 +142,19 @@ init_cluster() {
   "${SBIN}/k8s-addons" "$BUNDLE"
 }
 
+# decide_once: one round of the election of the control-plane node that runs kubeadm init. Status 0
+# with DECISION set: join (this deployment's cluster exists) or init (this node holds the init lock);
+# status 1: another node holds the lock (wait for its join parameters), or try again.
+decide_once() {
+  probe_cluster || return 1
+  if [[ $CLUSTER_EXISTS == yes ]]; then
+    DECISION="join"
+    return 0
+  fi
+  "${SBIN}/k8s-init-lock" "$INSTANCE_ID" "$API_ENDPOINT" || return 1
+  DECISION="init"
+}
+
 if [[ -f $DONE ]]; then
   log "this node already joined the cluster; nothing to do"
   exit 0
@@ -153,7 +167,7 @@ fi
 step "prepare the node"
 "${SBIN}/k8s-node-prepare" os
 
-if [[ $NODE_ROLE == control-plane-* ]]; then
+if [[ $NODE_ROLE == control-plane ]]; then
   step "fetch the cluster bundle ${BUNDLE_DIGEST:0:12}"
   if bundle_ok "$BUNDLE"; then
     log "the bundle is here already, unchanged: ${BUNDLE}"
@@ -163,6 +177,8 @@ if [[ $NODE_ROLE == control-plane-* ]]; then
   fi
   step "install the control-plane files of the bundle"
   install_node_files
+  # From now on a termination by the auto scaling group drains the node first (even a failed boot).
+  systemctl enable --now k8s-termination-watch.service
 fi
 
 step "read instance metadata"
@@ -190,35 +206,38 @@ step "install Kubernetes ${K8S_INSTALL}"
 "${SBIN}/k8s-node-prepare" kubernetes "$K8S_INSTALL"
 
 case "$NODE_ROLE" in
-  control-plane-init)
-    step "look for an existing cluster"
-    retry 10 10 "SSM parameters under ${SSM_PREFIX}/join to be readable" probe_cluster
-    if [[ $CLUSTER_EXISTS == yes ]]; then
+  control-plane)
+    step "join this deployment's cluster, or win the init lock and create it"
+    waiting="join parameters under ${SSM_PREFIX}/join (written by the holder of the init lock ${SSM_INIT_LOCK})"
+    retry "$JOIN_ATTEMPTS" 20 "$waiting" decide_once
+    if [[ $DECISION == init ]]; then
+      init_cluster
+    else
       # Never a second cluster behind the same endpoint, even while its API does not answer (as
       # during an etcd restore): join it, or stop.
       log "join parameters of this deployment are in SSM: joining the existing cluster, never initialising another"
       join_cluster control-plane "(this deployment's cluster exists, so this node will not run kubeadm init; see docs/troubleshooting.md)"
-    else
-      init_cluster
+      step "remove the etcd members whose instances are gone"
+      if ! "${SBIN}/k8s-etcd-members" prune; then
+        log "etcd members were not checked; run '${SBIN#"$ROOT"}/k8s-etcd-members prune' once the cause is fixed"
+      fi
     fi
     ;;
-  control-plane-join | worker)
-    kind=worker
-    if [[ $NODE_ROLE == control-plane-join ]]; then kind=control-plane; fi
+  worker)
     step "wait for the join parameters"
     retry "$JOIN_ATTEMPTS" 20 "join parameters under ${SSM_PREFIX}/join (the first control-plane node writes them)" \
-      read_join_parameters "$kind"
-    join_cluster "$kind"
+      read_join_parameters worker
+    join_cluster worker
     ;;
   *) die "unknown NODE_ROLE '${NODE_ROLE}'" ;;
 esac
 
-if [[ $NODE_ROLE == control-plane-* ]]; then
+if [[ $NODE_ROLE == control-plane ]]; then
   step "enable the join parameter refresh timers"
   systemctl enable --now k8s-join-refresh@token.timer k8s-join-refresh@certs.timer
   systemctl enable --now k8s-cert-renew.timer
 fi
-if [[ $NODE_ROLE == control-plane-* && -n ${ETCD_BACKUP_BUCKET:-} ]]; then
+if [[ $NODE_ROLE == control-plane && -n ${ETCD_BACKUP_BUCKET:-} ]]; then
   step "enable the etcd backup timer"
   systemctl enable --now k8s-etcd-backup.timer
 fi

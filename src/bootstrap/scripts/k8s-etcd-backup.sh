@@ -10,30 +10,14 @@ set -euo pipefail
 set -o errtrace
 # shellcheck source=/dev/null
 . "${K8S_ROOT:-}/usr/local/lib/k8s-bootstrap/lib.sh"
+# shellcheck source=/dev/null
+. "${K8S_ROOT:-}/usr/local/lib/k8s-bootstrap/control-plane.sh"
 
-# Paths inside the etcd container (kubeadm's manifest); CTR_DATA is a hostPath, the same on the node.
-CTR_PKI=/etc/kubernetes/pki/etcd
+# The data directory inside the etcd container (kubeadm's manifest): a hostPath, the same on the node.
 CTR_DATA=/var/lib/etcd
-ETCDCTL=(etcdctl --endpoints=https://127.0.0.1:2379 --cacert="${CTR_PKI}/ca.crt"
-  --cert="${CTR_PKI}/healthcheck-client.crt" --key="${CTR_PKI}/healthcheck-client.key")
 SNAPSHOT_TIMEOUT=900
 UPLOAD_ATTEMPTS=5
 UPLOAD_DELAY=30
-
-# find_etcd: sets CONTAINER to the running etcd container of this node's static pod.
-find_etcd() {
-  local ids
-  ids=$(crictl ps --name '^etcd$' --label io.kubernetes.pod.namespace=kube-system --state running --quiet) || return 1
-  CONTAINER=${ids%%$'\n'*}
-  [[ -n $CONTAINER ]]
-}
-
-# in_etcd SECONDS COMMAND...: runs COMMAND in the etcd container; the runtime kills it after SECONDS.
-in_etcd() {
-  local seconds=$1
-  shift
-  crictl exec --sync --timeout "$seconds" "$CONTAINER" "$@"
-}
 
 # verify_checksum FILE: etcd ends a streamed snapshot with the SHA-256 of the database before it;
 # the same check `etcdutl snapshot restore` makes. Sets SIZE.
@@ -83,7 +67,7 @@ retry 3 10 "a running etcd container (static pod kube-system/etcd-${NODE_NAME})"
 
 step "check the local etcd member"
 # A member cut off from the quorum would hand out a stale snapshot; this read needs the quorum.
-retry 3 10 "the local etcd member to be healthy" in_etcd 60 "${ETCDCTL[@]}" endpoint health
+retry 3 10 "the local etcd member to be healthy" etcdctl_local 60 endpoint health
 
 STAMP=$(date -u +%Y%m%dT%H%M%SZ)
 NAME="k8s-etcd-backup-${STAMP}.db"
@@ -92,7 +76,7 @@ URL="s3://${ETCD_BACKUP_BUCKET}/${ETCD_BACKUP_PREFIX}/${NODE_NAME}/${STAMP}.db"
 CLEANUP+=("$SNAPSHOT" "${SNAPSHOT}.part")
 
 step "take the snapshot"
-in_etcd "$SNAPSHOT_TIMEOUT" "${ETCDCTL[@]}" snapshot save "${CTR_DATA}/${NAME}" >/dev/null ||
+etcdctl_local "$SNAPSHOT_TIMEOUT" snapshot save "${CTR_DATA}/${NAME}" >/dev/null ||
   die "etcdctl snapshot save failed in container ${CONTAINER} (its error is above)"
 [[ -s $SNAPSHOT ]] || die "etcdctl reported success, but ${SNAPSHOT} is missing or empty"
 

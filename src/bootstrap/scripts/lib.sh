@@ -60,8 +60,10 @@ imds_get() {
   printf -v "$2" '%s' "$value"
 }
 
-# Sets NODE_NAME (the private DNS name the cloud controller expects), NODE_IP, NODE_ZONE, INSTANCE_TYPE.
+# Sets INSTANCE_ID, NODE_NAME (the private DNS name the cloud controller expects), NODE_IP, NODE_ZONE,
+# INSTANCE_TYPE.
 node_facts() {
+  imds_get instance-id INSTANCE_ID || return 1
   imds_get local-hostname NODE_NAME || return 1
   imds_get local-ipv4 NODE_IP || return 1
   imds_get placement/availability-zone NODE_ZONE || return 1
@@ -87,6 +89,25 @@ ssm_put() {
   (umask 077 && printf '%s' "$3" >"$file") || return 1
   aws ssm put-parameter --name "$1" --type "$2" --overwrite --value "file://${file}" >/dev/null || return 1
   rm -f "$file"
+}
+
+# asg_instance: ASG_GROUP and ASG_STATE (its lifecycle state, e.g. Pending:Wait) of INSTANCE_ID's
+# auto scaling group; both empty when the instance is in none. Fails when the API cannot be read.
+asg_instance() {
+  local out
+  ASG_GROUP="" ASG_STATE=""
+  out=$(aws autoscaling describe-auto-scaling-instances --instance-ids "$INSTANCE_ID" --output text \
+    --query 'AutoScalingInstances[0].[AutoScalingGroupName,LifecycleState]') || return 1
+  if [[ $out == None ]]; then return 0; fi
+  read -r ASG_GROUP ASG_STATE <<<"$out"
+  [[ -n $ASG_GROUP && -n $ASG_STATE ]]
+}
+
+# complete_hook HOOK RESULT: completes INSTANCE_ID's lifecycle action of HOOK in ASG_GROUP with RESULT
+# (CONTINUE or ABANDON).
+complete_hook() {
+  aws autoscaling complete-lifecycle-action --lifecycle-hook-name "$1" --auto-scaling-group-name "$ASG_GROUP" \
+    --instance-id "$INSTANCE_ID" --lifecycle-action-result "$2"
 }
 
 # sha256_is SUM FILE: FILE exists and its SHA-256 is SUM.

@@ -1,0 +1,188 @@
+#!/usr/bin/env bash
+# shellcheck disable=SC2154 # state, root, count and opt are stubs.sh's
+# Sourced by stubs.sh: the parts of the stub that play EC2, the instance's auto scaling group, etcd's
+# membership and the API servers' Nodes. State under $HARNESS_STATE:
+#   ec2/instances      EC2 instances, "id private-dns-name state" per line (this node's among them)
+#   asg/instance       this instance's auto scaling group and lifecycle state ("group state"); none:
+#                      in no group. complete-lifecycle-action and set-instance-health change it
+#   asg/activities     the group's scaling activities, "minutes-ago<tab>cause<tab>status message"
+#   STUB_LAUNCH_HOOK, STUB_TERMINATE_HOOK  the group's lifecycle hook names
+#   STUB_TERMINATE_AFTER  reads of autoscaling/target-lifecycle-state before the group terminates
+#                      the instance (its lifecycle state becomes Terminating:Wait); default never
+#   etcd/members       etcd's member list, "id|name|peer URL|client URL" per line (unstarted: no
+#                      name, no client URL); kubeadm init, join and reset change it as kubeadm does
+#   nodes/<name>       the Nodes the API servers have (kubeadm init and join register one);
+#                      STUB_NODE_READY_AFTER: reads of the Ready condition that are False first
+
+# The AWS CLI v2 reports a service's error with exit code 254 (AWS CLI user guide,
+# cli-usage-returncodes.html: "the service returned an error").
+aws_error() {
+  echo "An error occurred ($1) when calling the $2 operation: $3" >&2
+  exit 254
+}
+
+# asg_state: prints this instance's "group state", nothing when it is in no group.
+asg_state() { if [[ -f ${state}/asg/instance ]]; then cat "${state}/asg/instance"; fi; }
+
+# etcd_member_add NAME IP: the member kubeadm adds for a control-plane node (started once etcd runs).
+etcd_member_add() {
+  local id
+  mkdir -p "${state}/etcd"
+  id=$(printf '%s' "$1" | sha256sum | cut -c1-16)
+  # etcdctl prints the uint64 ID with %x: no leading zeros.
+  while [[ $id == 0* ]]; do id=${id#0}; done
+  printf '%s|%s|https://%s:2380|https://%s:2379\n' "$id" "$1" "$2" "$2" >>"${state}/etcd/members"
+}
+
+# etcd_member_del NAME: kubeadm reset removes the node's own member.
+etcd_member_del() {
+  local file="${state}/etcd/members"
+  if [[ -f $file ]]; then grep -v "^[0-9a-f]*|${1}|" "$file" >"${file}.new" || true; mv "${file}.new" "$file"; fi
+}
+
+# etcd_members ENDPOINT list|remove ID: etcdctl member list and member remove through ENDPOINT, as
+# etcd-io/etcd v3.6 etcdctl/ctlv3/command prints them (printer.go makeMemberListTable,
+# printer_simple.go MemberList and MemberRemove; errors through cobrautl.ExitWithError: "Error: ...").
+etcd_members() {
+  local endpoint=$1 file="${state}/etcd/members" id name peer client status
+  # The local member answers while it is a member; another one while it is a started member.
+  local serving="^[0-9a-f]*|[^|][^|]*|[^|]*|${endpoint}\$"
+  if [[ $endpoint == https://127.0.0.1:2379 ]]; then serving="^[0-9a-f]*|${NODE_NAME}|"; fi
+  grep -q "$serving" "$file" 2>/dev/null || { echo "Error: context deadline exceeded" >&2; exit 1; }
+  case $2 in
+    list)
+      while IFS='|' read -r id name peer client; do
+        status=started
+        if [[ -z $name ]]; then status=unstarted; fi
+        printf '%s, %s, %s, %s, %s, false\n' "$id" "$status" "$name" "$peer" "$client"
+      done <"$file"
+      ;;
+    remove)
+      grep -q "^${3}|" "$file" || { echo "Error: etcdserver: member not found" >&2; exit 1; }
+      grep -v "^${3}|" "$file" >"${file}.new" || true
+      mv "${file}.new" "$file"
+      printf 'Member %16s removed from cluster %16s\n' "$3" "c9be114fc2da2776"
+      ;;
+  esac
+}
+
+# imds_target_state: what IMDS's autoscaling/target-lifecycle-state returns.
+imds_target_state() {
+  local group lifecycle
+  # The state the group moves the instance to: Terminated once it terminates it (after
+  # STUB_TERMINATE_AFTER reads), else InService; not found outside a group.
+  read -r group lifecycle <<<"$(asg_state)"
+  [[ -n ${group:-} ]] || exit 22
+  if [[ -n ${STUB_TERMINATE_AFTER:-} ]] && (($(count target-state) > STUB_TERMINATE_AFTER)); then
+    lifecycle=Terminating:Wait
+    echo "$group $lifecycle" >"${state}/asg/instance"
+  fi
+  case $lifecycle in
+    Terminat*) printf 'Terminated' ;;
+    *) printf 'InService' ;;
+  esac
+}
+
+# aws_lifecycle ARG...: the aws commands of the node's auto scaling lifecycle and etcd membership.
+aws_lifecycle() {
+  local param file want_id want_name want_states arg id dns ec2_state group lifecycle hook result next
+  local minutes cause message at
+  local -a ids
+  case "$1 $2" in
+    "ssm delete-parameter")
+      param=$(opt --name "$@")
+      file=$(ssm_file "$param")
+      [[ -f $file ]] || aws_error ParameterNotFound DeleteParameter "Parameter ${param} not found."
+      rm -f "$file" "${file}.type"
+      ;;
+    "ec2 describe-instances")
+      # Filters by instance-id or private-dns-name, and instance-state-name; prints the ids (text output).
+      [[ $(opt --query "$@") == 'Reservations[].Instances[].InstanceId' && $(opt --output "$@") == text ]] ||
+        { echo "aws stub: unexpected describe-instances query '$*'" >&2; exit 2; }
+      want_id="" want_name="" want_states=""
+      for arg in "$@"; do
+        case $arg in
+          Name=instance-id,Values=*) want_id=${arg#*Values=} ;;
+          Name=private-dns-name,Values=*) want_name=${arg#*Values=} ;;
+          Name=instance-state-name,Values=*) want_states=",${arg#*Values=}," ;;
+          Name=*) echo "aws stub: unexpected filter ${arg}" >&2; exit 2 ;;
+        esac
+      done
+      ids=()
+      while read -r id dns ec2_state; do
+        [[ -z $want_id || $id == "$want_id" ]] || continue
+        [[ -z $want_name || $dns == "$want_name" ]] || continue
+        [[ -z $want_states || $want_states == *",${ec2_state},"* ]] || continue
+        ids+=("$id")
+      done <"${state}/ec2/instances"
+      if ((${#ids[@]})); then (IFS=$'\t'; echo "${ids[*]}"); fi
+      ;;
+    "autoscaling describe-auto-scaling-instances")
+      [[ $(opt --instance-ids "$@") == "$INSTANCE_ID" && $(opt --output "$@") == text &&
+        $(opt --query "$@") == 'AutoScalingInstances[0].[AutoScalingGroupName,LifecycleState]' ]] ||
+        { echo "aws stub: unexpected describe-auto-scaling-instances '$*'" >&2; exit 2; }
+      read -r group lifecycle <<<"$(asg_state)"
+      # The CLI's text output of a null result (no group) is "None".
+      if [[ -n ${group:-} ]]; then printf '%s\t%s\n' "$group" "$lifecycle"; else echo None; fi
+      ;;
+    "autoscaling complete-lifecycle-action")
+      read -r group lifecycle <<<"$(asg_state)"
+      hook=$(opt --lifecycle-hook-name "$@")
+      result=$(opt --lifecycle-action-result "$@")
+      [[ $(opt --instance-id "$@") == "$INSTANCE_ID" && $(opt --auto-scaling-group-name "$@") == "${group:-}" ]] ||
+        aws_error ValidationError CompleteLifecycleAction \
+          "No active Lifecycle Action found with instance ID $(opt --instance-id "$@")"
+      case "${hook} ${lifecycle} ${result}" in
+        "${STUB_LAUNCH_HOOK} Pending:Wait CONTINUE") next=InService ;;
+        "${STUB_LAUNCH_HOOK} Pending:Wait ABANDON") next=Terminating ;;
+        "${STUB_TERMINATE_HOOK} Terminating:Wait "*) next=Terminated ;;
+        *)
+          aws_error ValidationError CompleteLifecycleAction \
+            "No active Lifecycle Action found with instance ID ${INSTANCE_ID}"
+          ;;
+      esac
+      echo "$group $next" >"${state}/asg/instance"
+      ;;
+    "autoscaling set-instance-health")
+      [[ -n $(asg_state) && $(opt --instance-id "$@") == "$INSTANCE_ID" ]] ||
+        aws_error ValidationError SetInstanceHealth \
+          "Instance Id not found - No managed instance found for instance ID: $(opt --instance-id "$@")"
+      opt --health-status "$@" >"${state}/asg/health"
+      ;;
+    "autoscaling describe-scaling-activities")
+      [[ $(opt --output "$@") == text && $(opt --query "$@") == 'Activities[].[StartTime,Cause,StatusMessage]' ]] ||
+        { echo "aws stub: unexpected describe-scaling-activities query '$*'" >&2; exit 2; }
+      read -r group lifecycle <<<"$(asg_state)"
+      [[ $(opt --auto-scaling-group-name "$@") == "${group:-}" ]] ||
+        { echo "aws stub: activities of a group that is not this instance's: '$*'" >&2; exit 2; }
+      # Newest first, StartTime as the CLI prints timestamps (ISO 8601 with offset).
+      if [[ -f ${state}/asg/activities ]]; then
+        while IFS=$'\t' read -r minutes cause message; do
+          at=$(date -u -d "@$(($(date +%s) - minutes * 60))" +%Y-%m-%dT%H:%M:%S.000000+00:00)
+          printf '%s\t%s\t%s\n' "$at" "$cause" "$message"
+        done < <(sort -n "${state}/asg/activities")
+      fi
+      ;;
+    "cloudwatch put-metric-data")
+      echo "$*" >>"${state}/metrics"
+      ;;
+  esac
+}
+
+# kubectl_node get|cordon|drain NODE ARG...: kubectl on a Node (the kubeconfig already checked).
+kubectl_node() {
+  case $1 in
+    get)
+      # k8s.io/api core/v1 types.go: NodeCondition type "Ready", status "True" | "False" | "Unknown".
+      [[ $4 == -o && $5 == 'jsonpath={.status.conditions[?(@.type=="Ready")].status}' ]] ||
+        { echo "kubectl stub: unexpected '$*'" >&2; exit 2; }
+      [[ -f ${state}/nodes/$3 ]] || { echo "Error from server (NotFound): nodes \"$3\" not found" >&2; exit 1; }
+      if (($(count "ready-$3") > ${STUB_NODE_READY_AFTER:-0})); then printf 'True'; else printf 'False'; fi
+      ;;
+    cordon | drain)
+      [[ -f ${state}/nodes/$2 ]] || { echo "Error from server (NotFound): nodes \"$2\" not found" >&2; exit 1; }
+      touch "${state}/nodes/$2.cordoned"
+      if [[ $1 == drain ]]; then echo "node/$2 drained"; else echo "node/$2 cordoned"; fi
+      ;;
+  esac
+}

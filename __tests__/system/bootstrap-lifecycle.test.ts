@@ -1,0 +1,327 @@
+/**
+ * The real user data under bash with the stub harness (harness/): k8s-lifecycle after-boot, the
+ * second runcmd line. A node completes its group's launch lifecycle hook only once its Node is
+ * Ready; a failed boot puts its log on the console, publishes the boot-failure metric and has its
+ * group replace it, at most 3 times an hour. The stubs' answers these tests rely on, and the
+ * upstream files that define them, are listed in bootstrap-membership.test.ts; here:
+ * - kubectl get node -o jsonpath of the Ready condition prints "True" or "False" (kubernetes/kubernetes
+ *   staging/src/k8s.io/api/core/v1/types.go: NodeReady, ConditionTrue, ConditionFalse);
+ * - describe-scaling-activities: a set-instance-health replacement's Cause ends "in response to a
+ *   user health-check" (EC2 Auto Scaling user guide, replace-unhealthy-instance.html); a launch
+ *   completed with ABANDON has the StatusMessage "... Lifecycle Action Completed with ABANDON
+ *   Result" (CHAP_Troubleshooting.html);
+ * - describe-auto-scaling-instances' text output of no group is "None" (the AWS CLI prints null so).
+ */
+import * as fs from "fs";
+import * as path from "path";
+import {
+  INSTANCE_ID,
+  JOIN_PARAMETERS,
+  NODE_NAME,
+  NodeRun,
+  PREFIX,
+  TERRAFORM_PARAMETERS,
+  runNode,
+} from "../harness/node";
+import { requireTool } from "../harness/tools";
+import { BOOT_FAILURE_METRIC, LIFECYCLE_HOOKS } from "../../src/aws/lifecycle";
+
+const runs: NodeRun[] = [];
+function node(...args: Parameters<typeof runNode>): NodeRun {
+  requireTool("bash");
+  const n = runNode(...args);
+  runs.push(n);
+  return n;
+}
+afterAll(() => runs.forEach((r) => r.cleanup()));
+
+const ALL_PARAMETERS = { ...TERRAFORM_PARAMETERS, ...JOIN_PARAMETERS };
+const WORKERS = "k8s-cluster-workers";
+const failedLines = (stderr: string) => stderr.split("\n").filter((l) => l.includes("FAILED"));
+function expectSuccess(n: { status: number | null; stderr: string }) {
+  expect({ status: n.status, failed: failedLines(n.stderr) }).toEqual({ status: 0, failed: [] });
+}
+const READY_POLL = `get node ${NODE_NAME} -o jsonpath={.status.conditions[?(@.type=="Ready")].status}`;
+const complete = (hook: string, group: string, result: string) =>
+  [
+    `aws autoscaling complete-lifecycle-action --lifecycle-hook-name ${hook} --auto-scaling-group-name ${group}`,
+    `--instance-id ${INSTANCE_ID} --lifecycle-action-result ${result}`,
+  ].join(" ");
+const UNHEALTHY = [
+  `aws autoscaling set-instance-health --instance-id ${INSTANCE_ID}`,
+  "--health-status Unhealthy --no-should-respect-grace-period",
+].join(" ");
+const METRIC = (group: string) =>
+  [
+    "aws cloudwatch put-metric-data",
+    `--namespace ${BOOT_FAILURE_METRIC.namespace} --metric-name ${BOOT_FAILURE_METRIC.name} --unit Count --value 1`,
+    `--dimensions Name=ClusterName,Value=k8s-cluster Name=AutoScalingGroupName,Value=${group}`,
+  ].join(" ");
+const ETCD_HEALTH = [
+  " --endpoints=https://127.0.0.1:2379 --cacert=/etc/kubernetes/pki/etcd/ca.crt",
+  "--cert=/etc/kubernetes/pki/etcd/healthcheck-client.crt --key=/etc/kubernetes/pki/etcd/healthcheck-client.key",
+  "endpoint health",
+].join(" ");
+const asgState = (n: NodeRun) => n.kept("asg/instance")?.trim();
+const USER_HEALTH_CHECK = (at: string) =>
+  `At ${at} an instance was taken out of service in response to a user health-check.`;
+const ABANDONED =
+  "Instance failed to complete user's Lifecycle Action: Lifecycle Action with token" +
+  " e85eb647-4fe0-4909-b341-a6c42d8aba1f was abandoned: Lifecycle Action Completed with ABANDON Result";
+const SCALED_OUT =
+  "At 2026-12-02T09:00:00Z a user request update of AutoScalingGroup constraints to min: 2, max: 5," +
+  " desired: 3 changing the desired capacity from 2 to 3.";
+
+describe("the launch lifecycle hook: completed only once the node is Ready", () => {
+  test("a worker whose Node turns Ready on the 4th poll completes the hook after that poll, never before", () => {
+    const n = node("worker", { ssm: ALL_PARAMETERS, nodeReadyAfter: 3 });
+    expectSuccess(n);
+    const [bootstrap, lifecycle] = n.byCommand;
+    expect(bootstrap.filter((c) => c.startsWith("aws autoscaling"))).toEqual([]);
+    // The Ready condition's status as kubectl's jsonpath prints it: k8s.io/api core/v1 types.go.
+    const polls = lifecycle.map((c, i) => [c, i] as const).filter(([c]) => c.endsWith(READY_POLL));
+    expect(polls).toHaveLength(4);
+    // The kubelet's own kubeconfig: a worker has no admin kubeconfig.
+    expect(polls[0][0]).toBe(`kubectl --kubeconfig ${n.root}/etc/kubernetes/kubelet.conf ${READY_POLL}`);
+    const completion = lifecycle.indexOf(complete(LIFECYCLE_HOOKS.launch, WORKERS, "CONTINUE"));
+    expect(completion).toBeGreaterThan(polls[3][1]);
+    expect(lifecycle.filter((c) => c.startsWith("aws autoscaling complete-lifecycle-action"))).toHaveLength(1);
+    expect(n.stderr).toContain(`k8s-lifecycle: waiting for ${NODE_NAME} to be Ready (attempt 3/90, next in 10s)`);
+    expect(asgState(n)).toBe(`${WORKERS} InService`);
+    expect(n.kept("metrics")).toBeUndefined();
+  });
+
+  test("a control-plane node also waits for its local etcd member to be healthy before it completes the hook", () => {
+    const n = node("control-plane", { ssm: TERRAFORM_PARAMETERS, nodeReadyAfter: 1 });
+    expectSuccess(n);
+    const lifecycle = n.byCommand[1];
+    const lastPoll = lifecycle.map((c) => c.endsWith(READY_POLL)).lastIndexOf(true);
+    const health = lifecycle.findIndex((c, i) => i > lastPoll && c.endsWith(ETCD_HEALTH));
+    expect(health).toBeGreaterThan(lastPoll);
+    expect(
+      lifecycle.indexOf(complete(LIFECYCLE_HOOKS.launch, "k8s-cluster-control-plane-0", "CONTINUE")),
+    ).toBeGreaterThan(health);
+  });
+
+  test("a node in no auto scaling group has no hook to complete, and says so", () => {
+    const n = node("worker", { ssm: ALL_PARAMETERS, asg: null });
+    expectSuccess(n);
+    expect(n.callsOf("aws autoscaling complete-lifecycle-action")).toEqual([]);
+    expect(n.stderr).toContain(
+      `k8s-lifecycle: ${INSTANCE_ID} is in no auto scaling group: no launch lifecycle hook waits`,
+    );
+  });
+
+  test("a node whose Node is never Ready is a failed boot: no CONTINUE, the group replaces it", () => {
+    const n = node("worker", { ssm: ALL_PARAMETERS, nodeReadyAfter: 1000 });
+    expect(n.status).toBe(1);
+    expect(n.callsOf(`kubectl --kubeconfig ${n.root}/etc/kubernetes/kubelet.conf ${READY_POLL}`)).toHaveLength(90);
+    expect(n.stderr).toContain(
+      `k8s-lifecycle: boot failed (${NODE_NAME} not Ready after 900s);` +
+        ` ${INSTANCE_ID} is marked Unhealthy: ${WORKERS} replaces it`,
+    );
+    expect(n.callsOf("aws autoscaling complete-lifecycle-action")).toEqual([
+      complete(LIFECYCLE_HOOKS.launch, WORKERS, "ABANDON"),
+    ]);
+    expect(n.calls).toContain(UNHEALTHY);
+  });
+});
+
+describe("a failed boot replaces itself, at most 3 times an hour", () => {
+  let n: NodeRun;
+  beforeAll(() => {
+    n = node("worker", { ssm: ALL_PARAMETERS, fail: ["kubeadm join"] });
+  });
+
+  test("the bootstrap failed; k8s-lifecycle reports it (the script's own FAILED line stays the only one)", () => {
+    expect(n.status).toBe(1);
+    expect(failedLines(n.stderr)).toEqual([
+      "k8s-bootstrap: FAILED at step 'kubeadm join as worker': gave up after 3 attempts (90s): kubeadm join",
+    ]);
+    expect(n.stderr).toContain(
+      `k8s-lifecycle: boot failed (k8s-bootstrap did not finish);` +
+        ` ${INSTANCE_ID} is marked Unhealthy: ${WORKERS} replaces it`,
+    );
+    // Never a Ready poll, never CONTINUE.
+    expect(n.byCommand[1].filter((c) => c.startsWith("kubectl"))).toEqual([]);
+  });
+
+  test("the end of the boot log goes to the serial console (aws ec2 get-console-output shows it)", () => {
+    const console = n.nodeFile("dev/console")!;
+    expect(
+      console.startsWith(
+        "k8s-lifecycle: boot failed (k8s-bootstrap did not finish); the end of /var/log/cloud-init-output.log:\n",
+      ),
+    ).toBe(true);
+    expect(console).toContain(
+      "k8s-bootstrap: FAILED at step 'kubeadm join as worker': gave up after 3 attempts (90s): kubeadm join\n",
+    );
+    expect(console.trim().split("\n").length).toBeLessThanOrEqual(201);
+  });
+
+  test("then the metric, the count of recent replacements, Unhealthy, the launch hook let go (ABANDON)", () => {
+    const lifecycle = n.byCommand[1];
+    const order = [
+      `aws autoscaling describe-auto-scaling-instances --instance-ids ${INSTANCE_ID} --output text` +
+        " --query AutoScalingInstances[0].[AutoScalingGroupName,LifecycleState]",
+      METRIC(WORKERS),
+      `aws autoscaling describe-scaling-activities --auto-scaling-group-name ${WORKERS} --max-items 50` +
+        " --output text --query Activities[].[StartTime,Cause,StatusMessage]",
+      UNHEALTHY,
+      complete(LIFECYCLE_HOOKS.launch, WORKERS, "ABANDON"),
+    ].map((c) => lifecycle.indexOf(c));
+    expect(order.every((i) => i >= 0)).toBe(true);
+    expect([...order].sort((a, b) => a - b)).toEqual(order);
+    expect(n.kept("asg/health")?.trim()).toBe("Unhealthy");
+    expect(asgState(n)).toBe(`${WORKERS} Terminating`);
+  });
+
+  test("3 replaced for failed boots in the last hour (user health-checks, an abandoned launch): kept", () => {
+    // Causes and status messages as AWS documents them: replace-unhealthy-instance.html, CHAP_Troubleshooting.html.
+    const kept = node("worker", {
+      ssm: ALL_PARAMETERS,
+      fail: ["kubeadm join"],
+      scalingActivities: [
+        { minutesAgo: 8, cause: USER_HEALTH_CHECK("2026-12-02T09:52:00Z") },
+        { minutesAgo: 20, cause: SCALED_OUT },
+        { minutesAgo: 31, cause: USER_HEALTH_CHECK("2026-12-02T09:29:00Z") },
+        { minutesAgo: 52, cause: SCALED_OUT, statusMessage: ABANDONED },
+        { minutesAgo: 75, cause: USER_HEALTH_CHECK("2026-12-02T08:45:00Z") },
+      ],
+    });
+    expect(kept.status).toBe(1);
+    expect(kept.calls).toContain(METRIC(WORKERS));
+    expect(kept.calls).not.toContain(UNHEALTHY);
+    expect(kept.callsOf("aws autoscaling complete-lifecycle-action")).toEqual([]);
+    expect(kept.stderr).toContain(
+      `k8s-lifecycle: boot failed (k8s-bootstrap did not finish); ${WORKERS} replaced 3 instances for failed boots` +
+        ` in the last hour: ${INSTANCE_ID} is kept for inspection (see docs/troubleshooting.md)`,
+    );
+    expect(asgState(kept)).toBe(`${WORKERS} Pending:Wait`);
+    expect(kept.nodeFile("dev/console")).toContain("FAILED at step 'kubeadm join as worker'");
+  });
+
+  test("2 in the last hour (one more 75 minutes ago, a scale-out): replaced; in service: only Unhealthy", () => {
+    const replaced = node("worker", {
+      ssm: ALL_PARAMETERS,
+      fail: ["kubeadm join"],
+      asg: { group: WORKERS, state: "InService" },
+      scalingActivities: [
+        { minutesAgo: 20, cause: SCALED_OUT },
+        { minutesAgo: 31, cause: USER_HEALTH_CHECK("2026-12-02T09:29:00Z") },
+        { minutesAgo: 52, cause: SCALED_OUT, statusMessage: ABANDONED },
+        { minutesAgo: 75, cause: USER_HEALTH_CHECK("2026-12-02T08:45:00Z") },
+      ],
+    });
+    expect(replaced.status).toBe(1);
+    expect(replaced.calls).toContain(UNHEALTHY);
+    // The group checks in-service instances itself: no launch hook waits for this one.
+    expect(replaced.callsOf("aws autoscaling complete-lifecycle-action")).toEqual([]);
+    expect(replaced.kept("asg/health")?.trim()).toBe("Unhealthy");
+  });
+
+  test("a node in no auto scaling group: the log on the console, nothing else to tell", () => {
+    const alone = node("control-plane", { ssm: ALL_PARAMETERS, asg: null, fail: ["kubeadm join"] });
+    expect(alone.status).toBe(1);
+    expect(alone.nodeFile("dev/console")).toContain("FAILED at step 'kubeadm join as control-plane'");
+    expect(alone.calls.filter((c) => /^aws (cloudwatch|autoscaling (set|complete|describe-scaling))/.test(c))).toEqual(
+      [],
+    );
+    expect(alone.stderr).toContain(
+      `k8s-lifecycle: boot failed (k8s-bootstrap did not finish);` +
+        ` ${INSTANCE_ID} is in no auto scaling group: nothing to report or replace`,
+    );
+  });
+});
+
+describe("the stubs answer as the real tools do where these tests depend on it", () => {
+  let n: NodeRun;
+  beforeAll(() => {
+    n = node("control-plane", { ssm: TERRAFORM_PARAMETERS });
+  });
+
+  // AWS CLI user guide cli-usage-returncodes.html (254); SSM API reference, PutParameter errors.
+  test("aws ssm put-parameter without --overwrite on an existing name: ParameterAlreadyExists, exit 254", () => {
+    const file = path.join(n.root, "..", "tmp", "value");
+    fs.writeFileSync(file, "x");
+    const r = n.stub(
+      "aws",
+      "ssm",
+      "put-parameter",
+      "--name",
+      `${PREFIX}/init/lock`,
+      "--type",
+      "String",
+      "--value",
+      `file://${file}`,
+    );
+    expect(r.status).toBe(254);
+    expect(r.stderr).toMatch(/^An error occurred \(ParameterAlreadyExists\) when calling the PutParameter operation: /);
+    const overwrite = n.stub(
+      "aws",
+      "ssm",
+      "put-parameter",
+      "--name",
+      `${PREFIX}/api-endpoint`,
+      "--type",
+      "String",
+      "--overwrite",
+      "--value",
+      `file://${file}`,
+    );
+    expect(overwrite.status).toBe(0);
+  });
+
+  // etcd-io/etcd v3.6 etcdctl/ctlv3/command/printer.go makeMemberListTable, printer_simple.go MemberList.
+  test("etcdctl member list: 'ID, status, name, peer URLs, client URLs, is learner'; unstarted: no name", () => {
+    fs.appendFileSync(path.join(n.state, "etcd/members"), "6c7d8e9f0a1b2c3d||https://172.31.0.11:2380|\n");
+    const r = n.stub(
+      "crictl",
+      ...["exec", "--sync", "--timeout", "60", "3f9d2c4be1a70e5d", "etcdctl", "--endpoints=https://127.0.0.1:2379"],
+      ...[
+        "--cacert=/etc/kubernetes/pki/etcd/ca.crt",
+        "--cert=/etc/kubernetes/pki/etcd/healthcheck-client.crt",
+        "--key=/etc/kubernetes/pki/etcd/healthcheck-client.key",
+      ],
+      ...["member", "list", "--write-out=simple"],
+    );
+    expect(r.status).toBe(0);
+    const [own, unstarted, end] = r.stdout.split("\n");
+    // %x of the uint64 ID: no leading zeros.
+    expect(own).toMatch(/^[1-9a-f][0-9a-f]{0,15}, started, /);
+    expect(own.replace(/^[0-9a-f]+, /, "")).toBe(
+      `started, ${NODE_NAME}, https://172.31.8.10:2380, https://172.31.8.10:2379, false`,
+    );
+    expect(unstarted).toBe("6c7d8e9f0a1b2c3d, unstarted, , https://172.31.0.11:2380, , false");
+    expect(end).toBe("");
+  });
+
+  // kubernetes/kubernetes staging/src/k8s.io/api/core/v1/types.go: NodeReady, ConditionTrue.
+  test("kubectl get node, jsonpath of the Ready condition: True once Ready; NotFound for no such Node", () => {
+    const r = n.stub(
+      "kubectl",
+      "--kubeconfig",
+      `${n.root}/etc/kubernetes/kubelet.conf`,
+      "get",
+      "node",
+      NODE_NAME,
+      "-o",
+      'jsonpath={.status.conditions[?(@.type=="Ready")].status}',
+    );
+    expect({ status: r.status, stdout: r.stdout }).toEqual({ status: 0, stdout: "True" });
+    const other = n.stub(
+      "kubectl",
+      "--kubeconfig",
+      `${n.root}/etc/kubernetes/kubelet.conf`,
+      "get",
+      "node",
+      "ip-172-31-0-5.ap-northeast-2.compute.internal",
+      "-o",
+      'jsonpath={.status.conditions[?(@.type=="Ready")].status}',
+    );
+    expect({ status: other.status, stderr: other.stderr }).toEqual({
+      status: 1,
+      stderr: 'Error from server (NotFound): nodes "ip-172-31-0-5.ap-northeast-2.compute.internal" not found\n',
+    });
+  });
+});

@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# Helpers of the control-plane scripts (from the cluster bundle), sourced after lib.sh: the init lock
+# in SSM, which instances still exist, and etcdctl in the etcd static pod's container (Ubuntu has no
+# etcdctl; the container mounts kubeadm's etcd certificates from the host at CTR_PKI).
+CTR_PKI=/etc/kubernetes/pki/etcd
+
+# ssm_create NAME VALUE: creates a String parameter, never overwriting one (an atomic create). Status
+# 0 created, 1 it exists already (ParameterAlreadyExists), 2 other error (printed).
+ssm_create() {
+  local file="${WORK}/ssm.value"
+  (umask 077 && printf '%s' "$2" >"$file") || return 2
+  if aws ssm put-parameter --name "$1" --type String --value "file://${file}" >/dev/null 2>"${WORK}/ssm.err"; then
+    return 0
+  fi
+  if grep -q ParameterAlreadyExists "${WORK}/ssm.err"; then return 1; fi
+  log "creating $1: $(head -c 300 "${WORK}/ssm.err")"
+  return 2
+}
+
+# ssm_delete NAME: the parameter is gone afterwards (deleted now, or already).
+ssm_delete() {
+  aws ssm delete-parameter --name "$1" 2>"${WORK}/ssm.err" && return 0
+  grep -q ParameterNotFound "${WORK}/ssm.err" && return 0
+  log "deleting $1: $(head -c 300 "${WORK}/ssm.err")"
+  return 1
+}
+
+# live_instances FILTER: prints the ids of the instances that match FILTER (Name=...,Values=...) and
+# can still run: pending, running, stopping or stopped, never shutting-down or terminated. Prints
+# nothing when there are none; fails when EC2 cannot be read.
+live_instances() {
+  aws ec2 describe-instances --filters "$1" Name=instance-state-name,Values=pending,running,stopping,stopped \
+    --query 'Reservations[].Instances[].InstanceId' --output text
+}
+
+
+# find_etcd: sets CONTAINER to the running etcd container of this node's static pod.
+find_etcd() {
+  local ids
+  ids=$(crictl ps --name '^etcd$' --label io.kubernetes.pod.namespace=kube-system --state running --quiet) || return 1
+  CONTAINER=${ids%%$'\n'*}
+  [[ -n $CONTAINER ]]
+}
+
+# in_etcd SECONDS COMMAND...: runs COMMAND in the etcd container; the runtime kills it after SECONDS.
+in_etcd() {
+  local seconds=$1
+  shift
+  crictl exec --sync --timeout "$seconds" "$CONTAINER" "$@"
+}
+
+# etcdctl_at SECONDS ENDPOINT ARG...: etcdctl in the etcd container (find_etcd first) against ENDPOINT,
+# with kubeadm's healthcheck client certificate, which etcd accepts for any request.
+etcdctl_at() {
+  local seconds=$1 endpoint=$2
+  shift 2
+  in_etcd "$seconds" etcdctl --endpoints="$endpoint" --cacert="${CTR_PKI}/ca.crt" \
+    --cert="${CTR_PKI}/healthcheck-client.crt" --key="${CTR_PKI}/healthcheck-client.key" "$@"
+}
+
+# etcdctl_local SECONDS ARG...: etcdctl_at this node's own member.
+etcdctl_local() {
+  local seconds=$1
+  shift
+  etcdctl_at "$seconds" https://127.0.0.1:2379 "$@"
+}

@@ -1,0 +1,128 @@
+#!/usr/bin/env bash
+# Keeps the etcd member list to the control-plane nodes that exist. kubeadm names a member after its
+# node, and the node after the instance's private DNS name, so EC2 tells which members are gone:
+#   prune        (k8s-bootstrap, after this node joined) removes every member whose name no instance
+#                that is pending, running, stopping or stopped has; never this node's member, never an
+#                unstarted member (empty name: another node is joining), never one EC2 cannot vouch for
+#   remove-self  (k8s-termination-watch, before the group terminates this node) removes this node's
+#                member through another member; never the last one
+# etcdctl runs in the etcd static pod's container, as for k8s-etcd-backup.sh. It prints "member list" as
+# "ID, status, name, peer URLs, client URLs, is learner" (etcd-io/etcd etcdctl/ctlv3/command:
+# printer.go makeMemberListTable, printer_simple.go MemberList).
+set -euo pipefail
+set -o errtrace
+# shellcheck source=/dev/null
+. "${K8S_ROOT:-}/usr/local/lib/k8s-bootstrap/lib.sh"
+# shellcheck source=/dev/null
+. "${K8S_ROOT:-}/usr/local/lib/k8s-bootstrap/control-plane.sh"
+
+# Names of EC2 private DNS names (IP-based or resource-based): a member named otherwise is left alone.
+EC2_NAME='^(ip-[0-9-]+|i-[0-9a-f]+)\.([a-z0-9-]+\.compute|ec2)\.internal$'
+
+# read_members: IDS, STATES, NAMES and CLIENTS (the first client URL) of every member, in list order.
+read_members() {
+  local out line id state name peers clients learner
+  IDS=() STATES=() NAMES=() CLIENTS=()
+  out=$(etcdctl_local 60 member list --write-out=simple) || return 1
+  while IFS= read -r line; do
+    [[ -n $line ]] || continue
+    IFS='|' read -r id state name peers clients learner <<<"${line//, /|}"
+    if ! [[ $id =~ ^[0-9a-f]{1,16}$ && $state =~ ^(un)?started$ && -n $peers && $learner =~ ^(true|false)$ ]]; then
+      log "etcdctl member list printed a line this script does not understand: ${line}"
+      return 1
+    fi
+    IDS+=("$id") STATES+=("$state") NAMES+=("$name") CLIENTS+=("${clients%%,*}")
+  done <<<"$out"
+  ((${#IDS[@]} > 0))
+}
+
+# own_member: OWN = the index of this node's member, or fails.
+own_member() {
+  local i
+  for i in "${!NAMES[@]}"; do
+    if [[ ${NAMES[i]} == "$NODE_NAME" ]]; then
+      OWN=$i
+      return 0
+    fi
+  done
+  return 1
+}
+
+prune() {
+  local i live removed=0
+  step "wait until the local etcd member is healthy"
+  retry 30 10 "a running etcd container (static pod kube-system/etcd-${NODE_NAME})" find_etcd
+  retry 30 10 "the local etcd member to be healthy" etcdctl_local 60 endpoint health
+  step "list the etcd members"
+  retry 5 10 "etcdctl member list" read_members
+  own_member || die "no member is named ${NODE_NAME}: not removing anything"
+  step "check the instance of every member"
+  # The same question about this very instance must find it, or EC2's answers are not to be trusted.
+  live=$(live_instances "Name=private-dns-name,Values=${NODE_NAME}") || die "EC2 cannot be read: nothing removed"
+  [[ " ${live} " == *[[:space:]]"${INSTANCE_ID}"[[:space:]]* ]] ||
+    die "EC2 does not find this instance (${INSTANCE_ID}) by its name ${NODE_NAME}: nothing removed"
+  for i in "${!IDS[@]}"; do
+    if ((i == OWN)); then continue; fi
+    if [[ ${STATES[i]} == unstarted ]]; then
+      log "member ${IDS[i]} is unstarted (a node is joining with it): left alone"
+      continue
+    fi
+    if ! [[ ${NAMES[i]} =~ $EC2_NAME ]]; then
+      log "member ${IDS[i]} (${NAMES[i]}) is not named after an EC2 instance: left alone"
+      continue
+    fi
+    live=$(live_instances "Name=private-dns-name,Values=${NAMES[i]}") ||
+      die "EC2 cannot be read: stopped before ${NAMES[i]}"
+    if [[ -n ${live//[[:space:]]/} ]]; then
+      log "member ${NAMES[i]}: its instance ${live//[[:space:]]/ } exists, kept"
+      continue
+    fi
+    step "remove member ${NAMES[i]} (${IDS[i]}): no instance of that name exists"
+    etcdctl_local 60 member remove "${IDS[i]}"
+    removed=$((removed + 1))
+  done
+  log "done: ${removed} member(s) removed, $((${#IDS[@]} - removed)) left"
+}
+
+# removed_through ENDPOINT ID: removes member ID through ENDPOINT; done as well when ENDPOINT no
+# longer lists it (an earlier attempt removed it, but its answer was lost).
+removed_through() {
+  local out
+  etcdctl_at 60 "$1" member remove "$2" && return 0
+  out=$(etcdctl_at 60 "$1" member list --write-out=simple) || return 1
+  [[ $'\n'${out} != *$'\n'"${2}, "* ]]
+}
+
+remove_self() {
+  local i other=""
+  step "find the etcd container"
+  retry 6 10 "a running etcd container (static pod kube-system/etcd-${NODE_NAME})" find_etcd
+  step "list the etcd members"
+  retry 5 10 "etcdctl member list" read_members
+  if ! own_member; then
+    log "no member is named ${NODE_NAME}: nothing to remove"
+    return 0
+  fi
+  for i in "${!IDS[@]}"; do
+    if ((i != OWN)) && [[ ${STATES[i]} == started && -n ${CLIENTS[i]} ]]; then
+      other=${CLIENTS[i]}
+      break
+    fi
+  done
+  if [[ -z $other ]]; then
+    log "${NODE_NAME} is the only started etcd member: not removing it (the cluster's data would go with it)"
+    return 0
+  fi
+  # Through another member: this one stops serving as soon as it is removed.
+  step "remove this node's etcd member ${IDS[OWN]} through ${other}"
+  retry 5 10 "etcdctl member remove ${IDS[OWN]}" removed_through "$other" "${IDS[OWN]}"
+  log "done: ${NODE_NAME} left the etcd cluster"
+}
+
+step "read instance metadata"
+retry 10 3 "instance metadata (IMDSv2)" node_facts
+case "${1:-}" in
+  prune) prune ;;
+  remove-self) remove_self ;;
+  *) die "usage: ${SCRIPT} prune|remove-self" ;;
+esac
