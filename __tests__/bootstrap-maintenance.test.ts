@@ -1,3 +1,5 @@
+import * as path from "path";
+import * as fs from "fs";
 /**
  * What control-plane nodes receive for certificate renewal and in-place upgrades: which nodes get
  * it, the timer and its service, the list of pinned releases k8s-upgrade accepts, and the numbers
@@ -9,9 +11,7 @@ import { NodeRole, renderUserData } from "../src/bootstrap";
 import { BOOTSTRAP_SCRIPTS, SCRIPT_PATHS } from "../src/bootstrap/scripts";
 import {
   KUBERNETES_VERSIONS_PATH,
-  certRenewUnits,
   kubernetesVersionsFile,
-  maintenanceFiles,
 } from "../src/bootstrap/maintenance";
 import { ADDON_VERSIONS, KUBERNETES_PATCH, SUPPORTED_KUBERNETES_MINORS } from "../src/bootstrap/versions";
 import { deliveredFiles, settingsFor } from "./harness/node";
@@ -26,7 +26,10 @@ const MAINTENANCE_PATHS = [
   "/usr/local/sbin/k8s-upgrade",
   KUBERNETES_VERSIONS_PATH,
 ];
-const units = certRenewUnits(SCRIPT_PATHS.certRenew);
+const UNITS_FOLDER = path.join(__dirname, "..", "src/bootstrap/files");
+const units: Record<string, string> = Object.fromEntries(
+  [SERVICE, TIMER].map((p) => [p, fs.readFileSync(path.join(UNITS_FOLDER, p), "utf8")]),
+);
 const CCM = "registry.k8s.io/provider-aws/cloud-controller-manager";
 /** A shell variable's literal value in a script (NAME=value at the start of a line). */
 const shellValue = (script: string, name: string) =>
@@ -53,7 +56,7 @@ describe("which nodes get certificate renewal and k8s-upgrade", () => {
   });
 
   test("the files are the scripts byte for byte, the units and the version list", () => {
-    const byPath = Object.fromEntries(maintenanceFiles().map((f) => [f.path, f.content]));
+    const byPath = Object.fromEntries(deliveredFiles("control-plane").map((f) => [f.path, f.content]));
     for (const p of [SCRIPT_PATHS.lease, SCRIPT_PATHS.certRenew, SCRIPT_PATHS.upgrade])
       expect(byPath[p]).toBe(BOOTSTRAP_SCRIPTS[p]);
     expect(byPath[SERVICE]).toBe(units[SERVICE]);

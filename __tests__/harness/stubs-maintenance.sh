@@ -214,6 +214,8 @@ kubectl_maintenance() {
     shift 2
   done
   [[ -n $kubeconfig ]] || return 0
+  # The kubelet's kubeconfig (a node reading its own Node) is the main stub's business.
+  [[ $kubeconfig != "${root}/etc/kubernetes/kubelet.conf" ]] || return 0
   [[ $kubeconfig == "${root}/etc/kubernetes/admin.conf" && -f $kubeconfig ]] ||
     { echo "kubectl stub: the kubeconfig is not the admin kubeconfig of a control plane" >&2; exit 1; }
   admin_authorized || { echo "error: You must be logged in to the server (Unauthorized)" >&2; exit 1; }

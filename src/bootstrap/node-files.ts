@@ -16,7 +16,7 @@ import { CRICTL_CONFIG, containerdAptPreferences } from "./container-runtime";
 import { CREDENTIAL_PROVIDER_CONFIG_TEXT } from "./kubelet";
 import { kubeadmInitTemplate, kubeadmJoinTemplate } from "./kubeadm";
 import { etcdBackupUnits } from "./timers";
-import { maintenanceFiles } from "./maintenance";
+import { KUBERNETES_VERSIONS_PATH, kubernetesVersionsFile } from "./maintenance";
 import { ssmParameterNames } from "../aws/ssm-parameters";
 import { BOOT_FAILURE_METRIC, LIFECYCLE_HOOKS } from "../aws/lifecycle";
 
@@ -179,8 +179,14 @@ export function nodeFiles(s: BootstrapSettings, facts: NodeFacts): NodeFile[] {
       script("terminationWatch"),
       staticFile("/etc/systemd/system/k8s-termination-watch.service"),
       generated(`${CONFIG_DIR}/kubeadm-init.yaml.tmpl`, kubeadmInitTemplate(s), "kubeadm.ts", "kubeadmInitTemplate"),
-      // Maintenance after boot: certificate renewal and its timer, in-place upgrades (maintenance.ts).
-      ...maintenanceFiles().map((f): NodeFile => ({ ...f, delivery: "bundle" })),
+      // Maintenance after boot, one node at a time under a Lease (lease.sh): certificate renewal and
+      // its daily timer, in-place upgrades to one of the pinned releases.
+      script("lease"),
+      script("certRenew"),
+      staticFile("/etc/systemd/system/k8s-cert-renew.service"),
+      staticFile("/etc/systemd/system/k8s-cert-renew.timer"),
+      script("upgrade"),
+      generated(KUBERNETES_VERSIONS_PATH, kubernetesVersionsFile(), "maintenance.ts", "kubernetesVersionsFile"),
     ];
     files.push(...bundled.map(viaBundle));
   }
