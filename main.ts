@@ -29,7 +29,8 @@ async function main(): Promise<void> {
       stacksSha256: sha256(JSON.stringify([...rendered].sort(([a], [b]) => a.localeCompare(b)))),
     };
     for (const line of publishOutput(staging, target, STACKS, record)) process.stdout.write(`${line}\n`);
-    for (const line of [...config.warnings.map((w) => `warning: ${w}`), ...warningsOf(built.app)]) process.stderr.write(`${line}\n`);
+    for (const line of [...config.warnings.map((w) => `warning: ${w}`), ...warningsOf(built.app)])
+      process.stderr.write(`${line}\n`);
   } catch (e) {
     removeStaleOutput(target, STACKS);
     throw e;

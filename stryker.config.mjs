@@ -10,14 +10,18 @@ const { rootDir: _here, ...unit } = require("./jest/tiers.js").unit;
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
 export default {
   testRunner: "jest",
-  jest: { projectType: "custom", config: {
+  jest: {
+    projectType: "custom",
+    config: {
       ...unit,
       testTimeout: 120000,
       // Broad, fast tests first, and stop at the first failing file (jest cannot bail programmatically).
       testSequencer: "<rootDir>/jest/fast-first-sequencer.js",
       testRunner: "<rootDir>/jest/bail-jest-circus-runner.js",
       globalSetup: "<rootDir>/jest/bail-reset.js",
-    }, enableFindRelatedTests: true },
+    },
+    enableFindRelatedTests: true,
+  },
   coverageAnalysis: "perTest",
   // The app (src/) and the developer tools the tests check (tools/), not the generated-docs renderers.
   mutate: ["src/**/*.ts", "tools/**/*.ts", "!tools/docs.ts", "!src/markdown.ts"],

@@ -69,7 +69,7 @@ describe("the chart's objects, as upstream renders them for queue mode", () => {
   test("the env entries left out are those rendered only for values that values.yaml leaves empty", () => {
     const inTemplate = [...DEPLOYMENT_TEMPLATE.matchAll(/- name: ([A-Z_]+)/g)].map((m) => m[1]);
     const left = inTemplate.filter(
-      (n) => !DEPLOYMENT_ENV.some((e) => e.name === n) && !["NODE_NAME", "POD_NAME", "NAMESPACE"].includes(n)
+      (n) => !DEPLOYMENT_ENV.some((e) => e.name === n) && !["NODE_NAME", "POD_NAME", "NAMESPACE"].includes(n),
     );
     expect(left).toEqual([
       "KUBERNETES_EVENTS_EXTRA_ANNOTATIONS",
@@ -107,7 +107,7 @@ describe("the chart's objects, as upstream renders them for queue mode", () => {
   test("the ClusterRole's rules are clusterrole.yaml's (no events: emitKubernetesEvents is off)", () => {
     const text = chartFile("clusterrole.yaml");
     const rules = parse(
-      text.slice(text.indexOf("rules:"), text.indexOf("{{- if .Values.emitKubernetesEvents }}"))
+      text.slice(text.indexOf("rules:"), text.indexOf("{{- if .Values.emitKubernetesEvents }}")),
     ).rules;
     expect((upstream[1] as unknown as { rules: unknown }).rules).toEqual(rules);
     expect(VALUES.emitKubernetesEvents).toBe(false);
@@ -140,7 +140,7 @@ describe("our patch (src/addons/bundle.ts), visible in the bundle", () => {
     expect(NTH_MANAGED_TAG).toBe(VALUES.managedTag));
   test("a drain ends before the workers' terminate hook times out", () =>
     expect(Number(NODE_TERMINATION_HANDLER_ENV.NODE_TERMINATION_GRACE_PERIOD)).toBeLessThan(
-      TERMINATE_HOOK_TIMEOUT_SECONDS
+      TERMINATE_HOOK_TIMEOUT_SECONDS,
     ));
   test("host network (IMDS hop limit 1), control-plane nodes only, their taint tolerated, Recreate", () => {
     expect(pod.hostNetwork).toBe(true);
@@ -155,7 +155,7 @@ describe("our patch (src/addons/bundle.ts), visible in the bundle", () => {
     expect([...new Set(file.text.match(/__[A-Z_]+__/g))]).toEqual(["__QUEUE_URL__"]);
     const script = BOOTSTRAP_SCRIPTS["/usr/local/sbin/k8s-addons"];
     expect(script).toContain(
-      `render "\${ADDONS}/${BUNDLE_FILES.nodeTerminationHandler}" "\${WORK}/node-termination-handler.yaml" QUEUE_URL`
+      `render "\${ADDONS}/${BUNDLE_FILES.nodeTerminationHandler}" "\${WORK}/node-termination-handler.yaml" QUEUE_URL`,
     );
     expect(script).toContain('-f "${WORK}/node-termination-handler.yaml"');
   });

@@ -15,7 +15,17 @@ import * as rbac from "kubernetes-models/rbac.authorization.k8s.io/v1";
 import * as apiextensions from "kubernetes-models/apiextensions.k8s.io/v1";
 import { AddonBundle, BUNDLE_FILES, addonBundle, bundleImages, parseObjects } from "../src/addons/bundle";
 import { hostNetworkPods } from "../src/addons/host-network";
-import { Container, KubeObject, PatchError, PodSpec, addArgs, container, find, podSpec, setImageTag } from "../src/addons/patches";
+import {
+  Container,
+  KubeObject,
+  PatchError,
+  PodSpec,
+  addArgs,
+  container,
+  find,
+  podSpec,
+  setImageTag,
+} from "../src/addons/patches";
 import { addonsRoot, loadVendored, repositoryFolder } from "../src/addons/vendored";
 import { imagePullProblems, matchImage, parseImage, pullAuthority, unpinned } from "../src/bootstrap/image-pulls";
 import { ADDON_VERSIONS, CLOUD_CONTROLLER_MANAGER_IMAGE, SUPPORTED_KUBERNETES_MINORS } from "../src/bootstrap/versions";
@@ -28,8 +38,10 @@ const clone = <T>(x: T): T => structuredClone(x);
 const sha = (b: string | Buffer): string => crypto.createHash("sha256").update(b).digest("hex");
 const file = (b: AddonBundle, p: string) => b.files.find((f) => f.path === p)!;
 const podOf = (o: KubeObject): PodSpec => (o.spec as { template: { spec: PodSpec } }).template.spec;
-const awsNode = (b: AddonBundle): KubeObject => find(file(b, BUNDLE_FILES.vpcCni).objects, "DaemonSet", "aws-node", "test");
-const ccm = (b: AddonBundle): KubeObject => find(file(b, BUNDLE_FILES.cloudController).objects, "DaemonSet", "aws-cloud-controller-manager", "test");
+const awsNode = (b: AddonBundle): KubeObject =>
+  find(file(b, BUNDLE_FILES.vpcCni).objects, "DaemonSet", "aws-node", "test");
+const ccm = (b: AddonBundle): KubeObject =>
+  find(file(b, BUNDLE_FILES.cloudController).objects, "DaemonSet", "aws-cloud-controller-manager", "test");
 function thrown(f: () => unknown): Error {
   try {
     f();
@@ -41,7 +53,10 @@ function thrown(f: () => unknown): Error {
 
 const ROOT = addonsRoot();
 /** addons/<name>/<version> folders as they are on disk. */
-const FOLDERS = fs.readdirSync(ROOT).flatMap((n) => fs.readdirSync(path.join(ROOT, n)).map((v) => `${n}/${v}`)).sort();
+const FOLDERS = fs
+  .readdirSync(ROOT)
+  .flatMap((n) => fs.readdirSync(path.join(ROOT, n)).map((v) => `${n}/${v}`))
+  .sort();
 const VPC_CNI_FILE = "vpc-cni/v1.23.0/aws-k8s-cni.yaml";
 const UPSTREAM_CNI = parseObjects(fs.readFileSync(path.join(ROOT, VPC_CNI_FILE), "utf8"), VPC_CNI_FILE);
 
@@ -61,10 +76,13 @@ afterAll(() => tmpDirs.forEach((d) => fs.rmSync(d, { recursive: true, force: tru
 describe("vendored files are the bytes SOURCE.json records", () => {
   test.each(FOLDERS)("addons/%s: loadVendored succeeds, every file's SHA-256 equals SOURCE.json", (folder) => {
     const [name, version] = folder.split("/");
-    const source = JSON.parse(fs.readFileSync(path.join(ROOT, folder, "SOURCE.json"), "utf8")) as { files: Record<string, string> };
+    const source = JSON.parse(fs.readFileSync(path.join(ROOT, folder, "SOURCE.json"), "utf8")) as {
+      files: Record<string, string>;
+    };
     const loaded = loadVendored(name, version);
     expect(Object.fromEntries(loaded.files.map((f) => [path.basename(f.path), f.sha256]))).toEqual(source.files);
-    for (const f of loaded.files) expect(sha(fs.readFileSync(path.join(ROOT, f.path)))).toBe(source.files[path.basename(f.path)]);
+    for (const f of loaded.files)
+      expect(sha(fs.readFileSync(path.join(ROOT, f.path)))).toBe(source.files[path.basename(f.path)]);
   });
 
   test("one byte changed in vpc-cni/v1.23.0/aws-k8s-cni.yaml: throws naming the file and SHA-256", () => {
@@ -75,7 +93,9 @@ describe("vendored files are the bytes SOURCE.json records", () => {
       fs.writeFileSync(p, bytes);
     });
     const m = thrown(() => loadVendored("vpc-cni", "v1.23.0", root)).message;
-    expect(m).toMatch(/^addons\/vpc-cni\/v1\.23\.0\/aws-k8s-cni\.yaml: SHA-256 is [0-9a-f]{64}, SOURCE\.json records 3a932385c0db788d8b080b8a9ea262681ed2b564bcc764f95e5b886bdf8494ab;/);
+    expect(m).toMatch(
+      /^addons\/vpc-cni\/v1\.23\.0\/aws-k8s-cni\.yaml: SHA-256 is [0-9a-f]{64}, SOURCE\.json records 3a932385c0db788d8b080b8a9ea262681ed2b564bcc764f95e5b886bdf8494ab;/,
+    );
   });
 
   test("an unrecorded file in the folder throws naming it", () => {
@@ -91,7 +111,9 @@ describe("vendored files are the bytes SOURCE.json records", () => {
       const { commit: _omit, ...rest } = JSON.parse(fs.readFileSync(p, "utf8")) as Record<string, unknown>;
       fs.writeFileSync(p, JSON.stringify(rest));
     });
-    expect(thrown(() => loadVendored("vpc-cni", "v1.23.0", root)).message).toBe('addons/vpc-cni/v1.23.0/SOURCE.json: "commit" is missing; record the upstream commit');
+    expect(thrown(() => loadVendored("vpc-cni", "v1.23.0", root)).message).toBe(
+      'addons/vpc-cni/v1.23.0/SOURCE.json: "commit" is missing; record the upstream commit',
+    );
   });
 
   test("every vendored folder is used by the bundle: no stale vendored versions", () => {
@@ -100,7 +122,12 @@ describe("vendored files are the bytes SOURCE.json records", () => {
       "cloud-controller-manager/v1.35.2",
       "vpc-cni/v1.23.0",
     ]);
-    for (const minor of SUPPORTED_KUBERNETES_MINORS) expect(bundle(minor).vendored.map((v) => `${v.source.name}/${v.source.version}`).sort()).toEqual(FOLDERS);
+    for (const minor of SUPPORTED_KUBERNETES_MINORS)
+      expect(
+        bundle(minor)
+          .vendored.map((v) => `${v.source.name}/${v.source.version}`)
+          .sort(),
+      ).toEqual(FOLDERS);
   });
 });
 
@@ -120,8 +147,15 @@ const ENICONFIG_API = "crd.k8s.amazonaws.com/v1alpha1";
 
 /** Schema of ENIConfig v1alpha1 from the CRD eniconfigs.crd.k8s.amazonaws.com the bundle's VPC CNI manifest applies. */
 function eniConfigSchema(b: AddonBundle): Record<string, unknown> {
-  const crd = find(file(b, BUNDLE_FILES.vpcCni).objects, "CustomResourceDefinition", "eniconfigs.crd.k8s.amazonaws.com", BUNDLE_FILES.vpcCni);
-  const version = (crd.spec as { versions: { name: string; schema: { openAPIV3Schema: Record<string, unknown> } }[] }).versions.find((v) => v.name === "v1alpha1")!;
+  const crd = find(
+    file(b, BUNDLE_FILES.vpcCni).objects,
+    "CustomResourceDefinition",
+    "eniconfigs.crd.k8s.amazonaws.com",
+    BUNDLE_FILES.vpcCni,
+  );
+  const version = (
+    crd.spec as { versions: { name: string; schema: { openAPIV3Schema: Record<string, unknown> } }[] }
+  ).versions.find((v) => v.name === "v1alpha1")!;
   return version.schema.openAPIV3Schema;
 }
 
@@ -135,7 +169,8 @@ function validate(b: AddonBundle, where: string, o: KubeObject): void {
     return;
   }
   const model = API_GROUPS[o.apiVersion]?.[o.kind] as Model | undefined;
-  if (!model || model.apiVersion !== o.apiVersion || model.kind !== o.kind) throw new Error(`${at}: not a kind of the GA API groups the bundle uses (${Object.keys(API_GROUPS).join(", ")})`);
+  if (!model || model.apiVersion !== o.apiVersion || model.kind !== o.kind)
+    throw new Error(`${at}: not a kind of the GA API groups the bundle uses (${Object.keys(API_GROUPS).join(", ")})`);
   try {
     new model(o).validate();
   } catch (e) {
@@ -156,7 +191,9 @@ describe("every object validates against its schema", () => {
     expect(thrown(() => validate(bundle(), "x.yaml", { ...ds, apiVersion: "apps/v1beta2" })).message).toBe(
       "x.yaml: apps/v1beta2 DaemonSet aws-node: not a kind of the GA API groups the bundle uses (v1, apps/v1, rbac.authorization.k8s.io/v1, apiextensions.k8s.io/v1)",
     );
-    expect(thrown(() => validate(bundle(), "x.yaml", { ...ds, kind: "DaemonSetSpec" })).message).toMatch(/^x\.yaml: apps\/v1 DaemonSetSpec aws-node: not a kind/);
+    expect(thrown(() => validate(bundle(), "x.yaml", { ...ds, kind: "DaemonSetSpec" })).message).toMatch(
+      /^x\.yaml: apps\/v1 DaemonSetSpec aws-node: not a kind/,
+    );
   });
 
   test('aws-node with hostNetwork: "yes" fails naming file and field', () => {
@@ -206,17 +243,23 @@ describe("images: pullable as the kubelet is configured, and pinned", () => {
     expect(ADDON_VERSIONS.cloudControllerManager["1.35"]).toBe("v1.35.2");
   });
 
-  test.each(SUPPORTED_KUBERNETES_MINORS)("Kubernetes %s: every image has a pull authority and is pinned; no pull problems", (minor) => {
-    const b = bundle(minor);
-    expect(bundleImages(b).map((i) => [i, pullAuthority(i), unpinned(i)])).toEqual([
-      ...["amazon-k8s-cni-init:v1.23.0", "amazon-k8s-cni:v1.23.0", "amazon/aws-network-policy-agent:v1.4.1"].map((i) => [`${ECR}/${i}`, "credential provider", undefined]),
-      [`${CLOUD_CONTROLLER_MANAGER_IMAGE}:${ADDON_VERSIONS.cloudControllerManager[minor]}`, "public", undefined],
-      [NTH_IMAGE, "public", undefined],
-    ]);
-    expect(imagePullProblems(b.files)).toEqual([]);
-  });
+  test.each(SUPPORTED_KUBERNETES_MINORS)(
+    "Kubernetes %s: every image has a pull authority and is pinned; no pull problems",
+    (minor) => {
+      const b = bundle(minor);
+      expect(bundleImages(b).map((i) => [i, pullAuthority(i), unpinned(i)])).toEqual([
+        ...["amazon-k8s-cni-init:v1.23.0", "amazon-k8s-cni:v1.23.0", "amazon/aws-network-policy-agent:v1.4.1"].map(
+          (i) => [`${ECR}/${i}`, "credential provider", undefined],
+        ),
+        [`${CLOUD_CONTROLLER_MANAGER_IMAGE}:${ADDON_VERSIONS.cloudControllerManager[minor]}`, "public", undefined],
+        [NTH_IMAGE, "public", undefined],
+      ]);
+      expect(imagePullProblems(b.files)).toEqual([]);
+    },
+  );
 
-  const NO_PROVIDER = "602401143452.dkr.ecr.us-west-2.amazonaws.com is no public registry (registry.k8s.io, public.ecr.aws) and no matchImages pattern of the CredentialProviderConfig covers it";
+  const NO_PROVIDER =
+    "602401143452.dkr.ecr.us-west-2.amazonaws.com is no public registry (registry.k8s.io, public.ecr.aws) and no matchImages pattern of the CredentialProviderConfig covers it";
   test("a CredentialProviderConfig without providers: the three ECR images, whatever their imagePullPolicy", () => {
     const b = bundle();
     const lines = (init: string) => [
@@ -227,11 +270,18 @@ describe("images: pullable as the kubelet is configured, and pinned", () => {
     expect(imagePullProblems(b.files, { providers: [] })).toEqual(lines("IfNotPresent"));
     const ds = clone(awsNode(b));
     podOf(ds).initContainers![0].imagePullPolicy = "Always";
-    expect(imagePullProblems([{ path: BUNDLE_FILES.vpcCni, objects: [ds] }], { providers: [] })).toEqual(lines("Always"));
+    expect(imagePullProblems([{ path: BUNDLE_FILES.vpcCni, objects: [ds] }], { providers: [] })).toEqual(
+      lines("Always"),
+    );
   });
 
   test("docker.io/library/busybox:latest: neither pullable nor pinned, one line with both reasons", () => {
-    const pod = { apiVersion: "v1", kind: "Pod", metadata: { name: "debug" }, spec: { containers: [{ name: "sh", image: "docker.io/library/busybox:latest" }] } };
+    const pod = {
+      apiVersion: "v1",
+      kind: "Pod",
+      metadata: { name: "debug" },
+      spec: { containers: [{ name: "sh", image: "docker.io/library/busybox:latest" }] },
+    };
     expect(imagePullProblems([{ path: "debug.yaml", objects: [pod] }])).toEqual([
       "debug.yaml: Pod debug container sh: image docker.io/library/busybox:latest (imagePullPolicy Always (default)): docker.io is no public registry (registry.k8s.io, public.ecr.aws) and no matchImages pattern of the CredentialProviderConfig covers it; the image is tagged latest",
     ]);
@@ -254,8 +304,14 @@ describe("matchImage as kubelet's URLsMatchStr (kubernetes/kubernetes pkg/creden
   test.each([
     ["busybox:1.36", { registry: "docker.io", repository: "library/busybox", tag: "1.36", digest: undefined }],
     ["localhost:5000/x:1", { registry: "localhost:5000", repository: "x", tag: "1", digest: undefined }],
-    [`registry.k8s.io/pause@sha256:${"a".repeat(64)}`, { registry: "registry.k8s.io", repository: "pause", tag: undefined, digest: `sha256:${"a".repeat(64)}` }],
-    [`registry.k8s.io/pause:3.10@sha256:${"a".repeat(64)}`, { registry: "registry.k8s.io", repository: "pause", tag: "3.10", digest: `sha256:${"a".repeat(64)}` }],
+    [
+      `registry.k8s.io/pause@sha256:${"a".repeat(64)}`,
+      { registry: "registry.k8s.io", repository: "pause", tag: undefined, digest: `sha256:${"a".repeat(64)}` },
+    ],
+    [
+      `registry.k8s.io/pause:3.10@sha256:${"a".repeat(64)}`,
+      { registry: "registry.k8s.io", repository: "pause", tag: "3.10", digest: `sha256:${"a".repeat(64)}` },
+    ],
   ])("parseImage(%s)", (image, expected) => expect(parseImage(image)).toEqual(expected));
 
   test("unpinned: digests must be sha256:<64 hex>, tags must exist and not be latest", () => {
@@ -273,7 +329,15 @@ describe("host-network pods per role", () => {
   // The node termination handler (a one-replica Deployment with the host network) is not counted:
   // max-pods is then one lower than it could be on the node that runs it, never too high.
   test("control plane: kubeadm's static pods and kube-proxy, aws-node, the cloud controller", () => {
-    expect(hostNetworkPods(bundle(), "control-plane")).toEqual(["etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kube-proxy", "aws-node", "aws-cloud-controller-manager"]);
+    expect(hostNetworkPods(bundle(), "control-plane")).toEqual([
+      "etcd",
+      "kube-apiserver",
+      "kube-controller-manager",
+      "kube-scheduler",
+      "kube-proxy",
+      "aws-node",
+      "aws-cloud-controller-manager",
+    ]);
   });
   test("worker: kube-proxy and aws-node", () => {
     expect(hostNetworkPods(bundle(), "worker")).toEqual(["kube-proxy", "aws-node"]);
@@ -299,32 +363,50 @@ describe("patches (src/addons/patches.ts) are visible in the bundle and checked"
       AWS_VPC_K8S_CNI_EXTERNALSNAT: "false",
       ENABLE_SUBNET_DISCOVERY: "true",
     });
-    for (const [name, value] of Object.entries(PATCHED)) expect(ours.filter((e) => e.name === name)).toEqual([{ name, value }]);
+    for (const [name, value] of Object.entries(PATCHED))
+      expect(ours.filter((e) => e.name === name)).toEqual([{ name, value }]);
     expect(ours.map((e) => e.name)).toEqual([...upstream.map((e) => e.name), "CLUSTER_NAME", "ENI_CONFIG_LABEL_DEF"]);
   });
 
   test("CCM args: the example's four, then --cloud-config and --cluster-name", () => {
     // addons/cloud-controller-manager/v1.35.2/aws-cloud-controller-manager-daemonset.yaml
-    const upstream = ["--v=2", "--cloud-provider=aws", "--use-service-account-credentials=true", "--configure-cloud-routes=false"];
-    expect(container(podOf(ccm(bundle())), "aws-cloud-controller-manager", "test").args).toEqual([...upstream, "--cloud-config=/etc/aws/cloud.conf", `--cluster-name=${CLUSTER}`]);
+    const upstream = [
+      "--v=2",
+      "--cloud-provider=aws",
+      "--use-service-account-credentials=true",
+      "--configure-cloud-routes=false",
+    ];
+    expect(container(podOf(ccm(bundle())), "aws-cloud-controller-manager", "test").args).toEqual([
+      ...upstream,
+      "--cloud-config=/etc/aws/cloud.conf",
+      `--cluster-name=${CLUSTER}`,
+    ]);
   });
 
   test("a patch throws a PatchError naming the manifest when its object or container is missing", () => {
     const where = `addons/${VPC_CNI_FILE}`;
     const noDaemonSet = UPSTREAM_CNI.filter((o) => o.kind !== "DaemonSet");
     const e1 = thrown(() => find(noDaemonSet, "DaemonSet", "aws-node", where));
-    expect([e1 instanceof PatchError, e1.message]).toEqual([true, `${where}: expected one DaemonSet aws-node, found 0; re-check the patch against the vendored manifest`]);
+    expect([e1 instanceof PatchError, e1.message]).toEqual([
+      true,
+      `${where}: expected one DaemonSet aws-node, found 0; re-check the patch against the vendored manifest`,
+    ]);
     const ds = clone(find(UPSTREAM_CNI, "DaemonSet", "aws-node", where));
     podOf(ds).containers = podOf(ds).containers.filter((c) => c.name !== "aws-node");
     const e2 = thrown(() => container(podOf(ds), "aws-node", where));
-    expect([e2 instanceof PatchError, e2.message]).toEqual([true, `${where}: no container aws-node (containers: aws-eks-nodeagent)`]);
+    expect([e2 instanceof PatchError, e2.message]).toEqual([
+      true,
+      `${where}: no container aws-node (containers: aws-eks-nodeagent)`,
+    ]);
     const e3 = thrown(() => podSpec({ ...ds, spec: {} }, where));
     expect([e3 instanceof PatchError, e3.message]).toEqual([true, `${where}: DaemonSet aws-node has no pod template`]);
     const c: Container = { name: "x", image: "registry.k8s.io/pause:3.10", args: ["--cloud-config=/a"] };
     expect(thrown(() => setImageTag(c, CLOUD_CONTROLLER_MANAGER_IMAGE, "v1", "m.yaml")).message).toBe(
       "m.yaml: container x runs registry.k8s.io/pause:3.10, not registry.k8s.io/provider-aws/cloud-controller-manager; re-check the image pin",
     );
-    expect(thrown(() => addArgs(c, ["--cloud-config=/b"], "m.yaml")).message).toBe("m.yaml: container x already sets --cloud-config");
+    expect(thrown(() => addArgs(c, ["--cloud-config=/b"], "m.yaml")).message).toBe(
+      "m.yaml: container x already sets --cloud-config",
+    );
   });
 });
 
@@ -349,22 +431,38 @@ describe("the bundle: SHA256SUMS index and digest", () => {
     jest.isolateModules(() => (fresh = require("../src/addons/bundle")));
     const again = fresh!.addonBundle({ clusterName: CLUSTER, region: "ap-northeast-2", kubernetesMinor: "1.35" });
     expect(again).not.toBe(bundle());
-    expect([again.digest, again.files.map((f) => f.text)]).toEqual([bundle().digest, bundle().files.map((f) => f.text)]);
+    expect([again.digest, again.files.map((f) => f.text)]).toEqual([
+      bundle().digest,
+      bundle().files.map((f) => f.text),
+    ]);
     expect(bundle("1.35", "other-cluster").digest).not.toBe(bundle().digest);
     expect(bundle("1.34").digest).not.toBe(bundle().digest);
   });
 
-  test.each(SUPPORTED_KUBERNETES_MINORS)("Kubernetes %s: no bundle file mentions github.com or githubusercontent.com", (minor) => {
-    expect(bundle(minor).files.filter((f) => /github\.com|githubusercontent\.com/.test(f.text)).map((f) => f.path)).toEqual([]);
-  });
+  test.each(SUPPORTED_KUBERNETES_MINORS)(
+    "Kubernetes %s: no bundle file mentions github.com or githubusercontent.com",
+    (minor) => {
+      expect(
+        bundle(minor)
+          .files.filter((f) => /github\.com|githubusercontent\.com/.test(f.text))
+          .map((f) => f.path),
+      ).toEqual([]);
+    },
+  );
 });
 
 describe("vendored upstream data (data/)", () => {
   test("eni-max-pods v1.23.0: the bytes SOURCE.json records, from the VPC CNI release the add-on pins", () => {
     expect(repositoryFolder("data", "eni-max-pods")).toBe(path.resolve(__dirname, "../data"));
     const loaded = loadVendored("eni-max-pods", "v1.23.0", repositoryFolder("data", "eni-max-pods"));
-    expect(loaded.source).toMatchObject({ repository: "https://github.com/aws/amazon-vpc-cni-k8s", path: "misc/eni-max-pods.txt", version: ADDON_VERSIONS.vpcCni });
-    const cni = JSON.parse(fs.readFileSync(path.join(ROOT, "vpc-cni", ADDON_VERSIONS.vpcCni, "SOURCE.json"), "utf8")) as { commit: string };
+    expect(loaded.source).toMatchObject({
+      repository: "https://github.com/aws/amazon-vpc-cni-k8s",
+      path: "misc/eni-max-pods.txt",
+      version: ADDON_VERSIONS.vpcCni,
+    });
+    const cni = JSON.parse(
+      fs.readFileSync(path.join(ROOT, "vpc-cni", ADDON_VERSIONS.vpcCni, "SOURCE.json"), "utf8"),
+    ) as { commit: string };
     expect(loaded.source.commit).toBe(cni.commit);
     expect(loaded.files[0].text).toMatch(/^# Mapping is calculated from AWS EC2 API/m);
   });

@@ -27,14 +27,26 @@ test("azCount 3 with per-AZ NAT gateways passes every check", () => {
 });
 
 const cases: [string, (c: any) => void, RegExp][] = [
-  ["a /29 subnet", (c) => c.network.subnets.apiEndpoint[0].addOverride("cidr_block", "172.31.0.0/29"),
-    /aws_subnet\.api_endpoint_a \(KubernetesAPIendpoint\): subnet CIDR 172\.31\.0\.0\/29 is outside \/16 to \/28/],
-  ["a subnet outside the VPC", (c) => c.network.subnets.bastion[0].addOverride("cidr_block", "10.1.0.0/24"),
-    /aws_subnet\.bastion_a \(bastion\): subnet CIDR 10\.1\.0\.0\/24 is not inside its VPC's 172\.31\.0\.0\/16/],
-  ["overlapping subnets", (c) => c.network.subnets.bastion[0].addOverride("cidr_block", "172.31.1.128/25"),
-    /aws_subnet\.bastion_a \(bastion\): subnet CIDR 172\.31\.1\.128\/25 overlaps aws_subnet\.workers_a \(workernodes\)/],
-  ["a NAT gateway in a private subnet", (c) => c.network.natGateways[0].addOverride("subnet_id", "${aws_subnet.workers_a.id}"),
-    /aws_nat_gateway\.nat_gateway_a \(nat-gateway-0\): sits in aws_subnet\.workers_a, whose route table has no 0\.0\.0\.0\/0 route to an internet gateway/],
+  [
+    "a /29 subnet",
+    (c) => c.network.subnets.apiEndpoint[0].addOverride("cidr_block", "172.31.0.0/29"),
+    /aws_subnet\.api_endpoint_a \(KubernetesAPIendpoint\): subnet CIDR 172\.31\.0\.0\/29 is outside \/16 to \/28/,
+  ],
+  [
+    "a subnet outside the VPC",
+    (c) => c.network.subnets.bastion[0].addOverride("cidr_block", "10.1.0.0/24"),
+    /aws_subnet\.bastion_a \(bastion\): subnet CIDR 10\.1\.0\.0\/24 is not inside its VPC's 172\.31\.0\.0\/16/,
+  ],
+  [
+    "overlapping subnets",
+    (c) => c.network.subnets.bastion[0].addOverride("cidr_block", "172.31.1.128/25"),
+    /aws_subnet\.bastion_a \(bastion\): subnet CIDR 172\.31\.1\.128\/25 overlaps aws_subnet\.workers_a \(workernodes\)/,
+  ],
+  [
+    "a NAT gateway in a private subnet",
+    (c) => c.network.natGateways[0].addOverride("subnet_id", "${aws_subnet.workers_a.id}"),
+    /aws_nat_gateway\.nat_gateway_a \(nat-gateway-0\): sits in aws_subnet\.workers_a, whose route table has no 0\.0\.0\.0\/0 route to an internet gateway/,
+  ],
 ];
 
 describe("each AWS rule fails synth with a message naming the resource", () => {
@@ -53,13 +65,20 @@ describe("each AWS rule fails synth with a message naming the resource", () => {
 
   test("a subnet associated twice", () => {
     const tf = freshJson();
-    tf.resource.aws_route_table_association.extra = { subnet_id: "${aws_subnet.bastion_a.id}", route_table_id: "${aws_route_table.rtb_pods.id}" };
+    tf.resource.aws_route_table_association.extra = {
+      subnet_id: "${aws_subnet.bastion_a.id}",
+      route_table_id: "${aws_route_table.rtb_pods.id}",
+    };
     expect(checkAwsRules(tf).map((f) => f.message)).toEqual(["is associated with 2 route tables; AWS allows one"]);
   });
 
   test("two routes to the same destination", () => {
     const tf = freshJson();
-    tf.resource.aws_route.dup = { route_table_id: "${aws_route_table.rtb_pods.id}", destination_cidr_block: "0.0.0.0/0", gateway_id: "x" };
+    tf.resource.aws_route.dup = {
+      route_table_id: "${aws_route_table.rtb_pods.id}",
+      destination_cidr_block: "0.0.0.0/0",
+      gateway_id: "x",
+    };
     expect(checkAwsRules(tf).map((f) => `${f.resource}: ${f.message}`)).toEqual([
       "aws_route_table.rtb_pods (rtb-pods): has two routes to 0.0.0.0/0 (RouteAlreadyExists)",
     ]);
@@ -68,6 +87,10 @@ describe("each AWS rule fails synth with a message naming the resource", () => {
   test("a VPC outside /16 to /28", () => {
     const tf = freshJson();
     tf.resource.aws_vpc.vpc.cidr_block = "172.0.0.0/8";
-    expect(checkAwsRules(tf).some((f) => /aws_vpc\.vpc \(k8s-cluster\)/.test(f.resource) && /outside \/16 to \/28/.test(f.message))).toBe(true);
+    expect(
+      checkAwsRules(tf).some(
+        (f) => /aws_vpc\.vpc \(k8s-cluster\)/.test(f.resource) && /outside \/16 to \/28/.test(f.message),
+      ),
+    ).toBe(true);
   });
 });

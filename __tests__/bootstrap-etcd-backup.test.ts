@@ -8,7 +8,17 @@ import * as fs from "fs";
 import * as path from "path";
 import { parse } from "yaml";
 import { NodeRole, renderUserData } from "../src/bootstrap";
-import { ETCD_BACKUP, ETCD_CONTAINER, JOIN_PARAMETERS, NodeRun, RunResult, TERRAFORM_PARAMETERS, deliveredFiles, runNode, settingsFor } from "./harness/node";
+import {
+  ETCD_BACKUP,
+  ETCD_CONTAINER,
+  JOIN_PARAMETERS,
+  NodeRun,
+  RunResult,
+  TERRAFORM_PARAMETERS,
+  deliveredFiles,
+  runNode,
+  settingsFor,
+} from "./harness/node";
 import { requireTool } from "./harness/tools";
 
 const SCRIPT = "/usr/local/sbin/k8s-etcd-backup.sh";
@@ -29,13 +39,19 @@ interface Doc {
   write_files: { path: string; permissions: string; content: string }[];
 }
 /** What the role receives: user data, and for control-plane roles the files of the bundle. */
-const filesOf = (role: NodeRole, withBackup = true) => deliveredFiles(role, withBackup ? { etcdBackup: ETCD_BACKUP } : {});
+const filesOf = (role: NodeRole, withBackup = true) =>
+  deliveredFiles(role, withBackup ? { etcdBackup: ETCD_BACKUP } : {});
 const fileOf = (role: NodeRole, p: string) => filesOf(role).find((f) => f.path === p)?.content;
 
 describe("which nodes back up etcd", () => {
   test("control-plane nodes get the script, the service and the timer", () => {
     const files = filesOf("control-plane");
-    expect(files.filter((f) => f.path.includes("k8s-etcd-backup")).map((f) => f.path).sort()).toEqual([SERVICE, TIMER, SCRIPT]);
+    expect(
+      files
+        .filter((f) => f.path.includes("k8s-etcd-backup"))
+        .map((f) => f.path)
+        .sort(),
+    ).toEqual([SERVICE, TIMER, SCRIPT]);
     expect(files.find((f) => f.path === SCRIPT)!.permissions).toBe("0755");
     const env = files.find((f) => f.path === "/etc/k8s-bootstrap/env")!.content;
     expect(env).toContain(`\nETCD_BACKUP_BUCKET=${ETCD_BACKUP.bucket}\n`);
@@ -52,7 +68,9 @@ describe("which nodes back up etcd", () => {
 
   test("without etcdBackup no role gets it", () => {
     for (const role of ["control-plane", "worker"] as const)
-      expect(filesOf(role, false).filter((f) => /etcd-backup/.test(f.path) || f.content.includes("ETCD_BACKUP_BUCKET="))).toEqual([]);
+      expect(
+        filesOf(role, false).filter((f) => /etcd-backup/.test(f.path) || f.content.includes("ETCD_BACKUP_BUCKET=")),
+      ).toEqual([]);
   });
 
   test("the timer: the configured calendar, a random delay so the nodes do not snapshot together, catch-up after downtime", () => {
@@ -61,7 +79,9 @@ describe("which nodes back up etcd", () => {
     expect(timer).toMatch(/^RandomizedDelaySec=\d+min$/m);
     expect(timer).toMatch(/^Persistent=true$/m);
     expect(timer).toMatch(/^WantedBy=timers.target$/m);
-    const custom = deliveredFiles("control-plane", { etcdBackup: { ...ETCD_BACKUP, onCalendar: "*-*-* 00/6:00:00" } }).find((f) => f.path === TIMER)!.content;
+    const custom = deliveredFiles("control-plane", {
+      etcdBackup: { ...ETCD_BACKUP, onCalendar: "*-*-* 00/6:00:00" },
+    }).find((f) => f.path === TIMER)!.content;
     expect(custom).toContain("OnCalendar=*-*-* 00/6:00:00\n");
   });
 
@@ -76,7 +96,9 @@ describe("which nodes back up etcd", () => {
   test("settings that are not a bucket name, a key prefix or a calendar are refused", () => {
     const withBackup = (b: Partial<typeof ETCD_BACKUP>) => () =>
       renderUserData(settingsFor("control-plane", { etcdBackup: { ...ETCD_BACKUP, ...b } }));
-    expect(withBackup({ bucket: "${TfToken[TOKEN.42]}" } as never)).toThrow(/etcdBackup.bucket .* Terraform token; pass the plain bucket name/);
+    expect(withBackup({ bucket: "${TfToken[TOKEN.42]}" } as never)).toThrow(
+      /etcdBackup.bucket .* Terraform token; pass the plain bucket name/,
+    );
     // The configuration's own reason (src/config.ts).
     expect(withBackup({ bucket: "Backups" } as never)).toThrow(/etcdBackup.bucket = "Backups" must be 3-63 characters/);
     expect(withBackup({ prefix: "/k8s-cluster/etcd" } as never)).toThrow(/etcdBackup.prefix/);
@@ -128,14 +150,18 @@ describe("a control-plane node with etcd backups", () => {
   test("a good run: snapshot of the local member in the etcd container, verified, uploaded with SSE-KMS, local copy removed", () => {
     const r = backup();
     expectSuccess(r);
-    expect(r.callsOf("crictl ps")).toEqual(["crictl ps --name ^etcd$ --label io.kubernetes.pod.namespace=kube-system --state running --quiet"]);
+    expect(r.callsOf("crictl ps")).toEqual([
+      "crictl ps --name ^etcd$ --label io.kubernetes.pod.namespace=kube-system --state running --quiet",
+    ]);
     expect(r.calls).toContain(`crictl exec --sync --timeout 60 ${ETCD_CONTAINER} ${ETCDCTL} endpoint health`);
     const save = r.callsOf(`crictl exec --sync --timeout 900 ${ETCD_CONTAINER} ${ETCDCTL} snapshot save `);
     expect(save).toHaveLength(1);
     const name = save[0].match(/snapshot save \/var\/lib\/etcd\/(k8s-etcd-backup-(\d{8}T\d{6}Z)\.db)$/);
     expect(name).not.toBeNull();
     const [, file, stamp] = name!;
-    expect(uploads(r)).toEqual([`aws s3 cp --sse aws:kms --only-show-errors ${cp.root}/var/lib/etcd/${file} ${URL_PREFIX}${stamp}.db`]);
+    expect(uploads(r)).toEqual([
+      `aws s3 cp --sse aws:kms --only-show-errors ${cp.root}/var/lib/etcd/${file} ${URL_PREFIX}${stamp}.db`,
+    ]);
     expect(r.indexOf("aws s3 cp")).toBeGreaterThan(r.indexOf(`crictl exec --sync --timeout 900`));
     // What reached S3 is the snapshot as etcd streamed it: 4 KiB database + its SHA-256.
     const object = path.join(cp.state, "s3", ETCD_BACKUP.bucket, ETCD_BACKUP.prefix, NODE_NAME, `${stamp}.db`);
@@ -155,7 +181,9 @@ describe("a control-plane node with etcd backups", () => {
   test("an image with etcdutl: etcdutl snapshot status checks the file before the upload", () => {
     const r = backup({ etcd: { etcdutl: true } });
     expectSuccess(r);
-    const status = r.indexOf(`crictl exec --sync --timeout 300 ${ETCD_CONTAINER} etcdutl snapshot status /var/lib/etcd/k8s-etcd-backup-`);
+    const status = r.indexOf(
+      `crictl exec --sync --timeout 300 ${ETCD_CONTAINER} etcdutl snapshot status /var/lib/etcd/k8s-etcd-backup-`,
+    );
     expect(status).toBeGreaterThan(-1);
     expect(r.indexOf("aws s3 cp")).toBeGreaterThan(status);
     expect(r.stderr).toContain("etcdutl snapshot status: revision 48213, 912 keys");
@@ -164,7 +192,11 @@ describe("a control-plane node with etcd backups", () => {
   test("etcd 3.5 without etcdutl: etcdctl snapshot status instead", () => {
     const r = backup({ etcd: { version: "3.5.21" } });
     expectSuccess(r);
-    expect(r.callsOf(`crictl exec --sync --timeout 300 ${ETCD_CONTAINER} etcdctl snapshot status /var/lib/etcd/k8s-etcd-backup-`)).toHaveLength(1);
+    expect(
+      r.callsOf(
+        `crictl exec --sync --timeout 300 ${ETCD_CONTAINER} etcdctl snapshot status /var/lib/etcd/k8s-etcd-backup-`,
+      ),
+    ).toHaveLength(1);
     expect(uploads(r)).toHaveLength(1);
   });
 
@@ -189,10 +221,15 @@ describe("a control-plane node with etcd backups", () => {
   });
 
   test("snapshot status fails: no upload, the local file removed", () => {
-    const r = backup({ etcd: { etcdutl: true }, fail: [`crictl exec --sync --timeout 300 ${ETCD_CONTAINER} etcdutl snapshot status`] });
+    const r = backup({
+      etcd: { etcdutl: true },
+      fail: [`crictl exec --sync --timeout 300 ${ETCD_CONTAINER} etcdutl snapshot status`],
+    });
     expect(r.status).toBe(1);
     expect(failedLines(r.stderr)).toEqual([
-      expect.stringMatching(/^k8s-etcd-backup.sh: FAILED at step 'verify the snapshot': etcdutl snapshot status rejects k8s-etcd-backup-\d{8}T\d{6}Z\.db$/),
+      expect.stringMatching(
+        /^k8s-etcd-backup.sh: FAILED at step 'verify the snapshot': etcdutl snapshot status rejects k8s-etcd-backup-\d{8}T\d{6}Z\.db$/,
+      ),
     ]);
     expect(uploads(r)).toEqual([]);
     expect(leftOnNode()).toEqual([]);
@@ -202,7 +239,9 @@ describe("a control-plane node with etcd backups", () => {
     const r = backup({ etcd: { snapshot: "corrupt", etcdutl: true } });
     expect(r.status).toBe(1);
     expect(failedLines(r.stderr)).toEqual([
-      expect.stringMatching(/FAILED at step 'verify the snapshot': k8s-etcd-backup-\S+\.db does not end with the SHA-256 of its contents \(truncated or corrupt\)$/),
+      expect.stringMatching(
+        /FAILED at step 'verify the snapshot': k8s-etcd-backup-\S+\.db does not end with the SHA-256 of its contents \(truncated or corrupt\)$/,
+      ),
     ]);
     expect(r.calls.filter((c) => c.includes("snapshot status"))).toEqual([]);
     expect(uploads(r)).toEqual([]);
@@ -225,7 +264,9 @@ describe("a control-plane node with etcd backups", () => {
     expect(r.callsOf("sleep 30")).toHaveLength(4);
     const target = uploadedTo(r)!;
     expect(target.startsWith(URL_PREFIX)).toBe(true);
-    expect(failedLines(r.stderr)).toEqual([`k8s-etcd-backup.sh: FAILED at step 'upload the snapshot': gave up after 5 attempts (150s): upload to ${target}`]);
+    expect(failedLines(r.stderr)).toEqual([
+      `k8s-etcd-backup.sh: FAILED at step 'upload the snapshot': gave up after 5 attempts (150s): upload to ${target}`,
+    ]);
     expect(leftOnNode()).toEqual([]);
   });
 
@@ -238,7 +279,8 @@ describe("a control-plane node with etcd backups", () => {
 
   test("snapshots left by an interrupted run are removed first", () => {
     fs.mkdirSync(etcdDir(), { recursive: true });
-    for (const f of ["k8s-etcd-backup-20240101T000000Z.db", "k8s-etcd-backup-20240101T000000Z.db.part"]) fs.writeFileSync(path.join(etcdDir(), f), "old");
+    for (const f of ["k8s-etcd-backup-20240101T000000Z.db", "k8s-etcd-backup-20240101T000000Z.db.part"])
+      fs.writeFileSync(path.join(etcdDir(), f), "old");
     fs.mkdirSync(path.join(etcdDir(), "member"), { recursive: true });
     const r = backup({ etcd: { running: false } });
     expect(r.status).toBe(1);

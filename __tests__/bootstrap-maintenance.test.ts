@@ -9,10 +9,7 @@ import * as fs from "fs";
 import { parse } from "yaml";
 import { NodeRole, renderUserData } from "../src/bootstrap";
 import { BOOTSTRAP_SCRIPTS, SCRIPT_PATHS } from "../src/bootstrap/scripts";
-import {
-  KUBERNETES_VERSIONS_PATH,
-  kubernetesVersionsFile,
-} from "../src/bootstrap/maintenance";
+import { KUBERNETES_VERSIONS_PATH, kubernetesVersionsFile } from "../src/bootstrap/maintenance";
 import { ADDON_VERSIONS, KUBERNETES_PATCH, SUPPORTED_KUBERNETES_MINORS } from "../src/bootstrap/versions";
 import { deliveredFiles, settingsFor } from "./harness/node";
 
@@ -36,21 +33,18 @@ const shellValue = (script: string, name: string) =>
   new RegExp(`^${name}=(\\S+)$`, "m").exec(BOOTSTRAP_SCRIPTS[script])?.[1];
 
 describe("which nodes get certificate renewal and k8s-upgrade", () => {
-  test.each(["control-plane"] as NodeRole[])(
-    "%s: all of it, from the bundle, never in user data",
-    (role) => {
-      const files = deliveredFiles(role).filter((f) => MAINTENANCE_PATHS.includes(f.path));
-      expect(files.map((f) => [f.path, f.delivery])).toEqual(MAINTENANCE_PATHS.map((p) => [p, "bundle"]));
-      expect(files.map((f) => f.permissions)).toEqual(["0755", "0755", "0644", "0644", "0755", "0644"]);
-    }
-  );
+  test.each(["control-plane"] as NodeRole[])("%s: all of it, from the bundle, never in user data", (role) => {
+    const files = deliveredFiles(role).filter((f) => MAINTENANCE_PATHS.includes(f.path));
+    expect(files.map((f) => [f.path, f.delivery])).toEqual(MAINTENANCE_PATHS.map((p) => [p, "bundle"]));
+    expect(files.map((f) => f.permissions)).toEqual(["0755", "0755", "0644", "0644", "0755", "0644"]);
+  });
 
   test("a worker gets none of it (its kubelet client certificate rotates itself; it upgrades by replacement)", () => {
     const doc = parse(renderUserData(settingsFor("worker")).cloudConfig) as { write_files: { path: string }[] };
     expect(
       doc.write_files
         .map((f) => f.path)
-        .filter((p) => MAINTENANCE_PATHS.includes(p) || /cert-renew|upgrade|lease/.test(p))
+        .filter((p) => MAINTENANCE_PATHS.includes(p) || /cert-renew|upgrade|lease/.test(p)),
     ).toEqual([]);
     expect(deliveredFiles("worker").filter((f) => f.delivery === "bundle")).toEqual([]);
   });
@@ -70,7 +64,7 @@ describe("k8s-cert-renew.timer and its service", () => {
     expect(units[TIMER]).toBe(
       "[Unit]\nDescription=Check kubeadm's certificates daily\n\n" +
         "[Timer]\nOnCalendar=daily\nRandomizedDelaySec=4h\nPersistent=true\n\n" +
-        "[Install]\nWantedBy=timers.target\n"
+        "[Install]\nWantedBy=timers.target\n",
     );
   });
 
@@ -101,8 +95,8 @@ describe("the releases k8s-upgrade accepts", () => {
       .filter((l) => l && !l.startsWith("#"));
     expect(lines).toEqual(
       SUPPORTED_KUBERNETES_MINORS.map(
-        (m) => `${m} ${KUBERNETES_PATCH[m]} ${CCM}:${ADDON_VERSIONS.cloudControllerManager[m]}`
-      )
+        (m) => `${m} ${KUBERNETES_PATCH[m]} ${CCM}:${ADDON_VERSIONS.cloudControllerManager[m]}`,
+      ),
     );
     expect(lines[lines.length - 1]).toBe(`1.35 1.35.8 ${CCM}:v1.35.2`);
   });

@@ -21,9 +21,14 @@ import { BootstrapSettings } from "../src/bootstrap/settings";
 import { resolveConfig } from "../src/config";
 
 const ROLES: NodeRole[] = ["control-plane", "worker"];
-const rendered = Object.fromEntries(ROLES.map((r) => [r, renderUserData(settingsFor(r))])) as Record<NodeRole, ReturnType<typeof renderUserData>>;
+const rendered = Object.fromEntries(ROLES.map((r) => [r, renderUserData(settingsFor(r))])) as Record<
+  NodeRole,
+  ReturnType<typeof renderUserData>
+>;
 /** Every role with etcd backups configured (workers ignore them), the largest user data there is. */
-const withBackup = Object.fromEntries(ROLES.map((r) => [r, renderUserData(settingsFor(r, { etcdBackup: ETCD_BACKUP }))])) as typeof rendered;
+const withBackup = Object.fromEntries(
+  ROLES.map((r) => [r, renderUserData(settingsFor(r, { etcdBackup: ETCD_BACKUP }))]),
+) as typeof rendered;
 const CASES: [string, string][] = ROLES.flatMap((r) => [
   [r, rendered[r].cloudConfig],
   [`${r} with etcdBackup`, withBackup[r].cloudConfig],
@@ -61,7 +66,9 @@ const PUBLIC_DIGESTS = [
 ];
 const secretsIn = (text: string) => {
   const scanned = PUBLIC_DIGESTS.reduce((t, d) => t.split(d).join("<public digest>"), text);
-  return Object.entries(SECRET_SHAPES).filter(([, re]) => re.test(scanned)).map(([what, re]) => `${what}: ${scanned.match(re)![0]}`);
+  return Object.entries(SECRET_SHAPES)
+    .filter(([, re]) => re.test(scanned))
+    .map(([what, re]) => `${what}: ${scanned.match(re)![0]}`);
 };
 
 describe("user data documents", () => {
@@ -76,10 +83,13 @@ describe("user data documents", () => {
 });
 
 describe("size and encoding", () => {
-  test.each(GZIP_CASES)("%s: the bytes EC2 receives (gzip, before base64) are within the 12 KiB budget", (_name, bytes) => {
-    expect(USER_DATA_BUDGET).toBe(12288);
-    expect(bytes).toBeLessThanOrEqual(USER_DATA_BUDGET);
-  });
+  test.each(GZIP_CASES)(
+    "%s: the bytes EC2 receives (gzip, before base64) are within the 12 KiB budget",
+    (_name, bytes) => {
+      expect(USER_DATA_BUDGET).toBe(12288);
+      expect(bytes).toBeLessThanOrEqual(USER_DATA_BUDGET);
+    },
+  );
 
   test("a document over the budget fails synth with a message naming the node", () => {
     jest.isolateModules(() => {
@@ -87,7 +97,10 @@ describe("size and encoding", () => {
       const noise = require("crypto").randomBytes(9000).toString("hex");
       jest.doMock("../src/bootstrap/scripts", () => {
         const real = jest.requireActual("../src/bootstrap/scripts");
-        return { ...real, BOOTSTRAP_SCRIPTS: { ...real.BOOTSTRAP_SCRIPTS, [real.SCRIPT_PATHS.bootstrap]: `#!/bin/bash\n# ${noise}\n` } };
+        return {
+          ...real,
+          BOOTSTRAP_SCRIPTS: { ...real.BOOTSTRAP_SCRIPTS, [real.SCRIPT_PATHS.bootstrap]: `#!/bin/bash\n# ${noise}\n` },
+        };
       });
       const { renderUserData: render } = require("../src/bootstrap/user-data");
       expect(() => render(settingsFor("worker"), "worker (worker_launch_template)")).toThrow(
@@ -119,37 +132,44 @@ describe("no secrets, only names", () => {
     expect(secretsIn(cloudConfig)).toEqual([]);
   });
 
-  test.each(ROLES)("%s: the env file names the SSM parameters under the prefix, the pins and public digests", (role) => {
-    const env = fileOf(role, "/etc/k8s-bootstrap/env")!;
-    for (const p of [
-      "api-endpoint",
-      "pods/subnets",
-      "pods/security-group",
-      "load-balancer/security-group",
-      "assets/bucket",
-      "cluster/kubernetes-version",
-      "join/token",
-      "join/certificate-key",
-      "join/ca-cert-hash",
-      "join/api-endpoint",
-    ])
-      expect(env).toContain(`=/k8s/k8s-cluster/${p}\n`);
-    expect(env).toContain(`NODE_ROLE=${role}\n`);
-    expect(env).toContain("SSM_INIT_LOCK=/k8s/k8s-cluster/init/lock\n");
-    // The names Terraform gives the lifecycle hooks and the alarm's metric (src/aws/lifecycle.ts).
-    expect(env).toContain("LIFECYCLE_LAUNCH_HOOK=k8s-node-ready\nLIFECYCLE_TERMINATE_HOOK=k8s-node-drain\n");
-    expect(env).toContain("BOOT_FAILURE_NAMESPACE=K8sNodeBootstrap\nBOOT_FAILURE_METRIC=BootFailed\n");
-    expect(env).toContain("K8S_MINOR=1.35\n");
-    expect(env).toContain(`K8S_VERSION=${KUBERNETES_PATCH["1.35"]}\n`);
-    expect(env).toContain("CONTAINERD_SERIES=2\n");
-    expect(env).toContain(`ECR_CREDENTIAL_PROVIDER_AMD64_URL=${ECR_CREDENTIAL_PROVIDER.url("amd64")}\nECR_CREDENTIAL_PROVIDER_AMD64_SHA256=${ECR_CREDENTIAL_PROVIDER.sha256.amd64}\n`);
-    expect(env).toContain(`ECR_CREDENTIAL_PROVIDER_ARM64_URL=${ECR_CREDENTIAL_PROVIDER.url("arm64")}\nECR_CREDENTIAL_PROVIDER_ARM64_SHA256=${ECR_CREDENTIAL_PROVIDER.sha256.arm64}\n`);
-    expect(env).toContain(`HOST_NETWORK_PODS=${role === "worker" ? 2 : 7}\n`);
-    // The bundle's digest on control-plane nodes, which install files from it; workers need none.
-    const digest = clusterBundle(settingsFor(role)).digest;
-    expect(env.includes(`BUNDLE_DIGEST=${digest}\n`)).toBe(role !== "worker");
-    expect(/^BUNDLE_DIGEST=/m.test(env)).toBe(role !== "worker");
-  });
+  test.each(ROLES)(
+    "%s: the env file names the SSM parameters under the prefix, the pins and public digests",
+    (role) => {
+      const env = fileOf(role, "/etc/k8s-bootstrap/env")!;
+      for (const p of [
+        "api-endpoint",
+        "pods/subnets",
+        "pods/security-group",
+        "load-balancer/security-group",
+        "assets/bucket",
+        "cluster/kubernetes-version",
+        "join/token",
+        "join/certificate-key",
+        "join/ca-cert-hash",
+        "join/api-endpoint",
+      ])
+        expect(env).toContain(`=/k8s/k8s-cluster/${p}\n`);
+      expect(env).toContain(`NODE_ROLE=${role}\n`);
+      expect(env).toContain("SSM_INIT_LOCK=/k8s/k8s-cluster/init/lock\n");
+      // The names Terraform gives the lifecycle hooks and the alarm's metric (src/aws/lifecycle.ts).
+      expect(env).toContain("LIFECYCLE_LAUNCH_HOOK=k8s-node-ready\nLIFECYCLE_TERMINATE_HOOK=k8s-node-drain\n");
+      expect(env).toContain("BOOT_FAILURE_NAMESPACE=K8sNodeBootstrap\nBOOT_FAILURE_METRIC=BootFailed\n");
+      expect(env).toContain("K8S_MINOR=1.35\n");
+      expect(env).toContain(`K8S_VERSION=${KUBERNETES_PATCH["1.35"]}\n`);
+      expect(env).toContain("CONTAINERD_SERIES=2\n");
+      expect(env).toContain(
+        `ECR_CREDENTIAL_PROVIDER_AMD64_URL=${ECR_CREDENTIAL_PROVIDER.url("amd64")}\nECR_CREDENTIAL_PROVIDER_AMD64_SHA256=${ECR_CREDENTIAL_PROVIDER.sha256.amd64}\n`,
+      );
+      expect(env).toContain(
+        `ECR_CREDENTIAL_PROVIDER_ARM64_URL=${ECR_CREDENTIAL_PROVIDER.url("arm64")}\nECR_CREDENTIAL_PROVIDER_ARM64_SHA256=${ECR_CREDENTIAL_PROVIDER.sha256.arm64}\n`,
+      );
+      expect(env).toContain(`HOST_NETWORK_PODS=${role === "worker" ? 2 : 7}\n`);
+      // The bundle's digest on control-plane nodes, which install files from it; workers need none.
+      const digest = clusterBundle(settingsFor(role)).digest;
+      expect(env.includes(`BUNDLE_DIGEST=${digest}\n`)).toBe(role !== "worker");
+      expect(/^BUNDLE_DIGEST=/m.test(env)).toBe(role !== "worker");
+    },
+  );
 
   test("the pinned credential provider digests are upstream's (kubernetes/k8s.io artifacts/manifests/k8s-staging-provider-aws/v1.31.7.yaml, kops pkg/assets/assetdata/ecr.yaml)", () => {
     expect(ECR_CREDENTIAL_PROVIDER.version).toBe("v1.31.7");
@@ -157,7 +177,9 @@ describe("no secrets, only names", () => {
       amd64: "7644623e4ec9ad443ab352a8a5800a5180ee28741288be805286ba72bb8e7164",
       arm64: "1980e3a038cb16da48a137743b31fb81de6c0b59fa06c206c2bc20ce0a52f849",
     });
-    expect(ECR_CREDENTIAL_PROVIDER.url("amd64")).toBe("https://artifacts.k8s.io/binaries/cloud-provider-aws/v1.31.7/linux/amd64/ecr-credential-provider-linux-amd64");
+    expect(ECR_CREDENTIAL_PROVIDER.url("amd64")).toBe(
+      "https://artifacts.k8s.io/binaries/cloud-provider-aws/v1.31.7/linux/amd64/ecr-credential-provider-linux-amd64",
+    );
   });
 });
 
@@ -168,11 +190,18 @@ describe("nothing from GitHub at boot", () => {
   });
 
   test("no boot script names GitHub (a deliberate break is caught)", () => {
-    const offenders = (scripts: Record<string, string>) => Object.entries(scripts).filter(([, text]) => GITHUB.test(text)).map(([p]) => p);
+    const offenders = (scripts: Record<string, string>) =>
+      Object.entries(scripts)
+        .filter(([, text]) => GITHUB.test(text))
+        .map(([p]) => p);
     expect(offenders(BOOTSTRAP_SCRIPTS)).toEqual([]);
-    expect(offenders({ ...BOOTSTRAP_SCRIPTS, "/usr/local/sbin/k8s-addons": "curl -fsSL https://raw.githubusercontent.com/aws/amazon-vpc-cni-k8s/v1.23.0/config/master/aws-k8s-cni.yaml" })).toEqual([
-      "/usr/local/sbin/k8s-addons",
-    ]);
+    expect(
+      offenders({
+        ...BOOTSTRAP_SCRIPTS,
+        "/usr/local/sbin/k8s-addons":
+          "curl -fsSL https://raw.githubusercontent.com/aws/amazon-vpc-cni-k8s/v1.23.0/config/master/aws-k8s-cni.yaml",
+      }),
+    ).toEqual(["/usr/local/sbin/k8s-addons"]);
   });
 });
 
@@ -196,7 +225,9 @@ describe("what each role carries", () => {
   });
 
   test("control-plane nodes get from the bundle: timers, add-ons, init lock, etcd membership, watcher, init, maintenance", () => {
-    const bundled = deliveredFiles("control-plane").filter((f) => f.delivery === "bundle").map((f) => f.path);
+    const bundled = deliveredFiles("control-plane")
+      .filter((f) => f.delivery === "bundle")
+      .map((f) => f.path);
     expect(bundled).toEqual([
       "/usr/local/sbin/k8s-join-refresh",
       "/usr/local/sbin/k8s-addons",
@@ -234,7 +265,10 @@ describe("what each role carries", () => {
   });
 
   test("every script shipped is one of BOOTSTRAP_SCRIPTS, byte for byte, and executable", () => {
-    const lists = [...ROLES.map((r) => deliveredFiles(r)), ...ROLES.map((r) => deliveredFiles(r, { etcdBackup: ETCD_BACKUP }))];
+    const lists = [
+      ...ROLES.map((r) => deliveredFiles(r)),
+      ...ROLES.map((r) => deliveredFiles(r, { etcdBackup: ETCD_BACKUP })),
+    ];
     expect(lists.flat().filter((w) => w.path.includes("/sbin/")).length).toBeGreaterThan(10);
     for (const files of lists)
       for (const f of files.filter((w) => w.path.includes("/sbin/") || w.path.endsWith(".sh"))) {
@@ -248,7 +282,9 @@ describe("what each role carries", () => {
     const certs = fileOf("control-plane", "/etc/systemd/system/k8s-join-refresh@certs.timer")!;
     expect(token).toMatch(/^OnUnitActiveSec=12h$/m);
     expect(certs).toMatch(/^OnUnitActiveSec=1h$/m);
-    expect(fileOf("control-plane", "/etc/systemd/system/k8s-join-refresh@.service")).toMatch(/^ExecStart=\/usr\/local\/sbin\/k8s-join-refresh %i$/m);
+    expect(fileOf("control-plane", "/etc/systemd/system/k8s-join-refresh@.service")).toMatch(
+      /^ExecStart=\/usr\/local\/sbin\/k8s-join-refresh %i$/m,
+    );
     expect(BOOTSTRAP_SCRIPTS["/usr/local/sbin/k8s-join-refresh"]).toContain("--ttl 24h");
   });
 });
@@ -276,7 +312,11 @@ describe("kubeadm configuration (v1beta4)", () => {
     for (const role of ROLES) {
       const j = join(role);
       expect(j.kind).toBe("JoinConfiguration");
-      expect(j.discovery.bootstrapToken).toEqual({ apiServerEndpoint: "__API_ENDPOINT__:6443", token: "__JOIN_TOKEN__", caCertHashes: ["__CA_CERT_HASH__"] });
+      expect(j.discovery.bootstrapToken).toEqual({
+        apiServerEndpoint: "__API_ENDPOINT__:6443",
+        token: "__JOIN_TOKEN__",
+        caCertHashes: ["__CA_CERT_HASH__"],
+      });
       expect(j.nodeRegistration.kubeletExtraArgs).toContainEqual(cloudProviderExternal);
       if (role === "worker") expect(j.controlPlane).toBeUndefined();
       else expect(j.controlPlane.certificateKey).toBe("__CERTIFICATE_KEY__");
@@ -290,9 +330,34 @@ describe("kubeadm configuration (v1beta4)", () => {
   });
 
   test("every placeholder the templates use is one the scripts fill", () => {
-    const filled = new Set(["SANDBOX_IMAGE", "API_ENDPOINT", "NODE_NAME", "NODE_IP", "NODE_ZONE", "MAX_PODS", "KUBERNETES_VERSION", "CERTIFICATE_KEY", "JOIN_TOKEN", "CA_CERT_HASH", "ZONE", "SUBNET", "PODS_SECURITY_GROUP", "LB_SECURITY_GROUP", "QUEUE_URL"]);
-    const bundleTemplates = clusterBundle(settingsFor("worker")).files.filter((f) => f.path.endsWith(".tmpl")).map((f) => f.text);
-    const templates = [...ROLES.flatMap((r) => deliveredFiles(r).filter((f) => f.path.endsWith(".tmpl")).map((f) => f.content)), ...bundleTemplates].join("\n");
+    const filled = new Set([
+      "SANDBOX_IMAGE",
+      "API_ENDPOINT",
+      "NODE_NAME",
+      "NODE_IP",
+      "NODE_ZONE",
+      "MAX_PODS",
+      "KUBERNETES_VERSION",
+      "CERTIFICATE_KEY",
+      "JOIN_TOKEN",
+      "CA_CERT_HASH",
+      "ZONE",
+      "SUBNET",
+      "PODS_SECURITY_GROUP",
+      "LB_SECURITY_GROUP",
+      "QUEUE_URL",
+    ]);
+    const bundleTemplates = clusterBundle(settingsFor("worker"))
+      .files.filter((f) => f.path.endsWith(".tmpl"))
+      .map((f) => f.text);
+    const templates = [
+      ...ROLES.flatMap((r) =>
+        deliveredFiles(r)
+          .filter((f) => f.path.endsWith(".tmpl"))
+          .map((f) => f.content),
+      ),
+      ...bundleTemplates,
+    ].join("\n");
     const used = new Set(templates.match(/__[A-Z][A-Z_]*__/g)!.map((m) => m.slice(2, -2)));
     expect(used.size).toBeGreaterThan(5);
     expect([...used].filter((u) => !filled.has(u))).toEqual([]);
@@ -303,7 +368,9 @@ describe("add-ons travel through S3, not user data", () => {
   test("no role's user data carries a manifest or the add-on script: those come from the bundle", () => {
     for (const role of ROLES) {
       const doc = docOf(role);
-      expect(doc.write_files.filter((f) => /kind: (DaemonSet|ClusterRole|CustomResourceDefinition)/.test(f.content))).toEqual([]);
+      expect(
+        doc.write_files.filter((f) => /kind: (DaemonSet|ClusterRole|CustomResourceDefinition)/.test(f.content)),
+      ).toEqual([]);
       expect(doc.write_files.some((f) => f.path === "/usr/local/sbin/k8s-addons")).toBe(false);
     }
   });
@@ -315,40 +382,57 @@ describe("add-ons travel through S3, not user data", () => {
         apiVersion: "kubelet.config.k8s.io/v1",
         kind: "CredentialProviderConfig",
         providers: [
-          { name: "ecr-credential-provider", matchImages: ["*.dkr.ecr.*.amazonaws.com", "*.dkr.ecr.*.amazonaws.com.cn"], defaultCacheDuration: "12h", apiVersion: "credentialprovider.kubelet.k8s.io/v1" },
+          {
+            name: "ecr-credential-provider",
+            matchImages: ["*.dkr.ecr.*.amazonaws.com", "*.dkr.ecr.*.amazonaws.com.cn"],
+            defaultCacheDuration: "12h",
+            apiVersion: "credentialprovider.kubelet.k8s.io/v1",
+          },
         ],
       },
     ]);
-    expect(fileOf("worker", "/etc/k8s-bootstrap/env")).toContain("ECR_CREDENTIAL_PROVIDER_BIN=/usr/local/libexec/kubelet-credential-providers/ecr-credential-provider\n");
+    expect(fileOf("worker", "/etc/k8s-bootstrap/env")).toContain(
+      "ECR_CREDENTIAL_PROVIDER_BIN=/usr/local/libexec/kubelet-credential-providers/ecr-credential-provider\n",
+    );
   });
 
   test("networkd and cloud-init leave the VPC CNI's routes and rules alone (aws/amazon-vpc-cni-k8s#3309; kops nodeup eni_networking.go)", () => {
     expect(fileOf("worker", "/etc/systemd/networkd.conf.d/40-k8s-foreign-routes.conf")).toBe(
       "# Routes and rules of the VPC CNI are not networkd's (aws/amazon-vpc-cni-k8s#3309).\n[Network]\nManageForeignRoutes=no\nManageForeignRoutingPolicyRules=no\n",
     );
-    expect(parse(fileOf("worker", "/etc/cloud/cloud.cfg.d/99-k8s-network-updates.cfg")!)).toEqual({ updates: { network: { when: ["boot-new-instance"] } } });
+    expect(parse(fileOf("worker", "/etc/cloud/cloud.cfg.d/99-k8s-network-updates.cfg")!)).toEqual({
+      updates: { network: { when: ["boot-new-instance"] } },
+    });
   });
 
-  test.each(SUPPORTED_KUBERNETES_MINORS)("Kubernetes %s: its pinned packages, its own bundle with its cloud controller image", (minor) => {
-    const r = renderUserData({ ...settingsFor("control-plane"), kubernetesMinor: minor });
-    expect(r.cloudConfig).toContain(`K8S_MINOR=${minor}\n`);
-    expect(r.cloudConfig).toContain(`K8S_VERSION=${KUBERNETES_PATCH[minor]}\n`);
-    expect(KUBERNETES_PATCH[minor]).toMatch(new RegExp(`^${minor.replace(".", "\\.")}\\.\\d+$`));
-    const bundle = clusterBundle({ ...settingsFor("control-plane"), kubernetesMinor: minor });
-    expect(r.cloudConfig).toContain(`BUNDLE_DIGEST=${bundle.digest}\n`);
-    expect(bundle.files.find((f) => f.path === "cloud-controller-manager.yaml")!.text).toContain(`cloud-controller-manager:${ADDON_VERSIONS.cloudControllerManager[minor]}\n`);
-  });
+  test.each(SUPPORTED_KUBERNETES_MINORS)(
+    "Kubernetes %s: its pinned packages, its own bundle with its cloud controller image",
+    (minor) => {
+      const r = renderUserData({ ...settingsFor("control-plane"), kubernetesMinor: minor });
+      expect(r.cloudConfig).toContain(`K8S_MINOR=${minor}\n`);
+      expect(r.cloudConfig).toContain(`K8S_VERSION=${KUBERNETES_PATCH[minor]}\n`);
+      expect(KUBERNETES_PATCH[minor]).toMatch(new RegExp(`^${minor.replace(".", "\\.")}\\.\\d+$`));
+      const bundle = clusterBundle({ ...settingsFor("control-plane"), kubernetesMinor: minor });
+      expect(r.cloudConfig).toContain(`BUNDLE_DIGEST=${bundle.digest}\n`);
+      expect(bundle.files.find((f) => f.path === "cloud-controller-manager.yaml")!.text).toContain(
+        `cloud-controller-manager:${ADDON_VERSIONS.cloudControllerManager[minor]}\n`,
+      );
+    },
+  );
 });
 
 describe("versions and settings", () => {
   test("the default minor is supported and has a cloud controller tag of the same minor", () => {
     expect(SUPPORTED_KUBERNETES_MINORS).toContain(DEFAULT_KUBERNETES_MINOR);
-    for (const m of SUPPORTED_KUBERNETES_MINORS) expect(ADDON_VERSIONS.cloudControllerManager[m]).toMatch(new RegExp(`^v${m.replace(".", "\\.")}\\.\\d+$`));
+    for (const m of SUPPORTED_KUBERNETES_MINORS)
+      expect(ADDON_VERSIONS.cloudControllerManager[m]).toMatch(new RegExp(`^v${m.replace(".", "\\.")}\\.\\d+$`));
     expect(ADDON_VERSIONS.vpcCni).toMatch(/^v\d+\.\d+\.\d+$/);
   });
 
   test("an unsupported minor is refused with the supported list", () => {
-    expect(() => renderUserData({ ...settingsFor("worker"), kubernetesMinor: "1.36" })).toThrow(/kubernetesMinor = "1\.36" has no pinned cloud controller image; supported: 1\.33, 1\.34, 1\.35/);
+    expect(() => renderUserData({ ...settingsFor("worker"), kubernetesMinor: "1.36" })).toThrow(
+      /kubernetesMinor = "1\.36" has no pinned cloud controller image; supported: 1\.33, 1\.34, 1\.35/,
+    );
   });
 
   const messageOf = (f: () => unknown) => {

@@ -72,7 +72,9 @@ describe("control plane", () => {
     expect(s.text).toHaveDataSourceWithProperties(DataAwsAmi, {
       most_recent: true,
       owners: ["099720109477"],
-      filter: expect.arrayContaining([{ name: "name", values: ["ubuntu/images/hvm-ssd-gp3/ubuntu-noble-24.04-amd64-server-*"] }]),
+      filter: expect.arrayContaining([
+        { name: "name", values: ["ubuntu/images/hvm-ssd-gp3/ubuntu-noble-24.04-amd64-server-*"] },
+      ]),
     }));
   test("an AMI id in the configuration replaces the lookup", () => {
     const c = synthCluster({ amiId: "ami-0123456789abcdef0" });
@@ -133,17 +135,34 @@ describe("internal API load balancer (kubeadm controlPlaneEndpoint)", () => {
       health_check: expect.objectContaining({ protocol: "HTTPS", port: "6443", path: "/readyz" }),
     }));
   test("listener TCP 6443", () =>
-    expect(s.text).toHaveResourceWithProperties(LbListener, { port: 6443, protocol: "TCP", load_balancer_arn: ref("aws_lb.api_nlb", "arn") }));
+    expect(s.text).toHaveResourceWithProperties(LbListener, {
+      port: 6443,
+      protocol: "TCP",
+      load_balancer_arn: ref("aws_lb.api_nlb", "arn"),
+    }));
   test("the groups register their nodes, never a static attachment", () => {
     expect((s.json.resource as any).aws_lb_target_group_attachment).toBeUndefined();
     expect(s.text).not.toHaveResourceWithProperties(LbTargetGroupAttachment, {});
   });
   test("its DNS name is published for the nodes as an SSM String parameter", () =>
-    expect(s.text).toHaveResourceWithProperties(SsmParameter, { name: "/k8s/k8s-cluster/api-endpoint", type: "String", value: ref("aws_lb.api_nlb", "dns_name") }));
+    expect(s.text).toHaveResourceWithProperties(SsmParameter, {
+      name: "/k8s/k8s-cluster/api-endpoint",
+      type: "String",
+      value: ref("aws_lb.api_nlb", "dns_name"),
+    }));
   test("pods subnets and security groups are published too (names only reach user-data)", () => {
-    expect(s.text).toHaveResourceWithProperties(SsmParameter, { name: "/k8s/k8s-cluster/pods/subnets", value: "${join(\",\", [\"ap-northeast-2a=${aws_subnet.pods_a.id}\"])}" });
-    expect(s.text).toHaveResourceWithProperties(SsmParameter, { name: "/k8s/k8s-cluster/pods/security-group", value: ref("aws_security_group.sg_pods") });
-    expect(s.text).toHaveResourceWithProperties(SsmParameter, { name: "/k8s/k8s-cluster/load-balancer/security-group", value: ref("aws_security_group.sg_loadbalancers") });
+    expect(s.text).toHaveResourceWithProperties(SsmParameter, {
+      name: "/k8s/k8s-cluster/pods/subnets",
+      value: '${join(",", ["ap-northeast-2a=${aws_subnet.pods_a.id}"])}',
+    });
+    expect(s.text).toHaveResourceWithProperties(SsmParameter, {
+      name: "/k8s/k8s-cluster/pods/security-group",
+      value: ref("aws_security_group.sg_pods"),
+    });
+    expect(s.text).toHaveResourceWithProperties(SsmParameter, {
+      name: "/k8s/k8s-cluster/load-balancer/security-group",
+      value: ref("aws_security_group.sg_loadbalancers"),
+    });
     expect(Object.values(res("aws_ssm_parameter")).every((p) => p.type === "String")).toBe(true);
   });
 });
@@ -154,34 +173,51 @@ describe("workers", () => {
       instance_type: "${var.worker_instance_type}",
       vpc_security_group_ids: [ref("aws_security_group.sg_worker_nodes")],
       metadata_options: expect.objectContaining(imds),
-      block_device_mappings: [expect.objectContaining({ ebs: expect.objectContaining({ volume_type: "gp3", encrypted: "true" }) })],
-      tag_specifications: expect.arrayContaining([{ resource_type: "instance", tags: expect.objectContaining({ [CLUSTER_TAG]: "owned" }) }]),
+      block_device_mappings: [
+        expect.objectContaining({ ebs: expect.objectContaining({ volume_type: "gp3", encrypted: "true" }) }),
+      ],
+      tag_specifications: expect.arrayContaining([
+        { resource_type: "instance", tags: expect.objectContaining({ [CLUSTER_TAG]: "owned" }) },
+      ]),
     }));
   test("a newer Ubuntu image does not roll the workers by itself", () =>
     expect(res("aws_launch_template").worker_launch_template.lifecycle.ignore_changes).toEqual(["image_id"]));
   test("autoscaling group over the worker subnets: min 2, desired 2, max 5 (Terraform variables)", () => {
-    expect(variableDefaults(s, ["worker_min_size", "worker_desired_capacity", "worker_max_size", "worker_instance_type"])).toEqual([2, 2, 5, "t3.large"]);
+    expect(
+      variableDefaults(s, ["worker_min_size", "worker_desired_capacity", "worker_max_size", "worker_instance_type"]),
+    ).toEqual([2, 2, 5, "t3.large"]);
     expect(s.text).toHaveResourceWithProperties(AutoscalingGroup, {
       min_size: "${var.worker_min_size}",
       desired_capacity: "${var.worker_desired_capacity}",
       max_size: "${var.worker_max_size}",
       vpc_zone_identifier: [ref("aws_subnet.workers_a")],
-      launch_template: { id: ref("aws_launch_template.worker_launch_template"), version: ref("aws_launch_template.worker_launch_template", "latest_version") },
+      launch_template: {
+        id: ref("aws_launch_template.worker_launch_template"),
+        version: ref("aws_launch_template.worker_launch_template", "latest_version"),
+      },
     });
   });
   test("configured sizes and type", () => {
     const c = synthCluster({ workers: { min: 1, desired: 4, max: 10, instanceType: "m6i.xlarge" }, azCount: 2 });
-    expect(variableDefaults(c, ["worker_min_size", "worker_desired_capacity", "worker_max_size", "worker_instance_type"])).toEqual([1, 4, 10, "m6i.xlarge"]);
-    expect(c.text).toHaveResourceWithProperties(AutoscalingGroup, { vpc_zone_identifier: [ref("aws_subnet.workers_a"), ref("aws_subnet.workers_b")] });
+    expect(
+      variableDefaults(c, ["worker_min_size", "worker_desired_capacity", "worker_max_size", "worker_instance_type"]),
+    ).toEqual([1, 4, 10, "m6i.xlarge"]);
+    expect(c.text).toHaveResourceWithProperties(AutoscalingGroup, {
+      vpc_zone_identifier: [ref("aws_subnet.workers_a"), ref("aws_subnet.workers_b")],
+    });
   });
   test("Graviton instance types get the arm64 image", () => {
     expect(architectureOf("m7g.large")).toBe("arm64");
     expect(architectureOf("t3.large")).toBe("x86_64");
     // Graviton families named like GPU or first-generation types (AWS: "AWS Graviton-based instances").
-    for (const t of ["a1.large", "g5g.xlarge", "hpc7g.4xlarge", "x2gd.large", "c7gn.large", "im4gn.large"]) expect(architectureOf(t)).toBe("arm64");
-    for (const t of ["g5.xlarge", "p5.48xlarge", "inf2.xlarge", "trn1.2xlarge", "c7i-flex.large", "u7i-12tb.224xlarge"]) expect(architectureOf(t)).toBe("x86_64");
+    for (const t of ["a1.large", "g5g.xlarge", "hpc7g.4xlarge", "x2gd.large", "c7gn.large", "im4gn.large"])
+      expect(architectureOf(t)).toBe("arm64");
+    for (const t of ["g5.xlarge", "p5.48xlarge", "inf2.xlarge", "trn1.2xlarge", "c7i-flex.large", "u7i-12tb.224xlarge"])
+      expect(architectureOf(t)).toBe("x86_64");
     const c = synthCluster({ workers: { instanceType: "t4g.large" } });
-    expect(c.text).toHaveDataSourceWithProperties(DataAwsAmi, { filter: expect.arrayContaining([{ name: "architecture", values: ["arm64"] }]) });
+    expect(c.text).toHaveDataSourceWithProperties(DataAwsAmi, {
+      filter: expect.arrayContaining([{ name: "architecture", values: ["arm64"] }]),
+    });
   });
 });
 
@@ -198,19 +234,26 @@ describe("bastion", () => {
     const c = synthCluster({ sshKeyName: "ops-key" });
     expect(variableDefaults(c, ["ssh_key_name"])).toEqual(["ops-key"]);
     expect(variableDefaults(s, ["ssh_key_name"])).toEqual([""]); // no key: Session Manager only
-    expect(c.text).toHaveResourceWithProperties(Instance, { subnet_id: ref("aws_subnet.bastion_a"), key_name: "${var.ssh_key_name}" });
+    expect(c.text).toHaveResourceWithProperties(Instance, {
+      subnet_id: ref("aws_subnet.bastion_a"),
+      key_name: "${var.ssh_key_name}",
+    });
     for (const name of ["k8s-cluster-control-plane", "k8s-cluster-worker"])
       expect(c.text).toHaveResourceWithProperties(LaunchTemplate, { name, key_name: "${var.ssh_key_name}" });
   });
   test("loadbalancers subnet carries kubernetes.io/role/elb for Service load balancers", () =>
-    expect(s.text).toHaveResourceWithProperties(Subnet, { tags: expect.objectContaining({ Name: "loadbalancers", "kubernetes.io/role/elb": "1" }) }));
+    expect(s.text).toHaveResourceWithProperties(Subnet, {
+      tags: expect.objectContaining({ Name: "loadbalancers", "kubernetes.io/role/elb": "1" }),
+    }));
 });
 
 describe("IAM", () => {
   const { cluster } = buildApp(resolveConfig({}));
   test("a role and instance profile per role, assumed by EC2", () => {
     for (const role of ["control_plane", "workers", "bastion"]) {
-      expect(s.text).toHaveResourceWithProperties(IamInstanceProfile, { role: ref(`aws_iam_role.${role}_role`, "name") });
+      expect(s.text).toHaveResourceWithProperties(IamInstanceProfile, {
+        role: ref(`aws_iam_role.${role}_role`, "name"),
+      });
     }
     expect(res("aws_iam_role").workers_role.assume_role_policy).toContain("ec2.amazonaws.com");
     expect(s.text).toHaveResourceWithProperties(IamRole, { name: "k8s-cluster-control-plane" });
@@ -234,11 +277,14 @@ describe("IAM", () => {
       "workers/vpc-cni",
     ]));
   test("no * actions and no service wildcards (ec2:*) in any policy", () => {
-    for (const [name, statements] of Object.entries(cluster.iam.statements)) expect([name, wildcardActions(statements)]).toEqual([name, []]);
-    for (const p of Object.values(res("aws_iam_policy"))) expect(p.policy).not.toMatch(/"[a-z0-9-]+:\*"|"Action" = "\*"|"\*",? *\]/);
+    for (const [name, statements] of Object.entries(cluster.iam.statements))
+      expect([name, wildcardActions(statements)]).toEqual([name, []]);
+    for (const p of Object.values(res("aws_iam_policy")))
+      expect(p.policy).not.toMatch(/"[a-z0-9-]+:\*"|"Action" = "\*"|"\*",? *\]/);
   });
   test("only the control plane may publish join parameters", () => {
-    const put = (role: string) => cluster.iam.statements[`${role}/bootstrap-parameters`].some((st) => st.Action.includes("ssm:PutParameter"));
+    const put = (role: string) =>
+      cluster.iam.statements[`${role}/bootstrap-parameters`].some((st) => st.Action.includes("ssm:PutParameter"));
     expect(put("control-plane")).toBe(true);
     expect(put("workers")).toBe(false);
   });
@@ -256,7 +302,12 @@ describe("user-data carries names, never secrets", () => {
       // certificate key / CA hash; the only 64-hex values are the public pins named in the env file.
       const hex = [...d.matchAll(/^\s*([A-Z0-9_]+)=.*\b([a-f0-9]{64})\b/gm)].map((m) => m[1]);
       expect(d.match(/\b[a-f0-9]{64}\b/g)?.length ?? 0).toBe(hex.length);
-      for (const name of hex) expect(["ECR_CREDENTIAL_PROVIDER_AMD64_SHA256", "ECR_CREDENTIAL_PROVIDER_ARM64_SHA256", "BUNDLE_DIGEST"]).toContain(name);
+      for (const name of hex)
+        expect([
+          "ECR_CREDENTIAL_PROVIDER_AMD64_SHA256",
+          "ECR_CREDENTIAL_PROVIDER_ARM64_SHA256",
+          "BUNDLE_DIGEST",
+        ]).toContain(name);
       expect(d).not.toMatch(/-----BEGIN [A-Z ]*PRIVATE KEY-----/);
       expect(d).not.toMatch(/\b(AKIA|ASIA)[A-Z0-9]{16}\b/);
     }
@@ -279,19 +330,26 @@ describe("outputs tell an operator how to get in", () => {
         "Name=instance-state-name,Values=running " +
         "--query 'Reservations[].Instances[].PrivateIpAddress' --output text | cut -f1)",
     ));
-  test("how to fetch the admin kubeconfig", () => expect(out.fetch_kubeconfig.value).toContain("sudo cat /etc/kubernetes/admin.conf' > admin.conf"));
+  test("how to fetch the admin kubeconfig", () =>
+    expect(out.fetch_kubeconfig.value).toContain("sudo cat /etc/kubernetes/admin.conf' > admin.conf"));
   test("kubectl from a laptop: SSH tunnel or Session Manager port forwarding", () => {
     expect(out.kubectl_via_ssh_tunnel.value).toMatch(/^ssh -f -N -L 6443:\$\{aws_lb\.api_nlb\.dns_name\}:6443 ubuntu@/);
     expect(out.kubectl_via_ssh_tunnel.value).toContain("--tls-server-name ${aws_lb.api_nlb.dns_name}");
     expect(out.kubectl_via_session_manager.value).toContain("AWS-StartPortForwardingSessionToRemoteHost");
     // kubectl runs only once the forwarded port answers (bounded), never right after the session starts.
     const cmd = out.kubectl_via_session_manager.value as string;
-    const [session, wait, kubectl] = [cmd.indexOf("aws ssm start-session"), cmd.indexOf("until curl -sk -o /dev/null --max-time 2 https://127.0.0.1:6443/livez"), cmd.indexOf("kubectl --kubeconfig")];
+    const [session, wait, kubectl] = [
+      cmd.indexOf("aws ssm start-session"),
+      cmd.indexOf("until curl -sk -o /dev/null --max-time 2 https://127.0.0.1:6443/livez"),
+      cmd.indexOf("kubectl --kubeconfig"),
+    ];
     expect(session).toBe(0);
     expect(wait).toBeGreaterThan(session);
     expect(kubectl).toBeGreaterThan(wait);
     expect(cmd).toContain("if [ $n -ge 30 ]; then");
-    const sh = require("child_process").spawnSync("sh", ["-n", "-c", cmd.replace(/\$\{[^}]+\}/g, "X")], { encoding: "utf8" });
+    const sh = require("child_process").spawnSync("sh", ["-n", "-c", cmd.replace(/\$\{[^}]+\}/g, "X")], {
+      encoding: "utf8",
+    });
     expect({ status: sh.status, err: sh.stderr }).toEqual({ status: 0, err: "" });
   });
   test("control-plane groups, and a command that lists their in-service instance ids (Terraform cannot)", () => {
@@ -309,7 +367,8 @@ describe("outputs tell an operator how to get in", () => {
       expect({ name, status: sh.status, err: sh.stderr }).toEqual({ name, status: 0, err: "" });
     }
   });
-  test("where etcd snapshots go", () => expect(out.etcd_backup_location.value).toBe("s3://${aws_s3_bucket.etcd_backup.bucket}/k8s-cluster/etcd/"));
+  test("where etcd snapshots go", () =>
+    expect(out.etcd_backup_location.value).toBe("s3://${aws_s3_bucket.etcd_backup.bucket}/k8s-cluster/etcd/"));
 });
 
 test("long cluster names still give valid load balancer names (<= 32 characters, no trailing hyphen)", () => {
@@ -331,13 +390,20 @@ describe("add-on assets (the bundle the first control-plane node applies)", () =
       ignore_public_acls: true,
       restrict_public_buckets: true,
     });
-    expect(res("aws_s3_bucket_server_side_encryption_configuration").assets_encryption.rule[0].apply_server_side_encryption_by_default.sse_algorithm).toBe("aws:kms");
+    expect(
+      res("aws_s3_bucket_server_side_encryption_configuration").assets_encryption.rule[0]
+        .apply_server_side_encryption_by_default.sse_algorithm,
+    ).toBe("aws:kms");
     expect(res("aws_s3_bucket_versioning").assets_versioning.versioning_configuration.status).toBe("Enabled");
   });
   test("one object per bundle file under addons/<digest>/, byte for byte, plus SHA256SUMS", () => {
     const objects = res("aws_s3_object");
-    const byKey = Object.fromEntries(Object.values(objects).map((o: any) => [o.key, Buffer.from(o.content_base64, "base64").toString("utf8")]));
-    expect(Object.keys(byKey).sort()).toEqual([...bundle.files.map((f) => `addons/${bundle.digest}/${f.path}`), `addons/${bundle.digest}/SHA256SUMS`].sort());
+    const byKey = Object.fromEntries(
+      Object.values(objects).map((o: any) => [o.key, Buffer.from(o.content_base64, "base64").toString("utf8")]),
+    );
+    expect(Object.keys(byKey).sort()).toEqual(
+      [...bundle.files.map((f) => `addons/${bundle.digest}/${f.path}`), `addons/${bundle.digest}/SHA256SUMS`].sort(),
+    );
     // Base64 in the stack: the same bytes from JSON and HCL, no Terraform templates; the offline plan checks them too.
     for (const f of bundle.files) expect(byKey[`addons/${bundle.digest}/${f.path}`]).toBe(f.text);
     for (const o of Object.values(objects)) expect(o.content).toBeUndefined();
@@ -346,7 +412,11 @@ describe("add-on assets (the bundle the first control-plane node applies)", () =
     for (const o of Object.values(objects)) expect(o.bucket).toBe(ref("aws_s3_bucket.assets", "id"));
   });
   test("the bucket's name reaches the nodes through SSM assets/bucket; nodes boot after the bundle is uploaded", () => {
-    expect(res("aws_ssm_parameter").assets_bucket).toMatchObject({ name: "/k8s/k8s-cluster/assets/bucket", type: "String", value: ref("aws_s3_bucket.assets", "bucket") });
+    expect(res("aws_ssm_parameter").assets_bucket).toMatchObject({
+      name: "/k8s/k8s-cluster/assets/bucket",
+      type: "String",
+      value: ref("aws_s3_bucket.assets", "bucket"),
+    });
     const dependsOn = res("aws_autoscaling_group").control_plane_0.depends_on;
     for (const o of Object.keys(res("aws_s3_object"))) expect(dependsOn).toContain(`aws_s3_object.${o}`);
   });

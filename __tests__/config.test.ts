@@ -24,10 +24,17 @@ function errorOf(input: unknown): string {
 
 describe("warnings (printed by the synth, not errors)", () => {
   test("default bucket names, which are global", () =>
-    expect(resolveConfig({}).warnings).toEqual([expect.stringMatching(/^state\.bucket defaults to/), expect.stringMatching(/^etcdBackup\.bucket defaults to/)]));
+    expect(resolveConfig({}).warnings).toEqual([
+      expect.stringMatching(/^state\.bucket defaults to/),
+      expect.stringMatching(/^etcdBackup\.bucket defaults to/),
+    ]));
   test("bootstrapEgress false cannot join as built", () =>
-    expect(resolveConfig({ bootstrapEgress: false, state: { bucket: "a-b-c" }, etcdBackup: { bucket: "d-e-f" } }).warnings).toEqual([
-      expect.stringMatching(/^bootstrapEgress is false: .* cannot join without a pre-baked image and interface endpoints/),
+    expect(
+      resolveConfig({ bootstrapEgress: false, state: { bucket: "a-b-c" }, etcdBackup: { bucket: "d-e-f" } }).warnings,
+    ).toEqual([
+      expect.stringMatching(
+        /^bootstrapEgress is false: .* cannot join without a pre-baked image and interface endpoints/,
+      ),
     ]));
 });
 
@@ -35,69 +42,226 @@ describe("defaults", () => {
   test("no input at all is the spec's cluster", () => {
     const c = resolveConfig({});
     expect(c).toEqual(
-      expect.objectContaining({ clusterName: "k8s-cluster", region: "ap-northeast-2", azCount: 1, availabilityZones: ["ap-northeast-2a"] }),
+      expect.objectContaining({
+        clusterName: "k8s-cluster",
+        region: "ap-northeast-2",
+        azCount: 1,
+        availabilityZones: ["ap-northeast-2a"],
+      }),
     );
-    expect(c.state).toEqual({ bucket: "k8s-cluster-tfstate-ap-northeast-2", key: "k8s-cluster/terraform.tfstate", region: "ap-northeast-2" });
+    expect(c.state).toEqual({
+      bucket: "k8s-cluster-tfstate-ap-northeast-2",
+      key: "k8s-cluster/terraform.tfstate",
+      region: "ap-northeast-2",
+    });
   });
 });
 
 const rejected: [string, unknown, RegExp][] = [
-  ["a malformed CIDR", { network: { subnets: { workers: "172.31.1.0/33" } } }, /^invalid configuration: network\.subnets\.workers = "172\.31\.1\.0\/33": /],
-  ["a CIDR that is not an address", { network: { subnets: { workers: "banana" } } }, /network\.subnets\.workers = "banana": is not an IPv4 CIDR/],
-  ["a CIDR with host bits set", { network: { subnets: { workers: "172.31.1.7/24" } } }, /network\.subnets\.workers = "172\.31\.1\.7\/24": has host bits set/],
-  ["a subnet outside the VPC", { network: { subnets: { bastion: "10.0.3.0/24" } } }, /network\.subnets\.bastion = "10\.0\.3\.0\/24": .*not inside the VPC 172\.31\.0\.0\/16/],
-  ["overlapping tiers", { network: { subnets: { bastion: "172.31.1.0/24" } } }, /network\.subnets\.bastion = "172\.31\.1\.0\/24": overlaps the workers tier/],
-  ["a /29 subnet (AWS's minimum is /28)", { network: { subnets: { apiEndpoint: "172.31.0.0/29" } } }, /network\.subnets\.apiEndpoint = "172\.31\.0\.0\/29": prefix \/29 is outside AWS's allowed \/16 to \/28/],
-  ["a /15 subnet", { network: { vpcCidr: "172.30.0.0/15", subnets: { pods: "172.30.0.0/15" } } }, /network\.vpcCidr = "172\.30\.0\.0\/15": prefix \/15 is outside AWS's VPC range/],
-  ["a /28 tier split over 3 AZs", { azCount: 3, network: { subnets: { apiEndpoint: "172.31.0.0/28" } } }, /network\.subnets\.apiEndpoint = "172\.31\.0\.0\/28": split over 3 AZs gives \/30 subnets/],
+  [
+    "a malformed CIDR",
+    { network: { subnets: { workers: "172.31.1.0/33" } } },
+    /^invalid configuration: network\.subnets\.workers = "172\.31\.1\.0\/33": /,
+  ],
+  [
+    "a CIDR that is not an address",
+    { network: { subnets: { workers: "banana" } } },
+    /network\.subnets\.workers = "banana": is not an IPv4 CIDR/,
+  ],
+  [
+    "a CIDR with host bits set",
+    { network: { subnets: { workers: "172.31.1.7/24" } } },
+    /network\.subnets\.workers = "172\.31\.1\.7\/24": has host bits set/,
+  ],
+  [
+    "a subnet outside the VPC",
+    { network: { subnets: { bastion: "10.0.3.0/24" } } },
+    /network\.subnets\.bastion = "10\.0\.3\.0\/24": .*not inside the VPC 172\.31\.0\.0\/16/,
+  ],
+  [
+    "overlapping tiers",
+    { network: { subnets: { bastion: "172.31.1.0/24" } } },
+    /network\.subnets\.bastion = "172\.31\.1\.0\/24": overlaps the workers tier/,
+  ],
+  [
+    "a /29 subnet (AWS's minimum is /28)",
+    { network: { subnets: { apiEndpoint: "172.31.0.0/29" } } },
+    /network\.subnets\.apiEndpoint = "172\.31\.0\.0\/29": prefix \/29 is outside AWS's allowed \/16 to \/28/,
+  ],
+  [
+    "a /15 subnet",
+    { network: { vpcCidr: "172.30.0.0/15", subnets: { pods: "172.30.0.0/15" } } },
+    /network\.vpcCidr = "172\.30\.0\.0\/15": prefix \/15 is outside AWS's VPC range/,
+  ],
+  [
+    "a /28 tier split over 3 AZs",
+    { azCount: 3, network: { subnets: { apiEndpoint: "172.31.0.0/28" } } },
+    /network\.subnets\.apiEndpoint = "172\.31\.0\.0\/28": split over 3 AZs gives \/30 subnets/,
+  ],
   ["azCount 0", { azCount: 0 }, /^invalid configuration: azCount = 0: must be 1, 2 or 3$/],
   ["azCount 4", { azCount: 4 }, /^invalid configuration: azCount = 4: must be 1, 2 or 3$/],
   ["azCount 1.5", { azCount: 1.5 }, /azCount = 1\.5: must be a whole number/],
   ["azCount as a string", { azCount: "2" }, /azCount = "2": Expected number, received string/],
-  ["an empty bucket name", { state: { bucket: "" } }, /^invalid configuration: state\.bucket = "": must be 3-63 characters/],
+  [
+    "an empty bucket name",
+    { state: { bucket: "" } },
+    /^invalid configuration: state\.bucket = "": must be 3-63 characters/,
+  ],
   ["an uppercase bucket name", { state: { bucket: "My_Bucket" } }, /state\.bucket = "My_Bucket": must be 3-63/],
-  ["a malformed region", { region: "ap-northeast" }, /^invalid configuration: region = "ap-northeast": is not an AWS region name/],
+  [
+    "a malformed region",
+    { region: "ap-northeast" },
+    /^invalid configuration: region = "ap-northeast": is not an AWS region name/,
+  ],
   ["a malformed state region", { state: { region: "Seoul" } }, /state\.region = "Seoul": is not an AWS region name/],
   ["an empty state key", { state: { key: "" } }, /state\.key = "": must not be empty/],
   ["an unknown field (a typo)", { azcount: 2 }, /^invalid configuration: azcount = 2: is not a known field/],
   ["an unknown nested field", { network: { subnet: {} } }, /network\.subnet = \{\}: is not a known field/],
   ["a bad cluster name", { clusterName: "K8s_Cluster" }, /clusterName = "K8s_Cluster": must be 2-32 lowercase/],
-  ["a zone outside the region", { availabilityZones: ["us-east-1a"] }, /availabilityZones\.0 = "us-east-1a": is not a zone of region ap-northeast-2/],
-  ["fewer zones than azCount", { azCount: 3, availabilityZones: ["ap-northeast-2a"] }, /availabilityZones = \["ap-northeast-2a"\]: names 1 zone\(s\) but azCount is 3/],
+  [
+    "a zone outside the region",
+    { availabilityZones: ["us-east-1a"] },
+    /availabilityZones\.0 = "us-east-1a": is not a zone of region ap-northeast-2/,
+  ],
+  [
+    "fewer zones than azCount",
+    { azCount: 3, availabilityZones: ["ap-northeast-2a"] },
+    /availabilityZones = \["ap-northeast-2a"\]: names 1 zone\(s\) but azCount is 3/,
+  ],
   ["an unknown NAT mode", { natGateways: "two" }, /natGateways = "two": Invalid enum value/],
-  ["an even control-plane count", { controlPlane: { count: 2 } }, /^invalid configuration: controlPlane\.count = 2: must be 1, 3 or 5 \(an odd number keeps etcd's quorum\)$/],
+  [
+    "an even control-plane count",
+    { controlPlane: { count: 2 } },
+    /^invalid configuration: controlPlane\.count = 2: must be 1, 3 or 5 \(an odd number keeps etcd's quorum\)$/,
+  ],
   ["a control-plane count of 7", { controlPlane: { count: 7 } }, /controlPlane\.count = 7: must be 1, 3 or 5/],
-  ["workers min > max", { workers: { min: 6, max: 3, desired: 3 } }, /^invalid configuration: workers\.min = 6: is larger than workers\.max \(3\)$/],
-  ["workers desired outside min..max", { workers: { min: 1, desired: 9, max: 5 } }, /workers\.desired = 9: must be between workers\.min \(1\) and workers\.max \(5\)/],
-  ["a Kubernetes version with a patch", { kubernetesVersion: "1.35.1" }, /^invalid configuration: kubernetesVersion = "1\.35\.1": must be a Kubernetes minor like 1\.35/],
-  ["a Kubernetes version with a v", { kubernetesVersion: "v1.35" }, /kubernetesVersion = "v1\.35": must be a Kubernetes minor/],
-  ["an unsupported Kubernetes minor", { kubernetesVersion: "1.20" }, /kubernetesVersion = "1\.20": must be one of the minors with a pinned cloud controller: 1\.33, 1\.34, 1\.35/],
-  ["an instance type not matching AWS's pattern", { workers: { instanceType: "t3-large" } }, /^invalid configuration: workers\.instanceType = "t3-large": is not an EC2 instance type like t3\.medium$/],
-  ["an instance type with a bad size", { controlPlane: { instanceType: "m5.huge" } }, /controlPlane\.instanceType = "m5\.huge": is not an EC2 instance type/],
-  ["a control-plane type too small for kubeadm", { controlPlane: { instanceType: "t3.micro" } }, /^invalid configuration: controlPlane\.instanceType = "t3\.micro": is too small for a control-plane node/],
+  [
+    "workers min > max",
+    { workers: { min: 6, max: 3, desired: 3 } },
+    /^invalid configuration: workers\.min = 6: is larger than workers\.max \(3\)$/,
+  ],
+  [
+    "workers desired outside min..max",
+    { workers: { min: 1, desired: 9, max: 5 } },
+    /workers\.desired = 9: must be between workers\.min \(1\) and workers\.max \(5\)/,
+  ],
+  [
+    "a Kubernetes version with a patch",
+    { kubernetesVersion: "1.35.1" },
+    /^invalid configuration: kubernetesVersion = "1\.35\.1": must be a Kubernetes minor like 1\.35/,
+  ],
+  [
+    "a Kubernetes version with a v",
+    { kubernetesVersion: "v1.35" },
+    /kubernetesVersion = "v1\.35": must be a Kubernetes minor/,
+  ],
+  [
+    "an unsupported Kubernetes minor",
+    { kubernetesVersion: "1.20" },
+    /kubernetesVersion = "1\.20": must be one of the minors with a pinned cloud controller: 1\.33, 1\.34, 1\.35/,
+  ],
+  [
+    "an instance type not matching AWS's pattern",
+    { workers: { instanceType: "t3-large" } },
+    /^invalid configuration: workers\.instanceType = "t3-large": is not an EC2 instance type like t3\.medium$/,
+  ],
+  [
+    "an instance type with a bad size",
+    { controlPlane: { instanceType: "m5.huge" } },
+    /controlPlane\.instanceType = "m5\.huge": is not an EC2 instance type/,
+  ],
+  [
+    "a control-plane type too small for kubeadm",
+    { controlPlane: { instanceType: "t3.micro" } },
+    /^invalid configuration: controlPlane\.instanceType = "t3\.micro": is too small for a control-plane node/,
+  ],
   ["a malformed AMI id", { amiId: "ami-xyz" }, /amiId = "ami-xyz": is not an AMI id/],
-  ["a service CIDR inside the VPC", { serviceCidr: "172.31.128.0/20" }, /serviceCidr = "172\.31\.128\.0\/20": overlaps the VPC 172\.31\.0\.0\/16/],
+  [
+    "a service CIDR inside the VPC",
+    { serviceCidr: "172.31.128.0/20" },
+    /serviceCidr = "172\.31\.128\.0\/20": overlaps the VPC 172\.31\.0\.0\/16/,
+  ],
   ["a root volume too small", { workers: { rootVolumeGiB: 8 } }, /workers\.rootVolumeGiB = 8: must be at least 20 GiB/],
-  ["a bad admin CIDR", { bastion: { adminCidrs: ["203.0.113.0/33"] } }, /bastion\.adminCidrs\.0 = "203\.0\.113\.0\/33"/],
-  ["no listener", { loadBalancers: { listeners: [] } }, /loadBalancers\.listeners = \[\]: must list at least one listener/],
-  ["a backup schedule that is not OnCalendar", { etcdBackup: { schedule: "every hour;" } }, /etcdBackup\.schedule = "every hour;": is not a systemd OnCalendar value/],
-  ["a backup retention of 0 days", { etcdBackup: { retentionDays: 0 } }, /etcdBackup\.retentionDays = 0: must be at least 1 day/],
-  ["the backup bucket equal to the state bucket", { state: { bucket: "same-bucket" }, etcdBackup: { bucket: "same-bucket" } }, /etcdBackup\.bucket = "same-bucket": must differ from state\.bucket/],
-  ["an invented region", { region: "xx-north-9" }, /^invalid configuration: region = "xx-north-9": is not a region in the known list \(terraform-provider-aws 5\.100\.0's endpoint data, read 2026-12-01\); check the name, or set allowUnlistedRegion: true for a newer region$/],
-  ["a state region not in the list", { state: { region: "eu-west-9" } }, /^invalid configuration: state\.region = "eu-west-9": is not a region in the known list/],
+  [
+    "a bad admin CIDR",
+    { bastion: { adminCidrs: ["203.0.113.0/33"] } },
+    /bastion\.adminCidrs\.0 = "203\.0\.113\.0\/33"/,
+  ],
+  [
+    "no listener",
+    { loadBalancers: { listeners: [] } },
+    /loadBalancers\.listeners = \[\]: must list at least one listener/,
+  ],
+  [
+    "a backup schedule that is not OnCalendar",
+    { etcdBackup: { schedule: "every hour;" } },
+    /etcdBackup\.schedule = "every hour;": is not a systemd OnCalendar value/,
+  ],
+  [
+    "a backup retention of 0 days",
+    { etcdBackup: { retentionDays: 0 } },
+    /etcdBackup\.retentionDays = 0: must be at least 1 day/,
+  ],
+  [
+    "the backup bucket equal to the state bucket",
+    { state: { bucket: "same-bucket" }, etcdBackup: { bucket: "same-bucket" } },
+    /etcdBackup\.bucket = "same-bucket": must differ from state\.bucket/,
+  ],
+  [
+    "an invented region",
+    { region: "xx-north-9" },
+    /^invalid configuration: region = "xx-north-9": is not a region in the known list \(terraform-provider-aws 5\.100\.0's endpoint data, read 2026-12-01\); check the name, or set allowUnlistedRegion: true for a newer region$/,
+  ],
+  [
+    "a state region not in the list",
+    { state: { region: "eu-west-9" } },
+    /^invalid configuration: state\.region = "eu-west-9": is not a region in the known list/,
+  ],
   // Accepted by the old pattern, never parsed by systemd: backups would silently never run.
-  ["a backup schedule in words", { etcdBackup: { schedule: "every hour" } }, /^invalid configuration: etcdBackup\.schedule = "every hour": is not a systemd OnCalendar value of the accepted form/],
-  ["a backup time out of range", { etcdBackup: { schedule: "*-*-* 24:00" } }, /etcdBackup\.schedule = "\*-\*-\* 24:00": is not a systemd OnCalendar value/],
-  ["a service CIDR larger than kube-apiserver takes", { serviceCidr: "10.0.0.0/8" }, /^invalid configuration: serviceCidr = "10\.0\.0\.0\/8": must be a \/12 to \/28: kube-apiserver refuses more than 2\^20 addresses/],
-  ["a service CIDR too small for kubeadm's DNS address", { serviceCidr: "10.96.0.0/29" }, /serviceCidr = "10\.96\.0\.0\/29": must be a \/12 to \/28/],
+  [
+    "a backup schedule in words",
+    { etcdBackup: { schedule: "every hour" } },
+    /^invalid configuration: etcdBackup\.schedule = "every hour": is not a systemd OnCalendar value of the accepted form/,
+  ],
+  [
+    "a backup time out of range",
+    { etcdBackup: { schedule: "*-*-* 24:00" } },
+    /etcdBackup\.schedule = "\*-\*-\* 24:00": is not a systemd OnCalendar value/,
+  ],
+  [
+    "a service CIDR larger than kube-apiserver takes",
+    { serviceCidr: "10.0.0.0/8" },
+    /^invalid configuration: serviceCidr = "10\.0\.0\.0\/8": must be a \/12 to \/28: kube-apiserver refuses more than 2\^20 addresses/,
+  ],
+  [
+    "a service CIDR too small for kubeadm's DNS address",
+    { serviceCidr: "10.96.0.0/29" },
+    /serviceCidr = "10\.96\.0\.0\/29": must be a \/12 to \/28/,
+  ],
   // Blamed on the field the user set, not reported as a service CIDR overlap.
-  ["a /8 VPC", { network: { vpcCidr: "10.0.0.0/8" } }, /^invalid configuration: network\.vpcCidr = "10\.0\.0\.0\/8": prefix \/8 is outside AWS's VPC range \/16 to \/28$/],
-  ["a tag key AWS reserves", { tags: { "aws:team": "x" } }, /^invalid configuration: tags\.aws:team = "x": uses the aws: prefix, which AWS reserves$/],
+  [
+    "a /8 VPC",
+    { network: { vpcCidr: "10.0.0.0/8" } },
+    /^invalid configuration: network\.vpcCidr = "10\.0\.0\.0\/8": prefix \/8 is outside AWS's VPC range \/16 to \/28$/,
+  ],
+  [
+    "a tag key AWS reserves",
+    { tags: { "aws:team": "x" } },
+    /^invalid configuration: tags\.aws:team = "x": uses the aws: prefix, which AWS reserves$/,
+  ],
   ["a reserved tag key in capitals", { tags: { "AWS:team": "x" } }, /tags\.AWS:team = "x": uses the aws: prefix/],
   ["an empty tag key", { tags: { "": "x" } }, /tags\. = "x": has an empty key/],
   ["a tag key over 128 characters", { tags: { ["k".repeat(129)]: "x" } }, /has a key longer than 128 characters/],
-  ["a tag value over 256 characters", { tags: { team: "v".repeat(257) } }, /tags\.team = "v+\.\.\.: has a value longer than 256 characters/],
-  ["a tag value with a character AWS rejects", { tags: { team: "a{b}" } }, /tags\.team = "a\{b\}": has a value with characters AWS does not allow/],
+  [
+    "a tag value over 256 characters",
+    { tags: { team: "v".repeat(257) } },
+    /tags\.team = "v+\.\.\.: has a value longer than 256 characters/,
+  ],
+  [
+    "a tag value with a character AWS rejects",
+    { tags: { team: "a{b}" } },
+    /tags\.team = "a\{b\}": has a value with characters AWS does not allow/,
+  ],
   [
     "an instance type EC2 does not have (the shape is right, the type is not in the list)",
     { workers: { instanceType: "t5.large" } },
@@ -108,8 +272,16 @@ const rejected: [string, unknown, RegExp][] = [
     { allowUnlistedInstanceTypes: true, workers: { instanceType: "mac2.metal" } },
     /^invalid configuration: workers\.instanceType = "mac2\.metal": is a Mac instance, which runs only on a dedicated host this project does not make; choose another type$/,
   ],
-  ["a size its family does not have", { controlPlane: { instanceType: "c7g.small" } }, /^invalid configuration: controlPlane\.instanceType = "c7g\.small": is not in the EC2 instance type list/],
-  ["a bastion type that does not exist", { bastion: { instanceType: "t3.huge2xlarge" } }, /^invalid configuration: bastion\.instanceType = "t3\.huge2xlarge": is not/],
+  [
+    "a size its family does not have",
+    { controlPlane: { instanceType: "c7g.small" } },
+    /^invalid configuration: controlPlane\.instanceType = "c7g\.small": is not in the EC2 instance type list/,
+  ],
+  [
+    "a bastion type that does not exist",
+    { bastion: { instanceType: "t3.huge2xlarge" } },
+    /^invalid configuration: bastion\.instanceType = "t3\.huge2xlarge": is not/,
+  ],
   [
     "more tags than fit beside the project's own",
     { tags: Object.fromEntries(Array.from({ length: 44 }, (_, i) => [`t${i}`, "v"])) },
@@ -120,15 +292,32 @@ const rejected: [string, unknown, RegExp][] = [
 describe("bad configuration is rejected with one line naming the field and value", () => {
   test.each(rejected)("%s", (_what, input, pattern) => expect(errorOf(input)).toMatch(pattern));
   test("a region newer than the list is accepted with the escape hatch", () =>
-    expect(resolveConfig({ region: "ap-east-2", allowUnlistedRegion: true, availabilityZones: ["ap-east-2a"] }).region).toBe("ap-east-2"));
+    expect(
+      resolveConfig({ region: "ap-east-2", allowUnlistedRegion: true, availabilityZones: ["ap-east-2a"] }).region,
+    ).toBe("ap-east-2"));
   test("an instance type newer than the list is accepted with the escape hatch", () =>
-    expect(resolveConfig({ allowUnlistedInstanceTypes: true, workers: { instanceType: "t5.large" } }).workers.instanceType).toBe("t5.large"));
+    expect(
+      resolveConfig({ allowUnlistedInstanceTypes: true, workers: { instanceType: "t5.large" } }).workers.instanceType,
+    ).toBe("t5.large"));
   test("the list has today's common types and Graviton types, and its vendored bytes are checked", () => {
-    for (const t of ["t3.micro", "t3.medium", "t3.large", "m6i.xlarge", "t4g.large", "c7gn.16xlarge", "m7i.48xlarge", "r8g.metal-24xl"]) expect(knownInstanceTypes().has(t)).toBe(true);
+    for (const t of [
+      "t3.micro",
+      "t3.medium",
+      "t3.large",
+      "m6i.xlarge",
+      "t4g.large",
+      "c7gn.16xlarge",
+      "m7i.48xlarge",
+      "r8g.metal-24xl",
+    ])
+      expect(knownInstanceTypes().has(t)).toBe(true);
     for (const t of ["t5.large", "c7g.small", "t3.huge2xlarge"]) expect(knownInstanceTypes().has(t)).toBe(false);
     expect(knownInstanceTypes().size).toBe(1392);
   });
-  test("43 tags of the user's own are accepted", () => expect(() => resolveConfig({ tags: Object.fromEntries(Array.from({ length: 43 }, (_, i) => [`t${i}`, "v"])) })).not.toThrow());
+  test("43 tags of the user's own are accepted", () =>
+    expect(() =>
+      resolveConfig({ tags: Object.fromEntries(Array.from({ length: 43 }, (_, i) => [`t${i}`, "v"])) }),
+    ).not.toThrow());
 });
 
 describe("every problem at once: one line each, in the order of the configuration's fields", () => {
@@ -165,7 +354,7 @@ describe("every problem at once: one line each, in the order of the configuratio
         azcount: 2,
         clusterName: "K8s_Cluster",
         tags: { "aws:x": "y" },
-      })
+      }),
     ).toEqual([
       expect.stringMatching(/^invalid configuration: clusterName = "K8s_Cluster": must be 2-32 lowercase/),
       // workers.desired (3) is not also blamed: its bounds are the problem.
@@ -205,15 +394,29 @@ describe("every problem at once: one line each, in the order of the configuratio
 describe("OnCalendar values: the accepted form is one systemd parses (systemd-analyze calendar: system/external-tools.test.ts)", () => {
   const accepted = ONCALENDAR_ACCEPTED;
   // Refused: not systemd's syntax, or loaded by systemd and never fired (a fixed or past year, a day no month has).
-  const refused = ["every hour", "*-*-* 24:00", "*-*-*", "daily ", "Mon *-13-* 00:00", "*-*-* 00:00 UTC", "Monday *-*-* 00:00", "Fri..Mon *-*-* 01:00", "*-02-30 00:00", "2025-*-* 00:00", "2027-01-01 00:00"];
+  const refused = [
+    "every hour",
+    "*-*-* 24:00",
+    "*-*-*",
+    "daily ",
+    "Mon *-13-* 00:00",
+    "*-*-* 00:00 UTC",
+    "Monday *-*-* 00:00",
+    "Fri..Mon *-*-* 01:00",
+    "*-02-30 00:00",
+    "2025-*-* 00:00",
+    "2027-01-01 00:00",
+  ];
   test.each(accepted)("%s: accepted", (value) => {
     expect(onCalendarProblem(value)).toBeUndefined();
   });
-  test.each(refused)("%s: refused here", (value) => expect(onCalendarProblem(value)).toMatch(/is not a systemd OnCalendar value of the accepted form/));
+  test.each(refused)("%s: refused here", (value) =>
+    expect(onCalendarProblem(value)).toMatch(/is not a systemd OnCalendar value of the accepted form/),
+  );
   test("the bootstrap refuses what the configuration refuses, with the same reason", () => {
-    expect(() => renderUserData(settingsFor("control-plane", { etcdBackup: { ...ETCD_BACKUP, onCalendar: "every hour" } }))).toThrow(
-      `bootstrap: etcdBackup.onCalendar = "every hour" ${onCalendarProblem("every hour")}`,
-    );
+    expect(() =>
+      renderUserData(settingsFor("control-plane", { etcdBackup: { ...ETCD_BACKUP, onCalendar: "every hour" } })),
+    ).toThrow(`bootstrap: etcdBackup.onCalendar = "every hour" ${onCalendarProblem("every hour")}`);
   });
 });
 
@@ -231,18 +434,33 @@ describe("the configuration file itself", () => {
     return "accepted";
   };
   test("JSON null is not silently the defaults", () =>
-    expect(load("null")).toBe("invalid configuration: cluster.config.json: holds null, not an object; write {} (or no file) for the defaults"));
+    expect(load("null")).toBe(
+      "invalid configuration: cluster.config.json: holds null, not an object; write {} (or no file) for the defaults",
+    ));
   test("an array is refused", () => expect(load("[]")).toMatch(/holds an array, not an object/));
-  test("a byte-order mark is named", () => expect(load('\ufeff{"azCount": 2}')).toBe("invalid configuration: cluster.config.json: starts with a byte-order mark; save it as UTF-8 without one"));
-  test("a directory is named", () => expect(load(null, "conf")).toBe("invalid configuration: conf: is a directory, not a configuration file"));
-  test("a syntax error says where, in lines and columns", () => expect(load('{\n  "azCount": 2,\n  }\n')).toMatch(/^invalid configuration: cluster\.config\.json: is not valid JSON: .* at line 3, column 3$/));
+  test("a byte-order mark is named", () =>
+    expect(load('\ufeff{"azCount": 2}')).toBe(
+      "invalid configuration: cluster.config.json: starts with a byte-order mark; save it as UTF-8 without one",
+    ));
+  test("a directory is named", () =>
+    expect(load(null, "conf")).toBe("invalid configuration: conf: is a directory, not a configuration file"));
+  test("a syntax error says where, in lines and columns", () =>
+    expect(load('{\n  "azCount": 2,\n  }\n')).toMatch(
+      /^invalid configuration: cluster\.config\.json: is not valid JSON: .* at line 3, column 3$/,
+    ));
 });
 
 describe("allowUnlistedRegion reaches Terraform", () => {
   const { buildApp } = require("../src/app");
   const { stackToJson } = require("../src/analysis/tf-json");
   test("provider and backend skip their region validation only with the escape hatch", () => {
-    const input = { region: "ap-southeast-6", allowUnlistedRegion: true, availabilityZones: ["ap-southeast-6a"], state: { bucket: "acme-tf" }, etcdBackup: { bucket: "acme-etcd" } };
+    const input = {
+      region: "ap-southeast-6",
+      allowUnlistedRegion: true,
+      availabilityZones: ["ap-southeast-6a"],
+      state: { bucket: "acme-tf" },
+      etcdBackup: { bucket: "acme-etcd" },
+    };
     const { cluster, stateBucket } = buildApp(resolveConfig(input));
     const c = stackToJson(cluster) as any;
     expect(c.provider.aws[0].skip_region_validation).toBe(true);

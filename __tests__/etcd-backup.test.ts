@@ -11,14 +11,22 @@ const s = synthCluster();
 const TIMER = "/etc/systemd/system/k8s-etcd-backup.timer";
 /** A node file of the cluster bundle, as Terraform uploads it (control-plane nodes install it at boot). */
 const bundleFile = (json: any, nodePath: string): string | undefined => {
-  const o = (Object.values(json.resource.aws_s3_object) as { key: string; content_base64: string }[]).find((x) => x.key.endsWith(`/node${nodePath}`));
+  const o = (Object.values(json.resource.aws_s3_object) as { key: string; content_base64: string }[]).find((x) =>
+    x.key.endsWith(`/node${nodePath}`),
+  );
   return o && Buffer.from(o.content_base64, "base64").toString("utf8");
 };
 
 test("a versioned, private bucket named after the cluster and region", () => {
   expect(s.text).toHaveResourceWithProperties(S3Bucket, { bucket: "k8s-cluster-etcd-backup-ap-northeast-2" });
-  expect(s.text).toHaveResourceWithProperties(S3BucketVersioningA, { bucket: ref("aws_s3_bucket.etcd_backup"), versioning_configuration: { status: "Enabled" } });
-  expect(s.text).toHaveResourceWithProperties(S3BucketPublicAccessBlock, { bucket: ref("aws_s3_bucket.etcd_backup"), block_public_policy: true });
+  expect(s.text).toHaveResourceWithProperties(S3BucketVersioningA, {
+    bucket: ref("aws_s3_bucket.etcd_backup"),
+    versioning_configuration: { status: "Enabled" },
+  });
+  expect(s.text).toHaveResourceWithProperties(S3BucketPublicAccessBlock, {
+    bucket: ref("aws_s3_bucket.etcd_backup"),
+    block_public_policy: true,
+  });
 });
 
 test("a lifecycle rule expires snapshots after retentionDays", () =>
@@ -47,7 +55,9 @@ test("control-plane nodes may put, get and list snapshots in that bucket only, n
 
 test("control-plane nodes install the snapshot timer from the bundle, their env names the bucket; workers get neither", () => {
   expect(bundleFile(s.json, TIMER)).toMatch(/^OnCalendar=hourly$/m);
-  expect(bundleFile(s.json, "/etc/systemd/system/k8s-etcd-backup.service")).toContain("s3://k8s-cluster-etcd-backup-ap-northeast-2/k8s-cluster/etcd/");
+  expect(bundleFile(s.json, "/etc/systemd/system/k8s-etcd-backup.service")).toContain(
+    "s3://k8s-cluster-etcd-backup-ap-northeast-2/k8s-cluster/etcd/",
+  );
   expect(userDataOf(s.json, "control-plane")).toContain("ETCD_BACKUP_BUCKET=k8s-cluster-etcd-backup-ap-northeast-2\n");
   expect(userDataOf(s.json, "worker")).not.toContain("ETCD_BACKUP_BUCKET=");
   expect(userDataOf(s.json, "worker")).not.toContain("k8s-cluster-etcd-backup-ap-northeast-2");
@@ -56,7 +66,9 @@ test("control-plane nodes install the snapshot timer from the bundle, their env 
 test("configured bucket, schedule and retention", () => {
   const c = synthCluster({ etcdBackup: { bucket: "acme-etcd", schedule: "*-*-* 00/6:00:00", retentionDays: 30 } });
   expect(c.text).toHaveResourceWithProperties(S3Bucket, { bucket: "acme-etcd" });
-  expect(c.text).toHaveResourceWithProperties(S3BucketLifecycleConfiguration, { rule: [expect.objectContaining({ expiration: [{ days: 30 }] })] });
+  expect(c.text).toHaveResourceWithProperties(S3BucketLifecycleConfiguration, {
+    rule: [expect.objectContaining({ expiration: [{ days: 30 }] })],
+  });
   expect(bundleFile(c.json, TIMER)).toMatch(/^OnCalendar=\*-\*-\* 00\/6:00:00$/m);
 });
 

@@ -5,14 +5,30 @@
  * tiers. The spec-intent tests over the real synthesized stack are in flows.test.ts.
  */
 import { FlowVerdict, Port, analyzeFlows, analyzeFlowsWithNotes } from "../tools/flows";
-import { IN, OUT, Stack, base, egress, icmp, ingress, ref, subnet, summary, tcp, udp, withBastionSsh } from "./helpers/flow-stack";
+import {
+  IN,
+  OUT,
+  Stack,
+  base,
+  egress,
+  icmp,
+  ingress,
+  ref,
+  subnet,
+  summary,
+  tcp,
+  udp,
+  withBastionSsh,
+} from "./helpers/flow-stack";
 
 describe("tiers", () => {
   test("are the Tier tags of the subnets, plus internet", () => {
     expect(analyzeFlows(base()).tiers).toEqual(["apiEndpoint", "workers", "loadBalancers", "bastion", "internet"]);
   });
   test("an unknown tier is an error naming the known ones", () => {
-    expect(() => analyzeFlows(base()).check("worker", "bastion", tcp(22))).toThrow(/unknown tier "worker" \(known: apiEndpoint, workers/);
+    expect(() => analyzeFlows(base()).check("worker", "bastion", tcp(22))).toThrow(
+      /unknown tier "worker" \(known: apiEndpoint, workers/,
+    );
   });
 });
 
@@ -60,7 +76,9 @@ describe("security groups are stateful and need both sides", () => {
   test("a tier with no security group at all says so", () => {
     const tf = withBastionSsh();
     delete tf.resource.aws_security_group.workers.tags.Tier;
-    expect(analyzeFlows(tf).check("bastion", "workers", tcp(22)).reason).toMatch(/workers subnet workers_a .* has no security group: tag one Tier=workers/);
+    expect(analyzeFlows(tf).check("bastion", "workers", tcp(22)).reason).toMatch(
+      /workers subnet workers_a .* has no security group: tag one Tier=workers/,
+    );
   });
 });
 
@@ -87,12 +105,21 @@ describe("security group references", () => {
   test("groups attached to instances, launch templates (through autoscaling groups) and load balancers count for their subnets' tier", () => {
     const tf = base();
     for (const t of ["bastion", "workers", "lb"]) delete tf.resource.aws_security_group[t].tags.Tier;
-    tf.resource.aws_instance = { bastion: { subnet_id: ref("aws_subnet.bastion_a"), vpc_security_group_ids: [ref("aws_security_group.bastion")] } };
-    tf.resource.aws_launch_template = { workers: { network_interfaces: [{ security_groups: [ref("aws_security_group.workers")] }] } };
-    tf.resource.aws_autoscaling_group = {
-      workers: { vpc_zone_identifier: [ref("aws_subnet.workers_a")], launch_template: { id: ref("aws_launch_template.workers"), version: "$Latest" } },
+    tf.resource.aws_instance = {
+      bastion: { subnet_id: ref("aws_subnet.bastion_a"), vpc_security_group_ids: [ref("aws_security_group.bastion")] },
     };
-    tf.resource.aws_lb = { ingress: { internal: false, subnets: [ref("aws_subnet.lb_a")], security_groups: [ref("aws_security_group.lb")] } };
+    tf.resource.aws_launch_template = {
+      workers: { network_interfaces: [{ security_groups: [ref("aws_security_group.workers")] }] },
+    };
+    tf.resource.aws_autoscaling_group = {
+      workers: {
+        vpc_zone_identifier: [ref("aws_subnet.workers_a")],
+        launch_template: { id: ref("aws_launch_template.workers"), version: "$Latest" },
+      },
+    };
+    tf.resource.aws_lb = {
+      ingress: { internal: false, subnets: [ref("aws_subnet.lb_a")], security_groups: [ref("aws_security_group.lb")] },
+    };
     withBastionSsh(tf);
     egress(tf, "lb_nodeports", "lb", "tcp", 30000, 32767, { sg: "workers" });
     ingress(tf, "workers_nodeports", "workers", "tcp", 30000, 32767, { sg: "lb" });
@@ -124,7 +151,9 @@ describe("CIDR containment", () => {
     const tf = base();
     egress(tf, "workers_api", "workers", "tcp", 6443, 6443, { cidr: "10.0.0.0/29" });
     ingress(tf, "api_from_workers", "api", "tcp", 6443, 6443, { cidr: "10.0.1.0/24" });
-    expect(analyzeFlows(tf).check("workers", "apiEndpoint", tcp(6443)).reason).toMatch(/^no egress rule on sg sg-worker-nodes/);
+    expect(analyzeFlows(tf).check("workers", "apiEndpoint", tcp(6443)).reason).toMatch(
+      /^no egress rule on sg sg-worker-nodes/,
+    );
   });
 
   test("a CIDR written as a reference to the subnet's cidr_block resolves", () => {
@@ -134,7 +163,9 @@ describe("CIDR containment", () => {
   test("a CIDR that cannot be resolved offline matches nothing and is noted", () => {
     const tf = base();
     ingress(tf, "api_from_var", "api", "tcp", 6443, 6443, { cidr: "${var.admin_cidr}" });
-    expect(analyzeFlowsWithNotes(tf).notes).toEqual([expect.stringMatching(/api_from_var: cannot resolve CIDR \$\{var.admin_cidr\}/)]);
+    expect(analyzeFlowsWithNotes(tf).notes).toEqual([
+      expect.stringMatching(/api_from_var: cannot resolve CIDR \$\{var.admin_cidr\}/),
+    ]);
   });
 });
 
@@ -191,8 +222,17 @@ describe("anyAllowed reasons over port ranges", () => {
       ingress(tf, `workers_proxy_${proto}`, "workers", proto, 10256, 10256, { cidr: "10.0.2.0/24" });
     }
     const vs = analyzeFlows(tf).anyAllowed("loadBalancers", "workers");
-    expect(summary(vs)).toEqual(["allowed tcp/10256", "allowed tcp/30000-32767", "allowed udp/10256", "allowed udp/30000-32767"]);
-    expect(vs[1]).toMatchObject({ port: { protocol: "tcp", port: 30000 }, egressRules: [OUT("lb_nodeports_tcp")], ingressRules: [IN("workers_nodeports_tcp")] });
+    expect(summary(vs)).toEqual([
+      "allowed tcp/10256",
+      "allowed tcp/30000-32767",
+      "allowed udp/10256",
+      "allowed udp/30000-32767",
+    ]);
+    expect(vs[1]).toMatchObject({
+      port: { protocol: "tcp", port: 30000 },
+      egressRules: [OUT("lb_nodeports_tcp")],
+      ingressRules: [IN("workers_nodeports_tcp")],
+    });
   });
 
   test("only the overlap of egress and ingress ranges is allowed", () => {
@@ -201,7 +241,10 @@ describe("anyAllowed reasons over port ranges", () => {
     ingress(tf, "wide_in", "workers", "tcp", 1500, 3000, { cidr: "10.0.0.0/16" });
     ingress(tf, "icmp_in", "workers", "icmp", 3, -1, { cidr: "10.0.0.0/16" });
     egress(tf, "icmp_out", "bastion", "icmp", -1, -1, { cidr: "10.0.1.0/24" });
-    expect(summary(analyzeFlows(tf).anyAllowed("bastion", "workers"))).toEqual(["allowed tcp/1500-2000", "allowed icmp 3/any"]);
+    expect(summary(analyzeFlows(tf).anyAllowed("bastion", "workers"))).toEqual([
+      "allowed tcp/1500-2000",
+      "allowed icmp 3/any",
+    ]);
   });
 
   test("nothing at all gives an empty list (the internet cannot reach private workers on any port)", () => {
@@ -215,7 +258,14 @@ describe("anyAllowed reasons over port ranges", () => {
     egress(tf, "all_out", "bastion", "-1", undefined, undefined, { cidr: "0.0.0.0/0" });
     ingress(tf, "all_in", "workers", "-1", undefined, undefined, { sg: "bastion" });
     expect(analyzeFlows(tf).anyAllowed("bastion", "workers")).toEqual([
-      { from: "bastion", to: "workers", port: { protocol: "all", label: "all traffic" }, verdict: "allowed", egressRules: [OUT("all_out")], ingressRules: [IN("all_in")] },
+      {
+        from: "bastion",
+        to: "workers",
+        port: { protocol: "all", label: "all traffic" },
+        verdict: "allowed",
+        egressRules: [OUT("all_out")],
+        ingressRules: [IN("all_in")],
+      },
     ]);
   });
 
@@ -234,13 +284,26 @@ describe("other rule shapes", () => {
   test("inline ingress/egress blocks and legacy aws_security_group_rule", () => {
     const tf = base();
     Object.assign(tf.resource.aws_security_group.bastion, {
-      egress: [{ protocol: "tcp", from_port: 22, to_port: 22, cidr_blocks: ["10.0.1.0/24"], security_groups: [], self: false }],
+      egress: [
+        { protocol: "tcp", from_port: 22, to_port: 22, cidr_blocks: ["10.0.1.0/24"], security_groups: [], self: false },
+      ],
     });
     tf.resource.aws_security_group_rule = {
-      ssh: { type: "ingress", security_group_id: ref("aws_security_group.workers"), protocol: "tcp", from_port: 22, to_port: 22, source_security_group_id: ref("aws_security_group.bastion") },
+      ssh: {
+        type: "ingress",
+        security_group_id: ref("aws_security_group.workers"),
+        protocol: "tcp",
+        from_port: 22,
+        to_port: 22,
+        source_security_group_id: ref("aws_security_group.bastion"),
+      },
     };
     const v = analyzeFlows(tf).check("bastion", "workers", tcp(22));
-    expect(v).toMatchObject({ verdict: "allowed", egressRules: ["aws_security_group.bastion.egress[0]"], ingressRules: ["aws_security_group_rule.ssh"] });
+    expect(v).toMatchObject({
+      verdict: "allowed",
+      egressRules: ["aws_security_group.bastion.egress[0]"],
+      ingressRules: ["aws_security_group_rule.ssh"],
+    });
   });
   test("self: true matches members of the same group, in other subnets too", () => {
     const tf = base();

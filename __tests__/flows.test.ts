@@ -19,7 +19,8 @@ function suite(title: string, model: () => FlowModel) {
     const v = m.check(from, to, port);
     expect({ ...v, reason: v.reason ?? "" }).toMatchObject({ verdict: "allowed" });
   };
-  const openPorts = (from: string, to: string) => m.anyAllowed(from, to).map((v) => `${v.port.label ?? v.port.protocol}:${v.verdict}`);
+  const openPorts = (from: string, to: string) =>
+    m.anyAllowed(from, to).map((v) => `${v.port.label ?? v.port.protocol}:${v.verdict}`);
 
   describe(`${title}: sg-k8s-api-endpoint rows`, () => {
     test("Worker -> API Server 6443", () => allowed("workers", "apiEndpoint", tcp(6443)));
@@ -34,7 +35,8 @@ function suite(title: string, model: () => FlowModel) {
     test("API Server -> Worker kubelet 10250", () => allowed("apiEndpoint", "workers", tcp(10250)));
     test("API Server -> Worker Path MTU Discovery", () => allowed("apiEndpoint", "workers", icmp34));
     test("API Server -> Pods, all traffic", () => allowed("apiEndpoint", "pods", all));
-    test("bastion to ssh (egress to the bastion subnet on 22, as listed)", () => allowed("apiEndpoint", "bastion", tcp(22)));
+    test("bastion to ssh (egress to the bastion subnet on 22, as listed)", () =>
+      allowed("apiEndpoint", "bastion", tcp(22)));
   });
 
   describe(`${title}: sg-worker-nodes rows`, () => {
@@ -52,7 +54,8 @@ function suite(title: string, model: () => FlowModel) {
       allowed("loadBalancers", "workers", udp(10256));
     });
     test("Worker -> Pods, all traffic", () => allowed("workers", "pods", all));
-    test("Worker -> internet Path MTU Discovery (through the NAT gateway)", () => allowed("workers", "internet", icmp34));
+    test("Worker -> internet Path MTU Discovery (through the NAT gateway)", () =>
+      allowed("workers", "internet", icmp34));
     test("Worker -> AWS Control Plane through the S3 endpoint", () => allowed("workers", S3, tcp(443)));
     test("Worker -> API Server 6443 and 12250", () => {
       allowed("workers", "apiEndpoint", tcp(6443));
@@ -91,15 +94,24 @@ function suite(title: string, model: () => FlowModel) {
   });
 
   describe(`${title}: what must be denied`, () => {
-    test.each(["apiEndpoint", "workers", "pods"])("the internet reaches no %s address on any port", (tier) => expect(openPorts("internet", tier)).toEqual([]));
+    test.each(["apiEndpoint", "workers", "pods"])("the internet reaches no %s address on any port", (tier) =>
+      expect(openPorts("internet", tier)).toEqual([]),
+    );
     test("load balancers reach workers only on the NodePort range and 10256", () =>
-      expect(openPorts("loadBalancers", "workers").sort()).toEqual(["tcp/10256:allowed", "tcp/30000-32767:allowed", "udp/10256:allowed", "udp/30000-32767:allowed"]));
-    test("load balancers never reach the API endpoint", () => expect(openPorts("loadBalancers", "apiEndpoint")).toEqual([]));
+      expect(openPorts("loadBalancers", "workers").sort()).toEqual([
+        "tcp/10256:allowed",
+        "tcp/30000-32767:allowed",
+        "udp/10256:allowed",
+        "udp/30000-32767:allowed",
+      ]));
+    test("load balancers never reach the API endpoint", () =>
+      expect(openPorts("loadBalancers", "apiEndpoint")).toEqual([]));
     test("load balancers never reach pods or the bastion", () => {
       expect(openPorts("loadBalancers", "pods")).toEqual([]);
       expect(openPorts("loadBalancers", "bastion")).toEqual([]);
     });
-    test("the bastion reaches workers only on 22", () => expect(openPorts("bastion", "workers")).toEqual(["tcp/22:allowed"]));
+    test("the bastion reaches workers only on 22", () =>
+      expect(openPorts("bastion", "workers")).toEqual(["tcp/22:allowed"]));
     test("workers never reach the bastion", () => expect(openPorts("workers", "bastion")).toEqual([]));
     test("the internet reaches the bastion only on 22 and the load balancers only on their listeners", () => {
       expect(openPorts("internet", "bastion")).toEqual(["tcp/22:allowed"]);
@@ -130,27 +142,52 @@ const EXPECTED_OPEN: [from: string, to: string, open: string[], why: string][] =
   ["loadBalancers", "bastion", [], "nothing"],
   ["loadBalancers", "loadBalancers", [], "nothing"],
   ["loadBalancers", "apiEndpoint", [], "the public load balancers never reach the API"],
-  ["loadBalancers", "workers", ["tcp/10256", "tcp/30000-32767", "udp/10256", "udp/30000-32767"], "sg-loadbalancers egress: NodePorts and kube-proxy health"],
+  [
+    "loadBalancers",
+    "workers",
+    ["tcp/10256", "tcp/30000-32767", "udp/10256", "udp/30000-32767"],
+    "sg-loadbalancers egress: NodePorts and kube-proxy health",
+  ],
   ["loadBalancers", "pods", [], "no pod-direct targets"],
   ["loadBalancers", "s3", [], "nothing"],
   ["apiEndpoint", "internet", ["tcp/80", "tcp/443"], "A6: bootstrap egress through the NAT gateway"],
   ["apiEndpoint", "bastion", ["tcp/22"], "sg-k8s-api-endpoint egress row: bastion subnet on 22, as listed"],
   ["apiEndpoint", "loadBalancers", ["tcp/80", "tcp/443"], "A6 egress to any address"],
-  ["apiEndpoint", "apiEndpoint", ["tcp/2379-2380", "tcp/6443", "tcp/10250"], "A4 control-plane peers (etcd, API, kubelet) and A5 the internal API load balancer"],
+  [
+    "apiEndpoint",
+    "apiEndpoint",
+    ["tcp/2379-2380", "tcp/6443", "tcp/10250"],
+    "A4 control-plane peers (etcd, API, kubelet) and A5 the internal API load balancer",
+  ],
   ["apiEndpoint", "workers", ["tcp/10250", "icmp 3/4"], "API server to kubelet; Path MTU Discovery"],
   ["apiEndpoint", "pods", ["all traffic"], "API server to pods (webhooks, aggregated APIs)"],
-  ["apiEndpoint", "s3", ["tcp/all", "icmp 3/4"], "sg-k8s-api-endpoint egress: AWS services (VPCE) TCP and Path MTU Discovery"],
+  [
+    "apiEndpoint",
+    "s3",
+    ["tcp/all", "icmp 3/4"],
+    "sg-k8s-api-endpoint egress: AWS services (VPCE) TCP and Path MTU Discovery",
+  ],
   ["workers", "internet", ["tcp/80", "tcp/443", "icmp 3/4"], "A6 bootstrap egress; Path MTU Discovery"],
   ["workers", "bastion", [], "workers never reach the bastion"],
   ["workers", "loadBalancers", ["tcp/80", "tcp/443"], "A6 egress to any address"],
-  ["workers", "apiEndpoint", ["tcp/6443", "tcp/12250", "icmp 3/4"], "sg-k8s-api-endpoint ingress rows from the worker subnet"],
+  [
+    "workers",
+    "apiEndpoint",
+    ["tcp/6443", "tcp/12250", "icmp 3/4"],
+    "sg-k8s-api-endpoint ingress rows from the worker subnet",
+  ],
   ["workers", "workers", ["icmp 3/4"], "only Path MTU Discovery between nodes: pods have their own ENIs"],
   ["workers", "pods", ["all traffic"], "worker to pods (kubelet probes)"],
   ["workers", "s3", ["tcp/all", "icmp 3/4"], "sg-worker-nodes egress: AWS Control Plane (VPCE)"],
   ["pods", "internet", ["all traffic"], "sg-pods egress: all, through the NAT gateway"],
   ["pods", "bastion", ["tcp/22"], "sg-bastion SSH from 0.0.0.0/0 (the spec's admin CIDR) includes the pods"],
   ["pods", "loadBalancers", ["tcp/80", "tcp/443"], "the listeners accept 0.0.0.0/0"],
-  ["pods", "apiEndpoint", ["tcp/6443", "tcp/10250", "tcp/12250"], "Pod -> API server rows, and A13 pods to every kubelet"],
+  [
+    "pods",
+    "apiEndpoint",
+    ["tcp/6443", "tcp/10250", "tcp/12250"],
+    "Pod -> API server rows, and A13 pods to every kubelet",
+  ],
   ["pods", "workers", ["tcp/10250", "icmp 3/4"], "A13 pods to every kubelet; Path MTU Discovery from 0.0.0.0/0"],
   ["pods", "pods", ["all traffic"], "A8 pod to pod"],
   ["pods", "s3", ["all traffic"], "sg-pods egress: all"],
@@ -163,19 +200,26 @@ function everyPair(title: string, model: () => FlowModel) {
   describe(`${title}: every pair of tiers, exactly these ports and nothing else`, () => {
     test("the table covers every ordered pair (the S3 endpoint only as a destination)", () => {
       const pairs = EXPECTED_OPEN.map(([a, b]) => `${a}->${b}`).sort();
-      const all = TIER_NAMES.filter((t) => t !== "s3").flatMap((a) => TIER_NAMES.filter((b) => !(a === "internet" && (b === "internet" || b === "s3"))).map((b) => `${a}->${b}`)).sort();
+      const all = TIER_NAMES.filter((t) => t !== "s3")
+        .flatMap((a) =>
+          TIER_NAMES.filter((b) => !(a === "internet" && (b === "internet" || b === "s3"))).map((b) => `${a}->${b}`),
+        )
+        .sort();
       expect(pairs).toEqual(all);
     });
     test.each(EXPECTED_OPEN)("%s -> %s: %j (%s)", (from, to, open) => {
       const ports = m.anyAllowed(from, to === "s3" ? S3 : to);
       expect(ports.every((v) => v.verdict === "allowed")).toBe(true);
-      expect(ports.map((v) => (v.port.label ?? v.port.protocol)).sort()).toEqual([...open].sort());
+      expect(ports.map((v) => v.port.label ?? v.port.protocol).sort()).toEqual([...open].sort());
     });
     test("etcd (2379-2380) is open only between control-plane peers", () => {
       const toEtcd = EXPECTED_OPEN.filter(([, to]) => to === "apiEndpoint").flatMap(([from]) =>
         [tcp(2379), tcp(2380)].map((p) => `${from}:${p.port}:${m.check(from, "apiEndpoint", p).verdict}`),
       );
-      expect(toEtcd.filter((v) => v.endsWith(":allowed"))).toEqual(["apiEndpoint:2379:allowed", "apiEndpoint:2380:allowed"]);
+      expect(toEtcd.filter((v) => v.endsWith(":allowed"))).toEqual([
+        "apiEndpoint:2379:allowed",
+        "apiEndpoint:2380:allowed",
+      ]);
     });
   });
 }

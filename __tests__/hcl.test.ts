@@ -12,7 +12,10 @@ synthesize(buildApp(config, jsonOut, false));
 synthesize(buildApp(config, hclOut, true));
 afterAll(() => [jsonOut, hclOut].forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
 
-const addressesInHcl = (text: string) => [...text.matchAll(/^(resource|data) "([^"]+)" "([^"]+)"/gm)].map((m) => `${m[1] === "data" ? "data." : ""}${m[2]}.${m[3]}`);
+const addressesInHcl = (text: string) =>
+  [...text.matchAll(/^(resource|data) "([^"]+)" "([^"]+)"/gm)].map(
+    (m) => `${m[1] === "data" ? "data." : ""}${m[2]}.${m[3]}`,
+  );
 const addressesInJson = (tf: any) => [
   ...Object.entries(tf.resource ?? {}).flatMap(([t, byName]) => Object.keys(byName as object).map((n) => `${t}.${n}`)),
   ...Object.entries(tf.data ?? {}).flatMap(([t, byName]) => Object.keys(byName as object).map((n) => `data.${t}.${n}`)),
@@ -25,10 +28,17 @@ describe.each(["cluster", "state-bucket"])("%s stack", (stack) => {
     expect(hcl()).toMatch(/^terraform \{/);
     expect(fs.existsSync(path.join(hclOut, "stacks", stack, "cdk.tf.json"))).toBe(false);
   });
-  test("the same resources and data sources as the JSON", () => expect(addressesInHcl(hcl()).sort()).toEqual(addressesInJson(json()).sort()));
-  test("the same outputs", () => expect([...hcl().matchAll(/^output "([^"]+)"/gm)].map((m) => m[1]).sort()).toEqual(Object.keys(json().output ?? {}).sort()));
+  test("the same resources and data sources as the JSON", () =>
+    expect(addressesInHcl(hcl()).sort()).toEqual(addressesInJson(json()).sort()));
+  test("the same outputs", () =>
+    expect([...hcl().matchAll(/^output "([^"]+)"/gm)].map((m) => m[1]).sort()).toEqual(
+      Object.keys(json().output ?? {}).sort(),
+    ));
   test("formatted (terraform fmt)", () => expect(hcl()).toMatch(/^  required_providers \{$/m));
-  test("the same check blocks", () => expect([...hcl().matchAll(/^check "([^"]+)"/gm)].map((m) => m[1]).sort()).toEqual(Object.keys(json().check ?? {}).sort()));
+  test("the same check blocks", () =>
+    expect([...hcl().matchAll(/^check "([^"]+)"/gm)].map((m) => m[1]).sort()).toEqual(
+      Object.keys(json().check ?? {}).sort(),
+    ));
 });
 
 describe("the HCL means what the JSON means, block by block (parsed back with @cdktf/hcl2json)", () => {
@@ -62,10 +72,19 @@ describe("the HCL means what the JSON means, block by block (parsed back with @c
     return v;
   };
   const parsed = async (stack: string) => {
-    const { parse } = require("@cdktf/hcl2json") as { parse: (name: string, text: string) => Promise<Record<string, unknown>> };
-    return norm(await parse("cdk.tf", fs.readFileSync(path.join(hclOut, "stacks", stack, "cdk.tf"), "utf8"))) as Record<string, Record<string, unknown>>;
+    const { parse } = require("@cdktf/hcl2json") as {
+      parse: (name: string, text: string) => Promise<Record<string, unknown>>;
+    };
+    return norm(await parse("cdk.tf", fs.readFileSync(path.join(hclOut, "stacks", stack, "cdk.tf"), "utf8"))) as Record<
+      string,
+      Record<string, unknown>
+    >;
   };
-  const fromJson = (stack: string) => norm(JSON.parse(fs.readFileSync(path.join(jsonOut, "stacks", stack, "cdk.tf.json"), "utf8"))) as Record<string, Record<string, unknown>>;
+  const fromJson = (stack: string) =>
+    norm(JSON.parse(fs.readFileSync(path.join(jsonOut, "stacks", stack, "cdk.tf.json"), "utf8"))) as Record<
+      string,
+      Record<string, unknown>
+    >;
 
   test.each(["cluster", "state-bucket"])("%s: every top-level block equal", async (stack) => {
     const [hcl, json] = [await parsed(stack), fromJson(stack)];
@@ -76,7 +95,8 @@ describe("the HCL means what the JSON means, block by block (parsed back with @c
   test("variables keep defaults, types, nullability and validation (cdktf's HCL writer drops nullable and an empty default)", async () => {
     const vars = (await parsed("cluster")).variable as Record<string, Record<string, unknown>>;
     expect(vars.ssh_key_name).toMatchObject({ default: "", nullable: false, type: "string" });
-    for (const [name, v] of Object.entries(fromJson("cluster").variable)) expect({ name, v: vars[name] }).toEqual({ name, v });
+    for (const [name, v] of Object.entries(fromJson("cluster").variable))
+      expect({ name, v: vars[name] }).toEqual({ name, v });
   });
 
   test("no quoted references in depends_on or ignore_changes", () => {

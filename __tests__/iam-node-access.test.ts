@@ -11,13 +11,31 @@ import { actions, all, ctx, resources, roles } from "./helpers/iam";
 
 // AWS managed policy AmazonSSMManagedInstanceCore (v2).
 const SSM_MANAGED_INSTANCE_CORE = [
-  "ssm:DescribeAssociation", "ssm:GetDeployablePatchSnapshotForInstance", "ssm:GetDocument", "ssm:DescribeDocument",
-  "ssm:GetManifest", "ssm:GetParameter", "ssm:GetParameters", "ssm:ListAssociations", "ssm:ListInstanceAssociations",
-  "ssm:PutInventory", "ssm:PutComplianceItems", "ssm:PutConfigurePackageResult", "ssm:UpdateAssociationStatus",
-  "ssm:UpdateInstanceAssociationStatus", "ssm:UpdateInstanceInformation", "ssmmessages:CreateControlChannel",
-  "ssmmessages:CreateDataChannel", "ssmmessages:OpenControlChannel", "ssmmessages:OpenDataChannel",
-  "ec2messages:AcknowledgeMessage", "ec2messages:DeleteMessage", "ec2messages:FailMessage", "ec2messages:GetEndpoint",
-  "ec2messages:GetMessages", "ec2messages:SendReply",
+  "ssm:DescribeAssociation",
+  "ssm:GetDeployablePatchSnapshotForInstance",
+  "ssm:GetDocument",
+  "ssm:DescribeDocument",
+  "ssm:GetManifest",
+  "ssm:GetParameter",
+  "ssm:GetParameters",
+  "ssm:ListAssociations",
+  "ssm:ListInstanceAssociations",
+  "ssm:PutInventory",
+  "ssm:PutComplianceItems",
+  "ssm:PutConfigurePackageResult",
+  "ssm:UpdateAssociationStatus",
+  "ssm:UpdateInstanceAssociationStatus",
+  "ssm:UpdateInstanceInformation",
+  "ssmmessages:CreateControlChannel",
+  "ssmmessages:CreateDataChannel",
+  "ssmmessages:OpenControlChannel",
+  "ssmmessages:OpenDataChannel",
+  "ec2messages:AcknowledgeMessage",
+  "ec2messages:DeleteMessage",
+  "ec2messages:FailMessage",
+  "ec2messages:GetEndpoint",
+  "ec2messages:GetMessages",
+  "ec2messages:SendReply",
 ];
 
 describe("SSM Parameter Store", () => {
@@ -30,7 +48,7 @@ describe("SSM Parameter Store", () => {
     (role) => {
       for (const s of paramActions(roles(ctx)[role]))
         for (const r of resources(s)) expect(r.startsWith(prefixArn)).toBe(true);
-    }
+    },
   );
 
   test("control-plane nodes read <prefix>/*", () => {
@@ -105,7 +123,7 @@ describe("Session Manager", () => {
   test("a subset of AmazonSSMManagedInstanceCore: registration, channels, agent messages", () => {
     expect(actions(sm).every((a) => SSM_MANAGED_INSTANCE_CORE.includes(a))).toBe(true);
     expect(actions(sm)).toEqual(
-      SSM_MANAGED_INSTANCE_CORE.filter((a) => a === "ssm:UpdateInstanceInformation" || !a.startsWith("ssm:")).sort()
+      SSM_MANAGED_INSTANCE_CORE.filter((a) => a === "ssm:UpdateInstanceInformation" || !a.startsWith("ssm:")).sort(),
     );
   });
 
@@ -115,7 +133,7 @@ describe("Session Manager", () => {
 
   test("instance registration is limited to the account's instances", () => {
     expect(sm.find((s) => s.Action.includes("ssm:UpdateInstanceInformation"))!.Resource).toBe(
-      "arn:aws:ec2:ap-northeast-2:123456789012:instance/*"
+      "arn:aws:ec2:ap-northeast-2:123456789012:instance/*",
     );
   });
 });

@@ -87,10 +87,10 @@ describe("node scripts: each role acts on its own groups only", () => {
   });
   test("a name that could widen the scope is refused", () => {
     expect(() => nodeLifecycleStatements({ ...ctx, workerGroup: "k8s-*" }, "worker")).toThrow(
-      /name "k8s-\*" must be letters, digits and hyphens/
+      /name "k8s-\*" must be letters, digits and hyphens/,
     );
     expect(() => nodeLifecycleStatements({ ...ctx, controlPlaneGroups: [] }, "control-plane")).toThrow(
-      /controlPlaneGroups is empty/
+      /controlPlaneGroups is empty/,
     );
   });
 });
@@ -153,10 +153,10 @@ test("in the stack: both node roles get them; every role within AWS's 10 managed
     grants(cluster.iam.statements[`${role}/node-lifecycle`])["autoscaling:SetInstanceHealth"];
   expect(health("workers").map((a) => a.replace(/^.*autoScalingGroupName\//, ""))).toEqual(["k8s-cluster-workers"]);
   expect(health("control-plane").map((a) => a.replace(/^.*autoScalingGroupName\//, ""))).toEqual(
-    [0, 1, 2, 3, 4].map((i) => `k8s-cluster-control-plane-${i}`)
+    [0, 1, 2, 3, 4].map((i) => `k8s-cluster-control-plane-${i}`),
   );
   expect(
-    grants(cluster.iam.statements["control-plane/node-termination-handler"])["autoscaling:CompleteLifecycleAction"]
+    grants(cluster.iam.statements["control-plane/node-termination-handler"])["autoscaling:CompleteLifecycleAction"],
   ).toHaveLength(1);
   for (const role of ["control-plane", "workers", "bastion"]) {
     const count = Object.keys(cluster.iam.statements).filter((k) => k.startsWith(`${role}/`)).length;

@@ -75,7 +75,7 @@ describe("policy documents", () => {
         expect(["StringEquals", "StringLike", "ArnEquals"]).toContain(op);
         for (const v of Object.values(kv as Record<string, unknown>)) {
           expect(
-            typeof v === "string" || (Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === "string"))
+            typeof v === "string" || (Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === "string")),
           ).toBe(true);
         }
       }
@@ -99,7 +99,7 @@ describe("policy documents", () => {
     const text = JSON.stringify(doc);
     expect(JSON.parse(text)).toEqual(doc);
     expect(text).toContain(
-      '"arn:${data.aws_partition.current.partition}:ssm:${data.aws_region.current.name}:${data.aws_caller_identity.current.account_id}:parameter/k8s-cluster/join/*"'
+      '"arn:${data.aws_partition.current.partition}:ssm:${data.aws_region.current.name}:${data.aws_caller_identity.current.account_id}:parameter/k8s-cluster/join/*"',
     );
     expect(text).toContain('"${aws_s3_bucket.etcd_backup.arn}/*"');
   });

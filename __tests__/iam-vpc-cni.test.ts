@@ -12,10 +12,20 @@ import { actions, ctx, isRead, roles } from "./helpers/iam";
 
 // aws/amazon-vpc-cni-k8s docs/iam-policy.md, IPv4 (= AmazonEKS_CNI_Policy).
 const CNI_DOCUMENTED = [
-  "ec2:AssignPrivateIpAddresses", "ec2:AttachNetworkInterface", "ec2:CreateNetworkInterface", "ec2:DeleteNetworkInterface",
-  "ec2:DescribeInstances", "ec2:DescribeTags", "ec2:DescribeNetworkInterfaces", "ec2:DescribeInstanceTypes",
-  "ec2:DescribeSecurityGroups", "ec2:DescribeSubnets", "ec2:DetachNetworkInterface", "ec2:ModifyNetworkInterfaceAttribute",
-  "ec2:UnassignPrivateIpAddresses", "ec2:CreateTags",
+  "ec2:AssignPrivateIpAddresses",
+  "ec2:AttachNetworkInterface",
+  "ec2:CreateNetworkInterface",
+  "ec2:DeleteNetworkInterface",
+  "ec2:DescribeInstances",
+  "ec2:DescribeTags",
+  "ec2:DescribeNetworkInterfaces",
+  "ec2:DescribeInstanceTypes",
+  "ec2:DescribeSecurityGroups",
+  "ec2:DescribeSubnets",
+  "ec2:DetachNetworkInterface",
+  "ec2:ModifyNetworkInterfaceAttribute",
+  "ec2:UnassignPrivateIpAddresses",
+  "ec2:CreateTags",
 ];
 
 describe("VPC CNI and ECR", () => {
@@ -75,7 +85,7 @@ describe("VPC CNI and ECR", () => {
       .filter(
         (s) =>
           s.Action.some((a) => !isRead(a)) &&
-          !["CniCreateEni", "CniTagEnisOnCreate", "CniClusterInstances"].includes(s.Sid)
+          !["CniCreateEni", "CniTagEnisOnCreate", "CniClusterInstances"].includes(s.Sid),
       )
       .map((s) => s.Sid);
     expect(scoped).toEqual([
@@ -88,7 +98,7 @@ describe("VPC CNI and ECR", () => {
       expect(s.Condition?.ArnEquals).toEqual({ "ec2:Vpc": ctx.vpcArn });
     // A new ENI is authorized on the subnet and security group too, both scoped above; instances carry no ec2:Vpc here.
     expect(cni.find((s) => s.Sid === "CniClusterInstances")!.Resource).toBe(
-      "arn:aws:ec2:ap-northeast-2:123456789012:instance/*"
+      "arn:aws:ec2:ap-northeast-2:123456789012:instance/*",
     );
   });
 
@@ -117,10 +127,10 @@ describe("VPC CNI and ECR", () => {
         "ecr:BatchGetImage",
         "ecr:GetAuthorizationToken",
         "ecr:GetDownloadUrlForLayer",
-      ].sort()
+      ].sort(),
     );
     expect(ecrReadStatements(ctx).find((s) => s.Sid === "EcrPullImages")!.Resource).toBe(
-      "arn:aws:ecr:*:*:repository/*"
+      "arn:aws:ecr:*:*:repository/*",
     );
   });
 });
@@ -163,7 +173,7 @@ describe("VPC CNI conditions use only keys EC2 puts in the request context (Serv
         keysOf(s).every((k) => available.includes(k)) &&
         [s.Condition?.StringEquals?.["ec2:CreateAction"]]
           .flat()
-          .every((a) => a === undefined || a === "CreateNetworkInterface")
+          .every((a) => a === undefined || a === "CreateNetworkInterface"),
     );
     expect(usable.map((s) => s.Sid)).toEqual(["CniTagEnisOnCreate"]);
   });
@@ -177,7 +187,7 @@ describe("VPC CNI conditions use only keys EC2 puts in the request context (Serv
       Condition: { ArnEquals: { "ec2:Vpc": "v" } },
     };
     expect(
-      keysOf(broken).every((k) => EC2_CONDITION_KEYS.CreateNetworkInterface["network-interface"].includes(k))
+      keysOf(broken).every((k) => EC2_CONDITION_KEYS.CreateNetworkInterface["network-interface"].includes(k)),
     ).toBe(false);
   });
 });

@@ -5,7 +5,9 @@ import { NatGateway } from "@cdktf/provider-aws/lib/nat-gateway";
 import { synthCluster, ref } from "./helpers/synth";
 
 const subnetsByName = (json: any) =>
-  Object.fromEntries(Object.entries(json.resource.aws_subnet).map(([n, b]: [string, any]) => [b.tags.Name, { address: n, ...b }]));
+  Object.fromEntries(
+    Object.entries(json.resource.aws_subnet).map(([n, b]: [string, any]) => [b.tags.Name, { address: n, ...b }]),
+  );
 
 describe("azCount 3, one NAT gateway (the spec's nat-gateway-0)", () => {
   const s = synthCluster({ azCount: 3 });
@@ -17,7 +19,13 @@ describe("azCount 3, one NAT gateway (the spec's nat-gateway-0)", () => {
     ["bastion", "172.31.3.0/26", "172.31.3.0/24 split evenly"],
     ["pods", "172.31.32.0/21", "172.31.32.0/19 split evenly"],
   ];
-  const step: Record<string, number> = { KubernetesAPIendpoint: 16, workernodes: 64, loadbalancers: 64, bastion: 64, pods: 2048 };
+  const step: Record<string, number> = {
+    KubernetesAPIendpoint: 16,
+    workernodes: 64,
+    loadbalancers: 64,
+    bastion: 64,
+    pods: 2048,
+  };
   const add = (cidr: string, n: number) => {
     const [ip, len] = cidr.split("/");
     const v = ip.split(".").reduce((a, o) => a * 256 + Number(o), 0) + n;
@@ -35,7 +43,10 @@ describe("azCount 3, one NAT gateway (the spec's nat-gateway-0)", () => {
   test("a single NAT gateway, nat-gateway-0, serves every private route table", () => {
     expect(Object.keys(s.json.resource!.aws_nat_gateway)).toEqual(["nat_gateway_a"]);
     for (const t of ["rtb_k8s_api_endpoint", "rtb_worker_nodes", "rtb_pods"])
-      expect(s.text).toHaveResourceWithProperties(Route, { route_table_id: ref(`aws_route_table.${t}`), nat_gateway_id: ref("aws_nat_gateway.nat_gateway_a") });
+      expect(s.text).toHaveResourceWithProperties(Route, {
+        route_table_id: ref(`aws_route_table.${t}`),
+        nat_gateway_id: ref("aws_nat_gateway.nat_gateway_a"),
+      });
   });
   test("each tier keeps one route table associated with all its subnets", () => {
     const assoc = Object.values(s.json.resource!.aws_route_table_association as Record<string, any>);
@@ -65,7 +76,9 @@ describe("azCount 3, natGateways perAz", () => {
   });
   test("per-AZ route tables are named after the spec's table and the AZ", () => {
     const names = Object.values(s.json.resource!.aws_route_table as Record<string, any>).map((t) => t.tags.Name);
-    expect(names).toEqual(expect.arrayContaining(["rtb-worker-nodes-ap-northeast-2a", "rtb-pods-ap-northeast-2c", "rtb-loadbalancers"]));
+    expect(names).toEqual(
+      expect.arrayContaining(["rtb-worker-nodes-ap-northeast-2a", "rtb-pods-ap-northeast-2c", "rtb-loadbalancers"]),
+    );
   });
   test("each per-AZ table still routes S3 through the endpoint", () => {
     const s3 = Object.values(s.json.resource!.aws_vpc_endpoint_route_table_association as Record<string, any>);
@@ -83,6 +96,9 @@ describe("azCount 2", () => {
   });
   test("explicit availabilityZones are used in order", () => {
     const z = synthCluster({ azCount: 2, availabilityZones: ["ap-northeast-2c", "ap-northeast-2d"] });
-    expect(z.text).toHaveResourceWithProperties(Subnet, { availability_zone: "ap-northeast-2d", cidr_block: "172.31.1.128/25" });
+    expect(z.text).toHaveResourceWithProperties(Subnet, {
+      availability_zone: "ap-northeast-2d",
+      cidr_block: "172.31.1.128/25",
+    });
   });
 });

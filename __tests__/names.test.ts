@@ -4,8 +4,12 @@ import { terraformName } from "../src/naming";
 
 const SNAKE = /^[a-z0-9]+(_[a-z0-9]+)*$/;
 const names = (tf: Record<string, any>) => [
-  ...Object.entries(tf.resource ?? {}).flatMap(([t, byName]) => Object.keys(byName as object).map((n) => [`${t}.${n}`, n])),
-  ...Object.entries(tf.data ?? {}).flatMap(([t, byName]) => Object.keys(byName as object).map((n) => [`data.${t}.${n}`, n])),
+  ...Object.entries(tf.resource ?? {}).flatMap(([t, byName]) =>
+    Object.keys(byName as object).map((n) => [`${t}.${n}`, n]),
+  ),
+  ...Object.entries(tf.data ?? {}).flatMap(([t, byName]) =>
+    Object.keys(byName as object).map((n) => [`data.${t}.${n}`, n]),
+  ),
   ...Object.keys(tf.output ?? {}).map((n) => [`output.${n}`, n]),
   ...Object.keys(tf.variable ?? {}).map((n) => [`var.${n}`, n]),
 ];
@@ -15,14 +19,30 @@ describe.each([
   ["three AZs with per-AZ NAT", () => synthCluster({ azCount: 3, natGateways: "perAz" }).json],
   ["the state bucket", () => synthStateBucket().json],
 ])("%s", (_what, tf) => {
-  test("every address is snake_case", () => expect(names(tf()).filter(([, n]) => !SNAKE.test(n)).map(([a]) => a)).toEqual([]));
+  test("every address is snake_case", () =>
+    expect(
+      names(tf())
+        .filter(([, n]) => !SNAKE.test(n))
+        .map(([a]) => a),
+    ).toEqual([]));
 });
 
 test("subnets are named by tier and AZ letter (aws_subnet.api_endpoint_a, not apiEndpoint_a)", () => {
-  expect(Object.keys((synthCluster({ azCount: 2 }).json as any).resource.aws_subnet).sort()).toEqual(
-    ["api_endpoint_a", "api_endpoint_b", "bastion_a", "bastion_b", "load_balancers_a", "load_balancers_b", "pods_a", "pods_b", "workers_a", "workers_b"],
+  expect(Object.keys((synthCluster({ azCount: 2 }).json as any).resource.aws_subnet).sort()).toEqual([
+    "api_endpoint_a",
+    "api_endpoint_b",
+    "bastion_a",
+    "bastion_b",
+    "load_balancers_a",
+    "load_balancers_b",
+    "pods_a",
+    "pods_b",
+    "workers_a",
+    "workers_b",
+  ]);
+  expect(terraformName("worker_nodes_ingress_tcp_10256_from_loadBalancers_a")).toBe(
+    "worker_nodes_ingress_tcp_10256_from_load_balancers_a",
   );
-  expect(terraformName("worker_nodes_ingress_tcp_10256_from_loadBalancers_a")).toBe("worker_nodes_ingress_tcp_10256_from_load_balancers_a");
 });
 
 test("addresses earlier releases wrote in camelCase are moved, not replaced, in an existing state", () => {

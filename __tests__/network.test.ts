@@ -18,12 +18,17 @@ import { synthCluster, resource, ref } from "./helpers/synth";
 const s = synthCluster();
 
 describe("VPC table (VPN 구성 정보)", () => {
-  test("VPN Name k8s-cluster", () => expect(s.text).toHaveResourceWithProperties(Vpc, { tags: { Name: "k8s-cluster" } }));
-  test("CIDR Block 172.31.0.0/16", () => expect(s.text).toHaveResourceWithProperties(Vpc, { cidr_block: "172.31.0.0/16" }));
+  test("VPN Name k8s-cluster", () =>
+    expect(s.text).toHaveResourceWithProperties(Vpc, { tags: { Name: "k8s-cluster" } }));
+  test("CIDR Block 172.31.0.0/16", () =>
+    expect(s.text).toHaveResourceWithProperties(Vpc, { cidr_block: "172.31.0.0/16" }));
   test("DNS Resolution Enabled", () => expect(s.text).toHaveResourceWithProperties(Vpc, { enable_dns_support: true }));
   test("DNS Hostnames Enabled", () => expect(s.text).toHaveResourceWithProperties(Vpc, { enable_dns_hostnames: true }));
   test("Internet Gateway internet-gateway-0", () =>
-    expect(s.text).toHaveResourceWithProperties(InternetGateway, { vpc_id: ref("aws_vpc.vpc"), tags: { Name: "internet-gateway-0" } }));
+    expect(s.text).toHaveResourceWithProperties(InternetGateway, {
+      vpc_id: ref("aws_vpc.vpc"),
+      tags: { Name: "internet-gateway-0" },
+    }));
   test("NAT Gateway nat-gateway-0, with its EIP, in the public loadbalancers subnet", () => {
     expect(s.text).toHaveResourceWithProperties(NatGateway, {
       tags: { Name: "nat-gateway-0" },
@@ -45,7 +50,13 @@ describe("VPC table (VPN 구성 정보)", () => {
 
 const subnetRows: [string, string, string, boolean, string][] = [
   // [spec table, Name, CIDR as built, public, route table]
-  ["Private Subnet for Kubernetes API Endpoint", "KubernetesAPIendpoint", "172.31.0.0/28", false, "rtb_k8s_api_endpoint"],
+  [
+    "Private Subnet for Kubernetes API Endpoint",
+    "KubernetesAPIendpoint",
+    "172.31.0.0/28",
+    false,
+    "rtb_k8s_api_endpoint",
+  ],
   ["Private Subnet for Worker Nodes", "workernodes", "172.31.1.0/24", false, "rtb_worker_nodes"],
   ["Public Subnet for Service Load Balancers", "loadbalancers", "172.31.2.0/24", true, "rtb_loadbalancers"],
   ["Public Subnet for Bastion", "bastion", "172.31.3.0/24", true, "rtb_bastion"],
@@ -58,12 +69,18 @@ describe.each(subnetRows)("Subnet table: %s", (_heading, name, cidr, isPublic, t
     if (!found) throw new Error(`no subnet named ${name}`);
     return `aws_subnet.${found[0]}`;
   };
-  test(`Name ${name}`, () => expect(s.text).toHaveResourceWithProperties(Subnet, { tags: expect.objectContaining({ Name: name }) }));
+  test(`Name ${name}`, () =>
+    expect(s.text).toHaveResourceWithProperties(Subnet, { tags: expect.objectContaining({ Name: name }) }));
   test(`CIDR Block ${cidr}`, () => expect(resource(s, address()).cidr_block).toBe(cidr));
-  test("Type Regional: one subnet in the single default AZ (D2)", () => expect(resource(s, address()).availability_zone).toBe("ap-northeast-2a"));
-  test(`Subnet Access ${isPublic ? "Public" : "Private"}`, () => expect(resource(s, address()).map_public_ip_on_launch).toBe(isPublic));
+  test("Type Regional: one subnet in the single default AZ (D2)", () =>
+    expect(resource(s, address()).availability_zone).toBe("ap-northeast-2a"));
+  test(`Subnet Access ${isPublic ? "Public" : "Private"}`, () =>
+    expect(resource(s, address()).map_public_ip_on_launch).toBe(isPublic));
   test(`Route Table ${table}`, () =>
-    expect(s.text).toHaveResourceWithProperties(RouteTableAssociation, { subnet_id: ref(address()), route_table_id: ref(`aws_route_table.${table}`) }));
+    expect(s.text).toHaveResourceWithProperties(RouteTableAssociation, {
+      subnet_id: ref(address()),
+      route_table_id: ref(`aws_route_table.${table}`),
+    }));
   test("in the VPC", () => expect(resource(s, address()).vpc_id).toBe(ref("aws_vpc.vpc")));
   test("DHCP Options Default / DNS Resolution Selected: the VPC resolves DNS, with AWS's default DHCP options (none of our own)", () => {
     expect(resource(s, "aws_vpc.vpc").enable_dns_support).toBe(true);
@@ -74,21 +91,39 @@ describe.each(subnetRows)("Subnet table: %s", (_heading, name, cidr, isPublic, t
 
 describe("Subnet table rows AWS changes", () => {
   test("KubernetesAPIendpoint 172.31.0.0/29 becomes the enclosing /28 (D1)", () =>
-    expect(s.text).toHaveResourceWithProperties(Subnet, { tags: expect.objectContaining({ Name: "KubernetesAPIendpoint" }), cidr_block: "172.31.0.0/28" }));
+    expect(s.text).toHaveResourceWithProperties(Subnet, {
+      tags: expect.objectContaining({ Name: "KubernetesAPIendpoint" }),
+      cidr_block: "172.31.0.0/28",
+    }));
   test("bastion is public although its table says Private (D3)", () =>
-    expect(s.text).toHaveResourceWithProperties(Subnet, { tags: expect.objectContaining({ Name: "bastion" }), map_public_ip_on_launch: true }));
+    expect(s.text).toHaveResourceWithProperties(Subnet, {
+      tags: expect.objectContaining({ Name: "bastion" }),
+      map_public_ip_on_launch: true,
+    }));
   test("private subnets do not map public IPs", () => {
     for (const name of ["KubernetesAPIendpoint", "workernodes", "pods"])
-      expect(s.text).toHaveResourceWithProperties(Subnet, { tags: expect.objectContaining({ Name: name }), map_public_ip_on_launch: false });
+      expect(s.text).toHaveResourceWithProperties(Subnet, {
+        tags: expect.objectContaining({ Name: name }),
+        map_public_ip_on_launch: false,
+      });
   });
   test("cloud controller tags: cluster on every subnet, role/elb on loadbalancers", () => {
-    expect(s.text).toHaveResourceWithProperties(Subnet, { tags: expect.objectContaining({ Name: "loadbalancers", "kubernetes.io/role/elb": "1", "kubernetes.io/cluster/k8s-cluster": "owned" }) });
-    for (const b of Object.values(s.json.resource!.aws_subnet)) expect((b as any).tags["kubernetes.io/cluster/k8s-cluster"]).toBe("owned");
+    expect(s.text).toHaveResourceWithProperties(Subnet, {
+      tags: expect.objectContaining({
+        Name: "loadbalancers",
+        "kubernetes.io/role/elb": "1",
+        "kubernetes.io/cluster/k8s-cluster": "owned",
+      }),
+    });
+    for (const b of Object.values(s.json.resource!.aws_subnet))
+      expect((b as any).tags["kubernetes.io/cluster/k8s-cluster"]).toBe("owned");
   });
 });
 
 function routesOfTable(table: string) {
-  return Object.values(s.json.resource!.aws_route as Record<string, any>).filter((r) => r.route_table_id === ref(`aws_route_table.${table}`));
+  return Object.values(s.json.resource!.aws_route as Record<string, any>).filter(
+    (r) => r.route_table_id === ref(`aws_route_table.${table}`),
+  );
 }
 function s3AssociationsOf(table: string) {
   return Object.values(s.json.resource!.aws_vpc_endpoint_route_table_association as Record<string, any>).filter(
@@ -97,7 +132,8 @@ function s3AssociationsOf(table: string) {
 }
 
 describe("Route table rtb-k8s-api-endpoint", () => {
-  test("Name rtb-k8s-api-endpoint", () => expect(s.text).toHaveResourceWithProperties(RouteTable, { tags: { Name: "rtb-k8s-api-endpoint" } }));
+  test("Name rtb-k8s-api-endpoint", () =>
+    expect(s.text).toHaveResourceWithProperties(RouteTable, { tags: { Name: "rtb-k8s-api-endpoint" } }));
   test("0.0.0.0/0 -> NAT Gateway (nat-gateway-0)", () =>
     expect(s.text).toHaveResourceWithProperties(Route, {
       route_table_id: ref("aws_route_table.rtb_k8s_api_endpoint"),
@@ -113,7 +149,8 @@ describe("Route table rtb-k8s-api-endpoint", () => {
 });
 
 describe("Route table rtb-worker-nodes", () => {
-  test("Name rtb-worker-nodes", () => expect(s.text).toHaveResourceWithProperties(RouteTable, { tags: { Name: "rtb-worker-nodes" } }));
+  test("Name rtb-worker-nodes", () =>
+    expect(s.text).toHaveResourceWithProperties(RouteTable, { tags: { Name: "rtb-worker-nodes" } }));
   test("AWS Services -> VPC Endpoint", () => expect(s3AssociationsOf("rtb_worker_nodes")).toHaveLength(1));
   test("addition A1: 0.0.0.0/0 -> NAT for bootstrap egress", () =>
     expect(s.text).toHaveResourceWithProperties(Route, {
@@ -127,7 +164,9 @@ describe("Route table rtb-worker-nodes", () => {
       (r) => r.route_table_id === ref("aws_route_table.rtb_worker_nodes"),
     );
     expect(routes).toHaveLength(0);
-    expect(off.text).toHaveResourceWithProperties(VpcEndpointRouteTableAssociation, { route_table_id: ref("aws_route_table.rtb_worker_nodes") });
+    expect(off.text).toHaveResourceWithProperties(VpcEndpointRouteTableAssociation, {
+      route_table_id: ref("aws_route_table.rtb_worker_nodes"),
+    });
   });
 });
 
@@ -143,14 +182,16 @@ describe("Route table rtb-pods", () => {
 });
 
 describe("Route table rtb-loadbalancers", () => {
-  test("Name rtb-loadbalancers", () => expect(s.text).toHaveResourceWithProperties(RouteTable, { tags: { Name: "rtb-loadbalancers" } }));
+  test("Name rtb-loadbalancers", () =>
+    expect(s.text).toHaveResourceWithProperties(RouteTable, { tags: { Name: "rtb-loadbalancers" } }));
   test("0.0.0.0/0 -> Internet Gateway (igw-0)", () =>
     expect(s.text).toHaveResourceWithProperties(Route, {
       route_table_id: ref("aws_route_table.rtb_loadbalancers"),
       destination_cidr_block: "0.0.0.0/0",
       gateway_id: ref("aws_internet_gateway.internet_gateway"),
     }));
-  test("no S3 endpoint route (the spec lists none)", () => expect(s3AssociationsOf("rtb_loadbalancers")).toHaveLength(0));
+  test("no S3 endpoint route (the spec lists none)", () =>
+    expect(s3AssociationsOf("rtb_loadbalancers")).toHaveLength(0));
 });
 
 describe("Route table rtb-bastion (addition for D3)", () => {
@@ -164,7 +205,9 @@ describe("Route table rtb-bastion (addition for D3)", () => {
 
 describe("every subnet is explicitly associated", () => {
   test("one association per subnet", () => {
-    const assoc = Object.values(s.json.resource!.aws_route_table_association as Record<string, any>).map((a) => a.subnet_id);
+    const assoc = Object.values(s.json.resource!.aws_route_table_association as Record<string, any>).map(
+      (a) => a.subnet_id,
+    );
     const subnets = Object.keys(s.json.resource!.aws_subnet).map((n) => ref(`aws_subnet.${n}`));
     expect(assoc.sort()).toEqual(subnets.sort());
   });
@@ -178,14 +221,22 @@ describe("every subnet is explicitly associated", () => {
 describe("exact routes of every route table", () => {
   const routeSet = (synth: ReturnType<typeof synthCluster>) => {
     const tables = synth.json.resource!.aws_route_table as Record<string, any>;
-    const target = (r: any) => (r.nat_gateway_id ?? r.gateway_id ?? JSON.stringify(r)).replace(/^\$\{aws_(\w+)\.(\w+)\.id\}$/, "$1.$2");
+    const target = (r: any) =>
+      (r.nat_gateway_id ?? r.gateway_id ?? JSON.stringify(r)).replace(/^\$\{aws_(\w+)\.(\w+)\.id\}$/, "$1.$2");
     return Object.fromEntries(
       Object.entries(tables).map(([name, t]) => {
         const id = ref(`aws_route_table.${name}`);
-        const routes = Object.values(synth.json.resource!.aws_route as Record<string, any>).filter((r) => r.route_table_id === id).map((r) => `${r.destination_cidr_block} -> ${target(r)}`);
-        const s3 = Object.values((synth.json.resource!.aws_vpc_endpoint_route_table_association ?? {}) as Record<string, any>)
+        const routes = Object.values(synth.json.resource!.aws_route as Record<string, any>)
+          .filter((r) => r.route_table_id === id)
+          .map((r) => `${r.destination_cidr_block} -> ${target(r)}`);
+        const s3 = Object.values(
+          (synth.json.resource!.aws_vpc_endpoint_route_table_association ?? {}) as Record<string, any>,
+        )
           .filter((a) => a.route_table_id === id)
-          .map((a) => `S3 prefix list -> ${a.vpc_endpoint_id.replace(/^\$\{aws_vpc_endpoint\.(\w+)\.id\}$/, "vpc_endpoint.$1")}`);
+          .map(
+            (a) =>
+              `S3 prefix list -> ${a.vpc_endpoint_id.replace(/^\$\{aws_vpc_endpoint\.(\w+)\.id\}$/, "vpc_endpoint.$1")}`,
+          );
         return [name, [...routes, ...s3, ...(t.route === undefined ? [] : ["inline routes"])].sort()];
       }),
     );
@@ -207,10 +258,16 @@ describe("exact routes of every route table", () => {
       rtb_bastion: ["0.0.0.0/0 -> internet_gateway.internet_gateway"],
     };
     for (const tier of ["rtb_k8s_api_endpoint", "rtb_worker_nodes", "rtb_pods"])
-      for (const zone of ["a", "b", "c"]) expected[`${tier}_${zone}`] = [`0.0.0.0/0 -> nat_gateway.nat_gateway_${zone}`, "S3 prefix list -> vpc_endpoint.s3_endpoint"];
+      for (const zone of ["a", "b", "c"])
+        expected[`${tier}_${zone}`] = [
+          `0.0.0.0/0 -> nat_gateway.nat_gateway_${zone}`,
+          "S3 prefix list -> vpc_endpoint.s3_endpoint",
+        ];
     expect(three).toEqual(expected);
   });
 
   test("bootstrapEgress off: the workers' table keeps only the S3 endpoint", () =>
-    expect(routeSet(synthCluster({ bootstrapEgress: false })).rtb_worker_nodes).toEqual(["S3 prefix list -> vpc_endpoint.s3_endpoint"]));
+    expect(routeSet(synthCluster({ bootstrapEgress: false })).rtb_worker_nodes).toEqual([
+      "S3 prefix list -> vpc_endpoint.s3_endpoint",
+    ]));
 });

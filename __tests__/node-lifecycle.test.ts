@@ -36,7 +36,7 @@ describe("lifecycle hooks on every group, present before its first instance laun
           heartbeat_timeout: 600,
           default_result: "CONTINUE",
         },
-      ])
+      ]),
   );
   test("no separate aws_autoscaling_lifecycle_hook (it would be created after the group's first instances)", () =>
     expect(res("aws_autoscaling_lifecycle_hook")).toEqual({}));
@@ -51,7 +51,7 @@ describe("lifecycle hooks on every group, present before its first instance laun
         value: "owned",
         propagate_at_launch: true,
       });
-    }
+    },
   );
 });
 
@@ -59,7 +59,7 @@ describe("terraform apply rolls the nodes: a new launch template version starts 
   test.each(CP_GROUPS)("%s: the template's latest version; launch before terminate (min 100%%, max 200%%)", (g) => {
     const body = res("aws_autoscaling_group")[g];
     expect(body.launch_template.version).toBe(
-      ref("aws_launch_template.control_plane_launch_template", "latest_version")
+      ref("aws_launch_template.control_plane_launch_template", "latest_version"),
     );
     expect(body.instance_refresh).toEqual({
       strategy: "Rolling",
@@ -102,7 +102,7 @@ describe("the node termination handler drains workers only", () => {
     }));
   const patterns = () =>
     Object.fromEntries(
-      Object.entries(res("aws_cloudwatch_event_rule")).map(([n, r]) => [n, jsonencoded(r.event_pattern)])
+      Object.entries(res("aws_cloudwatch_event_rule")).map(([n, r]) => [n, jsonencoded(r.event_pattern)]),
     );
   test("four rules: workers' terminate action, spot interruption, rebalance recommendation, state change", () =>
     expect(patterns()).toEqual({
@@ -135,7 +135,7 @@ describe("the node termination handler drains workers only", () => {
     expect(targets.map((t) => t.rule).sort()).toEqual(
       Object.keys(res("aws_cloudwatch_event_rule"))
         .map((n) => ref(`aws_cloudwatch_event_rule.${n}`, "name"))
-        .sort()
+        .sort(),
     );
     for (const t of targets) expect(t.arn).toBe(ref("aws_sqs_queue.node_termination_queue", "arn"));
   });
@@ -173,7 +173,7 @@ describe("a boot that fails for good is seen: one alarm per group", () => {
   test("exactly one alarm per group, on the nodes' boot-failure metric of that group", () => {
     const alarms = Object.values(res("aws_cloudwatch_metric_alarm"));
     expect(
-      alarms.map((a) => a.dimensions).sort((a, b) => a.AutoScalingGroupName.localeCompare(b.AutoScalingGroupName))
+      alarms.map((a) => a.dimensions).sort((a, b) => a.AutoScalingGroupName.localeCompare(b.AutoScalingGroupName)),
     ).toEqual(
       [
         "k8s-cluster-control-plane-0",
@@ -183,7 +183,7 @@ describe("a boot that fails for good is seen: one alarm per group", () => {
       ].map((g) => ({
         ClusterName: "k8s-cluster",
         AutoScalingGroupName: g,
-      }))
+      })),
     );
     // The dimension is the group's real name.
     expect(ALL_GROUPS.map(groupName).sort()).toEqual(alarms.map((a) => a.dimensions.AutoScalingGroupName).sort());
@@ -200,7 +200,7 @@ describe("a boot that fails for good is seen: one alarm per group", () => {
       comparison_operator: "GreaterThanOrEqualToThreshold",
       treat_missing_data: "notBreaching",
       alarm_description: expect.stringMatching(new RegExp(`${groupName(g)}.*docs/troubleshooting\\.md`)),
-    })
+    }),
   );
   test("count 5 gives five control-plane alarms", () => {
     const c = synthCluster({ controlPlane: { count: 5 } });
@@ -223,7 +223,7 @@ describe("the Kubernetes upgrade order is checked at plan time", () => {
     expect(pre.error_message).toContain("kubernetesVersion is 1.35");
     expect(pre.error_message).toContain("docs/upgrades.md");
     expect((s.json as any).locals.running_kubernetes_minor).toContain(
-      'index(data.aws_ssm_parameters_by_path.cluster_parameters.names, "/k8s/k8s-cluster/cluster/kubernetes-version")'
+      'index(data.aws_ssm_parameters_by_path.cluster_parameters.names, "/k8s/k8s-cluster/cluster/kubernetes-version")',
     );
   });
   test("the configured minor is the configuration's", () => {

@@ -64,7 +64,13 @@ const writeFiles = (["control-plane", "worker"] as const).flatMap(
 const bundle = cluster.addonAssets.bundle;
 const bundleInstall = bundle.files.find((f) => f.path === "node/INSTALL")!.text;
 /** Every path a node receives: user data, and the bundle's control-plane files (node/INSTALL). */
-const nodePaths = uniq([...writeFiles.map((f) => f.path), ...bundleInstall.trim().split("\n").map((l) => l.split(" ")[1])]);
+const nodePaths = uniq([
+  ...writeFiles.map((f) => f.path),
+  ...bundleInstall
+    .trim()
+    .split("\n")
+    .map((l) => l.split(" ")[1]),
+]);
 /** The env file's variables (the union over the roles; control-plane nodes carry the most). */
 const envVars = new Map(
   writeFiles
@@ -73,7 +79,10 @@ const envVars = new Map(
     .map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)] as const),
 );
 const SCRIPTS_DIR = path.join(ROOT, "src/bootstrap/scripts");
-const scripts = fs.readdirSync(SCRIPTS_DIR).map((f) => fs.readFileSync(path.join(SCRIPTS_DIR, f), "utf8")).join("\n");
+const scripts = fs
+  .readdirSync(SCRIPTS_DIR)
+  .map((f) => fs.readFileSync(path.join(SCRIPTS_DIR, f), "utf8"))
+  .join("\n");
 
 describe("generated sections", () => {
   test("are up to date in README.md and every docs/*.md (run npm run docs)", () => {
@@ -93,10 +102,18 @@ describe("generated sections", () => {
       "README.md": "<!-- a:start -->\nA\n<!-- a:end -->\n",
       "docs/x.md": "# x\n<!-- b:start -->\nB\n<!-- b:end -->\n",
     });
-    expect(() => renderDocumentation({ "README.md": marked("a") }, sections)).toThrow("no documentation file marks the section(s) b");
-    expect(() => renderDocumentation({ "README.md": marked("a", "b"), "docs/x.md": marked("b") }, sections)).toThrow('section "b" is marked in both README.md and docs/x.md');
-    expect(() => renderDocumentation({ "README.md": marked("a", "b", "c") }, sections)).toThrow('README.md marks a section "c"');
-    expect(() => renderDocumentation({ "README.md": `${marked("a")}<!-- b:start -->\n` }, sections)).toThrow("README.md has no b section markers");
+    expect(() => renderDocumentation({ "README.md": marked("a") }, sections)).toThrow(
+      "no documentation file marks the section(s) b",
+    );
+    expect(() => renderDocumentation({ "README.md": marked("a", "b"), "docs/x.md": marked("b") }, sections)).toThrow(
+      'section "b" is marked in both README.md and docs/x.md',
+    );
+    expect(() => renderDocumentation({ "README.md": marked("a", "b", "c") }, sections)).toThrow(
+      'README.md marks a section "c"',
+    );
+    expect(() => renderDocumentation({ "README.md": `${marked("a")}<!-- b:start -->\n` }, sections)).toThrow(
+      "README.md has no b section markers",
+    );
     // A marker quoted in prose is not a marker.
     expect(markedSections("Sections between `<!-- name:start -->` and `<!-- name:end -->`")).toEqual([]);
   });
@@ -117,14 +134,20 @@ describe("the README", () => {
   });
 
   test("every configuration field is in the configuration table, and every field the table lists exists", () => {
-    const table = readme.slice(readme.indexOf("## Configuration (synth time)"), readme.indexOf("## Terraform variables"));
+    const table = readme.slice(
+      readme.indexOf("## Configuration (synth time)"),
+      readme.indexOf("## Terraform variables"),
+    );
     const listed = matches(/^\| `([A-Za-z.]+)` \|/gm, table);
     expect(configFieldPaths().filter((f) => !listed.includes(f))).toEqual([]);
     expect(listed.filter((f) => !configFieldPaths().includes(f))).toEqual([]);
   });
 
   test("the configuration table's defaults are the configuration's defaults", () => {
-    const table = readme.slice(readme.indexOf("## Configuration (synth time)"), readme.indexOf("## Terraform variables"));
+    const table = readme.slice(
+      readme.indexOf("## Configuration (synth time)"),
+      readme.indexOf("## Terraform variables"),
+    );
     const at = (o: unknown, field: string): unknown => field.split(".").reduce((v: any, k) => v?.[k], o);
     const resolved = (field: string): unknown => {
       if (field === "network.vpcCidr") return cluster.plan.vpcCidr;
@@ -157,7 +180,9 @@ describe("the README", () => {
     const commands = [
       ...codeBlocks(section(readme, "## Getting in")).flatMap((b) => b.split("\n")),
       // The outputs that are commands (the others are addresses and ids).
-      ...Object.values(tf.output as Record<string, { value: unknown }>).flatMap((o) => (typeof o.value === "string" && /\s/.test(o.value) ? [o.value] : [])),
+      ...Object.values(tf.output as Record<string, { value: unknown }>).flatMap((o) =>
+        typeof o.value === "string" && /\s/.test(o.value) ? [o.value] : [],
+      ),
     ];
     // Shell builtins and coreutils, and what runs on a node after `aws ssm start-session`.
     const BASIC = new Set(["cd", "eval", "echo", "break", "sleep", "chmod", "cat", "cut", "sudo", "[", "export"]);
@@ -168,7 +193,12 @@ describe("the README", () => {
           .replace(/\s#.*$/, "")
           .replace(/\$\(\([^)]*\)\)/g, "0")
           .split(/\s(?:&&|\|\||\||&)\s|;\s*|"?\$\(/)
-          .map((s) => s.trim().replace(KEYWORDS, "").replace(/^["'(]+/, ""))
+          .map((s) =>
+            s
+              .trim()
+              .replace(KEYWORDS, "")
+              .replace(/^["'(]+/, ""),
+          )
           .filter((s) => s && !/^\w+=/.test(s) && !/^(fi|done)$/.test(s))
           .map((s) => s.split(/\s/)[0]),
       ),
@@ -181,7 +211,12 @@ describe("the README", () => {
 describe("docs/*.md", () => {
   test.each(DOCS)("%s starts with a title and a one-line purpose", (file) => {
     const [title, blank, purpose, after] = text[file].split("\n");
-    expect({ title: /^# \S/.test(title), blank, purpose: /^[A-Z].*\.$/.test(purpose), after }).toEqual({ title: true, blank: "", purpose: true, after: "" });
+    expect({ title: /^# \S/.test(title), blank, purpose: /^[A-Z].*\.$/.test(purpose), after }).toEqual({
+      title: true,
+      blank: "",
+      purpose: true,
+      after: "",
+    });
   });
 });
 
@@ -193,16 +228,23 @@ describe("every document", () => {
       .toLowerCase()
       .replace(/[^\p{L}\p{N}\s_-]/gu, "")
       .replace(/\s/g, "-");
-  const anchors = (file: string) => prose(read(file)).split("\n").filter((l) => /^#{1,6} /.test(l)).map((l) => slug(l.replace(/^#+ /, "")));
+  const anchors = (file: string) =>
+    prose(read(file))
+      .split("\n")
+      .filter((l) => /^#{1,6} /.test(l))
+      .map((l) => slug(l.replace(/^#+ /, "")));
 
   test.each(LINKED_FILES)("%s: every relative link points to a file that exists, and to a heading it has", (file) => {
     const broken: string[] = [];
-    for (const [, target] of prose(read(file)).replace(/`[^`\n]*`/g, "").matchAll(/\]\(([^)\s]+)\)/g)) {
+    for (const [, target] of prose(read(file))
+      .replace(/`[^`\n]*`/g, "")
+      .matchAll(/\]\(([^)\s]+)\)/g)) {
       if (/^[a-z]+:/.test(target)) continue;
       const [rel, anchor] = target.split("#");
       const to = rel ? path.normalize(path.join(path.dirname(file), rel)) : file;
       if (!fs.existsSync(path.join(ROOT, to))) broken.push(`${target}: no file ${to}`);
-      else if (anchor && to.endsWith(".md") && !anchors(to).includes(anchor)) broken.push(`${target}: no heading #${anchor} in ${to}`);
+      else if (anchor && to.endsWith(".md") && !anchors(to).includes(anchor))
+        broken.push(`${target}: no heading #${anchor} in ${to}`);
     }
     expect(broken).toEqual([]);
   });
@@ -215,7 +257,12 @@ describe("every document", () => {
   test("says nothing about how the project was made, and names no path of this machine", () => {
     for (const file of LINKED_FILES) {
       const t = read(file);
-      expect({ file, found: t.match(/\b(this session|we (added|changed|built|were given)|the review|review(er)? found|issue \d+)\b/gi) }).toEqual({ file, found: null });
+      expect({
+        file,
+        found: t.match(
+          /\b(this session|we (added|changed|built|were given)|the review|review(er)? found|issue \d+)\b/gi,
+        ),
+      }).toEqual({ file, found: null });
       expect({ file, found: t.match(/(^|[\s`"'(])\/(work|tmp)\/\S*/gm) }).toEqual({ file, found: null });
     }
   });
@@ -235,7 +282,8 @@ describe("the runbooks name what the code has", () => {
       ...matches(/`((?:join|cluster|pods|load-balancer|assets)\/[a-z*-]+)`/g),
     ];
     expect(named.length).toBeGreaterThan(5);
-    const known = (n: string) => (n.endsWith("*") ? parameters.some((p) => p.startsWith(n.slice(0, -1))) : parameters.includes(n));
+    const known = (n: string) =>
+      n.endsWith("*") ? parameters.some((p) => p.startsWith(n.slice(0, -1))) : parameters.includes(n);
     expect(named.filter((n) => !known(n))).toEqual([]);
   });
 
@@ -246,7 +294,9 @@ describe("the runbooks name what the code has", () => {
 
   test("every node path the docs name is a file the nodes receive (user data or bundle) or one the scripts write", () => {
     const credentialProvider = envVars.get("ECR_CREDENTIAL_PROVIDER_BIN")!;
-    const named = matches(/((?:\/usr\/local\/(?:sbin|lib|libexec)|\/etc\/k8s-bootstrap|\/etc\/systemd\/system)\/[A-Za-z0-9._@/-]+)/g).map((p) => p.replace(/\.$/, ""));
+    const named = matches(
+      /((?:\/usr\/local\/(?:sbin|lib|libexec)|\/etc\/k8s-bootstrap|\/etc\/systemd\/system)\/[A-Za-z0-9._@/-]+)/g,
+    ).map((p) => p.replace(/\.$/, ""));
     expect(named.length).toBeGreaterThan(5);
     expect(named.filter((p) => !nodePaths.includes(p) && p !== credentialProvider)).toEqual([]);
     // State the scripts keep: up to the first placeholder, a path the scripts name.
@@ -265,7 +315,9 @@ describe("the runbooks name what the code has", () => {
     const named = matches(/\b(k8s-[a-z0-9-]+(?:@[a-z0-9]*)?\.(?:service|timer))\b/g);
     expect(named.length).toBeGreaterThan(4);
     // An instance of a template service is one a timer of the nodes starts (k8s-join-refresh@token.timer -> @token.service).
-    const known = (u: string) => units.includes(u) || (units.includes(u.replace(/@[a-z0-9]+\./, "@.")) && units.includes(u.replace(/\.service$/, ".timer")));
+    const known = (u: string) =>
+      units.includes(u) ||
+      (units.includes(u.replace(/@[a-z0-9]+\./, "@.")) && units.includes(u.replace(/\.service$/, ".timer")));
     expect(named.filter((u) => !known(u))).toEqual([]);
   });
 
@@ -284,7 +336,7 @@ describe("the runbooks name what the code has", () => {
   test("every Terraform name in backticks is a variable, output, check, resource type or name, or a key of the stacks", () => {
     const keys = new Set<string>();
     const walk = (v: unknown) => {
-      if (v && typeof v === "object") for (const [k, x] of Object.entries(v)) keys.add(k), walk(x);
+      if (v && typeof v === "object") for (const [k, x] of Object.entries(v)) (keys.add(k), walk(x));
     };
     // The cluster stack, and the state bucket stack (its prevent_destroy).
     for (const stack of [tf, synthStateBucket().json as Record<string, any>]) walk(stack);
@@ -330,7 +382,10 @@ describe("the runbooks name what the code has", () => {
         .replace("${STAMP}", "<UTC time>");
       expect(runbook).toContain(layout);
       const stamp = stampFormat.replace(/%Y/, "\\d{4}").replace(/%[mdHMS]/g, "\\d{2}");
-      const example = new RegExp(`^s3://${config.etcdBackup.bucket}/${etcdPrefix}/ip-[0-9-]+\\.${config.region}\\.compute\\.internal/${stamp}\\.db$`, "m");
+      const example = new RegExp(
+        `^s3://${config.etcdBackup.bucket}/${etcdPrefix}/ip-[0-9-]+\\.${config.region}\\.compute\\.internal/${stamp}\\.db$`,
+        "m",
+      );
       expect(runbook).toMatch(example);
       expect(runbook).toContain(`date -u +${stampFormat}`);
     });
@@ -355,7 +410,9 @@ describe("the runbooks name what the code has", () => {
   });
 
   test('every bootstrap step the docs quote (step "...") is a step of the scripts, and the log formats are lib.sh\'s', () => {
-    const steps = matches(/^\s*step "([^"]+)"/gm, scripts).map((s) => new RegExp(`^${s.replace(/[.*+?^()|[\]\\]/g, "\\$&").replace(/\$\{[^}]+\}/g, ".+")}$`));
+    const steps = matches(/^\s*step "([^"]+)"/gm, scripts).map(
+      (s) => new RegExp(`^${s.replace(/[.*+?^()|[\]\\]/g, "\\$&").replace(/\$\{[^}]+\}/g, ".+")}$`),
+    );
     const quoted = matches(/step "([^"]+)"/g, prose(all).replace(/\n\s*/g, " "));
     expect(quoted.length).toBeGreaterThan(3);
     expect(quoted.filter((q) => !steps.some((s) => s.test(q)))).toEqual([]);
@@ -368,7 +425,10 @@ describe("the runbooks name what the code has", () => {
 
   test("every workload the docs restart or inspect is the bundle's or kubeadm's, with the container and image set image names", () => {
     const objects = bundle.files.flatMap((f) => f.objects);
-    const kubeadm: Record<string, string[]> = { DaemonSet: [...KUBEADM_HOST_NETWORK_PODS.worker], Deployment: ["coredns"] };
+    const kubeadm: Record<string, string[]> = {
+      DaemonSet: [...KUBEADM_HOST_NETWORK_PODS.worker],
+      Deployment: ["coredns"],
+    };
     const kinds: Record<string, string> = { daemonset: "DaemonSet", ds: "DaemonSet", deployment: "Deployment" };
     const named = matches(/\b((?:daemonset|ds|deployment)\/[a-z0-9-]+)/g);
     expect(named.length).toBeGreaterThan(3);
@@ -377,28 +437,44 @@ describe("the runbooks name what the code has", () => {
       return kubeadm[kinds[k]].includes(name) || objects.some((o) => o.kind === kinds[k] && o.metadata.name === name);
     };
     expect(named.filter((r) => !exists(r))).toEqual([]);
-    for (const [, name, container, image] of all.matchAll(/set image daemonset\/([a-z0-9-]+) ([a-z0-9-]+)=([^:\s]+):/g)) {
+    for (const [, name, container, image] of all.matchAll(
+      /set image daemonset\/([a-z0-9-]+) ([a-z0-9-]+)=([^:\s]+):/g,
+    )) {
       const ds = objects.find((o) => o.kind === "DaemonSet" && o.metadata.name === name) as any;
       const c = ds.spec.template.spec.containers.find((x: { name: string }) => x.name === container);
-      expect({ name, container, repository: c && `${parseImage(c.image).registry}/${parseImage(c.image).repository}` }).toEqual({ name, container, repository: image });
+      expect({
+        name,
+        container,
+        repository: c && `${parseImage(c.image).registry}/${parseImage(c.image).repository}`,
+      }).toEqual({ name, container, repository: image });
     }
   });
 
   test("the tags the docs target workers by are the worker instances' tags", () => {
-    const tags = (tf.resource.aws_launch_template.worker_launch_template.tag_specifications as { resource_type: string; tags: Record<string, string> }[]).find(
-      (t) => t.resource_type === "instance",
-    )!.tags;
-    const pairs = [...all.matchAll(/Key=tag:([^,]+),Values=([^"\s]+)/g)].map((m) => [m[1].replace(/<[^>]+>/, config.clusterName), m[2]]);
+    const tags = (
+      tf.resource.aws_launch_template.worker_launch_template.tag_specifications as {
+        resource_type: string;
+        tags: Record<string, string>;
+      }[]
+    ).find((t) => t.resource_type === "instance")!.tags;
+    const pairs = [...all.matchAll(/Key=tag:([^,]+),Values=([^"\s]+)/g)].map((m) => [
+      m[1].replace(/<[^>]+>/, config.clusterName),
+      m[2],
+    ]);
     expect(pairs.length).toBeGreaterThan(1);
     for (const [key, value] of pairs) expect({ key, value: tags[key] }).toEqual({ key, value });
   });
 
   test("the cost estimate counts the default configuration's machines", () => {
     const cost = text["docs/cost.md"];
-    expect(cost).toContain(`| Control-plane instances ${config.controlPlane.instanceType} | ${config.controlPlane.count} |`);
+    expect(cost).toContain(
+      `| Control-plane instances ${config.controlPlane.instanceType} | ${config.controlPlane.count} |`,
+    );
     expect(cost).toContain(`| Worker instances ${config.workers.instanceType} | ${config.workers.desired} |`);
     expect(cost).toContain(`| Bastion ${config.bastion.instanceType} | 1 |`);
-    expect(cost).toContain(`(${config.controlPlane.count} x ${config.controlPlane.rootVolumeGiB} + ${config.workers.desired} x ${config.workers.rootVolumeGiB} + 20 GiB)`);
+    expect(cost).toContain(
+      `(${config.controlPlane.count} x ${config.controlPlane.rootVolumeGiB} + ${config.workers.desired} x ${config.workers.rootVolumeGiB} + 20 GiB)`,
+    );
   });
 });
 

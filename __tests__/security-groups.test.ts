@@ -25,7 +25,11 @@ const icmp34 = { ip_protocol: "icmp", from_port: 3, to_port: 4 };
 const all = { ip_protocol: "-1" };
 
 const ingress = (sg: string, proto: object, peer: object) =>
-  expect(s.text).toHaveResourceWithProperties(VpcSecurityGroupIngressRule, { security_group_id: sg, ...proto, ...peer });
+  expect(s.text).toHaveResourceWithProperties(VpcSecurityGroupIngressRule, {
+    security_group_id: sg,
+    ...proto,
+    ...peer,
+  });
 const egress = (sg: string, proto: object, peer: object) =>
   expect(s.text).toHaveResourceWithProperties(VpcSecurityGroupEgressRule, { security_group_id: sg, ...proto, ...peer });
 
@@ -39,8 +43,14 @@ describe("security groups (D12)", () => {
     ["sg_loadbalancers", "sg-loadbalancers", "k8s-cluster-loadbalancers"],
     ["sg_bastion", "sg-bastion", "k8s-cluster-bastion"],
   ])("%s: Name tag %s (the spec's name), group name %s", (_addr, tag, name) =>
-    expect(s.text).toHaveResourceWithProperties(SecurityGroup, { name, tags: expect.objectContaining({ Name: tag }), vpc_id: ref("aws_vpc.vpc") }));
-  test("no group name starts with sg-", () => rules("aws_security_group").forEach((g) => expect(g.name).not.toMatch(/^sg-/)));
+    expect(s.text).toHaveResourceWithProperties(SecurityGroup, {
+      name,
+      tags: expect.objectContaining({ Name: tag }),
+      vpc_id: ref("aws_vpc.vpc"),
+    }),
+  );
+  test("no group name starts with sg-", () =>
+    rules("aws_security_group").forEach((g) => expect(g.name).not.toMatch(/^sg-/)));
   test("no inline ingress/egress blocks (D13)", () =>
     rules("aws_security_group").forEach((g) => {
       expect(g.ingress).toBeUndefined();
@@ -53,7 +63,11 @@ describe("security groups (D12)", () => {
     expect(tagged.sort()).toEqual(["sg_api_endpoint", "sg_worker_nodes"]);
   });
   test("every description uses only AWS's allowed characters (D4)", () => {
-    for (const r of [...rules("aws_vpc_security_group_ingress_rule"), ...rules("aws_vpc_security_group_egress_rule"), ...rules("aws_security_group")]) {
+    for (const r of [
+      ...rules("aws_vpc_security_group_ingress_rule"),
+      ...rules("aws_vpc_security_group_egress_rule"),
+      ...rules("aws_security_group"),
+    ]) {
       expect(r.description).toMatch(SECURITY_GROUP_LIMITS.allowedText);
       expect(r.description.length).toBeLessThanOrEqual(255);
     }
@@ -62,14 +76,18 @@ describe("security groups (D12)", () => {
 
 describe("sg-k8s-api-endpoint ingress", () => {
   test("172.31.1.0/24 TCP 6443 Worker -> API Server", () => ingress(SG.api, tcp(6443), cidr("172.31.1.0/24")));
-  test("172.31.1.0/24 TCP 12250 Worker -> API Server (kept, unused by kubeadm: D11)", () => ingress(SG.api, tcp(12250), cidr("172.31.1.0/24")));
-  test("172.31.1.0/24 ICMP 3,4 Path MTU Discovery (type 3 code 4: D6)", () => ingress(SG.api, icmp34, cidr("172.31.1.0/24")));
+  test("172.31.1.0/24 TCP 12250 Worker -> API Server (kept, unused by kubeadm: D11)", () =>
+    ingress(SG.api, tcp(12250), cidr("172.31.1.0/24")));
+  test("172.31.1.0/24 ICMP 3,4 Path MTU Discovery (type 3 code 4: D6)", () =>
+    ingress(SG.api, icmp34, cidr("172.31.1.0/24")));
   test("172.31.32.0/19 TCP 6443 Pod -> API Server", () => ingress(SG.api, tcp(6443), cidr("172.31.32.0/19")));
   test("172.31.32.0/19 TCP 12250 Pod -> API Server", () => ingress(SG.api, tcp(12250), cidr("172.31.32.0/19")));
   test("Bastion CIDR TCP 6443 Bastion -> API Server", () => ingress(SG.api, tcp(6443), cidr("172.31.3.0/24")));
   test("Bastion CIDR TCP 22 SSH", () => ingress(SG.api, tcp(22), cidr("172.31.3.0/24")));
   test("nothing from the load balancers or the internet", () => {
-    const peers = rules("aws_vpc_security_group_ingress_rule").filter((r) => r.security_group_id === SG.api).map((r) => r.cidr_ipv4);
+    const peers = rules("aws_vpc_security_group_ingress_rule")
+      .filter((r) => r.security_group_id === SG.api)
+      .map((r) => r.cidr_ipv4);
     expect(peers).not.toContain("172.31.2.0/24");
     expect(peers).not.toContain("0.0.0.0/0");
   });
@@ -78,18 +96,24 @@ describe("sg-k8s-api-endpoint ingress", () => {
 describe("sg-k8s-api-endpoint egress", () => {
   test("AWS Services (VPCE) TCP ALL -> the S3 endpoint's prefix list (D8)", () => egress(SG.api, tcp(0, 65535), S3));
   test("AWS Services (VPCE) ICMP 3,4", () => egress(SG.api, icmp34, S3));
-  test("172.31.1.0/24 TCP 10250 API Server -> Worker (kubelet API)", () => egress(SG.api, tcp(10250), cidr("172.31.1.0/24")));
+  test("172.31.1.0/24 TCP 10250 API Server -> Worker (kubelet API)", () =>
+    egress(SG.api, tcp(10250), cidr("172.31.1.0/24")));
   test("172.31.1.0/24 ICMP 3,4", () => egress(SG.api, icmp34, cidr("172.31.1.0/24")));
   test("172.31.32.0/19 ALL ALL API Server -> Pods", () => egress(SG.api, all, cidr("172.31.32.0/19")));
   test("172.31.3.0/24 ssh 22 (ssh is tcp 22)", () => egress(SG.api, tcp(22), cidr("172.31.3.0/24")));
 });
 
 describe("sg-worker-nodes ingress", () => {
-  test("172.31.0.0/29 TCP 10250 API Server -> Worker, from the real /28 (D1)", () => ingress(SG.workers, tcp(10250), cidr("172.31.0.0/28")));
+  test("172.31.0.0/29 TCP 10250 API Server -> Worker, from the real /28 (D1)", () =>
+    ingress(SG.workers, tcp(10250), cidr("172.31.0.0/28")));
   test("0.0.0.0/0 ICMP 3,4 Path MTU Discovery", () => ingress(SG.workers, icmp34, cidr("0.0.0.0/0")));
   test("Bastion CIDR TCP 22 and 172.31.3.0/24 ssh 22: one rule (D7)", () => {
     ingress(SG.workers, tcp(22), cidr("172.31.3.0/24"));
-    expect(rules("aws_vpc_security_group_ingress_rule").filter((r) => r.security_group_id === SG.workers && r.from_port === 22)).toHaveLength(1);
+    expect(
+      rules("aws_vpc_security_group_ingress_rule").filter(
+        (r) => r.security_group_id === SG.workers && r.from_port === 22,
+      ),
+    ).toHaveLength(1);
   });
   test("172.31.2.0/24 ALL 30000-32767 -> tcp and udp (D5)", () => {
     ingress(SG.workers, tcp(30000, 32767), cidr("172.31.2.0/24"));
@@ -109,7 +133,8 @@ describe("sg-worker-nodes egress", () => {
   test("172.31.32.0/19 ALL ALL Worker -> Pods", () => egress(SG.workers, all, cidr("172.31.32.0/19")));
   test("0.0.0.0/0 ICMP 3,4", () => egress(SG.workers, icmp34, cidr("0.0.0.0/0")));
   test("AWS Services (VPCE) TCP ALL", () => egress(SG.workers, tcp(0, 65535), S3));
-  test("172.31.0.0/29 TCP 6443 Worker -> API Server (the /28)", () => egress(SG.workers, tcp(6443), cidr("172.31.0.0/28")));
+  test("172.31.0.0/29 TCP 6443 Worker -> API Server (the /28)", () =>
+    egress(SG.workers, tcp(6443), cidr("172.31.0.0/28")));
   test("172.31.0.0/29 TCP 12250 Worker -> API Server", () => egress(SG.workers, tcp(12250), cidr("172.31.0.0/28")));
 });
 
@@ -125,10 +150,23 @@ describe("sg-loadbalancers ingress", () => {
     expect(countOf("aws_vpc_security_group_ingress_rule", SG.lb)).toBe(2);
   });
   test("configured listeners and client CIDRs", () => {
-    const c = synthCluster({ loadBalancers: { clientCidrs: ["198.51.100.0/24", "203.0.113.0/24"], listeners: [{ port: 8443 }, { port: 53, protocol: "udp" }] } });
+    const c = synthCluster({
+      loadBalancers: {
+        clientCidrs: ["198.51.100.0/24", "203.0.113.0/24"],
+        listeners: [{ port: 8443 }, { port: 53, protocol: "udp" }],
+      },
+    });
     expect(variableDefaults(c, ["load_balancer_client_cidrs"])).toEqual([["198.51.100.0/24", "203.0.113.0/24"]]);
-    expect(c.text).toHaveResourceWithProperties(VpcSecurityGroupIngressRule, { security_group_id: SG.lb, ...tcp(8443), ...clients });
-    expect(c.text).toHaveResourceWithProperties(VpcSecurityGroupIngressRule, { security_group_id: SG.lb, ...udp(53), ...clients });
+    expect(c.text).toHaveResourceWithProperties(VpcSecurityGroupIngressRule, {
+      security_group_id: SG.lb,
+      ...tcp(8443),
+      ...clients,
+    });
+    expect(c.text).toHaveResourceWithProperties(VpcSecurityGroupIngressRule, {
+      security_group_id: SG.lb,
+      ...udp(53),
+      ...clients,
+    });
   });
 });
 
@@ -152,7 +190,11 @@ describe("sg-bastion ingress", () => {
   test("configured admin CIDRs replace 0.0.0.0/0", () => {
     const c = synthCluster({ bastion: { adminCidrs: ["203.0.113.10/32"] } });
     expect(variableDefaults(c, ["bastion_admin_cidrs"])).toEqual([["203.0.113.10/32"]]);
-    expect(c.text).toHaveResourceWithProperties(VpcSecurityGroupIngressRule, { security_group_id: SG.bastion, ...tcp(22), ...admins });
+    expect(c.text).toHaveResourceWithProperties(VpcSecurityGroupIngressRule, {
+      security_group_id: SG.bastion,
+      ...tcp(22),
+      ...admins,
+    });
   });
 });
 
@@ -179,7 +221,11 @@ describe("additions", () => {
   test("A6 is switched off by bootstrapEgress: false", () => {
     const c = synthCluster({ bootstrapEgress: false });
     for (const sg of [SG.api, SG.workers])
-      expect(c.text).not.toHaveResourceWithProperties(VpcSecurityGroupEgressRule, { security_group_id: sg, ...tcp(443), cidr_ipv4: "0.0.0.0/0" });
+      expect(c.text).not.toHaveResourceWithProperties(VpcSecurityGroupEgressRule, {
+        security_group_id: sg,
+        ...tcp(443),
+        cidr_ipv4: "0.0.0.0/0",
+      });
   });
   test("A7 bastion HTTPS out for Session Manager", () => egress(SG.bastion, tcp(443), cidr("0.0.0.0/0")));
   test("A8 pods group: from pods, workers and the control plane; all egress", () => {
@@ -194,14 +240,24 @@ describe("azCount 3: tier peers follow the per-AZ subnets", () => {
   const c = synthCluster({ azCount: 3 });
   test("worker ingress 10250 from each API endpoint /28", () => {
     for (const sub of ["172.31.0.0/28", "172.31.0.16/28", "172.31.0.32/28"])
-      expect(c.text).toHaveResourceWithProperties(VpcSecurityGroupIngressRule, { security_group_id: SG.workers, ...tcp(10250), cidr_ipv4: sub });
+      expect(c.text).toHaveResourceWithProperties(VpcSecurityGroupIngressRule, {
+        security_group_id: SG.workers,
+        ...tcp(10250),
+        cidr_ipv4: sub,
+      });
   });
   test("API ingress 6443 from each worker /26", () => {
     for (const sub of ["172.31.1.0/26", "172.31.1.64/26", "172.31.1.128/26"])
-      expect(c.text).toHaveResourceWithProperties(VpcSecurityGroupIngressRule, { security_group_id: SG.api, ...tcp(6443), cidr_ipv4: sub });
+      expect(c.text).toHaveResourceWithProperties(VpcSecurityGroupIngressRule, {
+        security_group_id: SG.api,
+        ...tcp(6443),
+        cidr_ipv4: sub,
+      });
   });
   test("no literal spec CIDR that no longer matches a subnet", () => {
-    const cidrs = Object.values((c.json.resource as any).aws_vpc_security_group_ingress_rule as Record<string, any>).map((r) => r.cidr_ipv4);
+    const cidrs = Object.values(
+      (c.json.resource as any).aws_vpc_security_group_ingress_rule as Record<string, any>,
+    ).map((r) => r.cidr_ipv4);
     expect(cidrs).not.toContain("172.31.1.0/24");
     expect(cidrs).not.toContain("172.31.0.0/29");
   });
@@ -216,11 +272,28 @@ describe("azCount 3: tier peers follow the per-AZ subnets", () => {
 describe("exact rule set of every group (azCount 1, defaults)", () => {
   const name = (ref: string) => ref.replace(/^\$\{aws_security_group\.(.*)\.id\}$/, "sg:$1");
   const peerOf = (r: any) =>
-    r.cidr_ipv4 === "${each.value}" ? `each of ${r.for_each.replace(/^\$\{toset\((.*)\)\}$/, "$1")}` : (r.cidr_ipv4 ?? (r.referenced_security_group_id ? name(r.referenced_security_group_id) : r.prefix_list_id === S3.prefix_list_id ? "s3-prefix-list" : JSON.stringify(r)));
+    r.cidr_ipv4 === "${each.value}"
+      ? `each of ${r.for_each.replace(/^\$\{toset\((.*)\)\}$/, "$1")}`
+      : (r.cidr_ipv4 ??
+        (r.referenced_security_group_id
+          ? name(r.referenced_security_group_id)
+          : r.prefix_list_id === S3.prefix_list_id
+            ? "s3-prefix-list"
+            : JSON.stringify(r)));
   const portOf = (r: any) =>
-    r.ip_protocol === "-1" ? "all" : r.ip_protocol === "icmp" ? `icmp ${r.from_port}/${r.to_port}` : `${r.ip_protocol} ${r.from_port === r.to_port ? r.from_port : `${r.from_port}-${r.to_port}`}`;
+    r.ip_protocol === "-1"
+      ? "all"
+      : r.ip_protocol === "icmp"
+        ? `icmp ${r.from_port}/${r.to_port}`
+        : `${r.ip_protocol} ${r.from_port === r.to_port ? r.from_port : `${r.from_port}-${r.to_port}`}`;
   const ruleSet = (sg: string) =>
-    (["ingress", "egress"] as const).flatMap((dir) => rules(`aws_vpc_security_group_${dir}_rule`).filter((r) => r.security_group_id === sg).map((r) => `${dir} ${portOf(r)} ${peerOf(r)}`)).sort();
+    (["ingress", "egress"] as const)
+      .flatMap((dir) =>
+        rules(`aws_vpc_security_group_${dir}_rule`)
+          .filter((r) => r.security_group_id === sg)
+          .map((r) => `${dir} ${portOf(r)} ${peerOf(r)}`),
+      )
+      .sort();
   const exactly = (lines: string[]) => [...lines].sort();
 
   test("sg-k8s-api-endpoint: 7 spec ingress rows, 6 spec egress rows, A4 peers, A5 load balancer, A6 egress, A13 kubelet", () =>
@@ -308,11 +381,21 @@ describe("exact rule set of every group (azCount 1, defaults)", () => {
     ));
 
   test("pods (A8): all from the control plane, the workers and other pods; all out", () =>
-    expect(ruleSet(SG.pods)).toEqual(exactly(["ingress all 172.31.0.0/28", "ingress all 172.31.1.0/24", "ingress all sg:sg_pods", "egress all 0.0.0.0/0"])));
+    expect(ruleSet(SG.pods)).toEqual(
+      exactly([
+        "ingress all 172.31.0.0/28",
+        "ingress all 172.31.1.0/24",
+        "ingress all sg:sg_pods",
+        "egress all 0.0.0.0/0",
+      ]),
+    ));
 
   test("no rule belongs to a group that is not one of these five", () => {
     const groups = new Set(Object.values(SG));
-    const stray = [...rules("aws_vpc_security_group_ingress_rule"), ...rules("aws_vpc_security_group_egress_rule")].filter((r) => !groups.has(r.security_group_id));
+    const stray = [
+      ...rules("aws_vpc_security_group_ingress_rule"),
+      ...rules("aws_vpc_security_group_egress_rule"),
+    ].filter((r) => !groups.has(r.security_group_id));
     expect(stray).toEqual([]);
   });
 });

@@ -9,6 +9,11 @@
  */
 const formatWithSourceMaps = Error.prepareStackTrace;
 // The header line stays: cdktf's and constructs' captureStackTrace drop the first line as V8's "Error" header.
-const unmapped = (header: string, frames: NodeJS.CallSite[]) => [header, ...frames.map((f) => `    at ${f}`)].join("\n");
+const unmapped = (header: string, frames: NodeJS.CallSite[]) =>
+  [header, ...frames.map((f) => `    at ${f}`)].join("\n");
 Error.prepareStackTrace = (target: Error, frames: NodeJS.CallSite[]) =>
-  target instanceof Error ? (formatWithSourceMaps ? formatWithSourceMaps(target, frames) : unmapped(`${target}`, frames)) : unmapped("Error", frames);
+  target instanceof Error
+    ? formatWithSourceMaps
+      ? formatWithSourceMaps(target, frames)
+      : unmapped(`${target}`, frames)
+    : unmapped("Error", frames);

@@ -28,7 +28,11 @@ function tablesOf(markdown: string): Map<string, string[][]> {
       current = undefined;
       continue;
     }
-    const cells = line.trim().replace(/^\||\|$/g, "").split("|").map((c) => c.trim().replace(/^\*\*(.*)\*\*$/, "$1"));
+    const cells = line
+      .trim()
+      .replace(/^\||\|$/g, "")
+      .split("|")
+      .map((c) => c.trim().replace(/^\*\*(.*)\*\*$/, "$1"));
     if (cells.every((c) => /^-+$/.test(c))) continue;
     if (!current) {
       current = [];
@@ -84,7 +88,9 @@ describe.each(subnetTables.map((t) => [t.heading, t] as const))("Subnet table %s
 });
 
 test("the document has exactly these subnet tables", () =>
-  expect([...tables.keys()].filter((k) => k.startsWith("Subnet 구성 정보 > ")).map((k) => k.split(" > ")[1])).toEqual(subnetTables.map((t) => t.heading)));
+  expect([...tables.keys()].filter((k) => k.startsWith("Subnet 구성 정보 > ")).map((k) => k.split(" > ")[1])).toEqual(
+    subnetTables.map((t) => t.heading),
+  ));
 
 describe.each(routeTableTables.map((t) => [t.heading, t] as const))("Route table %s", (heading, t) => {
   test("Name", () => expect(keyValue(`AWS Route Table 구성 정보 > ${heading}`)).toEqual({ Name: t.name }));
@@ -98,14 +104,21 @@ describe.each(routeTableTables.map((t) => [t.heading, t] as const))("Route table
 
 const peerAsWritten = (p: Peer) => p.asWritten;
 describe.each(securityGroupTables.map((t) => [t.name, t] as const))("Security group %s", (name, t) => {
-  test.each(["ingress", "egress"] as const)("%s: every row as written (peer, protocol, port, description), in order, and no other", (direction) => {
-    const rows = table(`${name} > ${direction === "ingress" ? "Ingress" : "Egress"}`);
-    expect(t[direction].map((r) => [peerAsWritten(r.peer), r.protocol, r.ports, r.descriptionAsWritten])).toEqual(rows);
-  });
+  test.each(["ingress", "egress"] as const)(
+    "%s: every row as written (peer, protocol, port, description), in order, and no other",
+    (direction) => {
+      const rows = table(`${name} > ${direction === "ingress" ? "Ingress" : "Egress"}`);
+      expect(t[direction].map((r) => [peerAsWritten(r.peer), r.protocol, r.ports, r.descriptionAsWritten])).toEqual(
+        rows,
+      );
+    },
+  );
 });
 
 test("the document has exactly these security groups", () =>
-  expect([...new Set([...tables.keys()].filter((k) => / > (Ingress|Egress)$/.test(k)).map((k) => k.split(" > ")[0]))]).toEqual(securityGroupTables.map((t) => t.name)));
+  expect([
+    ...new Set([...tables.keys()].filter((k) => / > (Ingress|Egress)$/.test(k)).map((k) => k.split(" > ")[0])),
+  ]).toEqual(securityGroupTables.map((t) => t.name)));
 
 test("names the tables disagree on (D10): each other name a subnet table uses is an alias of exactly the group or route table it means", () => {
   const groups = securityGroupTables.map((g) => ({ name: g.name, aliases: g.aliases }));
@@ -114,6 +127,8 @@ test("names the tables disagree on (D10): each other name a subnet table uses is
     expect(owners.map((g) => g.name)).toEqual([securityGroupTables.find((g) => g.tier === t.tier)!.name]);
   }
   // Every alias is a name the document really uses for that group.
-  expect(groups.filter((g) => g.aliases.length).map((g) => [g.name, g.aliases])).toEqual([["sg-loadbalancers", ["sg-lb"]]]);
+  expect(groups.filter((g) => g.aliases.length).map((g) => [g.name, g.aliases])).toEqual([
+    ["sg-loadbalancers", ["sg-lb"]],
+  ]);
   for (const g of groups) for (const alias of g.aliases) expect(doc).toContain(`| ${alias} |`);
 });

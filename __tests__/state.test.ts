@@ -10,7 +10,12 @@ describe("cluster stack S3 backend", () => {
   const backend = (input = {}) => (synthCluster(input).json as any).terraform.backend;
   test("defaults: bucket, key, region, encryption", () =>
     expect(backend().s3).toEqual(
-      expect.objectContaining({ bucket: "k8s-cluster-tfstate-ap-northeast-2", key: "k8s-cluster/terraform.tfstate", region: "ap-northeast-2", encrypt: true }),
+      expect.objectContaining({
+        bucket: "k8s-cluster-tfstate-ap-northeast-2",
+        key: "k8s-cluster/terraform.tfstate",
+        region: "ap-northeast-2",
+        encrypt: true,
+      }),
     ));
   test("S3-native locking (use_lockfile) is in the output", () => expect(backend().s3.use_lockfile).toBe(true));
   test("no DynamoDB lock table is needed", () => expect(backend().s3.dynamodb_table).toBeUndefined());
@@ -27,11 +32,17 @@ describe("cluster stack S3 backend", () => {
 
 describe("state-bucket stack", () => {
   const s = synthStateBucket();
-  test("keeps its own state locally (the bucket does not exist yet)", () => expect((s.json as any).terraform.backend.local).toBeDefined());
+  test("keeps its own state locally (the bucket does not exist yet)", () =>
+    expect((s.json as any).terraform.backend.local).toBeDefined());
   test("creates the backend's bucket, protected from destroy", () =>
-    expect(s.text).toHaveResourceWithProperties(S3Bucket, { bucket: "k8s-cluster-tfstate-ap-northeast-2", lifecycle: { prevent_destroy: true } }));
+    expect(s.text).toHaveResourceWithProperties(S3Bucket, {
+      bucket: "k8s-cluster-tfstate-ap-northeast-2",
+      lifecycle: { prevent_destroy: true },
+    }));
   test("versioning enabled", () =>
-    expect(s.text).toHaveResourceWithProperties(S3BucketVersioningA, { versioning_configuration: { status: "Enabled" } }));
+    expect(s.text).toHaveResourceWithProperties(S3BucketVersioningA, {
+      versioning_configuration: { status: "Enabled" },
+    }));
   test("default encryption (KMS)", () =>
     expect(s.text).toHaveResourceWithProperties(S3BucketServerSideEncryptionConfigurationA, {
       rule: [expect.objectContaining({ apply_server_side_encryption_by_default: { sse_algorithm: "aws:kms" } })],

@@ -62,7 +62,10 @@ function sections(md: string): Map<string, string[][]> {
   for (const part of md.split(/^## /m).slice(1)) {
     const [title, ...lines] = part.split("\n");
     const body = lines.filter((l) => l.startsWith("| ")).slice(1);
-    out.set(title, body.map((l) => l.slice(2, -2).split(/ (?<!\\)\| /)));
+    out.set(
+      title,
+      body.map((l) => l.slice(2, -2).split(/ (?<!\\)\| /)),
+    );
   }
   return out;
 }

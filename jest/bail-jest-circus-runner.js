@@ -14,7 +14,17 @@ module.exports = async function bailingCircus(globalConfig, config, environment,
   if (process[FAILED]) {
     // One pending entry: jest refuses a file result with no test at all.
     const title = "not run: an earlier test file of this run failed";
-    const pending = { ancestorTitles: [], duration: 0, failureDetails: [], failureMessages: [], fullName: title, location: null, numPassingAsserts: 0, status: "pending", title };
+    const pending = {
+      ancestorTitles: [],
+      duration: 0,
+      failureDetails: [],
+      failureMessages: [],
+      fullName: title,
+      location: null,
+      numPassingAsserts: 0,
+      status: "pending",
+      title,
+    };
     return { ...createEmptyTestResult(), testFilePath: testPath, numPendingTests: 1, testResults: [pending] };
   }
   const result = await circus(globalConfig, config, environment, runtime, testPath, sendMessageToJest);

@@ -22,5 +22,9 @@ module.exports = {
     roots: ["<rootDir>/__tests__", "<rootDir>/src", "<rootDir>/tools"],
     testPathIgnorePatterns: ["/__tests__/system/"],
   },
-  system: { ...common, displayName: "system", roots: ["<rootDir>/__tests__/system", "<rootDir>/src", "<rootDir>/tools"] },
+  system: {
+    ...common,
+    displayName: "system",
+    roots: ["<rootDir>/__tests__/system", "<rootDir>/src", "<rootDir>/tools"],
+  },
 };

@@ -27,7 +27,13 @@ function measure(cmd: string, args: string[]): Sample {
   });
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(" ")} failed:\n${r.stderr}`);
-  const kb = fs.existsSync(rssFile) ? fs.readFileSync(rssFile, "utf8").trim().split("\n").map((l) => Number(l.split(" ")[1])) : [0];
+  const kb = fs.existsSync(rssFile)
+    ? fs
+        .readFileSync(rssFile, "utf8")
+        .trim()
+        .split("\n")
+        .map((l) => Number(l.split(" ")[1]))
+    : [0];
   fs.rmSync(rssFile, { force: true });
   return { seconds, peakMb: Math.max(...kb) / 1024 };
 }

@@ -7,7 +7,9 @@ import * as fs from "fs";
 import * as path from "path";
 import { DOCS_ROOT, documentationFiles, renderDocumentation, sectionFiles } from "../tools/docs";
 
-const files = Object.fromEntries(documentationFiles().map((f) => [f, fs.readFileSync(path.join(DOCS_ROOT, f), "utf8")]));
+const files = Object.fromEntries(
+  documentationFiles().map((f) => [f, fs.readFileSync(path.join(DOCS_ROOT, f), "utf8")]),
+);
 const rendered = renderDocumentation(files);
 for (const [file, names] of Object.entries(sectionFiles(files))) {
   const changed = rendered[file] !== files[file];

@@ -58,7 +58,9 @@ function readTerraformJson(path: string): TfJson {
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     const hint = path === DEFAULT_PATH ? " (run npm run synth first)" : "";
-    throw new UsageError(code === "ENOENT" ? `${path} does not exist${hint}` : `cannot read ${path}: ${code ?? String(e)}`);
+    throw new UsageError(
+      code === "ENOENT" ? `${path} does not exist${hint}` : `cannot read ${path}: ${code ?? String(e)}`,
+    );
   }
   let json: unknown;
   try {
@@ -67,7 +69,14 @@ function readTerraformJson(path: string): TfJson {
     throw new UsageError(`${path} is not Terraform JSON (not JSON at all)`);
   }
   const resource = (json as Record<string, unknown> | null)?.resource;
-  if (typeof json !== "object" || json === null || Array.isArray(json) || typeof resource !== "object" || resource === null || Array.isArray(resource))
+  if (
+    typeof json !== "object" ||
+    json === null ||
+    Array.isArray(json) ||
+    typeof resource !== "object" ||
+    resource === null ||
+    Array.isArray(resource)
+  )
     throw new UsageError(`${path} is not Terraform JSON (no "resource" object)`);
   return json as TfJson;
 }
@@ -82,13 +91,16 @@ export function runFlows(argv: readonly string[], out: (line: string) => void, e
         throw new UsageError(`unknown tier ${JSON.stringify(name)} (tiers in ${o.path}: ${model.tiers.join(", ")})`);
     let verdicts: FlowVerdict[];
     if (o.any) verdicts = model.anyAllowed(o.from!, o.to!);
-    else if (o.from && o.to && !model.tiers.includes(o.to)) verdicts = SPEC_PORTS.map((p) => model.check(o.from!, o.to!, p));
+    else if (o.from && o.to && !model.tiers.includes(o.to))
+      verdicts = SPEC_PORTS.map((p) => model.check(o.from!, o.to!, p));
     else verdicts = model.matrix(SPEC_PORTS).filter((v) => (!o.from || v.from === o.from) && (!o.to || v.to === o.to));
     if (o.allowed) verdicts = verdicts.filter((v) => v.verdict !== "denied");
     if (o.denied) verdicts = verdicts.filter((v) => v.verdict !== "allowed");
     if (verdicts.length) out(formatMatrix(verdicts));
     const count = (k: FlowVerdict["verdict"]) => verdicts.filter((v) => v.verdict === k).length;
-    out(`${verdicts.length} flows: ${count("allowed")} allowed, ${count("partial")} partial, ${count("denied")} denied`);
+    out(
+      `${verdicts.length} flows: ${count("allowed")} allowed, ${count("partial")} partial, ${count("denied")} denied`,
+    );
     for (const n of model.notes) err(`note: ${n}`);
     return 0;
   } catch (e) {

@@ -10,7 +10,14 @@ import * as path from "path";
 
 const REPORTS = path.resolve(__dirname, "../reports/mutation");
 /** The folders and files whose score the project holds at 85% or more. */
-export const HELD_AT_85 = ["src/spec", "src/aws", "src/constructs", "src/config.ts", "src/analysis/aws-rules.ts", "src/analysis/security-group-rules.ts"];
+export const HELD_AT_85 = [
+  "src/spec",
+  "src/aws",
+  "src/constructs",
+  "src/config.ts",
+  "src/analysis/aws-rules.ts",
+  "src/analysis/security-group-rules.ts",
+];
 
 interface Report {
   files: Record<string, { mutants: { status: string }[] }>;
@@ -26,9 +33,16 @@ function groupOf(file: string): string {
 }
 
 function main(): void {
-  const reports = fs.existsSync(REPORTS) ? fs.readdirSync(REPORTS).filter((f) => f.endsWith(".json")).map((f) => path.join(REPORTS, f)) : [];
+  const reports = fs.existsSync(REPORTS)
+    ? fs
+        .readdirSync(REPORTS)
+        .filter((f) => f.endsWith(".json"))
+        .map((f) => path.join(REPORTS, f))
+    : [];
   if (reports.length === 0) {
-    process.stderr.write(`no mutation report in ${path.relative(process.cwd(), REPORTS)}: run npm run mutation first\n`);
+    process.stderr.write(
+      `no mutation report in ${path.relative(process.cwd(), REPORTS)}: run npm run mutation first\n`,
+    );
     process.exitCode = 1;
     return;
   }
@@ -53,10 +67,17 @@ function main(): void {
     const score = total ? (100 * killed) / total : 100;
     const held = HELD_AT_85.includes(g);
     if (held && score < 85) below++;
-    process.stdout.write(`${score.toFixed(1).padStart(5)}%  ${String(killed).padStart(5)} / ${String(total).padEnd(5)} ${g}${held ? (score < 85 ? "  (below 85%)" : "  (held at 85%)") : ""}\n`);
+    process.stdout.write(
+      `${score.toFixed(1).padStart(5)}%  ${String(killed).padStart(5)} / ${String(total).padEnd(5)} ${g}${held ? (score < 85 ? "  (below 85%)" : "  (held at 85%)") : ""}\n`,
+    );
   }
-  const all = rows.reduce((a, [, g]) => ({ killed: a.killed + g.killed, total: a.total + g.total }), { killed: 0, total: 0 });
-  process.stdout.write(`${((100 * all.killed) / Math.max(all.total, 1)).toFixed(1).padStart(5)}%  ${String(all.killed).padStart(5)} / ${String(all.total).padEnd(5)} all mutated files\n`);
+  const all = rows.reduce((a, [, g]) => ({ killed: a.killed + g.killed, total: a.total + g.total }), {
+    killed: 0,
+    total: 0,
+  });
+  process.stdout.write(
+    `${((100 * all.killed) / Math.max(all.total, 1)).toFixed(1).padStart(5)}%  ${String(all.killed).padStart(5)} / ${String(all.total).padEnd(5)} all mutated files\n`,
+  );
   if (below) process.exitCode = 1;
 }
 

@@ -47,7 +47,10 @@ export function synthesize(built: BuiltApp, rendered?: ReadonlyMap<string, TfJso
   if (built.app.hclOutput) {
     const clusterHcl = path.join(built.app.outdir, "stacks", CLUSTER_STACK, "cdk.tf");
     repairHcl(clusterHcl, tf);
-    repairHcl(path.join(built.app.outdir, "stacks", STATE_BUCKET_STACK, "cdk.tf"), rendered?.get(STATE_BUCKET_STACK) ?? stackToJson(built.stateBucket));
+    repairHcl(
+      path.join(built.app.outdir, "stacks", STATE_BUCKET_STACK, "cdk.tf"),
+      rendered?.get(STATE_BUCKET_STACK) ?? stackToJson(built.stateBucket),
+    );
     appendCheckBlocks(clusterHcl, tf);
     formatHcl(path.join(built.app.outdir, "stacks"));
   }
@@ -61,9 +64,14 @@ export function synthesize(built: BuiltApp, rendered?: ReadonlyMap<string, TfJso
 
 /** cdktf writes HCL without indentation; `terraform fmt` makes it what ops teams expect to read. */
 function formatHcl(stacksDir: string): void {
-  const r = spawnSync("terraform", ["fmt", "-recursive", stacksDir], { encoding: "utf8", env: { ...process.env, CHECKPOINT_DISABLE: "1" } });
+  const r = spawnSync("terraform", ["fmt", "-recursive", stacksDir], {
+    encoding: "utf8",
+    env: { ...process.env, CHECKPOINT_DISABLE: "1" },
+  });
   if (r.error || r.status !== 0)
-    process.stderr.write(`warning: terraform fmt could not run (${r.error?.message ?? r.stderr.trim().split("\n").pop()}); the HCL is valid but unformatted\n`);
+    process.stderr.write(
+      `warning: terraform fmt could not run (${r.error?.message ?? r.stderr.trim().split("\n").pop()}); the HCL is valid but unformatted\n`,
+    );
 }
 
 /** Index just past the `}` that closes the block whose `{` is at `open`, skipping quoted strings. */
@@ -141,8 +149,11 @@ function repairHcl(file: string, tf: TfJson): void {
     if (at < 0) throw new Error(`the HCL output has no variable ${name}`);
     const end = blockEnd(text, at + head.length - 1);
     const body = text.slice(at + head.length, end);
-    const missing = (["default", "nullable"] as const).filter((k) => k in v && !new RegExp(`^\\s*${k}\\s*=`, "m").test(body));
-    if (missing.length) text = `${text.slice(0, at + head.length)}\n${missing.map((k) => `${k} = ${JSON.stringify(v[k])}`).join("\n")}${text.slice(at + head.length)}`;
+    const missing = (["default", "nullable"] as const).filter(
+      (k) => k in v && !new RegExp(`^\\s*${k}\\s*=`, "m").test(body),
+    );
+    if (missing.length)
+      text = `${text.slice(0, at + head.length)}\n${missing.map((k) => `${k} = ${JSON.stringify(v[k])}`).join("\n")}${text.slice(at + head.length)}`;
   }
   fs.writeFileSync(file, text);
 }

@@ -22,14 +22,17 @@ import { planNetwork } from "./aws/network-plan";
 export { ConfigError, NO_VALUE, showValue } from "./validation/config-error";
 export type { ConfigProblem } from "./validation/config-error";
 
-const REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-(central|north|south|east|west|northeast|northwest|southeast|southwest)-[1-9]$/;
-const AZ = /^[a-z]{2}(-gov|-iso[a-z]?)?-(central|north|south|east|west|northeast|northwest|southeast|southwest)-[1-9][a-z]$/;
+const REGION =
+  /^[a-z]{2}(-gov|-iso[a-z]?)?-(central|north|south|east|west|northeast|northwest|southeast|southwest)-[1-9]$/;
+const AZ =
+  /^[a-z]{2}(-gov|-iso[a-z]?)?-(central|north|south|east|west|northeast|northwest|southeast|southwest)-[1-9][a-z]$/;
 const CLUSTER_NAME = /^[a-z][a-z0-9-]{0,30}[a-z0-9]$/;
 // AWS general purpose bucket naming rules (lowercase, digits, dots, hyphens; 3-63; alnum ends).
 const { bucketNameMinChars, bucketNameMaxChars } = S3_LIMITS;
 const BUCKET = new RegExp(`^[a-z0-9][a-z0-9.-]{${bucketNameMinChars - 2},${bucketNameMaxChars - 2}}[a-z0-9]$`);
 // EC2 instance types: family (letters, digits, optional attribute letters/dashes) "." size.
-export const INSTANCE_TYPE = /^[a-z][a-z0-9-]*[0-9][a-z0-9-]*\.(nano|micro|small|medium|large|metal|[0-9]+xlarge|xlarge)(-[a-z0-9]+)?$/;
+export const INSTANCE_TYPE =
+  /^[a-z][a-z0-9-]*[0-9][a-z0-9-]*\.(nano|micro|small|medium|large|metal|[0-9]+xlarge|xlarge)(-[a-z0-9]+)?$/;
 
 const instanceType = z.string().regex(INSTANCE_TYPE, "is not an EC2 instance type like t3.medium");
 
@@ -47,8 +50,10 @@ const bucketName = z
   )
   .refine((v) => !v.includes(".."), "must not contain two adjacent dots")
   .refine((v) => !/^\d+\.\d+\.\d+\.\d+$/.test(v), "must not look like an IP address")
-  .refine((v) => !v.startsWith("xn--") && !v.endsWith("-s3alias") && !v.endsWith("--ol-s3"), "uses a prefix or suffix AWS reserves");
-
+  .refine(
+    (v) => !v.startsWith("xn--") && !v.endsWith("-s3alias") && !v.endsWith("--ol-s3"),
+    "uses a prefix or suffix AWS reserves",
+  );
 
 export const schema = z
   .object({
@@ -66,8 +71,17 @@ export const schema = z
     allowUnlistedRegion: z.boolean().default(false),
     /** Accept an instance type newer than the known list (src/aws/instance-types.ts). */
     allowUnlistedInstanceTypes: z.boolean().default(false),
-    azCount: z.number().int("must be a whole number").min(1, "must be 1, 2 or 3").max(3, "must be 1, 2 or 3").default(1),
-    availabilityZones: z.array(z.string().regex(AZ, "is not an availability zone name like ap-northeast-2a")).min(1).max(3).optional(),
+    azCount: z
+      .number()
+      .int("must be a whole number")
+      .min(1, "must be 1, 2 or 3")
+      .max(3, "must be 1, 2 or 3")
+      .default(1),
+    availabilityZones: z
+      .array(z.string().regex(AZ, "is not an availability zone name like ap-northeast-2a"))
+      .min(1)
+      .max(3)
+      .optional(),
     natGateways: z.enum(["single", "perAz"]).default("single"),
     bootstrapEgress: z.boolean().default(true),
     network: z
@@ -110,15 +124,25 @@ export const schema = z
     kubernetesVersion: z
       .string()
       .regex(/^1\.\d{1,2}$/, "must be a Kubernetes minor like 1.35 (the patch comes from pkgs.k8s.io)")
-      .refine((v) => SUPPORTED_KUBERNETES_MINORS.includes(v), `must be one of the minors with a pinned cloud controller: ${SUPPORTED_KUBERNETES_MINORS.join(", ")}`)
+      .refine(
+        (v) => SUPPORTED_KUBERNETES_MINORS.includes(v),
+        `must be one of the minors with a pinned cloud controller: ${SUPPORTED_KUBERNETES_MINORS.join(", ")}`,
+      )
       .default(DEFAULT_KUBERNETES_MINOR),
     serviceCidr: cidr.default("10.96.0.0/12"),
     controlPlane: z
       .object({
-        count: z.number().int().refine((n) => n === 1 || n === 3 || n === 5, "must be 1, 3 or 5 (an odd number keeps etcd's quorum)").default(3),
+        count: z
+          .number()
+          .int()
+          .refine((n) => n === 1 || n === 3 || n === 5, "must be 1, 3 or 5 (an odd number keeps etcd's quorum)")
+          .default(3),
         // kubeadm's preflight needs 2 CPUs and about 1.7 GB: nano and micro sizes fail it.
         instanceType: instanceType
-          .refine((t) => !/\.(nano|micro)$/.test(t), "is too small for a control-plane node (kubeadm needs 2 vCPUs and 1.7 GB: use small or larger)")
+          .refine(
+            (t) => !/\.(nano|micro)$/.test(t),
+            "is too small for a control-plane node (kubeadm needs 2 vCPUs and 1.7 GB: use small or larger)",
+          )
           .default("t3.medium"),
         rootVolumeGiB: z.number().int().min(20, "must be at least 20 GiB").max(EBS_GP3_MAX_GIB).default(40),
       })
@@ -134,13 +158,25 @@ export const schema = z
       })
       .strict()
       .default({}),
-    sshKeyName: z.string().min(1).max(EC2_KEY_PAIR_NAME_MAX_CHARS).regex(/^[\x20-\x7e]+$/, "must be ASCII").optional(),
-    amiId: z.string().regex(/^ami-[0-9a-f]{8}([0-9a-f]{9})?$/, "is not an AMI id like ami-0123456789abcdef0").optional(),
+    sshKeyName: z
+      .string()
+      .min(1)
+      .max(EC2_KEY_PAIR_NAME_MAX_CHARS)
+      .regex(/^[\x20-\x7e]+$/, "must be ASCII")
+      .optional(),
+    amiId: z
+      .string()
+      .regex(/^ami-[0-9a-f]{8}([0-9a-f]{9})?$/, "is not an AMI id like ami-0123456789abcdef0")
+      .optional(),
     loadBalancers: z
       .object({
         clientCidrs: z.array(cidr).min(1, "must list at least one CIDR").default(["0.0.0.0/0"]),
         listeners: z
-          .array(z.object({ port: z.number().int().min(1).max(65535), protocol: z.enum(["tcp", "udp"]).default("tcp") }).strict())
+          .array(
+            z
+              .object({ port: z.number().int().min(1).max(65535), protocol: z.enum(["tcp", "udp"]).default("tcp") })
+              .strict(),
+          )
           .min(1, "must list at least one listener")
           .default([
             { port: 80, protocol: "tcp" },
@@ -193,7 +229,9 @@ export function configFieldPaths(): string[] {
     while (inner instanceof z.ZodDefault || inner instanceof z.ZodOptional || inner instanceof z.ZodEffects)
       inner = inner instanceof z.ZodEffects ? inner.innerType() : inner._def.innerType;
     if (inner instanceof z.ZodObject)
-      return Object.entries(inner.shape as Record<string, z.ZodTypeAny>).flatMap(([k, v]) => walk(v, prefix ? `${prefix}.${k}` : k));
+      return Object.entries(inner.shape as Record<string, z.ZodTypeAny>).flatMap(([k, v]) =>
+        walk(v, prefix ? `${prefix}.${k}` : k),
+      );
     return [prefix];
   };
   return walk(schema, "");
@@ -203,7 +241,12 @@ export interface ClusterConfig extends Omit<Parsed, "state" | "availabilityZones
   /** Warnings about the configuration (printed by the synth; they do not stop it). */
   readonly warnings: readonly string[];
   readonly availabilityZones: readonly string[];
-  readonly etcdBackup: { readonly enabled: boolean; readonly bucket: string; readonly schedule: string; readonly retentionDays: number };
+  readonly etcdBackup: {
+    readonly enabled: boolean;
+    readonly bucket: string;
+    readonly schedule: string;
+    readonly retentionDays: number;
+  };
   readonly state: { readonly bucket: string; readonly key: string; readonly region: string };
 }
 
@@ -256,7 +299,7 @@ const CROSS_CHECKS: readonly CrossCheck[] = [
         ...zones.flatMap((az, i) =>
           az.startsWith(region)
             ? []
-            : [configProblem(`availabilityZones.${i}`, az, `is not a zone of region ${region}`)]
+            : [configProblem(`availabilityZones.${i}`, az, `is not a zone of region ${region}`)],
         ),
         ...(new Set(zones).size !== zones.length
           ? [configProblem("availabilityZones", zones, "names a zone twice")]
@@ -353,11 +396,17 @@ function withDefaults(c: Parsed): ClusterConfig {
   // S3 bucket names are global: a name derived from the defaults is likely taken by someone else.
   const warnings: string[] = [];
   if (c.state.bucket === undefined)
-    warnings.push(`state.bucket defaults to "${c.clusterName}-tfstate-${c.region}"; bucket names are global, so set your own before the first apply`);
+    warnings.push(
+      `state.bucket defaults to "${c.clusterName}-tfstate-${c.region}"; bucket names are global, so set your own before the first apply`,
+    );
   if (!c.bootstrapEgress)
-    warnings.push("bootstrapEgress is false: nodes download packages, images and the add-ons at boot, so as built they cannot join without a pre-baked image and interface endpoints this stack does not create");
+    warnings.push(
+      "bootstrapEgress is false: nodes download packages, images and the add-ons at boot, so as built they cannot join without a pre-baked image and interface endpoints this stack does not create",
+    );
   if (c.etcdBackup.enabled && c.etcdBackup.bucket === undefined)
-    warnings.push(`etcdBackup.bucket defaults to "${c.clusterName}-etcd-backup-${c.region}"; bucket names are global, so set your own before the first apply`);
+    warnings.push(
+      `etcdBackup.bucket defaults to "${c.clusterName}-etcd-backup-${c.region}"; bucket names are global, so set your own before the first apply`,
+    );
   return {
     ...c,
     warnings,
@@ -396,9 +445,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     return resolveConfig({});
   }
   const name = path.relative(cwd, file) || file;
-  if (fs.statSync(file).isDirectory()) throw new ConfigError(name, NO_VALUE, "is a directory, not a configuration file");
+  if (fs.statSync(file).isDirectory())
+    throw new ConfigError(name, NO_VALUE, "is a directory, not a configuration file");
   const text = fs.readFileSync(file, "utf8");
-  if (text.charCodeAt(0) === 0xfeff) throw new ConfigError(name, NO_VALUE, "starts with a byte-order mark; save it as UTF-8 without one");
+  if (text.charCodeAt(0) === 0xfeff)
+    throw new ConfigError(name, NO_VALUE, "starts with a byte-order mark; save it as UTF-8 without one");
   let raw: unknown;
   try {
     raw = JSON.parse(text);
@@ -406,6 +457,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     throw new ConfigError(name, NO_VALUE, `is not valid JSON: ${jsonErrorWhere(text, (e as Error).message)}`);
   }
   if (raw === null || typeof raw !== "object" || Array.isArray(raw))
-    throw new ConfigError(name, NO_VALUE, `holds ${raw === null ? "null" : Array.isArray(raw) ? "an array" : `a ${typeof raw}`}, not an object; write {} (or no file) for the defaults`);
+    throw new ConfigError(
+      name,
+      NO_VALUE,
+      `holds ${raw === null ? "null" : Array.isArray(raw) ? "an array" : `a ${typeof raw}`}, not an object; write {} (or no file) for the defaults`,
+    );
   return resolveConfig(raw);
 }

@@ -2,7 +2,11 @@ import { ConfigError } from "./config";
 import { AwsRuleError } from "./analysis/aws-rules";
 
 /** Prints a failure as the user should see it (a ConfigError: one line per problem) and returns the exit code. */
-export function reportFailure(e: unknown, what = "synth", write: (line: string) => void = (l) => process.stderr.write(`${l}\n`)): number {
+export function reportFailure(
+  e: unknown,
+  what = "synth",
+  write: (line: string) => void = (l) => process.stderr.write(`${l}\n`),
+): number {
   if (e instanceof ConfigError || e instanceof AwsRuleError) {
     for (const line of e.message.split("\n")) write(line);
     return 1;

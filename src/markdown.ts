@@ -18,7 +18,9 @@ export function additionTable(additions: readonly Addition[]): string {
   return [
     "| # | addition | why | switch |",
     "|---|---|---|---|",
-    ...additions.map((a) => `| ${a.id} | ${cell(a.what)} | ${cell(a.why)} | ${a.setting ? `\`${a.setting}\`` : "always"} |`),
+    ...additions.map(
+      (a) => `| ${a.id} | ${cell(a.what)} | ${cell(a.why)} | ${a.setting ? `\`${a.setting}\`` : "always"} |`,
+    ),
   ].join("\n");
 }
 
@@ -41,7 +43,8 @@ function groupBy<T>(items: readonly T[], key: (item: T) => string): T[][] {
 }
 
 /** "a", "a and b", "a, b and c". */
-const inWords = (items: readonly string[]) => (items.length > 1 ? `${items.slice(0, -1).join(", ")} and ${items.at(-1)}` : items[0]);
+const inWords = (items: readonly string[]) =>
+  items.length > 1 ? `${items.slice(0, -1).join(", ")} and ${items.at(-1)}` : items[0];
 
 /**
  * The security-group additions, one per id, each with its exact rules read from its rows: one

@@ -48,8 +48,11 @@ export interface OutputRecord {
  * absolute paths), and with the record of what the stacks were made from.
  */
 function portableManifest(text: string, record: OutputRecord): string {
-  const manifest = JSON.parse(text) as { stacks?: Record<string, { annotations?: { stacktrace?: unknown }[] }> } & Partial<OutputRecord>;
-  for (const stack of Object.values(manifest.stacks ?? {})) for (const a of stack.annotations ?? []) delete a.stacktrace;
+  const manifest = JSON.parse(text) as {
+    stacks?: Record<string, { annotations?: { stacktrace?: unknown }[] }>;
+  } & Partial<OutputRecord>;
+  for (const stack of Object.values(manifest.stacks ?? {}))
+    for (const a of stack.annotations ?? []) delete a.stacktrace;
   return `${JSON.stringify({ ...manifest, ...record }, null, 2)}\n`;
 }
 
@@ -93,26 +96,41 @@ function removeGenerated(stackDir: string): string[] {
  * Puts the staged stacks' files into `target` (each generated file replaced whole; files synth did
  * not write this time removed) with the manifest, and returns one line per stack written.
  */
-export function publishOutput(staging: string, target: string, stacks: readonly string[], record: OutputRecord): string[] {
+export function publishOutput(
+  staging: string,
+  target: string,
+  stacks: readonly string[],
+  record: OutputRecord,
+): string[] {
   const lines: string[] = [];
   for (const stack of stacks) {
     const from = path.join(staging, "stacks", stack);
     const to = path.join(target, "stacks", stack);
     fs.mkdirSync(to, { recursive: true });
-    const written = fs.readdirSync(from).filter((f) => GENERATED_FILES.includes(f)).sort();
+    const written = fs
+      .readdirSync(from)
+      .filter((f) => GENERATED_FILES.includes(f))
+      .sort();
     for (const f of written) replaceFile(path.join(to, f), fs.readFileSync(path.join(from, f)));
     for (const f of GENERATED_FILES.filter((g) => !written.includes(g))) fs.rmSync(path.join(to, f), { force: true });
     lines.push(`wrote ${path.join(target, "stacks", stack)}: ${written.join(", ")}`);
   }
   const manifest = path.join(staging, "manifest.json");
-  if (fs.existsSync(manifest)) replaceFile(path.join(target, "manifest.json"), portableManifest(fs.readFileSync(manifest, "utf8"), record));
+  if (fs.existsSync(manifest))
+    replaceFile(path.join(target, "manifest.json"), portableManifest(fs.readFileSync(manifest, "utf8"), record));
   // The other format's stacks, when synth made them from another configuration, would be handed off beside these.
   const sibling = siblingOutput(target);
   const recorded = recordedOutput(sibling);
   if (recorded !== undefined && recorded.stacksSha256 !== record.stacksSha256) {
-    const why = recorded.configurationSha256 !== record.configurationSha256 ? "made from another configuration" : "made by another version of this code";
+    const why =
+      recorded.configurationSha256 !== record.configurationSha256
+        ? "made from another configuration"
+        : "made by another version of this code";
     const removed = stacks.filter((s) => removeGenerated(path.join(sibling, "stacks", s)).length > 0);
-    if (removed.length) lines.push(`removed ${path.relative(process.cwd(), path.join(sibling, "stacks")) || "."}/{${removed.join(",")}}: ${why}`);
+    if (removed.length)
+      lines.push(
+        `removed ${path.relative(process.cwd(), path.join(sibling, "stacks")) || "."}/{${removed.join(",")}}: ${why}`,
+      );
   }
   return lines;
 }
@@ -127,7 +145,8 @@ export function removeStaleOutput(target: string, stacks: readonly string[]): vo
     for (const stack of stacks) removeGenerated(path.join(target, "stacks", stack));
     const stacksDir = path.join(target, "stacks");
     if (fs.existsSync(stacksDir) && fs.readdirSync(stacksDir).length === 0) fs.rmdirSync(stacksDir);
-    if (recordedOutput(target) !== undefined && !fs.existsSync(stacksDir)) fs.rmSync(path.join(target, "manifest.json"), { force: true });
+    if (recordedOutput(target) !== undefined && !fs.existsSync(stacksDir))
+      fs.rmSync(path.join(target, "manifest.json"), { force: true });
     if (fs.readdirSync(target).length === 0) fs.rmdirSync(target);
   } catch {
     // Best effort: a folder we cannot tidy is left as it is.

@@ -6,7 +6,14 @@ import { buildApp } from "../src/app";
 import { stackToJson } from "../src/analysis/tf-json";
 import * as fs from "fs";
 import * as path from "path";
-import { ADDON_VERSIONS, CONTAINERD_SERIES, DEFAULT_KUBERNETES_MINOR, ECR_CREDENTIAL_PROVIDER, KUBERNETES_PATCH, SUPPORTED_KUBERNETES_MINORS } from "../src/bootstrap/versions";
+import {
+  ADDON_VERSIONS,
+  CONTAINERD_SERIES,
+  DEFAULT_KUBERNETES_MINOR,
+  ECR_CREDENTIAL_PROVIDER,
+  KUBERNETES_PATCH,
+  SUPPORTED_KUBERNETES_MINORS,
+} from "../src/bootstrap/versions";
 import { bundleImages } from "../src/addons/bundle";
 import { parseImage, pullAuthority } from "../src/bootstrap/image-pulls";
 import type { ClusterStack } from "../src/stacks/cluster-stack";
@@ -53,7 +60,13 @@ export function replaceSections(text: string, sections: Record<string, string>, 
 /** The files that may hold generated sections, relative to `root`: README.md and docs/*.md. */
 export function documentationFiles(root = DOCS_ROOT): string[] {
   const dir = path.join(root, "docs");
-  const docs = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith(".md")).sort().map((f) => `docs/${f}`) : [];
+  const docs = fs.existsSync(dir)
+    ? fs
+        .readdirSync(dir)
+        .filter((f) => f.endsWith(".md"))
+        .sort()
+        .map((f) => `docs/${f}`)
+    : [];
   return ["README.md", ...docs];
 }
 
@@ -62,11 +75,15 @@ export function documentationFiles(root = DOCS_ROOT): string[] {
  * Throws when a file marks a section that does not exist, when a section is in no file or in two,
  * or when a start marker has no end marker.
  */
-export function renderDocumentation(files: Record<string, string>, sections: Record<string, string> = generatedSections()): Record<string, string> {
+export function renderDocumentation(
+  files: Record<string, string>,
+  sections: Record<string, string> = generatedSections(),
+): Record<string, string> {
   const holder = new Map<string, string>();
   for (const [file, text] of Object.entries(files)) {
     for (const name of markedSections(text)) {
-      if (!(name in sections)) throw new Error(`${file} marks a section "${name}" that tools/docs.ts does not generate`);
+      if (!(name in sections))
+        throw new Error(`${file} marks a section "${name}" that tools/docs.ts does not generate`);
       if (holder.has(name)) throw new Error(`section "${name}" is marked in both ${holder.get(name)} and ${file}`);
       holder.set(name, file);
     }
@@ -83,17 +100,25 @@ export function renderDocumentation(files: Record<string, string>, sections: Rec
 
 /** Which file holds which generated section (for `npm run docs` to report). */
 export function sectionFiles(files: Record<string, string>): Record<string, string[]> {
-  return Object.fromEntries(Object.entries(files).map(([file, text]) => [file, markedSections(text)]).filter(([, names]) => names.length));
+  return Object.fromEntries(
+    Object.entries(files)
+      .map(([file, text]) => [file, markedSections(text)])
+      .filter(([, names]) => names.length),
+  );
 }
 
 /** Variables and outputs tables, read from the default cluster as synthesized. */
 function clusterTables(cluster: ClusterStack): Record<string, string> {
-  const tf = stackToJson(cluster) as { variable?: Record<string, { default: unknown }>; output?: Record<string, { description?: string }> };
+  const tf = stackToJson(cluster) as {
+    variable?: Record<string, { default: unknown }>;
+    output?: Record<string, { description?: string }>;
+  };
   const variables = [
     "| variable | type | default (from the configuration) | set at synth by | meaning |",
     "|---|---|---|---|---|",
     ...cluster.variables.specs.map(
-      (v) => `| \`${v.name}\` | \`${v.type}\` | \`${JSON.stringify(tf.variable?.[v.name]?.default)}\` | \`${v.setting}\` | ${cell(v.description)} |`,
+      (v) =>
+        `| \`${v.name}\` | \`${v.type}\` | \`${JSON.stringify(tf.variable?.[v.name]?.default)}\` | \`${v.setting}\` | ${cell(v.description)} |`,
     ),
   ].join("\n");
   const outputs = [
@@ -110,9 +135,19 @@ function nodeDownloads(cluster: ClusterStack): string {
   const minor = DEFAULT_KUBERNETES_MINOR;
   const patches = SUPPORTED_KUBERNETES_MINORS.map((m) => `${KUBERNETES_PATCH[m]}`).join(", ");
   const rows: string[][] = [
-    ["kubelet, kubeadm, kubectl", `${KUBERNETES_PATCH[minor]} (the pin per minor: ${patches}); a joining node installs the cluster's own version`, `apt: https://pkgs.k8s.io/core:/stable:/v${minor}/deb/ (and its Release.key)`, "apt, with the repository's signing key"],
+    [
+      "kubelet, kubeadm, kubectl",
+      `${KUBERNETES_PATCH[minor]} (the pin per minor: ${patches}); a joining node installs the cluster's own version`,
+      `apt: https://pkgs.k8s.io/core:/stable:/v${minor}/deb/ (and its Release.key)`,
+      "apt, with the repository's signing key",
+    ],
     ["cri-tools (crictl)", `${minor}.*`, `apt: https://pkgs.k8s.io/core:/stable:/v${minor}/deb/`, "apt"],
-    ["containerd, runc", `containerd ${CONTAINERD_SERIES}.x from ${CONTAINERD_SERIES}.1 on (apt pin; the node refuses an older one), runc as Ubuntu ships it; both held`, "apt: the Ubuntu 24.04 archive the image is set up for (noble-updates)", "apt, with Ubuntu's archive key"],
+    [
+      "containerd, runc",
+      `containerd ${CONTAINERD_SERIES}.x from ${CONTAINERD_SERIES}.1 on (apt pin; the node refuses an older one), runc as Ubuntu ships it; both held`,
+      "apt: the Ubuntu 24.04 archive the image is set up for (noble-updates)",
+      "apt, with Ubuntu's archive key",
+    ],
     ["ca-certificates, curl, gpg", "Ubuntu's", "apt: the Ubuntu 24.04 archive", "apt"],
     ["AWS CLI", "snap aws-cli, stable channel (classic)", "the Snap Store", "snapd's assertions"],
     [
@@ -121,14 +156,21 @@ function nodeDownloads(cluster: ClusterStack): string {
       `${ECR_CREDENTIAL_PROVIDER.url("amd64")} (arm64: the same path with arm64)`,
       `SHA-256 pinned in src/bootstrap/versions.ts (amd64 \`${ECR_CREDENTIAL_PROVIDER.sha256.amd64.slice(0, 12)}...\`, arm64 \`${ECR_CREDENTIAL_PROVIDER.sha256.arm64.slice(0, 12)}...\`), read from kubernetes/k8s.io's promotion manifest`,
     ],
-    ["kubeadm's images (API server, controller manager, scheduler, proxy, etcd, CoreDNS, pause)", `those of v${KUBERNETES_PATCH[minor]}: \`kubeadm config images list --kubernetes-version v${KUBERNETES_PATCH[minor]}\``, "registry.k8s.io", "anonymous pull"],
+    [
+      "kubeadm's images (API server, controller manager, scheduler, proxy, etcd, CoreDNS, pause)",
+      `those of v${KUBERNETES_PATCH[minor]}: \`kubeadm config images list --kubernetes-version v${KUBERNETES_PATCH[minor]}\``,
+      "registry.k8s.io",
+      "anonymous pull",
+    ],
     ...bundleImages(bundle).map((image) => {
       const ref = parseImage(image);
       return [
         `image \`${image.replace(/^.*\//, "")}\``,
         ref.tag ?? ref.digest ?? "",
         `${ref.registry}/${ref.repository}`,
-        pullAuthority(image) === "public" ? "anonymous pull" : "pull with the node role's ECR token (ecr-credential-provider)",
+        pullAuthority(image) === "public"
+          ? "anonymous pull"
+          : "pull with the node role's ECR token (ecr-credential-provider)",
       ];
     }),
     [

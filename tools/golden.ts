@@ -19,7 +19,13 @@ export const GOLDEN_CONFIGS: Readonly<Record<string, Record<string, unknown>>> =
     region: "eu-west-1",
     network: {
       vpcCidr: "10.20.0.0/16",
-      subnets: { apiEndpoint: "10.20.0.0/28", workers: "10.20.4.0/22", loadBalancers: "10.20.8.0/24", bastion: "10.20.9.0/24", pods: "10.20.64.0/18" },
+      subnets: {
+        apiEndpoint: "10.20.0.0/28",
+        workers: "10.20.4.0/22",
+        loadBalancers: "10.20.8.0/24",
+        bastion: "10.20.9.0/24",
+        pods: "10.20.64.0/18",
+      },
     },
     bastion: { adminCidrs: ["203.0.113.0/24"] },
     loadBalancers: { clientCidrs: ["198.51.100.0/24"], listeners: [{ port: 443 }] },
@@ -38,7 +44,8 @@ function normalise(value: unknown, key?: string): unknown {
     return `sha256 of ${gzip ? "gunzipped" : "decoded"} bytes: ${sha256(gzip ? gunzipSync(bytes) : bytes)}`;
   }
   if (Array.isArray(value)) return value.map((v) => normalise(v));
-  if (value && typeof value === "object") return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, normalise(v, k)]));
+  if (value && typeof value === "object")
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, normalise(v, k)]));
   return value;
 }
 

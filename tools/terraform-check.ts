@@ -33,8 +33,17 @@ const LOCAL_DATA_SOURCES = new Set(["aws_iam_policy_document"]);
 
 /** Plausible values for data sources that would call AWS. */
 const FAKE_DATA: Record<string, (region: string) => Record<string, unknown>> = {
-  aws_ami: () => ({ id: "ami-0123456789abcdef0", image_id: "ami-0123456789abcdef0", root_device_name: "/dev/sda1", architecture: "x86_64" }),
-  aws_caller_identity: () => ({ account_id: "123456789012", arn: "arn:aws:iam::123456789012:user/ci", user_id: "AIDAEXAMPLE" }),
+  aws_ami: () => ({
+    id: "ami-0123456789abcdef0",
+    image_id: "ami-0123456789abcdef0",
+    root_device_name: "/dev/sda1",
+    architecture: "x86_64",
+  }),
+  aws_caller_identity: () => ({
+    account_id: "123456789012",
+    arn: "arn:aws:iam::123456789012:user/ci",
+    user_id: "AIDAEXAMPLE",
+  }),
   aws_partition: () => ({ partition: "aws", dns_suffix: "amazonaws.com", id: "aws" }),
   aws_region: (region) => ({ name: region, id: region }),
   aws_availability_zones: (region) => ({ names: ["a", "b", "c"].map((l) => region + l) }),
@@ -46,7 +55,10 @@ const FAKE_DATA: Record<string, (region: string) => Record<string, unknown>> = {
 export class TerraformUnavailable extends Error {}
 
 /** Why the offline check cannot run here, or undefined when it can. */
-export function offlineTerraformProblem(mirror = PROVIDER_MIRROR, env: NodeJS.ProcessEnv = process.env): string | undefined {
+export function offlineTerraformProblem(
+  mirror = PROVIDER_MIRROR,
+  env: NodeJS.ProcessEnv = process.env,
+): string | undefined {
   try {
     execFileSync("terraform", ["version"], { stdio: "pipe", env: { ...tfEnv(), PATH: env.PATH } });
   } catch {
@@ -58,7 +70,13 @@ export function offlineTerraformProblem(mirror = PROVIDER_MIRROR, env: NodeJS.Pr
 }
 
 function tfEnv(): NodeJS.ProcessEnv {
-  return { ...process.env, TF_CLI_CONFIG_FILE: cliConfig(), CHECKPOINT_DISABLE: "1", TF_IN_AUTOMATION: "1", TF_INPUT: "0" };
+  return {
+    ...process.env,
+    TF_CLI_CONFIG_FILE: cliConfig(),
+    CHECKPOINT_DISABLE: "1",
+    TF_IN_AUTOMATION: "1",
+    TF_INPUT: "0",
+  };
 }
 
 function hclValue(v: unknown): string {
@@ -130,7 +148,13 @@ export function testFileFor(
   lines.push('run "plan" {', "  command = plan");
   const warnings = expectedCheckWarnings(tf);
   if (warnings.length) lines.push(`  expect_failures = [${warnings.join(", ")}]`);
-  for (const a of assertions) lines.push("  assert {", `    condition     = ${a.condition}`, `    error_message = ${JSON.stringify(a.message)}`, "  }");
+  for (const a of assertions)
+    lines.push(
+      "  assert {",
+      `    condition     = ${a.condition}`,
+      `    error_message = ${JSON.stringify(a.message)}`,
+      "  }",
+    );
   lines.push("}", "");
   for (const r of rejected) {
     lines.push(`run "${r.name}" {`, "  command = plan", "  variables {");
@@ -156,10 +180,15 @@ export interface OfflineCheckResult {
 
 function run(args: string[], cwd: string): Promise<string> {
   return new Promise((resolve, reject) => {
-    execFile("terraform", [...args, "-no-color"], { cwd, env: tfEnv(), encoding: "utf8", maxBuffer: 64 << 20 }, (error, stdout, stderr) => {
-      if (error) reject(new Error(`terraform ${args[0]} failed for ${path.basename(cwd)}:\n${stdout}${stderr}`));
-      else resolve(stdout);
-    });
+    execFile(
+      "terraform",
+      [...args, "-no-color"],
+      { cwd, env: tfEnv(), encoding: "utf8", maxBuffer: 64 << 20 },
+      (error, stdout, stderr) => {
+        if (error) reject(new Error(`terraform ${args[0]} failed for ${path.basename(cwd)}:\n${stdout}${stderr}`));
+        else resolve(stdout);
+      },
+    );
   });
 }
 
@@ -190,7 +219,8 @@ export async function checkStackOffline(
     fs.copyFileSync(isJson ? jsonFile : hclFile, path.join(work, isJson ? "cdk.tf.json" : "cdk.tf"));
     const planJson = isJson ? jsonFile : options.jsonForPlan;
     const plan = options.plan ?? planJson !== undefined;
-    if (plan && !planJson) throw new Error(`a plan of the HCL in ${stackDir} needs jsonForPlan (the data overrides come from the JSON)`);
+    if (plan && !planJson)
+      throw new Error(`a plan of the HCL in ${stackDir} needs jsonForPlan (the data overrides come from the JSON)`);
     if (plan)
       fs.writeFileSync(
         path.join(work, "offline-plan.tftest.hcl"),
@@ -204,7 +234,10 @@ export async function checkStackOffline(
       );
     await run(["init", "-backend=false", "-input=false"], work);
     // validate and test only read the initialised folder: run them side by side.
-    const [validate, test] = await Promise.all([run(["validate"], work), plan ? run(["test"], work) : Promise.resolve("(no plan: HCL stack validated only)")]);
+    const [validate, test] = await Promise.all([
+      run(["validate"], work),
+      plan ? run(["test"], work) : Promise.resolve("(no plan: HCL stack validated only)"),
+    ]);
     return { stack: path.basename(stackDir), validate, test };
   } finally {
     fs.rmSync(work, { recursive: true, force: true });

@@ -47,7 +47,7 @@ export function daysLeft(n: NodeRun): Record<string, number> {
   return Object.fromEntries(
     certificates(n)
       .filter((c) => c.list === "certificates" && !c.missing)
-      .map((c) => [c.name, Math.floor((Date.parse(c.expires) - Date.now()) / DAY)])
+      .map((c) => [c.name, Math.floor((Date.parse(c.expires) - Date.now()) / DAY)]),
   );
 }
 

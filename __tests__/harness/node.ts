@@ -62,7 +62,10 @@ export const UBUNTU_IMAGE_PACKAGES: readonly string[] = Object.freeze([
 export function packagesInstalledBy(scripts: readonly string[]): string[] {
   const found = new Set<string>();
   for (const script of scripts) {
-    const text = script.split("\n").filter((l) => !/^\s*#/.test(l)).join("\n");
+    const text = script
+      .split("\n")
+      .filter((l) => !/^\s*#/.test(l))
+      .join("\n");
     for (const m of text.matchAll(/\bapt_install((?:[ \t]+(?:\\\n)?[ \t]*[^\s|;&]+)+)/g))
       for (const arg of m[1].replace(/\\\n/g, " ").trim().split(/\s+/)) found.add(arg.replace(/^"/, "").split("=")[0]);
     for (const m of text.matchAll(/snap install ([a-z0-9-]+)/g)) found.add(`snap:${m[1]}`);
@@ -129,7 +132,11 @@ export const STALE_JOIN_PARAMETERS: Readonly<Record<string, string>> = {
 };
 
 /** What a cluster with etcd backups passes (the bucket name as the stack would make it). */
-export const ETCD_BACKUP = { bucket: "k8s-cluster-etcd-backup-ap-northeast-2", prefix: "k8s-cluster/etcd", onCalendar: "hourly" } as const;
+export const ETCD_BACKUP = {
+  bucket: "k8s-cluster-etcd-backup-ap-northeast-2",
+  prefix: "k8s-cluster/etcd",
+  onCalendar: "hourly",
+} as const;
 
 /** The etcd container's id as the crictl stub reports it. */
 export const ETCD_CONTAINER = "3f9d2c4be1a70e5d";
@@ -179,13 +186,21 @@ export function settingsFor(role: NodeRole, extra: Partial<BootstrapSettings> = 
 }
 
 /** Every file a node of the role receives: its user data's write_files and, for control-plane roles, the bundle's node files. */
-export function deliveredFiles(role: NodeRole, settings: Partial<BootstrapSettings> = {}): { path: string; permissions: string; content: string; delivery: string }[] {
+export function deliveredFiles(
+  role: NodeRole,
+  settings: Partial<BootstrapSettings> = {},
+): { path: string; permissions: string; content: string; delivery: string }[] {
   const full = settingsFor(role, settings);
-  const doc = parse(renderUserData(full).cloudConfig) as { write_files: { path: string; permissions: string; content: string }[] };
+  const doc = parse(renderUserData(full).cloudConfig) as {
+    write_files: { path: string; permissions: string; content: string }[];
+  };
   const fromUserData = doc.write_files.map((f) => ({ ...f, delivery: "user data" }));
   if (role === "worker") return fromUserData;
   const bundle = clusterBundle(full);
-  const install = bundle.files.find((f) => f.path === "node/INSTALL")!.text.trim().split("\n");
+  const install = bundle.files
+    .find((f) => f.path === "node/INSTALL")!
+    .text.trim()
+    .split("\n");
   const fromBundle = install.map((line) => {
     const [permissions, p] = line.split(" ");
     return { path: p, permissions, content: bundle.files.find((f) => f.path === `node${p}`)!.text, delivery: "bundle" };
@@ -204,7 +219,12 @@ export interface Behaviour {
    * The instance as IMDS and ec2 describe-instance-types report it (default t3.large: 3 ENIs,
    * 12 IPv4 addresses each); `output`, when set, replaces describe-instance-types' text output.
    */
-  readonly instance?: { readonly type: string; readonly maxEnis: number; readonly ipsPerEni: number; readonly output?: string };
+  readonly instance?: {
+    readonly type: string;
+    readonly maxEnis: number;
+    readonly ipsPerEni: number;
+    readonly output?: string;
+  };
   /** Architecture of the node (dpkg --print-architecture), default amd64. */
   readonly arch?: string;
   /** The containerd build apt installs from the pinned series. */
@@ -311,7 +331,8 @@ export function runNode(role: NodeRole, behaviour: Behaviour = {}, settings: Par
   const bin = path.join(base, "bin");
   const state = path.join(base, "state");
   const tmp = path.join(base, "tmp");
-  for (const d of [root, bin, tmp, path.join(state, "ssm"), path.join(state, "ssm-later")]) fs.mkdirSync(d, { recursive: true });
+  for (const d of [root, bin, tmp, path.join(state, "ssm"), path.join(state, "ssm-later")])
+    fs.mkdirSync(d, { recursive: true });
 
   const doc = parse(renderUserData(settingsFor(role, settings)).cloudConfig) as {
     write_files: { path: string; permissions: string; content: string }[];
@@ -329,7 +350,11 @@ export function runNode(role: NodeRole, behaviour: Behaviour = {}, settings: Par
     envPath,
     fs
       .readFileSync(envPath, "utf8")
-      .replace(/^ECR_CREDENTIAL_PROVIDER_(AMD64|ARM64)_SHA256=.*$/gm, (_m, arch: string) => `ECR_CREDENTIAL_PROVIDER_${arch}_SHA256=${sha256(credentialProviderBytes(arch.toLowerCase()))}`),
+      .replace(
+        /^ECR_CREDENTIAL_PROVIDER_(AMD64|ARM64)_SHA256=.*$/gm,
+        (_m, arch: string) =>
+          `ECR_CREDENTIAL_PROVIDER_${arch}_SHA256=${sha256(credentialProviderBytes(arch.toLowerCase()))}`,
+      ),
   );
   // The cluster bundle as Terraform uploads it: s3://<assets bucket>/addons/<digest>/<file>.
   const full = settingsFor(role, settings);
@@ -338,7 +363,11 @@ export function runNode(role: NodeRole, behaviour: Behaviour = {}, settings: Par
   fs.mkdirSync(s3, { recursive: true });
   if (behaviour.bundleUploaded !== false) {
     const prefix = path.join(s3, "addons", bundle.digest);
-    const objects: Record<string, string | null> = { ...Object.fromEntries(bundle.files.map((f) => [f.path, f.text])), SHA256SUMS: bundle.sums, ...behaviour.s3Tamper };
+    const objects: Record<string, string | null> = {
+      ...Object.fromEntries(bundle.files.map((f) => [f.path, f.text])),
+      SHA256SUMS: bundle.sums,
+      ...behaviour.s3Tamper,
+    };
     for (const [p, text] of Object.entries(objects)) {
       if (text === null) continue;
       fs.mkdirSync(path.dirname(path.join(prefix, p)), { recursive: true });
@@ -348,7 +377,10 @@ export function runNode(role: NodeRole, behaviour: Behaviour = {}, settings: Par
   fs.mkdirSync(path.join(root, "etc/apt/sources.list.d"), { recursive: true });
   // The serial console (on EC2, what get-console-output returns), as a file.
   fs.mkdirSync(path.join(root, "dev"));
-  fs.writeFileSync(path.join(root, "etc/fstab"), "LABEL=cloudimg-rootfs / ext4 defaults 0 1\n/swap.img none swap sw 0 0\n");
+  fs.writeFileSync(
+    path.join(root, "etc/fstab"),
+    "LABEL=cloudimg-rootfs / ext4 defaults 0 1\n/swap.img none swap sw 0 0\n",
+  );
 
   fs.copyFileSync(STUBS, path.join(bin, "stub"));
   fs.copyFileSync(path.join(__dirname, "stubs-maintenance.sh"), path.join(bin, "stubs-maintenance.sh"));

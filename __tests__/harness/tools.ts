@@ -22,7 +22,9 @@ export function requireTool(tool: keyof typeof TOOLS): void {
   if (present.has(tool)) return;
   const r = spawnSync(tool, ["--version"], { encoding: "utf8" });
   if (r.error) {
-    throw new Error(`${tool} is not installed (${(r.error as NodeJS.ErrnoException).code}): run 'apt-get install -y ${TOOLS[tool]}' (CI must install it)`);
+    throw new Error(
+      `${tool} is not installed (${(r.error as NodeJS.ErrnoException).code}): run 'apt-get install -y ${TOOLS[tool]}' (CI must install it)`,
+    );
   }
   present.add(tool);
 }
@@ -36,7 +38,12 @@ export function run(tool: keyof typeof TOOLS, args: readonly string[], input?: s
  * Runs `tool` on `text` saved as a scratch file called `name` (args gets the file's path), then
  * removes the scratch folder. The result carries the path, which some tools echo back.
  */
-export function runOnText(tool: keyof typeof TOOLS, name: string, text: string, args: (file: string) => readonly string[]): SpawnSyncReturns<string> & { file: string } {
+export function runOnText(
+  tool: keyof typeof TOOLS,
+  name: string,
+  text: string,
+  args: (file: string) => readonly string[],
+): SpawnSyncReturns<string> & { file: string } {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `${tool}-`));
   try {
     const file = path.join(dir, name);

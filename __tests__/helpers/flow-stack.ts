@@ -33,17 +33,31 @@ export function base(): Stack {
       aws_vpc: { vpc: { cidr_block: "10.0.0.0/16" } },
       aws_internet_gateway: { igw: { vpc_id: ref("aws_vpc.vpc") } },
       aws_eip: { nat: { domain: "vpc" } },
-      aws_nat_gateway: { nat: { subnet_id: ref("aws_subnet.lb_a"), allocation_id: ref("aws_eip.nat", "allocation_id") } },
+      aws_nat_gateway: {
+        nat: { subnet_id: ref("aws_subnet.lb_a"), allocation_id: ref("aws_eip.nat", "allocation_id") },
+      },
       aws_subnet: {
         api_a: subnet("10.0.0.0/28", "apiEndpoint"),
         workers_a: subnet("10.0.1.0/24", "workers"),
         lb_a: subnet("10.0.2.0/24", "loadBalancers", true),
         bastion_a: subnet("10.0.3.0/24", "bastion", true),
       },
-      aws_route_table: { public: { vpc_id: ref("aws_vpc.vpc") }, private: { vpc_id: ref("aws_vpc.vpc") }, api: { vpc_id: ref("aws_vpc.vpc") } },
+      aws_route_table: {
+        public: { vpc_id: ref("aws_vpc.vpc") },
+        private: { vpc_id: ref("aws_vpc.vpc") },
+        api: { vpc_id: ref("aws_vpc.vpc") },
+      },
       aws_route: {
-        public_default: { route_table_id: ref("aws_route_table.public"), destination_cidr_block: "0.0.0.0/0", gateway_id: ref("aws_internet_gateway.igw") },
-        private_default: { route_table_id: ref("aws_route_table.private"), destination_cidr_block: "0.0.0.0/0", nat_gateway_id: ref("aws_nat_gateway.nat") },
+        public_default: {
+          route_table_id: ref("aws_route_table.public"),
+          destination_cidr_block: "0.0.0.0/0",
+          gateway_id: ref("aws_internet_gateway.igw"),
+        },
+        private_default: {
+          route_table_id: ref("aws_route_table.private"),
+          destination_cidr_block: "0.0.0.0/0",
+          nat_gateway_id: ref("aws_nat_gateway.nat"),
+        },
       },
       aws_route_table_association: {
         lb_a: { subnet_id: ref("aws_subnet.lb_a"), route_table_id: ref("aws_route_table.public") },
@@ -68,7 +82,16 @@ export interface Peer {
   sg?: string;
   pl?: string;
 }
-function rule(tf: Stack, direction: "ingress" | "egress", name: string, group: string, protocol: string, from?: number, to?: number, peer: Peer = {}): void {
+function rule(
+  tf: Stack,
+  direction: "ingress" | "egress",
+  name: string,
+  group: string,
+  protocol: string,
+  from?: number,
+  to?: number,
+  peer: Peer = {},
+): void {
   tf.resource[`aws_vpc_security_group_${direction}_rule`][name] = {
     security_group_id: ref(`aws_security_group.${group}`),
     ip_protocol: protocol,
@@ -78,10 +101,24 @@ function rule(tf: Stack, direction: "ingress" | "egress", name: string, group: s
     ...(peer.pl ? { prefix_list_id: peer.pl } : {}),
   };
 }
-export const ingress = (tf: Stack, name: string, group: string, protocol: string, from?: number, to?: number, peer?: Peer) =>
-  rule(tf, "ingress", name, group, protocol, from, to, peer);
-export const egress = (tf: Stack, name: string, group: string, protocol: string, from?: number, to?: number, peer?: Peer) =>
-  rule(tf, "egress", name, group, protocol, from, to, peer);
+export const ingress = (
+  tf: Stack,
+  name: string,
+  group: string,
+  protocol: string,
+  from?: number,
+  to?: number,
+  peer?: Peer,
+) => rule(tf, "ingress", name, group, protocol, from, to, peer);
+export const egress = (
+  tf: Stack,
+  name: string,
+  group: string,
+  protocol: string,
+  from?: number,
+  to?: number,
+  peer?: Peer,
+) => rule(tf, "egress", name, group, protocol, from, to, peer);
 
 export const IN = (name: string) => `aws_vpc_security_group_ingress_rule.${name}`;
 export const OUT = (name: string) => `aws_vpc_security_group_egress_rule.${name}`;

@@ -13,8 +13,12 @@ export function bundle(): string {
   if (!bundled) {
     const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8"));
     const [build, runApp] = (pkg.scripts.synth as string).split(" && ");
-    if (runApp !== "node dist/main.js") throw new Error(`package.json's synth script changed shape: ${pkg.scripts.synth}`);
-    execSync(build, { cwd: ROOT, env: { ...process.env, PATH: `${path.join(ROOT, "node_modules/.bin")}${path.delimiter}${process.env.PATH}` } });
+    if (runApp !== "node dist/main.js")
+      throw new Error(`package.json's synth script changed shape: ${pkg.scripts.synth}`);
+    execSync(build, {
+      cwd: ROOT,
+      env: { ...process.env, PATH: `${path.join(ROOT, "node_modules/.bin")}${path.delimiter}${process.env.PATH}` },
+    });
     bundled = path.join(ROOT, "dist", "main.js");
   }
   return bundled;
@@ -31,7 +35,10 @@ export interface RunResult {
 export function runSynth(config?: unknown, env: NodeJS.ProcessEnv = {}, inFolder?: string): RunResult {
   const cwd = inFolder ?? fs.mkdtempSync(path.join(os.tmpdir(), "synth-"));
   if (config !== undefined)
-    fs.writeFileSync(path.join(cwd, "cluster.config.json"), typeof config === "string" ? config : JSON.stringify(config));
+    fs.writeFileSync(
+      path.join(cwd, "cluster.config.json"),
+      typeof config === "string" ? config : JSON.stringify(config),
+    );
   const r = spawnSync(process.execPath, [bundle()], {
     cwd,
     env: { ...process.env, CHECKPOINT_DISABLE: "1", CLUSTER_CONFIG: "", ...env },

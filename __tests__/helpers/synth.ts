@@ -40,7 +40,10 @@ export function synthStateBucket(input: Record<string, unknown> = {}): Synthesiz
 export function resource(s: Synthesized, address: string): Record<string, any> {
   const [type, name] = address.split(".");
   const body = s.json.resource?.[type]?.[name];
-  if (!body) throw new Error(`no ${address} in the synthesized stack; have: ${Object.keys(s.json.resource?.[type] ?? {}).join(", ")}`);
+  if (!body)
+    throw new Error(
+      `no ${address} in the synthesized stack; have: ${Object.keys(s.json.resource?.[type] ?? {}).join(", ")}`,
+    );
   return body as Record<string, any>;
 }
 

@@ -55,12 +55,17 @@ const failedLines = (stderr: string) => stderr.split("\n").filter((l) => l.inclu
 const STALE_LOG = `k8s-bootstrap: stale join parameters (another deployment: ${OTHER_API_ENDPOINT}) under ${PREFIX}/join`;
 const staleLines = (stderr: string) => stderr.split("\n").filter((l) => l === STALE_LOG);
 /** Names of the parameters a run wrote, in order. */
-const written = (r: { callsOf(prefix: string): readonly string[] }) => r.callsOf("aws ssm put-parameter").map((c) => c.split(" ")[4]);
+const written = (r: { callsOf(prefix: string): readonly string[] }) =>
+  r.callsOf("aws ssm put-parameter").map((c) => c.split(" ")[4]);
 
 const BUNDLE = clusterBundle(settingsFor("control-plane"));
 const VERSION_PARAMETER = `${PREFIX}/cluster/kubernetes-version`;
 /** Calls of apt-get install, with their package arguments only. */
-const installs = (n: { callsOf(prefix: string): readonly string[] }) => n.callsOf("apt-get -y -q").filter((c) => c.includes(" install ")).map((c) => c.split(" install ")[1]);
+const installs = (n: { callsOf(prefix: string): readonly string[] }) =>
+  n
+    .callsOf("apt-get -y -q")
+    .filter((c) => c.includes(" install "))
+    .map((c) => c.split(" install ")[1]);
 
 /** Asserts a successful run; on failure, shows the script's own account of it. */
 function expectSuccess(n: { status: number | null; stderr: string }) {
@@ -76,13 +81,19 @@ describe("the control-plane node that creates the cluster (no cluster, no init l
   test("succeeds", () => expectSuccess(n));
 
   test("prepares the node: swap off, modules, sysctls, networkd restarted before anything networks pods", () => {
-    expect(n.calls).toEqual(expect.arrayContaining(["swapoff -a", "modprobe overlay", "modprobe br_netfilter", "sysctl --system"]));
+    expect(n.calls).toEqual(
+      expect.arrayContaining(["swapoff -a", "modprobe overlay", "modprobe br_netfilter", "sysctl --system"]),
+    );
     expect(n.nodeFile("etc/fstab")).toContain("#/swap.img none swap");
     // Written by cloud-init before runcmd; networkd reads networkd.conf.d only when it starts.
-    expect(n.nodeFile("etc/systemd/networkd.conf.d/40-k8s-foreign-routes.conf")).toMatch(/^\[Network\]\nManageForeignRoutes=no\nManageForeignRoutingPolicyRules=no$/m);
+    expect(n.nodeFile("etc/systemd/networkd.conf.d/40-k8s-foreign-routes.conf")).toMatch(
+      /^\[Network\]\nManageForeignRoutes=no\nManageForeignRoutingPolicyRules=no$/m,
+    );
     expect(n.indexOf("systemctl restart systemd-networkd")).toBeGreaterThan(-1);
     expect(n.indexOf("systemctl restart systemd-networkd")).toBeLessThan(n.indexOf("kubeadm"));
-    expect(n.nodeFile("etc/cloud/cloud.cfg.d/99-k8s-network-updates.cfg")).toContain("updates:\n  network:\n    when:\n      - boot-new-instance\n");
+    expect(n.nodeFile("etc/cloud/cloud.cfg.d/99-k8s-network-updates.cfg")).toContain(
+      "updates:\n  network:\n    when:\n      - boot-new-instance\n",
+    );
   });
 
   test("containerd 2.x and runc, held; version 3 configuration with systemd cgroups, the CNI folders and kubeadm's pause image", () => {
@@ -93,11 +104,17 @@ describe("the control-plane node that creates the cluster (no cluster, no init l
     expect(n.calls).toContain("apt-mark hold containerd runc");
     const config = n.nodeFile("etc/containerd/config.toml")!;
     expect(config).toMatch(/^version = 3$/m);
-    expect(config).toContain("[plugins.'io.containerd.cri.v1.runtime'.containerd.runtimes.runc.options]\n  SystemdCgroup = true\n");
+    expect(config).toContain(
+      "[plugins.'io.containerd.cri.v1.runtime'.containerd.runtimes.runc.options]\n  SystemdCgroup = true\n",
+    );
     // containerd docs/cri/config.md (v2.2): bin_dirs replaces bin_dir from 2.1 on.
-    expect(config).toContain("[plugins.'io.containerd.cri.v1.runtime'.cni]\n  bin_dirs = ['/opt/cni/bin']\n  conf_dir = '/etc/cni/net.d'\n");
+    expect(config).toContain(
+      "[plugins.'io.containerd.cri.v1.runtime'.cni]\n  bin_dirs = ['/opt/cni/bin']\n  conf_dir = '/etc/cni/net.d'\n",
+    );
     // kubeadm v1.35's own list (the stub prints cmd/kubeadm/app/constants PauseVersion 3.10.1).
-    expect(config).toContain("[plugins.'io.containerd.cri.v1.images'.pinned_images]\n  sandbox = 'registry.k8s.io/pause:3.10.1'\n");
+    expect(config).toContain(
+      "[plugins.'io.containerd.cri.v1.images'.pinned_images]\n  sandbox = 'registry.k8s.io/pause:3.10.1'\n",
+    );
     expect(n.calls).toContain(`kubeadm config images list --kubernetes-version v${PINNED_VERSION}`);
     expect(n.indexOf("systemctl restart containerd")).toBeGreaterThan(n.indexOf("kubeadm config images list"));
   });
@@ -106,7 +123,9 @@ describe("the control-plane node that creates the cluster (no cluster, no init l
     expect(n.nodeFile("etc/apt/sources.list.d/kubernetes.list")).toBe(
       "deb [signed-by=/etc/apt/keyrings/kubernetes-apt-keyring.gpg] https://pkgs.k8s.io/core:/stable:/v1.35/deb/ /\n",
     );
-    expect(installs(n)[1]).toBe(`kubelet=${PINNED_VERSION}-* kubeadm=${PINNED_VERSION}-* kubectl=${PINNED_VERSION}-* cri-tools=1.35.*`);
+    expect(installs(n)[1]).toBe(
+      `kubelet=${PINNED_VERSION}-* kubeadm=${PINNED_VERSION}-* kubectl=${PINNED_VERSION}-* cri-tools=1.35.*`,
+    );
     expect(n.calls).toContain("apt-mark hold kubelet kubeadm kubectl cri-tools");
     expect(n.calls).toContain("snap install aws-cli --classic");
   });
@@ -114,13 +133,19 @@ describe("the control-plane node that creates the cluster (no cluster, no init l
   test("the ECR credential provider from artifacts.k8s.io, checked against its SHA-256, where the kubelet looks for it", () => {
     const downloads = n.callsOf("curl -fsSL --max-time 120");
     expect(downloads).toHaveLength(1);
-    expect(downloads[0]).toMatch(new RegExp(`^curl -fsSL --max-time 120 -o \\S+/ecr-credential-provider ${ECR_CREDENTIAL_PROVIDER.url("amd64").replace(/[.]/g, "\\.")}$`));
+    expect(downloads[0]).toMatch(
+      new RegExp(
+        `^curl -fsSL --max-time 120 -o \\S+/ecr-credential-provider ${ECR_CREDENTIAL_PROVIDER.url("amd64").replace(/[.]/g, "\\.")}$`,
+      ),
+    );
     const bin = path.join(n.root, "usr/local/libexec/kubelet-credential-providers/ecr-credential-provider");
     expect(fs.readFileSync(bin, "utf8")).toBe(credentialProviderBytes("amd64"));
     expect(fs.statSync(bin).mode & 0o777).toBe(0o755);
     // Before kubeadm starts the kubelet, which finds it by the provider's name.
     expect(n.indexOf(`curl -fsSL --max-time 120`)).toBeLessThan(n.indexOf("kubeadm init --config"));
-    expect(n.nodeFile("etc/kubernetes/image-credential-provider-config.yaml")).toContain("name: ecr-credential-provider\n");
+    expect(n.nodeFile("etc/kubernetes/image-credential-provider-config.yaml")).toContain(
+      "name: ecr-credential-provider\n",
+    );
     // No image is pulled with credentials baked into a command line any more.
     expect(n.indexOf("crictl pull")).toBe(-1);
     expect(n.indexOf("aws ecr")).toBe(-1);
@@ -140,12 +165,21 @@ describe("the control-plane node that creates the cluster (no cluster, no init l
     expect(init.certificateKey).toBe(JOIN_PARAMETERS[`${PREFIX}/join/certificate-key`]);
     expect(init.localAPIEndpoint.advertiseAddress).toBe("172.31.8.10");
     expect(init.nodeRegistration.name).toBe("ip-172-31-8-10.ap-northeast-2.compute.internal");
-    expect(init.nodeRegistration.kubeletExtraArgs).toContainEqual({ name: "node-labels", value: "topology.kubernetes.io/zone=ap-northeast-2a" });
+    expect(init.nodeRegistration.kubeletExtraArgs).toContainEqual({
+      name: "node-labels",
+      value: "topology.kubernetes.io/zone=ap-northeast-2a",
+    });
     // t3.large (the stub's default): (3 ENIs - 1) * (12 addresses - 1) + 7 host-network pods of a
     // control-plane node (4 static pods, kube-proxy, aws-node, the cloud controller).
     expect(init.nodeRegistration.kubeletExtraArgs).toContainEqual({ name: "max-pods", value: "29" });
-    expect(init.nodeRegistration.kubeletExtraArgs).toContainEqual({ name: "image-credential-provider-config", value: "/etc/kubernetes/image-credential-provider-config.yaml" });
-    expect(init.nodeRegistration.kubeletExtraArgs).toContainEqual({ name: "image-credential-provider-bin-dir", value: "/usr/local/libexec/kubelet-credential-providers" });
+    expect(init.nodeRegistration.kubeletExtraArgs).toContainEqual({
+      name: "image-credential-provider-config",
+      value: "/etc/kubernetes/image-credential-provider-config.yaml",
+    });
+    expect(init.nodeRegistration.kubeletExtraArgs).toContainEqual({
+      name: "image-credential-provider-bin-dir",
+      value: "/usr/local/libexec/kubelet-credential-providers",
+    });
     expect(cluster.controlPlaneEndpoint).toBe(`${API_ENDPOINT}:6443`);
     expect(cluster.apiServer.certSANs).toEqual([API_ENDPOINT]);
     expect(cluster.kubernetesVersion).toBe(`v${PINNED_VERSION}`);
@@ -175,11 +209,19 @@ describe("the control-plane node that creates the cluster (no cluster, no init l
   test("downloads the cluster bundle its user data names from the assets bucket, checks every file, installs its node files", () => {
     const bundleDir = `${n.root}/var/lib/k8s-bootstrap/bundle/${BUNDLE.digest}`;
     // Downloaded beside the bundle folder, moved in once checked.
-    expect(n.callsOf("aws s3 cp --recursive")).toEqual([`aws s3 cp --recursive --only-show-errors s3://${ASSETS_BUCKET}/addons/${BUNDLE.digest}/ ${bundleDir}.download/`]);
+    expect(n.callsOf("aws s3 cp --recursive")).toEqual([
+      `aws s3 cp --recursive --only-show-errors s3://${ASSETS_BUCKET}/addons/${BUNDLE.digest}/ ${bundleDir}.download/`,
+    ]);
     expect(fs.existsSync(`${bundleDir}.download`)).toBe(false);
-    const listed = (dir: string): string[] => fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? listed(path.join(dir, e.name)).map((p) => `${e.name}/${p}`) : [e.name]));
+    const listed = (dir: string): string[] =>
+      fs
+        .readdirSync(dir, { withFileTypes: true })
+        .flatMap((e) => (e.isDirectory() ? listed(path.join(dir, e.name)).map((p) => `${e.name}/${p}`) : [e.name]));
     expect(listed(bundleDir).sort()).toEqual([...BUNDLE.files.map((f) => f.path), "SHA256SUMS"].sort());
-    const install = BUNDLE.files.find((f) => f.path === "node/INSTALL")!.text.trim().split("\n");
+    const install = BUNDLE.files
+      .find((f) => f.path === "node/INSTALL")!
+      .text.trim()
+      .split("\n");
     for (const line of install) {
       const [mode, target] = line.split(" ");
       expect(n.nodeFile(target.slice(1))).toBe(BUNDLE.files.find((f) => f.path === `node${target}`)!.text);
@@ -191,7 +233,8 @@ describe("the control-plane node that creates the cluster (no cluster, no init l
   test("applies the VPC CNI, one ENIConfig per zone, the cloud controller, the termination handler, server-side", () => {
     const applies = n.callsOf("kubectl apply");
     expect(applies).toHaveLength(5);
-    for (const a of applies) expect(a).toMatch(/^kubectl apply --server-side --force-conflicts --field-manager=k8s-bootstrap -f /);
+    for (const a of applies)
+      expect(a).toMatch(/^kubectl apply --server-side --force-conflicts --field-manager=k8s-bootstrap -f /);
     const applied = fs.readdirSync(path.join(n.state, "applied")).sort();
     expect(applied).toEqual([
       "1-vpc-cni.yaml",
@@ -201,10 +244,15 @@ describe("the control-plane node that creates the cluster (no cluster, no init l
       "5-node-termination-handler.yaml",
     ]);
     // What is applied is the bundle's file, byte for byte (patched aws-node env included).
-    expect(fs.readFileSync(path.join(n.state, "applied/1-vpc-cni.yaml"), "utf8")).toBe(BUNDLE.files.find((f) => f.path === "vpc-cni.yaml")!.text);
-    const awsNode = yamlDocs(fs.readFileSync(path.join(n.state, "applied/1-vpc-cni.yaml"), "utf8")).find((o) => o.kind === "DaemonSet");
+    expect(fs.readFileSync(path.join(n.state, "applied/1-vpc-cni.yaml"), "utf8")).toBe(
+      BUNDLE.files.find((f) => f.path === "vpc-cni.yaml")!.text,
+    );
+    const awsNode = yamlDocs(fs.readFileSync(path.join(n.state, "applied/1-vpc-cni.yaml"), "utf8")).find(
+      (o) => o.kind === "DaemonSet",
+    );
     expect(awsNode.spec.template.spec.containers[0].env).toContainEqual({ name: "CLUSTER_NAME", value: "k8s-cluster" });
-    const eni = (zone: string) => yamlDocs(fs.readFileSync(path.join(n.state, "applied/2-eniconfigs", `${zone}.yaml`), "utf8"))[0];
+    const eni = (zone: string) =>
+      yamlDocs(fs.readFileSync(path.join(n.state, "applied/2-eniconfigs", `${zone}.yaml`), "utf8"))[0];
     expect(eni("ap-northeast-2a")).toEqual({
       apiVersion: "crd.k8s.amazonaws.com/v1alpha1",
       kind: "ENIConfig",
@@ -254,7 +302,12 @@ describe("the control-plane node that creates the cluster (no cluster, no init l
     const r = n.exec("/usr/local/sbin/k8s-join-refresh", "token");
     expectSuccess(r);
     expect(r.calls[0]).toMatch(/^kubeadm token create --ttl 24h --print-join-command/);
-    expect(written(r)).toEqual([`${PREFIX}/join/token`, `${PREFIX}/join/ca-cert-hash`, VERSION_PARAMETER, `${PREFIX}/join/api-endpoint`]);
+    expect(written(r)).toEqual([
+      `${PREFIX}/join/token`,
+      `${PREFIX}/join/ca-cert-hash`,
+      VERSION_PARAMETER,
+      `${PREFIX}/join/api-endpoint`,
+    ]);
   });
 
   test("the token refresh publishes the version the API servers report (after an upgrade, the new one)", () => {
@@ -265,7 +318,10 @@ describe("the control-plane node that creates the cluster (no cluster, no init l
   });
 
   test("a refresh takes the endpoint from admin.conf, whatever SSM holds, and stops without one", () => {
-    fs.writeFileSync(path.join(n.state, "ssm", `${PREFIX}/join/api-endpoint`.replace(/\//g, "%2F")), OTHER_API_ENDPOINT);
+    fs.writeFileSync(
+      path.join(n.state, "ssm", `${PREFIX}/join/api-endpoint`.replace(/\//g, "%2F")),
+      OTHER_API_ENDPOINT,
+    );
     const r = n.exec("/usr/local/sbin/k8s-join-refresh", "token");
     expectSuccess(r);
     expect(n.ssm()[`${PREFIX}/join/api-endpoint`]).toBe(API_ENDPOINT);
@@ -337,7 +393,9 @@ describe("joining nodes", () => {
 
 describe("kubelet max-pods from the instance type (custom networking: (ENIs - 1) * (addresses - 1) + host-network pods)", () => {
   const maxPods = (config: string | undefined) =>
-    (yamlDocs(config!)[0].nodeRegistration.kubeletExtraArgs as { name: string; value: string }[]).filter((a) => a.name === "max-pods");
+    (yamlDocs(config!)[0].nodeRegistration.kubeletExtraArgs as { name: string; value: string }[]).filter(
+      (a) => a.name === "max-pods",
+    );
 
   test("t3.large: the type from IMDSv2, its ENI limits from EC2, (3 - 1) * (12 - 1) + 2 = 24 passed to kubeadm join", () => {
     const n = node("worker", { ssm: ALL_PARAMETERS, instance: { type: "t3.large", maxEnis: 3, ipsPerEni: 12 } });
@@ -354,14 +412,20 @@ describe("kubelet max-pods from the instance type (custom networking: (ENIs - 1)
   });
 
   test("a control-plane joiner counts its 7 host-network pods: (4 - 1) * (15 - 1) + 7 = 49 on m5.xlarge", () => {
-    const n = node("control-plane", { ssm: ALL_PARAMETERS, instance: { type: "m5.xlarge", maxEnis: 4, ipsPerEni: 15 } });
+    const n = node("control-plane", {
+      ssm: ALL_PARAMETERS,
+      instance: { type: "m5.xlarge", maxEnis: 4, ipsPerEni: 15 },
+    });
     expectSuccess(n);
     expect(maxPods(n.kept("kubeadm-join.yaml"))).toEqual([{ name: "max-pods", value: "49" }]);
     expect(n.stderr).toContain("max-pods 49 for m5.xlarge (7 on the host network)");
   });
 
   test("m5.24xlarge ((15 - 1) * (50 - 1) + 2 = 688) is capped at kubelet's default of 110", () => {
-    const n = node("control-plane", { ssm: TERRAFORM_PARAMETERS, instance: { type: "m5.24xlarge", maxEnis: 15, ipsPerEni: 50 } });
+    const n = node("control-plane", {
+      ssm: TERRAFORM_PARAMETERS,
+      instance: { type: "m5.24xlarge", maxEnis: 15, ipsPerEni: 50 },
+    });
     expectSuccess(n);
     expect(n.callsOf("aws ec2 describe-instance-types --instance-types m5.24xlarge ")).toHaveLength(1);
     expect(maxPods(n.kept("kubeadm-init.yaml"))).toEqual([{ name: "max-pods", value: "110" }]);
@@ -393,9 +457,14 @@ describe("kubelet max-pods from the instance type (custom networking: (ENIs - 1)
   });
 
   test("an answer without the two numbers stops the bootstrap instead of guessing", () => {
-    const n = node("worker", { ssm: ALL_PARAMETERS, instance: { type: "t3.large", maxEnis: 3, ipsPerEni: 12, output: "None\tNone" } });
+    const n = node("worker", {
+      ssm: ALL_PARAMETERS,
+      instance: { type: "t3.large", maxEnis: 3, ipsPerEni: 12, output: "None\tNone" },
+    });
     expect(n.status).toBe(1);
-    expect(failedLines(n.stderr)).toEqual(["k8s-bootstrap: FAILED at step 'compute max-pods': no ENI limits for t3.large: None\tNone"]);
+    expect(failedLines(n.stderr)).toEqual([
+      "k8s-bootstrap: FAILED at step 'compute max-pods': no ENI limits for t3.large: None\tNone",
+    ]);
     expect(n.indexOf("kubeadm")).toBe(-1);
   });
 });
@@ -428,7 +497,9 @@ describe("waiting for the join parameters", () => {
     expectSuccess(n);
     expect(n.stderr).toMatch(/waiting for join parameters under \/k8s\/k8s-cluster\/join .*attempt 3\/90/);
     expect(n.callsOf("sleep 20").length).toBeGreaterThanOrEqual(3);
-    expect(yamlDocs(n.kept("kubeadm-join.yaml")!)[0].discovery.bootstrapToken.token).toBe(JOIN_PARAMETERS[`${PREFIX}/join/token`]);
+    expect(yamlDocs(n.kept("kubeadm-join.yaml")!)[0].discovery.bootstrapToken.token).toBe(
+      JOIN_PARAMETERS[`${PREFIX}/join/token`],
+    );
   });
 
   test("a control-plane joiner also waits for the certificate key", () => {
@@ -443,7 +514,10 @@ describe("waiting for the join parameters", () => {
   test("a worker ignores stale parameters of another deployment, waits, and joins with the fresh ones", () => {
     // The new first control-plane node overwrites them, its API endpoint last: after the 3rd read of it here.
     const fresh = Object.fromEntries(
-      Object.entries(JOIN_PARAMETERS).map(([k, v]) => [k, { value: v, afterReads: k.endsWith("/join/api-endpoint") ? 3 : 0 }]),
+      Object.entries(JOIN_PARAMETERS).map(([k, v]) => [
+        k,
+        { value: v, afterReads: k.endsWith("/join/api-endpoint") ? 3 : 0 },
+      ]),
     );
     const n = node("worker", { ssm: { ...TERRAFORM_PARAMETERS, ...STALE_JOIN_PARAMETERS }, ssmLater: fresh });
     expectSuccess(n);
@@ -478,7 +552,9 @@ describe("a control-plane node and an existing cluster", () => {
     expect(n.stderr).toContain("joining the existing cluster");
     expect(n.indexOf("kubeadm init")).toBe(-1);
     expect(n.callsOf("kubeadm join")).toHaveLength(1);
-    expect(yamlDocs(n.kept("kubeadm-join.yaml")!)[0].controlPlane.certificateKey).toBe(JOIN_PARAMETERS[`${PREFIX}/join/certificate-key`]);
+    expect(yamlDocs(n.kept("kubeadm-join.yaml")!)[0].controlPlane.certificateKey).toBe(
+      JOIN_PARAMETERS[`${PREFIX}/join/certificate-key`],
+    );
     expect(n.indexOf("kubectl apply")).toBe(-1);
     expect(n.indexOf("aws ssm put-parameter")).toBe(-1);
     expect(n.calls).toContain("systemctl enable --now k8s-join-refresh@token.timer k8s-join-refresh@certs.timer");
@@ -511,7 +587,10 @@ describe("a control-plane node and an existing cluster", () => {
   });
 
   test("retries, and never initialises, while SSM cannot be read", () => {
-    const n = node("control-plane", { ssm: ALL_PARAMETERS, fail: [`aws ssm get-parameter --name ${PREFIX}/join/api-endpoint`] });
+    const n = node("control-plane", {
+      ssm: ALL_PARAMETERS,
+      fail: [`aws ssm get-parameter --name ${PREFIX}/join/api-endpoint`],
+    });
     expect(n.status).toBe(1);
     // The first read of it is the version choice, which needs it too.
     expect(failedLines(n.stderr)).toEqual([
@@ -527,7 +606,9 @@ describe("a failing command", () => {
     expect(n.status).toBe(1);
     const failed = failedLines(n.stderr);
     expect(failed).toHaveLength(1);
-    expect(failed[0]).toMatch(/^k8s-bootstrap: FAILED at step 'kubeadm init' \(exit 1\): kubeadm init --config "\$KUBEADM_CONFIG" --upload-certs/);
+    expect(failed[0]).toMatch(
+      /^k8s-bootstrap: FAILED at step 'kubeadm init' \(exit 1\): kubeadm init --config "\$KUBEADM_CONFIG" --upload-certs/,
+    );
     const bootstrap = n.byCommand[0];
     expect(bootstrap[bootstrap.length - 1]).toMatch(/^kubeadm init --config/);
     expect(written(n)).toEqual([`${PREFIX}/init/lock`]);
@@ -550,7 +631,9 @@ describe("a failing command", () => {
     const n = node("worker", { ssm: ALL_PARAMETERS, fail: ["snap install"] });
     expect(n.status).toBe(1);
     expect(n.callsOf("snap install aws-cli --classic")).toHaveLength(10);
-    expect(failedLines(n.stderr)[0]).toBe("k8s-node-prepare: FAILED at step 'install the AWS CLI': gave up after 10 attempts (150s): snap install aws-cli");
+    expect(failedLines(n.stderr)[0]).toBe(
+      "k8s-node-prepare: FAILED at step 'install the AWS CLI': gave up after 10 attempts (150s): snap install aws-cli",
+    );
     expect(n.indexOf("crictl")).toBe(-1);
   });
 });
@@ -574,19 +657,24 @@ describe("what the node image really has", () => {
 
   test("without cri-tools installed, the harness refuses the crictl stub (kubeadm 1.32+ packages need not pull it in)", () => {
     // At boot (k8s-node-prepare) and in an upgrade (k8s-upgrade).
-    const scripts = Object.values(BOOTSTRAP_SCRIPTS).map((t) => t.replace(/ "cri-tools=\$\{(K8S|TARGET)_MINOR\}\.\*"/g, ""));
+    const scripts = Object.values(BOOTSTRAP_SCRIPTS).map((t) =>
+      t.replace(/ "cri-tools=\$\{(K8S|TARGET)_MINOR\}\.\*"/g, ""),
+    );
     expect(stubsWithoutPackage(scripts)).toEqual(["crictl (cri-tools)"]);
   });
 
-  test.each([["1.7.28-0ubuntu1~24.04.1"], ["2.0.5-0ubuntu1"]])("containerd %s stops the node before its version 3 configuration is written", (build) => {
-    const n = node("worker", { ssm: ALL_PARAMETERS, containerd: build });
-    expect(n.status).toBe(1);
-    expect(failedLines(n.stderr)[0]).toBe(
-      `k8s-node-prepare: FAILED at step 'install containerd 2.x and runc': containerd ${build} is installed, not 2.1 or later: its configuration (version 3) would not load`,
-    );
-    expect(n.nodeFile("etc/containerd/config.toml")).toBeUndefined();
-    expect(n.indexOf("kubeadm")).toBe(-1);
-  });
+  test.each([["1.7.28-0ubuntu1~24.04.1"], ["2.0.5-0ubuntu1"]])(
+    "containerd %s stops the node before its version 3 configuration is written",
+    (build) => {
+      const n = node("worker", { ssm: ALL_PARAMETERS, containerd: build });
+      expect(n.status).toBe(1);
+      expect(failedLines(n.stderr)[0]).toBe(
+        `k8s-node-prepare: FAILED at step 'install containerd 2.x and runc': containerd ${build} is installed, not 2.1 or later: its configuration (version 3) would not load`,
+      );
+      expect(n.nodeFile("etc/containerd/config.toml")).toBeUndefined();
+      expect(n.indexOf("kubeadm")).toBe(-1);
+    },
+  );
 
   test("a later containerd 2.x (Ubuntu moved on) is accepted", () => {
     const n = node("worker", { ssm: ALL_PARAMETERS, containerd: "2.3.1-0ubuntu1~24.04.1" });
@@ -594,9 +682,14 @@ describe("what the node image really has", () => {
   });
 
   test("apt-get update fails on a source it cannot fetch (--error-on=any), so the retry is real", () => {
-    const n = node("worker", { ssm: ALL_PARAMETERS, fail: ["apt-get -y -q -o DPkg::Lock::Timeout=600 -o Dpkg::Options::=--force-confold --error-on=any update#2"] });
+    const n = node("worker", {
+      ssm: ALL_PARAMETERS,
+      fail: ["apt-get -y -q -o DPkg::Lock::Timeout=600 -o Dpkg::Options::=--force-confold --error-on=any update#2"],
+    });
     expectSuccess(n);
-    expect(n.callsOf("apt-get -y -q -o DPkg::Lock::Timeout=600 -o Dpkg::Options::=--force-confold --error-on=any update")).toHaveLength(4);
+    expect(
+      n.callsOf("apt-get -y -q -o DPkg::Lock::Timeout=600 -o Dpkg::Options::=--force-confold --error-on=any update"),
+    ).toHaveLength(4);
     expect(n.indexOf("apt-get -y -q -o DPkg::Lock::Timeout=600 -o Dpkg::Options::=--force-confold update")).toBe(-1);
   });
 
@@ -616,7 +709,9 @@ describe("what the node image really has", () => {
     const n = node("worker", { ssm: ALL_PARAMETERS, arch: "arm64" });
     expectSuccess(n);
     expect(n.callsOf("curl -fsSL --max-time 120")[0].endsWith(` ${ECR_CREDENTIAL_PROVIDER.url("arm64")}`)).toBe(true);
-    expect(n.nodeFile("usr/local/libexec/kubelet-credential-providers/ecr-credential-provider")).toBe(credentialProviderBytes("arm64"));
+    expect(n.nodeFile("usr/local/libexec/kubelet-credential-providers/ecr-credential-provider")).toBe(
+      credentialProviderBytes("arm64"),
+    );
   });
 });
 
@@ -647,7 +742,9 @@ describe("the cluster bundle in S3", () => {
     for (const behaviour of [{ s3Tamper: { "cloud-controller-manager.yaml": null } }, { bundleUploaded: false }]) {
       const n = node("control-plane", { ssm: TERRAFORM_PARAMETERS, ...behaviour });
       expect(n.status).toBe(1);
-      expect(failedLines(n.stderr)[0]).toMatch(/^k8s-bootstrap: FAILED at step 'fetch the cluster bundle [0-9a-f]{12}': gave up after 10 attempts/);
+      expect(failedLines(n.stderr)[0]).toMatch(
+        /^k8s-bootstrap: FAILED at step 'fetch the cluster bundle [0-9a-f]{12}': gave up after 10 attempts/,
+      );
       expect(n.indexOf("kubectl apply")).toBe(-1);
     }
   });
@@ -658,14 +755,24 @@ describe("re-running the bootstrap in place (the etcd restore runbook's step 8)"
     const n = node("control-plane", { ssm: TERRAFORM_PARAMETERS });
     expectSuccess(n);
     // kubeadm reset -f, the done marker removed; Terraform deleted this digest's objects; a newer containerd build.
-    for (const f of ["etc/kubernetes/kubelet.conf", "etc/kubernetes/admin.conf", "var/lib/k8s-bootstrap/done"]) fs.rmSync(path.join(n.root, f), { force: true });
+    for (const f of ["etc/kubernetes/kubelet.conf", "etc/kubernetes/admin.conf", "var/lib/k8s-bootstrap/done"])
+      fs.rmSync(path.join(n.root, f), { force: true });
     fs.rmSync(path.join(n.state, "s3", ASSETS_BUCKET, "addons", BUNDLE.digest), { recursive: true });
-    const again = n.execWith({ ssm: TERRAFORM_PARAMETERS, containerd: "2.2.2-0ubuntu1~24.04.1" }, "/usr/local/sbin/k8s-bootstrap");
+    const again = n.execWith(
+      { ssm: TERRAFORM_PARAMETERS, containerd: "2.2.2-0ubuntu1~24.04.1" },
+      "/usr/local/sbin/k8s-bootstrap",
+    );
     expectSuccess(again);
-    expect(again.stderr).toContain(`the bundle is here already, unchanged: ${n.root}/var/lib/k8s-bootstrap/bundle/${BUNDLE.digest}`);
+    expect(again.stderr).toContain(
+      `the bundle is here already, unchanged: ${n.root}/var/lib/k8s-bootstrap/bundle/${BUNDLE.digest}`,
+    );
     expect(again.indexOf("aws s3 cp --recursive")).toBe(-1);
     // Held packages move to the archive's build instead of failing the install ten times.
-    expect(again.callsOf("apt-get -y -q -o DPkg::Lock::Timeout=600 -o Dpkg::Options::=--force-confold --allow-change-held-packages install")).toHaveLength(2);
+    expect(
+      again.callsOf(
+        "apt-get -y -q -o DPkg::Lock::Timeout=600 -o Dpkg::Options::=--force-confold --allow-change-held-packages install",
+      ),
+    ).toHaveLength(2);
     expect(fs.readFileSync(path.join(n.state, "dpkg/containerd"), "utf8").trim()).toBe("2.2.2-0ubuntu1~24.04.1");
     // This deployment's cluster exists (its own join parameters): it joins, never a second init.
     expect(again.indexOf("kubeadm init --config")).toBe(-1);
@@ -675,13 +782,21 @@ describe("re-running the bootstrap in place (the etcd restore runbook's step 8)"
   test("a local bundle that no longer matches its digest is not used: the node fetches it again", () => {
     const n = node("control-plane", { ssm: ALL_PARAMETERS });
     expectSuccess(n);
-    const local = path.join(n.root, "var/lib/k8s-bootstrap/bundle", BUNDLE.digest, "node/usr/local/sbin/k8s-join-refresh");
+    const local = path.join(
+      n.root,
+      "var/lib/k8s-bootstrap/bundle",
+      BUNDLE.digest,
+      "node/usr/local/sbin/k8s-join-refresh",
+    );
     fs.appendFileSync(local, "\necho tampered\n");
-    for (const f of ["etc/kubernetes/kubelet.conf", "etc/kubernetes/admin.conf", "var/lib/k8s-bootstrap/done"]) fs.rmSync(path.join(n.root, f), { force: true });
+    for (const f of ["etc/kubernetes/kubelet.conf", "etc/kubernetes/admin.conf", "var/lib/k8s-bootstrap/done"])
+      fs.rmSync(path.join(n.root, f), { force: true });
     const again = n.execWith({ ssm: ALL_PARAMETERS }, "/usr/local/sbin/k8s-bootstrap");
     expectSuccess(again);
     expect(again.callsOf("aws s3 cp --recursive")).toHaveLength(1);
-    expect(fs.readFileSync(local, "utf8")).toBe(BUNDLE.files.find((f) => f.path === "node/usr/local/sbin/k8s-join-refresh")!.text);
+    expect(fs.readFileSync(local, "utf8")).toBe(
+      BUNDLE.files.find((f) => f.path === "node/usr/local/sbin/k8s-join-refresh")!.text,
+    );
   });
 });
 
@@ -692,7 +807,11 @@ describe("the Kubernetes version a node installs", () => {
     const n = node("worker", { ssm: withVersion("v1.35.5") });
     expectSuccess(n);
     expect(installs(n)[1]).toBe("kubelet=1.35.5-* kubeadm=1.35.5-* kubectl=1.35.5-* cri-tools=1.35.*");
-    expect(n.indexOf(`aws ssm get-parameter --name ${VERSION_PARAMETER}`)).toBeLessThan(n.indexOf("apt-get -y -q -o DPkg::Lock::Timeout=600 -o Dpkg::Options::=--force-confold --allow-change-held-packages install kubelet"));
+    expect(n.indexOf(`aws ssm get-parameter --name ${VERSION_PARAMETER}`)).toBeLessThan(
+      n.indexOf(
+        "apt-get -y -q -o DPkg::Lock::Timeout=600 -o Dpkg::Options::=--force-confold --allow-change-held-packages install kubelet",
+      ),
+    );
   });
 
   test("a cluster of an older minor is refused: a kubelet may not be newer than the API servers", () => {
@@ -714,10 +833,14 @@ describe("the Kubernetes version a node installs", () => {
 
   // join/api-endpoint is written last: alone, it still says a cluster exists.
   test("a control-plane node never initialises when only this deployment's endpoint is there: it waits to join", () => {
-    const n = node("control-plane", { ssm: { ...TERRAFORM_PARAMETERS, [`${PREFIX}/join/api-endpoint`]: API_ENDPOINT } });
+    const n = node("control-plane", {
+      ssm: { ...TERRAFORM_PARAMETERS, [`${PREFIX}/join/api-endpoint`]: API_ENDPOINT },
+    });
     expect(n.status).toBe(1);
     expect(n.indexOf("kubeadm init")).toBe(-1);
-    expect(failedLines(n.stderr)[0]).toMatch(/^k8s-bootstrap: FAILED at step 'kubeadm join as control-plane': gave up after 3 attempts/);
+    expect(failedLines(n.stderr)[0]).toMatch(
+      /^k8s-bootstrap: FAILED at step 'kubeadm join as control-plane': gave up after 3 attempts/,
+    );
   });
 
   test("a worker of a cluster of a newer minor keeps its own pin (an older kubelet is allowed)", () => {
@@ -729,6 +852,8 @@ describe("the Kubernetes version a node installs", () => {
   test("a garbled version parameter stops the node", () => {
     const n = node("worker", { ssm: withVersion("latest") });
     expect(n.status).toBe(1);
-    expect(failedLines(n.stderr)[0]).toBe(`k8s-bootstrap: FAILED at step 'choose the Kubernetes version': ${VERSION_PARAMETER} holds 'latest', not a Kubernetes version`);
+    expect(failedLines(n.stderr)[0]).toBe(
+      `k8s-bootstrap: FAILED at step 'choose the Kubernetes version': ${VERSION_PARAMETER} holds 'latest', not a Kubernetes version`,
+    );
   });
 });

@@ -83,7 +83,7 @@ describe("certificate renewal on a control-plane node (k8s-cert-renew.timer)", (
   test("the node enables the timer after joining, with the join refresh timers", () => {
     expectSuccess(cp);
     expect(cp.indexOf("systemctl enable --now k8s-cert-renew.timer")).toBe(
-      cp.indexOf("systemctl enable --now k8s-join-refresh@token.timer") + 1
+      cp.indexOf("systemctl enable --now k8s-join-refresh@token.timer") + 1,
     );
     expect(cp.nodeFile("etc/systemd/system/k8s-cert-renew.timer")).toContain("OnCalendar=daily\n");
     // kubeadm join --control-plane issued one-year certificates; super-admin.conf is the init node's only.
@@ -115,7 +115,7 @@ describe("certificate renewal on a control-plane node (k8s-cert-renew.timer)", (
     expect(r.stderr).toContain("expiring within 90 days: apiserver (89 days)");
     const create = r.indexOf("kubectl --kubeconfig");
     expect(r.calls[create]).toMatch(
-      /^kubectl --kubeconfig \S+\/etc\/kubernetes\/admin.conf --namespace kube-system create -f \S+\/lease.yaml$/
+      /^kubectl --kubeconfig \S+\/etc\/kubernetes\/admin.conf --namespace kube-system create -f \S+\/lease.yaml$/,
     );
     expect(r.indexOf("kubeadm certs renew all")).toBeGreaterThan(create);
     expect(r.indexOf("crictl stop")).toBeGreaterThan(r.indexOf("kubeadm certs renew all"));
@@ -134,8 +134,8 @@ describe("certificate renewal on a control-plane node (k8s-cert-renew.timer)", (
     expect(doneLine(r)[0]).toMatch(
       new RegExp(
         "^k8s-cert-renew: done: certificates renewed \\(the soonest now: \\S+ in 364 days\\); " +
-          "kube-apiserver kube-controller-manager kube-scheduler etcd restarted one at a time$"
-      )
+          "kube-apiserver kube-controller-manager kube-scheduler etcd restarted one at a time$",
+      ),
     );
   });
 
@@ -263,7 +263,7 @@ describe("k8s-upgrade on a control-plane node", () => {
     node(
       "control-plane",
       { ssm: { ...ALL_PARAMETERS, [VERSION_PARAMETER]: `v${version}` } },
-      { kubernetesMinor: version.replace(/\.\d+$/, "") }
+      { kubernetesMinor: version.replace(/\.\d+$/, "") },
     );
   const nothingChanged = (r: RunResult) => {
     expect(r.callsOf("apt-get")).toEqual([]);
@@ -341,7 +341,7 @@ describe("k8s-upgrade on a control-plane node", () => {
 
     test("installs kubeadm of the target from the target minor's repository, then runs kubeadm upgrade apply", () => {
       expect(first.nodeFile("etc/apt/sources.list.d/kubernetes.list")).toContain(
-        "https://pkgs.k8s.io/core:/stable:/v1.35/deb/ /"
+        "https://pkgs.k8s.io/core:/stable:/v1.35/deb/ /",
       );
       const install = r.calls.findIndex((c) => c.endsWith(" install kubeadm=1.35.8-*"));
       expect(install).toBeGreaterThan(-1);
@@ -359,8 +359,8 @@ describe("k8s-upgrade on a control-plane node", () => {
       expect(r.calls.find((c) => c.includes(" set image "))).toMatch(
         new RegExp(
           " --namespace kube-system set image daemonset/aws-cloud-controller-manager " +
-            "aws-cloud-controller-manager=registry.k8s.io/provider-aws/cloud-controller-manager:v1.35.2$"
-        )
+            "aws-cloud-controller-manager=registry.k8s.io/provider-aws/cloud-controller-manager:v1.35.2$",
+        ),
       );
     });
 
@@ -377,7 +377,7 @@ describe("k8s-upgrade on a control-plane node", () => {
       expect(positions.every((p) => p > -1)).toBe(true);
       expect([...positions].sort((a, b) => a - b)).toEqual(positions);
       expect(r.calls[at(" drain ")]).toMatch(
-        new RegExp(` drain ${NODE_NAME} --ignore-daemonsets --delete-emptydir-data --timeout=10m$`)
+        new RegExp(` drain ${NODE_NAME} --ignore-daemonsets --delete-emptydir-data --timeout=10m$`),
       );
       expect(installedVersion(first, "kubelet")).toBe("1.35.8-1.1");
       expect(r.calls).toContain("apt-mark hold kubelet kubectl cri-tools");

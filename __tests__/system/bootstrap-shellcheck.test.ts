@@ -36,7 +36,11 @@ describe("shellcheck", () => {
     expect(r.status).toBe(0);
   });
 
-  const stubs = ["__tests__/harness/stubs.sh", "__tests__/harness/stubs-lifecycle.sh", "__tests__/harness/stubs-maintenance.sh"];
+  const stubs = [
+    "__tests__/harness/stubs.sh",
+    "__tests__/harness/stubs-lifecycle.sh",
+    "__tests__/harness/stubs-maintenance.sh",
+  ];
   const others = [...stubs, ".ci/run", "scripts/system-tools.sh"];
   test.each(others)("%s (the harness stubs and the CI scripts) has no findings either", (file) => {
     const r = run("shellcheck", SHELLCHECK(path.join(ROOT, file)));
@@ -79,7 +83,9 @@ describe("conventions", () => {
   });
 
   test("the node-path check catches a path outside ${ROOT}", () => {
-    expect(nodePathOffenders('echo x >/etc/hosts\ncat "${ROOT}/etc/hosts"\n# /etc/in-a-comment')).toEqual(["echo x >/etc/hosts"]);
+    expect(nodePathOffenders('echo x >/etc/hosts\ncat "${ROOT}/etc/hosts"\n# /etc/in-a-comment')).toEqual([
+      "echo x >/etc/hosts",
+    ]);
     expect(nodePathOffenders("CTR_DATA=/var/lib/etcd\nDATA=/var/lib/etcd")).toEqual(["DATA=/var/lib/etcd"]);
   });
 

@@ -9,10 +9,13 @@ test("the default cluster synthesizes both stacks with no configuration", () => 
   expect(r.stderr.trimEnd().split("\n")).toEqual([
     'warning: state.bucket defaults to "k8s-cluster-tfstate-ap-northeast-2"; bucket names are global, so set your own before the first apply',
     'warning: etcdBackup.bucket defaults to "k8s-cluster-etcd-backup-ap-northeast-2"; bucket names are global, so set your own before the first apply',
-    expect.stringMatching(/^warning: cluster\/security-groups\/bastion: bastion\.adminCidrs allows SSH to the bastion from 0\.0\.0\.0\/0/),
+    expect.stringMatching(
+      /^warning: cluster\/security-groups\/bastion: bastion\.adminCidrs allows SSH to the bastion from 0\.0\.0\.0\/0/,
+    ),
   ]);
   expect(r.status).toBe(0);
-  for (const stack of ["cluster", "state-bucket"]) expect(fs.existsSync(path.join(r.cwd, "cdktf.out/stacks", stack, "cdk.tf.json"))).toBe(true);
+  for (const stack of ["cluster", "state-bucket"])
+    expect(fs.existsSync(path.join(r.cwd, "cdktf.out/stacks", stack, "cdk.tf.json"))).toBe(true);
   expect(fs.readFileSync(path.join(r.cwd, "cdktf.out/stacks/cluster/spec-trace.md"), "utf8")).toMatch(/^# Spec trace/);
   // The boot listings, with the static node files read from src/bootstrap/files/ by the bundled app.
   const worker = fs.readFileSync(path.join(r.cwd, "cdktf.out/stacks/cluster/boot-worker.md"), "utf8");
@@ -22,7 +25,12 @@ test("the default cluster synthesizes both stacks with no configuration", () => 
 });
 
 test("cluster.config.json in the working folder is read", () => {
-  const r = runSynth({ azCount: 2, bastion: { adminCidrs: ["203.0.113.0/24"] }, state: { bucket: "acme-k8s-tfstate" }, etcdBackup: { bucket: "acme-k8s-etcd" } });
+  const r = runSynth({
+    azCount: 2,
+    bastion: { adminCidrs: ["203.0.113.0/24"] },
+    state: { bucket: "acme-k8s-tfstate" },
+    etcdBackup: { bucket: "acme-k8s-etcd" },
+  });
   expect(r.status).toBe(0);
   expect(r.stderr).toBe(""); // no warning once the admin CIDRs are narrowed and the bucket names chosen
   const tf = JSON.parse(fs.readFileSync(path.join(r.cwd, "cdktf.out/stacks/cluster/cdk.tf.json"), "utf8"));
@@ -30,7 +38,11 @@ test("cluster.config.json in the working folder is read", () => {
 });
 
 const bad: [string, unknown, string][] = [
-  ["bad CIDR", { network: { subnets: { workers: "172.31.1.0/33" } } }, 'invalid configuration: network.subnets.workers = "172.31.1.0/33": is not a valid IPv4 CIDR'],
+  [
+    "bad CIDR",
+    { network: { subnets: { workers: "172.31.1.0/33" } } },
+    'invalid configuration: network.subnets.workers = "172.31.1.0/33": is not a valid IPv4 CIDR',
+  ],
   ["azCount out of range", { azCount: 7 }, "invalid configuration: azCount = 7: must be 1, 2 or 3"],
   ["not JSON", "{ azCount: 2", "invalid configuration: cluster.config.json: is not valid JSON"],
 ];
@@ -61,7 +73,9 @@ describe("three mistakes in one file: three lines, exit 1, nothing written", () 
   });
   test("one line per mistake, each naming the field, the value and what to do", () =>
     expect(r.stderr.trimEnd().split("\n")).toEqual([
-      expect.stringMatching(/^invalid configuration: region = "xx-north-9": is not a region in the known list .*allowUnlistedRegion/),
+      expect.stringMatching(
+        /^invalid configuration: region = "xx-north-9": is not a region in the known list .*allowUnlistedRegion/,
+      ),
       'invalid configuration: network.subnets.bastion = "172.31.1.0/24": overlaps the workers tier (172.31.1.0/24)',
       "invalid configuration: controlPlane.count = 2: must be 1, 3 or 5 (an odd number keeps etcd's quorum)",
     ]));
@@ -77,8 +91,17 @@ test("CLUSTER_CONFIG naming a missing file is an error", () => {
 describe("what lands in the output folder", () => {
   const HCL = { SYNTH_HCL_OUTPUT: "true", CDKTF_OUTDIR: "cdktf.out/hcl" };
   const list = (dir: string): string[] =>
-    fs.existsSync(dir) ? fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? list(path.join(dir, e.name)).map((p) => `${e.name}/${p}`) : [e.name])).sort() : [];
-  const quiet = { bastion: { adminCidrs: ["203.0.113.0/24"] }, state: { bucket: "acme-k8s-tfstate" }, etcdBackup: { bucket: "acme-k8s-etcd" } };
+    fs.existsSync(dir)
+      ? fs
+          .readdirSync(dir, { withFileTypes: true })
+          .flatMap((e) => (e.isDirectory() ? list(path.join(dir, e.name)).map((p) => `${e.name}/${p}`) : [e.name]))
+          .sort()
+      : [];
+  const quiet = {
+    bastion: { adminCidrs: ["203.0.113.0/24"] },
+    state: { bucket: "acme-k8s-tfstate" },
+    etcdBackup: { bucket: "acme-k8s-etcd" },
+  };
 
   test("npm run synth:hcl works in a fresh clone (no cdktf.out yet) and says what it wrote, one line per stack", () => {
     const r = runSynth(quiet, HCL);
@@ -117,7 +140,9 @@ describe("what lands in the output folder", () => {
     expect(runSynth(quiet, {}, r.cwd).stdout).not.toContain("removed");
     expect(fs.existsSync(path.join(r.cwd, "cdktf.out/hcl/stacks/cluster/cdk.tf"))).toBe(true);
     const other = runSynth({ ...quiet, clusterName: "prod-eu" }, {}, r.cwd);
-    expect(other.stdout.trimEnd().split("\n").pop()).toBe("removed cdktf.out/hcl/stacks/{cluster,state-bucket}: made from another configuration");
+    expect(other.stdout.trimEnd().split("\n").pop()).toBe(
+      "removed cdktf.out/hcl/stacks/{cluster,state-bucket}: made from another configuration",
+    );
     expect(list(path.join(r.cwd, "cdktf.out/hcl"))).toEqual(["manifest.json"]);
   });
 
@@ -131,18 +156,31 @@ describe("what lands in the output folder", () => {
     const json = runSynth(quiet, {}, r.cwd);
     expect(json.stdout).not.toContain("removed");
     const jsonManifest = JSON.parse(fs.readFileSync(path.join(r.cwd, "cdktf.out/manifest.json"), "utf8"));
-    expect([jsonManifest.configurationSha256, jsonManifest.stacksSha256]).toEqual([manifest.configurationSha256, manifest.stacksSha256]);
+    expect([jsonManifest.configurationSha256, jsonManifest.stacksSha256]).toEqual([
+      manifest.configurationSha256,
+      manifest.stacksSha256,
+    ]);
     // As an earlier version of this code wrote it: the configuration's digest only.
     const { stacksSha256: _notRecorded, ...legacy } = manifest;
     fs.writeFileSync(manifestFile, JSON.stringify(legacy));
     const again = runSynth(quiet, {}, r.cwd);
-    expect(again.stdout.trimEnd().split("\n").pop()).toBe("removed cdktf.out/hcl/stacks/{cluster,state-bucket}: made by another version of this code");
+    expect(again.stdout.trimEnd().split("\n").pop()).toBe(
+      "removed cdktf.out/hcl/stacks/{cluster,state-bucket}: made by another version of this code",
+    );
     // And stacks this code would write differently (same configuration, other digest).
     const hclAgain = runSynth(quiet, HCL, r.cwd);
-    fs.writeFileSync(path.join(r.cwd, "cdktf.out/manifest.json"), JSON.stringify({ ...JSON.parse(fs.readFileSync(path.join(r.cwd, "cdktf.out/manifest.json"), "utf8")), stacksSha256: "0".repeat(64) }));
+    fs.writeFileSync(
+      path.join(r.cwd, "cdktf.out/manifest.json"),
+      JSON.stringify({
+        ...JSON.parse(fs.readFileSync(path.join(r.cwd, "cdktf.out/manifest.json"), "utf8")),
+        stacksSha256: "0".repeat(64),
+      }),
+    );
     expect(hclAgain.status).toBe(0);
     const json2 = runSynth(quiet, HCL, r.cwd);
-    expect(json2.stdout.trimEnd().split("\n").pop()).toBe("removed cdktf.out/stacks/{cluster,state-bucket}: made by another version of this code");
+    expect(json2.stdout.trimEnd().split("\n").pop()).toBe(
+      "removed cdktf.out/stacks/{cluster,state-bucket}: made by another version of this code",
+    );
   });
 
   test("a failed synth leaves no earlier stacks behind to be handed off, and no empty folders", () => {
@@ -157,7 +195,13 @@ describe("what lands in the output folder", () => {
   test("Terraform's own files in a stack folder (the state bucket's local state, .terraform, the lock file, a saved plan) survive a good and a failed synth", () => {
     const r = runSynth(quiet);
     const stack = path.join(r.cwd, "cdktf.out/stacks/state-bucket");
-    const own = ["terraform.tfstate", "terraform.tfstate.backup", ".terraform.lock.hcl", "plan", ".terraform/providers/marker"];
+    const own = [
+      "terraform.tfstate",
+      "terraform.tfstate.backup",
+      ".terraform.lock.hcl",
+      "plan",
+      ".terraform/providers/marker",
+    ];
     for (const f of own) {
       fs.mkdirSync(path.dirname(path.join(stack, f)), { recursive: true });
       fs.writeFileSync(path.join(stack, f), `kept ${f}\n`);
@@ -187,7 +231,10 @@ describe("what lands in the output folder", () => {
     const real = fs.mkdtempSync(path.join(require("os").tmpdir(), "synth-real-"));
     fs.symlinkSync(real, path.join(cwd, "cdktf.out"));
     const r = runSynth({ azCount: 9 }, {}, cwd);
-    expect({ status: r.status, stderr: r.stderr.trim() }).toEqual({ status: 1, stderr: "invalid configuration: azCount = 9: must be 1, 2 or 3" });
+    expect({ status: r.status, stderr: r.stderr.trim() }).toEqual({
+      status: 1,
+      stderr: "invalid configuration: azCount = 9: must be 1, 2 or 3",
+    });
   });
 
   test("manifest.json holds no path of the machine that synthesized it", () => {

@@ -20,8 +20,15 @@ const CASES: [string, string][] = ROLES.flatMap((r) => [
 
 describe("cloud-init accepts the user data", () => {
   test.each(CASES)("%s passes cloud-init schema", (name, cloudConfig) => {
-    const r = runOnText("cloud-init", `${name.replace(/ /g, "-")}.yaml`, cloudConfig, (file) => ["schema", "--config-file", file]);
-    expect({ status: r.status, out: `${r.stdout}${r.stderr}`.trim() }).toEqual({ status: 0, out: `Valid cloud-config: ${r.file}` });
+    const r = runOnText("cloud-init", `${name.replace(/ /g, "-")}.yaml`, cloudConfig, (file) => [
+      "schema",
+      "--config-file",
+      file,
+    ]);
+    expect({ status: r.status, out: `${r.stdout}${r.stderr}`.trim() }).toEqual({
+      status: 0,
+      out: `Valid cloud-config: ${r.file}`,
+    });
   });
 });
 

@@ -25,7 +25,10 @@ afterAll(() => [outdir, hclOutdir].forEach((d) => fs.rmSync(d, { recursive: true
 // Terraform must upload the bundle's bytes as they are: its own sha256() of the planned, decoded
 // body equals the bundle's record.
 const { cluster: clusterStack } = buildApp(config);
-const bundleObjects = Object.entries((stackToJson(clusterStack) as { resource: { aws_s3_object: Record<string, { key: string }> } }).resource.aws_s3_object);
+const bundleObjects = Object.entries(
+  (stackToJson(clusterStack) as { resource: { aws_s3_object: Record<string, { key: string }> } }).resource
+    .aws_s3_object,
+);
 const bundle = clusterStack.addonAssets;
 const contentAssertions = bundleObjects.map(([name, o]) => ({
   condition: `sha256(base64decode(aws_s3_object.${name}.content_base64)) == "${sha256(bundle.contents[o.key])}"`,
@@ -34,11 +37,20 @@ const contentAssertions = bundleObjects.map(([name, o]) => ({
 
 const clusterAssertions = [
   ...contentAssertions,
-  { condition: 'aws_subnet.api_endpoint_a.cidr_block == "172.31.0.0/28"', message: "API endpoint subnet is the /28 (D1)" },
+  {
+    condition: 'aws_subnet.api_endpoint_a.cidr_block == "172.31.0.0/28"',
+    message: "API endpoint subnet is the /28 (D1)",
+  },
   { condition: 'aws_vpc.vpc.cidr_block == "172.31.0.0/16"', message: "VPC CIDR" },
   { condition: "aws_vpc.vpc.enable_dns_hostnames == true", message: "DNS hostnames" },
-  { condition: 'aws_launch_template.worker_launch_template.instance_type == "t3.large"', message: "worker type from the variable default" },
-  { condition: 'length(aws_vpc_security_group_ingress_rule.bastion_ingress_tcp_22_from_admin_cidrs) == 1', message: "one admin CIDR rule" },
+  {
+    condition: 'aws_launch_template.worker_launch_template.instance_type == "t3.large"',
+    message: "worker type from the variable default",
+  },
+  {
+    condition: "length(aws_vpc_security_group_ingress_rule.bastion_ingress_tcp_22_from_admin_cidrs) == 1",
+    message: "one admin CIDR rule",
+  },
 ];
 /**
  * The Kubernetes upgrade order (src/constructs/kubernetes-version-guard.ts): the plan reads the
@@ -62,8 +74,16 @@ const versionScenarios = [
   { name: "kubernetes_version_not_published_yet", data: [published()] },
   { name: "kubernetes_version_same_minor", data: [published("v1.35.8")] },
   // The configuration is a minor ahead of the running control plane: upgrade it in place first.
-  { name: "kubernetes_version_minor_ahead_fails", data: [published("v1.34.11")], expectFailures: [CONTROL_PLANE_TEMPLATE] },
-  { name: "kubernetes_version_minor_behind_fails", data: [published("v1.36.0")], expectFailures: [CONTROL_PLANE_TEMPLATE] },
+  {
+    name: "kubernetes_version_minor_ahead_fails",
+    data: [published("v1.34.11")],
+    expectFailures: [CONTROL_PLANE_TEMPLATE],
+  },
+  {
+    name: "kubernetes_version_minor_behind_fails",
+    data: [published("v1.36.0")],
+    expectFailures: [CONTROL_PLANE_TEMPLATE],
+  },
 ];
 const clusterOptions = {
   scenarios: versionScenarios,
@@ -79,11 +99,22 @@ const clusterOptions = {
         control_plane_instance_type: "t3.micro",
         bastion_instance_type: "large",
       },
-      expectFailures: ["worker_desired_capacity", "bastion_admin_cidrs", "worker_instance_type", "control_plane_instance_type", "bastion_instance_type"],
+      expectFailures: [
+        "worker_desired_capacity",
+        "bastion_admin_cidrs",
+        "worker_instance_type",
+        "control_plane_instance_type",
+        "bastion_instance_type",
+      ],
     },
   ],
 };
-const cluster = checkStackOffline(path.join(outdir, "stacks/cluster"), config.region, clusterAssertions, clusterOptions);
+const cluster = checkStackOffline(
+  path.join(outdir, "stacks/cluster"),
+  config.region,
+  clusterAssertions,
+  clusterOptions,
+);
 // The same plan, the same assertions (the bundle's bytes included) and the same rejected variables, on the HCL.
 const clusterHcl = checkStackOffline(path.join(hclOutdir, "stacks/cluster"), config.region, clusterAssertions, {
   ...clusterOptions,
@@ -101,13 +132,21 @@ test("terraform and the provider mirror are here", () => {
 });
 
 test("the check block warns while SSH to the bastion is open to the internet (the plan run expects it), not once narrowed", () => {
-  expect(expectedCheckWarnings(stackToJson(buildApp(config).cluster))).toEqual(["check.bastion_ssh_not_open_to_the_internet"]);
-  expect(expectedCheckWarnings(stackToJson(buildApp(resolveConfig({ bastion: { adminCidrs: ["203.0.113.0/24"] } })).cluster))).toEqual([]);
+  expect(expectedCheckWarnings(stackToJson(buildApp(config).cluster))).toEqual([
+    "check.bastion_ssh_not_open_to_the_internet",
+  ]);
+  expect(
+    expectedCheckWarnings(
+      stackToJson(buildApp(resolveConfig({ bastion: { adminCidrs: ["203.0.113.0/24"] } })).cluster),
+    ),
+  ).toEqual([]);
 });
 
 test("a missing terraform or mirror is reported in one line, not skipped", () => {
   expect(offlineTerraformProblem("/opt/tf-plugins", { PATH: "/nonexistent" })).toMatch(/^terraform is not on PATH/);
-  expect(offlineTerraformProblem("/nonexistent-mirror")).toMatch(/^the AWS provider mirror \/nonexistent-mirror\/registry.terraform.io\/hashicorp\/aws is missing/);
+  expect(offlineTerraformProblem("/nonexistent-mirror")).toMatch(
+    /^the AWS provider mirror \/nonexistent-mirror\/registry.terraform.io\/hashicorp\/aws is missing/,
+  );
 });
 
 test("cluster stack: init, validate and plan with the real AWS provider 5.100.0", async () => {

@@ -16,7 +16,9 @@ test("yamllint passes (with the repository's .yamllint.yml)", () => {
 });
 
 test("the test job runs the README's commands in order: install, type-check, both test tiers, synth", () => {
-  const order = ["npm ci", "npm run typecheck", "npm test", "npm run test:system", "npm run synth"].map((c) => runs("test").indexOf(c));
+  const order = ["npm ci", "npm run typecheck", "npm test", "npm run test:system", "npm run synth"].map((c) =>
+    runs("test").indexOf(c),
+  );
   expect(order.every((i) => i >= 0)).toBe(true);
   expect([...order].sort((a, b) => a - b)).toEqual(order);
 });
@@ -40,7 +42,9 @@ test("plan runs on pull requests with an OIDC role, and is skipped with a notice
   expect(steps[0]).toMatchObject({ if: "env.AWS_PLAN_ROLE_ARN == ''" });
   expect(steps[0].run).toMatch(/::notice title=terraform plan skipped::/);
   expect(steps.slice(1).every((s) => s.if === "env.AWS_PLAN_ROLE_ARN != ''")).toBe(true);
-  expect(steps.find((s) => s.uses?.startsWith("aws-actions/configure-aws-credentials"))?.with?.["role-to-assume"]).toBe("${{ env.AWS_PLAN_ROLE_ARN }}");
+  expect(steps.find((s) => s.uses?.startsWith("aws-actions/configure-aws-credentials"))?.with?.["role-to-assume"]).toBe(
+    "${{ env.AWS_PLAN_ROLE_ARN }}",
+  );
   expect(runs("plan")).toMatch(/npm ci && npm run synth/);
   expect(runs("plan")).toMatch(/terraform -chdir=cdktf\.out\/stacks\/cluster plan -input=false/);
 });
@@ -52,7 +56,10 @@ test("the Debian tools the system tier uses are installed by one script, which C
   expect(runs("test")).toContain("bash scripts/system-tools.sh");
   expect(fs.readFileSync(path.join(ROOT, ".ci/run"), "utf8").split("\n")).toContain("bash scripts/system-tools.sh");
   const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8"));
-  expect([pkg.scripts["pretest:system"], pkg.scripts["pretest:all"]]).toEqual(["bash scripts/system-tools.sh", "bash scripts/system-tools.sh"]);
+  expect([pkg.scripts["pretest:system"], pkg.scripts["pretest:all"]]).toEqual([
+    "bash scripts/system-tools.sh",
+    "bash scripts/system-tools.sh",
+  ]);
 });
 
 test(".ci/run runs both tiers, the README's npm test first", () => {

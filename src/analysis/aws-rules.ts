@@ -48,10 +48,14 @@ const vpcAndSubnetSizes: Check = (tf) => {
     const c = cidrOf(s, findings);
     if (!c) continue;
     if (c.prefix < AWS_MIN_SUBNET_PREFIX || c.prefix > AWS_MAX_SUBNET_PREFIX)
-      findings.push({ resource: label(s), message: `subnet CIDR ${c.text} is outside /16 to /28 (AWS's smallest subnet is a /28)` });
+      findings.push({
+        resource: label(s),
+        message: `subnet CIDR ${c.text} is outside /16 to /28 (AWS's smallest subnet is a /28)`,
+      });
     const vpc = refOf(s.body.vpc_id)?.address;
     const vpcCidr = vpc ? vpcs.get(vpc) : undefined;
-    if (vpcCidr && !contains(vpcCidr, c)) findings.push({ resource: label(s), message: `subnet CIDR ${c.text} is not inside its VPC's ${vpcCidr.text}` });
+    if (vpcCidr && !contains(vpcCidr, c))
+      findings.push({ resource: label(s), message: `subnet CIDR ${c.text} is not inside its VPC's ${vpcCidr.text}` });
     subnets.push({ r: s, c, vpc });
   }
   for (let i = 0; i < subnets.length; i++)
@@ -59,7 +63,10 @@ const vpcAndSubnetSizes: Check = (tf) => {
       const a = subnets[i];
       const b = subnets[j];
       if (a.vpc === b.vpc && overlaps(a.c, b.c))
-        findings.push({ resource: label(b.r), message: `subnet CIDR ${b.c.text} overlaps ${label(a.r)} (${a.c.text})` });
+        findings.push({
+          resource: label(b.r),
+          message: `subnet CIDR ${b.c.text} overlaps ${label(a.r)} (${a.c.text})`,
+        });
     }
   return findings;
 };
@@ -82,8 +89,15 @@ const everySubnetAssociated: Check = (tf) => {
   for (const s of resourcesOf(tf, "aws_subnet")) {
     const tables = assoc.get(s.address) ?? [];
     if (tables.length === 0)
-      findings.push({ resource: label(s), message: "has no route table association (it would silently use the VPC's main route table)" });
-    if (tables.length > 1) findings.push({ resource: label(s), message: `is associated with ${tables.length} route tables; AWS allows one` });
+      findings.push({
+        resource: label(s),
+        message: "has no route table association (it would silently use the VPC's main route table)",
+      });
+    if (tables.length > 1)
+      findings.push({
+        resource: label(s),
+        message: `is associated with ${tables.length} route tables; AWS allows one`,
+      });
   }
   return findings;
 };
@@ -104,7 +118,8 @@ const routesAreUnique: Check = (tf) => {
     const seen = new Set<string>();
     for (const r of routesOf(tf, t.address)) {
       const dest = String(r.destination_cidr_block ?? r.destination_prefix_list_id ?? r.destination_ipv6_cidr_block);
-      if (seen.has(dest)) findings.push({ resource: label(t), message: `has two routes to ${dest} (RouteAlreadyExists)` });
+      if (seen.has(dest))
+        findings.push({ resource: label(t), message: `has two routes to ${dest} (RouteAlreadyExists)` });
       seen.add(dest);
     }
   }
@@ -117,18 +132,29 @@ const natGatewaysReachInternet: Check = (tf) => {
   for (const nat of resourcesOf(tf, "aws_nat_gateway")) {
     if (nat.body.connectivity_type === "private") continue;
     const subnet = refOf(nat.body.subnet_id)?.address;
-    const tables = subnet ? assoc.get(subnet) ?? [] : [];
+    const tables = subnet ? (assoc.get(subnet) ?? []) : [];
     const viaIgw = tables.some((t) =>
-      routesOf(tf, t).some((r) => r.destination_cidr_block === "0.0.0.0/0" && refOf(r.gateway_id)?.type === "aws_internet_gateway"),
+      routesOf(tf, t).some(
+        (r) => r.destination_cidr_block === "0.0.0.0/0" && refOf(r.gateway_id)?.type === "aws_internet_gateway",
+      ),
     );
     if (!viaIgw)
-      findings.push({ resource: label(nat), message: `sits in ${subnet ?? "an unknown subnet"}, whose route table has no 0.0.0.0/0 route to an internet gateway` });
-    if (!nat.body.allocation_id) findings.push({ resource: label(nat), message: "is public but has no Elastic IP allocation" });
+      findings.push({
+        resource: label(nat),
+        message: `sits in ${subnet ?? "an unknown subnet"}, whose route table has no 0.0.0.0/0 route to an internet gateway`,
+      });
+    if (!nat.body.allocation_id)
+      findings.push({ resource: label(nat), message: "is public but has no Elastic IP allocation" });
   }
   return findings;
 };
 
-export const NETWORK_CHECKS: readonly Check[] = [vpcAndSubnetSizes, everySubnetAssociated, routesAreUnique, natGatewaysReachInternet];
+export const NETWORK_CHECKS: readonly Check[] = [
+  vpcAndSubnetSizes,
+  everySubnetAssociated,
+  routesAreUnique,
+  natGatewaysReachInternet,
+];
 
 /** Every check, on the configuration as it applies with the variables' defaults. */
 export function checkAwsRules(tf: TfJson): Finding[] {

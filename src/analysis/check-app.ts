@@ -9,7 +9,9 @@ import { TfJson, stackToJson } from "./tf-json";
 export function failIfAwsWouldReject(app: App): Map<string, TfJson> {
   const stacks = app.node.findAll().filter((c): c is TerraformStack => TerraformStack.isStack(c));
   const rendered = new Map(stacks.map((s) => [s.node.id, stackToJson(s)] as const));
-  const findings = stacks.flatMap((s) => checkAwsRules(rendered.get(s.node.id)!).map((f) => ({ ...f, resource: `${s.node.id}: ${f.resource}` })));
+  const findings = stacks.flatMap((s) =>
+    checkAwsRules(rendered.get(s.node.id)!).map((f) => ({ ...f, resource: `${s.node.id}: ${f.resource}` })),
+  );
   if (findings.length) throw new AwsRuleError(findings);
   return rendered;
 }
@@ -18,5 +20,9 @@ export function failIfAwsWouldReject(app: App): Map<string, TfJson> {
 export function warningsOf(app: App): string[] {
   return app.node
     .findAll()
-    .flatMap((c) => c.node.metadata.filter((m) => m.type === AnnotationMetadataEntryType.WARN).map((m) => `warning: ${c.node.path}: ${m.data}`));
+    .flatMap((c) =>
+      c.node.metadata
+        .filter((m) => m.type === AnnotationMetadataEntryType.WARN)
+        .map((m) => `warning: ${c.node.path}: ${m.data}`),
+    );
 }

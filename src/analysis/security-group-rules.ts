@@ -39,8 +39,13 @@ function standaloneRules(tf: TfJson): NormalRule[] {
 function ruleProblems(rule: NormalRule): string[] {
   const b = rule.body;
   const problems: string[] = [];
-  const peers = ["cidr_ipv4", "cidr_ipv6", "prefix_list_id", "referenced_security_group_id"].filter((k) => b[k] !== undefined);
-  if (peers.length !== 1) problems.push(`needs exactly one of cidr_ipv4, cidr_ipv6, prefix_list_id, referenced_security_group_id (has ${peers.join(", ") || "none"})`);
+  const peers = ["cidr_ipv4", "cidr_ipv6", "prefix_list_id", "referenced_security_group_id"].filter(
+    (k) => b[k] !== undefined,
+  );
+  if (peers.length !== 1)
+    problems.push(
+      `needs exactly one of cidr_ipv4, cidr_ipv6, prefix_list_id, referenced_security_group_id (has ${peers.join(", ") || "none"})`,
+    );
   if (typeof b.cidr_ipv4 === "string") {
     const p = cidrProblem(b.cidr_ipv4);
     if (p) problems.push(`cidr_ipv4 ${JSON.stringify(b.cidr_ipv4)} ${p}`);
@@ -49,14 +54,20 @@ function ruleProblems(rule: NormalRule): string[] {
   const from = b.from_port;
   const to = b.to_port;
   if (proto === "-1" || proto === "all") {
-    if (from !== undefined || to !== undefined) problems.push("protocol -1 means every port: from_port/to_port must not be set (use tcp and udp rules for a range)");
+    if (from !== undefined || to !== undefined)
+      problems.push(
+        "protocol -1 means every port: from_port/to_port must not be set (use tcp and udp rules for a range)",
+      );
   } else if (proto === "tcp" || proto === "udp" || proto === "6" || proto === "17") {
     if (!Number.isInteger(from) || !Number.isInteger(to)) problems.push(`${proto} needs from_port and to_port`);
-    else if (from < 0 || to > 65535 || from > to) problems.push(`${proto} port range ${from}-${to} is not within 0-65535 in order`);
+    else if (from < 0 || to > 65535 || from > to)
+      problems.push(`${proto} port range ${from}-${to} is not within 0-65535 in order`);
   } else if (proto === "icmp" || proto === "1") {
     // from_port is the ICMP type, to_port the code; -1 means any.
-    if (!Number.isInteger(from) || !Number.isInteger(to)) problems.push("icmp needs from_port (type) and to_port (code)");
-    else if (from < -1 || from > 255 || to < -1 || to > 255) problems.push(`icmp type ${from} / code ${to} is outside -1..255`);
+    if (!Number.isInteger(from) || !Number.isInteger(to))
+      problems.push("icmp needs from_port (type) and to_port (code)");
+    else if (from < -1 || from > 255 || to < -1 || to > 255)
+      problems.push(`icmp type ${from} / code ${to} is outside -1..255`);
     else if (from === -1 && to !== -1) problems.push(`icmp code ${to} with any type (-1) is rejected`);
   } else if (!/^\d+$/.test(proto)) {
     problems.push(`ip_protocol ${JSON.stringify(proto)} is not tcp, udp, icmp, -1 or a protocol number`);
@@ -68,7 +79,10 @@ function ruleProblems(rule: NormalRule): string[] {
 
 function identity(rule: NormalRule): string {
   const b = rule.body;
-  const peer = b.cidr_ipv4 !== undefined && !cidrProblem(b.cidr_ipv4) ? `cidr:${canonical(b.cidr_ipv4)}` : JSON.stringify([b.cidr_ipv6, b.prefix_list_id, b.referenced_security_group_id]);
+  const peer =
+    b.cidr_ipv4 !== undefined && !cidrProblem(b.cidr_ipv4)
+      ? `cidr:${canonical(b.cidr_ipv4)}`
+      : JSON.stringify([b.cidr_ipv6, b.prefix_list_id, b.referenced_security_group_id]);
   const proto = { "6": "tcp", "17": "udp", "1": "icmp", all: "-1" }[String(b.ip_protocol)] ?? String(b.ip_protocol);
   return [rule.group, rule.direction, proto, b.from_port, b.to_port, peer].join("|");
 }
@@ -87,13 +101,19 @@ export function checkSecurityGroups(tf: TfJson): Finding[] {
       const message = `name ${JSON.stringify(name)} starts with "sg-", which AWS reserves for group ids`;
       findings.push({ resource: label(sg), message });
     }
-    for (const [what, text] of [["name", name], ["description", sg.body.description]] as const) {
+    for (const [what, text] of [
+      ["name", name],
+      ["description", sg.body.description],
+    ] as const) {
       const p = textProblem(what, text);
       if (p) findings.push({ resource: label(sg), message: p });
     }
     for (const direction of ["ingress", "egress"])
       if (Array.isArray(sg.body[direction]) && sg.body[direction].length)
-        findings.push({ resource: label(sg), message: `has inline ${direction} blocks; use standalone rule resources so cloud-controller rules survive an apply (D13)` });
+        findings.push({
+          resource: label(sg),
+          message: `has inline ${direction} blocks; use standalone rule resources so cloud-controller rules survive an apply (D13)`,
+        });
   }
 
   const rules = standaloneRules(tf);
@@ -119,4 +139,3 @@ export function checkSecurityGroups(tf: TfJson): Finding[] {
   }
   return findings;
 }
-

@@ -26,7 +26,12 @@ export function stackToJson(stack: TerraformStack): TfJson {
 
 export function resourcesOf(tf: TfJson, type: string): TfResource[] {
   const byName = tf.resource?.[type] ?? {};
-  return Object.entries(byName).map(([name, body]) => ({ type, name, address: `${type}.${name}`, body: body as Record<string, any> }));
+  return Object.entries(byName).map(([name, body]) => ({
+    type,
+    name,
+    address: `${type}.${name}`,
+    body: body as Record<string, any>,
+  }));
 }
 
 export function allResources(tf: TfJson): TfResource[] {
@@ -53,7 +58,8 @@ export function byAddress(tf: TfJson, address: string): TfResource | undefined {
 export const asArray = (v: unknown): unknown[] => (Array.isArray(v) ? v : v === undefined || v === null ? [] : [v]);
 
 /** The first block of a block list (Terraform JSON writes single blocks as a list of one). */
-export const firstBlock = (v: unknown): Record<string, any> | undefined => asArray(v)[0] as Record<string, any> | undefined;
+export const firstBlock = (v: unknown): Record<string, any> | undefined =>
+  asArray(v)[0] as Record<string, any> | undefined;
 
 /** A bool attribute, written as true or "true". */
 export const isTrue = (v: unknown): boolean => v === true || v === "true";
@@ -87,7 +93,8 @@ function substitute(value: unknown, vars: Record<string, unknown>, each?: string
  */
 export function withVariableDefaults(tf: TfJson): TfJson {
   const vars: Record<string, unknown> = {};
-  for (const [name, v] of Object.entries((tf.variable ?? {}) as Record<string, { default?: unknown }>)) vars[name] = v.default;
+  for (const [name, v] of Object.entries((tf.variable ?? {}) as Record<string, { default?: unknown }>))
+    vars[name] = v.default;
   const resource: NonNullable<TfJson["resource"]> = {};
   for (const [type, byName] of Object.entries(tf.resource ?? {})) {
     resource[type] = {};
@@ -97,7 +104,8 @@ export function withVariableDefaults(tf: TfJson): TfJson {
       if (m && Array.isArray(list)) {
         const { for_each: _ignored, ...rest } = body;
         void _ignored;
-        for (const element of new Set(list.map(String))) resource[type][`${name}["${element}"]`] = substitute(rest, vars, element) as Record<string, unknown>;
+        for (const element of new Set(list.map(String)))
+          resource[type][`${name}["${element}"]`] = substitute(rest, vars, element) as Record<string, unknown>;
       } else {
         resource[type][name] = substitute(body, vars) as Record<string, unknown>;
       }

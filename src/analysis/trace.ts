@@ -39,18 +39,49 @@ export function traceRows(tf: TfJson, plan: NetworkPlan, security: readonly Secu
   rows.push(
     { table: vpcTableName, row: "VPN Name", spec: vpcTable.name, addresses: vpc },
     { table: vpcTableName, row: "CIDR Block", spec: vpcTable.cidrBlock, addresses: vpc },
-    { table: vpcTableName, row: "DNS Resolution", spec: vpcTable.dnsResolution, addresses: vpc, note: "enable_dns_support" },
-    { table: vpcTableName, row: "DNS Hostnames", spec: vpcTable.dnsHostnames, addresses: vpc, note: "enable_dns_hostnames" },
-    { table: vpcTableName, row: "Internet Gateway", spec: vpcTable.internetGateway, addresses: byTag(tf, "aws_internet_gateway", (t) => t.Name === vpcTable.internetGateway) },
+    {
+      table: vpcTableName,
+      row: "DNS Resolution",
+      spec: vpcTable.dnsResolution,
+      addresses: vpc,
+      note: "enable_dns_support",
+    },
+    {
+      table: vpcTableName,
+      row: "DNS Hostnames",
+      spec: vpcTable.dnsHostnames,
+      addresses: vpc,
+      note: "enable_dns_hostnames",
+    },
+    {
+      table: vpcTableName,
+      row: "Internet Gateway",
+      spec: vpcTable.internetGateway,
+      addresses: byTag(tf, "aws_internet_gateway", (t) => t.Name === vpcTable.internetGateway),
+    },
     {
       table: vpcTableName,
       row: "NAT Gateway",
       spec: vpcTable.natGateway,
-      addresses: [...resourcesOf(tf, "aws_nat_gateway").map((r) => r.address), ...resourcesOf(tf, "aws_eip").map((r) => r.address)],
+      addresses: [
+        ...resourcesOf(tf, "aws_nat_gateway").map((r) => r.address),
+        ...resourcesOf(tf, "aws_eip").map((r) => r.address),
+      ],
       note: plan.natGatewayAzs.length > 1 ? "one per AZ (natGateways: perAz)" : undefined,
     },
-    { table: vpcTableName, row: "VPC Endpoints", spec: vpcTable.vpcEndpoints.join(", "), addresses: resourcesOf(tf, "aws_vpc_endpoint").map((r) => r.address) },
-    { table: vpcTableName, row: "DHCP Options", spec: vpcTable.dhcpOptions, addresses: vpc, note: "no aws_vpc_dhcp_options: AWS associates the default set" },
+    {
+      table: vpcTableName,
+      row: "VPC Endpoints",
+      spec: vpcTable.vpcEndpoints.join(", "),
+      addresses: resourcesOf(tf, "aws_vpc_endpoint").map((r) => r.address),
+    },
+    {
+      table: vpcTableName,
+      row: "DHCP Options",
+      spec: vpcTable.dhcpOptions,
+      addresses: vpc,
+      note: "no aws_vpc_dhcp_options: AWS associates the default set",
+    },
   );
 
   for (const t of subnetTables) {
@@ -65,13 +96,43 @@ export function traceRows(tf: TfJson, plan: NetworkPlan, security: readonly Secu
     const sg = security.find((s) => s.group === t.tier)!;
     rows.push(
       { table, row: "Name", spec: t.name, addresses: subnets },
-      { table, row: "Type", spec: t.type, addresses: subnets, note: plan.availabilityZones.length > 1 ? "D2: one subnet per AZ" : "D2: one AZ" },
-      { table, row: "CIDR Block", spec: t.cidrBlock, addresses: subnets, note: `built: ${tier.subnets.map((s) => s.cidr).join(", ")}${tier.deviations.includes("D1") ? " (D1)" : ""}` },
-      { table, row: "Route Table", spec: t.routeTable ?? "(none)", addresses: [...tables, ...assoc], note: t.routeTable === rtName ? undefined : `built as ${rtName} (${t.routeTable ? "D10" : "D3"})` },
-      { table, row: "Subnet Access", spec: t.subnetAccess, addresses: subnets, note: `map_public_ip_on_launch = ${tier.public}${t.tier === "bastion" ? " (D3)" : ""}` },
+      {
+        table,
+        row: "Type",
+        spec: t.type,
+        addresses: subnets,
+        note: plan.availabilityZones.length > 1 ? "D2: one subnet per AZ" : "D2: one AZ",
+      },
+      {
+        table,
+        row: "CIDR Block",
+        spec: t.cidrBlock,
+        addresses: subnets,
+        note: `built: ${tier.subnets.map((s) => s.cidr).join(", ")}${tier.deviations.includes("D1") ? " (D1)" : ""}`,
+      },
+      {
+        table,
+        row: "Route Table",
+        spec: t.routeTable ?? "(none)",
+        addresses: [...tables, ...assoc],
+        note: t.routeTable === rtName ? undefined : `built as ${rtName} (${t.routeTable ? "D10" : "D3"})`,
+      },
+      {
+        table,
+        row: "Subnet Access",
+        spec: t.subnetAccess,
+        addresses: subnets,
+        note: `map_public_ip_on_launch = ${tier.public}${t.tier === "bastion" ? " (D3)" : ""}`,
+      },
       { table, row: "DNS Resolution", spec: t.dnsResolution, addresses: vpc, note: "VPC-wide (enable_dns_support)" },
       { table, row: "DHCP Options", spec: t.dhcpOptions, addresses: vpc, note: "VPC default DHCP option set" },
-      { table, row: "Security Group", spec: t.securityGroup, addresses: [`aws_security_group.${sg.key}`], note: sg.nameTag !== t.securityGroup ? `named ${sg.nameTag} (D10)` : undefined },
+      {
+        table,
+        row: "Security Group",
+        spec: t.securityGroup,
+        addresses: [`aws_security_group.${sg.key}`],
+        note: sg.nameTag !== t.securityGroup ? `named ${sg.nameTag} (D10)` : undefined,
+      },
     );
   }
 
@@ -82,7 +143,9 @@ export function traceRows(tf: TfJson, plan: NetworkPlan, security: readonly Secu
     t.routes.forEach((r, i) => {
       const addresses =
         r.target === "vpcEndpoint"
-          ? resourcesOf(tf, "aws_vpc_endpoint_route_table_association").filter((a) => refersTo(a.body.route_table_id, tables)).map((a) => a.address)
+          ? resourcesOf(tf, "aws_vpc_endpoint_route_table_association")
+              .filter((a) => refersTo(a.body.route_table_id, tables))
+              .map((a) => a.address)
           : resourcesOf(tf, "aws_route")
               .filter((a) => refersTo(a.body.route_table_id, tables) && a.body.destination_cidr_block === r.destination)
               .filter((a) => (r.target === "natGateway" ? a.body.nat_gateway_id : a.body.gateway_id) !== undefined)

@@ -20,7 +20,8 @@ export function cidrProblem(text: string): string | undefined {
   const addr = new Address4(text);
   if (addr.subnetMask > 32) return "has a prefix longer than /32";
   const network = addr.startAddress().address;
-  if (network !== addr.addressMinusSuffix) return `has host bits set (the network address is ${network}/${addr.subnetMask})`;
+  if (network !== addr.addressMinusSuffix)
+    return `has host bits set (the network address is ${network}/${addr.subnetMask})`;
   return undefined;
 }
 

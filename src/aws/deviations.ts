@@ -21,13 +21,15 @@ export const DEVIATIONS: readonly Deviation[] = [
     id: "D1",
     specSays: "API endpoint subnet 172.31.0.0/29",
     awsFact: "AWS subnets are /16 to /28; a /29 is rejected",
-    weBuild: "172.31.0.0/28 with one AZ; /28s inside 172.31.0.0/24 when spread over AZs. Rules use the tier's real CIDRs",
+    weBuild:
+      "172.31.0.0/28 with one AZ; /28s inside 172.31.0.0/24 when spread over AZs. Rules use the tier's real CIDRs",
   },
   {
     id: "D2",
     specSays: 'subnets are "Regional"',
     awsFact: "an AWS subnet lives in one availability zone",
-    weBuild: "one subnet per tier per AZ (azCount 1-3), each tier's block split evenly; azCount 1 (default) keeps the spec's CIDRs",
+    weBuild:
+      "one subnet per tier per AZ (azCount 1-3), each tier's block split evenly; azCount 1 (default) keeps the spec's CIDRs",
   },
   {
     id: "D3",
@@ -73,9 +75,11 @@ export const DEVIATIONS: readonly Deviation[] = [
   },
   {
     id: "D10",
-    specSays: "names disagree: rtb-KubernetesAPIendpoint / rtb-k8s-api-endpoint, rtb-workernodes / rtb-worker-nodes, sg-lb / sg-loadbalancers",
+    specSays:
+      "names disagree: rtb-KubernetesAPIendpoint / rtb-k8s-api-endpoint, rtb-workernodes / rtb-worker-nodes, sg-lb / sg-loadbalancers",
     awsFact: "-",
-    weBuild: "the route-table and security-group sections' names (rtb-k8s-api-endpoint, rtb-worker-nodes, sg-loadbalancers); the others are aliases",
+    weBuild:
+      "the route-table and security-group sections' names (rtb-k8s-api-endpoint, rtb-worker-nodes, sg-loadbalancers); the others are aliases",
   },
   {
     id: "D11",
@@ -93,7 +97,8 @@ export const DEVIATIONS: readonly Deviation[] = [
     id: "D13",
     specSays: "security group rules written as CIDRs",
     awsFact: "the AWS cloud controller adds its own rules to node groups at run time",
-    weBuild: "standalone aws_vpc_security_group_ingress_rule / _egress_rule resources, never inline blocks, so an apply does not strip them",
+    weBuild:
+      "standalone aws_vpc_security_group_ingress_rule / _egress_rule resources, never inline blocks, so an apply does not strip them",
   },
 ];
 

@@ -9,7 +9,8 @@
  */
 import { loadVendored, repositoryFolder } from "../addons/vendored";
 
-export const INSTANCE_TYPES_SOURCE = "aws/amazon-vpc-cni-k8s v1.23.0 misc/eni-max-pods.txt: the types of 17 regions on 2026-07-31";
+export const INSTANCE_TYPES_SOURCE =
+  "aws/amazon-vpc-cni-k8s v1.23.0 misc/eni-max-pods.txt: the types of 17 regions on 2026-07-31";
 
 let known: ReadonlySet<string> | undefined;
 
@@ -28,7 +29,8 @@ export function knownInstanceTypes(): ReadonlySet<string> {
 
 /** Why an instance type is not one synth accepts, or undefined. */
 export function instanceTypeProblem(instanceType: string, allowUnlisted: boolean): string | undefined {
-  if (/^mac/.test(instanceType)) return "is a Mac instance, which runs only on a dedicated host this project does not make; choose another type";
+  if (/^mac/.test(instanceType))
+    return "is a Mac instance, which runs only on a dedicated host this project does not make; choose another type";
   if (allowUnlisted || knownInstanceTypes().has(instanceType)) return undefined;
   return `is not in the EC2 instance type list (${INSTANCE_TYPES_SOURCE}); check the spelling and 'aws ec2 describe-instance-type-offerings' in your region, or set allowUnlistedInstanceTypes: true for a newer type`;
 }

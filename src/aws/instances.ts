@@ -20,4 +20,3 @@ export const CANONICAL_OWNER = "099720109477";
 export function ubuntuImagePattern(arch: "arm64" | "x86_64"): string {
   return `ubuntu/images/hvm-ssd-gp3/ubuntu-noble-24.04-${arch === "arm64" ? "arm64" : "amd64"}-server-*`;
 }
-

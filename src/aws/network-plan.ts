@@ -7,15 +7,7 @@
 import type { ClusterConfig } from "../config";
 import { ConfigError, ConfigProblem } from "../validation/config-error";
 import { AWS_MAX_SUBNET_PREFIX } from "./limits";
-import {
-  awsPrefixProblem,
-  Cidr,
-  contains,
-  overlaps,
-  parseCidr,
-  splitCidr,
-  widen,
-} from "./cidr";
+import { awsPrefixProblem, Cidr, contains, overlaps, parseCidr, splitCidr, widen } from "./cidr";
 import {
   TierId,
   TIER_IDS,
@@ -141,7 +133,10 @@ export function planNetwork(config: ClusterConfig): NetworkPlan {
       subnetPrefix = c.prefix + bitsFor(azs.length);
       const problem = prefixProblem({ ...c, prefix: Math.max(c.prefix, subnetPrefix) });
       if (problem) {
-        const why = subnetPrefix !== c.prefix ? `split over ${azs.length} AZs gives /${subnetPrefix} subnets: ${problem}` : problem;
+        const why =
+          subnetPrefix !== c.prefix
+            ? `split over ${azs.length} AZs gives /${subnetPrefix} subnets: ${problem}`
+            : problem;
         problems.push({ field: TIER_FIELD(id), value: override, reason: why });
         continue;
       }

@@ -34,12 +34,23 @@ export type CidrListVariable = "bastion_admin_cidrs" | "load_balancer_client_cid
 export type RulePeer =
   | { readonly kind: "cidr"; readonly cidr: string; readonly key: string }
   /** One rule per CIDR of a list variable (for_each), defaulting to the configured list. */
-  | { readonly kind: "cidrList"; readonly variable: CidrListVariable; readonly defaults: readonly string[]; readonly key: string }
+  | {
+      readonly kind: "cidrList";
+      readonly variable: CidrListVariable;
+      readonly defaults: readonly string[];
+      readonly key: string;
+    }
   | { readonly kind: "group"; readonly group: TierId; readonly key: string }
   | { readonly kind: "prefixList"; readonly service: "s3"; readonly key: string };
 
 export type RuleSource =
-  | { readonly kind: "spec"; readonly table: string; readonly direction: Direction; readonly row: number; readonly text: string }
+  | {
+      readonly kind: "spec";
+      readonly table: string;
+      readonly direction: Direction;
+      readonly row: number;
+      readonly text: string;
+    }
   | { readonly kind: "addition"; readonly id: string; readonly reason: string; readonly switch: AdditionSwitch };
 
 export interface RulePlan {
@@ -108,7 +119,10 @@ interface PortSpec {
  * The spec's protocol and port cells as AWS protocol/port tuples: protocol ALL with ports is a tcp
  * and a udp rule (D5), and ICMP's two numbers are its type and code (D6).
  */
-export function portsOf(row: Pick<SecurityGroupRow, "protocol" | "ports">, listeners: readonly { port: number; protocol: "tcp" | "udp" }[] = []): PortSpec[] {
+export function portsOf(
+  row: Pick<SecurityGroupRow, "protocol" | "ports">,
+  listeners: readonly { port: number; protocol: "tcp" | "udp" }[] = [],
+): PortSpec[] {
   const range = (text: string): [number, number] => {
     const m = /^(\d+)(?:\s*[-–]\s*(\d+))?$/.exec(text.trim());
     if (!m) throw new Error(`unreadable port cell ${JSON.stringify(text)}`);
@@ -149,7 +163,11 @@ function peersOf(peer: AdditionPeer, group: TierId, network: NetworkPlan, config
       return [{ kind: "group", group, key: "self" }];
     case "tier":
       // D1, D2: a tier is its real subnets (the /28, one per AZ), whatever CIDR the spec wrote.
-      return network.tiers[peer.tier].subnets.map((s) => ({ kind: "cidr", cidr: s.cidr, key: `${peer.tier}_${s.az.slice(-1)}` }));
+      return network.tiers[peer.tier].subnets.map((s) => ({
+        kind: "cidr",
+        cidr: s.cidr,
+        key: `${peer.tier}_${s.az.slice(-1)}`,
+      }));
     case "cidr":
       return [{ kind: "cidr", cidr: peer.cidr, key: cidrKey(peer.cidr) }];
     case "awsServices":
@@ -158,15 +176,34 @@ function peersOf(peer: AdditionPeer, group: TierId, network: NetworkPlan, config
     case "configured":
       // Ops teams change these without re-synthesizing: a Terraform list variable, one rule per CIDR.
       return peer.setting === "bastion.adminCidrs"
-        ? [{ kind: "cidrList", variable: "bastion_admin_cidrs", defaults: config.bastion.adminCidrs, key: "admin_cidrs" }]
-        : [{ kind: "cidrList", variable: "load_balancer_client_cidrs", defaults: config.loadBalancers.clientCidrs, key: "client_cidrs" }];
+        ? [
+            {
+              kind: "cidrList",
+              variable: "bastion_admin_cidrs",
+              defaults: config.bastion.adminCidrs,
+              key: "admin_cidrs",
+            },
+          ]
+        : [
+            {
+              kind: "cidrList",
+              variable: "load_balancer_client_cidrs",
+              defaults: config.loadBalancers.clientCidrs,
+              key: "client_cidrs",
+            },
+          ];
   }
 }
 
 function portKey(p: PortSpec): string {
   if (p.protocol === "-1") return "all";
   if (p.protocol === "icmp") return `icmp_${p.fromPort}_${p.toPort}`;
-  const ports = p.fromPort === 0 && p.toPort === 65535 ? "all" : p.fromPort === p.toPort ? `${p.fromPort}` : `${p.fromPort}_${p.toPort}`;
+  const ports =
+    p.fromPort === 0 && p.toPort === 65535
+      ? "all"
+      : p.fromPort === p.toPort
+        ? `${p.fromPort}`
+        : `${p.fromPort}_${p.toPort}`;
   return `${p.protocol}_${ports}`;
 }
 
@@ -211,7 +248,14 @@ class RuleSet {
       }
   }
 
-  private add(group: TierId, direction: Direction, ports: PortSpec, peer: RulePeer, description: string, source: RuleSource): void {
+  private add(
+    group: TierId,
+    direction: Direction,
+    ports: PortSpec,
+    peer: RulePeer,
+    description: string,
+    source: RuleSource,
+  ): void {
     const identity = [group, direction, ports.protocol, ports.fromPort, ports.toPort, peerIdentity(peer)].join("|");
     const existing = this.rules.get(identity);
     if (existing) {
@@ -220,7 +264,16 @@ class RuleSet {
       return;
     }
     const logicalId = `${GROUP_KEYS[group]}_${direction}_${portKey(ports)}_${direction === "ingress" ? "from" : "to"}_${peer.key}`;
-    this.rules.set(identity, { group, direction, ...ports, peer, description, sources: [source], key: terraformName(logicalId), logicalId });
+    this.rules.set(identity, {
+      group,
+      direction,
+      ...ports,
+      peer,
+      description,
+      sources: [source],
+      key: terraformName(logicalId),
+      logicalId,
+    });
   }
 
   forGroup(group: TierId): RulePlan[] {
@@ -263,7 +316,10 @@ export function planSecurityGroups(config: ClusterConfig, network: NetworkPlan):
       });
   const towardOnePeer = (a: SecurityAdditionRow, b: SecurityAdditionRow) =>
     a.id === b.id && a.group === b.group && JSON.stringify(a.peer) === JSON.stringify(b.peer);
-  for (const rows of consecutiveRuns(SECURITY_ADDITION_ROWS.filter((r) => isSwitchedOn(r, config)), towardOnePeer))
+  for (const rows of consecutiveRuns(
+    SECURITY_ADDITION_ROWS.filter((r) => isSwitchedOn(r, config)),
+    towardOnePeer,
+  ))
     set.addRowsTogether(rows);
 
   const groups: TierId[] = ["apiEndpoint", "workers", "loadBalancers", "bastion", "pods"];

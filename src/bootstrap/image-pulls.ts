@@ -65,7 +65,8 @@ export function parseImage(image: string): ImageReference {
 /** Why an image is not pinned (no tag, `latest`, or a malformed digest), or undefined. */
 export function unpinned(image: string): string | undefined {
   const ref = parseImage(image);
-  if (ref.digest !== undefined) return /^sha256:[0-9a-f]{64}$/.test(ref.digest) ? undefined : `digest ${ref.digest} is not sha256:<64 hex>`;
+  if (ref.digest !== undefined)
+    return /^sha256:[0-9a-f]{64}$/.test(ref.digest) ? undefined : `digest ${ref.digest} is not sha256:<64 hex>`;
   if (ref.tag === undefined) return "has no tag (the runtime would pull :latest)";
   if (ref.tag === "latest") return "is tagged latest";
   return undefined;
@@ -73,7 +74,12 @@ export function unpinned(image: string): string | undefined {
 
 function globPart(pattern: string, text: string): boolean {
   // filepath.Match on one host label: '*' any run of characters, '?' one character; no '/' in labels.
-  const re = new RegExp(`^${pattern.replace(/[.+^${}()|\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".")}$`);
+  const re = new RegExp(
+    `^${pattern
+      .replace(/[.+^${}()|\\]/g, "\\$&")
+      .replace(/\*/g, ".*")
+      .replace(/\?/g, ".")}$`,
+  );
   return re.test(text);
 }
 
@@ -82,7 +88,9 @@ function hostPortPath(s: string): { host: string; port: string; path: string } {
   const hostPort = slash >= 0 ? s.slice(0, slash) : s;
   const path = slash >= 0 ? s.slice(slash) : "";
   const colon = hostPort.lastIndexOf(":");
-  return colon >= 0 ? { host: hostPort.slice(0, colon), port: hostPort.slice(colon + 1), path } : { host: hostPort, port: "", path };
+  return colon >= 0
+    ? { host: hostPort.slice(0, colon), port: hostPort.slice(colon + 1), path }
+    : { host: hostPort, port: "", path };
 }
 
 /**
@@ -109,7 +117,10 @@ export interface CredentialProviderMatch {
 }
 
 /** How the kubelet authenticates for an image: "public", "credential provider", or undefined (it cannot). */
-export function pullAuthority(image: string, config: CredentialProviderMatch = CREDENTIAL_PROVIDER_CONFIG): "public" | "credential provider" | undefined {
+export function pullAuthority(
+  image: string,
+  config: CredentialProviderMatch = CREDENTIAL_PROVIDER_CONFIG,
+): "public" | "credential provider" | undefined {
   const { registry } = parseImage(image);
   if (PUBLIC_REGISTRIES.includes(registry)) return "public";
   const patterns = config.providers.flatMap((p) => p.matchImages);
@@ -128,7 +139,13 @@ interface PodSpecLike {
 }
 
 /** The pod spec of a Pod, of a workload's template (DaemonSet, Deployment, StatefulSet, Job), or of a CronJob's job template. */
-export function podSpecOf(o: { kind?: string; spec?: { template?: { spec?: PodSpecLike }; jobTemplate?: { spec?: { template?: { spec?: PodSpecLike } } } } & PodSpecLike }): PodSpecLike | undefined {
+export function podSpecOf(o: {
+  kind?: string;
+  spec?: {
+    template?: { spec?: PodSpecLike };
+    jobTemplate?: { spec?: { template?: { spec?: PodSpecLike } } };
+  } & PodSpecLike;
+}): PodSpecLike | undefined {
   if (o.kind === "Pod") return o.spec;
   return o.spec?.template?.spec ?? o.spec?.jobTemplate?.spec?.template?.spec;
 }
@@ -140,7 +157,9 @@ export function podSpecOf(o: { kind?: string; spec?: { template?: { spec?: PodSp
 function effectivePullPolicy(c: PulledContainer): string {
   if (c.imagePullPolicy) return c.imagePullPolicy;
   const ref = parseImage(c.image);
-  return ref.digest === undefined && (ref.tag === undefined || ref.tag === "latest") ? "Always (default)" : "IfNotPresent (default)";
+  return ref.digest === undefined && (ref.tag === undefined || ref.tag === "latest")
+    ? "Always (default)"
+    : "IfNotPresent (default)";
 }
 
 /**
@@ -149,7 +168,10 @@ function effectivePullPolicy(c: PulledContainer): string {
  * pinned. The pull policy is named but excuses nothing: Always pulls on every start, and
  * IfNotPresent pulls again once image garbage collection removed the image.
  */
-export function imagePullProblems(files: readonly { path: string; objects: readonly object[] }[], config: CredentialProviderMatch = CREDENTIAL_PROVIDER_CONFIG): string[] {
+export function imagePullProblems(
+  files: readonly { path: string; objects: readonly object[] }[],
+  config: CredentialProviderMatch = CREDENTIAL_PROVIDER_CONFIG,
+): string[] {
   return files.flatMap((f) =>
     f.objects.flatMap((obj) => {
       const o = obj as { kind?: string; metadata?: { name?: string } };
@@ -158,11 +180,15 @@ export function imagePullProblems(files: readonly { path: string; objects: reado
       return [...(spec.initContainers ?? []), ...(spec.containers ?? [])].flatMap((c) => {
         const reasons: string[] = [];
         if (!pullAuthority(c.image, config))
-          reasons.push(`${parseImage(c.image).registry} is no public registry (${PUBLIC_REGISTRIES.join(", ")}) and no matchImages pattern of the CredentialProviderConfig covers it`);
+          reasons.push(
+            `${parseImage(c.image).registry} is no public registry (${PUBLIC_REGISTRIES.join(", ")}) and no matchImages pattern of the CredentialProviderConfig covers it`,
+          );
         const why = unpinned(c.image);
         if (why) reasons.push(`the image ${why}`);
         if (!reasons.length) return [];
-        return [`${f.path}: ${o.kind} ${o.metadata?.name} container ${c.name}: image ${c.image} (imagePullPolicy ${effectivePullPolicy(c)}): ${reasons.join("; ")}`];
+        return [
+          `${f.path}: ${o.kind} ${o.metadata?.name} container ${c.name}: image ${c.image} (imagePullPolicy ${effectivePullPolicy(c)}): ${reasons.join("; ")}`,
+        ];
       });
     }),
   );

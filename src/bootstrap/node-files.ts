@@ -70,12 +70,17 @@ export function envFile(s: BootstrapSettings, facts: NodeFacts): string {
     ECR_CREDENTIAL_PROVIDER_ARM64_SHA256: ECR_CREDENTIAL_PROVIDER.sha256.arm64,
     ECR_CREDENTIAL_PROVIDER_BIN: `${CREDENTIAL_PROVIDER_BIN_DIR}/${ECR_CREDENTIAL_PROVIDER.name}`,
     ...(facts.bundleDigest ? { BUNDLE_DIGEST: facts.bundleDigest } : {}),
-    ...(s.etcdBackup && s.role !== "worker" ? { ETCD_BACKUP_BUCKET: s.etcdBackup.bucket, ETCD_BACKUP_PREFIX: s.etcdBackup.prefix } : {}),
+    ...(s.etcdBackup && s.role !== "worker"
+      ? { ETCD_BACKUP_BUCKET: s.etcdBackup.bucket, ETCD_BACKUP_PREFIX: s.etcdBackup.prefix }
+      : {}),
   };
   for (const [k, v] of Object.entries(vars)) {
-    if (!/^[A-Za-z0-9._:/=,@+-]+$/.test(v)) throw new Error(`bootstrap: ${k} = ${JSON.stringify(v)} has characters a shell env file cannot hold unquoted`);
+    if (!/^[A-Za-z0-9._:/=,@+-]+$/.test(v))
+      throw new Error(`bootstrap: ${k} = ${JSON.stringify(v)} has characters a shell env file cannot hold unquoted`);
   }
-  return `# Names, versions and public digests only, no secrets. Sourced by the k8s-* scripts.\n${Object.entries(vars).map(([k, v]) => `${k}=${v}`).join("\n")}\n`;
+  return `# Names, versions and public digests only, no secrets. Sourced by the k8s-* scripts.\n${Object.entries(vars)
+    .map(([k, v]) => `${k}=${v}`)
+    .join("\n")}\n`;
 }
 
 /** In the user data, or (control-plane nodes) installed from the cluster bundle at boot. */

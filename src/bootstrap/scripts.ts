@@ -49,7 +49,9 @@ function load(file: string): string {
   try {
     return fs.readFileSync(full, "utf8");
   } catch (e) {
-    throw new Error(`bootstrap script ${full} is missing (${(e as NodeJS.ErrnoException).code}); it ships beside src/bootstrap/scripts.ts`);
+    throw new Error(
+      `bootstrap script ${full} is missing (${(e as NodeJS.ErrnoException).code}); it ships beside src/bootstrap/scripts.ts`,
+    );
   }
 }
 

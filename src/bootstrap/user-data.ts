@@ -49,7 +49,12 @@ export function clusterBundle(s: ClusterBootstrapSettings) {
   const bundled = nodeFiles(settings, { hostNetworkPods: 0 })
     .filter((f) => f.delivery === "bundle")
     .map(({ path, permissions, content, source }) => ({ path, permissions, content, source }));
-  return addonBundle({ clusterName: s.clusterName, region: s.region, kubernetesMinor: s.kubernetesMinor, nodeFiles: bundled });
+  return addonBundle({
+    clusterName: s.clusterName,
+    region: s.region,
+    kubernetesMinor: s.kubernetesMinor,
+    nodeFiles: bundled,
+  });
 }
 
 /**

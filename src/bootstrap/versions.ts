@@ -75,7 +75,8 @@ export const ECR_CREDENTIAL_PROVIDER = Object.freeze({
   name: "ecr-credential-provider",
   version: "v1.31.7",
   /** Per Debian architecture (dpkg --print-architecture). */
-  url: (arch: "amd64" | "arm64") => `https://artifacts.k8s.io/binaries/cloud-provider-aws/v1.31.7/linux/${arch}/ecr-credential-provider-linux-${arch}`,
+  url: (arch: "amd64" | "arm64") =>
+    `https://artifacts.k8s.io/binaries/cloud-provider-aws/v1.31.7/linux/${arch}/ecr-credential-provider-linux-${arch}`,
   sha256: Object.freeze({
     amd64: "7644623e4ec9ad443ab352a8a5800a5180ee28741288be805286ba72bb8e7164",
     arm64: "1980e3a038cb16da48a137743b31fb81de6c0b59fa06c206c2bc20ce0a52f849",

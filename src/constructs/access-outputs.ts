@@ -57,10 +57,15 @@ export class AccessOutputs extends Construct {
     const groupNames = props.controlPlaneGroups.map((g) => g.name);
     const cp = `${LOGIN_USER}@${privateIpLookup(props.region, groupNames[0])}`;
     const api = props.apiLoadBalancer.dnsName;
-    const out = (name: string, value: string, description: string) => new TerraformOutput(scope, name, { value, description });
+    const out = (name: string, value: string, description: string) =>
+      new TerraformOutput(scope, name, { value, description });
 
     out("vpc_id", props.vpcId, "The cluster VPC (k8s-cluster)");
-    out("bastion_public_ip", props.bastion.publicIp, "Public IP of the bastion host (SSH on 22 from bastion.adminCidrs)");
+    out(
+      "bastion_public_ip",
+      props.bastion.publicIp,
+      "Public IP of the bastion host (SSH on 22 from bastion.adminCidrs)",
+    );
     out("bastion_instance_id", props.bastion.id, "Instance id of the bastion, for Session Manager");
     new TerraformOutput(scope, "control_plane_groups", {
       value: groupNames,
@@ -72,7 +77,11 @@ export class AccessOutputs extends Construct {
       "Prints the instance ids of the in-service control-plane nodes, " +
         "for Session Manager (aws ssm start-session --target ID)",
     );
-    out("api_endpoint", `https://${api}:${PORT}`, "Kubernetes API endpoint: the internal NLB (reachable only inside the VPC)");
+    out(
+      "api_endpoint",
+      `https://${api}:${PORT}`,
+      "Kubernetes API endpoint: the internal NLB (reachable only inside the VPC)",
+    );
     out("ssh_bastion", `ssh ${bastion}`, "SSH to the bastion");
     out(
       "ssh_control_plane",

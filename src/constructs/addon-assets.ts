@@ -36,7 +36,11 @@ export function objectBody(text: string): string {
   return Buffer.from(text, "utf8").toString("base64");
 }
 
-const snake = (s: string) => s.toLowerCase().replace(/[^a-z0-9]+/g, "_").replace(/_+$/, "");
+const snake = (s: string) =>
+  s
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, "_")
+    .replace(/_+$/, "");
 
 export class AddonAssets extends Construct {
   readonly bucket: S3Bucket;
@@ -48,7 +52,9 @@ export class AddonAssets extends Construct {
   constructor(scope: Construct, id: string, props: AddonAssetsProps) {
     super(scope, id);
     this.bundle = props.bundle;
-    const secure = new SecureBucket(this, "bucket", { bucketPrefix: assetsBucketPrefix(props.clusterName), key: "assets",
+    const secure = new SecureBucket(this, "bucket", {
+      bucketPrefix: assetsBucketPrefix(props.clusterName),
+      key: "assets",
       preventDestroy: false,
       // Every object is Terraform's own (a bundle it can upload again); old versions must not block a destroy.
       forceDestroy: true,

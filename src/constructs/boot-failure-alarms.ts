@@ -48,8 +48,8 @@ export class BootFailureAlarms extends Construct {
             treatMissingData: "notBreaching",
             tags: { Name: `${group.name}-boot-failed` },
           }),
-          `${group.terraformName}_boot_failed`
-        )
+          `${group.terraformName}_boot_failed`,
+        ),
       );
     }
   }

@@ -26,16 +26,41 @@ export class BootstrapParameters extends Construct {
     super(scope, id);
     const names = ssmParameterNames(props.ssmPrefix);
     const put = (key: string, name: string, value: string, description: string) =>
-      this.parameters.push(named(new SsmParameter(this, key, { name, type: "String", value, description, tier: "Standard" }), key));
-    put("api_endpoint", names.apiEndpoint, props.apiEndpointDnsName, "DNS name of the internal API load balancer (kubeadm controlPlaneEndpoint)");
+      this.parameters.push(
+        named(new SsmParameter(this, key, { name, type: "String", value, description, tier: "Standard" }), key),
+      );
+    put(
+      "api_endpoint",
+      names.apiEndpoint,
+      props.apiEndpointDnsName,
+      "DNS name of the internal API load balancer (kubeadm controlPlaneEndpoint)",
+    );
     put(
       "pods_subnets",
       names.podsSubnets,
-      Fn.join(",", props.podsSubnets.map(([az, id]) => `${az}=${id}`)),
+      Fn.join(
+        ",",
+        props.podsSubnets.map(([az, id]) => `${az}=${id}`),
+      ),
       "Pods subnet per availability zone, az=subnet-id, for the VPC CNI ENIConfigs",
     );
-    put("pods_security_group", names.podsSecurityGroup, props.podsSecurityGroupId, "Security group of pod ENIs (sg-pods)");
-    put("load_balancer_security_group", names.loadBalancerSecurityGroup, props.loadBalancerSecurityGroupId, "sg-loadbalancers, given to the cloud controller for Service load balancers");
-    put("assets_bucket", names.assetsBucket, props.assetsBucketName, "Bucket of the add-on bundles (addons/<digest>/), read over the S3 gateway endpoint");
+    put(
+      "pods_security_group",
+      names.podsSecurityGroup,
+      props.podsSecurityGroupId,
+      "Security group of pod ENIs (sg-pods)",
+    );
+    put(
+      "load_balancer_security_group",
+      names.loadBalancerSecurityGroup,
+      props.loadBalancerSecurityGroupId,
+      "sg-loadbalancers, given to the cloud controller for Service load balancers",
+    );
+    put(
+      "assets_bucket",
+      names.assetsBucket,
+      props.assetsBucketName,
+      "Bucket of the add-on bundles (addons/<digest>/), read over the S3 gateway endpoint",
+    );
   }
 }

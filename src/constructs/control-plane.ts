@@ -106,7 +106,7 @@ export class ControlPlane extends Construct {
         enableCrossZoneLoadBalancing: true,
         tags: { Name: `${props.clusterName}-api`, Role: "kubernetes-api" },
       }),
-      "api_nlb"
+      "api_nlb",
     );
     this.targetGroup = named(
       new LbTargetGroup(this, "api-targets", {
@@ -132,7 +132,7 @@ export class ControlPlane extends Construct {
         },
         tags: { Name: `${props.clusterName}-api` },
       }),
-      "api_targets"
+      "api_targets",
     );
     named(
       new LbListener(this, "api-listener", {
@@ -141,7 +141,7 @@ export class ControlPlane extends Construct {
         protocol: "TCP",
         defaultAction: [{ type: "forward", targetGroupArn: this.targetGroup.arn }],
       }),
-      "api_listener"
+      "api_listener",
     );
 
     this.launchTemplate = named(
@@ -179,7 +179,7 @@ export class ControlPlane extends Construct {
         // `terraform apply -replace=aws_launch_template.control_plane_launch_template`.
         lifecycle: { ignoreChanges: ["image_id"], precondition: props.launchTemplatePreconditions },
       }),
-      "control_plane_launch_template"
+      "control_plane_launch_template",
     );
 
     for (let i = 0; i < props.count; i++) {
@@ -210,8 +210,8 @@ export class ControlPlane extends Construct {
               { key: clusterTagKey(props.clusterName), value: CLUSTER_TAG_VALUES.owned, propagateAtLaunch: true },
             ],
           }),
-          `control_plane_${i}`
-        )
+          `control_plane_${i}`,
+        ),
       );
     }
   }

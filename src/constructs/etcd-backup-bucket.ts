@@ -20,7 +20,11 @@ export class EtcdBackupBucket extends Construct {
 
   constructor(scope: Construct, id: string, props: EtcdBackupBucketProps) {
     super(scope, id);
-    const secure = new SecureBucket(this, "bucket", { bucketName: props.bucketName, key: "etcd_backup", preventDestroy: false });
+    const secure = new SecureBucket(this, "bucket", {
+      bucketName: props.bucketName,
+      key: "etcd_backup",
+      preventDestroy: false,
+    });
     this.bucket = secure.bucket;
     named(
       new S3BucketLifecycleConfiguration(this, "lifecycle", {

@@ -18,7 +18,11 @@ import { cloudControllerStatements } from "../aws/iam/cloud-controller";
 import { vpcCniStatements } from "../aws/iam/vpc-cni";
 import { ecrReadStatements, sessionManagerStatements, ssmParameterStatements } from "../aws/iam/node-access";
 import { addonAssetsStatements, etcdBackupStatements } from "../aws/iam/buckets";
-import { LifecyclePolicyContext, nodeLifecycleStatements, nodeTerminationHandlerStatements } from "../aws/iam/node-lifecycle";
+import {
+  LifecyclePolicyContext,
+  nodeLifecycleStatements,
+  nodeTerminationHandlerStatements,
+} from "../aws/iam/node-lifecycle";
 import { named } from "./network";
 
 export type NodeRoleName = "control-plane" | "workers" | "bastion";
@@ -118,13 +122,20 @@ export class NodeIam extends Construct {
         this.statements[`${role}/${concern}`] = statements;
         this.attachments[role].push(
           named(
-            new IamRolePolicyAttachment(this, `${role}-${concern}-attachment`, { role: iamRole.name, policyArn: policy.arn }),
+            new IamRolePolicyAttachment(this, `${role}-${concern}-attachment`, {
+              role: iamRole.name,
+              policyArn: policy.arn,
+            }),
             `${snake(role)}_${snake(concern)}_attachment`,
           ),
         );
       }
       this.instanceProfiles[role] = named(
-        new IamInstanceProfile(this, `${role}-profile`, { name: roleName, role: iamRole.name, tags: { Name: roleName } }),
+        new IamInstanceProfile(this, `${role}-profile`, {
+          name: roleName,
+          role: iamRole.name,
+          tags: { Name: roleName },
+        }),
         `${snake(role)}_profile`,
       );
     }

@@ -51,7 +51,7 @@ export class KubernetesVersionGuard extends Construct {
     this.runningMinor = new TerraformLocal(
       this,
       "running_kubernetes_minor",
-      `\${try(${minor}, ${value}, "${NOT_PUBLISHED}")}`
+      `\${try(${minor}, ${value}, "${NOT_PUBLISHED}")}`,
     );
     this.runningMinor.overrideLogicalId("running_kubernetes_minor");
     const running = "local.running_kubernetes_minor";

@@ -40,7 +40,8 @@ export function named<T extends TerraformElement>(resource: T, logicalId: string
   const name = terraformName(logicalId);
   resource.overrideLogicalId(name);
   const before = logicalId.replace(/[^A-Za-z0-9_-]/g, "_");
-  if (before !== name && resource instanceof TerraformResource) resource.moveFromId(`${resource.terraformResourceType}.${before}`);
+  if (before !== name && resource instanceof TerraformResource)
+    resource.moveFromId(`${resource.terraformResourceType}.${before}`);
   return resource;
 }
 
@@ -105,7 +106,10 @@ export class Network extends Construct {
       const index = plan.tiers[plan.natGatewayTier].subnets.findIndex((s) => s.az === az);
       const subnet = this.subnets[plan.natGatewayTier][index];
       const natName = i === 0 ? plan.natGatewayName : plan.natGatewayName.replace(/\d+$/, String(i));
-      const eip = named(new Eip(this, `nat-eip-${az}`, { domain: "vpc", tags: { Name: `${natName}-eip` } }), `nat_eip_${azKey(az)}`);
+      const eip = named(
+        new Eip(this, `nat-eip-${az}`, { domain: "vpc", tags: { Name: `${natName}-eip` } }),
+        `nat_eip_${azKey(az)}`,
+      );
       const nat = named(
         new NatGateway(this, `nat-${az}`, {
           allocationId: eip.allocationId,
@@ -159,7 +163,10 @@ export class Network extends Construct {
       rt.routes.forEach((r) => {
         if (r.target === "s3Endpoint") {
           named(
-            new VpcEndpointRouteTableAssociation(this, `${rt.name}${suffix}-s3`, { routeTableId: table.id, vpcEndpointId: this.s3Endpoint.id }),
+            new VpcEndpointRouteTableAssociation(this, `${rt.name}${suffix}-s3`, {
+              routeTableId: table.id,
+              vpcEndpointId: this.s3Endpoint.id,
+            }),
             `rtb_${key}${suffix}_s3_endpoint`,
           );
           return;
@@ -168,7 +175,9 @@ export class Network extends Construct {
           new Route(this, `${rt.name}${suffix}-${r.target}`, {
             routeTableId: table.id,
             destinationCidrBlock: r.destination,
-            ...(r.target === "nat" ? { natGatewayId: this.natFor(plan, az).id } : { gatewayId: this.internetGateway.id }),
+            ...(r.target === "nat"
+              ? { natGatewayId: this.natFor(plan, az).id }
+              : { gatewayId: this.internetGateway.id }),
           }),
           `rtb_${key}${suffix}_default_via_${r.target}`,
         );
@@ -176,7 +185,10 @@ export class Network extends Construct {
       });
       for (const s of group) {
         named(
-          new RouteTableAssociation(this, `${rt.name}-${s.az}-assoc`, { subnetId: s.resource.id, routeTableId: table.id }),
+          new RouteTableAssociation(this, `${rt.name}-${s.az}-assoc`, {
+            subnetId: s.resource.id,
+            routeTableId: table.id,
+          }),
           `${key}_${azKey(s.az)}_association`,
         );
       }

@@ -64,7 +64,7 @@ export class NodeTerminationQueue extends Construct {
         sqsManagedSseEnabled: true,
         tags: { Name: name },
       }),
-      "node_termination_queue"
+      "node_termination_queue",
     );
     for (const [kind, pattern] of Object.entries(nodeTerminationEventPatterns(props.workerGroupName))) {
       const rule = named(
@@ -74,7 +74,7 @@ export class NodeTerminationQueue extends Construct {
           eventPattern: Fn.jsonencode(pattern),
           tags: { Name: `${props.clusterName}-nth-${kind.replace(/_/g, "-")}` },
         }),
-        `node_termination_${kind}`
+        `node_termination_${kind}`,
       );
       named(
         new CloudwatchEventTarget(this, `target-${kind}`, {
@@ -82,7 +82,7 @@ export class NodeTerminationQueue extends Construct {
           arn: this.queue.arn,
           targetId: "node-termination-queue",
         }),
-        `node_termination_${kind}_to_queue`
+        `node_termination_${kind}_to_queue`,
       );
       this.rules.push(rule);
     }
@@ -104,7 +104,7 @@ export class NodeTerminationQueue extends Construct {
           ],
         }),
       }),
-      "node_termination_queue_policy"
+      "node_termination_queue_policy",
     );
     this.queueUrlParameter = named(
       new SsmParameter(this, "queue-url", {
@@ -114,7 +114,7 @@ export class NodeTerminationQueue extends Construct {
         value: this.queue.url,
         description: "SQS queue of the node termination handler (queue mode)",
       }),
-      "node_termination_queue_url"
+      "node_termination_queue_url",
     );
   }
 }

@@ -31,7 +31,8 @@ export class SecureBucket extends Construct {
   constructor(scope: Construct, id: string, props: SecureBucketProps) {
     super(scope, id);
     const k = props.key;
-    if ((props.bucketName === undefined) === (props.bucketPrefix === undefined)) throw new Error(`SecureBucket ${k}: give exactly one of bucketName and bucketPrefix`);
+    if ((props.bucketName === undefined) === (props.bucketPrefix === undefined))
+      throw new Error(`SecureBucket ${k}: give exactly one of bucketName and bucketPrefix`);
     this.bucket = named(
       new S3Bucket(this, "bucket", {
         bucket: props.bucketName,
@@ -42,7 +43,13 @@ export class SecureBucket extends Construct {
       }),
       k,
     );
-    this.versioning = named(new S3BucketVersioningA(this, "versioning", { bucket: this.bucket.id, versioningConfiguration: { status: "Enabled" } }), `${k}_versioning`);
+    this.versioning = named(
+      new S3BucketVersioningA(this, "versioning", {
+        bucket: this.bucket.id,
+        versioningConfiguration: { status: "Enabled" },
+      }),
+      `${k}_versioning`,
+    );
     named(
       new S3BucketServerSideEncryptionConfigurationA(this, "encryption", {
         bucket: this.bucket.id,
@@ -60,7 +67,13 @@ export class SecureBucket extends Construct {
       }),
       `${k}_public_access_block`,
     );
-    named(new S3BucketOwnershipControls(this, "ownership", { bucket: this.bucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } }), `${k}_ownership`);
+    named(
+      new S3BucketOwnershipControls(this, "ownership", {
+        bucket: this.bucket.id,
+        rule: { objectOwnership: "BucketOwnerEnforced" },
+      }),
+      `${k}_ownership`,
+    );
     named(
       new S3BucketPolicy(this, "tls-only", {
         bucket: this.bucket.id,

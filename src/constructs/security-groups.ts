@@ -44,18 +44,26 @@ export class SecurityGroups extends Construct {
         plan.key,
       );
     }
-    for (const plan of props.plans) for (const rule of plan.rules) this.renderRule(rule, props.network, props.cidrLists);
+    for (const plan of props.plans)
+      for (const rule of plan.rules) this.renderRule(rule, props.network, props.cidrLists);
 
     const bastion = props.plans.find((p) => p.group === "bastion");
-    const open = bastion?.rules.find((r) => r.direction === "ingress" && r.peer.kind === "cidrList" && r.peer.defaults.includes("0.0.0.0/0"));
+    const open = bastion?.rules.find(
+      (r) => r.direction === "ingress" && r.peer.kind === "cidrList" && r.peer.defaults.includes("0.0.0.0/0"),
+    );
     if (open)
       Annotations.of(this.groups.bastion).addWarning(
         "bastion.adminCidrs allows SSH to the bastion from 0.0.0.0/0 (the spec's value); set it to your admin networks, or use Session Manager",
       );
   }
 
-  private renderRule(rule: RulePlan, network: Network, cidrLists: Readonly<Record<CidrListVariable, TerraformVariable>>): void {
-    const each = rule.peer.kind === "cidrList" ? TerraformIterator.fromList(cidrLists[rule.peer.variable].listValue) : undefined;
+  private renderRule(
+    rule: RulePlan,
+    network: Network,
+    cidrLists: Readonly<Record<CidrListVariable, TerraformVariable>>,
+  ): void {
+    const each =
+      rule.peer.kind === "cidrList" ? TerraformIterator.fromList(cidrLists[rule.peer.variable].listValue) : undefined;
     const peer =
       rule.peer.kind === "cidr"
         ? { cidrIpv4: rule.peer.cidr }

@@ -39,14 +39,25 @@ export class OperationalVariables extends Construct {
   constructor(scope: Construct, id: string, config: ClusterConfig) {
     super(scope, id);
 
-    const instanceType = (name: string, setting: string, value: string, what: string, extra: { condition: string; errorMessage: string }[] = []) => {
+    const instanceType = (
+      name: string,
+      setting: string,
+      value: string,
+      what: string,
+      extra: { condition: string; errorMessage: string }[] = [],
+    ) => {
       const arch = architectureOf(value);
       // The image is looked up per architecture at synth time: a type of the other architecture
       // needs a new synth, not just a new variable value.
       const archCondition =
-        arch === "arm64" ? `can(regex("${ARM64_FAMILY_HCL}", var.${name}))` : `!can(regex("${ARM64_FAMILY_HCL}", var.${name}))`;
+        arch === "arm64"
+          ? `can(regex("${ARM64_FAMILY_HCL}", var.${name}))`
+          : `!can(regex("${ARM64_FAMILY_HCL}", var.${name}))`;
       return this.variable(name, "string", `EC2 instance type of ${what}`, setting, value, [
-        { condition: `can(regex("${INSTANCE_TYPE_HCL}", var.${name}))`, errorMessage: `${name} must be an EC2 instance type like t3.medium.` },
+        {
+          condition: `can(regex("${INSTANCE_TYPE_HCL}", var.${name}))`,
+          errorMessage: `${name} must be an EC2 instance type like t3.medium.`,
+        },
         {
           condition: archCondition,
           errorMessage: `${name} must stay ${arch} (the image was looked up for ${arch}); for another architecture set ${setting} in cluster.config.json and synthesize again.`,
@@ -65,15 +76,38 @@ export class OperationalVariables extends Construct {
       "control-plane nodes (a change rolls them, one node per group, launch before terminate)",
       [tooSmall],
     );
-    this.workerInstanceType = instanceType("worker_instance_type", "workers.instanceType", config.workers.instanceType, "worker nodes");
-    this.bastionInstanceType = instanceType("bastion_instance_type", "bastion.instanceType", config.bastion.instanceType, "the bastion");
+    this.workerInstanceType = instanceType(
+      "worker_instance_type",
+      "workers.instanceType",
+      config.workers.instanceType,
+      "worker nodes",
+    );
+    this.bastionInstanceType = instanceType(
+      "bastion_instance_type",
+      "bastion.instanceType",
+      config.bastion.instanceType,
+      "the bastion",
+    );
 
     const count = (name: string, setting: string, value: number, what: string) =>
       this.variable(name, "number", what, setting, value, [
-        { condition: `var.${name} >= 0 && var.${name} <= 1000 && floor(var.${name}) == var.${name}`, errorMessage: `${name} must be a whole number from 0 to 1000.` },
+        {
+          condition: `var.${name} >= 0 && var.${name} <= 1000 && floor(var.${name}) == var.${name}`,
+          errorMessage: `${name} must be a whole number from 0 to 1000.`,
+        },
       ]).numberValue;
-    this.workerMinSize = count("worker_min_size", "workers.min", config.workers.min, "Smallest number of worker nodes (autoscaling group min_size)");
-    this.workerMaxSize = count("worker_max_size", "workers.max", config.workers.max, "Largest number of worker nodes (autoscaling group max_size)");
+    this.workerMinSize = count(
+      "worker_min_size",
+      "workers.min",
+      config.workers.min,
+      "Smallest number of worker nodes (autoscaling group min_size)",
+    );
+    this.workerMaxSize = count(
+      "worker_max_size",
+      "workers.max",
+      config.workers.max,
+      "Largest number of worker nodes (autoscaling group max_size)",
+    );
     this.workerDesiredCapacity = this.variable(
       "worker_desired_capacity",
       "number",
@@ -82,21 +116,34 @@ export class OperationalVariables extends Construct {
       config.workers.desired,
       [
         {
-          condition: "var.worker_desired_capacity >= var.worker_min_size && var.worker_desired_capacity <= var.worker_max_size",
+          condition:
+            "var.worker_desired_capacity >= var.worker_min_size && var.worker_desired_capacity <= var.worker_max_size",
           errorMessage: "worker_desired_capacity must be between worker_min_size and worker_max_size.",
         },
       ],
     ).numberValue;
 
     const cidrs = (name: string, setting: string, value: readonly string[], what: string) =>
-      this.variable(name, "list(string)", what, setting, [...value], [
-        { condition: `length(var.${name}) > 0`, errorMessage: `${name} must list at least one CIDR.` },
-        {
-          condition: `alltrue([for c in var.${name} : can(cidrnetmask(c)) && cidrhost(c, 0) == split("/", c)[0]])`,
-          errorMessage: `${name} must hold IPv4 network CIDRs like 203.0.113.0/24 (no host bits set).`,
-        },
-      ]);
-    this.bastionAdminCidrs = cidrs("bastion_admin_cidrs", "bastion.adminCidrs", config.bastion.adminCidrs, "CIDRs allowed to SSH to the bastion (sg-bastion ingress 22)");
+      this.variable(
+        name,
+        "list(string)",
+        what,
+        setting,
+        [...value],
+        [
+          { condition: `length(var.${name}) > 0`, errorMessage: `${name} must list at least one CIDR.` },
+          {
+            condition: `alltrue([for c in var.${name} : can(cidrnetmask(c)) && cidrhost(c, 0) == split("/", c)[0]])`,
+            errorMessage: `${name} must hold IPv4 network CIDRs like 203.0.113.0/24 (no host bits set).`,
+          },
+        ],
+      );
+    this.bastionAdminCidrs = cidrs(
+      "bastion_admin_cidrs",
+      "bastion.adminCidrs",
+      config.bastion.adminCidrs,
+      "CIDRs allowed to SSH to the bastion (sg-bastion ingress 22)",
+    );
     this.loadBalancerClientCidrs = cidrs(
       "load_balancer_client_cidrs",
       "loadBalancers.clientCidrs",
@@ -109,15 +156,26 @@ export class OperationalVariables extends Construct {
     (scope as TerraformStack).addOverride("check.bastion_ssh_not_open_to_the_internet", {
       assert: [
         {
-          condition: "${!contains(var.bastion_admin_cidrs, \"0.0.0.0/0\")}",
-          error_message: "bastion_admin_cidrs contains 0.0.0.0/0: SSH to the bastion is open to the internet; list your admin networks or use Session Manager.",
+          condition: '${!contains(var.bastion_admin_cidrs, "0.0.0.0/0")}',
+          error_message:
+            "bastion_admin_cidrs contains 0.0.0.0/0: SSH to the bastion is open to the internet; list your admin networks or use Session Manager.",
         },
       ],
     });
 
-    this.sshKeyName = this.variable("ssh_key_name", "string", "EC2 key pair for SSH to every machine; empty for Session Manager only (existing control-plane nodes keep theirs until replaced)", "sshKeyName", config.sshKeyName ?? "", [
-      { condition: 'can(regex("^[ -~]{0,255}$", var.ssh_key_name))', errorMessage: "ssh_key_name must be at most 255 ASCII characters." },
-    ]).stringValue;
+    this.sshKeyName = this.variable(
+      "ssh_key_name",
+      "string",
+      "EC2 key pair for SSH to every machine; empty for Session Manager only (existing control-plane nodes keep theirs until replaced)",
+      "sshKeyName",
+      config.sshKeyName ?? "",
+      [
+        {
+          condition: 'can(regex("^[ -~]{0,255}$", var.ssh_key_name))',
+          errorMessage: "ssh_key_name must be at most 255 ASCII characters.",
+        },
+      ],
+    ).stringValue;
   }
 
   private variable(
@@ -131,7 +189,13 @@ export class OperationalVariables extends Construct {
     this.specs.push({ name, type, description, setting });
     // In Terraform JSON a condition is a string template: the expression goes inside ${...}.
     const wrapped = validation.map((v) => ({ ...v, condition: `\${${v.condition}}` }));
-    const v = new TerraformVariable(this, name, { type, description, default: defaultValue, nullable: false, validation: wrapped });
+    const v = new TerraformVariable(this, name, {
+      type,
+      description,
+      default: defaultValue,
+      nullable: false,
+      validation: wrapped,
+    });
     v.overrideLogicalId(name);
     return v;
   }

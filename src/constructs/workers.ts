@@ -57,7 +57,15 @@ export class Workers extends Construct {
         metadataOptions: METADATA_OPTIONS,
         updateDefaultVersion: true,
         blockDeviceMappings: [
-          { deviceName: "/dev/sda1", ebs: { volumeType: "gp3", volumeSize: props.machine.rootVolumeGiB, encrypted: "true", deleteOnTermination: "true" } },
+          {
+            deviceName: "/dev/sda1",
+            ebs: {
+              volumeType: "gp3",
+              volumeSize: props.machine.rootVolumeGiB,
+              encrypted: "true",
+              deleteOnTermination: "true",
+            },
+          },
         ],
         tagSpecifications: [
           { resourceType: "instance", tags: { Name: name, Role: "worker", ...clusterTag } },

@@ -21,7 +21,14 @@ import { OperationalVariables } from "../constructs/variables";
 import { EtcdBackupBucket } from "../constructs/etcd-backup-bucket";
 import { AddonAssets } from "../constructs/addon-assets";
 import { architectureOf } from "../aws/instances";
-import { ClusterBootstrapSettings, NodeRole, RenderedUserData, clusterBundle, renderUserData, ssmParameterNames } from "../bootstrap";
+import {
+  ClusterBootstrapSettings,
+  NodeRole,
+  RenderedUserData,
+  clusterBundle,
+  renderUserData,
+  ssmParameterNames,
+} from "../bootstrap";
 import { NodeTerminationQueue } from "../constructs/node-termination";
 import { BootFailureAlarms } from "../constructs/boot-failure-alarms";
 import { KubernetesVersionGuard } from "../constructs/kubernetes-version-guard";
@@ -69,7 +76,11 @@ export class ClusterStack extends TerraformStack {
 
     // A region newer than the provider's own list (allowUnlistedRegion) must not stop the plan.
     const skipRegionValidation = config.allowUnlistedRegion ? true : undefined;
-    new AwsProvider(this, "aws", { region: config.region, defaultTags: [{ tags: defaultTags(config) }], skipRegionValidation });
+    new AwsProvider(this, "aws", {
+      region: config.region,
+      defaultTags: [{ tags: defaultTags(config) }],
+      skipRegionValidation,
+    });
 
     new S3Backend(this, {
       bucket: config.state.bucket,
@@ -81,20 +92,31 @@ export class ClusterStack extends TerraformStack {
     // S3-native state locking (Terraform >= 1.10). cdktf 0.21's typed S3Backend has no prop for it.
     this.addOverride("terraform.backend.s3.use_lockfile", true);
 
-    this.network = new Network(this, "network", { plan: this.plan, clusterName: config.clusterName, region: config.region });
+    this.network = new Network(this, "network", {
+      plan: this.plan,
+      clusterName: config.clusterName,
+      region: config.region,
+    });
 
     this.variables = new OperationalVariables(this, "variables", config);
     this.securityGroups = new SecurityGroups(this, "security-groups", {
       plans: this.securityPlan,
       network: this.network,
       clusterName: config.clusterName,
-      cidrLists: { bastion_admin_cidrs: this.variables.bastionAdminCidrs, load_balancer_client_cidrs: this.variables.loadBalancerClientCidrs },
+      cidrLists: {
+        bastion_admin_cidrs: this.variables.bastionAdminCidrs,
+        load_balancer_client_cidrs: this.variables.loadBalancerClientCidrs,
+      },
     });
 
     this.ssmPrefix = `/k8s/${config.clusterName}`;
     const etcdBackupPrefix = `${config.clusterName}/etcd`;
     this.etcdBackup = config.etcdBackup.enabled
-      ? new EtcdBackupBucket(this, "etcd-backup", { bucketName: config.etcdBackup.bucket, prefix: etcdBackupPrefix, retentionDays: config.etcdBackup.retentionDays })
+      ? new EtcdBackupBucket(this, "etcd-backup", {
+          bucketName: config.etcdBackup.bucket,
+          prefix: etcdBackupPrefix,
+          retentionDays: config.etcdBackup.retentionDays,
+        })
       : undefined;
     // Everything nodes of this cluster are made from; user data holds names, the rest travels in the bundle.
     const bootstrap: ClusterBootstrapSettings = {
@@ -105,9 +127,14 @@ export class ClusterStack extends TerraformStack {
       podCidr: this.plan.tiers.pods.block,
       serviceCidr: config.serviceCidr,
       // A plain name (not the bucket resource's token): user-data stays static.
-      etcdBackup: config.etcdBackup.enabled ? { bucket: config.etcdBackup.bucket, prefix: etcdBackupPrefix, onCalendar: config.etcdBackup.schedule } : undefined,
+      etcdBackup: config.etcdBackup.enabled
+        ? { bucket: config.etcdBackup.bucket, prefix: etcdBackupPrefix, onCalendar: config.etcdBackup.schedule }
+        : undefined,
     };
-    this.addonAssets = new AddonAssets(this, "addon-assets", { clusterName: config.clusterName, bundle: clusterBundle(bootstrap) });
+    this.addonAssets = new AddonAssets(this, "addon-assets", {
+      clusterName: config.clusterName,
+      bundle: clusterBundle(bootstrap),
+    });
     this.iam = new NodeIam(this, "iam", {
       clusterName: config.clusterName,
       region: config.region,

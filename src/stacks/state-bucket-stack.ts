@@ -25,8 +25,15 @@ export class StateBucketStack extends TerraformStack {
     new LocalBackend(this, { path: "terraform.tfstate" });
 
     // Losing this bucket loses the cluster's state: destroying it must be a deliberate edit.
-    this.bucket = new SecureBucket(this, "state", { bucketName: config.state.bucket, key: "state_bucket", preventDestroy: true }).bucket;
+    this.bucket = new SecureBucket(this, "state", {
+      bucketName: config.state.bucket,
+      key: "state_bucket",
+      preventDestroy: true,
+    }).bucket;
 
-    new TerraformOutput(this, "state_bucket", { value: this.bucket.bucket, description: "Bucket holding the cluster stack's Terraform state" });
+    new TerraformOutput(this, "state_bucket", {
+      value: this.bucket.bucket,
+      description: "Bucket holding the cluster stack's Terraform state",
+    });
   }
 }

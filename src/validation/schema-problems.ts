@@ -47,7 +47,7 @@ function without(input: unknown, paths: Path[]): unknown {
  */
 export function schemaProblems<S extends z.ZodTypeAny>(
   schema: S,
-  input: unknown
+  input: unknown,
 ): { problems: ConfigProblem[]; data?: z.infer<S> } {
   const first = schema.safeParse(input);
   if (first.success) return { problems: [], data: first.data };

@@ -78,9 +78,17 @@ export function onCalendarProblem(value: string): string | undefined {
   if (dayPart !== undefined && !weekdays(dayPart)) return why;
   if (date !== undefined) {
     const d = date.split("-");
-    if (d.length !== 3 || d[0] !== "*" || !component(d[1], 1, 12) || !component(d[2], 1, 31) || !dayExists(d[1], d[2])) return why;
+    if (d.length !== 3 || d[0] !== "*" || !component(d[1], 1, 12) || !component(d[2], 1, 31) || !dayExists(d[1], d[2]))
+      return why;
   }
   const t = time.split(":");
-  if (t.length < 2 || t.length > 3 || !component(t[0], 0, 23) || !component(t[1], 0, 59) || (t[2] !== undefined && !component(t[2], 0, 59))) return why;
+  if (
+    t.length < 2 ||
+    t.length > 3 ||
+    !component(t[0], 0, 23) ||
+    !component(t[1], 0, 59) ||
+    (t[2] !== undefined && !component(t[2], 0, 59))
+  )
+    return why;
   return undefined;
 }

@@ -161,7 +161,7 @@ export function cloudControllerStatements(ctx: PolicyContext): PolicyStatement[]
         ctx,
         "iam",
         "role/aws-service-role/elasticloadbalancing.amazonaws.com/AWSServiceRoleForElasticLoadBalancing",
-        ""
+        "",
       ),
       Condition: { StringEquals: { "iam:AWSServiceName": "elasticloadbalancing.amazonaws.com" } },
     },

@@ -63,7 +63,7 @@ function checkGroups(ctx: LifecyclePolicyContext): void {
  */
 export function nodeLifecycleStatements(
   ctx: LifecyclePolicyContext,
-  role: "control-plane" | "worker"
+  role: "control-plane" | "worker",
 ): PolicyStatement[] {
   checkGroups(ctx);
   const ownGroups = role === "worker" ? [ctx.workerGroup] : ctx.controlPlaneGroups;

@@ -63,7 +63,7 @@ export function arn(
   service: string,
   resource: string,
   region = ctx.region,
-  account = ctx.accountId
+  account = ctx.accountId,
 ): string {
   return `arn:${ctx.partition}:${service}:${region}:${account}:${resource}`;
 }
@@ -74,7 +74,7 @@ export const elb = (ctx: PolicyContext, resource: string) => arn(ctx, "elasticlo
 /** Existing resource tagged for this cluster (the values the cloud controller recognises). */
 export function taggedFor(
   ctx: PolicyContext,
-  values: string[] = [CLUSTER_TAG_VALUES.owned, CLUSTER_TAG_VALUES.shared]
+  values: string[] = [CLUSTER_TAG_VALUES.owned, CLUSTER_TAG_VALUES.shared],
 ): PolicyStatement["Condition"] {
   return { StringEquals: { [`aws:ResourceTag/${clusterTagKey(ctx.clusterName)}`]: values } };
 }
