@@ -7,7 +7,7 @@ import { Instance } from "@cdktf/provider-aws/lib/instance";
 import { Subnet } from "@cdktf/provider-aws/lib/subnet";
 import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { IamInstanceProfile } from "@cdktf/provider-aws/lib/iam-instance-profile";
-import { METADATA_OPTIONS, NodeMachine } from "./control-plane";
+import { METADATA_OPTIONS, NodeMachine } from "./node-groups";
 import { named } from "./network";
 
 export interface BastionProps {

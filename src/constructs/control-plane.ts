@@ -28,18 +28,11 @@ import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { IamInstanceProfile } from "@cdktf/provider-aws/lib/iam-instance-profile";
 import { named } from "./network";
 import { PORTS } from "../aws/ports";
-import { CLUSTER_TAG_VALUES, clusterOwnedTag, clusterTagKey } from "../aws/tags";
+import { CLUSTER_TAG_VALUES, clusterTagKey } from "../aws/tags";
 import { apiLoadBalancerName, controlPlaneGroupName, elbName } from "../aws/cluster-names";
-import { REFRESH_INSTANCE_WARMUP, groupLifecycleHooks } from "./node-groups";
+import { NodeMachine, REFRESH_INSTANCE_WARMUP, groupLifecycleHooks, nodeLaunchTemplate } from "./node-groups";
 
 export { elbName };
-
-export interface NodeMachine {
-  readonly imageId: string;
-  readonly instanceType: string;
-  readonly rootVolumeGiB: number;
-  readonly sshKeyName?: string;
-}
 
 export interface ControlPlaneProps {
   readonly clusterName: string;
@@ -54,14 +47,6 @@ export interface ControlPlaneProps {
   /** Preconditions the launch template checks at plan time (e.g. the Kubernetes upgrade order). */
   readonly launchTemplatePreconditions?: Precondition[];
 }
-
-/** IMDSv2 only; one hop, so pods (other than host-network ones) cannot take the node's role. */
-export const METADATA_OPTIONS = {
-  httpEndpoint: "enabled",
-  httpTokens: "required",
-  httpPutResponseHopLimit: 1,
-  instanceMetadataTags: "disabled",
-} as const;
 
 /**
  * Instance refresh of a control-plane group: launch before terminate. With one instance per group,
@@ -93,7 +78,6 @@ export class ControlPlane extends Construct {
 
   constructor(scope: Construct, id: string, props: ControlPlaneProps) {
     super(scope, id);
-    const clusterTag = clusterOwnedTag(props.clusterName);
     const name = `${props.clusterName}-control-plane`;
 
     this.loadBalancer = named(
@@ -145,34 +129,16 @@ export class ControlPlane extends Construct {
     );
 
     this.launchTemplate = named(
-      new LaunchTemplate(this, "launch-template", {
+      nodeLaunchTemplate(this, "launch-template", {
+        clusterName: props.clusterName,
         name,
         description: `Control-plane nodes of Kubernetes cluster ${props.clusterName}`,
-        imageId: props.machine.imageId,
-        instanceType: props.machine.instanceType,
-        keyName: props.machine.sshKeyName,
-        vpcSecurityGroupIds: [props.securityGroup.id],
-        iamInstanceProfile: { arn: props.instanceProfile.arn },
-        userData: props.userDataBase64,
-        metadataOptions: METADATA_OPTIONS,
-        updateDefaultVersion: true,
-        blockDeviceMappings: [
-          {
-            deviceName: "/dev/sda1",
-            ebs: {
-              volumeType: "gp3",
-              volumeSize: props.machine.rootVolumeGiB,
-              encrypted: "true",
-              deleteOnTermination: "true",
-            },
-          },
-        ],
+        machine: props.machine,
+        securityGroup: props.securityGroup,
+        instanceProfile: props.instanceProfile,
+        userDataBase64: props.userDataBase64,
         // The instance's Name comes from its group's tag (one per slot).
-        tagSpecifications: [
-          { resourceType: "instance", tags: { Role: "control-plane", ...clusterTag } },
-          { resourceType: "volume", tags: { Name: name, ...clusterTag } },
-        ],
-        tags: { Name: name },
+        instanceTags: { Role: "control-plane" },
         // A new user data, instance type or key pair rolls the control plane one node per group
         // (CONTROL_PLANE_REFRESH). A newer Ubuntu image alone does not: the lookup finds one every few
         // weeks, and an unrelated apply must not roll the whole cluster. Move to a new image with

@@ -1,9 +1,81 @@
 /**
- * What every auto scaling group of the cluster shares: its two lifecycle hooks (src/aws/lifecycle.ts
- * names them; the nodes and the termination handler complete them).
+ * What every node group of the cluster shares: the launch template's machine, disk and metadata
+ * settings, and the groups' two lifecycle hooks (src/aws/lifecycle.ts names them; the nodes and the
+ * termination handler complete them).
  */
+import { Construct } from "constructs";
 import { AutoscalingGroupInitialLifecycleHook } from "@cdktf/provider-aws/lib/autoscaling-group";
+import { LaunchTemplate, LaunchTemplateConfig } from "@cdktf/provider-aws/lib/launch-template";
+import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
+import { IamInstanceProfile } from "@cdktf/provider-aws/lib/iam-instance-profile";
 import { LIFECYCLE_HOOKS } from "../aws/lifecycle";
+import { clusterOwnedTag } from "../aws/tags";
+
+export interface NodeMachine {
+  readonly imageId: string;
+  readonly instanceType: string;
+  readonly rootVolumeGiB: number;
+  readonly sshKeyName?: string;
+}
+
+/** IMDSv2 only; one hop, so pods (other than host-network ones) cannot take the node's role. */
+export const METADATA_OPTIONS = {
+  httpEndpoint: "enabled",
+  httpTokens: "required",
+  httpPutResponseHopLimit: 1,
+  instanceMetadataTags: "disabled",
+} as const;
+
+export interface NodeLaunchTemplateProps {
+  readonly clusterName: string;
+  /** The template's name and its volumes' Name tag. */
+  readonly name: string;
+  readonly description: string;
+  readonly machine: NodeMachine;
+  readonly securityGroup: SecurityGroup;
+  readonly instanceProfile: IamInstanceProfile;
+  readonly userDataBase64: string;
+  /** Tags of the instances, besides the cluster tag. */
+  readonly instanceTags: Readonly<Record<string, string>>;
+  readonly lifecycle: LaunchTemplateConfig["lifecycle"];
+}
+
+/**
+ * A node group's launch template: the machine, IMDSv2 with one hop, an encrypted gp3 root volume
+ * deleted with the instance, the cluster tag on instance and volume.
+ */
+export function nodeLaunchTemplate(scope: Construct, id: string, props: NodeLaunchTemplateProps): LaunchTemplate {
+  const clusterTag = clusterOwnedTag(props.clusterName);
+  return new LaunchTemplate(scope, id, {
+    name: props.name,
+    description: props.description,
+    imageId: props.machine.imageId,
+    instanceType: props.machine.instanceType,
+    keyName: props.machine.sshKeyName,
+    vpcSecurityGroupIds: [props.securityGroup.id],
+    iamInstanceProfile: { arn: props.instanceProfile.arn },
+    userData: props.userDataBase64,
+    metadataOptions: METADATA_OPTIONS,
+    updateDefaultVersion: true,
+    blockDeviceMappings: [
+      {
+        deviceName: "/dev/sda1",
+        ebs: {
+          volumeType: "gp3",
+          volumeSize: props.machine.rootVolumeGiB,
+          encrypted: "true",
+          deleteOnTermination: "true",
+        },
+      },
+    ],
+    tagSpecifications: [
+      { resourceType: "instance", tags: { ...props.instanceTags, ...clusterTag } },
+      { resourceType: "volume", tags: { Name: props.name, ...clusterTag } },
+    ],
+    tags: { Name: props.name },
+    lifecycle: props.lifecycle,
+  });
+}
 
 /**
  * Launch hook: a node has this long to boot, join and become Ready (a control-plane node: with a

@@ -9,10 +9,10 @@ import { AutoscalingGroup } from "@cdktf/provider-aws/lib/autoscaling-group";
 import { Subnet } from "@cdktf/provider-aws/lib/subnet";
 import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { IamInstanceProfile } from "@cdktf/provider-aws/lib/iam-instance-profile";
-import { METADATA_OPTIONS, NodeMachine } from "./control-plane";
+
 import { named } from "./network";
-import { CLUSTER_TAG_VALUES, clusterOwnedTag, clusterTagKey } from "../aws/tags";
-import { REFRESH_INSTANCE_WARMUP, groupLifecycleHooks } from "./node-groups";
+import { CLUSTER_TAG_VALUES, clusterTagKey } from "../aws/tags";
+import { NodeMachine, REFRESH_INSTANCE_WARMUP, groupLifecycleHooks, nodeLaunchTemplate } from "./node-groups";
 import { workerGroupName } from "../aws/cluster-names";
 import { NTH_MANAGED_TAG } from "../addons/node-termination-handler";
 
@@ -43,35 +43,16 @@ export class Workers extends Construct {
   constructor(scope: Construct, id: string, props: WorkersProps) {
     super(scope, id);
     const name = `${props.clusterName}-worker`;
-    const clusterTag = clusterOwnedTag(props.clusterName);
     this.launchTemplate = named(
-      new LaunchTemplate(this, "launch-template", {
+      nodeLaunchTemplate(this, "launch-template", {
+        clusterName: props.clusterName,
         name,
         description: `Worker nodes of Kubernetes cluster ${props.clusterName}`,
-        imageId: props.machine.imageId,
-        instanceType: props.machine.instanceType,
-        keyName: props.machine.sshKeyName,
-        vpcSecurityGroupIds: [props.securityGroup.id],
-        iamInstanceProfile: { arn: props.instanceProfile.arn },
-        userData: props.userDataBase64,
-        metadataOptions: METADATA_OPTIONS,
-        updateDefaultVersion: true,
-        blockDeviceMappings: [
-          {
-            deviceName: "/dev/sda1",
-            ebs: {
-              volumeType: "gp3",
-              volumeSize: props.machine.rootVolumeGiB,
-              encrypted: "true",
-              deleteOnTermination: "true",
-            },
-          },
-        ],
-        tagSpecifications: [
-          { resourceType: "instance", tags: { Name: name, Role: "worker", ...clusterTag } },
-          { resourceType: "volume", tags: { Name: name, ...clusterTag } },
-        ],
-        tags: { Name: name },
+        machine: props.machine,
+        securityGroup: props.securityGroup,
+        instanceProfile: props.instanceProfile,
+        userDataBase64: props.userDataBase64,
+        instanceTags: { Name: name, Role: "worker" },
         // A newer Ubuntu image must not roll every worker on some unrelated apply: move workers
         // to a new image deliberately with `terraform apply -replace=aws_launch_template.worker_launch_template`.
         // Everything else (user data, instance type, key pair) rolls them with drain.
