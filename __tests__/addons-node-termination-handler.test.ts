@@ -138,6 +138,13 @@ describe("our patch (src/addons/bundle.ts), visible in the bundle", () => {
   });
   test("the managed tag is the chart's default, the one the workers' group puts on its instances", () =>
     expect(NTH_MANAGED_TAG).toBe(VALUES.managedTag));
+  // deployment.yaml passes .Values.deleteSqsMsgIfNodeNotFound (false in values.yaml); with it true,
+  // pkg/interruptionevent/draincordon/handler.go completes the hook of an instance that has no node.
+  test("an instance that never became a node: its terminate hook is completed at once, not held", () => {
+    expect(NODE_TERMINATION_HANDLER_ENV.DELETE_SQS_MSG_IF_NODE_NOT_FOUND).toBe("true");
+    expect(VALUES.deleteSqsMsgIfNodeNotFound).toBe(false);
+    expect(DEPLOYMENT_TEMPLATE).toContain("- name: DELETE_SQS_MSG_IF_NODE_NOT_FOUND");
+  });
   test("a drain ends before the workers' terminate hook times out", () =>
     expect(Number(NODE_TERMINATION_HANDLER_ENV.NODE_TERMINATION_GRACE_PERIOD)).toBeLessThan(
       TERMINATE_HOOK_TIMEOUT_SECONDS,

@@ -323,6 +323,13 @@ describe("kubeadm configuration (v1beta4)", () => {
     }
   });
 
+  // Timeouts.EtcdAPICall (cmd/kubeadm/app/apis/kubeadm/v1beta4/types.go, "Default: 2m") bounds
+  // kubeadm's retries of the member add and the learner promotion; etcd admits one learner at a time.
+  test("join: a control-plane node retries its etcd member add for 10 minutes, a worker has no etcd", () => {
+    expect(join("control-plane").timeouts).toEqual({ discovery: "10m0s", tlsBootstrap: "10m0s", etcdAPICall: "10m0s" });
+    expect(join("worker").timeouts).toEqual({ discovery: "10m0s", tlsBootstrap: "10m0s" });
+  });
+
   test("every role's kubelet gets max-pods from a placeholder filled at boot", () => {
     const maxPods = { name: "max-pods", value: "__MAX_PODS__" };
     expect(init()[0].nodeRegistration.kubeletExtraArgs).toContainEqual(maxPods);

@@ -66,12 +66,14 @@ describe("terraform apply rolls the nodes: a new launch template version starts 
       preferences: { min_healthy_percentage: 100, max_healthy_percentage: 200, instance_warmup: "60" },
     });
   });
-  test("workers: the template's latest version, at least 90% healthy", () => {
+  // Launch before terminating: the AWS console's preset of that name sends min 100 / max 110
+  // (aws/aws-cli#8338 shows its StartInstanceRefresh request).
+  test("workers: the template's latest version, launch before terminating (100% to 110% healthy)", () => {
     const body = res("aws_autoscaling_group").worker_asg;
     expect(body.launch_template.version).toBe(ref("aws_launch_template.worker_launch_template", "latest_version"));
     expect(body.instance_refresh).toEqual({
       strategy: "Rolling",
-      preferences: { min_healthy_percentage: 90, instance_warmup: "60" },
+      preferences: { min_healthy_percentage: 100, max_healthy_percentage: 110, instance_warmup: "60" },
     });
   });
   test("both templates become their own default version and ignore only a newer image", () => {
@@ -94,17 +96,19 @@ describe("the node termination handler drains workers only", () => {
     for (const t of Object.values(res("aws_launch_template")))
       expect(JSON.stringify(t.tag_specifications)).not.toContain("aws-node-termination-handler");
   });
-  test("an SQS queue with server-side encryption (SSE-SQS) and 300 s retention", () =>
+  test("an SQS queue with server-side encryption (SSE-SQS), messages kept past the 600 s terminate hook", () =>
     expect(s.text).toHaveResourceWithProperties(SqsQueue, {
       name: "k8s-cluster-node-termination",
       sqs_managed_sse_enabled: true,
-      message_retention_seconds: 300,
+      message_retention_seconds: 900,
     }));
   const patterns = () =>
     Object.fromEntries(
       Object.entries(res("aws_cloudwatch_event_rule")).map(([n, r]) => [n, jsonencoded(r.event_pattern)]),
     );
-  test("four rules: workers' terminate action, spot interruption, rebalance recommendation, state change", () =>
+  // The rules of the handler's README at v1.25.6 ("aws events put-rule" commands, including the AWS
+  // Health scheduled change rule), the terminate action narrowed to the workers' group.
+  test("five rules: workers' terminate action, spot interruption, rebalance, state change, scheduled change", () =>
     expect(patterns()).toEqual({
       node_termination_worker_termination: {
         source: ["aws.autoscaling"],
@@ -123,6 +127,11 @@ describe("the node termination handler drains workers only", () => {
         source: ["aws.ec2"],
         "detail-type": ["EC2 Instance State-change Notification"],
       },
+      node_termination_scheduled_change: {
+        source: ["aws.health"],
+        "detail-type": ["AWS Health Event"],
+        detail: { service: ["EC2"], eventTypeCategory: ["scheduledChange"] },
+      },
     }));
   test("denied: launch events (the nodes complete their own hook), control-plane groups' terminations", () => {
     const text = JSON.stringify(patterns());
@@ -131,7 +140,7 @@ describe("the node termination handler drains workers only", () => {
   });
   test("every rule targets the queue, nothing else", () => {
     const targets = Object.values(res("aws_cloudwatch_event_target"));
-    expect(targets).toHaveLength(4);
+    expect(targets).toHaveLength(5);
     expect(targets.map((t) => t.rule).sort()).toEqual(
       Object.keys(res("aws_cloudwatch_event_rule"))
         .map((n) => ref(`aws_cloudwatch_event_rule.${n}`, "name"))
@@ -139,7 +148,7 @@ describe("the node termination handler drains workers only", () => {
     );
     for (const t of targets) expect(t.arn).toBe(ref("aws_sqs_queue.node_termination_queue", "arn"));
   });
-  test("the queue policy: EventBridge may send, only from these four rules; nobody else, nothing else", () => {
+  test("the queue policy: EventBridge may send, only from these five rules; nobody else, nothing else", () => {
     const policy = jsonencoded(resource(s, "aws_sqs_queue_policy.node_termination_queue_policy").policy);
     expect(policy.Statement).toEqual([
       {
@@ -155,6 +164,7 @@ describe("the node termination handler drains workers only", () => {
               "spot_interruption",
               "rebalance_recommendation",
               "instance_state_change",
+              "scheduled_change",
             ].map((n) => ref(`aws_cloudwatch_event_rule.node_termination_${n}`, "arn")),
           },
         },

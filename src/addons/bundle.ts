@@ -179,7 +179,10 @@ function cloudConfigTemplate(s: AddonSettings): BundleFile {
  * pkg/config/config.go at the vendored tag). Queue mode reads the queue the stack makes; it drains
  * only instances with the managed tag, which only the workers' group puts on its instances; a drain
  * gets 540 s (NODE_TERMINATION_GRACE_PERIOD, the drain's timeout), inside the workers' 600 s
- * terminate hook, before the handler completes the hook.
+ * terminate hook, before the handler completes the hook. An event for an instance that never became
+ * a node (a failed boot) completes the hook at once instead of holding it for 600 s
+ * (DELETE_SQS_MSG_IF_NODE_NOT_FOUND: pkg/interruptionevent/draincordon/handler.go runs the hook's
+ * completion when the node is not found only with it set).
  */
 export const NODE_TERMINATION_HANDLER_ENV: Readonly<Record<string, string>> = Object.freeze({
   ENABLE_SQS_TERMINATION_DRAINING: "true",
@@ -188,6 +191,7 @@ export const NODE_TERMINATION_HANDLER_ENV: Readonly<Record<string, string>> = Ob
   CHECK_TAG_BEFORE_DRAINING: "true",
   MANAGED_TAG: NTH_MANAGED_TAG,
   NODE_TERMINATION_GRACE_PERIOD: "540",
+  DELETE_SQS_MSG_IF_NODE_NOT_FOUND: "true",
 });
 
 const CONTROL_PLANE_ROLE = "node-role.kubernetes.io/control-plane";

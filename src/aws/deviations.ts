@@ -172,7 +172,7 @@ export const CLUSTER_ADDITIONS: readonly Addition[] = [
   },
   {
     id: "A16",
-    what: "the AWS Node Termination Handler (queue mode, on the control-plane nodes): an SQS queue (SSE, only EventBridge may send, only from its rules) and EventBridge rules for the workers' terminate hook, spot interruption, rebalance recommendation and instance state change",
+    what: "the AWS Node Termination Handler (queue mode, on the control-plane nodes): an SQS queue (SSE, only EventBridge may send, only from its rules) and EventBridge rules for the workers' terminate hook, spot interruption, rebalance recommendation, instance state change and AWS Health scheduled change",
     why: "a worker is cordoned and drained (PodDisruptionBudgets respected) before its instance goes, whether an instance refresh, a scale-in or EC2 takes it",
   },
 ];

@@ -68,7 +68,15 @@ export function kubeadmJoinTemplate(s: BootstrapSettings): string {
         },
         nodeRegistration: nodeRegistration(),
         ...controlPlane,
-        timeouts: { discovery: "10m0s", tlsBootstrap: "10m0s" },
+        timeouts: {
+          discovery: "10m0s",
+          tlsBootstrap: "10m0s",
+          // etcd admits one learner at a time (its max learners is 1) and refuses a new member while
+          // a voting member is unreachable; kubeadm retries its member add and promotion for this
+          // long, while another joining node's learner catches up or the prune timer removes the
+          // member of a gone instance. kubeadm's default is 2 minutes.
+          ...(s.role === "worker" ? {} : { etcdAPICall: "10m0s" }),
+        },
       },
     ],
     true,

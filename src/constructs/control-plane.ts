@@ -53,9 +53,10 @@ export interface ControlPlaneProps {
  * min healthy 100% keeps the old node in service and max healthy 200% lets the group start the new
  * one beside it; the new node completes its launch hook only once its Node is Ready and its etcd
  * member healthy, and only then is the old one terminated, whose terminate hook removes its own
- * etcd member first. The node scripts make one etcd membership change at a time, so even when every
- * group refreshes at once (one apply changes the template of all of them), the member list only
- * ever gains a started member before it loses one: quorum holds throughout.
+ * etcd member first. etcd admits one learner at a time, so when every group refreshes at once (one
+ * apply changes the template of all of them) the new nodes join one after another (kubeadm retries
+ * its member add for up to 10 minutes: timeouts.etcdAPICall in src/bootstrap/kubeadm.ts), and the
+ * member list only ever gains a started member before it loses one: quorum holds throughout.
  */
 export const CONTROL_PLANE_REFRESH = {
   minHealthyPercentage: 100,

@@ -2,8 +2,8 @@
  * What the AWS Node Termination Handler (queue mode) reads: an SQS queue fed by EventBridge rules
  * for the events that take a worker away: the workers' group terminating an instance (its terminate
  * hook holds the instance until the handler drained the node), spot interruption warnings,
- * rebalance recommendations and instance state changes. The rules and their patterns follow the
- * handler's README at v1.25.6 ("Queue Processor", "Create Amazon EventBridge Rules"); the group
+ * rebalance recommendations, instance state changes and AWS Health scheduled changes. The rules
+ * and their patterns follow the handler's README at v1.25.6 ("Queue Processor", "Create Amazon EventBridge Rules"); the group
  * rule is narrowed to the workers' group (control-plane nodes leave through their own hook).
  * EC2 events cannot be filtered by tag: the handler drains only instances that carry its managed
  * tag, which only the workers have.
@@ -38,14 +38,22 @@ export function nodeTerminationEventPatterns(workerGroupName: string): Record<st
     spot_interruption: { source: ["aws.ec2"], "detail-type": ["EC2 Spot Instance Interruption Warning"] },
     rebalance_recommendation: { source: ["aws.ec2"], "detail-type": ["EC2 Instance Rebalance Recommendation"] },
     instance_state_change: { source: ["aws.ec2"], "detail-type": ["EC2 Instance State-change Notification"] },
+    // AWS Health scheduled changes (instance retirement, maintenance): drained ahead of the date.
+    scheduled_change: {
+      source: ["aws.health"],
+      "detail-type": ["AWS Health Event"],
+      detail: { service: ["EC2"], eventTypeCategory: ["scheduledChange"] },
+    },
   };
 }
 
 /**
- * Messages older than this are of no use to the handler (a lifecycle hook times out after 10
- * minutes, a spot instance is gone 2 minutes after its warning); the handler's README uses 300 s.
+ * A message waits this long for the handler. Longer than the handler's README (300 s): its one
+ * replica is rescheduled whenever a control-plane node is drained (during a roll, the same apply
+ * that rolls the workers), and a worker's terminate event must outlive that gap, up to the 600 s
+ * terminate hook. A stale event finds no node and is dropped (DELETE_SQS_MSG_IF_NODE_NOT_FOUND).
  */
-export const QUEUE_MESSAGE_RETENTION_SECONDS = 300;
+export const QUEUE_MESSAGE_RETENTION_SECONDS = 900;
 
 export class NodeTerminationQueue extends Construct {
   readonly queue: SqsQueue;

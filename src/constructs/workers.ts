@@ -17,11 +17,17 @@ import { workerGroupName } from "../aws/cluster-names";
 import { NTH_MANAGED_TAG } from "../addons/node-termination-handler";
 
 /**
- * Instance refresh of the workers: at least 90% stay healthy, so one worker at a time on small
- * groups; the handler drains each old one (terminate hook), and the refresh takes the next only
- * after the new one completed its launch hook, which it does once its Node is Ready.
+ * Instance refresh of the workers: launch before terminating (the AWS console's preset of that
+ * name: min healthy 100%, max healthy 110%), so capacity never drops below the desired count and a
+ * small group replaces one worker at a time. A new worker counts once it completed its launch
+ * hook, which it does once its Node is Ready; only then is an old one drained by the handler
+ * (terminate hook) and terminated.
  */
-export const WORKER_REFRESH = { minHealthyPercentage: 90, instanceWarmup: REFRESH_INSTANCE_WARMUP } as const;
+export const WORKER_REFRESH = {
+  minHealthyPercentage: 100,
+  maxHealthyPercentage: 110,
+  instanceWarmup: REFRESH_INSTANCE_WARMUP,
+} as const;
 
 export interface WorkersProps {
   readonly clusterName: string;
