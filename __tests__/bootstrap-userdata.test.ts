@@ -224,7 +224,7 @@ describe("what each role carries", () => {
     expect(withBackup.worker).toEqual(rendered.worker);
   });
 
-  test("control-plane nodes get from the bundle: timers, add-ons, init lock, etcd membership, watcher, init, maintenance", () => {
+  test("control-plane nodes get from the bundle: timers, add-ons, init lock, etcd membership, watcher, init, audit policy, maintenance", () => {
     const bundled = deliveredFiles("control-plane")
       .filter((f) => f.delivery === "bundle")
       .map((f) => f.path);
@@ -240,6 +240,7 @@ describe("what each role carries", () => {
       "/usr/local/sbin/k8s-termination-watch",
       "/etc/systemd/system/k8s-termination-watch.service",
       "/etc/k8s-bootstrap/kubeadm-init.yaml.tmpl",
+      "/etc/kubernetes/audit/policy.yaml",
       "/usr/local/lib/k8s-bootstrap/lease.sh",
       "/usr/local/sbin/k8s-cert-renew",
       "/etc/systemd/system/k8s-cert-renew.service",

@@ -335,6 +335,15 @@ case $name in
 
   kubeadm)
     mkdir -p "${root}/etc/kubernetes"
+    # kube-apiserver exits at once when the audit policy its flags name is missing
+    # (k8s.io/apiserver/pkg/server/options/audit.go reads it at start): its static pod never gets
+    # healthy and kubeadm's wait-control-plane phase fails. The cluster configuration is the init's.
+    apiserver_files_present() {
+      local f
+      for f in $(grep -A1 -E '^ *- name: "?audit-policy-file"?$' "$1" | sed -n 's/^ *value: "\{0,1\}\([^"]*\)"\{0,1\}$/\1/p'); do
+        [[ -f ${root}${f} ]] || { echo "[wait-control-plane] kube-apiserver: open ${f}: no such file or directory" >&2; return 1; }
+      done
+    }
     case "$1" in
       certs) echo "$CERT_KEY" ;;
       version) echo "v$(installed kubeadm | sed 's/-.*//')" ;;
@@ -346,6 +355,7 @@ case $name in
       init)
         if [[ $2 == phase ]]; then exit 0; fi
         cp "$(opt --config "$@")" "${state}/kubeadm-init.yaml"
+        apiserver_files_present "${state}/kubeadm-init.yaml" || exit 1
         admin_conf "${state}/kubeadm-init.yaml" controlPlaneEndpoint
         touch "${root}/etc/kubernetes/kubelet.conf"
         mkdir -p "${state}/nodes"
@@ -361,6 +371,9 @@ case $name in
         mkdir -p "${state}/nodes"
         touch "${state}/nodes/${NODE_NAME}"
         if grep -q '^controlPlane:' "$config"; then
+          cluster_config=${state}/kubeadm-init.yaml
+          [[ -f $cluster_config ]] || cluster_config=${root}/etc/k8s-bootstrap/kubeadm-init.yaml.tmpl
+          apiserver_files_present "$cluster_config" || exit 1
           admin_conf "$config" apiServerEndpoint
           etcd_member_add "$NODE_NAME" "$NODE_IP"
         fi

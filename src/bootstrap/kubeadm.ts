@@ -8,6 +8,7 @@ import { CRI_SOCKET } from "./container-runtime";
 import { kubeletExtraArgs } from "./kubelet";
 import { BootstrapSettings } from "./settings";
 import { yamlDocs } from "./yaml-text";
+import { auditApiServerArgs, auditApiServerVolumes } from "./audit";
 
 const KUBEADM_API = "kubeadm.k8s.io/v1beta4";
 
@@ -40,7 +41,13 @@ export function kubeadmInitTemplate(s: BootstrapSettings): string {
         kubernetesVersion: "__KUBERNETES_VERSION__",
         controlPlaneEndpoint: `__API_ENDPOINT__:${PORTS.kubeApiserver}`,
         networking: { podSubnet: s.podCidr, serviceSubnet: s.serviceCidr },
-        apiServer: { certSANs: ["__API_ENDPOINT__"] },
+        apiServer: {
+          certSANs: ["__API_ENDPOINT__"],
+          // The audit log (audit.ts): kept in the cluster configuration, so every joining node and
+          // every `kubeadm upgrade` writes the API server's manifest with it.
+          extraArgs: auditApiServerArgs(),
+          extraVolumes: auditApiServerVolumes(),
+        },
         // Pods take VPC addresses from the VPC CNI; per-node pod CIDRs would only run out.
         controllerManager: { extraArgs: [{ name: "allocate-node-cidrs", value: "false" }] },
       },

@@ -15,6 +15,7 @@ import { STATIC_FILES_FOLDER, staticFileText } from "./static-files";
 import { CRICTL_CONFIG, containerdAptPreferences } from "./container-runtime";
 import { CREDENTIAL_PROVIDER_CONFIG_TEXT } from "./kubelet";
 import { kubeadmInitTemplate, kubeadmJoinTemplate } from "./kubeadm";
+import { AUDIT_PATHS, auditPolicyText } from "./audit";
 import { etcdBackupUnits } from "./timers";
 import { KUBERNETES_VERSIONS_PATH, kubernetesVersionsFile } from "./maintenance";
 import { ssmParameterNames } from "../aws/ssm-parameters";
@@ -184,6 +185,8 @@ export function nodeFiles(s: BootstrapSettings, facts: NodeFacts): NodeFile[] {
       script("terminationWatch"),
       staticFile("/etc/systemd/system/k8s-termination-watch.service"),
       generated(`${CONFIG_DIR}/kubeadm-init.yaml.tmpl`, kubeadmInitTemplate(s), "kubeadm.ts", "kubeadmInitTemplate"),
+      // The API server's audit policy, in place before kubeadm writes the API server's manifest.
+      generated(AUDIT_PATHS.policyFile, auditPolicyText(), "audit.ts", "auditPolicyText"),
       // Maintenance after boot, one node at a time under a Lease (lease.sh): certificate renewal and
       // its daily timer, in-place upgrades to one of the pinned releases.
       script("lease"),
