@@ -53,7 +53,10 @@ export const BUNDLE = clusterBundle(settingsFor("control-plane"));
 export const yamlDocs = (text: string) => parseAllDocuments(text).map((d) => d.toJS());
 /** The lines of a script's log that name a failed step. */
 export const failedLines = (stderr: string) => stderr.split("\n").filter((l) => l.includes("FAILED"));
-const STALE_LOG = `k8s-bootstrap: stale join parameters (another deployment: ${OTHER_API_ENDPOINT}) under ${PREFIX}/join`;
+const STALE_LOG = [
+  `k8s-bootstrap: stale join parameters (another deployment: ${OTHER_API_ENDPOINT})`,
+  `under ${PREFIX}/join`,
+].join(" ");
 /** The log lines that say the join parameters found are another deployment's. */
 export const staleLines = (stderr: string) => stderr.split("\n").filter((l) => l === STALE_LOG);
 
