@@ -6,7 +6,8 @@
  */
 import { parse } from "yaml";
 import { Lease as LeaseModel } from "kubernetes-models/coordination.k8s.io/v1";
-import { JOIN_PARAMETERS, NodeRun, PREFIX, RunResult, TERRAFORM_PARAMETERS, runNode } from "../harness/node";
+import { NodeRun, RunResult } from "../harness/node";
+import { ALL_PARAMETERS, VERSION_PARAMETER, expectSuccess, failedLines, nodeRunner } from "../harness/boot";
 import {
   NODE_NAME,
   OTHER_NODE,
@@ -21,31 +22,17 @@ import {
   raceForLease,
   setClusterVersion,
 } from "../harness/maintenance";
-import { requireTool } from "../harness/tools";
 
 const RENEW = "/usr/local/sbin/k8s-cert-renew";
 const UPGRADE = "/usr/local/sbin/k8s-upgrade";
-const VERSION_PARAMETER = `${PREFIX}/cluster/kubernetes-version`;
-const ALL_PARAMETERS = { ...TERRAFORM_PARAMETERS, ...JOIN_PARAMETERS };
 const HOLDER = `${NODE_NAME}/k8s-cert-renew`;
 const LEASE_LOG = "Lease kube-system/k8s-control-plane-maintenance";
 /** The fields of kubeadm's output/v1alpha3 Certificate the renewal reads, one line per certificate. */
 const EXPIRY_FIELDS = '{.name} {.expirationDate} {.externallyManaged} {.missing}{"\\n"}';
 const ETCD_HEALTH = /^crictl exec --sync --timeout 30 \S+ etcdctl .* endpoint health$/;
 
-const runs: NodeRun[] = [];
-function node(...args: Parameters<typeof runNode>): NodeRun {
-  requireTool("bash");
-  const n = runNode(...args);
-  runs.push(n);
-  return n;
-}
-afterAll(() => runs.forEach((r) => r.cleanup()));
+const node = nodeRunner();
 
-const failedLines = (stderr: string) => stderr.split("\n").filter((l) => l.includes("FAILED"));
-function expectSuccess(r: { status: number | null; stderr: string }) {
-  expect({ status: r.status, failed: failedLines(r.stderr) }).toEqual({ status: 0, failed: [] });
-}
 const doneLine = (r: RunResult) => r.stderr.split("\n").filter((l) => l.includes(": done: "));
 
 /**
@@ -270,6 +257,12 @@ describe("k8s-upgrade on a control-plane node", () => {
     expect(r.callsOf("kubeadm upgrade")).toEqual([]);
     expect(r.callsOf("aws ssm put-parameter")).toEqual([]);
   };
+  /** The upgrade stopped at its one failed step, before changing anything. */
+  const refused = (r: RunResult, failed: string) => {
+    expect(r.status).toBe(1);
+    expect(failedLines(r.stderr)).toEqual([failed]);
+    nothingChanged(r);
+  };
 
   let first: NodeRun;
   beforeAll(() => {
@@ -279,36 +272,30 @@ describe("k8s-upgrade on a control-plane node", () => {
   test("refuses a release this build does not pin, before changing anything", () => {
     expectSuccess(first);
     for (const v of ["1.35.9", "1.36.0"]) {
-      const r = first.exec(UPGRADE, v);
-      expect(r.status).toBe(1);
-      expect(failedLines(r.stderr)).toEqual([
+      refused(
+        first.exec(UPGRADE, v),
         `k8s-upgrade: FAILED at step 'check the target version': Kubernetes ${v} is not a release this build pins ` +
           "(1.33.13 1.34.11 1.35.8): another one needs a build that pins it (docs/upgrades.md)",
-      ]);
-      nothingChanged(r);
+      );
     }
   });
 
   test("refuses a downgrade", () => {
-    const r = first.exec(UPGRADE, "1.33.13");
-    expect(r.status).toBe(1);
-    expect(failedLines(r.stderr)).toEqual([
+    refused(
+      first.exec(UPGRADE, "1.33.13"),
       "k8s-upgrade: FAILED at step 'read the cluster's Kubernetes version': " +
         "1.33.13 is older than the cluster's 1.34.11: downgrades are refused",
-    ]);
-    nothingChanged(r);
+    );
   });
 
   test("refuses to skip a minor, naming the release to upgrade to first", () => {
     const old = nodeAt("1.33.13");
     expectSuccess(old);
-    const r = old.exec(UPGRADE, "v1.35.8");
-    expect(r.status).toBe(1);
-    expect(failedLines(r.stderr)).toEqual([
+    refused(
+      old.exec(UPGRADE, "v1.35.8"),
       "k8s-upgrade: FAILED at step 'read the cluster's Kubernetes version': " +
         "1.35.8 skips a minor: the cluster runs 1.33.13; upgrade to 1.34.11 first, one minor at a time",
-    ]);
-    nothingChanged(r);
+    );
   });
 
   test("another node holds the maintenance Lease: stops before installing anything", () => {
