@@ -2,7 +2,8 @@
 const { unit, system } = require("./jest/tiers");
 module.exports = {
   testTimeout: 120000,
-  // Two workers on the 2-core machine: terraform and bash run in child processes, so the second worker is not idle time.
+  // Two workers on the 2-core machine: terraform and bash run in child processes,
+  // so the second worker is not idle time.
   maxWorkers: 2,
   projects: [unit, system],
 };

@@ -30,6 +30,9 @@ import { addonsRoot, loadVendored, repositoryFolder } from "../src/addons/vendor
 import { imagePullProblems, matchImage, parseImage, pullAuthority, unpinned } from "../src/bootstrap/image-pulls";
 import { ADDON_VERSIONS, CLOUD_CONTROLLER_MANAGER_IMAGE, SUPPORTED_KUBERNETES_MINORS } from "../src/bootstrap/versions";
 
+/** A long regular expression written in pieces: their sources joined in order. */
+const regExp = (...pieces: RegExp[]) => new RegExp(pieces.map((p) => p.source).join(""));
+
 const CLUSTER = "k8s-cluster";
 const bundle = (minor = "1.35", clusterName = CLUSTER): AddonBundle =>
   addonBundle({ clusterName, region: "ap-northeast-2", kubernetesMinor: minor });
@@ -94,7 +97,10 @@ describe("vendored files are the bytes SOURCE.json records", () => {
     });
     const m = thrown(() => loadVendored("vpc-cni", "v1.23.0", root)).message;
     expect(m).toMatch(
-      /^addons\/vpc-cni\/v1\.23\.0\/aws-k8s-cni\.yaml: SHA-256 is [0-9a-f]{64}, SOURCE\.json records 3a932385c0db788d8b080b8a9ea262681ed2b564bcc764f95e5b886bdf8494ab;/,
+      regExp(
+        /^addons\/vpc-cni\/v1\.23\.0\/aws-k8s-cni\.yaml: SHA-256 is [0-9a-f]{64}, /,
+        /SOURCE\.json records 3a932385c0db788d8b080b8a9ea262681ed2b564bcc764f95e5b886bdf8494ab;/,
+      ),
     );
   });
 
@@ -174,7 +180,7 @@ function validate(b: AddonBundle, where: string, o: KubeObject): void {
   try {
     new model(o).validate();
   } catch (e) {
-    throw new Error(`${at}: ${(e as Error).message}`);
+    throw new Error(`${at}: ${(e as Error).message}`, { cause: e });
   }
 }
 
@@ -189,7 +195,8 @@ describe("every object validates against its schema", () => {
   test("an unknown apiVersion or kind is a failure", () => {
     const ds = clone(awsNode(bundle()));
     expect(thrown(() => validate(bundle(), "x.yaml", { ...ds, apiVersion: "apps/v1beta2" })).message).toBe(
-      "x.yaml: apps/v1beta2 DaemonSet aws-node: not a kind of the GA API groups the bundle uses (v1, apps/v1, rbac.authorization.k8s.io/v1, apiextensions.k8s.io/v1)",
+      "x.yaml: apps/v1beta2 DaemonSet aws-node: not a kind of the GA API groups the bundle uses (v1, apps/v1, " +
+        "rbac.authorization.k8s.io/v1, apiextensions.k8s.io/v1)",
     );
     expect(thrown(() => validate(bundle(), "x.yaml", { ...ds, kind: "DaemonSetSpec" })).message).toMatch(
       /^x\.yaml: apps\/v1 DaemonSetSpec aws-node: not a kind/,
@@ -204,7 +211,7 @@ describe("every object validates against its schema", () => {
     );
   });
 
-  test("the vendored CRD (addons/vpc-cni/v1.23.0/aws-k8s-cni.yaml) requires spec.subnet and types securityGroups as an array of strings", () => {
+  test("vpc-cni v1.23.0's vendored CRD (aws-k8s-cni.yaml) requires spec.subnet, securityGroups as string[]", () => {
     const spec = (eniConfigSchema(bundle()).properties as { spec: unknown }).spec;
     expect(spec).toEqual({
       description: "ENIConfigSpec defines the desired state of ENIConfig",
@@ -222,7 +229,8 @@ describe("every object validates against its schema", () => {
     );
     const noSubnet = { ...eni, spec: { securityGroups: ["sg-1"] } };
     expect(thrown(() => validate(bundle(), BUNDLE_FILES.eniConfig, noSubnet)).message).toBe(
-      "eniconfig.yaml.tmpl: crd.k8s.amazonaws.com/v1alpha1 ENIConfig __ZONE__: data/spec must have required property 'subnet'",
+      "eniconfig.yaml.tmpl: crd.k8s.amazonaws.com/v1alpha1 ENIConfig __ZONE__: " +
+        "data/spec must have required property 'subnet'",
     );
   });
 });
@@ -232,7 +240,7 @@ describe("images: pullable as the kubelet is configured, and pinned", () => {
   // The handler's image: addons/aws-node-termination-handler/v1.25.6/values.yaml image.repository,
   // tag v + Chart.yaml appVersion.
   const NTH_IMAGE = "public.ecr.aws/aws-ec2/aws-node-termination-handler:v1.25.6";
-  test("Kubernetes 1.35: addons/vpc-cni/v1.23.0/aws-k8s-cni.yaml's images, the CCM at ADDON_VERSIONS, the handler's", () => {
+  test("Kubernetes 1.35: vpc-cni v1.23.0 aws-k8s-cni.yaml's images, the CCM at ADDON_VERSIONS, the handler's", () => {
     expect(bundleImages(bundle("1.35"))).toEqual([
       `${ECR}/amazon-k8s-cni-init:v1.23.0`,
       `${ECR}/amazon-k8s-cni:v1.23.0`,
@@ -259,13 +267,17 @@ describe("images: pullable as the kubelet is configured, and pinned", () => {
   );
 
   const NO_PROVIDER =
-    "602401143452.dkr.ecr.us-west-2.amazonaws.com is no public registry (registry.k8s.io, public.ecr.aws) and no matchImages pattern of the CredentialProviderConfig covers it";
+    "602401143452.dkr.ecr.us-west-2.amazonaws.com is no public registry (registry.k8s.io, public.ecr.aws) and no " +
+    "matchImages pattern of the CredentialProviderConfig covers it";
   test("a CredentialProviderConfig without providers: the three ECR images, whatever their imagePullPolicy", () => {
     const b = bundle();
     const lines = (init: string) => [
-      `vpc-cni.yaml: DaemonSet aws-node container aws-vpc-cni-init: image ${ECR}/amazon-k8s-cni-init:v1.23.0 (imagePullPolicy ${init}): ${NO_PROVIDER}`,
-      `vpc-cni.yaml: DaemonSet aws-node container aws-node: image ${ECR}/amazon-k8s-cni:v1.23.0 (imagePullPolicy IfNotPresent): ${NO_PROVIDER}`,
-      `vpc-cni.yaml: DaemonSet aws-node container aws-eks-nodeagent: image ${ECR}/amazon/aws-network-policy-agent:v1.4.1 (imagePullPolicy IfNotPresent): ${NO_PROVIDER}`,
+      `vpc-cni.yaml: DaemonSet aws-node container aws-vpc-cni-init: image ${ECR}/amazon-k8s-cni-init:v1.23.0 ` +
+        `(imagePullPolicy ${init}): ${NO_PROVIDER}`,
+      `vpc-cni.yaml: DaemonSet aws-node container aws-node: image ${ECR}/amazon-k8s-cni:v1.23.0 ` +
+        `(imagePullPolicy IfNotPresent): ${NO_PROVIDER}`,
+      `vpc-cni.yaml: DaemonSet aws-node container aws-eks-nodeagent: image ` +
+        `${ECR}/amazon/aws-network-policy-agent:v1.4.1 (imagePullPolicy IfNotPresent): ${NO_PROVIDER}`,
     ];
     expect(imagePullProblems(b.files, { providers: [] })).toEqual(lines("IfNotPresent"));
     const ds = clone(awsNode(b));
@@ -283,13 +295,16 @@ describe("images: pullable as the kubelet is configured, and pinned", () => {
       spec: { containers: [{ name: "sh", image: "docker.io/library/busybox:latest" }] },
     };
     expect(imagePullProblems([{ path: "debug.yaml", objects: [pod] }])).toEqual([
-      "debug.yaml: Pod debug container sh: image docker.io/library/busybox:latest (imagePullPolicy Always (default)): docker.io is no public registry (registry.k8s.io, public.ecr.aws) and no matchImages pattern of the CredentialProviderConfig covers it; the image is tagged latest",
+      "debug.yaml: Pod debug container sh: image docker.io/library/busybox:latest (imagePullPolicy Always " +
+        "(default)): docker.io is no public registry (registry.k8s.io, public.ecr.aws) and no matchImages pattern " +
+        "of the CredentialProviderConfig covers it; the image is tagged latest",
     ]);
   });
 });
 
 describe("matchImage as kubelet's URLsMatchStr (kubernetes/kubernetes pkg/credentialprovider/keyring.go)", () => {
-  // Kubelet docs (kubelet-credential-provider): "Each glob can only match a single subdomain segment, so *.io does NOT match *.k8s.io".
+  // Kubelet docs (kubelet-credential-provider): "Each glob can only match a single subdomain segment,
+  // so *.io does NOT match *.k8s.io".
   test.each([
     ["*.dkr.ecr.*.amazonaws.com", `${ECR}/amazon-k8s-cni:v1.23.0`, true],
     ["*.dkr.ecr.*.amazonaws.com", "602401143452.dkr.ecr.cn-north-1.amazonaws.com.cn/x:1", false], // 7 labels, not 6
@@ -402,7 +417,8 @@ describe("patches (src/addons/patches.ts) are visible in the bundle and checked"
     expect([e3 instanceof PatchError, e3.message]).toEqual([true, `${where}: DaemonSet aws-node has no pod template`]);
     const c: Container = { name: "x", image: "registry.k8s.io/pause:3.10", args: ["--cloud-config=/a"] };
     expect(thrown(() => setImageTag(c, CLOUD_CONTROLLER_MANAGER_IMAGE, "v1", "m.yaml")).message).toBe(
-      "m.yaml: container x runs registry.k8s.io/pause:3.10, not registry.k8s.io/provider-aws/cloud-controller-manager; re-check the image pin",
+      "m.yaml: container x runs registry.k8s.io/pause:3.10, not " +
+        "registry.k8s.io/provider-aws/cloud-controller-manager; re-check the image pin",
     );
     expect(thrown(() => addArgs(c, ["--cloud-config=/b"], "m.yaml")).message).toBe(
       "m.yaml: container x already sets --cloud-config",
@@ -426,9 +442,11 @@ describe("the bundle: SHA256SUMS index and digest", () => {
     expect(b.digest).toBe(sha(b.sums));
   });
 
-  test("equal settings give the same digest (computed afresh, not from the cache); another cluster name another", () => {
+  test("equal settings, computed afresh (not cached), give the same digest; another cluster name another", async () => {
     let fresh: typeof import("../src/addons/bundle") | undefined;
-    jest.isolateModules(() => (fresh = require("../src/addons/bundle")));
+    await jest.isolateModulesAsync(async () => {
+      fresh = await import("../src/addons/bundle");
+    });
     const again = fresh!.addonBundle({ clusterName: CLUSTER, region: "ap-northeast-2", kubernetesMinor: "1.35" });
     expect(again).not.toBe(bundle());
     expect([again.digest, again.files.map((f) => f.text)]).toEqual([

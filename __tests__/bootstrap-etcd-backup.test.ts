@@ -49,7 +49,7 @@ describe("which nodes back up etcd", () => {
       ).toEqual([]);
   });
 
-  test("the timer: the configured calendar, a random delay so the nodes do not snapshot together, catch-up after downtime", () => {
+  test("the timer: the configured calendar, a random delay so nodes snapshot apart, catch-up after downtime", () => {
     const timer = fileOf("control-plane", TIMER)!;
     expect(timer).toMatch(/^OnCalendar=hourly$/m);
     expect(timer).toMatch(/^RandomizedDelaySec=\d+min$/m);

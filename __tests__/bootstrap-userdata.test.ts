@@ -3,6 +3,7 @@
  * limit, free of secrets and Terraform tokens, and carrying the kubeadm and add-on documents the
  * design asks for.
  */
+import { randomBytes } from "crypto";
 import { gunzipSync } from "zlib";
 import { parse, parseAllDocuments } from "yaml";
 import {
@@ -19,6 +20,9 @@ import { clusterBundle } from "../src/bootstrap";
 import { USER_DATA_BUDGET } from "../src/bootstrap/user-data";
 import { BootstrapSettings } from "../src/bootstrap/settings";
 import { resolveConfig } from "../src/config";
+
+/** A long regular expression written in pieces: their sources joined in order. */
+const regExp = (...pieces: RegExp[]) => new RegExp(pieces.map((p) => p.source).join(""));
 
 const ROLES: NodeRole[] = ["control-plane", "worker"];
 const rendered = Object.fromEntries(ROLES.map((r) => [r, renderUserData(settingsFor(r))])) as Record<
@@ -91,10 +95,10 @@ describe("size and encoding", () => {
     },
   );
 
-  test("a document over the budget fails synth with a message naming the node", () => {
-    jest.isolateModules(() => {
+  test("a document over the budget fails synth with a message naming the node", async () => {
+    await jest.isolateModulesAsync(async () => {
       // A script that does not compress (random bytes as hex), as a grown bootstrap would be.
-      const noise = require("crypto").randomBytes(9000).toString("hex");
+      const noise = randomBytes(9000).toString("hex");
       jest.doMock("../src/bootstrap/scripts", () => {
         const real = jest.requireActual("../src/bootstrap/scripts");
         return {
@@ -102,9 +106,12 @@ describe("size and encoding", () => {
           BOOTSTRAP_SCRIPTS: { ...real.BOOTSTRAP_SCRIPTS, [real.SCRIPT_PATHS.bootstrap]: `#!/bin/bash\n# ${noise}\n` },
         };
       });
-      const { renderUserData: render } = require("../src/bootstrap/user-data");
+      const { renderUserData: render } = await import("../src/bootstrap/user-data");
       expect(() => render(settingsFor("worker"), "worker (worker_launch_template)")).toThrow(
-        /^bootstrap: user data of worker \(worker_launch_template\) is \d+ bytes after gzip, over the 12288-byte budget \(EC2 allows 16384\); move files into the add-on bundle \(S3\)$/,
+        regExp(
+          /^bootstrap: user data of worker \(worker_launch_template\) is \d+ bytes after gzip, /,
+          /over the 12288-byte budget \(EC2 allows 16384\); move files into the add-on bundle \(S3\)$/,
+        ),
       );
     });
   });
@@ -158,10 +165,12 @@ describe("no secrets, only names", () => {
       expect(env).toContain(`K8S_VERSION=${KUBERNETES_PATCH["1.35"]}\n`);
       expect(env).toContain("CONTAINERD_SERIES=2\n");
       expect(env).toContain(
-        `ECR_CREDENTIAL_PROVIDER_AMD64_URL=${ECR_CREDENTIAL_PROVIDER.url("amd64")}\nECR_CREDENTIAL_PROVIDER_AMD64_SHA256=${ECR_CREDENTIAL_PROVIDER.sha256.amd64}\n`,
+        `ECR_CREDENTIAL_PROVIDER_AMD64_URL=${ECR_CREDENTIAL_PROVIDER.url("amd64")}\n` +
+          `ECR_CREDENTIAL_PROVIDER_AMD64_SHA256=${ECR_CREDENTIAL_PROVIDER.sha256.amd64}\n`,
       );
       expect(env).toContain(
-        `ECR_CREDENTIAL_PROVIDER_ARM64_URL=${ECR_CREDENTIAL_PROVIDER.url("arm64")}\nECR_CREDENTIAL_PROVIDER_ARM64_SHA256=${ECR_CREDENTIAL_PROVIDER.sha256.arm64}\n`,
+        `ECR_CREDENTIAL_PROVIDER_ARM64_URL=${ECR_CREDENTIAL_PROVIDER.url("arm64")}\n` +
+          `ECR_CREDENTIAL_PROVIDER_ARM64_SHA256=${ECR_CREDENTIAL_PROVIDER.sha256.arm64}\n`,
       );
       expect(env).toContain(`HOST_NETWORK_PODS=${role === "worker" ? 2 : 7}\n`);
       // The bundle's digest on control-plane nodes, which install files from it; workers need none.
@@ -171,7 +180,9 @@ describe("no secrets, only names", () => {
     },
   );
 
-  test("the pinned credential provider digests are upstream's (kubernetes/k8s.io artifacts/manifests/k8s-staging-provider-aws/v1.31.7.yaml, kops pkg/assets/assetdata/ecr.yaml)", () => {
+  // Upstream: kubernetes/k8s.io artifacts/manifests/k8s-staging-provider-aws/v1.31.7.yaml (the promotion
+  // manifest) and kops pkg/assets/assetdata/ecr.yaml.
+  test("the pinned credential provider digests are upstream's (k8s.io's promotion manifest, kops' ecr.yaml)", () => {
     expect(ECR_CREDENTIAL_PROVIDER.version).toBe("v1.31.7");
     expect(ECR_CREDENTIAL_PROVIDER.sha256).toEqual({
       amd64: "7644623e4ec9ad443ab352a8a5800a5180ee28741288be805286ba72bb8e7164",
@@ -224,7 +235,7 @@ describe("what each role carries", () => {
     expect(withBackup.worker).toEqual(rendered.worker);
   });
 
-  test("control-plane nodes get from the bundle: timers, add-ons, init lock, etcd membership, watcher, init, audit policy, maintenance", () => {
+  test("control-plane bundle files: timers, add-ons, init lock, etcd membership, watcher, init, audit, maintenance", () => {
     const bundled = deliveredFiles("control-plane")
       .filter((f) => f.delivery === "bundle")
       .map((f) => f.path);
@@ -278,7 +289,7 @@ describe("what each role carries", () => {
       }
   });
 
-  test("the refresh timers: a token every 12 h (it lives 24 h), certificates every hour (kubeadm keeps them 2 h)", () => {
+  test("refresh timers: a token every 12 h (it lives 24 h), certificates every hour (kubeadm keeps them 2 h)", () => {
     const token = fileOf("control-plane", "/etc/systemd/system/k8s-join-refresh@token.timer")!;
     const certs = fileOf("control-plane", "/etc/systemd/system/k8s-join-refresh@certs.timer")!;
     expect(token).toMatch(/^OnUnitActiveSec=12h$/m);
@@ -404,9 +415,11 @@ describe("add-ons travel through S3, not user data", () => {
     );
   });
 
-  test("networkd and cloud-init leave the VPC CNI's routes and rules alone (aws/amazon-vpc-cni-k8s#3309; kops nodeup eni_networking.go)", () => {
+  // kops nodeup does the same (eni_networking.go).
+  test("networkd and cloud-init leave the VPC CNI's routes and rules alone (aws/amazon-vpc-cni-k8s#3309)", () => {
     expect(fileOf("worker", "/etc/systemd/networkd.conf.d/40-k8s-foreign-routes.conf")).toBe(
-      "# Routes and rules of the VPC CNI are not networkd's (aws/amazon-vpc-cni-k8s#3309).\n[Network]\nManageForeignRoutes=no\nManageForeignRoutingPolicyRules=no\n",
+      "# Routes and rules of the VPC CNI are not networkd's (aws/amazon-vpc-cni-k8s#3309).\n" +
+        "[Network]\nManageForeignRoutes=no\nManageForeignRoutingPolicyRules=no\n",
     );
     expect(parse(fileOf("worker", "/etc/cloud/cloud.cfg.d/99-k8s-network-updates.cfg")!)).toEqual({
       updates: { network: { when: ["boot-new-instance"] } },

@@ -1,4 +1,5 @@
 /** Issue 4's machines: control plane behind the internal NLB, workers, bastion, IAM, user-data. */
+import { spawnSync } from "child_process";
 import { Instance } from "@cdktf/provider-aws/lib/instance";
 import { Lb } from "@cdktf/provider-aws/lib/lb";
 import { LbTargetGroup } from "@cdktf/provider-aws/lib/lb-target-group";
@@ -347,7 +348,7 @@ describe("outputs tell an operator how to get in", () => {
     expect(wait).toBeGreaterThan(session);
     expect(kubectl).toBeGreaterThan(wait);
     expect(cmd).toContain("if [ $n -ge 30 ]; then");
-    const sh = require("child_process").spawnSync("sh", ["-n", "-c", cmd.replace(/\$\{[^}]+\}/g, "X")], {
+    const sh = spawnSync("sh", ["-n", "-c", cmd.replace(/\$\{[^}]+\}/g, "X")], {
       encoding: "utf8",
     });
     expect({ status: sh.status, err: sh.stderr }).toEqual({ status: 0, err: "" });
@@ -363,7 +364,7 @@ describe("outputs tell an operator how to get in", () => {
     );
     for (const name of ["control_plane_instance_ids_command", "ssh_control_plane", "fetch_kubeconfig"]) {
       const cmd = out[name].value.replace(/\$\{[^}]+\}/g, "X");
-      const sh = require("child_process").spawnSync("sh", ["-n", "-c", cmd], { encoding: "utf8" });
+      const sh = spawnSync("sh", ["-n", "-c", cmd], { encoding: "utf8" });
       expect({ name, status: sh.status, err: sh.stderr }).toEqual({ name, status: 0, err: "" });
     }
   });

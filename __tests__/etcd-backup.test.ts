@@ -53,7 +53,7 @@ test("control-plane nodes may put, get and list snapshots in that bucket only, n
   expect(Object.keys(cluster.iam.statements).some((k) => k.startsWith("workers/etcd"))).toBe(false);
 });
 
-test("control-plane nodes install the snapshot timer from the bundle, their env names the bucket; workers get neither", () => {
+test("control-plane nodes install the snapshot timer from the bundle, env names the bucket; workers neither", () => {
   expect(bundleFile(s.json, TIMER)).toMatch(/^OnCalendar=hourly$/m);
   expect(bundleFile(s.json, "/etc/systemd/system/k8s-etcd-backup.service")).toContain(
     "s3://k8s-cluster-etcd-backup-ap-northeast-2/k8s-cluster/etcd/",

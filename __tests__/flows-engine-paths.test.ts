@@ -184,7 +184,8 @@ describe("network ACLs", () => {
     const v = analyzeFlows(withAcl([denySsh, allowAll], [allowAll])).check("bastion", "workers", tcp(22));
     expect(v.verdict).toBe("denied");
     expect(v.reason).toBe(
-      "network ACL aws_network_acl.workers (acl-workers) denies inbound tcp/22 from bastion (rule aws_network_acl_rule.in_0 #100)",
+      "network ACL aws_network_acl.workers (acl-workers) denies inbound tcp/22 from bastion (rule " +
+        "aws_network_acl_rule.in_0 #100)",
     );
   });
 
@@ -257,7 +258,8 @@ describe("several subnets per tier", () => {
       ingressRules: [IN("workers_ssh_from_bastion")],
     });
     expect(v.reason).toBe(
-      "denied for 1 of 2 subnet pairs, e.g. bastion_a -> workers_b: no egress rule on sg sg-bastion (aws_security_group.bastion) for tcp/22 to workers",
+      "denied for 1 of 2 subnet pairs, e.g. bastion_a -> workers_b: no egress rule on sg sg-bastion " +
+        "(aws_security_group.bastion) for tcp/22 to workers",
     );
   });
 
@@ -314,7 +316,8 @@ describe("matrix and formatMatrix", () => {
     const lines = text.split("\n");
     expect(lines[0]).toMatch(/^FROM\s+TO\s+PORT\s+VERDICT\s+RULES/);
     expect(lines).toContain(
-      "bastion  workers        tcp/22  allowed  egress_rule.bastion_ssh_workers > ingress_rule.workers_ssh_from_bastion",
+      "bastion  workers        tcp/22  allowed  egress_rule.bastion_ssh_workers > " +
+        "ingress_rule.workers_ssh_from_bastion",
     );
     expect(
       new Set(lines.map((l) => l.indexOf(l.includes("allowed") ? "allowed" : "denied")).filter((i) => i > 0)).size,

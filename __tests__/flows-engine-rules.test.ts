@@ -102,7 +102,7 @@ describe("security group references", () => {
     expect(v.reason).toMatch(/no ingress rule .* from loadBalancers/);
   });
 
-  test("groups attached to instances, launch templates (through autoscaling groups) and load balancers count for their subnets' tier", () => {
+  test("groups on instances, launch templates (via ASGs) and load balancers count for their subnets' tier", () => {
     const tf = base();
     for (const t of ["bastion", "workers", "lb"]) delete tf.resource.aws_security_group[t].tags.Tier;
     tf.resource.aws_instance = {

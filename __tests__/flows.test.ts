@@ -41,7 +41,7 @@ function suite(title: string, model: () => FlowModel) {
 
   describe(`${title}: sg-worker-nodes rows`, () => {
     test("API Server -> Worker kubelet 10250", () => allowed("apiEndpoint", "workers", tcp(10250)));
-    test("Path MTU Discovery from 0.0.0.0/0: in from inside the VPC; the internet cannot address private workers", () => {
+    test("Path MTU Discovery from 0.0.0.0/0: in from the VPC; the internet cannot address private workers", () => {
       allowed("apiEndpoint", "workers", icmp34);
       expect(m.check("internet", "workers", icmp34).verdict).toBe("denied");
     });

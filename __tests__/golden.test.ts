@@ -36,8 +36,10 @@ describe.each(Object.entries(GOLDEN_CONFIGS))("golden stacks: %s", (name, input)
       const golden = fs.readFileSync(file, "utf8");
       if (golden === stacks[stack]) return;
       const diff = differences(JSON.parse(golden), JSON.parse(stacks[stack]));
+      const where = diff.length ? ` at:\n  ${diff.join("\n  ")}` : " (formatting)";
       throw new Error(
-        `${path.relative(process.cwd(), file)} differs from what synth emits${diff.length ? ` at:\n  ${diff.join("\n  ")}` : " (formatting)"}\nIf the change is intended, run npm run golden and review the diff.`,
+        `${path.relative(process.cwd(), file)} differs from what synth emits${where}\n` +
+          "If the change is intended, run npm run golden and review the diff.",
       );
     },
   );

@@ -1,4 +1,7 @@
-/** npm run synth:hcl: the same stacks as HCL, produced offline, with the same resources (terraform fmt: system/hcl-fmt.test.ts). */
+/**
+ * npm run synth:hcl: the same stacks as HCL, produced offline, with the same resources (terraform fmt:
+ * system/hcl-fmt.test.ts).
+ */
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -34,7 +37,7 @@ describe.each(["cluster", "state-bucket"])("%s stack", (stack) => {
     expect([...hcl().matchAll(/^output "([^"]+)"/gm)].map((m) => m[1]).sort()).toEqual(
       Object.keys(json().output ?? {}).sort(),
     ));
-  test("formatted (terraform fmt)", () => expect(hcl()).toMatch(/^  required_providers \{$/m));
+  test("formatted (terraform fmt)", () => expect(hcl()).toMatch(/^ {2}required_providers \{$/m));
   test("the same check blocks", () =>
     expect([...hcl().matchAll(/^check "([^"]+)"/gm)].map((m) => m[1]).sort()).toEqual(
       Object.keys(json().check ?? {}).sort(),
@@ -72,9 +75,7 @@ describe("the HCL means what the JSON means, block by block (parsed back with @c
     return v;
   };
   const parsed = async (stack: string) => {
-    const { parse } = require("@cdktf/hcl2json") as {
-      parse: (name: string, text: string) => Promise<Record<string, unknown>>;
-    };
+    const { parse } = await import("@cdktf/hcl2json");
     return norm(await parse("cdk.tf", fs.readFileSync(path.join(hclOut, "stacks", stack, "cdk.tf"), "utf8"))) as Record<
       string,
       Record<string, unknown>
@@ -92,7 +93,7 @@ describe("the HCL means what the JSON means, block by block (parsed back with @c
     for (const kind of Object.keys(json)) expect({ kind, blocks: hcl[kind] }).toEqual({ kind, blocks: json[kind] });
   });
 
-  test("variables keep defaults, types, nullability and validation (cdktf's HCL writer drops nullable and an empty default)", async () => {
+  test("variables keep default, type, nullable, validation (cdktf's HCL drops nullable, empty defaults)", async () => {
     const vars = (await parsed("cluster")).variable as Record<string, Record<string, unknown>>;
     expect(vars.ssh_key_name).toMatchObject({ default: "", nullable: false, type: "string" });
     for (const [name, v] of Object.entries(fromJson("cluster").variable))

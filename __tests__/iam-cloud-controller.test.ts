@@ -162,7 +162,8 @@ describe("cloud controller manager", () => {
     const s = ccm.find((s) => s.Action.includes("iam:CreateServiceLinkedRole"))!;
     expect(s.Action).toEqual(["iam:CreateServiceLinkedRole"]);
     expect(s.Resource).toBe(
-      "arn:aws:iam::123456789012:role/aws-service-role/elasticloadbalancing.amazonaws.com/AWSServiceRoleForElasticLoadBalancing",
+      "arn:aws:iam::123456789012:role/aws-service-role/" +
+        "elasticloadbalancing.amazonaws.com/AWSServiceRoleForElasticLoadBalancing",
     );
     expect(s.Condition).toEqual({ StringEquals: { "iam:AWSServiceName": "elasticloadbalancing.amazonaws.com" } });
   });

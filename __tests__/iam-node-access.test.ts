@@ -60,7 +60,7 @@ describe("SSM Parameter Store", () => {
     });
   });
 
-  test("workers read only the API endpoint, token, CA hash and the parameters' deployment: never the certificate key", () => {
+  test("workers read only API endpoint, token, CA hash, the parameters' deployment: never the certificate key", () => {
     const st = ssmParameterStatements(ctx, "worker");
     expect(st).toHaveLength(1);
     expect(st[0].Resource).toEqual([

@@ -99,7 +99,8 @@ describe("policy documents", () => {
     const text = JSON.stringify(doc);
     expect(JSON.parse(text)).toEqual(doc);
     expect(text).toContain(
-      '"arn:${data.aws_partition.current.partition}:ssm:${data.aws_region.current.name}:${data.aws_caller_identity.current.account_id}:parameter/k8s-cluster/join/*"',
+      '"arn:${data.aws_partition.current.partition}:ssm:${data.aws_region.current.name}:' +
+        '${data.aws_caller_identity.current.account_id}:parameter/k8s-cluster/join/*"',
     );
     expect(text).toContain('"${aws_s3_bucket.etcd_backup.arn}/*"');
   });

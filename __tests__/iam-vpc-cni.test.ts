@@ -76,7 +76,7 @@ describe("VPC CNI and ECR", () => {
     }
   });
 
-  test("every statement that changes an existing ENI, subnet or security group is limited to the cluster's VPC (ec2:Vpc)", () => {
+  test("each statement changing an existing ENI, subnet or security group is held to the cluster VPC (ec2:Vpc)", () => {
     // ec2:Vpc exists in the request context of existing network interfaces, subnets and security
     // groups, not of an interface being created: a condition on a missing key denies.
     // upstream's scope-down sample (aws/amazon-vpc-cni-k8s docs/iam-policy.md) puts ec2:Vpc on
@@ -159,7 +159,7 @@ describe("VPC CNI conditions use only keys EC2 puts in the request context (Serv
     expect(missing).toEqual([]);
   });
 
-  test("tag-on-create of a new ENI is allowed by a CreateTags statement whose keys exist while the ENI is being created", () => {
+  test("tagging a new ENI on create is allowed by a CreateTags statement whose keys exist while it is created", () => {
     // EC2 authorizes the tags of CreateNetworkInterface's TagSpecifications as ec2:CreateTags on the
     // new interface, whose context has only CreateNetworkInterface's network-interface keys.
     const available = [

@@ -82,7 +82,7 @@ describe.each(subnetRows)("Subnet table: %s", (_heading, name, cidr, isPublic, t
       route_table_id: ref(`aws_route_table.${table}`),
     }));
   test("in the VPC", () => expect(resource(s, address()).vpc_id).toBe(ref("aws_vpc.vpc")));
-  test("DHCP Options Default / DNS Resolution Selected: the VPC resolves DNS, with AWS's default DHCP options (none of our own)", () => {
+  test("DHCP Options Default / DNS Resolution Selected: the VPC resolves DNS with AWS's DHCP options, not ours", () => {
     expect(resource(s, "aws_vpc.vpc").enable_dns_support).toBe(true);
     expect(s.json.resource!.aws_vpc_dhcp_options).toBeUndefined();
     expect(s.json.resource!.aws_vpc_dhcp_options_association).toBeUndefined();
@@ -223,6 +223,7 @@ describe("exact routes of every route table", () => {
     const tables = synth.json.resource!.aws_route_table as Record<string, any>;
     const target = (r: any) =>
       (r.nat_gateway_id ?? r.gateway_id ?? JSON.stringify(r)).replace(/^\$\{aws_(\w+)\.(\w+)\.id\}$/, "$1.$2");
+    const endpoint = (address: string) => address.replace(/^\$\{aws_vpc_endpoint\.(\w+)\.id\}$/, "vpc_endpoint.$1");
     return Object.fromEntries(
       Object.entries(tables).map(([name, t]) => {
         const id = ref(`aws_route_table.${name}`);
@@ -233,10 +234,7 @@ describe("exact routes of every route table", () => {
           (synth.json.resource!.aws_vpc_endpoint_route_table_association ?? {}) as Record<string, any>,
         )
           .filter((a) => a.route_table_id === id)
-          .map(
-            (a) =>
-              `S3 prefix list -> ${a.vpc_endpoint_id.replace(/^\$\{aws_vpc_endpoint\.(\w+)\.id\}$/, "vpc_endpoint.$1")}`,
-          );
+          .map((a) => `S3 prefix list -> ${endpoint(a.vpc_endpoint_id)}`);
         return [name, [...routes, ...s3, ...(t.route === undefined ? [] : ["inline routes"])].sort()];
       }),
     );
@@ -251,7 +249,7 @@ describe("exact routes of every route table", () => {
       rtb_bastion: ["0.0.0.0/0 -> internet_gateway.internet_gateway"],
     }));
 
-  test("azCount 3, per-AZ NAT: one private table per zone and tier, each to its zone's NAT gateway; nothing else", () => {
+  test("azCount 3, per-AZ NAT: a private table per zone and tier, each to its zone's NAT gateway; nothing else", () => {
     const three = routeSet(synthCluster({ azCount: 3, natGateways: "perAz" }));
     const expected: Record<string, string[]> = {
       rtb_loadbalancers: ["0.0.0.0/0 -> internet_gateway.internet_gateway"],

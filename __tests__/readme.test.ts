@@ -292,7 +292,7 @@ describe("the runbooks name what the code has", () => {
     expect(matches(/^\| `([^`]+)`/gm, table).sort()).toEqual([...parameters].sort());
   });
 
-  test("every node path the docs name is a file the nodes receive (user data or bundle) or one the scripts write", () => {
+  test("every node path the docs name is a file nodes receive (user data or bundle) or one the scripts write", () => {
     const credentialProvider = envVars.get("ECR_CREDENTIAL_PROVIDER_BIN")!;
     const named = matches(
       /((?:\/usr\/local\/(?:sbin|lib|libexec)|\/etc\/k8s-bootstrap|\/etc\/systemd\/system)\/[A-Za-z0-9._@/-]+)/g,
@@ -310,11 +310,12 @@ describe("the runbooks name what the code has", () => {
     expect(Object.values(SCRIPT_PATHS).filter((p) => !table.includes(`| \`${p}`))).toEqual([]);
   });
 
-  test("every k8s-* systemd unit the docs name is a unit the nodes receive (instances of a template unit included)", () => {
+  test("every k8s-* systemd unit the docs name is one nodes receive (instances of a template unit included)", () => {
     const units = nodePaths.filter((p) => p.startsWith("/etc/systemd/system/")).map((p) => path.basename(p));
     const named = matches(/\b(k8s-[a-z0-9-]+(?:@[a-z0-9]*)?\.(?:service|timer))\b/g);
     expect(named.length).toBeGreaterThan(4);
-    // An instance of a template service is one a timer of the nodes starts (k8s-join-refresh@token.timer -> @token.service).
+    // An instance of a template service is one a timer of the nodes starts (k8s-join-refresh@token.timer ->
+    // @token.service).
     const known = (u: string) =>
       units.includes(u) ||
       (units.includes(u.replace(/@[a-z0-9]+\./, "@.")) && units.includes(u.replace(/\.service$/, ".timer")));
@@ -333,10 +334,14 @@ describe("the runbooks name what the code has", () => {
     expect(named.filter((v) => !(v in tf.variable))).toEqual([]);
   });
 
-  test("every Terraform name in backticks is a variable, output, check, resource type or name, or a key of the stacks", () => {
+  test("every Terraform name in backticks is a variable, output, check, resource type or name, or a stack key", () => {
     const keys = new Set<string>();
     const walk = (v: unknown) => {
-      if (v && typeof v === "object") for (const [k, x] of Object.entries(v)) (keys.add(k), walk(x));
+      if (!v || typeof v !== "object") return;
+      for (const [k, x] of Object.entries(v)) {
+        keys.add(k);
+        walk(x);
+      }
     };
     // The cluster stack, and the state bucket stack (its prevent_destroy).
     for (const stack of [tf, synthStateBucket().json as Record<string, any>]) walk(stack);
@@ -383,7 +388,8 @@ describe("the runbooks name what the code has", () => {
       expect(runbook).toContain(layout);
       const stamp = stampFormat.replace(/%Y/, "\\d{4}").replace(/%[mdHMS]/g, "\\d{2}");
       const example = new RegExp(
-        `^s3://${config.etcdBackup.bucket}/${etcdPrefix}/ip-[0-9-]+\\.${config.region}\\.compute\\.internal/${stamp}\\.db$`,
+        `^s3://${config.etcdBackup.bucket}/${etcdPrefix}/` +
+          `ip-[0-9-]+\\.${config.region}\\.compute\\.internal/${stamp}\\.db$`,
         "m",
       );
       expect(runbook).toMatch(example);
@@ -391,7 +397,7 @@ describe("the runbooks name what the code has", () => {
     });
   });
 
-  test("variables used in a code block that sources /etc/k8s-bootstrap/env are in the env file or set in the block", () => {
+  test("variables used in a code block sourcing /etc/k8s-bootstrap/env are in the env file or set in the block", () => {
     const blocks = FILES.flatMap((f) => codeBlocks(text[f])).filter((b) => /^\. \/etc\/k8s-bootstrap\/env/m.test(b));
     expect(blocks.length).toBeGreaterThan(1);
     for (const block of blocks) {
@@ -409,7 +415,7 @@ describe("the runbooks name what the code has", () => {
     expect(named.filter((v) => !envVars.has(v))).toEqual([]);
   });
 
-  test('every bootstrap step the docs quote (step "...") is a step of the scripts, and the log formats are lib.sh\'s', () => {
+  test('every bootstrap step the docs quote (step "...") is a step of the scripts; log formats are lib.sh\'s', () => {
     const steps = matches(/^\s*step "([^"]+)"/gm, scripts).map(
       (s) => new RegExp(`^${s.replace(/[.*+?^()|[\]\\]/g, "\\$&").replace(/\$\{[^}]+\}/g, ".+")}$`),
     );
@@ -423,7 +429,7 @@ describe("the runbooks name what the code has", () => {
     expect(all).toContain("FAILED at step '...'");
   });
 
-  test("every workload the docs restart or inspect is the bundle's or kubeadm's, with the container and image set image names", () => {
+  test("workloads the docs restart or inspect are the bundle's or kubeadm's, as is set image's container+image", () => {
     const objects = bundle.files.flatMap((f) => f.objects);
     const kubeadm: Record<string, string[]> = {
       DaemonSet: [...KUBEADM_HOST_NETWORK_PODS.worker],
@@ -473,7 +479,8 @@ describe("the runbooks name what the code has", () => {
     expect(cost).toContain(`| Worker instances ${config.workers.instanceType} | ${config.workers.desired} |`);
     expect(cost).toContain(`| Bastion ${config.bastion.instanceType} | 1 |`);
     expect(cost).toContain(
-      `(${config.controlPlane.count} x ${config.controlPlane.rootVolumeGiB} + ${config.workers.desired} x ${config.workers.rootVolumeGiB} + 20 GiB)`,
+      `(${config.controlPlane.count} x ${config.controlPlane.rootVolumeGiB} + ` +
+        `${config.workers.desired} x ${config.workers.rootVolumeGiB} + 20 GiB)`,
     );
   });
 });

@@ -296,7 +296,7 @@ describe("exact rule set of every group (azCount 1, defaults)", () => {
       .sort();
   const exactly = (lines: string[]) => [...lines].sort();
 
-  test("sg-k8s-api-endpoint: 7 spec ingress rows, 6 spec egress rows, A4 peers, A5 load balancer, A6 egress, A13 kubelet", () =>
+  test("sg-k8s-api-endpoint: 7 spec ingress, 6 spec egress rows, A4 peers, A5 LB, A6 egress, A13 kubelet", () =>
     expect(ruleSet(SG.api)).toEqual(
       exactly([
         // spec ingress rows
@@ -355,7 +355,7 @@ describe("exact rule set of every group (azCount 1, defaults)", () => {
       ]),
     ));
 
-  test("sg-loadbalancers: one ingress rule per listener from the client CIDRs (variable), NodePorts and kube-proxy to the workers", () =>
+  test("sg-loadbalancers: a rule per listener from client CIDRs (variable); NodePorts, kube-proxy to workers", () =>
     expect(ruleSet(SG.lb)).toEqual(
       exactly([
         "ingress tcp 80 each of var.load_balancer_client_cidrs",

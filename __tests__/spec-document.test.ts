@@ -120,7 +120,7 @@ test("the document has exactly these security groups", () =>
     ...new Set([...tables.keys()].filter((k) => / > (Ingress|Egress)$/.test(k)).map((k) => k.split(" > ")[0])),
   ]).toEqual(securityGroupTables.map((t) => t.name)));
 
-test("names the tables disagree on (D10): each other name a subnet table uses is an alias of exactly the group or route table it means", () => {
+test("D10 names: each other name a subnet table uses is an alias of exactly the group or route table it means", () => {
   const groups = securityGroupTables.map((g) => ({ name: g.name, aliases: g.aliases }));
   for (const t of subnetTables) {
     const owners = groups.filter((g) => g.name === t.securityGroup || g.aliases.includes(t.securityGroup));

@@ -74,7 +74,7 @@ const addressesIn = (cell: string) => [...cell.matchAll(/`([^`]+)`/g)].map((m) =
 
 /** Each rule resource of the stack and the report section it belongs to, read from the stack alone. */
 function ruleResources(tf: TfJson): { address: string; section: string }[] {
-  const groupName = new Map(resourcesOf(tf, "aws_security_group").map((g) => [g.address, g.body.tags.Name as string]));
+  const groupName = new Map(resourcesOf(tf, "aws_security_group").map((g) => [g.address, g.body.tags!.Name]));
   return RULE_TYPES.flatMap((type) =>
     resourcesOf(tf, type).map((r) => ({
       address: r.address,

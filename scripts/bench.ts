@@ -49,7 +49,12 @@ function bench(name: string, runs: number, cmd: string, args: string[], targetS:
   const mem = Math.max(...samples.map((s) => s.peakMb));
   const verdict = wall <= targetS && (targetMb === undefined || mem <= targetMb) ? "within target" : "OVER TARGET";
   const target = `target <= ${targetS} s${targetMb ? `, <= ${targetMb} MB` : ""}`;
-  return `${name.padEnd(34)} median ${wall.toFixed(2).padStart(6)} s  (min ${Math.min(...samples.map((s) => s.seconds)).toFixed(2)}, max ${Math.max(...samples.map((s) => s.seconds)).toFixed(2)}, ${runs} runs)  peak ${mem.toFixed(0).padStart(4)} MB  ${target}: ${verdict}`;
+  return (
+    `${name.padEnd(34)} median ${wall.toFixed(2).padStart(6)} s  ` +
+    `(min ${Math.min(...samples.map((s) => s.seconds)).toFixed(2)}, ` +
+    `max ${Math.max(...samples.map((s) => s.seconds)).toFixed(2)}, ${runs} runs)  ` +
+    `peak ${mem.toFixed(0).padStart(4)} MB  ${target}: ${verdict}`
+  );
 }
 
 const runs = Number(process.env.BENCH_RUNS ?? 5);

@@ -68,7 +68,8 @@ function main(): void {
     const held = HELD_AT_85.includes(g);
     if (held && score < 85) below++;
     process.stdout.write(
-      `${score.toFixed(1).padStart(5)}%  ${String(killed).padStart(5)} / ${String(total).padEnd(5)} ${g}${held ? (score < 85 ? "  (below 85%)" : "  (held at 85%)") : ""}\n`,
+      `${score.toFixed(1).padStart(5)}%  ${String(killed).padStart(5)} / ${String(total).padEnd(5)} ` +
+        `${g}${held ? (score < 85 ? "  (below 85%)" : "  (held at 85%)") : ""}\n`,
     );
   }
   const all = rows.reduce((a, [, g]) => ({ killed: a.killed + g.killed, total: a.total + g.total }), {
@@ -76,7 +77,8 @@ function main(): void {
     total: 0,
   });
   process.stdout.write(
-    `${((100 * all.killed) / Math.max(all.total, 1)).toFixed(1).padStart(5)}%  ${String(all.killed).padStart(5)} / ${String(all.total).padEnd(5)} all mutated files\n`,
+    `${((100 * all.killed) / Math.max(all.total, 1)).toFixed(1).padStart(5)}%  ${String(all.killed).padStart(5)} / ` +
+      `${String(all.total).padEnd(5)} all mutated files\n`,
   );
   if (below) process.exitCode = 1;
 }

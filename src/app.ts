@@ -70,7 +70,8 @@ function formatHcl(stacksDir: string): void {
   });
   if (r.error || r.status !== 0)
     process.stderr.write(
-      `warning: terraform fmt could not run (${r.error?.message ?? r.stderr.trim().split("\n").pop()}); the HCL is valid but unformatted\n`,
+      `warning: terraform fmt could not run (${r.error?.message ?? r.stderr.trim().split("\n").pop()}); the HCL is ` +
+        `valid but unformatted\n`,
     );
 }
 
@@ -152,8 +153,10 @@ function repairHcl(file: string, tf: TfJson): void {
     const missing = (["default", "nullable"] as const).filter(
       (k) => k in v && !new RegExp(`^\\s*${k}\\s*=`, "m").test(body),
     );
-    if (missing.length)
-      text = `${text.slice(0, at + head.length)}\n${missing.map((k) => `${k} = ${JSON.stringify(v[k])}`).join("\n")}${text.slice(at + head.length)}`;
+    if (missing.length) {
+      const added = missing.map((k) => `${k} = ${JSON.stringify(v[k])}`).join("\n");
+      text = `${text.slice(0, at + head.length)}\n${added}${text.slice(at + head.length)}`;
+    }
   }
   fs.writeFileSync(file, text);
 }

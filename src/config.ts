@@ -397,15 +397,18 @@ function withDefaults(c: Parsed): ClusterConfig {
   const warnings: string[] = [];
   if (c.state.bucket === undefined)
     warnings.push(
-      `state.bucket defaults to "${c.clusterName}-tfstate-${c.region}"; bucket names are global, so set your own before the first apply`,
+      `state.bucket defaults to "${c.clusterName}-tfstate-${c.region}"; bucket names are global, so set your own ` +
+        `before the first apply`,
     );
   if (!c.bootstrapEgress)
     warnings.push(
-      "bootstrapEgress is false: nodes download packages, images and the add-ons at boot, so as built they cannot join without a pre-baked image and interface endpoints this stack does not create",
+      "bootstrapEgress is false: nodes download packages, images and the add-ons at boot, so as built they cannot " +
+        "join without a pre-baked image and interface endpoints this stack does not create",
     );
   if (c.etcdBackup.enabled && c.etcdBackup.bucket === undefined)
     warnings.push(
-      `etcdBackup.bucket defaults to "${c.clusterName}-etcd-backup-${c.region}"; bucket names are global, so set your own before the first apply`,
+      `etcdBackup.bucket defaults to "${c.clusterName}-etcd-backup-${c.region}"; bucket names are global, so set ` +
+        `your own before the first apply`,
     );
   return {
     ...c,
@@ -430,7 +433,10 @@ function jsonErrorWhere(text: string, message: string): string {
   const before = text.slice(0, Number(m[1]));
   const line = before.split("\n").length;
   const column = Number(m[1]) - before.lastIndexOf("\n");
-  return `${first.replace(/ in JSON at position \d+.*$/, "").replace(/ at position \d+.*$/, "")} at line ${line}, column ${column}`;
+  return (
+    `${first.replace(/ in JSON at position \d+.*$/, "").replace(/ at position \d+.*$/, "")} at line ${line}, ` +
+    `column ${column}`
+  );
 }
 
 /**
@@ -460,7 +466,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     throw new ConfigError(
       name,
       NO_VALUE,
-      `holds ${raw === null ? "null" : Array.isArray(raw) ? "an array" : `a ${typeof raw}`}, not an object; write {} (or no file) for the defaults`,
+      `holds ${raw === null ? "null" : Array.isArray(raw) ? "an array" : `a ${typeof raw}`}, not an object; write {} ` +
+        `(or no file) for the defaults`,
     );
   return resolveConfig(raw);
 }

@@ -118,7 +118,8 @@ function clusterTables(cluster: ClusterStack): Record<string, string> {
     "|---|---|---|---|---|",
     ...cluster.variables.specs.map(
       (v) =>
-        `| \`${v.name}\` | \`${v.type}\` | \`${JSON.stringify(tf.variable?.[v.name]?.default)}\` | \`${v.setting}\` | ${cell(v.description)} |`,
+        `| \`${v.name}\` | \`${v.type}\` | \`${JSON.stringify(tf.variable?.[v.name]?.default)}\` ` +
+        `| \`${v.setting}\` | ${cell(v.description)} |`,
     ),
   ].join("\n");
   const outputs = [
@@ -144,7 +145,8 @@ function nodeDownloads(cluster: ClusterStack): string {
     ["cri-tools (crictl)", `${minor}.*`, `apt: https://pkgs.k8s.io/core:/stable:/v${minor}/deb/`, "apt"],
     [
       "containerd, runc",
-      `containerd ${CONTAINERD_SERIES}.x from ${CONTAINERD_SERIES}.1 on (apt pin; the node refuses an older one), runc as Ubuntu ships it; both held`,
+      `containerd ${CONTAINERD_SERIES}.x from ${CONTAINERD_SERIES}.1 on (apt pin; the node refuses an older one), ` +
+        `runc as Ubuntu ships it; both held`,
       "apt: the Ubuntu 24.04 archive the image is set up for (noble-updates)",
       "apt, with Ubuntu's archive key",
     ],
@@ -154,11 +156,15 @@ function nodeDownloads(cluster: ClusterStack): string {
       "ecr-credential-provider",
       ECR_CREDENTIAL_PROVIDER.version,
       `${ECR_CREDENTIAL_PROVIDER.url("amd64")} (arm64: the same path with arm64)`,
-      `SHA-256 pinned in src/bootstrap/versions.ts (amd64 \`${ECR_CREDENTIAL_PROVIDER.sha256.amd64.slice(0, 12)}...\`, arm64 \`${ECR_CREDENTIAL_PROVIDER.sha256.arm64.slice(0, 12)}...\`), read from kubernetes/k8s.io's promotion manifest`,
+      "SHA-256 pinned in src/bootstrap/versions.ts " +
+        `(amd64 \`${ECR_CREDENTIAL_PROVIDER.sha256.amd64.slice(0, 12)}...\`, ` +
+        `arm64 \`${ECR_CREDENTIAL_PROVIDER.sha256.arm64.slice(0, 12)}...\`), ` +
+        "read from kubernetes/k8s.io's promotion manifest",
     ],
     [
       "kubeadm's images (API server, controller manager, scheduler, proxy, etcd, CoreDNS, pause)",
-      `those of v${KUBERNETES_PATCH[minor]}: \`kubeadm config images list --kubernetes-version v${KUBERNETES_PATCH[minor]}\``,
+      `those of v${KUBERNETES_PATCH[minor]}: \`kubeadm config images list --kubernetes-version ` +
+        `v${KUBERNETES_PATCH[minor]}\``,
       "registry.k8s.io",
       "anonymous pull",
     ],
@@ -175,13 +181,16 @@ function nodeDownloads(cluster: ClusterStack): string {
     }),
     [
       "the cluster bundle (add-on manifests, control-plane scripts)",
-      `\`addons/<SHA-256 of SHA256SUMS>/\` (VPC CNI ${ADDON_VERSIONS.vpcCni}, cloud controller ${ADDON_VERSIONS.cloudControllerManager[minor]})`,
+      `\`addons/<SHA-256 of SHA256SUMS>/\` (VPC CNI ${ADDON_VERSIONS.vpcCni}, cloud controller ` +
+        `${ADDON_VERSIONS.cloudControllerManager[minor]})`,
       "the assets bucket, through the VPC's S3 gateway endpoint (control-plane nodes only)",
       "SHA-256 of every file against SHA256SUMS, whose SHA-256 is in user data",
     ],
   ];
   return [
-    `For the default configuration (Kubernetes ${minor}). Nothing comes from github.com. Every pin is in \`src/bootstrap/versions.ts\` and the vendored manifests under \`addons/\`; to use a mirror, change them there.`,
+    `For the default configuration (Kubernetes ${minor}). Nothing comes from github.com. ` +
+      "Every pin is in `src/bootstrap/versions.ts` and the vendored manifests under `addons/`; " +
+      "to use a mirror, change them there.",
     "",
     "| what | version | from | checked by |",
     "|---|---|---|---|",
@@ -198,7 +207,9 @@ function userDataSizes(cluster: ClusterStack): string {
     `${kib(templates.worker_launch_template.user_data)} (workers)`,
     `${kib(templates.control_plane_launch_template.user_data)} (control-plane nodes)`,
   ];
-  return `For the default configuration, after gzip: ${sizes.join(", ")}, of the ${USER_DATA_BUDGET / 1024} KiB budget.`;
+  return (
+    `For the default configuration, after gzip: ${sizes.join(", ")}, ` + `of the ${USER_DATA_BUDGET / 1024} KiB budget.`
+  );
 }
 
 /**

@@ -62,10 +62,16 @@ export function offlineTerraformProblem(
   try {
     execFileSync("terraform", ["version"], { stdio: "pipe", env: { ...tfEnv(), PATH: env.PATH } });
   } catch {
-    return "terraform is not on PATH: the offline plan check needs Terraform >= 1.10 (this project is checked with 1.11.4)";
+    return (
+      "terraform is not on PATH: the offline plan check needs Terraform >= 1.10 " +
+      "(this project is checked with 1.11.4)"
+    );
   }
   if (!fs.existsSync(path.join(mirror, "registry.terraform.io/hashicorp/aws")))
-    return `the AWS provider mirror ${mirror}/registry.terraform.io/hashicorp/aws is missing: the offline plan check cannot install the provider`;
+    return (
+      `the AWS provider mirror ${mirror}/registry.terraform.io/hashicorp/aws is missing: ` +
+      "the offline plan check cannot install the provider"
+    );
   return undefined;
 }
 

@@ -16,11 +16,16 @@ import {
 } from "../harness/node";
 import { requireTool } from "../harness/tools";
 
+/** A long regular expression written in pieces: their sources joined in order. */
+const regExp = (...pieces: RegExp[]) => new RegExp(pieces.map((p) => p.source).join(""));
+
 const SCRIPT = "/usr/local/sbin/k8s-etcd-backup.sh";
 const TIMER = "/etc/systemd/system/k8s-etcd-backup.timer";
 const NODE_NAME = "ip-172-31-8-10.ap-northeast-2.compute.internal";
 const PKI = "/etc/kubernetes/pki/etcd";
-const ETCDCTL = `etcdctl --endpoints=https://127.0.0.1:2379 --cacert=${PKI}/ca.crt --cert=${PKI}/healthcheck-client.crt --key=${PKI}/healthcheck-client.key`;
+const ETCDCTL =
+  `etcdctl --endpoints=https://127.0.0.1:2379 --cacert=${PKI}/ca.crt ` +
+  `--cert=${PKI}/healthcheck-client.crt --key=${PKI}/healthcheck-client.key`;
 const URL_PREFIX = `s3://${ETCD_BACKUP.bucket}/${ETCD_BACKUP.prefix}/${NODE_NAME}/`;
 const ALL_PARAMETERS = { ...TERRAFORM_PARAMETERS, ...JOIN_PARAMETERS };
 
@@ -69,7 +74,7 @@ describe("a control-plane node with etcd backups", () => {
     expect(w.nodeFile(SCRIPT.slice(1))).toBeUndefined();
   });
 
-  test("a good run: snapshot of the local member in the etcd container, verified, uploaded with SSE-KMS, local copy removed", () => {
+  test("a good run: local member saved in the etcd container, verified, sent with SSE-KMS, local copy removed", () => {
     const r = backup();
     expectSuccess(r);
     expect(r.callsOf("crictl ps")).toEqual([
@@ -92,7 +97,7 @@ describe("a control-plane node with etcd backups", () => {
     expect(r.stderr).toContain(`done: ${URL_PREFIX}${stamp}.db (4128 bytes)`);
   });
 
-  test("kubeadm's etcd 3.6 image (no etcdutl, etcdctl without snapshot status): the checksum is the check, and it says so", () => {
+  test("kubeadm's etcd 3.6 (no etcdutl, no etcdctl snapshot status): the checksum is the check, and it says so", () => {
     const r = backup({ etcd: { version: "3.6.4", etcdutl: false } });
     expectSuccess(r);
     expect(r.calls.filter((c) => c.includes("snapshot status"))).toEqual([]);
@@ -126,7 +131,8 @@ describe("a control-plane node with etcd backups", () => {
     const r = backup({ etcd: { running: false } });
     expect(r.status).toBe(1);
     expect(failedLines(r.stderr)).toEqual([
-      `k8s-etcd-backup.sh: FAILED at step 'find the etcd container': gave up after 3 attempts (30s): a running etcd container (static pod kube-system/etcd-${NODE_NAME})`,
+      `k8s-etcd-backup.sh: FAILED at step 'find the etcd container': gave up after 3 attempts (30s): a running etcd ` +
+        `container (static pod kube-system/etcd-${NODE_NAME})`,
     ]);
     expect(r.indexOf("crictl exec")).toBe(-1);
     expect(uploads(r)).toEqual([]);
@@ -136,7 +142,8 @@ describe("a control-plane node with etcd backups", () => {
     const r = backup({ fail: [`crictl exec --sync --timeout 60 ${ETCD_CONTAINER} etcdctl`] });
     expect(r.status).toBe(1);
     expect(failedLines(r.stderr)).toEqual([
-      "k8s-etcd-backup.sh: FAILED at step 'check the local etcd member': gave up after 3 attempts (30s): the local etcd member to be healthy",
+      "k8s-etcd-backup.sh: FAILED at step 'check the local etcd member': gave up after 3 attempts (30s): the local " +
+        "etcd member to be healthy",
     ]);
     expect(r.calls.filter((c) => c.includes("snapshot save"))).toEqual([]);
     expect(uploads(r)).toEqual([]);
@@ -150,7 +157,10 @@ describe("a control-plane node with etcd backups", () => {
     expect(r.status).toBe(1);
     expect(failedLines(r.stderr)).toEqual([
       expect.stringMatching(
-        /^k8s-etcd-backup.sh: FAILED at step 'verify the snapshot': etcdutl snapshot status rejects k8s-etcd-backup-\d{8}T\d{6}Z\.db$/,
+        regExp(
+          /^k8s-etcd-backup.sh: FAILED at step 'verify the snapshot': /,
+          /etcdutl snapshot status rejects k8s-etcd-backup-\d{8}T\d{6}Z\.db$/,
+        ),
       ),
     ]);
     expect(uploads(r)).toEqual([]);
@@ -162,7 +172,10 @@ describe("a control-plane node with etcd backups", () => {
     expect(r.status).toBe(1);
     expect(failedLines(r.stderr)).toEqual([
       expect.stringMatching(
-        /FAILED at step 'verify the snapshot': k8s-etcd-backup-\S+\.db does not end with the SHA-256 of its contents \(truncated or corrupt\)$/,
+        regExp(
+          /FAILED at step 'verify the snapshot': k8s-etcd-backup-\S+\.db /,
+          /does not end with the SHA-256 of its contents \(truncated or corrupt\)$/,
+        ),
       ),
     ]);
     expect(r.calls.filter((c) => c.includes("snapshot status"))).toEqual([]);
@@ -174,12 +187,13 @@ describe("a control-plane node with etcd backups", () => {
     const r = backup({ fail: [`crictl exec --sync --timeout 900 ${ETCD_CONTAINER}`] });
     expect(r.status).toBe(1);
     expect(failedLines(r.stderr)).toEqual([
-      `k8s-etcd-backup.sh: FAILED at step 'take the snapshot': etcdctl snapshot save failed in container ${ETCD_CONTAINER} (its error is above)`,
+      `k8s-etcd-backup.sh: FAILED at step 'take the snapshot': etcdctl snapshot save failed in container ` +
+        `${ETCD_CONTAINER} (its error is above)`,
     ]);
     expect(uploads(r)).toEqual([]);
   });
 
-  test("an upload that keeps failing: bounded retries, a clear message naming the step, non-zero, local file removed", () => {
+  test("an upload that keeps failing: bounded retries, a message naming the step, non-zero, local file removed", () => {
     const r = backup({ fail: ["aws s3 cp"] });
     expect(r.status).toBe(1);
     expect(uploads(r)).toHaveLength(5);

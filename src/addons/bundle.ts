@@ -68,16 +68,22 @@ export const BUNDLE_FILES = Object.freeze({
 
 function nodeFileEntries(files: readonly NodeBundleFile[]): BundleFile[] {
   for (const f of files) {
-    if (!/^\/[A-Za-z0-9._@/-]+$/.test(f.path) || f.path.includes("..")) throw new Error(`addons: node file path ${JSON.stringify(f.path)} is not a plain absolute path`);
-    if (!/^0[0-7]{3}$/.test(f.permissions)) throw new Error(`addons: node file ${f.path} has mode ${JSON.stringify(f.permissions)}, not an octal 0NNN`);
+    if (!/^\/[A-Za-z0-9._@/-]+$/.test(f.path) || f.path.includes(".."))
+      throw new Error(`addons: node file path ${JSON.stringify(f.path)} is not a plain absolute path`);
+    if (!/^0[0-7]{3}$/.test(f.permissions))
+      throw new Error(`addons: node file ${f.path} has mode ${JSON.stringify(f.permissions)}, not an octal 0NNN`);
   }
   if (!files.length) return [];
   return [
     ...files.map((f) => ({ path: `node${f.path}`, text: f.content, objects: [], source: f.source })),
-    { path: BUNDLE_FILES.nodeInstall, text: files.map((f) => `${f.permissions} ${f.path}\n`).join(""), objects: [], source: "src/addons/bundle.ts (install list)" },
+    {
+      path: BUNDLE_FILES.nodeInstall,
+      text: files.map((f) => `${f.permissions} ${f.path}\n`).join(""),
+      objects: [],
+      source: "src/addons/bundle.ts (install list)",
+    },
   ];
 }
-
 
 export function parseObjects(text: string, where: string): KubeObject[] {
   return parseAllDocuments(text).flatMap((d, i) => {
@@ -86,7 +92,6 @@ export function parseObjects(text: string, where: string): KubeObject[] {
     return o ? [o] : [];
   });
 }
-
 
 /**
  * aws-node with custom networking: pods get addresses from the ENIConfig of the node's zone (the
@@ -111,9 +116,16 @@ function vpcCni(s: AddonSettings, cni: VendoredAddon): BundleFile {
   const where = `addons/${file.path}`;
   const objects = parseObjects(file.text, where);
   const ds = find(objects, "DaemonSet", "aws-node", where);
-  const env = Object.fromEntries(Object.entries(AWS_NODE_ENV).map(([k, v]) => [k, v === "__CLUSTER_NAME__" ? s.clusterName : v]));
+  const env = Object.fromEntries(
+    Object.entries(AWS_NODE_ENV).map(([k, v]) => [k, v === "__CLUSTER_NAME__" ? s.clusterName : v]),
+  );
   setEnv(container(podSpec(ds, where), "aws-node", where), env);
-  return { path: BUNDLE_FILES.vpcCni, text: yamlDocs(objects), objects, source: `${where} (${cni.source.url}), aws-node env: ${Object.keys(AWS_NODE_ENV).join(", ")}` };
+  return {
+    path: BUNDLE_FILES.vpcCni,
+    text: yamlDocs(objects),
+    objects,
+    source: `${where} (${cni.source.url}), aws-node env: ${Object.keys(AWS_NODE_ENV).join(", ")}`,
+  };
 }
 
 /** Files of the cloud controller example in the order of its own kustomization.yaml. */
@@ -145,7 +157,9 @@ function cloudController(s: AddonSettings, ccm: VendoredAddon): BundleFile {
     path: BUNDLE_FILES.cloudController,
     text: yamlDocs(objects),
     objects,
-    source: `${where} (${ccm.source.url}), image ${tag}, --cloud-config, --cluster-name, not-ready toleration, priority class`,
+    source:
+      `${where} (${ccm.source.url}), image ${tag}, ` +
+      "--cloud-config, --cluster-name, not-ready toleration, priority class",
   };
 }
 
@@ -159,7 +173,12 @@ function eniConfigTemplate(): BundleFile {
       spec: { subnet: "__SUBNET__", securityGroups: ["__PODS_SECURITY_GROUP__"] },
     },
   ];
-  return { path: BUNDLE_FILES.eniConfig, text: yamlDocs(objects, true), objects, source: "src/addons/bundle.ts (ours)" };
+  return {
+    path: BUNDLE_FILES.eniConfig,
+    text: yamlDocs(objects, true),
+    objects,
+    source: "src/addons/bundle.ts (ours)",
+  };
 }
 
 /** The cloud controller's config: the cluster id of its tags, and the security group for the ELBs. */
@@ -257,7 +276,8 @@ export function addonBundle(s: AddonSettings): AddonBundle {
   ];
   // Every image must be one the kubelet can pull as configured, and pinned.
   const problems = imagePullProblems(files);
-  if (problems.length) throw new Error(`addons: ${problems[0]}${problems.length > 1 ? ` (and ${problems.length - 1} more)` : ""}`);
+  if (problems.length)
+    throw new Error(`addons: ${problems[0]}${problems.length > 1 ? ` (and ${problems.length - 1} more)` : ""}`);
   deepFreeze(files);
   const sums = [...files]
     // Byte order, as sha256sum and sort in the C locale.

@@ -27,18 +27,25 @@ function schedulesOn(spec: PodSpec, role: HostRole): boolean {
   if (role === "worker") return !needsControlPlane;
   // kubeadm taints control-plane nodes node-role.kubernetes.io/control-plane:NoSchedule.
   const tolerates = (spec.tolerations ?? []).some(
-    (t) => (t.key === undefined ? t.operator === "Exists" : t.key === CONTROL_PLANE_LABEL) && (t.effect === undefined || t.effect === "NoSchedule"),
+    (t) =>
+      (t.key === undefined ? t.operator === "Exists" : t.key === CONTROL_PLANE_LABEL) &&
+      (t.effect === undefined || t.effect === "NoSchedule"),
   );
   return tolerates;
 }
 
-/** Names of the host-network pods a node of the role runs: kubeadm's, and every host-network DaemonSet of the bundle that schedules there. */
+/**
+ * Names of the host-network pods a node of the role runs: kubeadm's, and every host-network DaemonSet of the bundle
+ * that schedules there.
+ */
 export function hostNetworkPods(bundle: AddonBundle, role: HostRole): string[] {
   const daemonSets = bundle.files.flatMap((f) =>
-    f.objects.filter((o) => o.kind === "DaemonSet").flatMap((o) => {
-      const spec = (o.spec as { template: { spec: PodSpec } }).template.spec;
-      return spec.hostNetwork === true && schedulesOn(spec, role) ? [o.metadata.name] : [];
-    }),
+    f.objects
+      .filter((o) => o.kind === "DaemonSet")
+      .flatMap((o) => {
+        const spec = (o.spec as { template: { spec: PodSpec } }).template.spec;
+        return spec.hostNetwork === true && schedulesOn(spec, role) ? [o.metadata.name] : [];
+      }),
   );
   return [...KUBEADM_HOST_NETWORK_PODS[role], ...daemonSets];
 }

@@ -91,7 +91,7 @@ export function chartValue(values: Record<string, unknown>, key: string): unknow
   for (const part of key.split(".")) {
     if (v === null || typeof v !== "object" || !(part in (v as object)))
       throw new Error(
-        `addons/aws-node-termination-handler: values.yaml has no ${key}; re-check DEPLOYMENT_ENV against the chart`
+        `addons/aws-node-termination-handler: values.yaml has no ${key}; re-check DEPLOYMENT_ENV against the chart`,
       );
     v = (v as Record<string, unknown>)[part];
   }
@@ -109,7 +109,7 @@ export function nodeTerminationHandlerObjects(nth: VendoredAddon): NthObject[] {
     throw new Error(`addons/aws-node-termination-handler: Chart.yaml names ${chart.name}`);
   if (`v${chart.appVersion}` !== nth.source.version)
     throw new Error(
-      `addons/aws-node-termination-handler: Chart.yaml appVersion ${chart.appVersion} is not ${nth.source.version}`
+      `addons/aws-node-termination-handler: Chart.yaml appVersion ${chart.appVersion} is not ${nth.source.version}`,
     );
   const image = values.image as { repository: string; tag: string; pullPolicy: string };
   // _helpers.tpl "aws-node-termination-handler.image": the tag, or "v" + appVersion.

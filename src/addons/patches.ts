@@ -38,20 +38,28 @@ export class PatchError extends Error {}
 /** The one object of this kind and name; throws naming the manifest when there is none or several. */
 export function find(objects: readonly KubeObject[], kind: string, name: string, manifest: string): KubeObject {
   const found = objects.filter((o) => o.kind === kind && o.metadata?.name === name);
-  if (found.length !== 1) throw new PatchError(`${manifest}: expected one ${kind} ${name}, found ${found.length}; re-check the patch against the vendored manifest`);
+  if (found.length !== 1)
+    throw new PatchError(
+      `${manifest}: expected one ${kind} ${name}, found ${found.length}; ` +
+        "re-check the patch against the vendored manifest",
+    );
   return found[0];
 }
 
 /** The pod spec of a workload (DaemonSet, Deployment, ...). */
 export function podSpec(o: KubeObject, manifest: string): PodSpec {
   const spec = (o.spec as { template?: { spec?: PodSpec } } | undefined)?.template?.spec;
-  if (!spec || !Array.isArray(spec.containers)) throw new PatchError(`${manifest}: ${o.kind} ${o.metadata.name} has no pod template`);
+  if (!spec || !Array.isArray(spec.containers))
+    throw new PatchError(`${manifest}: ${o.kind} ${o.metadata.name} has no pod template`);
   return spec;
 }
 
 export function container(spec: PodSpec, name: string, manifest: string): Container {
   const c = spec.containers.find((x) => x.name === name);
-  if (!c) throw new PatchError(`${manifest}: no container ${name} (containers: ${spec.containers.map((x) => x.name).join(", ")})`);
+  if (!c)
+    throw new PatchError(
+      `${manifest}: no container ${name} (containers: ${spec.containers.map((x) => x.name).join(", ")})`,
+    );
   return c;
 }
 
@@ -70,16 +78,21 @@ export function setEnv(c: Container, vars: Readonly<Record<string, string>>): vo
 /** Replaces the tag of a container's image; throws when the image is not `repository`. */
 export function setImageTag(c: Container, repository: string, tag: string, manifest: string): void {
   const [repo] = c.image.split(/[:@](?=[^/]*$)/);
-  if (repo !== repository) throw new PatchError(`${manifest}: container ${c.name} runs ${c.image}, not ${repository}; re-check the image pin`);
+  if (repo !== repository)
+    throw new PatchError(`${manifest}: container ${c.name} runs ${c.image}, not ${repository}; re-check the image pin`);
   c.image = `${repository}:${tag}`;
 }
 
-/** Adds args that upstream does not set; throws when upstream sets the flag already (then it is a change, not an addition). */
+/**
+ * Adds args that upstream does not set; throws when upstream sets the flag already (then it is a change, not an
+ * addition).
+ */
 export function addArgs(c: Container, args: readonly string[], manifest: string): void {
   c.args = c.args ?? [];
   for (const arg of args) {
     const flag = arg.split("=")[0];
-    if (c.args.some((a) => a.split("=")[0] === flag)) throw new PatchError(`${manifest}: container ${c.name} already sets ${flag}`);
+    if (c.args.some((a) => a.split("=")[0] === flag))
+      throw new PatchError(`${manifest}: container ${c.name} already sets ${flag}`);
     c.args.push(arg);
   }
 }

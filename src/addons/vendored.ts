@@ -63,38 +63,54 @@ function readSource(dir: string, rel: string, where: string): VendoredSource {
   try {
     raw = JSON.parse(fs.readFileSync(file, "utf8"));
   } catch (e) {
-    throw new Error(`${where}/SOURCE.json cannot be read (${(e as Error).message}); every vendored folder records its source there`);
+    throw new Error(
+      `${where}/SOURCE.json cannot be read (${(e as Error).message}); every vendored folder records its source there`,
+      { cause: e },
+    );
   }
   const s = raw as Partial<VendoredSource>;
   for (const key of ["name", "version", "repository", "commit", "path", "url"] as const) {
-    if (typeof s[key] !== "string" || s[key] === "") throw new Error(`${where}/SOURCE.json: "${key}" is missing; record the upstream ${key}`);
+    if (typeof s[key] !== "string" || s[key] === "")
+      throw new Error(`${where}/SOURCE.json: "${key}" is missing; record the upstream ${key}`);
   }
   if (!s.files || typeof s.files !== "object" || Object.keys(s.files).length === 0)
     throw new Error(`${where}/SOURCE.json: "files" is empty; record each vendored file with its SHA-256`);
   for (const [name, digest] of Object.entries(s.files))
-    if (!HEX64.test(String(digest))) throw new Error(`${where}/SOURCE.json: files["${name}"] = ${JSON.stringify(digest)} is not a SHA-256 in hex`);
-  if (`${s.name}/${s.version}` !== rel) throw new Error(`${where}/SOURCE.json names ${s.name}/${s.version}; the folder must be named <name>/<version>`);
+    if (!HEX64.test(String(digest)))
+      throw new Error(`${where}/SOURCE.json: files["${name}"] = ${JSON.stringify(digest)} is not a SHA-256 in hex`);
+  if (`${s.name}/${s.version}` !== rel)
+    throw new Error(`${where}/SOURCE.json names ${s.name}/${s.version}; the folder must be named <name>/<version>`);
   return s as VendoredSource;
 }
 
-/** One vendored folder (an add-on under addons/, or upstream data under data/), its files checked against SOURCE.json (bytes as published, nothing extra). */
+/**
+ * One vendored folder (an add-on under addons/, or upstream data under data/), its files checked against SOURCE.json
+ * (bytes as published, nothing extra).
+ */
 export function loadVendored(name: string, version: string, root = addonsRoot()): VendoredAddon {
   const rel = `${name}/${version}`;
   const where = `${path.basename(root)}/${rel}`;
   const dir = path.join(root, name, version);
   if (!fs.existsSync(dir)) throw new Error(`${where} does not exist; vendor ${name} ${version} there first`);
   const source = readSource(dir, rel, where);
-  const present = fs.readdirSync(dir).filter((f) => f !== "SOURCE.json").sort();
+  const present = fs
+    .readdirSync(dir)
+    .filter((f) => f !== "SOURCE.json")
+    .sort();
   const recorded = Object.keys(source.files).sort();
   const extra = present.filter((f) => !recorded.includes(f));
-  if (extra.length) throw new Error(`${where}/${extra[0]} is not recorded in SOURCE.json; record it with its SHA-256 or remove it`);
+  if (extra.length)
+    throw new Error(`${where}/${extra[0]} is not recorded in SOURCE.json; record it with its SHA-256 or remove it`);
   const files = recorded.map((f) => {
     const full = path.join(dir, f);
     if (!fs.existsSync(full)) throw new Error(`${where}/${f} is recorded in SOURCE.json but missing`);
     const bytes = fs.readFileSync(full);
     const digest = sha256(bytes);
     if (digest !== source.files[f])
-      throw new Error(`${where}/${f}: SHA-256 is ${digest}, SOURCE.json records ${source.files[f]}; vendored files stay as published (vendor it again, or patch it in TypeScript)`);
+      throw new Error(
+        `${where}/${f}: SHA-256 is ${digest}, SOURCE.json records ${source.files[f]}; ` +
+          "vendored files stay as published (vendor it again, or patch it in TypeScript)",
+      );
     return { path: `${rel}/${f}`, text: bytes.toString("utf8"), sha256: digest };
   });
   return { source, files };

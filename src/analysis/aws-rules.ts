@@ -103,9 +103,9 @@ const everySubnetAssociated: Check = (tf) => {
 };
 
 /** Routes of a route table: inline blocks and standalone aws_route resources. */
-export function routesOf(tf: TfJson, tableAddress: string): Record<string, any>[] {
+export function routesOf(tf: TfJson, tableAddress: string): Record<string, unknown>[] {
   const table = byAddress(tf, tableAddress);
-  const inline = Array.isArray(table?.body.route) ? (table!.body.route as Record<string, any>[]) : [];
+  const inline = Array.isArray(table?.body.route) ? (table!.body.route as Record<string, unknown>[]) : [];
   const standalone = resourcesOf(tf, "aws_route")
     .filter((r) => refOf(r.body.route_table_id)?.address === tableAddress)
     .map((r) => r.body);
@@ -141,7 +141,9 @@ const natGatewaysReachInternet: Check = (tf) => {
     if (!viaIgw)
       findings.push({
         resource: label(nat),
-        message: `sits in ${subnet ?? "an unknown subnet"}, whose route table has no 0.0.0.0/0 route to an internet gateway`,
+        message:
+          `sits in ${subnet ?? "an unknown subnet"}, ` +
+          "whose route table has no 0.0.0.0/0 route to an internet gateway",
       });
     if (!nat.body.allocation_id)
       findings.push({ resource: label(nat), message: "is public but has no Elastic IP allocation" });

@@ -25,7 +25,7 @@ interface NormalRule {
   readonly resource: string;
   readonly group: string;
   readonly direction: "ingress" | "egress";
-  readonly body: Record<string, any>;
+  readonly body: Record<string, unknown>;
 }
 
 function standaloneRules(tf: TfJson): NormalRule[] {
@@ -36,6 +36,8 @@ function standaloneRules(tf: TfJson): NormalRule[] {
   return out;
 }
 
+const isInteger = (v: unknown): v is number => Number.isInteger(v);
+
 function ruleProblems(rule: NormalRule): string[] {
   const b = rule.body;
   const problems: string[] = [];
@@ -44,7 +46,8 @@ function ruleProblems(rule: NormalRule): string[] {
   );
   if (peers.length !== 1)
     problems.push(
-      `needs exactly one of cidr_ipv4, cidr_ipv6, prefix_list_id, referenced_security_group_id (has ${peers.join(", ") || "none"})`,
+      "needs exactly one of cidr_ipv4, cidr_ipv6, prefix_list_id, referenced_security_group_id " +
+        `(has ${peers.join(", ") || "none"})`,
     );
   if (typeof b.cidr_ipv4 === "string") {
     const p = cidrProblem(b.cidr_ipv4);
@@ -59,13 +62,12 @@ function ruleProblems(rule: NormalRule): string[] {
         "protocol -1 means every port: from_port/to_port must not be set (use tcp and udp rules for a range)",
       );
   } else if (proto === "tcp" || proto === "udp" || proto === "6" || proto === "17") {
-    if (!Number.isInteger(from) || !Number.isInteger(to)) problems.push(`${proto} needs from_port and to_port`);
+    if (!isInteger(from) || !isInteger(to)) problems.push(`${proto} needs from_port and to_port`);
     else if (from < 0 || to > 65535 || from > to)
       problems.push(`${proto} port range ${from}-${to} is not within 0-65535 in order`);
   } else if (proto === "icmp" || proto === "1") {
     // from_port is the ICMP type, to_port the code; -1 means any.
-    if (!Number.isInteger(from) || !Number.isInteger(to))
-      problems.push("icmp needs from_port (type) and to_port (code)");
+    if (!isInteger(from) || !isInteger(to)) problems.push("icmp needs from_port (type) and to_port (code)");
     else if (from < -1 || from > 255 || to < -1 || to > 255)
       problems.push(`icmp type ${from} / code ${to} is outside -1..255`);
     else if (from === -1 && to !== -1) problems.push(`icmp code ${to} with any type (-1) is rejected`);
@@ -80,7 +82,7 @@ function ruleProblems(rule: NormalRule): string[] {
 function identity(rule: NormalRule): string {
   const b = rule.body;
   const peer =
-    b.cidr_ipv4 !== undefined && !cidrProblem(b.cidr_ipv4)
+    typeof b.cidr_ipv4 === "string" && !cidrProblem(b.cidr_ipv4)
       ? `cidr:${canonical(b.cidr_ipv4)}`
       : JSON.stringify([b.cidr_ipv6, b.prefix_list_id, b.referenced_security_group_id]);
   const proto = { "6": "tcp", "17": "udp", "1": "icmp", all: "-1" }[String(b.ip_protocol)] ?? String(b.ip_protocol);
@@ -112,7 +114,9 @@ export function checkSecurityGroups(tf: TfJson): Finding[] {
       if (Array.isArray(sg.body[direction]) && sg.body[direction].length)
         findings.push({
           resource: label(sg),
-          message: `has inline ${direction} blocks; use standalone rule resources so cloud-controller rules survive an apply (D13)`,
+          message:
+            `has inline ${direction} blocks; ` +
+            "use standalone rule resources so cloud-controller rules survive an apply (D13)",
         });
   }
 

@@ -11,12 +11,15 @@ export interface TfJson {
   [key: string]: unknown;
 }
 
+/** A resource's arguments as Terraform JSON holds them; `tags` is a map of strings wherever it is set. */
+export type TfBody = Record<string, unknown> & { tags?: Record<string, string> };
+
 export interface TfResource {
   readonly type: string;
   readonly name: string;
   /** `type.name`, the Terraform address. */
   readonly address: string;
-  readonly body: Record<string, any>;
+  readonly body: TfBody;
 }
 
 /** The stack's Terraform JSON, as `cdktf synth` would write it, without writing anything. */
@@ -30,7 +33,7 @@ export function resourcesOf(tf: TfJson, type: string): TfResource[] {
     type,
     name,
     address: `${type}.${name}`,
-    body: body as Record<string, any>,
+    body: body as TfBody,
   }));
 }
 
@@ -51,15 +54,15 @@ export function refOf(value: unknown): { type: string; name: string; attr: strin
 export function byAddress(tf: TfJson, address: string): TfResource | undefined {
   const [type, name] = address.split(".");
   const body = tf.resource?.[type]?.[name];
-  return body ? { type, name, address, body: body as Record<string, any> } : undefined;
+  return body ? { type, name, address, body: body as TfBody } : undefined;
 }
 
 /** A block list as Terraform JSON writes it: a list, one block on its own, or nothing. */
 export const asArray = (v: unknown): unknown[] => (Array.isArray(v) ? v : v === undefined || v === null ? [] : [v]);
 
 /** The first block of a block list (Terraform JSON writes single blocks as a list of one). */
-export const firstBlock = (v: unknown): Record<string, any> | undefined =>
-  asArray(v)[0] as Record<string, any> | undefined;
+export const firstBlock = (v: unknown): Record<string, unknown> | undefined =>
+  asArray(v)[0] as Record<string, unknown> | undefined;
 
 /** A bool attribute, written as true or "true". */
 export const isTrue = (v: unknown): boolean => v === true || v === "true";

@@ -8,6 +8,11 @@ import { PORTS } from "./ports";
 import { INTERNAL_ELB_SUBNET_TAG_KEY, PUBLIC_ELB_SUBNET_TAG_KEY, clusterTagKey } from "./tags";
 
 const CLUSTER_TAG = clusterTagKey("<name>");
+/** AWS's documentation of the two NLB behaviours addition A9 depends on. */
+const NLB_CLIENT_IP_PRESERVATION =
+  "https://docs.aws.amazon.com/elasticloadbalancing/latest/network/edit-target-group-attributes.html#client-ip-preservation";
+const NLB_LOOPBACK_TIMEOUT =
+  "https://docs.aws.amazon.com/elasticloadbalancing/latest/network/load-balancer-troubleshooting.html#loopback-timeout";
 
 export interface Deviation {
   readonly id: string;
@@ -29,7 +34,8 @@ export const DEVIATIONS: readonly Deviation[] = [
     specSays: 'subnets are "Regional"',
     awsFact: "an AWS subnet lives in one availability zone",
     weBuild:
-      "one subnet per tier per AZ (azCount 1-3), each tier's block split evenly; azCount 1 (default) keeps the spec's CIDRs",
+      "one subnet per tier per AZ (azCount 1-3), each tier's block split evenly; azCount 1 (default) keeps the " +
+      "spec's CIDRs",
   },
   {
     id: "D3",
@@ -76,10 +82,12 @@ export const DEVIATIONS: readonly Deviation[] = [
   {
     id: "D10",
     specSays:
-      "names disagree: rtb-KubernetesAPIendpoint / rtb-k8s-api-endpoint, rtb-workernodes / rtb-worker-nodes, sg-lb / sg-loadbalancers",
+      "names disagree: rtb-KubernetesAPIendpoint / rtb-k8s-api-endpoint, rtb-workernodes / rtb-worker-nodes, sg-lb / " +
+      "sg-loadbalancers",
     awsFact: "-",
     weBuild:
-      "the route-table and security-group sections' names (rtb-k8s-api-endpoint, rtb-worker-nodes, sg-loadbalancers); the others are aliases",
+      "the route-table and security-group sections' names (rtb-k8s-api-endpoint, rtb-worker-nodes, " +
+      "sg-loadbalancers); the others are aliases",
   },
   {
     id: "D11",
@@ -98,7 +106,8 @@ export const DEVIATIONS: readonly Deviation[] = [
     specSays: "security group rules written as CIDRs",
     awsFact: "the AWS cloud controller adds its own rules to node groups at run time",
     weBuild:
-      "standalone aws_vpc_security_group_ingress_rule / _egress_rule resources, never inline blocks, so an apply does not strip them",
+      "standalone aws_vpc_security_group_ingress_rule / _egress_rule resources, never inline blocks, so an apply " +
+      "does not strip them",
   },
 ];
 
@@ -113,7 +122,9 @@ export const NETWORK_ADDITIONS: readonly Addition[] = [
   {
     id: "A1",
     what: "rtb-worker-nodes: 0.0.0.0/0 to the NAT gateway",
-    why: "nodes install containerd/kubeadm and pull images at boot; without it the workers are air-gapped and need a pre-baked image and ECR endpoints",
+    why:
+      "nodes install containerd/kubeadm and pull images at boot; without it the workers are air-gapped and need a " +
+      "pre-baked image and ECR endpoints",
     setting: "bootstrapEgress",
   },
   {
@@ -140,19 +151,30 @@ export const CLUSTER_ADDITIONS: readonly Addition[] = [
       "HTTPS /readyz health check; it carries sg-k8s-api-endpoint",
     why:
       "one stable, private address for the API across control-plane nodes that come and go. With client IP " +
-      "preservation off a target sees the NLB's address as the source (AWS: " +
-      "https://docs.aws.amazon.com/elasticloadbalancing/latest/network/edit-target-group-attributes.html#client-ip-preservation), " +
+      `preservation off a target sees the NLB's address as the source (AWS: ${NLB_CLIENT_IP_PRESERVATION}), ` +
       "so a control-plane node that dials its own NLB does not time out as AWS documents for preserved client IPs " +
-      "(https://docs.aws.amazon.com/elasticloadbalancing/latest/network/load-balancer-troubleshooting.html#loopback-timeout)",
+      `(${NLB_LOOPBACK_TIMEOUT})`,
   },
   {
     id: "A10",
-    what: "SSM parameters under /k8s/<cluster>/: api-endpoint, pods/subnets, pods/security-group, load-balancer/security-group, assets/bucket, node-termination/queue-url (String, Terraform); init/lock (the boot election); join/token, join/certificate-key (SecureString), join/ca-cert-hash, cluster/kubernetes-version and join/api-endpoint (which deployment they belong to), written by the control-plane nodes",
-    why: "user-data holds only names; join secrets are made on the nodes and never pass through Terraform state; joining nodes install the cluster's own Kubernetes version",
+    what:
+      "SSM parameters under /k8s/<cluster>/: api-endpoint, pods/subnets, pods/security-group, " +
+      "load-balancer/security-group, assets/bucket, node-termination/queue-url (String, Terraform); init/lock (the " +
+      "boot election); join/token, join/certificate-key (SecureString), join/ca-cert-hash, " +
+      "cluster/kubernetes-version and join/api-endpoint (which deployment they belong to), written by the " +
+      "control-plane nodes",
+    why:
+      "user-data holds only names; join secrets are made on the nodes and never pass through Terraform state; " +
+      "joining nodes install the cluster's own Kubernetes version",
   },
   {
     id: "A11",
-    what: "IAM roles and instance profiles per node role: cloud controller, VPC CNI (ENI changes only inside the cluster's VPC), ECR read, bootstrap parameters, add-on bundle read (control plane), Session Manager, the nodes' own lifecycle (hooks, health, boot-failure metric), the node termination handler (control plane); mutations scoped to the cluster tag or to the cluster's named groups, queue, target group and parameters; no * actions",
+    what:
+      "IAM roles and instance profiles per node role: cloud controller, VPC CNI (ENI changes only inside the " +
+      "cluster's VPC), ECR read, bootstrap parameters, add-on bundle read (control plane), Session Manager, the " +
+      "nodes' own lifecycle (hooks, health, boot-failure metric), the node termination handler (control plane); " +
+      "mutations scoped to the cluster tag or to the cluster's named groups, queue, target group and parameters; " +
+      "no * actions",
     why: "the AWS cloud controller, the VPC CNI and the kubelet's ECR credential provider call AWS APIs from the nodes",
   },
   {
@@ -162,17 +184,32 @@ export const CLUSTER_ADDITIONS: readonly Addition[] = [
   },
   {
     id: "A14",
-    what: "an assets bucket (Terraform-made unique name, versioned, KMS-encrypted, private, TLS only) holding the cluster bundle under addons/<SHA-256>/: the add-on manifests and the control-plane nodes' scripts and units",
-    why: "nodes get add-ons from S3 over the S3 gateway endpoint (the spec's AWS services via VPC endpoint), never from GitHub, and user data stays within its 12 KiB budget",
+    what:
+      "an assets bucket (Terraform-made unique name, versioned, KMS-encrypted, private, TLS only) holding the " +
+      "cluster bundle under addons/<SHA-256>/: the add-on manifests and the control-plane nodes' scripts and units",
+    why:
+      "nodes get add-ons from S3 over the S3 gateway endpoint (the spec's AWS services via VPC endpoint), never " +
+      "from GitHub, and user data stays within its 12 KiB budget",
   },
   {
     id: "A15",
-    what: "auto scaling groups: one per control-plane slot (exactly one node, pinned to an API endpoint subnet) and the workers' group; on each a launch hook (a node completes it once Ready; 1200 s, then ABANDON), a terminate hook (600 s, then CONTINUE), an instance refresh when the launch template changes (control plane: launch before terminate), and a CloudWatch alarm on the nodes' boot-failure metric",
-    why: "failed or lost nodes are replaced without a person, `terraform apply` rolls nodes one at a time and waits for real readiness, and a configuration that cannot boot shows as an alarm instead of a silent loop",
+    what:
+      "auto scaling groups: one per control-plane slot (exactly one node, pinned to an API endpoint subnet) and " +
+      "the workers' group; on each a launch hook (a node completes it once Ready; 1200 s, then ABANDON), a " +
+      "terminate hook (600 s, then CONTINUE), an instance refresh when the launch template changes (control plane: " +
+      "launch before terminate), and a CloudWatch alarm on the nodes' boot-failure metric",
+    why:
+      "failed or lost nodes are replaced without a person, `terraform apply` rolls nodes one at a time and waits " +
+      "for real readiness, and a configuration that cannot boot shows as an alarm instead of a silent loop",
   },
   {
     id: "A16",
-    what: "the AWS Node Termination Handler (queue mode, on the control-plane nodes): an SQS queue (SSE, only EventBridge may send, only from its rules) and EventBridge rules for the workers' terminate hook, spot interruption, rebalance recommendation, instance state change and AWS Health scheduled change",
-    why: "a worker is cordoned and drained (PodDisruptionBudgets respected) before its instance goes, whether an instance refresh, a scale-in or EC2 takes it",
+    what:
+      "the AWS Node Termination Handler (queue mode, on the control-plane nodes): an SQS queue (SSE, only " +
+      "EventBridge may send, only from its rules) and EventBridge rules for the workers' terminate hook, spot " +
+      "interruption, rebalance recommendation, instance state change and AWS Health scheduled change",
+    why:
+      "a worker is cordoned and drained (PodDisruptionBudgets respected) before its instance goes, whether an " +
+      "instance refresh, a scale-in or EC2 takes it",
   },
 ];

@@ -32,5 +32,9 @@ export function instanceTypeProblem(instanceType: string, allowUnlisted: boolean
   if (/^mac/.test(instanceType))
     return "is a Mac instance, which runs only on a dedicated host this project does not make; choose another type";
   if (allowUnlisted || knownInstanceTypes().has(instanceType)) return undefined;
-  return `is not in the EC2 instance type list (${INSTANCE_TYPES_SOURCE}); check the spelling and 'aws ec2 describe-instance-type-offerings' in your region, or set allowUnlistedInstanceTypes: true for a newer type`;
+  return (
+    `is not in the EC2 instance type list (${INSTANCE_TYPES_SOURCE}); check the spelling and ` +
+    "'aws ec2 describe-instance-type-offerings' in your region, " +
+    "or set allowUnlistedInstanceTypes: true for a newer type"
+  );
 }

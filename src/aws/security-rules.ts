@@ -263,7 +263,8 @@ class RuleSet {
       existing.sources.push(source);
       return;
     }
-    const logicalId = `${GROUP_KEYS[group]}_${direction}_${portKey(ports)}_${direction === "ingress" ? "from" : "to"}_${peer.key}`;
+    const side = direction === "ingress" ? "from" : "to";
+    const logicalId = `${GROUP_KEYS[group]}_${direction}_${portKey(ports)}_${side}_${peer.key}`;
     this.rules.set(identity, {
       group,
       direction,

@@ -138,7 +138,10 @@ interface PodSpecLike {
   readonly initContainers?: readonly PulledContainer[];
 }
 
-/** The pod spec of a Pod, of a workload's template (DaemonSet, Deployment, StatefulSet, Job), or of a CronJob's job template. */
+/**
+ * The pod spec of a Pod, of a workload's template (DaemonSet, Deployment, StatefulSet, Job), or of a CronJob's job
+ * template.
+ */
 export function podSpecOf(o: {
   kind?: string;
   spec?: {
@@ -181,13 +184,15 @@ export function imagePullProblems(
         const reasons: string[] = [];
         if (!pullAuthority(c.image, config))
           reasons.push(
-            `${parseImage(c.image).registry} is no public registry (${PUBLIC_REGISTRIES.join(", ")}) and no matchImages pattern of the CredentialProviderConfig covers it`,
+            `${parseImage(c.image).registry} is no public registry (${PUBLIC_REGISTRIES.join(", ")}) and no ` +
+              `matchImages pattern of the CredentialProviderConfig covers it`,
           );
         const why = unpinned(c.image);
         if (why) reasons.push(`the image ${why}`);
         if (!reasons.length) return [];
         return [
-          `${f.path}: ${o.kind} ${o.metadata?.name} container ${c.name}: image ${c.image} (imagePullPolicy ${effectivePullPolicy(c)}): ${reasons.join("; ")}`,
+          `${f.path}: ${o.kind} ${o.metadata?.name} container ${c.name}: image ${c.image} (imagePullPolicy ` +
+            `${effectivePullPolicy(c)}): ${reasons.join("; ")}`,
         ];
       });
     }),

@@ -50,7 +50,9 @@ function load(file: string): string {
     return fs.readFileSync(full, "utf8");
   } catch (e) {
     throw new Error(
-      `bootstrap script ${full} is missing (${(e as NodeJS.ErrnoException).code}); it ships beside src/bootstrap/scripts.ts`,
+      `bootstrap script ${full} is missing (${(e as NodeJS.ErrnoException).code}); ` +
+        "it ships beside src/bootstrap/scripts.ts",
+      { cause: e },
     );
   }
 }

@@ -95,14 +95,18 @@ export class AccessOutputs extends Construct {
     );
     out(
       "kubectl_via_ssh_tunnel",
-      `ssh -f -N -L ${PORT}:${api}:${PORT} ${bastion} && kubectl --kubeconfig admin.conf --server https://127.0.0.1:${PORT} --tls-server-name ${api} get nodes`,
+      `ssh -f -N -L ${PORT}:${api}:${PORT} ${bastion} && ` +
+        `kubectl --kubeconfig admin.conf --server https://127.0.0.1:${PORT} --tls-server-name ${api} get nodes`,
       "Reach the private API from a laptop through an SSH tunnel to the bastion",
     );
     out(
       "kubectl_via_session_manager",
       // The session takes a few seconds to listen: wait (at most 30 s) until the forwarded port answers.
-      `aws ssm start-session --region ${props.region} --target ${props.bastion.id} --document-name AWS-StartPortForwardingSessionToRemoteHost --parameters host=${api},portNumber=${PORT},localPortNumber=${PORT} >/dev/null & ` +
-        `n=0; until curl -sk -o /dev/null --max-time 2 https://127.0.0.1:${PORT}/livez; do n=$((n+1)); if [ $n -ge 30 ]; then echo 'port ${PORT} not forwarded after 30 s' >&2; break; fi; sleep 1; done; ` +
+      `aws ssm start-session --region ${props.region} --target ${props.bastion.id} ` +
+        "--document-name AWS-StartPortForwardingSessionToRemoteHost " +
+        `--parameters host=${api},portNumber=${PORT},localPortNumber=${PORT} >/dev/null & ` +
+        `n=0; until curl -sk -o /dev/null --max-time 2 https://127.0.0.1:${PORT}/livez; do n=$((n+1)); ` +
+        `if [ $n -ge 30 ]; then echo 'port ${PORT} not forwarded after 30 s' >&2; break; fi; sleep 1; done; ` +
         `kubectl --kubeconfig admin.conf --server https://127.0.0.1:${PORT} --tls-server-name ${api} get nodes`,
       "Reach the private API without SSH keys: Session Manager port forwarding through the bastion",
     );

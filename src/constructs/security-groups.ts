@@ -53,7 +53,8 @@ export class SecurityGroups extends Construct {
     );
     if (open)
       Annotations.of(this.groups.bastion).addWarning(
-        "bastion.adminCidrs allows SSH to the bastion from 0.0.0.0/0 (the spec's value); set it to your admin networks, or use Session Manager",
+        "bastion.adminCidrs allows SSH to the bastion from 0.0.0.0/0 (the spec's value); set it to your admin " +
+          "networks, or use Session Manager",
       );
   }
 

@@ -60,7 +60,9 @@ export class OperationalVariables extends Construct {
         },
         {
           condition: archCondition,
-          errorMessage: `${name} must stay ${arch} (the image was looked up for ${arch}); for another architecture set ${setting} in cluster.config.json and synthesize again.`,
+          errorMessage:
+            `${name} must stay ${arch} (the image was looked up for ${arch}); for another architecture ` +
+            `set ${setting} in cluster.config.json and synthesize again.`,
         },
         ...extra,
       ]).stringValue;
@@ -158,7 +160,8 @@ export class OperationalVariables extends Construct {
         {
           condition: '${!contains(var.bastion_admin_cidrs, "0.0.0.0/0")}',
           error_message:
-            "bastion_admin_cidrs contains 0.0.0.0/0: SSH to the bastion is open to the internet; list your admin networks or use Session Manager.",
+            "bastion_admin_cidrs contains 0.0.0.0/0: SSH to the bastion is open to the internet; list your admin " +
+            "networks or use Session Manager.",
         },
       ],
     });
@@ -166,7 +169,8 @@ export class OperationalVariables extends Construct {
     this.sshKeyName = this.variable(
       "ssh_key_name",
       "string",
-      "EC2 key pair for SSH to every machine; empty for Session Manager only (existing control-plane nodes keep theirs until replaced)",
+      "EC2 key pair for SSH to every machine; empty for Session Manager only (existing control-plane nodes keep " +
+        "theirs until replaced)",
       "sshKeyName",
       config.sshKeyName ?? "",
       [

@@ -141,7 +141,11 @@ export const apiEndpointRouteTable: RouteTableTable = {
   tier: "apiEndpoint",
   routes: [
     { destination: "0.0.0.0/0", target: "natGateway", targetAsWritten: "NAT Gateway (nat-gateway-0)" },
-    { destination: "AWS Services (S3, etc.)", target: "vpcEndpoint", targetAsWritten: "VPC Endpoint (Gateway or Interface)" },
+    {
+      destination: "AWS Services (S3, etc.)",
+      target: "vpcEndpoint",
+      targetAsWritten: "VPC Endpoint (Gateway or Interface)",
+    },
   ],
 };
 
@@ -149,7 +153,9 @@ export const workerRouteTable: RouteTableTable = {
   heading: "Route Table for Worker Nodes Subnet",
   name: "rtb-worker-nodes",
   tier: "workers",
-  routes: [{ destination: "AWS Services", target: "vpcEndpoint", targetAsWritten: "VPC Endpoint (Gateway or Interface)" }],
+  routes: [
+    { destination: "AWS Services", target: "vpcEndpoint", targetAsWritten: "VPC Endpoint (Gateway or Interface)" },
+  ],
 };
 
 export const podsRouteTable: RouteTableTable = {

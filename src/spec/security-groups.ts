@@ -16,7 +16,11 @@ export type Peer =
   /** "AWS Services (VPCE)": the services behind the VPC endpoints, built as the S3 endpoint's prefix list (D8). */
   | { readonly kind: "awsServices"; readonly asWritten: string }
   /** A configurable list: the bastion's admin CIDRs or the load balancers' client CIDRs. */
-  | { readonly kind: "configured"; readonly setting: "bastion.adminCidrs" | "loadBalancers.clientCidrs"; readonly asWritten: string };
+  | {
+      readonly kind: "configured";
+      readonly setting: "bastion.adminCidrs" | "loadBalancers.clientCidrs";
+      readonly asWritten: string;
+    };
 
 export type ProtocolAsWritten = "TCP" | "ICMP" | "ALL" | "ssh" | "TCP/UDP";
 
@@ -53,21 +57,99 @@ export const apiEndpointSecurityGroupTable: SecurityGroupTable = {
   aliases: [],
   tier: "apiEndpoint",
   ingress: [
-    { peer: workers(), protocol: "TCP", ports: "6443", descriptionAsWritten: "Worker → API Server (Kubelet 인증/통신)", description: "Worker to API server (kubelet auth and API calls)" },
-    { peer: workers(), protocol: "TCP", ports: "12250", descriptionAsWritten: "Worker → API Server (Cluster Agent 포트)", description: "Worker to API server (OKE cluster agent port, unused by kubeadm)" },
-    { peer: workers(), protocol: "ICMP", ports: "3,4", descriptionAsWritten: "Path MTU Discovery", description: "Path MTU discovery from workers" },
-    { peer: pods(), protocol: "TCP", ports: "6443", descriptionAsWritten: "Pod → API Server (CNI가 VPC native일 때)", description: "Pod to API server (VPC-native CNI)" },
-    { peer: pods(), protocol: "TCP", ports: "12250", descriptionAsWritten: "Pod → API Server", description: "Pod to API server (OKE cluster agent port, unused by kubeadm)" },
-    { peer: bastion("Bastion CIDR"), protocol: "TCP", ports: "6443", descriptionAsWritten: "(Optional) Bastion → API Server admin 접근", description: "Bastion to API server, admin access (optional)" },
-    { peer: bastion("Bastion CIDR"), protocol: "TCP", ports: "22", descriptionAsWritten: "(Optional) SSH to Worker Nodes", description: "SSH from bastion to control plane nodes (optional)" },
+    {
+      peer: workers(),
+      protocol: "TCP",
+      ports: "6443",
+      descriptionAsWritten: "Worker → API Server (Kubelet 인증/통신)",
+      description: "Worker to API server (kubelet auth and API calls)",
+    },
+    {
+      peer: workers(),
+      protocol: "TCP",
+      ports: "12250",
+      descriptionAsWritten: "Worker → API Server (Cluster Agent 포트)",
+      description: "Worker to API server (OKE cluster agent port, unused by kubeadm)",
+    },
+    {
+      peer: workers(),
+      protocol: "ICMP",
+      ports: "3,4",
+      descriptionAsWritten: "Path MTU Discovery",
+      description: "Path MTU discovery from workers",
+    },
+    {
+      peer: pods(),
+      protocol: "TCP",
+      ports: "6443",
+      descriptionAsWritten: "Pod → API Server (CNI가 VPC native일 때)",
+      description: "Pod to API server (VPC-native CNI)",
+    },
+    {
+      peer: pods(),
+      protocol: "TCP",
+      ports: "12250",
+      descriptionAsWritten: "Pod → API Server",
+      description: "Pod to API server (OKE cluster agent port, unused by kubeadm)",
+    },
+    {
+      peer: bastion("Bastion CIDR"),
+      protocol: "TCP",
+      ports: "6443",
+      descriptionAsWritten: "(Optional) Bastion → API Server admin 접근",
+      description: "Bastion to API server, admin access (optional)",
+    },
+    {
+      peer: bastion("Bastion CIDR"),
+      protocol: "TCP",
+      ports: "22",
+      descriptionAsWritten: "(Optional) SSH to Worker Nodes",
+      description: "SSH from bastion to control plane nodes (optional)",
+    },
   ],
   egress: [
-    { peer: awsServices, protocol: "TCP", ports: "ALL", descriptionAsWritten: "API Server → EKS/Cloud services", description: "API server to AWS services through the VPC endpoint" },
-    { peer: awsServices, protocol: "ICMP", ports: "3,4", descriptionAsWritten: "Path MTU Discovery", description: "Path MTU discovery to AWS services" },
-    { peer: workers(), protocol: "TCP", ports: "10250", descriptionAsWritten: "API Server → Worker (kubelet API)", description: "API server to worker kubelet API" },
-    { peer: workers(), protocol: "ICMP", ports: "3,4", descriptionAsWritten: "Path MTU Discovery", description: "Path MTU discovery to workers" },
-    { peer: pods(), protocol: "ALL", ports: "ALL", descriptionAsWritten: "API Server → Pods", description: "API server to pods (webhooks, proxy)" },
-    { peer: bastion("172.31.3.0/24"), protocol: "ssh", ports: "22", descriptionAsWritten: "bastion to ssh", description: "SSH to the bastion subnet (as the spec lists it)" },
+    {
+      peer: awsServices,
+      protocol: "TCP",
+      ports: "ALL",
+      descriptionAsWritten: "API Server → EKS/Cloud services",
+      description: "API server to AWS services through the VPC endpoint",
+    },
+    {
+      peer: awsServices,
+      protocol: "ICMP",
+      ports: "3,4",
+      descriptionAsWritten: "Path MTU Discovery",
+      description: "Path MTU discovery to AWS services",
+    },
+    {
+      peer: workers(),
+      protocol: "TCP",
+      ports: "10250",
+      descriptionAsWritten: "API Server → Worker (kubelet API)",
+      description: "API server to worker kubelet API",
+    },
+    {
+      peer: workers(),
+      protocol: "ICMP",
+      ports: "3,4",
+      descriptionAsWritten: "Path MTU Discovery",
+      description: "Path MTU discovery to workers",
+    },
+    {
+      peer: pods(),
+      protocol: "ALL",
+      ports: "ALL",
+      descriptionAsWritten: "API Server → Pods",
+      description: "API server to pods (webhooks, proxy)",
+    },
+    {
+      peer: bastion("172.31.3.0/24"),
+      protocol: "ssh",
+      ports: "22",
+      descriptionAsWritten: "bastion to ssh",
+      description: "SSH to the bastion subnet (as the spec lists it)",
+    },
   ],
 };
 
@@ -76,19 +158,85 @@ export const workerSecurityGroupTable: SecurityGroupTable = {
   aliases: [],
   tier: "workers",
   ingress: [
-    { peer: apiEndpoint(), protocol: "TCP", ports: "10250", descriptionAsWritten: "API Server → Worker (kubelet API)", description: "API server to kubelet API" },
-    { peer: anywhere, protocol: "ICMP", ports: "3,4", descriptionAsWritten: "Path MTU Discovery", description: "Path MTU discovery" },
-    { peer: bastion("Bastion CIDR"), protocol: "TCP", ports: "22", descriptionAsWritten: "(Optional) SSH to Worker Nodes", description: "SSH from bastion to worker nodes" },
-    { peer: loadBalancers(), protocol: "ALL", ports: "30000–32767", descriptionAsWritten: "Load balancer → NodePorts", description: "Load balancer to NodePorts" },
-    { peer: loadBalancers(), protocol: "ALL", ports: "10256", descriptionAsWritten: "LB → kube-proxy", description: "Load balancer to kube-proxy health check" },
-    { peer: bastion("172.31.3.0/24"), protocol: "ssh", ports: "22", descriptionAsWritten: "bastion to ssh", description: "SSH from bastion to worker nodes" },
+    {
+      peer: apiEndpoint(),
+      protocol: "TCP",
+      ports: "10250",
+      descriptionAsWritten: "API Server → Worker (kubelet API)",
+      description: "API server to kubelet API",
+    },
+    {
+      peer: anywhere,
+      protocol: "ICMP",
+      ports: "3,4",
+      descriptionAsWritten: "Path MTU Discovery",
+      description: "Path MTU discovery",
+    },
+    {
+      peer: bastion("Bastion CIDR"),
+      protocol: "TCP",
+      ports: "22",
+      descriptionAsWritten: "(Optional) SSH to Worker Nodes",
+      description: "SSH from bastion to worker nodes",
+    },
+    {
+      peer: loadBalancers(),
+      protocol: "ALL",
+      ports: "30000–32767",
+      descriptionAsWritten: "Load balancer → NodePorts",
+      description: "Load balancer to NodePorts",
+    },
+    {
+      peer: loadBalancers(),
+      protocol: "ALL",
+      ports: "10256",
+      descriptionAsWritten: "LB → kube-proxy",
+      description: "Load balancer to kube-proxy health check",
+    },
+    {
+      peer: bastion("172.31.3.0/24"),
+      protocol: "ssh",
+      ports: "22",
+      descriptionAsWritten: "bastion to ssh",
+      description: "SSH from bastion to worker nodes",
+    },
   ],
   egress: [
-    { peer: pods(), protocol: "ALL", ports: "ALL", descriptionAsWritten: "Worker → Pods", description: "Worker to pods" },
-    { peer: anywhere, protocol: "ICMP", ports: "3,4", descriptionAsWritten: "Path MTU Discovery", description: "Path MTU discovery" },
-    { peer: awsServices, protocol: "TCP", ports: "ALL", descriptionAsWritten: "Worker → AWS Control Plane", description: "Worker to AWS services through the VPC endpoint" },
-    { peer: apiEndpoint(), protocol: "TCP", ports: "6443", descriptionAsWritten: "Worker → API Server", description: "Worker to API server" },
-    { peer: apiEndpoint(), protocol: "TCP", ports: "12250", descriptionAsWritten: "Worker → API Server", description: "Worker to API server (OKE cluster agent port, unused by kubeadm)" },
+    {
+      peer: pods(),
+      protocol: "ALL",
+      ports: "ALL",
+      descriptionAsWritten: "Worker → Pods",
+      description: "Worker to pods",
+    },
+    {
+      peer: anywhere,
+      protocol: "ICMP",
+      ports: "3,4",
+      descriptionAsWritten: "Path MTU Discovery",
+      description: "Path MTU discovery",
+    },
+    {
+      peer: awsServices,
+      protocol: "TCP",
+      ports: "ALL",
+      descriptionAsWritten: "Worker → AWS Control Plane",
+      description: "Worker to AWS services through the VPC endpoint",
+    },
+    {
+      peer: apiEndpoint(),
+      protocol: "TCP",
+      ports: "6443",
+      descriptionAsWritten: "Worker → API Server",
+      description: "Worker to API server",
+    },
+    {
+      peer: apiEndpoint(),
+      protocol: "TCP",
+      ports: "12250",
+      descriptionAsWritten: "Worker → API Server",
+      description: "Worker to API server (OKE cluster agent port, unused by kubeadm)",
+    },
   ],
 };
 
@@ -106,8 +254,20 @@ export const loadBalancerSecurityGroupTable: SecurityGroupTable = {
     },
   ],
   egress: [
-    { peer: workers(), protocol: "ALL", ports: "30000–32767", descriptionAsWritten: "LB → NodePort", description: "Load balancer to NodePorts" },
-    { peer: workers(), protocol: "ALL", ports: "10256", descriptionAsWritten: "LB → kube-proxy", description: "Load balancer to kube-proxy health check" },
+    {
+      peer: workers(),
+      protocol: "ALL",
+      ports: "30000–32767",
+      descriptionAsWritten: "LB → NodePort",
+      description: "Load balancer to NodePorts",
+    },
+    {
+      peer: workers(),
+      protocol: "ALL",
+      ports: "10256",
+      descriptionAsWritten: "LB → kube-proxy",
+      description: "Load balancer to kube-proxy health check",
+    },
   ],
 };
 
@@ -125,9 +285,27 @@ export const bastionSecurityGroupTable: SecurityGroupTable = {
     },
   ],
   egress: [
-    { peer: apiEndpoint(), protocol: "TCP", ports: "6443", descriptionAsWritten: "(Optional) kubectl API 호출", description: "kubectl to the API server (optional)" },
-    { peer: apiEndpoint(), protocol: "TCP", ports: "22", descriptionAsWritten: "(Optional) SSH to api-endpoints", description: "SSH to control plane nodes (optional)" },
-    { peer: workers(), protocol: "TCP", ports: "22", descriptionAsWritten: "(Optional) SSH to Worker", description: "SSH to worker nodes (optional)" },
+    {
+      peer: apiEndpoint(),
+      protocol: "TCP",
+      ports: "6443",
+      descriptionAsWritten: "(Optional) kubectl API 호출",
+      description: "kubectl to the API server (optional)",
+    },
+    {
+      peer: apiEndpoint(),
+      protocol: "TCP",
+      ports: "22",
+      descriptionAsWritten: "(Optional) SSH to api-endpoints",
+      description: "SSH to control plane nodes (optional)",
+    },
+    {
+      peer: workers(),
+      protocol: "TCP",
+      ports: "22",
+      descriptionAsWritten: "(Optional) SSH to Worker",
+      description: "SSH to worker nodes (optional)",
+    },
   ],
 };
 

@@ -66,7 +66,8 @@ function dayExists(month: string, day: string): boolean {
 /** Why `value` is not an OnCalendar value of the accepted form, or undefined when it is one. */
 export function onCalendarProblem(value: string): string | undefined {
   const why =
-    'is not a systemd OnCalendar value of the accepted form: a shorthand (hourly, daily, ...) or "[Mon..Sun] [*-MM-DD] hh:mm[:ss]" with numbers, *, a..b, a/b or lists, e.g. "*-*-* 00/6:00:00" or "Mon..Fri 02:30"';
+    'is not a systemd OnCalendar value of the accepted form: a shorthand (hourly, daily, ...) or "[Mon..Sun] ' +
+    '[*-MM-DD] hh:mm[:ss]" with numbers, *, a..b, a/b or lists, e.g. "*-*-* 00/6:00:00" or "Mon..Fri 02:30"';
   if (CALENDAR_SHORTHANDS.includes(value)) return undefined;
   const words = value.split(" ");
   if (words.some((w) => w === "") || words.length > 3) return why;

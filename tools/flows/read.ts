@@ -161,10 +161,10 @@ class StackReader implements Network {
 
   private readSecurityGroups(): void {
     for (const sg of resourcesOf(this.tf, "aws_security_group")) {
-      this.groupLabels.set(sg.address, sg.body.tags?.Name ?? sg.body.name ?? sg.address);
+      this.groupLabels.set(sg.address, sg.body.tags?.Name ?? (sg.body.name as string | undefined) ?? sg.address);
       for (const direction of ["ingress", "egress"] as const)
         asArray(sg.body[direction]).forEach((raw, i) => {
-          const b = raw as Record<string, any>;
+          const b = raw as Record<string, unknown>;
           const address = `${sg.address}.${direction}[${i}]`;
           const peers: Peer[] = [
             ...asArray(b.cidr_blocks).flatMap((c) => this.cidrPeer(c, address)),
@@ -236,7 +236,7 @@ class StackReader implements Network {
         endpoints: new Set(),
       };
       this.routeTables.set(r.address, info);
-      for (const route of asArray(r.body.route)) this.addRoute(info, route as Record<string, any>, r.address);
+      for (const route of asArray(r.body.route)) this.addRoute(info, route as Record<string, unknown>, r.address);
       return info;
     };
     for (const r of resourcesOf(this.tf, "aws_route_table")) table(r);
@@ -274,7 +274,7 @@ class StackReader implements Network {
       });
   }
 
-  private addRoute(rt: RouteTableInfo, body: Record<string, any>, where: string): void {
+  private addRoute(rt: RouteTableInfo, body: Record<string, unknown>, where: string): void {
     if (body.cidr_block === undefined) return; // IPv6 or prefix-list destinations: not modelled
     const range = this.cidr(body.cidr_block, where);
     if (!range) return;
@@ -299,7 +299,7 @@ class StackReader implements Network {
       const info: NaclInfo = { label: label(r), ingress: [], egress: [] };
       for (const direction of ["ingress", "egress"] as const)
         asArray(r.body[direction]).forEach((raw) => {
-          const b = raw as Record<string, any>;
+          const b = raw as Record<string, unknown>;
           info[direction].push(this.naclRule(b.rule_no, b.action, b, `${r.address}.${direction}`));
         });
       return info;
@@ -339,7 +339,7 @@ class StackReader implements Network {
       for (const list of [acl.ingress, acl.egress]) list.sort((a, b) => a.number - b.number);
   }
 
-  private naclRule(number: unknown, action: unknown, b: Record<string, any>, where: string): NaclRule {
+  private naclRule(number: unknown, action: unknown, b: Record<string, unknown>, where: string): NaclRule {
     const n = num(number) ?? 32767;
     return {
       label: `${where} #${n}`,
@@ -363,7 +363,7 @@ class StackReader implements Network {
     };
     const launchTemplates = new Map<string, { groups: string[]; public: boolean }>();
     for (const lt of resourcesOf(this.tf, "aws_launch_template")) {
-      const nics = asArray(lt.body.network_interfaces) as Record<string, any>[];
+      const nics = asArray(lt.body.network_interfaces) as Record<string, unknown>[];
       launchTemplates.set(lt.address, {
         groups: [
           ...this.groupList(lt.body.vpc_security_group_ids, lt.address),
@@ -372,7 +372,7 @@ class StackReader implements Network {
         public: nics.some((n) => isTrue(n?.associate_public_ip_address)),
       });
     }
-    const ltOf = (spec: Record<string, any> | undefined) => {
+    const ltOf = (spec: Record<string, unknown> | undefined) => {
       const r =
         refOf(spec?.id) ?? refOf(spec?.name) ?? refOf(spec?.launch_template_id) ?? refOf(spec?.launch_template_name);
       return r ? launchTemplates.get(r.address) : undefined;
