@@ -340,9 +340,9 @@ case $name in
     # healthy and kubeadm's wait-control-plane phase fails. The cluster configuration is the init's.
     apiserver_files_present() {
       local f
-      for f in $(grep -A1 -E '^ *- name: "?audit-policy-file"?$' "$1" | sed -n 's/^ *value: "\{0,1\}\([^"]*\)"\{0,1\}$/\1/p'); do
+      while read -r f; do
         [[ -f ${root}${f} ]] || { echo "[wait-control-plane] kube-apiserver: open ${f}: no such file or directory" >&2; return 1; }
-      done
+      done < <(grep -A1 -E '^ *- name: "?audit-policy-file"?$' "$1" | sed -n 's/^ *value: "\{0,1\}\([^"]*\)"\{0,1\}$/\1/p')
     }
     case "$1" in
       certs) echo "$CERT_KEY" ;;
