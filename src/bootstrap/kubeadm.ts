@@ -49,11 +49,21 @@ export function kubeadmInitTemplate(s: BootstrapSettings): string {
   );
 }
 
+/**
+ * How long kubeadm join keeps asking etcd to add this control-plane node's member. etcd refuses
+ * while a voting member is unreachable, as the member of a dead instance is until the other members'
+ * k8s-etcd-members-prune.timer (every 2 minutes) removes it; kubeadm retries the add until this
+ * timeout (kubeadm's default: 2 minutes; kubernetes/kubernetes cmd/kubeadm/app/util/etcd/etcd.go
+ * addMember polls for timeouts.etcdAPICall).
+ */
+export const JOIN_ETCD_API_CALL_TIMEOUT = "5m0s";
+
 /** JoinConfiguration; with a controlPlane section for control-plane roles. */
 export function kubeadmJoinTemplate(s: BootstrapSettings): string {
   const localAPIEndpoint = { advertiseAddress: "__NODE_IP__", bindPort: PORTS.kubeApiserver };
   const controlPlane =
     s.role === "worker" ? {} : { controlPlane: { certificateKey: "__CERTIFICATE_KEY__", localAPIEndpoint } };
+  const etcd = s.role === "worker" ? {} : { etcdAPICall: JOIN_ETCD_API_CALL_TIMEOUT };
   return yamlDocs(
     [
       {
@@ -68,7 +78,7 @@ export function kubeadmJoinTemplate(s: BootstrapSettings): string {
         },
         nodeRegistration: nodeRegistration(),
         ...controlPlane,
-        timeouts: { discovery: "10m0s", tlsBootstrap: "10m0s" },
+        timeouts: { discovery: "10m0s", tlsBootstrap: "10m0s", ...etcd },
       },
     ],
     true,
