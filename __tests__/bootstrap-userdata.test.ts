@@ -143,23 +143,31 @@ describe("no secrets, only names", () => {
     "%s: the env file names the SSM parameters under the prefix, the pins and public digests",
     (role) => {
       const env = fileOf(role, "/etc/k8s-bootstrap/env")!;
-      for (const p of [
+      // A worker is told only the parameters its role may read (WORKER_PARAMETERS in src/aws/iam/node-access.ts).
+      const named = [...env.matchAll(/^SSM_[A-Z_]+=\/k8s\/k8s-cluster\/(.+)$/gm)].map((m) => m[1]).sort();
+      const forWorkers = [
         "api-endpoint",
-        "pods/subnets",
-        "pods/security-group",
-        "load-balancer/security-group",
-        "assets/bucket",
         "cluster/kubernetes-version",
-        "join/token",
-        "join/certificate-key",
-        "join/ca-cert-hash",
         "join/api-endpoint",
-      ])
-        expect(env).toContain(`=/k8s/k8s-cluster/${p}\n`);
+        "join/ca-cert-hash",
+        "join/token",
+      ];
+      const controlPlaneOnly = [
+        "api-target-group",
+        "assets/bucket",
+        "init/lock",
+        "join/certificate-key",
+        "load-balancer/security-group",
+        "node-termination/queue-url",
+        "pods/security-group",
+        "pods/subnets",
+      ];
+      expect(named).toEqual((role === "worker" ? forWorkers : [...forWorkers, ...controlPlaneOnly]).sort());
       expect(env).toContain(`NODE_ROLE=${role}\n`);
-      expect(env).toContain("SSM_INIT_LOCK=/k8s/k8s-cluster/init/lock\n");
-      // The names Terraform gives the lifecycle hooks and the alarm's metric (src/aws/lifecycle.ts).
-      expect(env).toContain("LIFECYCLE_LAUNCH_HOOK=k8s-node-ready\nLIFECYCLE_TERMINATE_HOOK=k8s-node-drain\n");
+      // The names Terraform gives the lifecycle hooks and the alarm's metric (src/aws/lifecycle.ts); a
+      // worker's terminate hook is the termination handler's to complete.
+      expect(env).toContain("LIFECYCLE_LAUNCH_HOOK=k8s-node-ready\n");
+      expect(env.includes("LIFECYCLE_TERMINATE_HOOK=k8s-node-drain\n")).toBe(role !== "worker");
       expect(env).toContain("BOOT_FAILURE_NAMESPACE=K8sNodeBootstrap\nBOOT_FAILURE_METRIC=BootFailed\n");
       expect(env).toContain("K8S_MINOR=1.35\n");
       expect(env).toContain(`K8S_VERSION=${KUBERNETES_PATCH["1.35"]}\n`);
@@ -246,10 +254,14 @@ describe("what each role carries", () => {
       "/etc/systemd/system/k8s-join-refresh@token.timer",
       "/etc/systemd/system/k8s-join-refresh@certs.timer",
       "/usr/local/lib/k8s-bootstrap/control-plane.sh",
+      "/usr/local/lib/k8s-bootstrap/control-plane-boot.sh",
       "/usr/local/sbin/k8s-init-lock",
       "/usr/local/sbin/k8s-etcd-members",
+      "/etc/systemd/system/k8s-etcd-members-prune.service",
+      "/etc/systemd/system/k8s-etcd-members-prune.timer",
       "/usr/local/sbin/k8s-termination-watch",
       "/etc/systemd/system/k8s-termination-watch.service",
+      "/etc/k8s-bootstrap/kubeadm-join.yaml.tmpl",
       "/etc/k8s-bootstrap/kubeadm-init.yaml.tmpl",
       "/etc/kubernetes/audit/policy.yaml",
       "/usr/local/lib/k8s-bootstrap/lease.sh",
@@ -264,7 +276,7 @@ describe("what each role carries", () => {
   test("every node gets k8s-lifecycle in its user data (workers have no bundle, a failed boot may have none)", () => {
     for (const role of ROLES)
       expect(docOf(role).write_files.find((f) => f.path === LIFECYCLE)?.content).toBe(BOOTSTRAP_SCRIPTS[LIFECYCLE]);
-    const controlPlaneOnly = /termination-watch|etcd-members|init-lock|control-plane\.sh/;
+    const controlPlaneOnly = /termination-watch|etcd-members|init-lock|control-plane|bundle\.sh/;
     expect(paths("worker").filter((p) => controlPlaneOnly.test(p))).toEqual([]);
   });
 

@@ -16,6 +16,7 @@ const MANAGED_POLICY_MAX_CHARS = IAM_POLICY_LIMITS.managedPolicyMaxChars;
 import { BOOT_FAILURE_METRIC } from "../src/aws/lifecycle";
 import { resolveConfig } from "../src/config";
 import { buildApp } from "../src/app";
+import { ref, resource, synthCluster } from "./helpers/synth";
 
 const ctx: LifecyclePolicyContext = {
   clusterName: "k8s-cluster",
@@ -162,4 +163,25 @@ test("in the stack: both node roles get them; every role within AWS's 10 managed
     const count = Object.keys(cluster.iam.statements).filter((k) => k.startsWith(`${role}/`)).length;
     expect({ role, ok: count <= 10 }).toEqual({ role, ok: true });
   }
+});
+
+test("in the stack: it registers in exactly the target group the stack creates, its ARN in SSM", () => {
+  // RegisterTargets takes the targetgroup resource type (Service Authorization Reference, Elastic Load
+  // Balancing V2: arn:...:targetgroup/<name>/<id>), so the grant names the group, never the load balancer.
+  const synthesized = synthCluster();
+  const group = resource(synthesized, "aws_lb_target_group.api_targets");
+  expect(resource(synthesized, "aws_ssm_parameter.api_target_group")).toMatchObject({
+    name: "/k8s/k8s-cluster/api-target-group",
+    type: "String",
+    value: ref("aws_lb_target_group.api_targets", "arn"),
+  });
+  const { cluster } = buildApp(resolveConfig({}));
+  const register = grants(cluster.iam.statements["control-plane/node-lifecycle"])[
+    "elasticloadbalancing:RegisterTargets"
+  ];
+  expect(register).toHaveLength(1);
+  expect(register[0]).toMatch(new RegExp(`:elasticloadbalancing:ap-northeast-2:.+:targetgroup/${group.name}/\\*$`));
+  expect(
+    grants(cluster.iam.statements["workers/node-lifecycle"])["elasticloadbalancing:RegisterTargets"],
+  ).toBeUndefined();
 });

@@ -94,9 +94,14 @@ export const API_ENDPOINT = "internal-k8s-api-0123456789.elb.ap-northeast-2.amaz
 export const NODE_TERMINATION_QUEUE_URL =
   "https://sqs.ap-northeast-2.amazonaws.com/123456789012/k8s-cluster-node-termination";
 
+/** The API load balancer's target group (aws_lb_target_group.api_targets), in the format of its ARN. */
+export const API_TARGET_GROUP_ARN =
+  "arn:aws:elasticloadbalancing:ap-northeast-2:123456789012:targetgroup/k8s-cluster-api/0123456789abcdef";
+
 /** Parameters Terraform writes before any node boots. */
 export const TERRAFORM_PARAMETERS: Readonly<Record<string, string>> = {
   [`${PREFIX}/api-endpoint`]: API_ENDPOINT,
+  [`${PREFIX}/api-target-group`]: API_TARGET_GROUP_ARN,
   [`${PREFIX}/pods/subnets`]: "ap-northeast-2a=subnet-0aaa1111,ap-northeast-2c=subnet-0ccc3333",
   [`${PREFIX}/pods/security-group`]: "sg-0f00d",
   [`${PREFIX}/load-balancer/security-group`]: "sg-0ba1a",
@@ -144,6 +149,15 @@ export const ETCD_CONTAINER = "3f9d2c4be1a70e5d";
 /** The node as IMDS reports it: its instance id and private DNS name (= Node name = etcd member name). */
 export const INSTANCE_ID = "i-0a1b2c3d4e5f60718";
 export const NODE_NAME = "ip-172-31-8-10.ap-northeast-2.compute.internal";
+export const NODE_IP = "172.31.8.10";
+
+/** An instance as IMDS reports it: another node than the default one. */
+export interface Identity {
+  readonly instanceId: string;
+  /** Its private DNS name: the Node's and the etcd member's name. */
+  readonly name: string;
+  readonly ip: string;
+}
 
 /** The auto scaling group a node of the role runs in (one group per control-plane slot, one of workers). */
 export const GROUP_OF: Readonly<Record<NodeRole, string>> = {
@@ -239,6 +253,8 @@ export interface Behaviour {
   readonly apiVersion?: string;
   /** Calls ("name arg-prefix") that fail. */
   readonly fail?: readonly string[];
+  /** The instance the node runs on (default INSTANCE_ID, NODE_NAME, NODE_IP); kept by execWith. */
+  readonly identity?: Identity;
   /**
    * The instance's auto scaling group and lifecycle state (default: the role's group, Pending:Wait,
    * as a launch lifecycle hook holds a new instance); null: in no group.
@@ -296,6 +312,11 @@ export interface NodeRun extends RunResult {
   exec(program: string, ...args: string[]): RunResult;
   /** As exec, with other stub behaviour for this run. */
   execWith(behaviour: Behaviour, program: string, ...args: string[]): RunResult;
+  /**
+   * What changed in the cluster since this node booted: the other EC2 instances (this node's own
+   * stays, running) and etcd's members, as the Behaviour fields of those names.
+   */
+  change(cluster: Pick<Behaviour, "instances" | "etcdMembers">): void;
   /** Runs one stubbed command (e.g. "aws") directly, on this node's stub state. */
   stub(command: string, ...args: string[]): { status: number | null; stdout: string; stderr: string };
   cleanup(): void;
@@ -389,25 +410,29 @@ export function runNode(role: NodeRole, behaviour: Behaviour = {}, settings: Par
   for (const c of Object.keys(STUBBED_COMMANDS)) fs.symlinkSync("stub", path.join(bin, c));
 
   for (const [k, v] of Object.entries(behaviour.ssm ?? {})) fs.writeFileSync(path.join(state, "ssm", enc(k)), v);
+  const self = behaviour.identity ?? { instanceId: INSTANCE_ID, name: NODE_NAME, ip: NODE_IP };
   for (const d of ["ec2", "asg", "etcd"]) fs.mkdirSync(path.join(state, d));
-  const others = behaviour.instances ?? [];
-  // This node's own instance is running, unless the test says otherwise.
-  const own = others.some((i) => i.id === INSTANCE_ID) ? [] : [{ id: INSTANCE_ID, name: NODE_NAME, state: "running" }];
-  const instances = [...own, ...others];
-  fs.writeFileSync(path.join(state, "ec2/instances"), instances.map((i) => `${i.id} ${i.name} ${i.state}\n`).join(""));
+  const writeInstances = (others: readonly Ec2Instance[]) => {
+    // This node's own instance is running, unless the test says otherwise.
+    const own = others.some((i) => i.id === self.instanceId)
+      ? []
+      : [{ id: self.instanceId, name: self.name, state: "running" }];
+    const lines = [...own, ...others].map((i) => `${i.id} ${i.name} ${i.state}\n`);
+    fs.writeFileSync(path.join(state, "ec2/instances"), lines.join(""));
+  };
+  const writeMembers = (members: readonly EtcdMember[]) =>
+    fs.writeFileSync(
+      path.join(state, "etcd/members"),
+      members.map((m) => `${m.id}|${m.name}|https://${m.ip}:2380|${m.name ? `https://${m.ip}:2379` : ""}\n`).join(""),
+    );
+  writeInstances(behaviour.instances ?? []);
   const asg = behaviour.asg === undefined ? { group: GROUP_OF[role], state: "Pending:Wait" } : behaviour.asg;
   if (asg) fs.writeFileSync(path.join(state, "asg/instance"), `${asg.group} ${asg.state}\n`);
   const activities = (behaviour.scalingActivities ?? []).map(
     (a) => `${a.minutesAgo}\t${a.cause}\t${a.statusMessage ?? "None"}\n`,
   );
   fs.writeFileSync(path.join(state, "asg/activities"), activities.join(""));
-  if (behaviour.etcdMembers)
-    fs.writeFileSync(
-      path.join(state, "etcd/members"),
-      behaviour.etcdMembers
-        .map((m) => `${m.id}|${m.name}|https://${m.ip}:2380|${m.name ? `https://${m.ip}:2379` : ""}\n`)
-        .join(""),
-    );
+  if (behaviour.etcdMembers) writeMembers(behaviour.etcdMembers);
   for (const [k, v] of Object.entries(behaviour.ssmLater ?? {})) {
     fs.writeFileSync(path.join(state, "ssm-later", enc(k)), v.value);
     fs.writeFileSync(path.join(state, "ssm-later", `${enc(k)}.reads`), String(v.afterReads));
@@ -431,6 +456,10 @@ export function runNode(role: NodeRole, behaviour: Behaviour = {}, settings: Par
     STUB_ETCDUTL: b.etcd?.etcdutl ? "1" : "0",
     STUB_SNAPSHOT: b.etcd?.snapshot ?? "good",
     STUB_ARCH: b.arch ?? "amd64",
+    STUB_TARGET_GROUP_ARN: API_TARGET_GROUP_ARN,
+    STUB_INSTANCE_ID: self.instanceId,
+    STUB_NODE_NAME: self.name,
+    STUB_NODE_IP: self.ip,
     STUB_LAUNCH_HOOK: LIFECYCLE_HOOKS.launch,
     STUB_TERMINATE_HOOK: LIFECYCLE_HOOKS.terminate,
     STUB_NODE_READY_AFTER: String(b.nodeReadyAfter ?? 0),
@@ -486,6 +515,10 @@ export function runNode(role: NodeRole, behaviour: Behaviour = {}, settings: Par
     again: () => runAll(doc.runcmd, envFor(behaviour), true),
     exec: (program, ...args) => runAll([[program, ...args]]),
     execWith: (b, program, ...args) => runAll([[program, ...args]], envFor(b)),
+    change(cluster) {
+      if (cluster.instances) writeInstances(cluster.instances);
+      if (cluster.etcdMembers) writeMembers(cluster.etcdMembers);
+    },
     stub: (command, ...args) => {
       if (!(command in STUBBED_COMMANDS)) throw new Error(`harness: ${command} is not a stubbed command`);
       const r = spawnSync(path.join(bin, command), args, { env: envFor(behaviour), encoding: "utf8", timeout: 60_000 });

@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # shellcheck disable=SC2154 # state, root, count and opt are stubs.sh's
-# Sourced by stubs.sh: the parts of the stub that play EC2, the instance's auto scaling group, etcd's
-# membership and the API servers' Nodes. State under $HARNESS_STATE:
+# Sourced by stubs.sh: the parts of the stub that play EC2, the instance's auto scaling group, the API
+# load balancer's target group, etcd's membership and the API servers' Nodes. State under
+# $HARNESS_STATE:
 #   ec2/instances      EC2 instances, "id private-dns-name state" per line (this node's among them)
+#   elbv2/targets      instance ids registered with the API target group (STUB_TARGET_GROUP_ARN), one
+#                      a line; the load balancer forwards to nothing else
 #   asg/instance       this instance's auto scaling group and lifecycle state ("group state"); none:
 #                      in no group. complete-lifecycle-action and set-instance-health change it
 #   asg/activities     the group's scaling activities, "minutes-ago<tab>cause<tab>status message"
@@ -39,6 +42,19 @@ etcd_member_del() {
   local file="${state}/etcd/members"
   if [[ -f $file ]]; then grep -v "^[0-9a-f]*|${1}|" "$file" >"${file}.new" || true; mv "${file}.new" "$file"; fi
 }
+
+# etcd_unreachable: prints the voting members the member serving a "member add" is not connected to:
+# unstarted ones (no name) and those whose instance (of that private DNS name) is not running.
+etcd_unreachable() {
+  local id name peer client
+  [[ -f ${state}/etcd/members ]] || return 0
+  while IFS='|' read -r id name peer client; do
+    if [[ -z $name ]] || ! grep -q "^[^ ]* ${name} running\$" "${state}/ec2/instances"; then echo "$id"; fi
+  done <"${state}/etcd/members"
+}
+
+# registered ID: the instance ID is a target of the API target group.
+registered() { grep -qx "$1" "${state}/elbv2/targets" 2>/dev/null; }
 
 # etcd_members ENDPOINT list|remove ID: etcdctl member list and member remove through ENDPOINT, as
 # etcd-io/etcd v3.6 etcdctl/ctlv3/command prints them (printer.go makeMemberListTable,
@@ -165,6 +181,21 @@ aws_lifecycle() {
       ;;
     "cloudwatch put-metric-data")
       echo "$*" >>"${state}/metrics"
+      ;;
+    "elbv2 register-targets")
+      # Elastic Load Balancing API reference, RegisterTargets: errors TargetGroupNotFound and
+      # InvalidTarget; an instance must be running. The CLI prints nothing for its empty response;
+      # registering a registered target again changes nothing.
+      [[ $(opt --target-group-arn "$@") == "$STUB_TARGET_GROUP_ARN" ]] ||
+        aws_error TargetGroupNotFound RegisterTargets "Target groups '$(opt --target-group-arn "$@")' not found"
+      arg=$(opt --targets "$@")
+      id=${arg#Id=}
+      [[ $arg == Id=* && $id != *[,=]* ]] || { echo "aws stub: unexpected targets '${arg}'" >&2; exit 2; }
+      grep -q "^${id} [^ ]* running\$" "${state}/ec2/instances" ||
+        aws_error InvalidTarget RegisterTargets \
+          "The following targets are not in a running state and can't be registered: '${id}'"
+      mkdir -p "${state}/elbv2"
+      registered "$id" || echo "$id" >>"${state}/elbv2/targets"
       ;;
   esac
 }

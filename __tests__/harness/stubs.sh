@@ -11,6 +11,7 @@
 #                      maximum ENIs, IPv4 addresses per ENI); other types are unknown to EC2
 #   ssm/<name>         SSM parameters (name with "/" as "%2F"); ssm-later/<name> appears after
 #                      ssm-later/<name>.reads more reads
+#   STUB_TARGET_GROUP_ARN  the API load balancer's target group (elbv2 register-targets)
 #   STUB_ETCD_RUNNING  0: crictl finds no etcd container
 #   STUB_ETCD_VERSION  etcdctl's version in the etcd image; STUB_ETCDUTL 1: the image has etcdutl
 #   STUB_SNAPSHOT      good | corrupt (the SHA-256 at the end does not match) | empty
@@ -46,9 +47,10 @@ if [[ -n ${STUB_FAIL:-} ]]; then
   done <<<"$STUB_FAIL"
 fi
 
-NODE_NAME=ip-172-31-8-10.ap-northeast-2.compute.internal
-NODE_IP=172.31.8.10
-INSTANCE_ID="i-0a1b2c3d4e5f60718"
+# The instance as IMDS reports it (STUB_INSTANCE_ID, STUB_NODE_NAME, STUB_NODE_IP: another one).
+NODE_NAME=${STUB_NODE_NAME:-ip-172-31-8-10.ap-northeast-2.compute.internal}
+NODE_IP=${STUB_NODE_IP:-172.31.8.10}
+INSTANCE_ID=${STUB_INSTANCE_ID:-i-0a1b2c3d4e5f60718}
 CERT_KEY=0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0
 CA_HASH=sha256:1111111111111111111111111111111111111111111111111111111111111111
 ETCD_CONTAINER=3f9d2c4be1a70e5d
@@ -251,7 +253,7 @@ case $name in
         [[ $token == imds-session-token ]] || { echo "curl: (22) 401 Unauthorized" >&2; exit 22; }
         case ${url#*/meta-data/} in
           local-hostname) printf '%s' "$NODE_NAME" ;;
-          local-ipv4) printf '172.31.8.10' ;;
+          local-ipv4) printf '%s' "$NODE_IP" ;;
           placement/availability-zone) printf 'ap-northeast-2a' ;;
           instance-type) printf '%s' "${STUB_INSTANCE_TYPE:-t3.large}" ;;
           instance-id) printf '%s' "$INSTANCE_ID" ;;
@@ -298,7 +300,8 @@ case $name in
         opt --type "$@" >"${file}.type"
         echo '{"Version": 1}'
         ;;
-      "ssm delete-parameter" | "ec2 describe-instances" | "autoscaling "* | "cloudwatch put-metric-data")
+      "ssm delete-parameter" | "ec2 describe-instances" | "autoscaling "* | "cloudwatch put-metric-data" | \
+        "elbv2 register-targets")
         aws_lifecycle "$@"
         ;;
       "ec2 describe-instance-types")
@@ -356,6 +359,13 @@ case $name in
         if [[ $2 == phase ]]; then exit 0; fi
         cp "$(opt --config "$@")" "${state}/kubeadm-init.yaml"
         apiserver_files_present "${state}/kubeadm-init.yaml" || exit 1
+        # kubeadm uploads its configuration through controlPlaneEndpoint, the API load balancer,
+        # which forwards only to registered targets: none but this instance serves the API yet.
+        if ! registered "$INSTANCE_ID"; then
+          echo "error execution phase upload-config/kubeadm: could not upload the kubeadm cluster configuration:" \
+            "dial tcp 172.31.0.10:6443: i/o timeout" >&2
+          exit 1
+        fi
         admin_conf "${state}/kubeadm-init.yaml" controlPlaneEndpoint
         touch "${root}/etc/kubernetes/kubelet.conf"
         mkdir -p "${state}/nodes"
@@ -374,6 +384,13 @@ case $name in
           cluster_config=${state}/kubeadm-init.yaml
           [[ -f $cluster_config ]] || cluster_config=${root}/etc/k8s-bootstrap/kubeadm-init.yaml.tmpl
           apiserver_files_present "$cluster_config" || exit 1
+          # etcd refuses to add a member while the member serving the request is not connected to
+          # every voting member (etcd v3.6.6 server/etcdserver/server.go mayAddMember).
+          if [[ -n $(etcd_unreachable) ]]; then
+            echo "error execution phase etcd-join: error creating local etcd static pod manifest file:" \
+              "etcdserver: unhealthy cluster" >&2
+            exit 1
+          fi
           admin_conf "$config" apiServerEndpoint
           etcd_member_add "$NODE_NAME" "$NODE_IP"
         fi

@@ -10,11 +10,17 @@
  *   user health-check" (EC2 Auto Scaling user guide, replace-unhealthy-instance.html); a launch
  *   completed with ABANDON has the StatusMessage "... Lifecycle Action Completed with ABANDON
  *   Result" (CHAP_Troubleshooting.html);
- * - describe-auto-scaling-instances' text output of no group is "None" (the AWS CLI prints null so).
+ * - describe-auto-scaling-instances' text output of no group is "None" (the AWS CLI prints null so);
+ * - elbv2 register-targets: TargetGroupNotFound for another ARN, InvalidTarget for an instance that
+ *   is not running, nothing printed on success, a registered target registered again is no error
+ *   (Elastic Load Balancing API reference, RegisterTargets); kubeadm init reaches the API through
+ *   controlPlaneEndpoint, the load balancer, which forwards only to registered targets (the stub's
+ *   kubeadm init fails unless this instance is one).
  */
 import * as fs from "fs";
 import * as path from "path";
 import {
+  API_TARGET_GROUP_ARN,
   INSTANCE_ID,
   JOIN_PARAMETERS,
   NODE_NAME,
@@ -124,6 +130,67 @@ describe("the launch lifecycle hook: completed only once the node is Ready", () 
       complete(LIFECYCLE_HOOKS.launch, WORKERS, "ABANDON"),
     ]);
     expect(n.calls).toContain(UNHEALTHY);
+  });
+});
+
+describe("the node that runs kubeadm init registers itself with the API target group first", () => {
+  // The group registers an instance only once its launch hook is complete, which this node does
+  // only once Ready: https://docs.aws.amazon.com/autoscaling/ec2/userguide/lifecycle-hooks-overview.html
+  const READ_ARN = `aws ssm get-parameter --name ${PREFIX}/api-target-group --with-decryption`;
+  const REGISTER = `aws elbv2 register-targets --target-group-arn ${API_TARGET_GROUP_ARN} --targets Id=${INSTANCE_ID}`;
+
+  test("the lock winner: its own instance, the ARN from SSM, after the lock, before kubeadm init", () => {
+    const n = node("control-plane", { ssm: TERRAFORM_PARAMETERS });
+    expectSuccess(n);
+    const [bootstrap] = n.byCommand;
+    expect(bootstrap.filter((c) => c.startsWith("aws elbv2"))).toEqual([REGISTER]);
+    const lock = bootstrap.findIndex((c) => c.startsWith(`aws ssm put-parameter --name ${PREFIX}/init/lock `));
+    const read = bootstrap.findIndex((c) => c.startsWith(READ_ARN));
+    const register = bootstrap.indexOf(REGISTER);
+    const init = bootstrap.findIndex((c) => c.startsWith("kubeadm init --config"));
+    expect([lock < read, read < register, register < init]).toEqual([true, true, true]);
+    expect(n.kept("elbv2/targets")).toBe(`${INSTANCE_ID}\n`);
+  });
+
+  test("a registration that keeps failing is retried, then the boot stops there, before kubeadm init", () => {
+    const n = node("control-plane", { ssm: TERRAFORM_PARAMETERS, fail: ["aws elbv2 register-targets"] });
+    expect(n.status).toBe(1);
+    expect(n.callsOf("aws elbv2 register-targets")).toHaveLength(10);
+    expect(failedLines(n.stderr)[0]).toBe(
+      `k8s-bootstrap: FAILED at step 'register ${INSTANCE_ID} with the API load balancer's target group':` +
+        ` gave up after 10 attempts (100s): register-targets ${INSTANCE_ID} with ${API_TARGET_GROUP_ARN}`,
+    );
+    expect(n.indexOf("kubeadm init --config")).toBe(-1);
+  });
+
+  test("a lock loser that joins, a joining control-plane node and a worker never register", () => {
+    const holder = { id: "i-0b2c3d4e5f6071829", name: "ip-172-31-0-5.ap-northeast-2.compute.internal" };
+    // The holder's join parameters appear while this node waits (join/api-endpoint, written last).
+    const later = Object.fromEntries(
+      Object.entries(JOIN_PARAMETERS).map(([k, v]) => [
+        k,
+        { value: v, afterReads: k.endsWith("/api-endpoint") ? 2 : 0 },
+      ]),
+    );
+    const loser = node("control-plane", {
+      ssm: {
+        ...TERRAFORM_PARAMETERS,
+        [`${PREFIX}/init/lock`]: `${holder.id} ${JOIN_PARAMETERS[`${PREFIX}/join/api-endpoint`]}`,
+      },
+      ssmLater: later,
+      instances: [{ ...holder, state: "running" }],
+    });
+    const joiner = node("control-plane", { ssm: ALL_PARAMETERS });
+    const worker = node("worker", { ssm: ALL_PARAMETERS });
+    for (const n of [loser, joiner, worker]) {
+      expectSuccess(n);
+      expect(n.callsOf("kubeadm join --config")).toHaveLength(1);
+      expect(n.indexOf("aws elbv2")).toBe(-1);
+      expect(n.indexOf(READ_ARN)).toBe(-1);
+    }
+    expect(loser.callsOf(`aws ssm put-parameter --name ${PREFIX}/init/lock `).length).toBeGreaterThan(0);
+    // Workers are not even told the parameter's name.
+    expect(worker.nodeFile("etc/k8s-bootstrap/env")).not.toContain("api-target-group");
   });
 });
 
@@ -270,6 +337,45 @@ describe("the stubs answer as the real tools do where these tests depend on it",
       `file://${file}`,
     );
     expect(overwrite.status).toBe(0);
+  });
+
+  // The API load balancer forwards only to registered targets; kubeadm uploads its configuration
+  // through it (controlPlaneEndpoint) once its own API server runs.
+  test("kubeadm init fails (upload-config times out) until this instance is a registered target", () => {
+    // A node whose boot stops when it looks for the target group, so nothing registered it.
+    const early = node("control-plane", {
+      ssm: TERRAFORM_PARAMETERS,
+      fail: [`aws ssm get-parameter --name ${PREFIX}/api-target-group`],
+    });
+    expect(early.indexOf("kubeadm init")).toBe(-1);
+    const config = path.join(early.root, "..", "tmp", "init.yaml");
+    fs.writeFileSync(config, `controlPlaneEndpoint: "${JOIN_PARAMETERS[`${PREFIX}/join/api-endpoint`]}:6443"\n`);
+    const before = early.stub("kubeadm", "init", "--config", config);
+    expect(before.status).toBe(1);
+    expect(before.stderr).toMatch(/^error execution phase upload-config\/kubeadm: .* i\/o timeout\n$/);
+    const registered = early.stub(
+      "aws",
+      ...["elbv2", "register-targets", "--target-group-arn", API_TARGET_GROUP_ARN, "--targets", `Id=${INSTANCE_ID}`],
+    );
+    expect(registered.status).toBe(0);
+    expect(early.stub("kubeadm", "init", "--config", config).status).toBe(0);
+  });
+
+  // Elastic Load Balancing API reference, RegisterTargets (errors); AWS CLI: exit 254 for service errors.
+  test("aws elbv2 register-targets: silent and repeatable for a running instance; errors as RegisterTargets'", () => {
+    const register = (arn: string, id: string) =>
+      n.stub("aws", "elbv2", "register-targets", "--target-group-arn", arn, "--targets", `Id=${id}`);
+    expect(register(API_TARGET_GROUP_ARN, INSTANCE_ID)).toEqual({ status: 0, stdout: "", stderr: "" });
+    expect(n.kept("elbv2/targets")).toBe(`${INSTANCE_ID}\n`);
+    const other = API_TARGET_GROUP_ARN.replace("k8s-cluster-api", "k8s-other-api");
+    const notFound = register(other, INSTANCE_ID);
+    expect(notFound.status).toBe(254);
+    expect(notFound.stderr).toMatch(
+      /^An error occurred \(TargetGroupNotFound\) when calling the RegisterTargets operation/,
+    );
+    const invalid = register(API_TARGET_GROUP_ARN, "i-0123456789abcdef0");
+    expect(invalid.status).toBe(254);
+    expect(invalid.stderr).toMatch(/^An error occurred \(InvalidTarget\) when calling the RegisterTargets operation/);
   });
 
   // etcd-io/etcd v3.6 etcdctl/ctlv3/command/printer.go makeMemberListTable, printer_simple.go MemberList.

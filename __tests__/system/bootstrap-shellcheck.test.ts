@@ -8,7 +8,10 @@ import { run, runOnText } from "../harness/tools";
 
 const LIB = "/usr/local/lib/k8s-bootstrap/lib.sh";
 const scripts = Object.entries(BOOTSTRAP_SCRIPTS);
-/** Libraries are sourced, not run: lib.sh, lease.sh, and the control-plane helpers that come with the bundle. */
+/**
+ * Libraries are sourced, not run: lib.sh, lease.sh, bundle.sh (control-plane user data), and the
+ * control-plane helpers that come with the bundle.
+ */
 const executables = scripts.filter(([p]) => !p.startsWith("/usr/local/lib/"));
 
 /** Lines that name a node path (/etc, /var, ...) not under ${ROOT}, comments and URLs aside. */
@@ -50,8 +53,10 @@ describe("shellcheck", () => {
 });
 
 describe("conventions", () => {
-  test("fourteen scripts: three libraries and eleven commands", () => {
+  test("sixteen scripts: five libraries and eleven commands", () => {
     expect(Object.keys(BOOTSTRAP_SCRIPTS).sort()).toEqual([
+      "/usr/local/lib/k8s-bootstrap/bundle.sh",
+      "/usr/local/lib/k8s-bootstrap/control-plane-boot.sh",
       "/usr/local/lib/k8s-bootstrap/control-plane.sh",
       "/usr/local/lib/k8s-bootstrap/lease.sh",
       "/usr/local/lib/k8s-bootstrap/lib.sh",

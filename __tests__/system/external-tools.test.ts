@@ -51,12 +51,14 @@ describe("systemd accepts every unit the nodes receive (systemd-analyze verify)"
   /** Units verify checks: each timer (a template's timers start its instances) and each plain service. */
   const checked = units.map((u) => u.path).filter((p) => !p.includes("@.service"));
 
-  test("the units are the join refresh, etcd backup, certificate renewal and termination watch ones", () => {
+  test("the units are the join refresh, etcd backup and membership, certificate renewal and termination watch ones", () => {
     expect(units.map((u) => path.basename(u.path)).sort()).toEqual([
       "k8s-cert-renew.service",
       "k8s-cert-renew.timer",
       "k8s-etcd-backup.service",
       "k8s-etcd-backup.timer",
+      "k8s-etcd-members-prune.service",
+      "k8s-etcd-members-prune.timer",
       "k8s-join-refresh@.service",
       "k8s-join-refresh@certs.timer",
       "k8s-join-refresh@token.timer",

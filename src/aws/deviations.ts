@@ -147,7 +147,8 @@ export const CLUSTER_ADDITIONS: readonly Addition[] = [
     id: "A9",
     what:
       `an internal NLB on tcp ${PORTS.kubeApiserver} in the API endpoint subnet(s): kubeadm's controlPlaneEndpoint; ` +
-      "instance targets registered by the control-plane auto scaling groups, with client IP preservation off; " +
+      "instance targets registered by the control-plane auto scaling groups (the node that runs kubeadm init " +
+      "registers itself first), with client IP preservation off; " +
       "HTTPS /readyz health check; it carries sg-k8s-api-endpoint",
     why:
       "one stable, private address for the API across control-plane nodes that come and go. With client IP " +

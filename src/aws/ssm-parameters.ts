@@ -1,8 +1,10 @@
 /**
  * The SSM parameters of one cluster, below its prefix (e.g. /k8s/k8s-cluster): the one list their
- * names come from. Terraform writes five of them (src/constructs/bootstrap-parameters.ts), the
- * control-plane nodes write the join material and the cluster's version, every node reads them
- * by the names in its user data, and the IAM policies grant these names (src/aws/iam/ssm.ts).
+ * names come from. Terraform writes seven of them (src/constructs/bootstrap-parameters.ts, and the
+ * termination queue's URL in src/constructs/node-termination.ts), the control-plane nodes write the
+ * join material, the cluster's version and the init lock, every node reads them by the names in
+ * its env file (src/bootstrap/node-files.ts), and the IAM policies grant these names
+ * (src/aws/iam/node-access.ts, src/aws/iam/node-lifecycle.ts).
  * docs/boot.md lists them with who writes and reads each.
  */
 
@@ -26,6 +28,11 @@ export function ssmParameterNames(ssmPrefix: string) {
     podsSecurityGroup: `${ssmPrefix}/pods/security-group`,
     /** String, Terraform: the load balancers' security group id. */
     loadBalancerSecurityGroup: `${ssmPrefix}/load-balancer/security-group`,
+    /**
+     * String, Terraform: ARN of the API load balancer's target group. The control-plane node that
+     * wins the init lock registers its own instance there before `kubeadm init`.
+     */
+    apiTargetGroup: `${ssmPrefix}/api-target-group`,
     /** String, Terraform: the assets bucket that holds the add-on bundles. */
     assetsBucket: `${ssmPrefix}/assets/bucket`,
     /**

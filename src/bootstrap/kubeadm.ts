@@ -56,11 +56,23 @@ export function kubeadmInitTemplate(s: BootstrapSettings): string {
   );
 }
 
+/**
+ * How long kubeadm join keeps asking etcd to add this control-plane node's member and to promote
+ * it. etcd refuses while a voting member is unreachable, as the member of a dead instance is until
+ * the other members' k8s-etcd-members-prune.timer (every 2 minutes) removes it, and it admits one
+ * learner at a time, so nodes that join together (one apply refreshes every control-plane group)
+ * wait for each other's learner to catch up. kubeadm retries until this timeout (its default:
+ * 2 minutes; kubernetes/kubernetes cmd/kubeadm/app/util/etcd/etcd.go addMember polls for
+ * timeouts.etcdAPICall, Timeouts.EtcdAPICall in cmd/kubeadm/app/apis/kubeadm/v1beta4/types.go).
+ */
+export const JOIN_ETCD_API_CALL_TIMEOUT = "10m0s";
+
 /** JoinConfiguration; with a controlPlane section for control-plane roles. */
 export function kubeadmJoinTemplate(s: BootstrapSettings): string {
   const localAPIEndpoint = { advertiseAddress: "__NODE_IP__", bindPort: PORTS.kubeApiserver };
   const controlPlane =
     s.role === "worker" ? {} : { controlPlane: { certificateKey: "__CERTIFICATE_KEY__", localAPIEndpoint } };
+  const etcd = s.role === "worker" ? {} : { etcdAPICall: JOIN_ETCD_API_CALL_TIMEOUT };
   return yamlDocs(
     [
       {
@@ -75,15 +87,7 @@ export function kubeadmJoinTemplate(s: BootstrapSettings): string {
         },
         nodeRegistration: nodeRegistration(),
         ...controlPlane,
-        timeouts: {
-          discovery: "10m0s",
-          tlsBootstrap: "10m0s",
-          // etcd admits one learner at a time (its max learners is 1) and refuses a new member while
-          // a voting member is unreachable; kubeadm retries its member add and promotion for this
-          // long, while another joining node's learner catches up or the prune timer removes the
-          // member of a gone instance. kubeadm's default is 2 minutes.
-          ...(s.role === "worker" ? {} : { etcdAPICall: "10m0s" }),
-        },
+        timeouts: { discovery: "10m0s", tlsBootstrap: "10m0s", ...etcd },
       },
     ],
     true,

@@ -18,7 +18,8 @@ import { kubeadmInitTemplate, kubeadmJoinTemplate } from "./kubeadm";
 import { AUDIT_PATHS, auditPolicyText } from "./audit";
 import { etcdBackupUnits } from "./timers";
 import { KUBERNETES_VERSIONS_PATH, kubernetesVersionsFile } from "./maintenance";
-import { ssmParameterNames } from "../aws/ssm-parameters";
+import { SsmParameter, ssmParameterNames } from "../aws/ssm-parameters";
+import { WORKER_PARAMETERS } from "../aws/iam/node-access";
 import { BOOT_FAILURE_METRIC, LIFECYCLE_HOOKS } from "../aws/lifecycle";
 
 export const CONFIG_DIR = "/etc/k8s-bootstrap";
@@ -33,9 +34,35 @@ export interface NodeFacts {
   readonly hostNetworkPods: number;
 }
 
+/** The env variable that names each SSM parameter on the nodes. */
+const SSM_ENV: Readonly<Record<SsmParameter, string>> = {
+  apiEndpoint: "SSM_API_ENDPOINT",
+  podsSubnets: "SSM_PODS_SUBNETS",
+  podsSecurityGroup: "SSM_PODS_SECURITY_GROUP",
+  loadBalancerSecurityGroup: "SSM_LB_SECURITY_GROUP",
+  apiTargetGroup: "SSM_API_TARGET_GROUP",
+  assetsBucket: "SSM_ASSETS_BUCKET",
+  clusterVersion: "SSM_CLUSTER_VERSION",
+  joinToken: "SSM_JOIN_TOKEN",
+  joinCertificateKey: "SSM_JOIN_CERTIFICATE_KEY",
+  joinCaCertHash: "SSM_JOIN_CA_CERT_HASH",
+  joinApiEndpoint: "SSM_JOIN_API_ENDPOINT",
+  initLock: "SSM_INIT_LOCK",
+  nodeTerminationQueueUrl: "SSM_NODE_TERMINATION_QUEUE_URL",
+};
+
+/**
+ * The SSM parameters a role's env file names: a worker only those its role may read
+ * (WORKER_PARAMETERS, src/aws/iam/node-access.ts), a control-plane node all of them.
+ */
+function ssmEnv(s: BootstrapSettings): Record<string, string> {
+  const names = ssmParameterNames(s.ssmPrefix);
+  const keys = s.role === "worker" ? WORKER_PARAMETERS : (Object.keys(SSM_ENV) as SsmParameter[]);
+  return Object.fromEntries(keys.map((k) => [SSM_ENV[k], names[k]]));
+}
+
 /** The env file every script sources: names, versions and public digests only, no secrets. */
 export function envFile(s: BootstrapSettings, facts: NodeFacts): string {
-  const p = ssmParameterNames(s.ssmPrefix);
   const patch = KUBERNETES_PATCH[s.kubernetesMinor];
   if (!patch) throw new Error(`bootstrap: no pinned Kubernetes patch release for ${s.kubernetesMinor}`);
   const vars: Record<string, string> = {
@@ -47,21 +74,11 @@ export function envFile(s: BootstrapSettings, facts: NodeFacts): string {
     K8S_VERSION: patch,
     CONTAINERD_SERIES,
     SSM_PREFIX: s.ssmPrefix,
-    SSM_API_ENDPOINT: p.apiEndpoint,
-    SSM_PODS_SUBNETS: p.podsSubnets,
-    SSM_PODS_SECURITY_GROUP: p.podsSecurityGroup,
-    SSM_LB_SECURITY_GROUP: p.loadBalancerSecurityGroup,
-    SSM_ASSETS_BUCKET: p.assetsBucket,
-    SSM_CLUSTER_VERSION: p.clusterVersion,
-    SSM_JOIN_TOKEN: p.joinToken,
-    SSM_JOIN_CERTIFICATE_KEY: p.joinCertificateKey,
-    SSM_JOIN_CA_CERT_HASH: p.joinCaCertHash,
-    SSM_JOIN_API_ENDPOINT: p.joinApiEndpoint,
-    SSM_NODE_TERMINATION_QUEUE_URL: p.nodeTerminationQueueUrl,
-    SSM_INIT_LOCK: p.initLock,
-    // The auto scaling lifecycle the nodes take part in (src/aws/lifecycle.ts, shared with Terraform).
+    ...ssmEnv(s),
+    // The auto scaling lifecycle the nodes take part in (src/aws/lifecycle.ts, shared with Terraform);
+    // workers leave the terminate hook to the termination handler.
     LIFECYCLE_LAUNCH_HOOK: LIFECYCLE_HOOKS.launch,
-    LIFECYCLE_TERMINATE_HOOK: LIFECYCLE_HOOKS.terminate,
+    ...(s.role === "worker" ? {} : { LIFECYCLE_TERMINATE_HOOK: LIFECYCLE_HOOKS.terminate }),
     BOOT_FAILURE_NAMESPACE: BOOT_FAILURE_METRIC.namespace,
     BOOT_FAILURE_METRIC: BOOT_FAILURE_METRIC.name,
     HOST_NETWORK_PODS: String(facts.hostNetworkPods),
@@ -129,6 +146,9 @@ export function nodeFiles(s: BootstrapSettings, facts: NodeFacts): NodeFile[] {
     script("bootstrap"),
     // After the bootstrap: the launch hook once Ready, or a failed boot reported and replaced.
     script("lifecycle"),
+    // Control-plane nodes: the cluster bundle, fetched, checked and installed (everything else they
+    // need comes in it).
+    ...(s.role === "worker" ? [] : [script("bundle")]),
     // Container runtime: containerd's configuration and its apt pin.
     staticFile(`${CONFIG_DIR}/containerd.toml.tmpl`),
     generated(
@@ -156,9 +176,16 @@ export function nodeFiles(s: BootstrapSettings, facts: NodeFacts): NodeFile[] {
     staticFile("/etc/sysctl.d/99-k8s.conf"),
     // crictl, which kubeadm's preflight runs, talks to containerd's socket.
     generated("/etc/crictl.yaml", CRICTL_CONFIG, "container-runtime.ts", "CRICTL_CONFIG"),
-    // kubeadm: the join configuration (the first node's init configuration comes in the bundle).
-    generated(`${CONFIG_DIR}/kubeadm-join.yaml.tmpl`, kubeadmJoinTemplate(s), "kubeadm.ts", "kubeadmJoinTemplate"),
   ];
+  // kubeadm: the join configuration; control-plane nodes get theirs, and the init configuration,
+  // in the bundle.
+  const join = generated(
+    `${CONFIG_DIR}/kubeadm-join.yaml.tmpl`,
+    kubeadmJoinTemplate(s),
+    "kubeadm.ts",
+    "kubeadmJoinTemplate",
+  );
+  if (s.role === "worker") files.push(join);
   if (s.role !== "worker") {
     const backup = s.etcdBackup;
     const bundled: NodeFile[] = [
@@ -178,12 +205,17 @@ export function nodeFiles(s: BootstrapSettings, facts: NodeFacts): NodeFile[] {
             ),
           ]
         : []),
-      // Membership: the init lock, etcd members of gone instances, leaving cleanly when terminated.
+      // Membership: the init lock, etcd members of gone instances (removed by every member every 2
+      // minutes), leaving cleanly when terminated.
       script("controlPlaneLib"),
+      script("controlPlaneBoot"),
       script("initLock"),
       script("etcdMembers"),
+      staticFile("/etc/systemd/system/k8s-etcd-members-prune.service"),
+      staticFile("/etc/systemd/system/k8s-etcd-members-prune.timer"),
       script("terminationWatch"),
       staticFile("/etc/systemd/system/k8s-termination-watch.service"),
+      join,
       generated(`${CONFIG_DIR}/kubeadm-init.yaml.tmpl`, kubeadmInitTemplate(s), "kubeadm.ts", "kubeadmInitTemplate"),
       // The API server's audit policy, in place before kubeadm writes the API server's manifest.
       generated(AUDIT_PATHS.policyFile, auditPolicyText(), "audit.ts", "auditPolicyText"),

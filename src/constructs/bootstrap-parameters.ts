@@ -12,6 +12,8 @@ import { named } from "./network";
 export interface BootstrapParametersProps {
   readonly ssmPrefix: string;
   readonly apiEndpointDnsName: string;
+  /** ARN of the API load balancer's target group. */
+  readonly apiTargetGroupArn: string;
   /** Pods subnet per AZ: [az, subnet id]. */
   readonly podsSubnets: readonly (readonly [string, string])[];
   readonly podsSecurityGroupId: string;
@@ -34,6 +36,12 @@ export class BootstrapParameters extends Construct {
       names.apiEndpoint,
       props.apiEndpointDnsName,
       "DNS name of the internal API load balancer (kubeadm controlPlaneEndpoint)",
+    );
+    put(
+      "api_target_group",
+      names.apiTargetGroup,
+      props.apiTargetGroupArn,
+      "API target group; the node that runs kubeadm init registers itself here first",
     );
     put(
       "pods_subnets",

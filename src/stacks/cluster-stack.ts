@@ -191,6 +191,7 @@ export class ClusterStack extends TerraformStack {
     this.bootstrapParameters = new BootstrapParameters(this, "bootstrap-parameters", {
       ssmPrefix: this.ssmPrefix,
       apiEndpointDnsName: this.controlPlane.loadBalancer.dnsName,
+      apiTargetGroupArn: this.controlPlane.targetGroup.arn,
       podsSubnets: this.plan.tiers.pods.subnets.map((s, i) => [s.az, subnets.pods[i].id] as const),
       podsSecurityGroupId: groups.pods.id,
       loadBalancerSecurityGroupId: groups.loadBalancers.id,

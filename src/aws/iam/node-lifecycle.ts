@@ -12,8 +12,9 @@
  *
  * Sources: the Service Authorization Reference for Amazon EC2 Auto Scaling (CompleteLifecycleAction,
  * RecordLifecycleActionHeartbeat and SetInstanceHealth take the autoScalingGroup resource;
- * DescribeAutoScalingInstances and DescribeScalingActivities take none), for CloudWatch
- * (PutMetricData takes no resource; cloudwatch:namespace limits it) and for Amazon SQS; the
+ * DescribeAutoScalingInstances and DescribeScalingActivities take none), for Elastic Load
+ * Balancing V2 (RegisterTargets takes the targetgroup resource, not the load balancer), for
+ * CloudWatch (PutMetricData takes no resource; cloudwatch:namespace limits it) and for Amazon SQS; the
  * handler's own policy: aws/aws-node-termination-handler README.md at v1.25.6, "Queue Processor"
  * IAM permissions, and the calls in pkg/monitor/sqsevent/*.go (ReceiveMessage, DeleteMessage,
  * CompleteLifecycleAction, DescribeInstances).
@@ -119,9 +120,10 @@ export function nodeLifecycleStatements(
     },
     {
       // The group registers an instance with the API target group only after its launch hook is
-      // complete, and the node completes it only once Ready. The node that runs `kubeadm init`
-      // reaches its own API server through the NLB (controlPlaneEndpoint) before that, so it
-      // registers itself first. This target group only.
+      // complete (https://docs.aws.amazon.com/autoscaling/ec2/userguide/lifecycle-hooks-overview.html),
+      // and the node completes it only once Ready. The node that runs `kubeadm init` reaches its own
+      // API server through the NLB (controlPlaneEndpoint) before that, so it registers itself first
+      // (the ARN from SSM api-target-group). This target group only.
       Sid: "ApiTargetSelfRegister",
       Effect: "Allow",
       Action: ["elasticloadbalancing:RegisterTargets"],

@@ -1,8 +1,17 @@
 #!/usr/bin/env bash
-# Helpers of the control-plane scripts (from the cluster bundle), sourced after lib.sh: the init lock
-# in SSM, which instances still exist, and etcdctl in the etcd static pod's container (Ubuntu has no
-# etcdctl; the container mounts kubeadm's etcd certificates from the host at CTR_PKI).
+# Helpers of the control-plane scripts (from the cluster bundle), sourced after lib.sh: SSM writes
+# (the join parameters, the init lock), which instances still exist, and etcdctl in the etcd static
+# pod's container (Ubuntu has no etcdctl; the container mounts kubeadm's etcd certificates from the
+# host at CTR_PKI).
 CTR_PKI=/etc/kubernetes/pki/etcd
+
+# ssm_put NAME TYPE VALUE: overwrites a parameter; the value goes via a private file, not argv.
+ssm_put() {
+  local file="${WORK}/ssm.value"
+  (umask 077 && printf '%s' "$3" >"$file") || return 1
+  aws ssm put-parameter --name "$1" --type "$2" --overwrite --value "file://${file}" >/dev/null || return 1
+  rm -f "$file"
+}
 
 # ssm_create NAME VALUE: creates a String parameter, never overwriting one (an atomic create). Status
 # 0 created, 1 it exists already (ParameterAlreadyExists), 2 other error (printed).
@@ -32,7 +41,6 @@ live_instances() {
   aws ec2 describe-instances --filters "$1" Name=instance-state-name,Values=pending,running,stopping,stopped \
     --query 'Reservations[].Instances[].InstanceId' --output text
 }
-
 
 # find_etcd: sets CONTAINER to the running etcd container of this node's static pod.
 find_etcd() {

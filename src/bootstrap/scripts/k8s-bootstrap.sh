@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Brings this instance into the cluster as NODE_ROLE. Control plane: join this deployment's cluster
-# (then remove the etcd members whose instances are gone), or win the init lock and create it:
-# kubeadm init, publish the join parameters, apply the add-ons. Workers: wait for them, join.
+# Brings this instance into the cluster as NODE_ROLE. Control plane: install the cluster bundle
+# (bundle.sh), then join this deployment's cluster, or win the init lock and create it: kubeadm
+# init, publish the join parameters, apply the add-ons (the bundle's control-plane-boot.sh).
+# Workers: wait for the join parameters, join.
 set -euo pipefail
 set -o errtrace
 # shellcheck source=/dev/null
@@ -13,41 +14,9 @@ DONE="${ROOT}/var/lib/k8s-bootstrap/done"
 KUBEADM_CONFIG="${WORK}/kubeadm.yaml"
 DNS_ATTEMPTS=60
 JOIN_ATTEMPTS=90
-BUNDLE="${ROOT}/var/lib/k8s-bootstrap/bundle/${BUNDLE_DIGEST:-none}"
 
 resolves() { getent hosts "$1" >/dev/null; }
 
-# bundle_ok DIR: DIR holds the bundle named by BUNDLE_DIGEST, every file as its SHA256SUMS says.
-bundle_ok() {
-  sha256_is "$BUNDLE_DIGEST" "${1}/SHA256SUMS" || return 1
-  (cd "$1" && sha256sum -c --quiet --strict SHA256SUMS)
-}
-
-# fetch_bundle: the cluster bundle named by BUNDLE_DIGEST into BUNDLE, complete and unchanged, or
-# failure. Downloaded beside it and moved in only once checked: a copy already here stays usable
-# (a re-run after a later apply replaced the bundle in S3).
-fetch_bundle() {
-  local next="${BUNDLE}.download"
-  rm -rf "$next"
-  mkdir -p "$next"
-  aws s3 cp --recursive --only-show-errors "s3://${ASSETS_BUCKET}/addons/${BUNDLE_DIGEST}/" "${next}/" || return 1
-  if ! bundle_ok "$next"; then
-    log "s3://${ASSETS_BUCKET}/addons/${BUNDLE_DIGEST}/ is missing, incomplete or not the bundle this node was made for"
-    return 1
-  fi
-  rm -rf "$BUNDLE"
-  mv "$next" "$BUNDLE"
-}
-
-# install_node_files: the control-plane files of the bundle (node/INSTALL: "<mode> <path>").
-install_node_files() {
-  local mode target
-  while read -r mode target; do
-    [[ $mode =~ ^0[0-7]{3}$ && $target =~ ^/[A-Za-z0-9._@/-]+$ && $target != *..* ]] || die "node/INSTALL of the bundle has a bad line: ${mode} ${target}"
-    install -D -m "$mode" "${BUNDLE}/node${target}" "${ROOT}${target}"
-  done <"${BUNDLE}/node/INSTALL"
-  systemctl daemon-reload
-}
 eni_limits() {
   ENI_LIMITS=$(aws ec2 describe-instance-types --instance-types "$INSTANCE_TYPE" --output text \
     --query 'InstanceTypes[0].NetworkInfo.[MaximumNetworkInterfaces,Ipv4AddressesPerInterface]')
@@ -70,17 +39,6 @@ read_join_parameters() {
   ssm_get "$SSM_JOIN_TOKEN" JOIN_TOKEN || return
   ssm_get "$SSM_JOIN_CA_CERT_HASH" CA_CERT_HASH || return
   if [[ $1 == control-plane ]]; then ssm_get "$SSM_JOIN_CERTIFICATE_KEY" CERTIFICATE_KEY || return; fi
-}
-
-# probe_cluster: CLUSTER_EXISTS=yes when this deployment's join/api-endpoint is in SSM (written
-# last, after the other join parameters: a cluster was initialised behind this endpoint, whether
-# or not its API answers now), else no. Fails, to be retried, when SSM cannot be read.
-probe_cluster() {
-  local status=0
-  CLUSTER_EXISTS=no
-  own_join_endpoint || status=$?
-  if ((status == 2)); then return 1; fi
-  if ((status == 0)); then CLUSTER_EXISTS=yes; fi
 }
 
 # choose_version: K8S_INSTALL is the Kubernetes version to install: the one this deployment's
@@ -124,37 +82,6 @@ join_cluster() {
   retry 3 30 "kubeadm join${2:+ $2}" join_once "$1"
 }
 
-init_cluster() {
-  step "read the kubeadm version"
-  KUBERNETES_VERSION=$(kubeadm version -o short)
-  log "creating the cluster with Kubernetes ${KUBERNETES_VERSION}"
-  step "generate the certificate key"
-  CERTIFICATE_KEY=$(kubeadm certs certificate-key)
-  step "render the kubeadm configuration"
-  render "${CONF}/kubeadm-init.yaml.tmpl" "$KUBEADM_CONFIG" \
-    API_ENDPOINT NODE_NAME NODE_IP NODE_ZONE MAX_PODS KUBERNETES_VERSION CERTIFICATE_KEY
-  step "kubeadm init"
-  kubeadm init --config "$KUBEADM_CONFIG" --upload-certs --skip-token-print --skip-certificate-key-print
-  step "publish the join parameters"
-  retry 5 10 "write ${SSM_JOIN_CERTIFICATE_KEY}" ssm_put "$SSM_JOIN_CERTIFICATE_KEY" SecureString "$CERTIFICATE_KEY"
-  "${SBIN}/k8s-join-refresh" token
-  step "apply the add-ons"
-  "${SBIN}/k8s-addons" "$BUNDLE"
-}
-
-# decide_once: one round of the election of the control-plane node that runs kubeadm init. Status 0
-# with DECISION set: join (this deployment's cluster exists) or init (this node holds the init lock);
-# status 1: another node holds the lock (wait for its join parameters), or try again.
-decide_once() {
-  probe_cluster || return 1
-  if [[ $CLUSTER_EXISTS == yes ]]; then
-    DECISION="join"
-    return 0
-  fi
-  "${SBIN}/k8s-init-lock" "$INSTANCE_ID" "$API_ENDPOINT" || return 1
-  DECISION="init"
-}
-
 if [[ -f $DONE ]]; then
   log "this node already joined the cluster; nothing to do"
   exit 0
@@ -168,17 +95,13 @@ step "prepare the node"
 "${SBIN}/k8s-node-prepare" os
 
 if [[ $NODE_ROLE == control-plane ]]; then
-  step "fetch the cluster bundle ${BUNDLE_DIGEST:0:12}"
-  if bundle_ok "$BUNDLE"; then
-    log "the bundle is here already, unchanged: ${BUNDLE}"
-  else
-    retry 30 10 "SSM parameter ${SSM_ASSETS_BUCKET}" ssm_get "$SSM_ASSETS_BUCKET" ASSETS_BUCKET
-    retry 10 15 "cluster bundle s3://${ASSETS_BUCKET}/addons/${BUNDLE_DIGEST}/ (every file as its SHA256SUMS says)" fetch_bundle
-  fi
-  step "install the control-plane files of the bundle"
-  install_node_files
-  # From now on a termination by the auto scaling group drains the node first (even a failed boot).
-  systemctl enable --now k8s-termination-watch.service
+  # shellcheck source=/dev/null
+  . "${ROOT}/usr/local/lib/k8s-bootstrap/bundle.sh"
+  install_bundle
+  # shellcheck source=/dev/null
+  . "${ROOT}/usr/local/lib/k8s-bootstrap/control-plane.sh"
+  # shellcheck source=/dev/null
+  . "${ROOT}/usr/local/lib/k8s-bootstrap/control-plane-boot.sh"
 fi
 
 step "read instance metadata"
@@ -206,23 +129,7 @@ step "install Kubernetes ${K8S_INSTALL}"
 "${SBIN}/k8s-node-prepare" kubernetes "$K8S_INSTALL"
 
 case "$NODE_ROLE" in
-  control-plane)
-    step "join this deployment's cluster, or win the init lock and create it"
-    waiting="join parameters under ${SSM_PREFIX}/join (written by the holder of the init lock ${SSM_INIT_LOCK})"
-    retry "$JOIN_ATTEMPTS" 20 "$waiting" decide_once
-    if [[ $DECISION == init ]]; then
-      init_cluster
-    else
-      # Never a second cluster behind the same endpoint, even while its API does not answer (as
-      # during an etcd restore): join it, or stop.
-      log "join parameters of this deployment are in SSM: joining the existing cluster, never initialising another"
-      join_cluster control-plane "(this deployment's cluster exists, so this node will not run kubeadm init; see docs/troubleshooting.md)"
-      step "remove the etcd members whose instances are gone"
-      if ! "${SBIN}/k8s-etcd-members" prune; then
-        log "etcd members were not checked; run '${SBIN#"$ROOT"}/k8s-etcd-members prune' once the cause is fixed"
-      fi
-    fi
-    ;;
+  control-plane) join_or_init_control_plane ;;
   worker)
     step "wait for the join parameters"
     retry "$JOIN_ATTEMPTS" 20 "join parameters under ${SSM_PREFIX}/join (the first control-plane node writes them)" \
@@ -231,16 +138,7 @@ case "$NODE_ROLE" in
     ;;
   *) die "unknown NODE_ROLE '${NODE_ROLE}'" ;;
 esac
-
-if [[ $NODE_ROLE == control-plane ]]; then
-  step "enable the join parameter refresh timers"
-  systemctl enable --now k8s-join-refresh@token.timer k8s-join-refresh@certs.timer
-  systemctl enable --now k8s-cert-renew.timer
-fi
-if [[ $NODE_ROLE == control-plane && -n ${ETCD_BACKUP_BUCKET:-} ]]; then
-  step "enable the etcd backup timer"
-  systemctl enable --now k8s-etcd-backup.timer
-fi
+if [[ $NODE_ROLE == control-plane ]]; then enable_control_plane_timers; fi
 
 mkdir -p "${DONE%/*}"
 touch "$DONE"

@@ -1,11 +1,19 @@
 #!/usr/bin/env bash
 # Keeps the etcd member list to the control-plane nodes that exist. kubeadm names a member after its
 # node, and the node after the instance's private DNS name, so EC2 tells which members are gone:
-#   prune        (k8s-bootstrap, after this node joined) removes every member whose name no instance
-#                that is pending, running, stopping or stopped has; never this node's member, never an
-#                unstarted member (empty name: another node is joining), never one EC2 cannot vouch for
+#   prune        (k8s-etcd-members-prune.timer, every 2 minutes on every control-plane member)
+#                removes every member whose name no instance that is pending, running, stopping or
+#                stopped has; never this node's member, never an unstarted member (empty name:
+#                another node is joining), never one EC2 cannot vouch for, never anything when the
+#                member list or EC2 cannot be read, and nothing unless the members on instances that
+#                exist (this node's among them) are more than half of the list: otherwise etcd has
+#                lost quorum, no removal could be committed, and the cluster needs a restore
 #   remove-self  (k8s-termination-watch, before the group terminates this node) removes this node's
 #                member through another member; never the last one
+# etcd refuses to add a member while a voting member is unreachable (etcd-io/etcd v3.6.6
+# server/etcdserver/server.go mayAddMember: isConnectedFullySince, "etcdserver: unhealthy
+# cluster"), so a replacement control-plane node can join only once the members of gone instances
+# are removed: that is why every member prunes on a timer, not only nodes that just joined.
 # etcdctl runs in the etcd static pod's container, as for k8s-etcd-backup.sh. It prints "member list" as
 # "ID, status, name, peer URLs, client URLs, is learner" (etcd-io/etcd etcdctl/ctlv3/command:
 # printer.go makeMemberListTable, printer_simple.go MemberList).
@@ -48,8 +56,33 @@ own_member() {
   return 1
 }
 
+# gone_members: GONE = the indexes of the members to remove, LIVE = how many members run on
+# instances that exist (this node's included). Fails when EC2 cannot be read.
+gone_members() {
+  local i live
+  GONE=() LIVE=1
+  for i in "${!IDS[@]}"; do
+    if ((i == OWN)); then continue; fi
+    if [[ ${STATES[i]} == unstarted ]]; then
+      log "member ${IDS[i]} is unstarted (a node is joining with it): left alone"
+      continue
+    fi
+    if ! [[ ${NAMES[i]} =~ $EC2_NAME ]]; then
+      log "member ${IDS[i]} (${NAMES[i]}) is not named after an EC2 instance: left alone"
+      continue
+    fi
+    live=$(live_instances "Name=private-dns-name,Values=${NAMES[i]}") || return 1
+    if [[ -n ${live//[[:space:]]/} ]]; then
+      log "member ${NAMES[i]}: its instance ${live//[[:space:]]/ } exists, kept"
+      LIVE=$((LIVE + 1))
+    else
+      GONE+=("$i")
+    fi
+  done
+}
+
 prune() {
-  local i live removed=0
+  local i live
   step "wait until the local etcd member is healthy"
   retry 30 10 "a running etcd container (static pod kube-system/etcd-${NODE_NAME})" find_etcd
   retry 30 10 "the local etcd member to be healthy" etcdctl_local 60 endpoint health
@@ -61,27 +94,16 @@ prune() {
   live=$(live_instances "Name=private-dns-name,Values=${NODE_NAME}") || die "EC2 cannot be read: nothing removed"
   [[ " ${live} " == *[[:space:]]"${INSTANCE_ID}"[[:space:]]* ]] ||
     die "EC2 does not find this instance (${INSTANCE_ID}) by its name ${NODE_NAME}: nothing removed"
-  for i in "${!IDS[@]}"; do
-    if ((i == OWN)); then continue; fi
-    if [[ ${STATES[i]} == unstarted ]]; then
-      log "member ${IDS[i]} is unstarted (a node is joining with it): left alone"
-      continue
-    fi
-    if ! [[ ${NAMES[i]} =~ $EC2_NAME ]]; then
-      log "member ${IDS[i]} (${NAMES[i]}) is not named after an EC2 instance: left alone"
-      continue
-    fi
-    live=$(live_instances "Name=private-dns-name,Values=${NAMES[i]}") ||
-      die "EC2 cannot be read: stopped before ${NAMES[i]}"
-    if [[ -n ${live//[[:space:]]/} ]]; then
-      log "member ${NAMES[i]}: its instance ${live//[[:space:]]/ } exists, kept"
-      continue
-    fi
+  gone_members || die "EC2 cannot be read: nothing removed"
+  if ((${#GONE[@]} > 0 && LIVE * 2 <= ${#IDS[@]})); then
+    die "only ${LIVE} of ${#IDS[@]} members run on instances that exist: etcd has no quorum, nothing removed" \
+      "(restore from a snapshot: docs/etcd-restore.md)"
+  fi
+  for i in "${GONE[@]}"; do
     step "remove member ${NAMES[i]} (${IDS[i]}): no instance of that name exists"
     etcdctl_local 60 member remove "${IDS[i]}"
-    removed=$((removed + 1))
   done
-  log "done: ${removed} member(s) removed, $((${#IDS[@]} - removed)) left"
+  log "done: ${#GONE[@]} member(s) removed, $((${#IDS[@]} - ${#GONE[@]})) left"
 }
 
 # removed_through ENDPOINT ID: removes member ID through ENDPOINT; done as well when ENDPOINT no

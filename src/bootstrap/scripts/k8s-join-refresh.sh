@@ -12,6 +12,8 @@ set -euo pipefail
 set -o errtrace
 # shellcheck source=/dev/null
 . "${K8S_ROOT:-}/usr/local/lib/k8s-bootstrap/lib.sh"
+# shellcheck source=/dev/null
+. "${K8S_ROOT:-}/usr/local/lib/k8s-bootstrap/control-plane.sh"
 
 ADMIN_CONF="${ROOT}/etc/kubernetes/admin.conf"
 

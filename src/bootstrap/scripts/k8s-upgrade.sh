@@ -14,6 +14,8 @@ set -o errtrace
 # shellcheck source=/dev/null
 . "${K8S_ROOT:-}/usr/local/lib/k8s-bootstrap/lib.sh"
 # shellcheck source=/dev/null
+. "${K8S_ROOT:-}/usr/local/lib/k8s-bootstrap/control-plane.sh"
+# shellcheck source=/dev/null
 . "${ROOT}/usr/local/lib/k8s-bootstrap/lease.sh"
 
 KUBERNETES_VERSIONS="${ROOT}/etc/k8s-bootstrap/kubernetes-versions"

@@ -83,14 +83,6 @@ ssm_get() {
   return 2
 }
 
-# ssm_put NAME TYPE VALUE: overwrites a parameter; the value goes via a private file, not argv.
-ssm_put() {
-  local file="${WORK}/ssm.value"
-  (umask 077 && printf '%s' "$3" >"$file") || return 1
-  aws ssm put-parameter --name "$1" --type "$2" --overwrite --value "file://${file}" >/dev/null || return 1
-  rm -f "$file"
-}
-
 # asg_instance: ASG_GROUP and ASG_STATE (its lifecycle state, e.g. Pending:Wait) of INSTANCE_ID's
 # auto scaling group; both empty when the instance is in none. Fails when the API cannot be read.
 asg_instance() {
