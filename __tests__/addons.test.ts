@@ -29,9 +29,7 @@ import {
 import { addonsRoot, loadVendored, repositoryFolder } from "../src/addons/vendored";
 import { imagePullProblems, matchImage, parseImage, pullAuthority, unpinned } from "../src/bootstrap/image-pulls";
 import { ADDON_VERSIONS, CLOUD_CONTROLLER_MANAGER_IMAGE, SUPPORTED_KUBERNETES_MINORS } from "../src/bootstrap/versions";
-
-/** A long regular expression written in pieces: their sources joined in order. */
-const regExp = (...pieces: RegExp[]) => new RegExp(pieces.map((p) => p.source).join(""));
+import { regExp } from "./helpers/regexp";
 
 const CLUSTER = "k8s-cluster";
 const bundle = (minor = "1.35", clusterName = CLUSTER): AddonBundle =>

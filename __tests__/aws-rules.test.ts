@@ -4,9 +4,7 @@ import { buildApp } from "../src/app";
 import { checkAwsRules } from "../src/analysis/aws-rules";
 import { failIfAwsWouldReject } from "../src/analysis/check-app";
 import { stackToJson } from "../src/analysis/tf-json";
-
-/** A long regular expression written in pieces: their sources joined in order. */
-const regExp = (...pieces: RegExp[]) => new RegExp(pieces.map((p) => p.source).join(""));
+import { regExp } from "./helpers/regexp";
 
 const defaultJson = stackToJson(buildApp(resolveConfig({})).cluster);
 const freshJson = () => structuredClone(defaultJson) as any;

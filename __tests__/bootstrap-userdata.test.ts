@@ -20,9 +20,7 @@ import { clusterBundle } from "../src/bootstrap";
 import { USER_DATA_BUDGET } from "../src/bootstrap/user-data";
 import { BootstrapSettings } from "../src/bootstrap/settings";
 import { resolveConfig } from "../src/config";
-
-/** A long regular expression written in pieces: their sources joined in order. */
-const regExp = (...pieces: RegExp[]) => new RegExp(pieces.map((p) => p.source).join(""));
+import { regExp } from "./helpers/regexp";
 
 const ROLES: NodeRole[] = ["control-plane", "worker"];
 const rendered = Object.fromEntries(ROLES.map((r) => [r, renderUserData(settingsFor(r))])) as Record<
@@ -243,7 +241,7 @@ describe("what each role carries", () => {
     expect(withBackup.worker).toEqual(rendered.worker);
   });
 
-  test("control-plane bundle files: timers, add-ons, init lock, etcd membership, watcher, init, audit, maintenance", () => {
+  test("control-plane bundle: timers, add-ons, init lock, etcd membership, watcher, init, audit, maintenance", () => {
     const bundled = deliveredFiles("control-plane")
       .filter((f) => f.delivery === "bundle")
       .map((f) => f.path);

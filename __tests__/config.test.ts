@@ -11,9 +11,7 @@ import { planNetwork } from "../src/aws/network-plan";
 import { knownInstanceTypes } from "../src/aws/instance-types";
 import { buildApp } from "../src/app";
 import { stackToJson } from "../src/analysis/tf-json";
-
-/** A long regular expression written in pieces: their sources joined in order. */
-const regExp = (...pieces: RegExp[]) => new RegExp(pieces.map((p) => p.source).join(""));
+import { regExp } from "./helpers/regexp";
 
 function errorOf(input: unknown): string {
   try {

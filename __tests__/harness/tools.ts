@@ -23,7 +23,8 @@ export function requireTool(tool: keyof typeof TOOLS): void {
   const r = spawnSync(tool, ["--version"], { encoding: "utf8" });
   if (r.error) {
     throw new Error(
-      `${tool} is not installed (${(r.error as NodeJS.ErrnoException).code}): run 'apt-get install -y ${TOOLS[tool]}' (CI must install it)`,
+      `${tool} is not installed (${(r.error as NodeJS.ErrnoException).code}): ` +
+        `run 'apt-get install -y ${TOOLS[tool]}' (CI must install it)`,
     );
   }
   present.add(tool);

@@ -61,7 +61,7 @@ describe("the control-plane node that creates the cluster (no cluster, no init l
     );
   });
 
-  test("containerd 2.x and runc, held; version 3 configuration with systemd cgroups, the CNI folders and kubeadm's pause image", () => {
+  test("containerd 2.x and runc, held; a version 3 config: systemd cgroups, CNI folders, kubeadm's pause image", () => {
     expect(installs(n)[0]).toBe("ca-certificates curl gpg containerd runc");
     expect(n.nodeFile("etc/apt/preferences.d/k8s-containerd")).toBe(
       "Package: containerd\nPin: version 2.*\nPin-Priority: 1001\n",
@@ -95,12 +95,13 @@ describe("the control-plane node that creates the cluster (no cluster, no init l
     expect(n.calls).toContain("snap install aws-cli --classic");
   });
 
-  test("the ECR credential provider from artifacts.k8s.io, checked against its SHA-256, where the kubelet looks for it", () => {
+  test("the ECR credential provider from artifacts.k8s.io, SHA-256 checked, where the kubelet looks for it", () => {
     const downloads = n.callsOf("curl -fsSL --max-time 120");
     expect(downloads).toHaveLength(1);
     expect(downloads[0]).toMatch(
       new RegExp(
-        `^curl -fsSL --max-time 120 -o \\S+/ecr-credential-provider ${ECR_CREDENTIAL_PROVIDER.url("amd64").replace(/[.]/g, "\\.")}$`,
+        "^curl -fsSL --max-time 120 -o \\S+/ecr-credential-provider " +
+          `${ECR_CREDENTIAL_PROVIDER.url("amd64").replace(/[.]/g, "\\.")}$`,
       ),
     );
     const bin = path.join(n.root, "usr/local/libexec/kubelet-credential-providers/ecr-credential-provider");
@@ -171,7 +172,7 @@ describe("the control-plane node that creates the cluster (no cluster, no init l
     expect(n.ssm()[VERSION_PARAMETER]).toBe(`v${PINNED_VERSION}`);
   });
 
-  test("downloads the cluster bundle its user data names from the assets bucket, checks every file, installs its node files", () => {
+  test("downloads the bundle its user data names from the assets bucket, checks each file, installs node files", () => {
     const bundleDir = `${n.root}/var/lib/k8s-bootstrap/bundle/${BUNDLE.digest}`;
     // Downloaded beside the bundle folder, moved in once checked.
     expect(n.callsOf("aws s3 cp --recursive")).toEqual([
@@ -195,7 +196,7 @@ describe("the control-plane node that creates the cluster (no cluster, no init l
     expect(n.indexOf("aws s3 cp --recursive")).toBeLessThan(n.indexOf("kubeadm init --config"));
   });
 
-  test("applies the VPC CNI, one ENIConfig per zone, the cloud controller, the termination handler, server-side", () => {
+  test("applies the VPC CNI, an ENIConfig per zone, the cloud controller, the termination handler, server-side", () => {
     const applies = n.callsOf("kubectl apply");
     expect(applies).toHaveLength(5);
     for (const a of applies)
@@ -257,7 +258,8 @@ describe("the control-plane node that creates the cluster (no cluster, no init l
     expectSuccess(r);
     const key = JOIN_PARAMETERS[`${PREFIX}/join/certificate-key`];
     expect(r.callsOf("kubeadm init phase upload-certs")).toEqual([
-      `kubeadm init phase upload-certs --upload-certs --skip-certificate-key-print --certificate-key ${key} --kubeconfig ${n.root}/etc/kubernetes/admin.conf`,
+      "kubeadm init phase upload-certs --upload-certs --skip-certificate-key-print " +
+        `--certificate-key ${key} --kubeconfig ${n.root}/etc/kubernetes/admin.conf`,
     ]);
     expect(written(r)).toEqual([`${PREFIX}/join/certificate-key`, `${PREFIX}/join/api-endpoint`]);
     expect(n.ssm()[`${PREFIX}/join/api-endpoint`]).toBe(API_ENDPOINT);
@@ -307,7 +309,8 @@ describe("the control-plane node that creates the cluster (no cluster, no init l
 });
 
 describe("re-running the bootstrap in place (the etcd restore runbook's step 8)", () => {
-  test("after a later apply replaced the bundle in S3 and Ubuntu moved containerd on, the node re-joins with its checked local bundle", () => {
+  // A later apply replaced the bundle in S3, and Ubuntu's archive moved containerd on since the first boot.
+  test("the S3 bundle replaced, Ubuntu's containerd moved on: the node re-joins with its checked local bundle", () => {
     const n = node("control-plane", { ssm: TERRAFORM_PARAMETERS });
     expectSuccess(n);
     // kubeadm reset -f, the done marker removed; Terraform deleted this digest's objects; a newer containerd build.
@@ -326,7 +329,8 @@ describe("re-running the bootstrap in place (the etcd restore runbook's step 8)"
     // Held packages move to the archive's build instead of failing the install ten times.
     expect(
       again.callsOf(
-        "apt-get -y -q -o DPkg::Lock::Timeout=600 -o Dpkg::Options::=--force-confold --allow-change-held-packages install",
+        "apt-get -y -q -o DPkg::Lock::Timeout=600 -o Dpkg::Options::=--force-confold " +
+          "--allow-change-held-packages install",
       ),
     ).toHaveLength(2);
     expect(fs.readFileSync(path.join(n.state, "dpkg/containerd"), "utf8").trim()).toBe("2.2.2-0ubuntu1~24.04.1");

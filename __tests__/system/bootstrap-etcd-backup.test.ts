@@ -15,9 +15,7 @@ import {
   runNode,
 } from "../harness/node";
 import { requireTool } from "../harness/tools";
-
-/** A long regular expression written in pieces: their sources joined in order. */
-const regExp = (...pieces: RegExp[]) => new RegExp(pieces.map((p) => p.source).join(""));
+import { regExp } from "../helpers/regexp";
 
 const SCRIPT = "/usr/local/sbin/k8s-etcd-backup.sh";
 const TIMER = "/etc/systemd/system/k8s-etcd-backup.timer";

@@ -93,7 +93,8 @@ describe("waiting for the NLB's DNS name", () => {
     expect(n.status).toBe(1);
     expect(n.callsOf("getent hosts")).toHaveLength(60);
     expect(failedLines(n.stderr)).toEqual([
-      `k8s-bootstrap: FAILED at step 'wait until the API endpoint name resolves': gave up after 60 attempts (600s): DNS name ${API_ENDPOINT} to resolve`,
+      "k8s-bootstrap: FAILED at step 'wait until the API endpoint name resolves': " +
+        `gave up after 60 attempts (600s): DNS name ${API_ENDPOINT} to resolve`,
     ]);
     expect(n.indexOf("kubeadm")).toBe(-1);
   });
@@ -148,7 +149,8 @@ describe("waiting for the join parameters", () => {
     const n = node("worker", { ssm: TERRAFORM_PARAMETERS });
     expect(n.status).toBe(1);
     expect(failedLines(n.stderr)).toEqual([
-      "k8s-bootstrap: FAILED at step 'wait for the join parameters': gave up after 90 attempts (1800s): join parameters under /k8s/k8s-cluster/join (the first control-plane node writes them)",
+      "k8s-bootstrap: FAILED at step 'wait for the join parameters': gave up after 90 attempts (1800s): " +
+        "join parameters under /k8s/k8s-cluster/join (the first control-plane node writes them)",
     ]);
     expect(n.indexOf("kubeadm join")).toBe(-1);
   });
@@ -169,13 +171,16 @@ describe("a control-plane node and an existing cluster", () => {
     expect(n.calls).toContain("systemctl enable --now k8s-join-refresh@token.timer k8s-join-refresh@certs.timer");
   });
 
-  test("never initialises while this deployment's join parameters exist, even with the API down: joins, or stops with a clear error", () => {
+  // It stops with a clear error: one line that says why and points to docs/troubleshooting.md.
+  test("never initialises while its deployment's join parameters exist, even with the API down: joins or stops", () => {
     const n = node("control-plane", { ssm: ALL_PARAMETERS, fail: ["kubeadm join"] });
     expect(n.status).toBe(1);
     expect(n.indexOf("kubeadm init")).toBe(-1);
     expect(n.callsOf("kubeadm join")).toHaveLength(3);
     expect(failedLines(n.stderr)).toEqual([
-      "k8s-bootstrap: FAILED at step 'kubeadm join as control-plane': gave up after 3 attempts (90s): kubeadm join (this deployment's cluster exists, so this node will not run kubeadm init; see docs/troubleshooting.md)",
+      "k8s-bootstrap: FAILED at step 'kubeadm join as control-plane': gave up after 3 attempts (90s): " +
+        "kubeadm join (this deployment's cluster exists, so this node will not run kubeadm init; " +
+        "see docs/troubleshooting.md)",
     ]);
     expect(n.indexOf("aws ssm put-parameter")).toBe(-1);
   });
@@ -203,7 +208,8 @@ describe("a control-plane node and an existing cluster", () => {
     expect(n.status).toBe(1);
     // The first read of it is the version choice, which needs it too.
     expect(failedLines(n.stderr)).toEqual([
-      "k8s-bootstrap: FAILED at step 'choose the Kubernetes version': gave up after 10 attempts (100s): SSM parameters under /k8s/k8s-cluster to be readable",
+      "k8s-bootstrap: FAILED at step 'choose the Kubernetes version': gave up after 10 attempts (100s): " +
+        "SSM parameters under /k8s/k8s-cluster to be readable",
     ]);
     expect(n.indexOf("kubeadm init")).toBe(-1);
   });
@@ -218,7 +224,8 @@ describe("the Kubernetes version a node installs", () => {
     expect(installs(n)[1]).toBe("kubelet=1.35.5-* kubeadm=1.35.5-* kubectl=1.35.5-* cri-tools=1.35.*");
     expect(n.indexOf(`aws ssm get-parameter --name ${VERSION_PARAMETER}`)).toBeLessThan(
       n.indexOf(
-        "apt-get -y -q -o DPkg::Lock::Timeout=600 -o Dpkg::Options::=--force-confold --allow-change-held-packages install kubelet",
+        "apt-get -y -q -o DPkg::Lock::Timeout=600 -o Dpkg::Options::=--force-confold " +
+          "--allow-change-held-packages install kubelet",
       ),
     );
   });
@@ -227,7 +234,9 @@ describe("the Kubernetes version a node installs", () => {
     const n = node("worker", { ssm: withVersion("v1.34.3") });
     expect(n.status).toBe(1);
     expect(failedLines(n.stderr)[0]).toBe(
-      "k8s-bootstrap: FAILED at step 'choose the Kubernetes version': the cluster runs v1.34.3, older than this node's Kubernetes 1.35: a kubelet may not be newer than the API servers; upgrade the control plane first",
+      "k8s-bootstrap: FAILED at step 'choose the Kubernetes version': the cluster runs v1.34.3, " +
+        "older than this node's Kubernetes 1.35: a kubelet may not be newer than the API servers; " +
+        "upgrade the control plane first",
     );
     expect(n.indexOf("kubeadm")).toBe(-1);
   });
@@ -236,7 +245,9 @@ describe("the Kubernetes version a node installs", () => {
     const n = node("control-plane", { ssm: withVersion("v1.36.1") });
     expect(n.status).toBe(1);
     expect(failedLines(n.stderr)[0]).toBe(
-      "k8s-bootstrap: FAILED at step 'choose the Kubernetes version': the cluster runs v1.36.1, this node's Kubernetes is 1.35: a control-plane node joins only a control plane of its own minor; synthesize with kubernetesVersion 1.36",
+      "k8s-bootstrap: FAILED at step 'choose the Kubernetes version': the cluster runs v1.36.1, " +
+        "this node's Kubernetes is 1.35: a control-plane node joins only a control plane of its own minor; " +
+        "synthesize with kubernetesVersion 1.36",
     );
   });
 
@@ -262,7 +273,8 @@ describe("the Kubernetes version a node installs", () => {
     const n = node("worker", { ssm: withVersion("latest") });
     expect(n.status).toBe(1);
     expect(failedLines(n.stderr)[0]).toBe(
-      `k8s-bootstrap: FAILED at step 'choose the Kubernetes version': ${VERSION_PARAMETER} holds 'latest', not a Kubernetes version`,
+      "k8s-bootstrap: FAILED at step 'choose the Kubernetes version': " +
+        `${VERSION_PARAMETER} holds 'latest', not a Kubernetes version`,
     );
   });
 });

@@ -1,5 +1,6 @@
 /** The README's synth command as a user runs it: exit codes, messages, and what lands in cdktf.out. */
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import { runSynth } from "../helpers/run";
 
@@ -7,8 +8,10 @@ test("the default cluster synthesizes both stacks with no configuration", () => 
   const r = runSynth();
   // The spec's bastion ingress 0.0.0.0/0 is built, with a warning recommending a narrower list.
   expect(r.stderr.trimEnd().split("\n")).toEqual([
-    'warning: state.bucket defaults to "k8s-cluster-tfstate-ap-northeast-2"; bucket names are global, so set your own before the first apply',
-    'warning: etcdBackup.bucket defaults to "k8s-cluster-etcd-backup-ap-northeast-2"; bucket names are global, so set your own before the first apply',
+    'warning: state.bucket defaults to "k8s-cluster-tfstate-ap-northeast-2"; ' +
+      "bucket names are global, so set your own before the first apply",
+    'warning: etcdBackup.bucket defaults to "k8s-cluster-etcd-backup-ap-northeast-2"; ' +
+      "bucket names are global, so set your own before the first apply",
     expect.stringMatching(
       /^warning: cluster\/security-groups\/bastion: bastion\.adminCidrs allows SSH to the bastion from 0\.0\.0\.0\/0/,
     ),
@@ -122,7 +125,7 @@ describe("what lands in the output folder", () => {
     ]);
   });
 
-  test("synth's own files are replaced whole: a generated file of the other format an earlier run left there is gone", () => {
+  test("synth's own files are replaced whole: the other format's file an earlier run left there is gone", () => {
     const r = runSynth(quiet);
     fs.writeFileSync(path.join(r.cwd, "cdktf.out/stacks/cluster/cdk.tf"), "# stale HCL of an earlier run\n");
     const again = runSynth(quiet, {}, r.cwd);
@@ -146,7 +149,7 @@ describe("what lands in the output folder", () => {
     expect(list(path.join(r.cwd, "cdktf.out/hcl"))).toEqual(["manifest.json"]);
   });
 
-  test("HCL made by another version of this code from the same configuration is removed too; manifest.json records both digests", () => {
+  test("same configuration, other code version: the HCL is removed too; manifest.json records both digests", () => {
     const r = runSynth(quiet, HCL);
     const manifestFile = path.join(r.cwd, "cdktf.out/hcl/manifest.json");
     const manifest = JSON.parse(fs.readFileSync(manifestFile, "utf8"));
@@ -192,7 +195,8 @@ describe("what lands in the output folder", () => {
     expect(fs.existsSync(path.join(r.cwd, "cdktf.out"))).toBe(false);
   });
 
-  test("Terraform's own files in a stack folder (the state bucket's local state, .terraform, the lock file, a saved plan) survive a good and a failed synth", () => {
+  // Terraform's own files: the state bucket's local state, .terraform, the lock file, a saved plan.
+  test("Terraform's own files in a stack folder survive a good and a failed synth", () => {
     const r = runSynth(quiet);
     const stack = path.join(r.cwd, "cdktf.out/stacks/state-bucket");
     const own = [
@@ -217,7 +221,7 @@ describe("what lands in the output folder", () => {
   });
 
   test("a folder synth did not write is never treated as the other format's output", () => {
-    const cwd = fs.mkdtempSync(path.join(require("os").tmpdir(), "synth-"));
+    const cwd = fs.mkdtempSync(path.join(os.tmpdir(), "synth-"));
     fs.mkdirSync(path.join(cwd, "out/stacks/cluster"), { recursive: true });
     fs.writeFileSync(path.join(cwd, "out/stacks/cluster/cdk.tf.json"), "{}\n");
     const r = runSynth(quiet, { SYNTH_HCL_OUTPUT: "true", CDKTF_OUTDIR: "out/hcl" }, cwd);
@@ -227,8 +231,8 @@ describe("what lands in the output folder", () => {
   });
 
   test("a failed synth into a symlinked output folder still reports the configuration error, exit 1", () => {
-    const cwd = fs.mkdtempSync(path.join(require("os").tmpdir(), "synth-"));
-    const real = fs.mkdtempSync(path.join(require("os").tmpdir(), "synth-real-"));
+    const cwd = fs.mkdtempSync(path.join(os.tmpdir(), "synth-"));
+    const real = fs.mkdtempSync(path.join(os.tmpdir(), "synth-real-"));
     fs.symlinkSync(real, path.join(cwd, "cdktf.out"));
     const r = runSynth({ azCount: 9 }, {}, cwd);
     expect({ status: r.status, stderr: r.stderr.trim() }).toEqual({

@@ -1,4 +1,7 @@
-/** The HCL hand-off as terraform reads it: parsed and already formatted (terraform fmt -check), as the GitHub workflow checks it. */
+/**
+ * The HCL hand-off as terraform reads it: parsed and already formatted (terraform fmt -check), as
+ * the GitHub workflow checks it.
+ */
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";

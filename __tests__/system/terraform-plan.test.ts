@@ -131,7 +131,7 @@ test("terraform and the provider mirror are here", () => {
   if (problem) throw new Error(`OFFLINE TERRAFORM CHECK CANNOT RUN: ${problem}`);
 });
 
-test("the check block warns while SSH to the bastion is open to the internet (the plan run expects it), not once narrowed", () => {
+test("the check block warns while bastion SSH is open to the internet (the plan expects it), not once narrowed", () => {
   expect(expectedCheckWarnings(stackToJson(buildApp(config).cluster))).toEqual([
     "check.bastion_ssh_not_open_to_the_internet",
   ]);

@@ -49,7 +49,7 @@ test("plan runs on pull requests with an OIDC role, and is skipped with a notice
   expect(runs("plan")).toMatch(/terraform -chdir=cdktf\.out\/stacks\/cluster plan -input=false/);
 });
 
-test("the Debian tools the system tier uses are installed by one script, which CI, .ci/run and npm run test:system run", () => {
+test("one script installs the system tier's Debian tools; CI, .ci/run and npm run test:system run it", () => {
   const script = fs.readFileSync(path.join(ROOT, "scripts/system-tools.sh"), "utf8");
   expect(script).toMatch(/^for tool in shellcheck cloud-init yamllint systemd-analyze:systemd; do$/m);
   for (const tool of Object.keys(TOOLS).filter((t) => t !== "bash")) expect(script).toContain(` ${tool}`);

@@ -3,8 +3,9 @@
  * for the events that take a worker away: the workers' group terminating an instance (its terminate
  * hook holds the instance until the handler drained the node), spot interruption warnings,
  * rebalance recommendations, instance state changes and AWS Health scheduled changes. The rules
- * and their patterns follow the handler's README at v1.25.6 ("Queue Processor", "Create Amazon EventBridge Rules"); the group
- * rule is narrowed to the workers' group (control-plane nodes leave through their own hook).
+ * and their patterns follow the handler's README at v1.25.6 ("Queue Processor", "Create Amazon
+ * EventBridge Rules"); the group rule is narrowed to the workers' group (control-plane nodes leave
+ * through their own hook).
  * EC2 events cannot be filtered by tag: the handler drains only instances that carry its managed
  * tag, which only the workers have.
  *
