@@ -96,7 +96,7 @@ const allowed = (...checks: Check[]) => checks.every((c) => ebs.some((s) => allo
 const ARN = "arn:aws:ec2:ap-northeast-2:123456789012";
 const CLUSTER_TAG = "kubernetes.io/cluster/k8s-cluster";
 /** What the driver puts on its volumes and snapshots with --k8s-tag-cluster-id=k8s-cluster. */
-const DRIVER_TAGS = {
+const DRIVER_TAGS: Record<string, string> = {
   "ebs.csi.aws.com/cluster": "true",
   [CLUSTER_TAG]: "owned",
   "ebs.csi.aws.com/cluster-name": "k8s-cluster",

@@ -109,11 +109,14 @@ export function controllerArgs(clusterName: string): string[] {
 function onControlPlane(spec: PodSpec): void {
   spec.hostNetwork = true;
   spec.nodeSelector = { ...(spec.nodeSelector ?? {}), [CONTROL_PLANE_ROLE]: "" };
-  spec.tolerations = [...(spec.tolerations ?? []), { key: CONTROL_PLANE_ROLE, operator: "Exists", effect: "NoSchedule" }];
+  const toleration = { key: CONTROL_PLANE_ROLE, operator: "Exists", effect: "NoSchedule" };
+  spec.tolerations = [...(spec.tolerations ?? []), toleration];
 }
 
 interface NodeAffinity {
-  nodeAffinity?: { requiredDuringSchedulingIgnoredDuringExecution?: { nodeSelectorTerms: { matchExpressions?: unknown[] }[] } };
+  nodeAffinity?: {
+    requiredDuringSchedulingIgnoredDuringExecution?: { nodeSelectorTerms: { matchExpressions?: unknown[] }[] };
+  };
 }
 
 /** The driver's objects for this cluster: the rendered base with our patches (see the file comment). */
@@ -125,7 +128,8 @@ export function ebsCsiDriverObjects(v: VendoredAddon, s: EbsCsiSettings): KubeOb
   // most one replica per control-plane node (upstream runs two, with a rolling update).
   const deployment = find(objects, "Deployment", EBS_CSI_CONTROLLER, where);
   const controller = podSpec(deployment, where);
-  if (controller.hostNetwork !== undefined) throw new PatchError(`${where}: ${EBS_CSI_CONTROLLER} already sets hostNetwork`);
+  if (controller.hostNetwork !== undefined)
+    throw new PatchError(`${where}: ${EBS_CSI_CONTROLLER} already sets hostNetwork`);
   onControlPlane(controller);
   const spec = deployment.spec as { replicas: number };
   spec.replicas = Math.min(spec.replicas, s.controlPlaneCount ?? spec.replicas);
@@ -137,10 +141,12 @@ export function ebsCsiDriverObjects(v: VendoredAddon, s: EbsCsiSettings): KubeOb
   const daemonSet = find(objects, "DaemonSet", EBS_CSI_NODE, where);
   const node = podSpec(daemonSet, where);
   addArgs(container(node, EBS_CSI_PLUGIN, where), NODE_PLUGIN_ARGS, where);
-  const terms = (node.affinity as NodeAffinity | undefined)?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution
-    ?.nodeSelectorTerms;
-  if (terms?.length !== 1) throw new PatchError(`${where}: ${EBS_CSI_NODE} no longer has one required node affinity term`);
-  terms[0].matchExpressions = [...(terms[0].matchExpressions ?? []), { key: INITIALISED_NODE_LABEL, operator: "Exists" }];
+  const affinity = (node.affinity as NodeAffinity | undefined)?.nodeAffinity;
+  const terms = affinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms;
+  if (terms?.length !== 1)
+    throw new PatchError(`${where}: ${EBS_CSI_NODE} no longer has one required node affinity term`);
+  const initialised = { key: INITIALISED_NODE_LABEL, operator: "Exists" };
+  terms[0].matchExpressions = [...(terms[0].matchExpressions ?? []), initialised];
 
   return [...objects, defaultStorageClass() as unknown as KubeObject];
 }
