@@ -152,7 +152,7 @@ export const CLUSTER_ADDITIONS: readonly Addition[] = [
   },
   {
     id: "A11",
-    what: "IAM roles and instance profiles per node role: cloud controller, VPC CNI (ENI changes only inside the cluster's VPC), ECR read, bootstrap parameters, add-on bundle read (control plane), Session Manager, the nodes' own lifecycle (hooks, health, boot-failure metric), the node termination handler (control plane); mutations scoped to the cluster tag or to the cluster's named groups, queue, target group and parameters; no * actions",
+    what: "IAM roles and instance profiles per node role: cloud controller, VPC CNI (ENI changes only inside the cluster's VPC), ECR read, bootstrap parameters, add-on bundle read (control plane), Session Manager, the nodes' own lifecycle (hooks, health, boot-failure metric), the node termination handler and the EBS CSI controller (control plane); mutations scoped to the cluster tag or to the cluster's named groups, queue, target group and parameters; no * actions",
     why: "the AWS cloud controller, the VPC CNI and the kubelet's ECR credential provider call AWS APIs from the nodes",
   },
   {
@@ -174,5 +174,18 @@ export const CLUSTER_ADDITIONS: readonly Addition[] = [
     id: "A16",
     what: "the AWS Node Termination Handler (queue mode, on the control-plane nodes): an SQS queue (SSE, only EventBridge may send, only from its rules) and EventBridge rules for the workers' terminate hook, spot interruption, rebalance recommendation, instance state change and AWS Health scheduled change",
     why: "a worker is cordoned and drained (PodDisruptionBudgets respected) before its instance goes, whether an instance refresh, a scale-in or EC2 takes it",
+  },
+  {
+    id: "A17",
+    what:
+      "the AWS EBS CSI driver (controller on the control-plane nodes with the host network and their role, node " +
+      "plugin on every node) and the default StorageClass gp3 (encrypted, WaitForFirstConsumer, expandable); its " +
+      "policy on the control-plane role creates volumes and snapshots only with the driver's tag and the cluster " +
+      "tag, changes, attaches and deletes only those carrying both, attaches only to the cluster's instances",
+    why:
+      "PersistentVolumeClaims get EBS volumes. Pods cannot reach the instance metadata service (hop limit 1) and " +
+      "the cluster has no workload identity yet, so the controller uses the control-plane role; once workload " +
+      "identity exists, it moves to a role of its own",
+    setting: "addons.ebsCsi",
   },
 ];
