@@ -15,7 +15,9 @@
  * - left out: ec2:CopyVolumes (volume cloning: its source volume cannot be told apart from the
  *   new one in a policy that allows the copy, so any volume of the account could be copied into
  *   the cluster) and the statements for volumes of the in-tree plugin (kubernetes.io/created-for
- *   tags), which a new cluster does not have.
+ *   tags), which a new cluster does not have. The driver's dry-run CreateVolume that probes a zone's
+ *   IOPS limits (pkg/cloud/cloud.go getVolumeLimits, tagged only CSIVolumeName) is denied, so it
+ *   uses its built-in limits instead.
  */
 import { EBS_CSI_CLUSTER_NAME_TAG_KEY, EBS_CSI_MANAGED_TAG, CLUSTER_TAG_VALUES, clusterTagKey } from "../tags";
 import { PolicyContext, PolicyStatement, check, ec2 } from "./policy";
