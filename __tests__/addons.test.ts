@@ -13,6 +13,8 @@ import * as core from "kubernetes-models/v1";
 import * as apps from "kubernetes-models/apps/v1";
 import * as rbac from "kubernetes-models/rbac.authorization.k8s.io/v1";
 import * as apiextensions from "kubernetes-models/apiextensions.k8s.io/v1";
+import * as storage from "kubernetes-models/storage.k8s.io/v1";
+import * as policy from "kubernetes-models/policy/v1";
 import { AddonBundle, BUNDLE_FILES, addonBundle, bundleImages, parseObjects } from "../src/addons/bundle";
 import { hostNetworkPods } from "../src/addons/host-network";
 import {
@@ -122,6 +124,7 @@ describe("vendored files are the bytes SOURCE.json records", () => {
 
   test("every vendored folder is used by the bundle: no stale vendored versions", () => {
     expect(FOLDERS).toEqual([
+      "aws-ebs-csi-driver/v1.64.0",
       "aws-node-termination-handler/v1.25.6",
       "cloud-controller-manager/v1.35.2",
       "vpc-cni/v1.23.0",
@@ -146,6 +149,8 @@ const API_GROUPS: Readonly<Record<string, Record<string, unknown>>> = {
   "apps/v1": apps,
   "rbac.authorization.k8s.io/v1": rbac,
   "apiextensions.k8s.io/v1": apiextensions,
+  "storage.k8s.io/v1": storage,
+  "policy/v1": policy,
 };
 const ENICONFIG_API = "crd.k8s.amazonaws.com/v1alpha1";
 
@@ -186,15 +191,16 @@ describe("every object validates against its schema", () => {
   test.each(SUPPORTED_KUBERNETES_MINORS)("Kubernetes %s: every object of every bundle file is valid", (minor) => {
     const b = bundle(minor);
     const checked = b.files.flatMap((f) => f.objects.map((o) => (validate(b, f.path, o), `${f.path} ${o.kind}`)));
-    // 6 in vpc-cni.yaml, 1 ENIConfig, 5 in cloud-controller-manager.yaml, 4 of the termination handler
-    expect(checked).toHaveLength(16);
+    // 6 in vpc-cni.yaml, 1 ENIConfig, 5 in cloud-controller-manager.yaml, 4 of the termination handler,
+    // 18 of the EBS CSI driver and its StorageClass
+    expect(checked).toHaveLength(35);
   });
 
   test("an unknown apiVersion or kind is a failure", () => {
     const ds = clone(awsNode(bundle()));
     expect(thrown(() => validate(bundle(), "x.yaml", { ...ds, apiVersion: "apps/v1beta2" })).message).toBe(
       "x.yaml: apps/v1beta2 DaemonSet aws-node: not a kind of the GA API groups the bundle uses (v1, apps/v1, " +
-        "rbac.authorization.k8s.io/v1, apiextensions.k8s.io/v1)",
+        "rbac.authorization.k8s.io/v1, apiextensions.k8s.io/v1, storage.k8s.io/v1, policy/v1)",
     );
     expect(thrown(() => validate(bundle(), "x.yaml", { ...ds, kind: "DaemonSetSpec" })).message).toMatch(
       /^x\.yaml: apps\/v1 DaemonSetSpec aws-node: not a kind/,
@@ -238,6 +244,16 @@ describe("images: pullable as the kubelet is configured, and pinned", () => {
   // The handler's image: addons/aws-node-termination-handler/v1.25.6/values.yaml image.repository,
   // tag v + Chart.yaml appVersion.
   const NTH_IMAGE = "public.ecr.aws/aws-ec2/aws-node-termination-handler:v1.25.6";
+  // The EBS CSI driver's, as addons/aws-ebs-csi-driver/v1.64.0/controller.yaml and node.yaml name them.
+  const EBS_IMAGES = [
+    "public.ecr.aws/ebs-csi-driver/aws-ebs-csi-driver:v1.64.0",
+    "public.ecr.aws/csi-components/csi-provisioner:v6.3.0-eksbuild.4",
+    "public.ecr.aws/csi-components/csi-attacher:v4.12.0-eksbuild.5",
+    "public.ecr.aws/csi-components/csi-snapshotter:v8.6.0-eksbuild.5",
+    "public.ecr.aws/csi-components/csi-resizer:v2.2.1-eksbuild.3",
+    "public.ecr.aws/csi-components/livenessprobe:v2.19.0-eksbuild.5",
+    "public.ecr.aws/csi-components/csi-node-driver-registrar:v2.17.0-eksbuild.5",
+  ];
   test("Kubernetes 1.35: vpc-cni v1.23.0 aws-k8s-cni.yaml's images, the CCM at ADDON_VERSIONS, the handler's", () => {
     expect(bundleImages(bundle("1.35"))).toEqual([
       `${ECR}/amazon-k8s-cni-init:v1.23.0`,
@@ -245,6 +261,7 @@ describe("images: pullable as the kubelet is configured, and pinned", () => {
       `${ECR}/amazon/aws-network-policy-agent:v1.4.1`,
       `registry.k8s.io/provider-aws/cloud-controller-manager:${ADDON_VERSIONS.cloudControllerManager["1.35"]}`,
       NTH_IMAGE,
+      ...EBS_IMAGES,
     ]);
     expect(ADDON_VERSIONS.cloudControllerManager["1.35"]).toBe("v1.35.2");
   });
@@ -259,6 +276,7 @@ describe("images: pullable as the kubelet is configured, and pinned", () => {
         ),
         [`${CLOUD_CONTROLLER_MANAGER_IMAGE}:${ADDON_VERSIONS.cloudControllerManager[minor]}`, "public", undefined],
         [NTH_IMAGE, "public", undefined],
+        ...EBS_IMAGES.map((i) => [i, "public", undefined]),
       ]);
       expect(imagePullProblems(b.files)).toEqual([]);
     },
@@ -432,6 +450,7 @@ describe("the bundle: SHA256SUMS index and digest", () => {
     expect(b.sums.split("\n").map((l) => l.slice(66))).toEqual([
       "cloud-controller-manager.yaml",
       "cloud.conf.tmpl",
+      "ebs-csi-driver.yaml",
       "eniconfig.yaml.tmpl",
       "node-termination-handler.yaml.tmpl",
       "vpc-cni.yaml",

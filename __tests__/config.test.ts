@@ -52,6 +52,7 @@ describe("defaults", () => {
         availabilityZones: ["ap-northeast-2a"],
       }),
     );
+    expect(c.addons).toEqual({ ebsCsi: true });
     expect(c.state).toEqual({
       bucket: "k8s-cluster-tfstate-ap-northeast-2",
       key: "k8s-cluster/terraform.tfstate",
@@ -311,6 +312,12 @@ const rejected: [string, unknown, RegExp][] = [
       /AWS allows 50 per resource and this project puts up to 7 of its own on one, so at most 43$/,
     ),
   ],
+  [
+    "an add-on switch that is not a boolean",
+    { addons: { ebsCsi: "yes" } },
+    /^invalid configuration: addons\.ebsCsi = "yes": Expected boolean, received string$/,
+  ],
+  ["an add-on that does not exist", { addons: { ebs: true } }, /^invalid configuration: addons\.ebs = true: is not a known field/],
 ];
 
 describe("bad configuration is rejected with one line naming the field and value", () => {

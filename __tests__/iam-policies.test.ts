@@ -11,6 +11,7 @@ import { etcdBackupStatements } from "../src/aws/iam/buckets";
 import { IAM_POLICY_LIMITS } from "../src/aws/limits";
 import { LIFECYCLE_NAMES, actions, all, ctx, resources, roles, tokenCtx, worstCase } from "./helpers/iam";
 import { nodeLifecycleStatements, nodeTerminationHandlerStatements } from "../src/aws/iam/node-lifecycle";
+import { ebsCsiDriverStatements } from "../src/aws/iam/ebs-csi-driver";
 
 const MANAGED_POLICY_MAX_CHARS = IAM_POLICY_LIMITS.managedPolicyMaxChars;
 const ROLE_INLINE_POLICIES_MAX_CHARS = IAM_POLICY_LIMITS.roleInlinePoliciesMaxChars;
@@ -72,7 +73,7 @@ describe("policy documents", () => {
       expect(rs.length).toBeGreaterThan(0);
       for (const r of rs) expect(r === "*" || /^arn:[^:]+:[a-z0-9-]+:[^:]*:[^:]*:.+/.test(r)).toBe(true);
       for (const [op, kv] of Object.entries(s.Condition ?? {})) {
-        expect(["StringEquals", "StringLike", "ArnEquals"]).toContain(op);
+        expect(["StringEquals", "StringLike", "ArnEquals", "Null", "ForAllValues:StringNotEquals"]).toContain(op);
         for (const v of Object.values(kv as Record<string, unknown>)) {
           expect(
             typeof v === "string" || (Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === "string")),
@@ -123,6 +124,7 @@ describe("IAM size limits (whitespace not counted; measured with resolved worst-
     ["ssm control-plane", ssmParameterStatements(worstCase, "control-plane")],
     ["session manager", sessionManagerStatements(worstCase)],
     ["etcd backup", etcdBackupStatements(worstCase)],
+    ["ebs csi driver", ebsCsiDriverStatements(worstCase)],
   ])("%s alone fits one managed policy (6144)", (_name, ss) => {
     expect(size(ss)).toBeLessThanOrEqual(MANAGED_POLICY_MAX_CHARS);
   });
@@ -132,7 +134,7 @@ describe("IAM size limits (whitespace not counted; measured with resolved worst-
     expect(size(r.bastion)).toBeLessThanOrEqual(MANAGED_POLICY_MAX_CHARS);
   });
 
-  test("control plane: over 6144 as one document, so split it: cloud controller + the rest", () => {
+  test("control plane: over 6144 as one document, so split it: cloud controller, EBS CSI, lifecycle, the rest", () => {
     expect(size(r.controlPlane)).toBeGreaterThan(MANAGED_POLICY_MAX_CHARS);
     const ccm = cloudControllerStatements(worstCase);
     // The lifecycle statements are their own managed policies (__tests__/iam-node-lifecycle.test.ts).
@@ -140,13 +142,14 @@ describe("IAM size limits (whitespace not counted; measured with resolved worst-
       ...nodeLifecycleStatements({ ...worstCase, ...LIFECYCLE_NAMES }, "control-plane"),
       ...nodeTerminationHandlerStatements({ ...worstCase, ...LIFECYCLE_NAMES }),
     ];
+    const ebs = ebsCsiDriverStatements(worstCase);
     // The rest: VPC CNI, ECR, Parameter Store, Session Manager, etcd backups and add-on bundles.
-    const rest = r.controlPlane.filter((s) => ![...ccm, ...lifecycle].some((c) => c.Sid === s.Sid));
-    expect(rest).toHaveLength(r.controlPlane.length - ccm.length - lifecycle.length);
-    expect(size(ccm) + size(rest) + size(lifecycle)).toBeGreaterThanOrEqual(size(r.controlPlane));
+    const rest = r.controlPlane.filter((s) => ![...ccm, ...lifecycle, ...ebs].some((c) => c.Sid === s.Sid));
+    expect(rest).toHaveLength(r.controlPlane.length - ccm.length - lifecycle.length - ebs.length);
+    expect(size(ccm) + size(rest) + size(lifecycle) + size(ebs)).toBeGreaterThanOrEqual(size(r.controlPlane));
     expect(size(ccm)).toBeLessThanOrEqual(MANAGED_POLICY_MAX_CHARS);
     expect(size(rest)).toBeLessThanOrEqual(MANAGED_POLICY_MAX_CHARS);
     // Inline, the role's aggregate limit (10240) would be exceeded: they are managed policies, one per concern.
-    expect(size(ccm) + size(rest)).toBeGreaterThan(ROLE_INLINE_POLICIES_MAX_CHARS);
+    expect(size(ccm) + size(rest) + size(ebs)).toBeGreaterThan(ROLE_INLINE_POLICIES_MAX_CHARS);
   });
 });

@@ -200,6 +200,13 @@ export const schema = z
       })
       .strict()
       .default({}),
+    addons: z
+      .object({
+        /** The AWS EBS CSI driver, its IAM policy and the default StorageClass gp3. */
+        ebsCsi: z.boolean().default(true),
+      })
+      .strict()
+      .default({}),
     tags: z
       .record(z.string())
       .superRefine((tags, ctx) => {

@@ -12,6 +12,7 @@ import { VendoredAddon, loadVendored, sha256 } from "./vendored";
 import { KubeObject, PodSpec, addArgs, container, find, podSpec, setEnv, setImageTag } from "./patches";
 import { imagePullProblems, podSpecOf } from "../bootstrap/image-pulls";
 import { NTH_CONTAINER, NTH_MANAGED_TAG, NTH_RELEASE, nodeTerminationHandlerObjects } from "./node-termination-handler";
+import { ebsCsiDriverFile } from "./ebs-csi-driver";
 
 export interface AddonSettings {
   readonly clusterName: string;
@@ -23,6 +24,10 @@ export interface AddonSettings {
    * (scripts and units only they need): bundle path node/<install path>, listed in node/INSTALL.
    */
   readonly nodeFiles?: readonly NodeBundleFile[];
+  /** The EBS CSI driver and the default StorageClass (configuration addons.ebsCsi); absent means on. */
+  readonly ebsCsiDriver?: boolean;
+  /** Control-plane nodes (the EBS CSI controller runs at most one replica on each). */
+  readonly controlPlaneCount?: number;
 }
 
 export interface NodeBundleFile {
@@ -61,6 +66,8 @@ export const BUNDLE_FILES = Object.freeze({
   cloudController: "cloud-controller-manager.yaml",
   /** A template: the node fills in the queue URL from SSM. */
   nodeTerminationHandler: "node-termination-handler.yaml.tmpl",
+  /** The EBS CSI driver and the default StorageClass; only when addons.ebsCsi is on. */
+  ebsCsiDriver: "ebs-csi-driver.yaml",
   /** "<mode> <install path>" per node file; the file itself is node/<install path>. */
   nodeInstall: "node/INSTALL",
   sums: "SHA256SUMS",
@@ -260,18 +267,23 @@ const cache = new Map<string, AddonBundle>();
 
 /** The bundle for one cluster; equal settings give byte-equal files and the same digest. */
 export function addonBundle(s: AddonSettings): AddonBundle {
-  const key = `${s.clusterName}/${s.region}/${s.kubernetesMinor}/${sha256(JSON.stringify(s.nodeFiles ?? []))}`;
+  const key = [s.clusterName, s.region, s.kubernetesMinor, s.ebsCsiDriver !== false, s.controlPlaneCount]
+    .concat(sha256(JSON.stringify(s.nodeFiles ?? [])))
+    .join("/");
   const hit = cache.get(key);
   if (hit) return hit;
   const cni = loadVendored("vpc-cni", ADDON_VERSIONS.vpcCni);
   const ccm = loadVendored("cloud-controller-manager", ADDON_VERSIONS.cloudControllerManifests);
   const nth = loadVendored("aws-node-termination-handler", ADDON_VERSIONS.nodeTerminationHandler);
+  // The EBS CSI driver (src/addons/ebs-csi-driver.ts), left out when switched off.
+  const ebs = s.ebsCsiDriver === false ? [] : [loadVendored("aws-ebs-csi-driver", ADDON_VERSIONS.ebsCsiDriver)];
   const files = [
     vpcCni(s, cni),
     eniConfigTemplate(),
     cloudConfigTemplate(s),
     cloudController(s, ccm),
     nodeTerminationHandler(s, nth),
+    ...ebs.map((v) => ebsCsiDriverFile(v, s, BUNDLE_FILES.ebsCsiDriver)),
     ...nodeFileEntries(s.nodeFiles ?? []),
   ];
   // Every image must be one the kubelet can pull as configured, and pinned.
@@ -284,7 +296,7 @@ export function addonBundle(s: AddonSettings): AddonBundle {
     .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
     .map((f) => `${sha256(f.text)}  ${f.path}\n`)
     .join("");
-  const bundle: AddonBundle = { files, sums, digest: sha256(sums), vendored: [cni, ccm, nth] };
+  const bundle: AddonBundle = { files, sums, digest: sha256(sums), vendored: [cni, ccm, nth, ...ebs] };
   cache.set(key, bundle);
   return bundle;
 }

@@ -173,7 +173,8 @@ export const CLUSTER_ADDITIONS: readonly Addition[] = [
     what:
       "IAM roles and instance profiles per node role: cloud controller, VPC CNI (ENI changes only inside the " +
       "cluster's VPC), ECR read, bootstrap parameters, add-on bundle read (control plane), Session Manager, the " +
-      "nodes' own lifecycle (hooks, health, boot-failure metric), the node termination handler (control plane); " +
+      "nodes' own lifecycle (hooks, health, boot-failure metric), the node termination handler and the EBS CSI " +
+      "controller (control plane); " +
       "mutations scoped to the cluster tag or to the cluster's named groups, queue, target group and parameters; " +
       "no * actions",
     why: "the AWS cloud controller, the VPC CNI and the kubelet's ECR credential provider call AWS APIs from the nodes",
@@ -212,5 +213,18 @@ export const CLUSTER_ADDITIONS: readonly Addition[] = [
     why:
       "a worker is cordoned and drained (PodDisruptionBudgets respected) before its instance goes, whether an " +
       "instance refresh, a scale-in or EC2 takes it",
+  },
+  {
+    id: "A17",
+    what:
+      "the AWS EBS CSI driver (controller on the control-plane nodes with the host network and their role, node " +
+      "plugin on every node) and the default StorageClass gp3 (encrypted, WaitForFirstConsumer, expandable); its " +
+      "policy on the control-plane role creates volumes and snapshots only with the driver's tag and the cluster " +
+      "tag, changes, attaches and deletes only those carrying both, attaches only to the cluster's instances",
+    why:
+      "PersistentVolumeClaims get EBS volumes. Pods cannot reach the instance metadata service (hop limit 1) and " +
+      "the cluster has no workload identity yet, so the controller uses the control-plane role; once workload " +
+      "identity exists, it moves to a role of its own",
+    setting: "addons.ebsCsi",
   },
 ];

@@ -27,3 +27,11 @@ export const INTERNAL_ELB_SUBNET_TAG_KEY = "kubernetes.io/role/internal-elb";
 
 /** The tag the VPC CNI puts on the ENIs it creates when aws-node runs with CLUSTER_NAME set. */
 export const CNI_CLUSTER_TAG_KEY = "cluster.k8s.amazonaws.com/name";
+
+/**
+ * The tags the AWS EBS CSI driver puts on every volume and snapshot it creates: its own mark
+ * (always, pkg/cloud/cloud.go AwsEbsDriverTagKey, value "true": pkg/driver/controller.go) and,
+ * with --k8s-tag-cluster-id, the cluster's name (pkg/driver/constants.go ClusterNameTagKey).
+ */
+export const EBS_CSI_MANAGED_TAG = Object.freeze({ key: "ebs.csi.aws.com/cluster", value: "true" });
+export const EBS_CSI_CLUSTER_NAME_TAG_KEY = "ebs.csi.aws.com/cluster-name";

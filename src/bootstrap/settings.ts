@@ -31,6 +31,16 @@ export interface BootstrapSettings {
    * trailing "/"; onCalendar: a systemd OnCalendar value such as "hourly".
    */
   readonly etcdBackup?: EtcdBackupSettings;
+  /** Add-ons the bundle carries besides the always-on ones; only the bundle reads them. */
+  readonly addons?: BundleAddonSettings;
+}
+
+/** The configuration's addons.* switches, and what those add-ons need to know about the cluster. */
+export interface BundleAddonSettings {
+  /** The EBS CSI driver and the default StorageClass (addons.ebsCsi). */
+  readonly ebsCsi: boolean;
+  /** controlPlane.count: the EBS CSI controller runs at most one replica per control-plane node. */
+  readonly controlPlaneCount: number;
 }
 
 export interface EtcdBackupSettings {

@@ -54,6 +54,8 @@ export function clusterBundle(s: ClusterBootstrapSettings) {
     region: s.region,
     kubernetesMinor: s.kubernetesMinor,
     nodeFiles: bundled,
+    ebsCsiDriver: s.addons?.ebsCsi,
+    controlPlaneCount: s.addons?.controlPlaneCount,
   });
 }
 

@@ -37,16 +37,28 @@ const CLOUD_CONTROLLER_MANIFEST_VERSION = "v1.35.2";
  */
 const NODE_TERMINATION_HANDLER_VERSION = "v1.25.6";
 
+/**
+ * The AWS EBS CSI driver: its newest release (kubernetes-sigs/aws-ebs-csi-driver tags; its README
+ * supports every Kubernetes minor the Kubernetes project or EKS supports, 1.33 to 1.35 included).
+ * Its kustomize base is vendored under addons/aws-ebs-csi-driver/<version>/ from the release
+ * commit (SOURCE.json says why not the tag's); the images are the ones those files name, on ECR
+ * Public: public.ecr.aws/ebs-csi-driver/aws-ebs-csi-driver:v1.64.0 and the sidecars under
+ * public.ecr.aws/csi-components/.
+ */
+const EBS_CSI_DRIVER_VERSION = "v1.64.0";
+
 export const ADDON_VERSIONS: {
   readonly vpcCni: string;
   readonly cloudControllerManager: Record<string, string>;
   readonly cloudControllerManifests: string;
   readonly nodeTerminationHandler: string;
+  readonly ebsCsiDriver: string;
 } = Object.freeze({
   vpcCni: VPC_CNI_VERSION,
   cloudControllerManager: CLOUD_CONTROLLER_MANAGER as Record<string, string>,
   cloudControllerManifests: CLOUD_CONTROLLER_MANIFEST_VERSION,
   nodeTerminationHandler: NODE_TERMINATION_HANDLER_VERSION,
+  ebsCsiDriver: EBS_CSI_DRIVER_VERSION,
 });
 
 /** Minors with both a pkgs.k8s.io stable repository and a published cloud controller image. */

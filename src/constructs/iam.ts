@@ -1,6 +1,6 @@
 /**
  * Instance roles and profiles per role: control plane (cloud controller, VPC CNI, ECR, bootstrap
- * parameters incl. publishing the join parameters, Session Manager), workers (VPC CNI, ECR,
+ * parameters incl. publishing the join parameters, Session Manager, the EBS CSI controller), workers (VPC CNI, ECR,
  * reading the bootstrap parameters, Session Manager) and bastion (Session Manager only). Each
  * concern is its own managed policy (6,144 characters each) so no role hits the inline limit.
  * Statements come from src/aws/iam/: named actions only, scoped to the cluster's tag.
@@ -23,6 +23,7 @@ import {
   nodeLifecycleStatements,
   nodeTerminationHandlerStatements,
 } from "../aws/iam/node-lifecycle";
+import { ebsCsiDriverStatements } from "../aws/iam/ebs-csi-driver";
 import { named } from "./network";
 
 export type NodeRoleName = "control-plane" | "workers" | "bastion";
@@ -39,6 +40,8 @@ export interface NodeIamProps {
     LifecyclePolicyContext,
     "controlPlaneGroups" | "workerGroup" | "nodeTerminationQueue" | "apiTargetGroup"
   >;
+  /** The EBS CSI controller's policy on the control-plane role (configuration addons.ebsCsi). */
+  readonly ebsCsiDriver: boolean;
 }
 
 const snake = (s: string) => s.replace(/-/g, "_");
@@ -80,6 +83,7 @@ export class NodeIam extends Construct {
         ...(props.etcdBackupBucketArn ? { "etcd-backup": etcdBackupStatements(ctx) } : {}),
         "node-lifecycle": nodeLifecycleStatements(lifecycle, "control-plane"),
         "node-termination-handler": nodeTerminationHandlerStatements(lifecycle),
+        ...(props.ebsCsiDriver ? { "ebs-csi-driver": ebsCsiDriverStatements(ctx) } : {}),
       },
       workers: {
         "vpc-cni": vpcCniStatements(ctx),

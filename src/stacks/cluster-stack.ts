@@ -130,6 +130,7 @@ export class ClusterStack extends TerraformStack {
       etcdBackup: config.etcdBackup.enabled
         ? { bucket: config.etcdBackup.bucket, prefix: etcdBackupPrefix, onCalendar: config.etcdBackup.schedule }
         : undefined,
+      addons: { ebsCsi: config.addons.ebsCsi, controlPlaneCount: config.controlPlane.count },
     };
     this.addonAssets = new AddonAssets(this, "addon-assets", {
       clusterName: config.clusterName,
@@ -148,6 +149,7 @@ export class ClusterStack extends TerraformStack {
         nodeTerminationQueue: nodeTerminationQueueName(config.clusterName),
         apiTargetGroup: apiLoadBalancerName(config.clusterName),
       },
+      ebsCsiDriver: config.addons.ebsCsi,
     });
     const image = new NodeImage(this, "image", config.amiId);
     const groups = this.securityGroups.groups;

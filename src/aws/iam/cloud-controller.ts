@@ -8,7 +8,11 @@ import { PolicyContext, PolicyStatement, arn, check, createsTaggedFor, ec2, elb,
  * elasticloadbalancing:AddTags listed once), plus three calls the code makes that the document
  * does not list: DescribeTargetGroupAttributes and ModifyTargetGroupAttributes
  * (pkg/providers/v1/aws_loadbalancer.go, every NLB target group) and ec2:DeleteTags (tags.go
- * UntagResource, the tagging controller).
+ * UntagResource, the tagging controller). Left out: the document's volume actions (AttachVolume,
+ * CreateVolume, DeleteVolume, DescribeVolumes, DetachVolume, ModifyVolume) and kms:DescribeKey,
+ * which served the in-tree EBS plugin: no code of v1.33.4, v1.34.3 or v1.35.2 calls them
+ * (pkg/providers/v1 builds a KMS client and never uses it). Volumes are the EBS CSI driver's
+ * (src/aws/iam/ebs-csi-driver.ts).
  */
 export function cloudControllerStatements(ctx: PolicyContext): PolicyStatement[] {
   check(ctx);
@@ -29,7 +33,6 @@ export function cloudControllerStatements(ctx: PolicyContext): PolicyStatement[]
         "ec2:DescribeRouteTables",
         "ec2:DescribeSecurityGroups",
         "ec2:DescribeSubnets",
-        "ec2:DescribeVolumes",
         "ec2:DescribeVpcs",
         "elasticloadbalancing:DescribeListeners",
         "elasticloadbalancing:DescribeLoadBalancerAttributes",
@@ -42,23 +45,22 @@ export function cloudControllerStatements(ctx: PolicyContext): PolicyStatement[]
       Resource: "*",
     },
     {
-      // EC2 resources it creates carry the cluster tag in the request: load balancer security
-      // groups (aws.go ensureSecurityGroup sets TagSpecifications) and, from the document's legacy
-      // in-tree EBS list, volumes. CreateSecurityGroup also authorizes the VPC.
+      // The load balancer security groups it creates carry the cluster tag in the request
+      // (aws.go ensureSecurityGroup sets TagSpecifications). CreateSecurityGroup also authorizes the VPC.
       Sid: "CcmCreateTaggedEc2",
       Effect: "Allow",
-      Action: ["ec2:CreateSecurityGroup", "ec2:CreateVolume"],
-      Resource: [ec2(ctx, "security-group/*"), ec2(ctx, "vpc/*"), ec2(ctx, "volume/*")],
+      Action: ["ec2:CreateSecurityGroup"],
+      Resource: [ec2(ctx, "security-group/*"), ec2(ctx, "vpc/*")],
       Condition: { StringEquals: createsTaggedFor(ctx) },
     },
     {
-      // Tag-on-create needs ec2:CreateTags too; allowed only inside those two create calls.
+      // Tag-on-create needs ec2:CreateTags too; allowed only inside that create call.
       Sid: "CcmTagOnCreate",
       Effect: "Allow",
       Action: ["ec2:CreateTags"],
-      Resource: [ec2(ctx, "security-group/*"), ec2(ctx, "volume/*")],
+      Resource: ec2(ctx, "security-group/*"),
       Condition: {
-        StringEquals: { "ec2:CreateAction": ["CreateSecurityGroup", "CreateVolume"], ...createsTaggedFor(ctx) },
+        StringEquals: { "ec2:CreateAction": ["CreateSecurityGroup"], ...createsTaggedFor(ctx) },
       },
     },
     {
@@ -67,23 +69,19 @@ export function cloudControllerStatements(ctx: PolicyContext): PolicyStatement[]
       // its load balancer groups and on the nodes' cluster-tagged group (it picks the tagged one
       // when an instance has several), the route controller's routes and source/dest check
       // (unused with the VPC CNI: --configure-cloud-routes=false; it only finds cluster-tagged
-      // route tables), and the document's legacy volume actions (not called by the current code).
+      // route tables).
       Sid: "CcmManageClusterEc2",
       Effect: "Allow",
       Action: [
-        "ec2:AttachVolume",
         "ec2:AuthorizeSecurityGroupIngress",
         "ec2:CreateRoute",
         "ec2:CreateTags",
         "ec2:DeleteRoute",
         "ec2:DeleteTags",
-        "ec2:DeleteVolume",
-        "ec2:DetachVolume",
         "ec2:ModifyInstanceAttribute",
-        "ec2:ModifyVolume",
         "ec2:RevokeSecurityGroupIngress",
       ],
-      Resource: [ec2(ctx, "instance/*"), ec2(ctx, "route-table/*"), ec2(ctx, "security-group/*"), ec2(ctx, "volume/*")],
+      Resource: [ec2(ctx, "instance/*"), ec2(ctx, "route-table/*"), ec2(ctx, "security-group/*")],
       Condition: taggedFor(ctx),
     },
     {
@@ -164,13 +162,6 @@ export function cloudControllerStatements(ctx: PolicyContext): PolicyStatement[]
         "",
       ),
       Condition: { StringEquals: { "iam:AWSServiceName": "elasticloadbalancing.amazonaws.com" } },
-    },
-    {
-      // Read-only key lookup (volume encryption keys); keys of this account and region only.
-      Sid: "CcmDescribeKmsKeys",
-      Effect: "Allow",
-      Action: ["kms:DescribeKey"],
-      Resource: arn(ctx, "kms", "key/*"),
     },
   ];
 }

@@ -3,7 +3,8 @@
  * shapes, the context (cluster, partition, region, account, parameter prefix, buckets, VPC), the
  * ARN and cluster-tag condition helpers, and the document checks. The statements themselves are
  * one module per concern beside this one: cloud-controller.ts, vpc-cni.ts, node-access.ts (ECR,
- * Parameter Store, Session Manager) and buckets.ts (etcd backups, add-on bundles). Plain data,
+ * Parameter Store, Session Manager), buckets.ts (etcd backups, add-on bundles), node-lifecycle.ts
+ * and ebs-csi-driver.ts. Plain data,
  * jsonencode-able with Terraform tokens inside the strings.
  *
  * Sources (read, not copied):

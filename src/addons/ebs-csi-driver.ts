@@ -1,0 +1,189 @@
+/**
+ * The AWS EBS CSI driver: the kustomize base upstream installs (addons/aws-ebs-csi-driver/<version>/,
+ * deploy/kubernetes/base of kubernetes-sigs/aws-ebs-csi-driver, byte for byte), rendered here as
+ * its kustomization.yaml does, then our changes for this cluster as visible patches, then the
+ * cluster's default StorageClass (ours, a typed object). Volumes are created by the controller
+ * (a Deployment on the control-plane nodes) and attached and mounted by the node plugin (a
+ * DaemonSet on every node).
+ *
+ * AWS credentials: pods cannot reach the instance metadata service (IMDSv2, hop limit 1), and the
+ * cluster has no workload identity yet, so the controller runs with the host's network on the
+ * control-plane nodes and uses their instance role (its policy: src/aws/iam/ebs-csi-driver.ts),
+ * as the node termination handler does. Once workload identity exists, the controller moves to a
+ * role of its own through its service account and leaves the host network.
+ */
+import { parse, parseAllDocuments } from "yaml";
+import type { IStorageClass } from "kubernetes-models/storage.k8s.io/v1/StorageClass";
+import type { BundleFile } from "./bundle";
+import { yamlDocs } from "../bootstrap/yaml-text";
+import { VendoredAddon } from "./vendored";
+import { KubeObject, PatchError, PodSpec, addArgs, container, find, podSpec, setEnv } from "./patches";
+
+/** The driver's name: csidriver.yaml metadata.name, the StorageClass provisioner. */
+export const EBS_CSI_PROVISIONER = "ebs.csi.aws.com";
+/** Workload and container names of controller.yaml and node.yaml. */
+export const EBS_CSI_CONTROLLER = "ebs-csi-controller";
+export const EBS_CSI_NODE = "ebs-csi-node";
+export const EBS_CSI_PLUGIN = "ebs-plugin";
+/** The cluster's default StorageClass. */
+export const DEFAULT_STORAGE_CLASS_NAME = "gp3";
+
+export interface EbsCsiSettings {
+  readonly clusterName: string;
+  readonly region: string;
+  /** Control-plane nodes: the controller runs at most one replica per node (host network). */
+  readonly controlPlaneCount?: number;
+}
+
+/** Kinds the base holds, by scope; a re-vendored base with another kind fails here, not on a node. */
+const CLUSTER_SCOPED = ["ClusterRole", "ClusterRoleBinding", "CSIDriver"];
+const NAMESPACED = ["ServiceAccount", "Role", "RoleBinding", "Deployment", "DaemonSet", "PodDisruptionBudget"];
+
+interface Kustomization {
+  apiVersion: string;
+  kind: string;
+  namespace: string;
+  resources: string[];
+}
+
+/**
+ * The objects `kubectl kustomize` makes of the vendored base: the files of `resources` in order,
+ * every namespaced object in the kustomization's namespace, and the ServiceAccount subjects of
+ * (Cluster)RoleBindings too (the base's files name no namespace). Anything else a kustomization
+ * can do (images, patches, labels, ...) is refused, so a re-vendored base that starts using it
+ * fails synth instead of being applied half-rendered.
+ */
+export function kustomizedObjects(v: VendoredAddon): KubeObject[] {
+  const base = `${v.source.name}/${v.source.version}`;
+  const text = (f: string) => {
+    const found = v.files.find((x) => x.path === `${base}/${f}`);
+    if (!found) throw new Error(`addons/${base}: kustomization.yaml lists ${f}, which is not vendored`);
+    return found.text;
+  };
+  const k = parse(text("kustomization.yaml")) as Kustomization;
+  const other = Object.keys(k).filter((key) => !["apiVersion", "kind", "namespace", "resources"].includes(key));
+  if (other.length) throw new Error(`addons/${base}/kustomization.yaml uses ${other.join(", ")}; render it here first`);
+  return k.resources.flatMap((r) =>
+    parseAllDocuments(text(r)).flatMap((d, i) => {
+      if (d.errors.length) throw new Error(`addons/${base}/${r}: YAML document ${i + 1}: ${d.errors[0].message}`);
+      const o = d.toJS() as KubeObject | null;
+      if (!o) return [];
+      if (NAMESPACED.includes(o.kind)) o.metadata.namespace = k.namespace;
+      else if (!CLUSTER_SCOPED.includes(o.kind))
+        throw new Error(`addons/${base}/${r}: ${o.kind} is neither a known namespaced nor cluster-scoped kind`);
+      for (const s of (o.subjects as { kind: string; namespace?: string }[] | undefined) ?? [])
+        if (s.kind === "ServiceAccount" && s.namespace === undefined) s.namespace = k.namespace;
+      return [o];
+    }),
+  );
+}
+
+const CONTROL_PLANE_ROLE = "node-role.kubernetes.io/control-plane";
+
+/**
+ * The node plugin reads its instance id, type, region and zone from its Node object instead of
+ * IMDS, which pods cannot reach here (hop limit 1): `--metadata-sources=kubernetes`
+ * (pkg/driver/options.go at the tag; pkg/cloud/metadata/k8s.go reads spec.providerID and the
+ * labels node.kubernetes.io/instance-type, topology.kubernetes.io/region and
+ * topology.kubernetes.io/zone, which the cloud controller sets when it initialises the node).
+ * Without the flag it tries IMDS first (metadata.go DefaultMetadataSources) and waits for it to
+ * time out on every start.
+ */
+export const NODE_PLUGIN_ARGS: readonly string[] = Object.freeze(["--metadata-sources=kubernetes"]);
+/** The label the node plugin waits for (the cloud controller sets it with the others, in one update). */
+export const INITIALISED_NODE_LABEL = "node.kubernetes.io/instance-type";
+
+/**
+ * The controller's tags and region. `--k8s-tag-cluster-id` puts kubernetes.io/cluster/<name>=owned
+ * (and KubernetesCluster, ebs.csi.aws.com/cluster-name, Name) on every volume and snapshot it makes
+ * (pkg/driver/controller.go CreateVolume and CreateSnapshot); its IAM policy allows creating only
+ * with that tag and ebs.csi.aws.com/cluster=true, which the driver always sets. `--extra-tags`
+ * cannot carry it: the driver refuses extra tags under kubernetes.io (pkg/driver/validation.go
+ * validateExtraTags) and would not start. AWS_REGION spares the controller the metadata lookup
+ * (cmd/main.go).
+ */
+export function controllerArgs(clusterName: string): string[] {
+  return [`--k8s-tag-cluster-id=${clusterName}`];
+}
+
+function onControlPlane(spec: PodSpec): void {
+  spec.hostNetwork = true;
+  spec.nodeSelector = { ...(spec.nodeSelector ?? {}), [CONTROL_PLANE_ROLE]: "" };
+  const toleration = { key: CONTROL_PLANE_ROLE, operator: "Exists", effect: "NoSchedule" };
+  spec.tolerations = [...(spec.tolerations ?? []), toleration];
+}
+
+interface NodeAffinity {
+  nodeAffinity?: {
+    requiredDuringSchedulingIgnoredDuringExecution?: { nodeSelectorTerms: { matchExpressions?: unknown[] }[] };
+  };
+}
+
+/** The driver's objects for this cluster: the rendered base with our patches (see the file comment). */
+export function ebsCsiDriverObjects(v: VendoredAddon, s: EbsCsiSettings): KubeObject[] {
+  const where = `addons/${v.source.name}/${v.source.version}`;
+  const objects = kustomizedObjects(v);
+
+  // Controller: host network on control-plane nodes; its healthz port is then a host port, so at
+  // most one replica per control-plane node (upstream runs two, with a rolling update).
+  const deployment = find(objects, "Deployment", EBS_CSI_CONTROLLER, where);
+  const controller = podSpec(deployment, where);
+  if (controller.hostNetwork !== undefined)
+    throw new PatchError(`${where}: ${EBS_CSI_CONTROLLER} already sets hostNetwork`);
+  onControlPlane(controller);
+  const spec = deployment.spec as { replicas: number };
+  spec.replicas = Math.min(spec.replicas, s.controlPlaneCount ?? spec.replicas);
+  const plugin = container(controller, EBS_CSI_PLUGIN, where);
+  addArgs(plugin, controllerArgs(s.clusterName), where);
+  setEnv(plugin, { AWS_REGION: s.region });
+
+  // Node plugin: metadata from the Node object, and only on nodes the cloud controller initialised.
+  const daemonSet = find(objects, "DaemonSet", EBS_CSI_NODE, where);
+  const node = podSpec(daemonSet, where);
+  addArgs(container(node, EBS_CSI_PLUGIN, where), NODE_PLUGIN_ARGS, where);
+  const affinity = (node.affinity as NodeAffinity | undefined)?.nodeAffinity;
+  const terms = affinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms;
+  if (terms?.length !== 1)
+    throw new PatchError(`${where}: ${EBS_CSI_NODE} no longer has one required node affinity term`);
+  const initialised = { key: INITIALISED_NODE_LABEL, operator: "Exists" };
+  terms[0].matchExpressions = [...(terms[0].matchExpressions ?? []), initialised];
+
+  return [...objects, defaultStorageClass() as unknown as KubeObject];
+}
+
+/**
+ * The cluster's default StorageClass: encrypted gp3 (parameters "type" and "encrypted":
+ * pkg/driver/constants.go), each volume made in the zone of the first pod that uses it
+ * (WaitForFirstConsumer), and grown by editing the claim. Without kmsKeyId EBS uses the account's
+ * default EBS key. Deleting a claim deletes its volume.
+ */
+export function defaultStorageClass(): IStorageClass {
+  return {
+    apiVersion: "storage.k8s.io/v1",
+    kind: "StorageClass",
+    metadata: {
+      name: DEFAULT_STORAGE_CLASS_NAME,
+      annotations: { "storageclass.kubernetes.io/is-default-class": "true" },
+    },
+    provisioner: EBS_CSI_PROVISIONER,
+    parameters: { type: "gp3", encrypted: "true" },
+    reclaimPolicy: "Delete",
+    volumeBindingMode: "WaitForFirstConsumer",
+    allowVolumeExpansion: true,
+  };
+}
+
+/** The bundle file: the driver's objects and the StorageClass, and where they come from. */
+export function ebsCsiDriverFile(v: VendoredAddon, s: EbsCsiSettings, path: string): BundleFile {
+  const objects = ebsCsiDriverObjects(v, s);
+  const where = `addons/${v.source.name}/${v.source.version}`;
+  return {
+    path,
+    text: yamlDocs(objects),
+    objects,
+    source:
+      `${where} (${v.source.url}) as its kustomization.yaml renders it; controller with host network on ` +
+      `control-plane nodes, ${controllerArgs("<cluster>").join(" ")}, AWS_REGION; node plugin ` +
+      `${NODE_PLUGIN_ARGS.join(" ")} on initialised nodes; StorageClass ${DEFAULT_STORAGE_CLASS_NAME} (ours)`,
+  };
+}
