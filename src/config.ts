@@ -200,6 +200,11 @@ export const schema = z
       })
       .strict()
       .default({}),
+    // Optional add-ons; false removes the add-on and everything AWS-side it needs.
+    addons: z
+      .object({ metricsServer: z.boolean().default(true), clusterAutoscaler: z.boolean().default(true) })
+      .strict()
+      .default({}),
     tags: z
       .record(z.string())
       .superRefine((tags, ctx) => {

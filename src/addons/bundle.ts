@@ -12,6 +12,9 @@ import { VendoredAddon, loadVendored, sha256 } from "./vendored";
 import { KubeObject, PodSpec, addArgs, container, find, podSpec, setEnv, setImageTag } from "./patches";
 import { imagePullProblems, podSpecOf } from "../bootstrap/image-pulls";
 import { NTH_CONTAINER, NTH_MANAGED_TAG, NTH_RELEASE, nodeTerminationHandlerObjects } from "./node-termination-handler";
+import { AUTOSCALING_ADDON_VERSIONS } from "../bootstrap/versions";
+import { METRICS_SERVER_ARGS, metricsServerObjects, patchMetricsServer } from "./metrics-server";
+import { CLUSTER_AUTOSCALER_ADDED_FLAGS, autoDiscoveryValue, patchClusterAutoscaler } from "./cluster-autoscaler";
 
 export interface AddonSettings {
   readonly clusterName: string;
@@ -23,6 +26,10 @@ export interface AddonSettings {
    * (scripts and units only they need): bundle path node/<install path>, listed in node/INSTALL.
    */
   readonly nodeFiles?: readonly NodeBundleFile[];
+  /** metrics-server (configuration addons.metricsServer); on unless false. */
+  readonly metricsServer?: boolean;
+  /** The cluster autoscaler for the workers' group (configuration addons.clusterAutoscaler); on unless false. */
+  readonly clusterAutoscaler?: boolean;
 }
 
 export interface NodeBundleFile {
@@ -61,6 +68,8 @@ export const BUNDLE_FILES = Object.freeze({
   cloudController: "cloud-controller-manager.yaml",
   /** A template: the node fills in the queue URL from SSM. */
   nodeTerminationHandler: "node-termination-handler.yaml.tmpl",
+  metricsServer: "metrics-server.yaml",
+  clusterAutoscaler: "cluster-autoscaler.yaml",
   /** "<mode> <install path>" per node file; the file itself is node/<install path>. */
   nodeInstall: "node/INSTALL",
   sums: "SHA256SUMS",
@@ -228,6 +237,38 @@ function nodeTerminationHandler(s: AddonSettings, nth: VendoredAddon): BundleFil
   };
 }
 
+/**
+ * Metrics and autoscaling (src/addons/metrics-server.ts, cluster-autoscaler.ts): metrics-server as
+ * its release manifest with --kubelet-insecure-tls, and the cluster autoscaler for the workers'
+ * group, each unless switched off, with the vendored folders they come from.
+ */
+function metricsAndAutoscaling(s: AddonSettings): { files: BundleFile[]; vendored: VendoredAddon[] } {
+  const files: BundleFile[] = [];
+  const vendored: VendoredAddon[] = [];
+  if (s.metricsServer !== false) {
+    const ms = loadVendored("metrics-server", AUTOSCALING_ADDON_VERSIONS.metricsServer);
+    const where = `addons/${ms.source.name}/${ms.source.version}`;
+    const objects = metricsServerObjects(ms, parseObjects);
+    patchMetricsServer(objects, where);
+    const source = `${where} (${ms.source.url}) as its release components.yaml, ${METRICS_SERVER_ARGS.join(" ")}`;
+    files.push({ path: BUNDLE_FILES.metricsServer, text: yamlDocs(objects), objects, source });
+    vendored.push(ms);
+  }
+  if (s.clusterAutoscaler !== false) {
+    const ca = loadVendored("cluster-autoscaler", AUTOSCALING_ADDON_VERSIONS.clusterAutoscalerManifests);
+    const where = `addons/${ca.files[0].path}`;
+    const objects = parseObjects(ca.files[0].text, where);
+    patchClusterAutoscaler(objects, s, where);
+    const source =
+      `${where} (${ca.source.url}), image per minor, ${autoDiscoveryValue(s.clusterName)}, ` +
+      `${CLUSTER_AUTOSCALER_ADDED_FLAGS.join(" ")}, AWS_REGION, DRA read rule, Ubuntu CA bundle, ` +
+      "host network on control-plane nodes, Recreate";
+    files.push({ path: BUNDLE_FILES.clusterAutoscaler, text: yamlDocs(objects), objects, source });
+    vendored.push(ca);
+  }
+  return { files, vendored };
+}
+
 /** The cached bundle is shared: nothing may change it after its digest is taken. */
 function deepFreeze<T>(value: T): T {
   if (value && typeof value === "object" && !Object.isFrozen(value)) {
@@ -241,18 +282,22 @@ const cache = new Map<string, AddonBundle>();
 
 /** The bundle for one cluster; equal settings give byte-equal files and the same digest. */
 export function addonBundle(s: AddonSettings): AddonBundle {
-  const key = `${s.clusterName}/${s.region}/${s.kubernetesMinor}/${sha256(JSON.stringify(s.nodeFiles ?? []))}`;
+  const switches = `${s.metricsServer !== false}/${s.clusterAutoscaler !== false}`;
+  const nodeFiles = sha256(JSON.stringify(s.nodeFiles ?? []));
+  const key = `${s.clusterName}/${s.region}/${s.kubernetesMinor}/${switches}/${nodeFiles}`;
   const hit = cache.get(key);
   if (hit) return hit;
   const cni = loadVendored("vpc-cni", ADDON_VERSIONS.vpcCni);
   const ccm = loadVendored("cloud-controller-manager", ADDON_VERSIONS.cloudControllerManifests);
   const nth = loadVendored("aws-node-termination-handler", ADDON_VERSIONS.nodeTerminationHandler);
+  const extra = metricsAndAutoscaling(s);
   const files = [
     vpcCni(s, cni),
     eniConfigTemplate(),
     cloudConfigTemplate(s),
     cloudController(s, ccm),
     nodeTerminationHandler(s, nth),
+    ...extra.files,
     ...nodeFileEntries(s.nodeFiles ?? []),
   ];
   // Every image must be one the kubelet can pull as configured, and pinned.
@@ -264,7 +309,7 @@ export function addonBundle(s: AddonSettings): AddonBundle {
     .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
     .map((f) => `${sha256(f.text)}  ${f.path}\n`)
     .join("");
-  const bundle: AddonBundle = { files, sums, digest: sha256(sums), vendored: [cni, ccm, nth] };
+  const bundle: AddonBundle = { files, sums, digest: sha256(sums), vendored: [cni, ccm, nth, ...extra.vendored] };
   cache.set(key, bundle);
   return bundle;
 }

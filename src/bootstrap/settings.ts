@@ -31,6 +31,13 @@ export interface BootstrapSettings {
    * trailing "/"; onCalendar: a systemd OnCalendar value such as "hourly".
    */
   readonly etcdBackup?: EtcdBackupSettings;
+  /** Add-ons of the cluster bundle that can be switched off (configuration `addons`); each is on unless false. */
+  readonly addons?: AddonSwitches;
+}
+
+export interface AddonSwitches {
+  readonly metricsServer?: boolean;
+  readonly clusterAutoscaler?: boolean;
 }
 
 export interface EtcdBackupSettings {

@@ -54,6 +54,7 @@ export function clusterBundle(s: ClusterBootstrapSettings) {
     region: s.region,
     kubernetesMinor: s.kubernetesMinor,
     nodeFiles: bundled,
+    ...s.addons,
   });
 }
 

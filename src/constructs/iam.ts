@@ -23,6 +23,7 @@ import {
   nodeLifecycleStatements,
   nodeTerminationHandlerStatements,
 } from "../aws/iam/node-lifecycle";
+import { clusterAutoscalerStatements } from "../aws/iam/cluster-autoscaler";
 import { named } from "./network";
 
 export type NodeRoleName = "control-plane" | "workers" | "bastion";
@@ -39,6 +40,8 @@ export interface NodeIamProps {
     LifecyclePolicyContext,
     "controlPlaneGroups" | "workerGroup" | "nodeTerminationQueue" | "apiTargetGroup"
   >;
+  /** The cluster autoscaler runs on the control-plane nodes (configuration addons.clusterAutoscaler). */
+  readonly clusterAutoscaler?: boolean;
 }
 
 const snake = (s: string) => s.replace(/-/g, "_");
@@ -80,6 +83,7 @@ export class NodeIam extends Construct {
         ...(props.etcdBackupBucketArn ? { "etcd-backup": etcdBackupStatements(ctx) } : {}),
         "node-lifecycle": nodeLifecycleStatements(lifecycle, "control-plane"),
         "node-termination-handler": nodeTerminationHandlerStatements(lifecycle),
+        ...(props.clusterAutoscaler ? { "cluster-autoscaler": clusterAutoscalerStatements(lifecycle) } : {}),
       },
       workers: {
         "vpc-cni": vpcCniStatements(ctx),

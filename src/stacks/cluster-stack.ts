@@ -130,6 +130,7 @@ export class ClusterStack extends TerraformStack {
       etcdBackup: config.etcdBackup.enabled
         ? { bucket: config.etcdBackup.bucket, prefix: etcdBackupPrefix, onCalendar: config.etcdBackup.schedule }
         : undefined,
+      addons: config.addons,
     };
     this.addonAssets = new AddonAssets(this, "addon-assets", {
       clusterName: config.clusterName,
@@ -148,6 +149,7 @@ export class ClusterStack extends TerraformStack {
         nodeTerminationQueue: nodeTerminationQueueName(config.clusterName),
         apiTargetGroup: apiLoadBalancerName(config.clusterName),
       },
+      clusterAutoscaler: config.addons.clusterAutoscaler,
     });
     const image = new NodeImage(this, "image", config.amiId);
     const groups = this.securityGroups.groups;
@@ -221,6 +223,7 @@ export class ClusterStack extends TerraformStack {
       min: this.variables.workerMinSize,
       desired: this.variables.workerDesiredCapacity,
       max: this.variables.workerMaxSize,
+      clusterAutoscaler: config.addons.clusterAutoscaler,
       subnets: subnets.workers,
       securityGroup: groups.workers,
       instanceProfile: this.iam.instanceProfiles.workers,
