@@ -13,6 +13,7 @@ import * as core from "kubernetes-models/v1";
 import * as apps from "kubernetes-models/apps/v1";
 import * as rbac from "kubernetes-models/rbac.authorization.k8s.io/v1";
 import * as apiextensions from "kubernetes-models/apiextensions.k8s.io/v1";
+import * as apiregistration from "kubernetes-models/apiregistration.k8s.io/v1";
 import { AddonBundle, BUNDLE_FILES, addonBundle, bundleImages, parseObjects } from "../src/addons/bundle";
 import { hostNetworkPods } from "../src/addons/host-network";
 import {
@@ -29,6 +30,7 @@ import {
 import { addonsRoot, loadVendored, repositoryFolder } from "../src/addons/vendored";
 import { imagePullProblems, matchImage, parseImage, pullAuthority, unpinned } from "../src/bootstrap/image-pulls";
 import { ADDON_VERSIONS, CLOUD_CONTROLLER_MANAGER_IMAGE, SUPPORTED_KUBERNETES_MINORS } from "../src/bootstrap/versions";
+import { AUTOSCALING_ADDON_VERSIONS, CLUSTER_AUTOSCALER_IMAGE, METRICS_SERVER_IMAGE } from "../src/bootstrap/versions";
 
 const CLUSTER = "k8s-cluster";
 const bundle = (minor = "1.35", clusterName = CLUSTER): AddonBundle =>
@@ -120,6 +122,8 @@ describe("vendored files are the bytes SOURCE.json records", () => {
     expect(FOLDERS).toEqual([
       "aws-node-termination-handler/v1.25.6",
       "cloud-controller-manager/v1.35.2",
+      "cluster-autoscaler/v1.35.2",
+      "metrics-server/v0.8.1",
       "vpc-cni/v1.23.0",
     ]);
     for (const minor of SUPPORTED_KUBERNETES_MINORS)
@@ -142,6 +146,7 @@ const API_GROUPS: Readonly<Record<string, Record<string, unknown>>> = {
   "apps/v1": apps,
   "rbac.authorization.k8s.io/v1": rbac,
   "apiextensions.k8s.io/v1": apiextensions,
+  "apiregistration.k8s.io/v1": apiregistration,
 };
 const ENICONFIG_API = "crd.k8s.amazonaws.com/v1alpha1";
 
@@ -182,14 +187,15 @@ describe("every object validates against its schema", () => {
   test.each(SUPPORTED_KUBERNETES_MINORS)("Kubernetes %s: every object of every bundle file is valid", (minor) => {
     const b = bundle(minor);
     const checked = b.files.flatMap((f) => f.objects.map((o) => (validate(b, f.path, o), `${f.path} ${o.kind}`)));
-    // 6 in vpc-cni.yaml, 1 ENIConfig, 5 in cloud-controller-manager.yaml, 4 of the termination handler
-    expect(checked).toHaveLength(16);
+    // 6 in vpc-cni.yaml, 1 ENIConfig, 5 in cloud-controller-manager.yaml, 4 of the termination handler,
+    // 9 in metrics-server.yaml, 6 in cluster-autoscaler.yaml
+    expect(checked).toHaveLength(31);
   });
 
   test("an unknown apiVersion or kind is a failure", () => {
     const ds = clone(awsNode(bundle()));
     expect(thrown(() => validate(bundle(), "x.yaml", { ...ds, apiVersion: "apps/v1beta2" })).message).toBe(
-      "x.yaml: apps/v1beta2 DaemonSet aws-node: not a kind of the GA API groups the bundle uses (v1, apps/v1, rbac.authorization.k8s.io/v1, apiextensions.k8s.io/v1)",
+      "x.yaml: apps/v1beta2 DaemonSet aws-node: not a kind of the GA API groups the bundle uses (v1, apps/v1, rbac.authorization.k8s.io/v1, apiextensions.k8s.io/v1, apiregistration.k8s.io/v1)",
     );
     expect(thrown(() => validate(bundle(), "x.yaml", { ...ds, kind: "DaemonSetSpec" })).message).toMatch(
       /^x\.yaml: apps\/v1 DaemonSetSpec aws-node: not a kind/,
@@ -232,6 +238,10 @@ describe("images: pullable as the kubelet is configured, and pinned", () => {
   // The handler's image: addons/aws-node-termination-handler/v1.25.6/values.yaml image.repository,
   // tag v + Chart.yaml appVersion.
   const NTH_IMAGE = "public.ecr.aws/aws-ec2/aws-node-termination-handler:v1.25.6";
+  // addons/metrics-server/v0.8.1/release-component-kustomization.yaml newName:newTag; the autoscaler per minor.
+  const METRICS_SERVER = "registry.k8s.io/metrics-server/metrics-server:v0.8.1";
+  const autoscaler = (minor: string) =>
+    `${CLUSTER_AUTOSCALER_IMAGE}:${AUTOSCALING_ADDON_VERSIONS.clusterAutoscaler[minor]}`;
   test("Kubernetes 1.35: addons/vpc-cni/v1.23.0/aws-k8s-cni.yaml's images, the CCM at ADDON_VERSIONS, the handler's", () => {
     expect(bundleImages(bundle("1.35"))).toEqual([
       `${ECR}/amazon-k8s-cni-init:v1.23.0`,
@@ -239,7 +249,10 @@ describe("images: pullable as the kubelet is configured, and pinned", () => {
       `${ECR}/amazon/aws-network-policy-agent:v1.4.1`,
       `registry.k8s.io/provider-aws/cloud-controller-manager:${ADDON_VERSIONS.cloudControllerManager["1.35"]}`,
       NTH_IMAGE,
+      METRICS_SERVER,
+      "registry.k8s.io/autoscaling/cluster-autoscaler:v1.35.2",
     ]);
+    expect(METRICS_SERVER).toBe(`${METRICS_SERVER_IMAGE}:${AUTOSCALING_ADDON_VERSIONS.metricsServer}`);
     expect(ADDON_VERSIONS.cloudControllerManager["1.35"]).toBe("v1.35.2");
   });
 
@@ -253,6 +266,8 @@ describe("images: pullable as the kubelet is configured, and pinned", () => {
         ),
         [`${CLOUD_CONTROLLER_MANAGER_IMAGE}:${ADDON_VERSIONS.cloudControllerManager[minor]}`, "public", undefined],
         [NTH_IMAGE, "public", undefined],
+        [METRICS_SERVER, "public", undefined],
+        [autoscaler(minor), "public", undefined],
       ]);
       expect(imagePullProblems(b.files)).toEqual([]);
     },
@@ -418,7 +433,9 @@ describe("the bundle: SHA256SUMS index and digest", () => {
     expect(b.sums.split("\n").map((l) => l.slice(66))).toEqual([
       "cloud-controller-manager.yaml",
       "cloud.conf.tmpl",
+      "cluster-autoscaler.yaml",
       "eniconfig.yaml.tmpl",
+      "metrics-server.yaml",
       "node-termination-handler.yaml.tmpl",
       "vpc-cni.yaml",
       "",

@@ -264,6 +264,7 @@ describe("IAM", () => {
       "control-plane/addon-assets",
       "control-plane/bootstrap-parameters",
       "control-plane/cloud-controller",
+      "control-plane/cluster-autoscaler",
       "control-plane/ecr-read",
       "control-plane/etcd-backup",
       "control-plane/node-lifecycle",

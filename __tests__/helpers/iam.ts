@@ -8,6 +8,7 @@ import { vpcCniStatements } from "../../src/aws/iam/vpc-cni";
 import { ecrReadStatements, sessionManagerStatements, ssmParameterStatements } from "../../src/aws/iam/node-access";
 import { addonAssetsStatements, etcdBackupStatements } from "../../src/aws/iam/buckets";
 import { nodeLifecycleStatements, nodeTerminationHandlerStatements } from "../../src/aws/iam/node-lifecycle";
+import { clusterAutoscalerStatements } from "../../src/aws/iam/cluster-autoscaler";
 
 /** The names the lifecycle statements (src/aws/iam/node-lifecycle.ts) scope to. */
 export const LIFECYCLE_NAMES = {
@@ -64,6 +65,7 @@ export function roles(c: PolicyContext): Record<"controlPlane" | "worker" | "bas
       ...addonAssetsStatements(c),
       ...nodeLifecycleStatements({ ...c, ...LIFECYCLE_NAMES }, "control-plane"),
       ...nodeTerminationHandlerStatements({ ...c, ...LIFECYCLE_NAMES }),
+      ...clusterAutoscalerStatements({ ...c, ...LIFECYCLE_NAMES }),
     ],
     worker: [
       ...vpcCniStatements(c),

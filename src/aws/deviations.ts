@@ -1,5 +1,5 @@
 /**
- * Where the built infrastructure differs from the spec because AWS forces it (deviations D1-D13:
+ * Where the built infrastructure differs from the spec because AWS (or, for D14, kubeadm) forces it (D1-D14:
  * the README's "Deviations from the spec" table is generated from this file),
  * and what a working cluster needs beyond the spec's tables (additions). The README tables and
  * the traceability report are rendered from these lists, so the three never disagree.
@@ -100,6 +100,19 @@ export const DEVIATIONS: readonly Deviation[] = [
     weBuild:
       "standalone aws_vpc_security_group_ingress_rule / _egress_rule resources, never inline blocks, so an apply does not strip them",
   },
+  {
+    id: "D14",
+    specSays:
+      "(beyond the spec) the metrics-server add-on, which by default verifies each kubelet's serving certificate",
+    awsFact:
+      "not AWS but kubeadm: kubelets serve a self-signed certificate (serverTLSBootstrap false); signed ones need " +
+      "an approver of their certificate requests, which this cluster does not run",
+    weBuild:
+      "metrics-server with --kubelet-insecure-tls: still TLS, but it does not check which kubelet answers on a " +
+      "node's address (one that could would see its token, which only reads metrics, pods and nodes); in the VPC " +
+      "only the node's own interface has that address, and the API server does not verify kubelets either " +
+      "(docs/certificates.md). Signed serving certificates with an approver would let the flag go",
+  },
 ];
 
 export interface Addition {
@@ -174,5 +187,23 @@ export const CLUSTER_ADDITIONS: readonly Addition[] = [
     id: "A16",
     what: "the AWS Node Termination Handler (queue mode, on the control-plane nodes): an SQS queue (SSE, only EventBridge may send, only from its rules) and EventBridge rules for the workers' terminate hook, spot interruption, rebalance recommendation, instance state change and AWS Health scheduled change",
     why: "a worker is cordoned and drained (PodDisruptionBudgets respected) before its instance goes, whether an instance refresh, a scale-in or EC2 takes it",
+  },
+  {
+    id: "A17",
+    what: "metrics-server (kubernetes-sigs/metrics-server release manifest, on the workers): the metrics.k8s.io API",
+    why: "`kubectl top` and HorizontalPodAutoscalers on CPU and memory need it",
+    setting: "addons.metricsServer",
+  },
+  {
+    id: "A18",
+    what:
+      "the cluster autoscaler for the workers' group (the release of the Kubernetes minor, host network on the " +
+      "control-plane nodes): the group's tags `k8s.io/cluster-autoscaler/enabled` and `k8s.io/cluster-autoscaler/<name>`, " +
+      "`ignore_changes` on its desired capacity, and IAM on the control-plane role (describes; SetDesiredCapacity and " +
+      "TerminateInstanceInAutoScalingGroup on that group only, while it has the tag)",
+    why:
+      "pending pods get a worker and idle workers go, within worker_min_size and worker_max_size; it drains a " +
+      "worker before it terminates it (the node termination handler then finds it empty)",
+    setting: "addons.clusterAutoscaler",
   },
 ];

@@ -50,7 +50,7 @@ export const ADDON_VERSIONS: {
 });
 
 /**
- * Metrics and autoscaling add-ons (issue 12 item 5), vendored under addons/<name>/<version>/.
+ * Metrics and autoscaling add-ons, vendored under addons/<name>/<version>/.
  *
  * - metrics-server v0.8.1: the newest release whose compatibility matrix (its README at the tag)
  *   covers every supported minor (0.8.x: 1.31+; 0.9.x supports 1.34+ only). Its image
