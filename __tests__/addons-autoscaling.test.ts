@@ -53,6 +53,8 @@ const CA_FILE = path.join(
   AUTOSCALING_ADDON_VERSIONS.clusterAutoscalerManifests,
   "cluster-autoscaler-autodiscover.yaml",
 );
+/** The auto-discovery flag up to the cluster name (upstream's example). */
+const DISCOVERY = "--node-group-auto-discovery=asg:tag=k8s.io/cluster-autoscaler/enabled,k8s.io/cluster-autoscaler/";
 const upstreamCa = () => parseObjects(fs.readFileSync(CA_FILE, "utf8"), "upstream");
 
 describe("metrics-server: the release manifest components.yaml, from its kustomize sources", () => {
@@ -113,7 +115,7 @@ describe("metrics-server: the release manifest components.yaml, from its kustomi
   });
 
   // If the kubelets ever get signed serving certificates, the flag must go: this test then fails.
-  test("why the flag: kubelet serving certificates are self-signed (no KubeletConfiguration sets serverTLSBootstrap)", () => {
+  test("why the flag: kubelet serving certificates are self-signed (no serverTLSBootstrap anywhere)", () => {
     const settings = {
       clusterName: "k8s-cluster",
       region: "ap-northeast-2",
@@ -153,7 +155,8 @@ describe("metrics-server: the release manifest components.yaml, from its kustomi
     const objects = metricsServerObjects(msVendored, parseObjects);
     only(find(objects, "Deployment", "metrics-server", "test")).image = "docker.io/library/busybox:1.36";
     expect(thrown(() => patchMetricsServer(objects, "m")).message).toBe(
-      "m: container metrics-server runs docker.io/library/busybox:1.36, not registry.k8s.io/metrics-server/metrics-server",
+      "m: container metrics-server runs docker.io/library/busybox:1.36, " +
+        "not registry.k8s.io/metrics-server/metrics-server",
     );
   });
 });
@@ -171,17 +174,10 @@ describe("cluster autoscaler: upstream's AWS auto-discovery example, patched", (
   test("command: upstream's, its auto-discovery placeholder replaced by this cluster's tags, balancing added", () => {
     const upstream = only(find(upstreamCa(), "Deployment", "cluster-autoscaler", "upstream")).command!;
     expect(upstream).toEqual(
-      expect.arrayContaining([
-        ...CLUSTER_AUTOSCALER_KEPT_FLAGS,
-        "--node-group-auto-discovery=asg:tag=k8s.io/cluster-autoscaler/enabled,k8s.io/cluster-autoscaler/<YOUR CLUSTER NAME>",
-      ]),
+      expect.arrayContaining([...CLUSTER_AUTOSCALER_KEPT_FLAGS, `${DISCOVERY}<YOUR CLUSTER NAME>`]),
     );
     expect(only(deployment(bundle())).command).toEqual([
-      ...upstream.map((a) =>
-        a.startsWith("--node-group-auto-discovery=")
-          ? "--node-group-auto-discovery=asg:tag=k8s.io/cluster-autoscaler/enabled,k8s.io/cluster-autoscaler/k8s-cluster"
-          : a,
-      ),
+      ...upstream.map((a) => (a.startsWith("--node-group-auto-discovery=") ? `${DISCOVERY}k8s-cluster` : a)),
       "--balance-similar-node-groups",
     ]);
     expect(CLUSTER_AUTOSCALER_KEPT_FLAGS).toEqual([
@@ -203,7 +199,7 @@ describe("cluster autoscaler: upstream's AWS auto-discovery example, patched", (
     ]);
   });
 
-  test("bounds: the group's own min and max (the variables from workers.min/max); its desired capacity is not reset", () => {
+  test("bounds: the group's own min and max (workers.min/max); its desired capacity is not reset by applies", () => {
     const asg = resource(synthCluster(), "aws_autoscaling_group.worker_asg");
     expect([asg.min_size, asg.max_size, asg.desired_capacity]).toEqual([
       "${var.worker_min_size}",
@@ -245,7 +241,7 @@ describe("cluster autoscaler: upstream's AWS auto-discovery example, patched", (
     ]);
   });
 
-  test("a patch whose upstream moved fails synth: a kept flag gone, the placeholder flag gone, a flag set twice", () => {
+  test("a patch whose upstream moved fails synth: a kept flag gone, a flag to replace missing or set already", () => {
     const settings = { clusterName: "k8s-cluster", region: "ap-northeast-2", kubernetesMinor: "1.35" };
     const noExpander = upstreamCa();
     const c = only(find(noExpander, "Deployment", "cluster-autoscaler", "upstream"));
@@ -288,7 +284,7 @@ describe("the switches (configuration addons)", () => {
     expect(off.digest).not.toBe(bundle().digest);
   });
 
-  test("addons.clusterAutoscaler false: the workers' group has no discovery tags and Terraform owns its desired capacity", () => {
+  test("clusterAutoscaler false: the workers' group has no discovery tags, Terraform owns its desired capacity", () => {
     const s = synthCluster({ addons: { clusterAutoscaler: false } });
     const asg = resource(s, "aws_autoscaling_group.worker_asg");
     expect((asg.tag as { key: string }[]).map((t) => t.key)).toEqual([

@@ -341,8 +341,9 @@ describe("host-network pods per role", () => {
   // aws-node: hostNetwork: true and tolerations [{operator: Exists}] in addons/vpc-cni/v1.23.0/aws-k8s-cni.yaml.
   // aws-cloud-controller-manager: hostNetwork: true, nodeSelector node-role.kubernetes.io/control-plane and its
   // NoSchedule toleration in addons/cloud-controller-manager/v1.35.2/aws-cloud-controller-manager-daemonset.yaml.
-  // The node termination handler (a one-replica Deployment with the host network) is not counted:
-  // max-pods is then one lower than it could be on the node that runs it, never too high.
+  // The node termination handler and the cluster autoscaler (one-replica Deployments with the host
+  // network) are not counted: max-pods is then one lower than it could be for each of them on the node
+  // that runs it, never too high.
   test("control plane: kubeadm's static pods and kube-proxy, aws-node, the cloud controller", () => {
     expect(hostNetworkPods(bundle(), "control-plane")).toEqual([
       "etcd",
