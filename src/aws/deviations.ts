@@ -189,13 +189,13 @@ export const CLUSTER_ADDITIONS: readonly Addition[] = [
     why: "a worker is cordoned and drained (PodDisruptionBudgets respected) before its instance goes, whether an instance refresh, a scale-in or EC2 takes it",
   },
   {
-    id: "A17",
+    id: "A18",
     what: "metrics-server (kubernetes-sigs/metrics-server release manifest, on the workers): the metrics.k8s.io API",
     why: "`kubectl top` and HorizontalPodAutoscalers on CPU and memory need it",
     setting: "addons.metricsServer",
   },
   {
-    id: "A18",
+    id: "A19",
     what:
       "the cluster autoscaler for the workers' group (the release of the Kubernetes minor, host network on the " +
       "control-plane nodes): the group's tags `k8s.io/cluster-autoscaler/enabled` and `k8s.io/cluster-autoscaler/<name>`, " +
