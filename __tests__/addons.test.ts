@@ -15,6 +15,7 @@ import * as rbac from "kubernetes-models/rbac.authorization.k8s.io/v1";
 import * as apiextensions from "kubernetes-models/apiextensions.k8s.io/v1";
 import * as storage from "kubernetes-models/storage.k8s.io/v1";
 import * as policy from "kubernetes-models/policy/v1";
+import * as apiregistration from "kubernetes-models/apiregistration.k8s.io/v1";
 import { AddonBundle, BUNDLE_FILES, addonBundle, bundleImages, parseObjects } from "../src/addons/bundle";
 import { hostNetworkPods } from "../src/addons/host-network";
 import {
@@ -32,6 +33,7 @@ import { addonsRoot, loadVendored, repositoryFolder } from "../src/addons/vendor
 import { imagePullProblems, matchImage, parseImage, pullAuthority, unpinned } from "../src/bootstrap/image-pulls";
 import { ADDON_VERSIONS, CLOUD_CONTROLLER_MANAGER_IMAGE, SUPPORTED_KUBERNETES_MINORS } from "../src/bootstrap/versions";
 import { regExp } from "./helpers/regexp";
+import { AUTOSCALING_ADDON_VERSIONS, CLUSTER_AUTOSCALER_IMAGE, METRICS_SERVER_IMAGE } from "../src/bootstrap/versions";
 
 const CLUSTER = "k8s-cluster";
 const bundle = (minor = "1.35", clusterName = CLUSTER): AddonBundle =>
@@ -127,6 +129,8 @@ describe("vendored files are the bytes SOURCE.json records", () => {
       "aws-ebs-csi-driver/v1.64.0",
       "aws-node-termination-handler/v1.25.6",
       "cloud-controller-manager/v1.35.2",
+      "cluster-autoscaler/v1.35.2",
+      "metrics-server/v0.8.1",
       "vpc-cni/v1.23.0",
     ]);
     for (const minor of SUPPORTED_KUBERNETES_MINORS)
@@ -151,6 +155,7 @@ const API_GROUPS: Readonly<Record<string, Record<string, unknown>>> = {
   "apiextensions.k8s.io/v1": apiextensions,
   "storage.k8s.io/v1": storage,
   "policy/v1": policy,
+  "apiregistration.k8s.io/v1": apiregistration,
 };
 const ENICONFIG_API = "crd.k8s.amazonaws.com/v1alpha1";
 
@@ -192,15 +197,15 @@ describe("every object validates against its schema", () => {
     const b = bundle(minor);
     const checked = b.files.flatMap((f) => f.objects.map((o) => (validate(b, f.path, o), `${f.path} ${o.kind}`)));
     // 6 in vpc-cni.yaml, 1 ENIConfig, 5 in cloud-controller-manager.yaml, 4 of the termination handler,
-    // 18 of the EBS CSI driver and its StorageClass
-    expect(checked).toHaveLength(35);
+    // 18 of the EBS CSI driver and its StorageClass, 9 in metrics-server.yaml, 6 in cluster-autoscaler.yaml
+    expect(checked).toHaveLength(50);
   });
 
   test("an unknown apiVersion or kind is a failure", () => {
     const ds = clone(awsNode(bundle()));
     expect(thrown(() => validate(bundle(), "x.yaml", { ...ds, apiVersion: "apps/v1beta2" })).message).toBe(
       "x.yaml: apps/v1beta2 DaemonSet aws-node: not a kind of the GA API groups the bundle uses (v1, apps/v1, " +
-        "rbac.authorization.k8s.io/v1, apiextensions.k8s.io/v1, storage.k8s.io/v1, policy/v1)",
+        "rbac.authorization.k8s.io/v1, apiextensions.k8s.io/v1, storage.k8s.io/v1, policy/v1, apiregistration.k8s.io/v1)",
     );
     expect(thrown(() => validate(bundle(), "x.yaml", { ...ds, kind: "DaemonSetSpec" })).message).toMatch(
       /^x\.yaml: apps\/v1 DaemonSetSpec aws-node: not a kind/,
@@ -254,6 +259,10 @@ describe("images: pullable as the kubelet is configured, and pinned", () => {
     "public.ecr.aws/csi-components/livenessprobe:v2.19.0-eksbuild.5",
     "public.ecr.aws/csi-components/csi-node-driver-registrar:v2.17.0-eksbuild.5",
   ];
+  // addons/metrics-server/v0.8.1/release-component-kustomization.yaml newName:newTag; the autoscaler per minor.
+  const METRICS_SERVER = "registry.k8s.io/metrics-server/metrics-server:v0.8.1";
+  const autoscaler = (minor: string) =>
+    `${CLUSTER_AUTOSCALER_IMAGE}:${AUTOSCALING_ADDON_VERSIONS.clusterAutoscaler[minor]}`;
   test("Kubernetes 1.35: vpc-cni v1.23.0 aws-k8s-cni.yaml's images, the CCM at ADDON_VERSIONS, the handler's", () => {
     expect(bundleImages(bundle("1.35"))).toEqual([
       `${ECR}/amazon-k8s-cni-init:v1.23.0`,
@@ -262,7 +271,10 @@ describe("images: pullable as the kubelet is configured, and pinned", () => {
       `registry.k8s.io/provider-aws/cloud-controller-manager:${ADDON_VERSIONS.cloudControllerManager["1.35"]}`,
       NTH_IMAGE,
       ...EBS_IMAGES,
+      METRICS_SERVER,
+      "registry.k8s.io/autoscaling/cluster-autoscaler:v1.35.2",
     ]);
+    expect(METRICS_SERVER).toBe(`${METRICS_SERVER_IMAGE}:${AUTOSCALING_ADDON_VERSIONS.metricsServer}`);
     expect(ADDON_VERSIONS.cloudControllerManager["1.35"]).toBe("v1.35.2");
   });
 
@@ -277,6 +289,8 @@ describe("images: pullable as the kubelet is configured, and pinned", () => {
         [`${CLOUD_CONTROLLER_MANAGER_IMAGE}:${ADDON_VERSIONS.cloudControllerManager[minor]}`, "public", undefined],
         [NTH_IMAGE, "public", undefined],
         ...EBS_IMAGES.map((i) => [i, "public", undefined]),
+        [METRICS_SERVER, "public", undefined],
+        [autoscaler(minor), "public", undefined],
       ]);
       expect(imagePullProblems(b.files)).toEqual([]);
     },
@@ -357,8 +371,9 @@ describe("host-network pods per role", () => {
   // aws-node: hostNetwork: true and tolerations [{operator: Exists}] in addons/vpc-cni/v1.23.0/aws-k8s-cni.yaml.
   // aws-cloud-controller-manager: hostNetwork: true, nodeSelector node-role.kubernetes.io/control-plane and its
   // NoSchedule toleration in addons/cloud-controller-manager/v1.35.2/aws-cloud-controller-manager-daemonset.yaml.
-  // The node termination handler (a one-replica Deployment with the host network) is not counted:
-  // max-pods is then one lower than it could be on the node that runs it, never too high.
+  // The node termination handler and the cluster autoscaler (one-replica Deployments with the host
+  // network) are not counted: max-pods is then one lower than it could be for each of them on the node
+  // that runs it, never too high.
   test("control plane: kubeadm's static pods and kube-proxy, aws-node, the cloud controller", () => {
     expect(hostNetworkPods(bundle(), "control-plane")).toEqual([
       "etcd",
@@ -450,8 +465,10 @@ describe("the bundle: SHA256SUMS index and digest", () => {
     expect(b.sums.split("\n").map((l) => l.slice(66))).toEqual([
       "cloud-controller-manager.yaml",
       "cloud.conf.tmpl",
+      "cluster-autoscaler.yaml",
       "ebs-csi-driver.yaml",
       "eniconfig.yaml.tmpl",
+      "metrics-server.yaml",
       "node-termination-handler.yaml.tmpl",
       "vpc-cni.yaml",
       "",

@@ -265,6 +265,7 @@ describe("IAM", () => {
       "control-plane/addon-assets",
       "control-plane/bootstrap-parameters",
       "control-plane/cloud-controller",
+      "control-plane/cluster-autoscaler",
       "control-plane/ebs-csi-driver",
       "control-plane/ecr-read",
       "control-plane/etcd-backup",

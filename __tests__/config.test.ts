@@ -52,7 +52,7 @@ describe("defaults", () => {
         availabilityZones: ["ap-northeast-2a"],
       }),
     );
-    expect(c.addons).toEqual({ ebsCsi: true });
+    expect(c.addons).toEqual({ ebsCsi: true, metricsServer: true, clusterAutoscaler: true });
     expect(c.state).toEqual({
       bucket: "k8s-cluster-tfstate-ap-northeast-2",
       key: "k8s-cluster/terraform.tfstate",

@@ -23,6 +23,8 @@ const ROLE_INLINE_POLICIES_MAX_CHARS = IAM_POLICY_LIMITS.roleInlinePoliciesMaxCh
 const UNSCOPABLE_ON_STAR = (a: string, s: PolicyStatement): boolean =>
   /^(ec2|elasticloadbalancing|autoscaling):Describe[A-Za-z]+$/.test(a) ||
   a === "ecr:GetAuthorizationToken" ||
+  // Read-only (the cluster autoscaler); EC2 takes no resource ARN for it.
+  a === "ec2:GetInstanceTypesFromInstanceRequirements" ||
   a.startsWith("ssmmessages:") ||
   a.startsWith("ec2messages:") ||
   (a === "cloudwatch:PutMetricData" && typeof s.Condition?.StringEquals?.["cloudwatch:namespace"] === "string");

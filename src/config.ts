@@ -200,10 +200,13 @@ export const schema = z
       })
       .strict()
       .default({}),
+    // Optional add-ons; false removes the add-on and everything AWS-side it needs.
     addons: z
       .object({
         /** The AWS EBS CSI driver, its IAM policy and the default StorageClass gp3. */
         ebsCsi: z.boolean().default(true),
+        metricsServer: z.boolean().default(true),
+        clusterAutoscaler: z.boolean().default(true),
       })
       .strict()
       .default({}),

@@ -9,6 +9,7 @@ import { ecrReadStatements, sessionManagerStatements, ssmParameterStatements } f
 import { addonAssetsStatements, etcdBackupStatements } from "../../src/aws/iam/buckets";
 import { nodeLifecycleStatements, nodeTerminationHandlerStatements } from "../../src/aws/iam/node-lifecycle";
 import { ebsCsiDriverStatements } from "../../src/aws/iam/ebs-csi-driver";
+import { clusterAutoscalerStatements } from "../../src/aws/iam/cluster-autoscaler";
 
 /** The names the lifecycle statements (src/aws/iam/node-lifecycle.ts) scope to. */
 export const LIFECYCLE_NAMES = {
@@ -66,6 +67,7 @@ export function roles(c: PolicyContext): Record<"controlPlane" | "worker" | "bas
       ...nodeLifecycleStatements({ ...c, ...LIFECYCLE_NAMES }, "control-plane"),
       ...nodeTerminationHandlerStatements({ ...c, ...LIFECYCLE_NAMES }),
       ...ebsCsiDriverStatements(c),
+      ...clusterAutoscalerStatements({ ...c, ...LIFECYCLE_NAMES }),
     ],
     worker: [
       ...vpcCniStatements(c),

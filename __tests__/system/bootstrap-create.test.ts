@@ -196,9 +196,10 @@ describe("the control-plane node that creates the cluster (no cluster, no init l
     expect(n.indexOf("aws s3 cp --recursive")).toBeLessThan(n.indexOf("kubeadm init --config"));
   });
 
-  test("applies the VPC CNI, an ENIConfig per zone, the cloud controller, the termination handler, server-side", () => {
+  // The switchable add-ons (EBS CSI driver, metrics-server, cluster autoscaler) are on by default.
+  test("applies the CNI, ENIConfigs, cloud controller, termination handler, switchable add-ons, server-side", () => {
     const applies = n.callsOf("kubectl apply");
-    expect(applies).toHaveLength(5);
+    expect(applies).toHaveLength(8);
     for (const a of applies)
       expect(a).toMatch(/^kubectl apply --server-side --force-conflicts --field-manager=k8s-bootstrap -f /);
     const applied = fs.readdirSync(path.join(n.state, "applied")).sort();
@@ -208,7 +209,21 @@ describe("the control-plane node that creates the cluster (no cluster, no init l
       "3-cloud-config.yaml",
       "4-cloud-controller-manager.yaml",
       "5-node-termination-handler.yaml",
+      "6-ebs-csi-driver.yaml",
+      "7-metrics-server.yaml",
+      "8-cluster-autoscaler.yaml",
     ]);
+    for (const f of ["ebs-csi-driver.yaml", "metrics-server.yaml", "cluster-autoscaler.yaml"])
+      expect([
+        f,
+        fs.readFileSync(
+          path.join(
+            n.state,
+            `applied/${fs.readdirSync(path.join(n.state, "applied")).find((a) => a.endsWith(`-${f}`))}`,
+          ),
+          "utf8",
+        ),
+      ]).toEqual([f, BUNDLE.files.find((b) => b.path === f)!.text]);
     // What is applied is the bundle's file, byte for byte (patched aws-node env included).
     expect(fs.readFileSync(path.join(n.state, "applied/1-vpc-cni.yaml"), "utf8")).toBe(
       BUNDLE.files.find((f) => f.path === "vpc-cni.yaml")!.text,

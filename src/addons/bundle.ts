@@ -13,6 +13,9 @@ import { KubeObject, PodSpec, addArgs, container, find, podSpec, setEnv, setImag
 import { imagePullProblems, podSpecOf } from "../bootstrap/image-pulls";
 import { NTH_CONTAINER, NTH_MANAGED_TAG, NTH_RELEASE, nodeTerminationHandlerObjects } from "./node-termination-handler";
 import { ebsCsiDriverFile } from "./ebs-csi-driver";
+import { AUTOSCALING_ADDON_VERSIONS } from "../bootstrap/versions";
+import { METRICS_SERVER_ARGS, metricsServerObjects, patchMetricsServer } from "./metrics-server";
+import { CLUSTER_AUTOSCALER_ADDED_FLAGS, autoDiscoveryValue, patchClusterAutoscaler } from "./cluster-autoscaler";
 
 export interface AddonSettings {
   readonly clusterName: string;
@@ -28,6 +31,10 @@ export interface AddonSettings {
   readonly ebsCsiDriver?: boolean;
   /** Control-plane nodes (the EBS CSI controller runs at most one replica on each). */
   readonly controlPlaneCount?: number;
+  /** metrics-server (configuration addons.metricsServer); on unless false. */
+  readonly metricsServer?: boolean;
+  /** The cluster autoscaler for the workers' group (configuration addons.clusterAutoscaler); on unless false. */
+  readonly clusterAutoscaler?: boolean;
 }
 
 export interface NodeBundleFile {
@@ -68,6 +75,8 @@ export const BUNDLE_FILES = Object.freeze({
   nodeTerminationHandler: "node-termination-handler.yaml.tmpl",
   /** The EBS CSI driver and the default StorageClass; only when addons.ebsCsi is on. */
   ebsCsiDriver: "ebs-csi-driver.yaml",
+  metricsServer: "metrics-server.yaml",
+  clusterAutoscaler: "cluster-autoscaler.yaml",
   /** "<mode> <install path>" per node file; the file itself is node/<install path>. */
   nodeInstall: "node/INSTALL",
   sums: "SHA256SUMS",
@@ -254,6 +263,38 @@ function nodeTerminationHandler(s: AddonSettings, nth: VendoredAddon): BundleFil
   };
 }
 
+/**
+ * Metrics and autoscaling (src/addons/metrics-server.ts, cluster-autoscaler.ts): metrics-server as
+ * its release manifest with --kubelet-insecure-tls, and the cluster autoscaler for the workers'
+ * group, each unless switched off, with the vendored folders they come from.
+ */
+function metricsAndAutoscaling(s: AddonSettings): { files: BundleFile[]; vendored: VendoredAddon[] } {
+  const files: BundleFile[] = [];
+  const vendored: VendoredAddon[] = [];
+  if (s.metricsServer !== false) {
+    const ms = loadVendored("metrics-server", AUTOSCALING_ADDON_VERSIONS.metricsServer);
+    const where = `addons/${ms.source.name}/${ms.source.version}`;
+    const objects = metricsServerObjects(ms, parseObjects);
+    patchMetricsServer(objects, where);
+    const source = `${where} (${ms.source.url}) as its release components.yaml, ${METRICS_SERVER_ARGS.join(" ")}`;
+    files.push({ path: BUNDLE_FILES.metricsServer, text: yamlDocs(objects), objects, source });
+    vendored.push(ms);
+  }
+  if (s.clusterAutoscaler !== false) {
+    const ca = loadVendored("cluster-autoscaler", AUTOSCALING_ADDON_VERSIONS.clusterAutoscalerManifests);
+    const where = `addons/${ca.files[0].path}`;
+    const objects = parseObjects(ca.files[0].text, where);
+    patchClusterAutoscaler(objects, s, where);
+    const source =
+      `${where} (${ca.source.url}), image per minor, ${autoDiscoveryValue(s.clusterName)}, ` +
+      `${CLUSTER_AUTOSCALER_ADDED_FLAGS.join(" ")}, AWS_REGION, DRA read rule, Ubuntu CA bundle, ` +
+      "host network on control-plane nodes, Recreate";
+    files.push({ path: BUNDLE_FILES.clusterAutoscaler, text: yamlDocs(objects), objects, source });
+    vendored.push(ca);
+  }
+  return { files, vendored };
+}
+
 /** The cached bundle is shared: nothing may change it after its digest is taken. */
 function deepFreeze<T>(value: T): T {
   if (value && typeof value === "object" && !Object.isFrozen(value)) {
@@ -267,9 +308,9 @@ const cache = new Map<string, AddonBundle>();
 
 /** The bundle for one cluster; equal settings give byte-equal files and the same digest. */
 export function addonBundle(s: AddonSettings): AddonBundle {
-  const key = [s.clusterName, s.region, s.kubernetesMinor, s.ebsCsiDriver !== false, s.controlPlaneCount]
-    .concat(sha256(JSON.stringify(s.nodeFiles ?? [])))
-    .join("/");
+  const switches = `${s.ebsCsiDriver !== false}/${s.metricsServer !== false}/${s.clusterAutoscaler !== false}`;
+  const nodeFiles = sha256(JSON.stringify(s.nodeFiles ?? []));
+  const key = `${s.clusterName}/${s.region}/${s.kubernetesMinor}/${switches}/${s.controlPlaneCount}/${nodeFiles}`;
   const hit = cache.get(key);
   if (hit) return hit;
   const cni = loadVendored("vpc-cni", ADDON_VERSIONS.vpcCni);
@@ -277,6 +318,7 @@ export function addonBundle(s: AddonSettings): AddonBundle {
   const nth = loadVendored("aws-node-termination-handler", ADDON_VERSIONS.nodeTerminationHandler);
   // The EBS CSI driver (src/addons/ebs-csi-driver.ts), left out when switched off.
   const ebs = s.ebsCsiDriver === false ? [] : [loadVendored("aws-ebs-csi-driver", ADDON_VERSIONS.ebsCsiDriver)];
+  const extra = metricsAndAutoscaling(s);
   const files = [
     vpcCni(s, cni),
     eniConfigTemplate(),
@@ -284,6 +326,7 @@ export function addonBundle(s: AddonSettings): AddonBundle {
     cloudController(s, ccm),
     nodeTerminationHandler(s, nth),
     ...ebs.map((v) => ebsCsiDriverFile(v, s, BUNDLE_FILES.ebsCsiDriver)),
+    ...extra.files,
     ...nodeFileEntries(s.nodeFiles ?? []),
   ];
   // Every image must be one the kubelet can pull as configured, and pinned.
@@ -296,7 +339,12 @@ export function addonBundle(s: AddonSettings): AddonBundle {
     .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
     .map((f) => `${sha256(f.text)}  ${f.path}\n`)
     .join("");
-  const bundle: AddonBundle = { files, sums, digest: sha256(sums), vendored: [cni, ccm, nth, ...ebs] };
+  const bundle: AddonBundle = {
+    files,
+    sums,
+    digest: sha256(sums),
+    vendored: [cni, ccm, nth, ...ebs, ...extra.vendored],
+  };
   cache.set(key, bundle);
   return bundle;
 }

@@ -16,6 +16,7 @@ export interface Container {
   name: string;
   image: string;
   imagePullPolicy?: string;
+  command?: string[];
   args?: string[];
   env?: { name: string; value?: string; valueFrom?: unknown }[];
   volumeMounts?: { name: string; mountPath: string; readOnly?: boolean }[];
@@ -94,5 +95,36 @@ export function addArgs(c: Container, args: readonly string[], manifest: string)
     if (c.args.some((a) => a.split("=")[0] === flag))
       throw new PatchError(`${manifest}: container ${c.name} already sets ${flag}`);
     c.args.push(arg);
+  }
+}
+
+const flagName = (arg: string): string => arg.split("=")[0];
+
+/**
+ * Replaces the value of a `--flag=value` entry upstream writes in a container's command or args;
+ * throws when upstream does not set the flag exactly once (then there is nothing to replace).
+ */
+export function replaceFlag(
+  c: Container,
+  list: "command" | "args",
+  flag: string,
+  value: string,
+  manifest: string,
+): void {
+  const entries = c[list] ?? [];
+  const at = entries.flatMap((a, i) => (flagName(a) === flag ? [i] : []));
+  if (at.length !== 1)
+    throw new PatchError(`${manifest}: container ${c.name} sets ${flag} ${at.length} times in its ${list}, not once`);
+  entries[at[0]] = `${flag}=${value}`;
+}
+
+/** Appends flags upstream does not set to a container's command or args; throws when it sets one already. */
+export function appendFlags(c: Container, list: "command" | "args", flags: readonly string[], manifest: string): void {
+  const entries = c[list];
+  if (!entries) throw new PatchError(`${manifest}: container ${c.name} has no ${list}`);
+  for (const arg of flags) {
+    if (entries.some((a) => flagName(a) === flagName(arg)))
+      throw new PatchError(`${manifest}: container ${c.name} already sets ${flagName(arg)}`);
+    entries.push(arg);
   }
 }

@@ -1,5 +1,5 @@
 /**
- * Where the built infrastructure differs from the spec because AWS forces it (deviations D1-D13:
+ * Where the built infrastructure differs from the spec because AWS (or, for D14, kubeadm) forces it (D1-D14:
  * the README's "Deviations from the spec" table is generated from this file),
  * and what a working cluster needs beyond the spec's tables (additions). The README tables and
  * the traceability report are rendered from these lists, so the three never disagree.
@@ -108,6 +108,19 @@ export const DEVIATIONS: readonly Deviation[] = [
     weBuild:
       "standalone aws_vpc_security_group_ingress_rule / _egress_rule resources, never inline blocks, so an apply " +
       "does not strip them",
+  },
+  {
+    id: "D14",
+    specSays:
+      "(beyond the spec) the metrics-server add-on, which by default verifies each kubelet's serving certificate",
+    awsFact:
+      "not AWS but kubeadm: kubelets serve a self-signed certificate (serverTLSBootstrap false); signed ones need " +
+      "an approver of their certificate requests, which this cluster does not run",
+    weBuild:
+      "metrics-server with --kubelet-insecure-tls: still TLS, but it does not check which kubelet answers on a " +
+      "node's address (one that could would see its token, which only reads metrics, pods and nodes); in the VPC " +
+      "only the node's own interface has that address, and the API server does not verify kubelets either " +
+      "(docs/certificates.md). Signed serving certificates with an approver would let the flag go",
   },
 ];
 
@@ -226,5 +239,23 @@ export const CLUSTER_ADDITIONS: readonly Addition[] = [
       "the cluster has no workload identity yet, so the controller uses the control-plane role; once workload " +
       "identity exists, it moves to a role of its own",
     setting: "addons.ebsCsi",
+  },
+  {
+    id: "A18",
+    what: "metrics-server (kubernetes-sigs/metrics-server release manifest, on the workers): the metrics.k8s.io API",
+    why: "`kubectl top` and HorizontalPodAutoscalers on CPU and memory need it",
+    setting: "addons.metricsServer",
+  },
+  {
+    id: "A19",
+    what:
+      "the cluster autoscaler for the workers' group (the release of the Kubernetes minor, host network on the " +
+      "control-plane nodes): the group's tags `k8s.io/cluster-autoscaler/enabled` and `k8s.io/cluster-autoscaler/<name>`, " +
+      "`ignore_changes` on its desired capacity, and IAM on the control-plane role (describes; SetDesiredCapacity and " +
+      "TerminateInstanceInAutoScalingGroup on that group only, while it has the tag)",
+    why:
+      "pending pods get a worker and idle workers go, within worker_min_size and worker_max_size; it drains a " +
+      "worker before it terminates it (the node termination handler then finds it empty)",
+    setting: "addons.clusterAutoscaler",
   },
 ];

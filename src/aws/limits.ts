@@ -52,6 +52,13 @@ export const IAM_POLICY_LIMITS = Object.freeze({
 });
 
 /**
+ * Managed policies attached to one IAM role: 10 by default (IAM User Guide, "IAM and AWS STS
+ * quotas": "Managed policies attached to an IAM role", adjustable up to 20 on request). An apply
+ * beyond it fails at the 11th attachment with LimitExceeded.
+ */
+export const IAM_ROLE_LIMITS = Object.freeze({ managedPoliciesPerRole: 10 });
+
+/**
  * S3 (Amazon S3 User Guide, "General purpose bucket naming rules" and "Naming Amazon S3
  * objects"): bucket names of 3-63 characters, object keys of at most 1,024 bytes.
  */

@@ -35,3 +35,24 @@ export const CNI_CLUSTER_TAG_KEY = "cluster.k8s.amazonaws.com/name";
  */
 export const EBS_CSI_MANAGED_TAG = Object.freeze({ key: "ebs.csi.aws.com/cluster", value: "true" });
 export const EBS_CSI_CLUSTER_NAME_TAG_KEY = "ebs.csi.aws.com/cluster-name";
+
+/**
+ * The cluster autoscaler's auto-discovery tags on an auto scaling group (kubernetes/autoscaler
+ * cluster-autoscaler/cloudprovider/aws/README.md, "Auto-Discovery Setup": it scales the groups
+ * that carry every tag its --node-group-auto-discovery flag names; with no value in the flag, any
+ * value matches). The per-cluster key keeps another cluster's autoscaler in the same account off
+ * this cluster's group; its value "owned" is what the autoscaler's IAM condition checks.
+ */
+export const CLUSTER_AUTOSCALER_ENABLED_TAG_KEY = "k8s.io/cluster-autoscaler/enabled";
+
+export function clusterAutoscalerTagKey(clusterName: string): string {
+  return `k8s.io/cluster-autoscaler/${clusterName}`;
+}
+
+/** Both auto-discovery tags with the values this stack writes. */
+export function clusterAutoscalerTags(clusterName: string): Record<string, string> {
+  return {
+    [CLUSTER_AUTOSCALER_ENABLED_TAG_KEY]: "true",
+    [clusterAutoscalerTagKey(clusterName)]: CLUSTER_TAG_VALUES.owned,
+  };
+}

@@ -41,6 +41,10 @@ export interface BundleAddonSettings {
   readonly ebsCsi: boolean;
   /** controlPlane.count: the EBS CSI controller runs at most one replica per control-plane node. */
   readonly controlPlaneCount: number;
+  /** metrics-server (addons.metricsServer); on unless false. */
+  readonly metricsServer?: boolean;
+  /** The cluster autoscaler for the workers' group (addons.clusterAutoscaler); on unless false. */
+  readonly clusterAutoscaler?: boolean;
 }
 
 export interface EtcdBackupSettings {

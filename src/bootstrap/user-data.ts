@@ -56,6 +56,8 @@ export function clusterBundle(s: ClusterBootstrapSettings) {
     nodeFiles: bundled,
     ebsCsiDriver: s.addons?.ebsCsi,
     controlPlaneCount: s.addons?.controlPlaneCount,
+    metricsServer: s.addons?.metricsServer,
+    clusterAutoscaler: s.addons?.clusterAutoscaler,
   });
 }
 

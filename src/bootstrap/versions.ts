@@ -61,6 +61,30 @@ export const ADDON_VERSIONS: {
   ebsCsiDriver: EBS_CSI_DRIVER_VERSION,
 });
 
+/**
+ * Metrics and autoscaling add-ons, vendored under addons/<name>/<version>/.
+ *
+ * - metrics-server v0.8.1: the newest release whose compatibility matrix (its README at the tag)
+ *   covers every supported minor (0.8.x: 1.31+; 0.9.x supports 1.34+ only). Its image
+ *   registry.k8s.io/metrics-server/metrics-server:v0.8.1 is promoted (kubernetes/k8s.io #9026).
+ * - The cluster autoscaler: one release per Kubernetes minor (its README: "use Cluster Autoscaler
+ *   with the Kubernetes control plane version for which it was meant"), the newest patch of each,
+ *   all promoted to registry.k8s.io by kubernetes/k8s.io #9760 (2026-07-22; staging digests
+ *   v1.33.6 sha256:7b44e0f0..., v1.34.5 sha256:5c3a5644..., v1.35.2 sha256:aac369dc...). Its AWS
+ *   example manifest is byte-identical at the three tags and is vendored from cluster-autoscaler-1.35.2.
+ */
+export const AUTOSCALING_ADDON_VERSIONS: {
+  readonly metricsServer: string;
+  readonly clusterAutoscaler: Readonly<Record<string, string>>;
+  readonly clusterAutoscalerManifests: string;
+} = Object.freeze({
+  metricsServer: "v0.8.1",
+  clusterAutoscaler: Object.freeze({ "1.33": "v1.33.6", "1.34": "v1.34.5", "1.35": "v1.35.2" }),
+  clusterAutoscalerManifests: "v1.35.2",
+});
+export const METRICS_SERVER_IMAGE = "registry.k8s.io/metrics-server/metrics-server";
+export const CLUSTER_AUTOSCALER_IMAGE = "registry.k8s.io/autoscaling/cluster-autoscaler";
+
 /** Minors with both a pkgs.k8s.io stable repository and a published cloud controller image. */
 export const SUPPORTED_KUBERNETES_MINORS: readonly string[] = Object.freeze(Object.keys(CLOUD_CONTROLLER_MANAGER));
 

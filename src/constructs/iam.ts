@@ -2,7 +2,8 @@
  * Instance roles and profiles per role: control plane (cloud controller, VPC CNI, ECR, bootstrap
  * parameters incl. publishing the join parameters, Session Manager, the EBS CSI controller), workers (VPC CNI, ECR,
  * reading the bootstrap parameters, Session Manager) and bastion (Session Manager only). Each
- * concern is its own managed policy (6,144 characters each) so no role hits the inline limit.
+ * concern is its own managed policy (6,144 characters each) so no role hits the inline limit,
+ * except those MANAGED_POLICY_OF groups, so no role has more managed policies than AWS attaches.
  * Statements come from src/aws/iam/: named actions only, scoped to the cluster's tag.
  */
 import { Construct } from "constructs";
@@ -24,9 +25,31 @@ import {
   nodeTerminationHandlerStatements,
 } from "../aws/iam/node-lifecycle";
 import { ebsCsiDriverStatements } from "../aws/iam/ebs-csi-driver";
+import { clusterAutoscalerStatements } from "../aws/iam/cluster-autoscaler";
 import { named } from "./network";
+import { IAM_ROLE_LIMITS } from "../aws/limits";
 
 export type NodeRoleName = "control-plane" | "workers" | "bastion";
+
+/**
+ * Concerns that share one managed policy, so that a role stays within the managed policies AWS
+ * attaches to a role by default (IAM_ROLE_LIMITS): the two controllers of the workers' group, both
+ * on the control-plane nodes. Every other concern is a policy of its own name.
+ */
+export const MANAGED_POLICY_OF: Readonly<Record<string, string>> = Object.freeze({
+  "node-termination-handler": "worker-group-controllers",
+  "cluster-autoscaler": "worker-group-controllers",
+});
+
+/** The managed policies of one role: name -> statements, concerns grouped by MANAGED_POLICY_OF. */
+export function managedPolicies(concerns: Record<string, PolicyStatement[]>): Map<string, PolicyStatement[]> {
+  const documents = new Map<string, PolicyStatement[]>();
+  for (const [concern, statements] of Object.entries(concerns)) {
+    const name = MANAGED_POLICY_OF[concern] ?? concern;
+    documents.set(name, [...(documents.get(name) ?? []), ...statements]);
+  }
+  return documents;
+}
 
 export interface NodeIamProps {
   readonly clusterName: string;
@@ -42,6 +65,8 @@ export interface NodeIamProps {
   >;
   /** The EBS CSI controller's policy on the control-plane role (configuration addons.ebsCsi). */
   readonly ebsCsiDriver: boolean;
+  /** The cluster autoscaler runs on the control-plane nodes (configuration addons.clusterAutoscaler). */
+  readonly clusterAutoscaler?: boolean;
 }
 
 const snake = (s: string) => s.replace(/-/g, "_");
@@ -84,6 +109,7 @@ export class NodeIam extends Construct {
         "node-lifecycle": nodeLifecycleStatements(lifecycle, "control-plane"),
         "node-termination-handler": nodeTerminationHandlerStatements(lifecycle),
         ...(props.ebsCsiDriver ? { "ebs-csi-driver": ebsCsiDriverStatements(ctx) } : {}),
+        ...(props.clusterAutoscaler ? { "cluster-autoscaler": clusterAutoscalerStatements(lifecycle) } : {}),
       },
       workers: {
         "vpc-cni": vpcCniStatements(ctx),
@@ -113,24 +139,30 @@ export class NodeIam extends Construct {
       );
       this.roles[role] = iamRole;
       this.attachments[role] = [];
-      for (const [concern, statements] of Object.entries(policies)) {
+      for (const [concern, statements] of Object.entries(policies)) this.statements[`${role}/${concern}`] = statements;
+      const documents = managedPolicies(policies);
+      if (documents.size > IAM_ROLE_LIMITS.managedPoliciesPerRole)
+        throw new Error(
+          `iam: role ${roleName} would have ${documents.size} managed policies; AWS attaches at most ` +
+            `${IAM_ROLE_LIMITS.managedPoliciesPerRole} by default: group more concerns in MANAGED_POLICY_OF`,
+        );
+      for (const [policyName, statements] of documents) {
         const policy = named(
-          new IamPolicy(this, `${role}-${concern}`, {
-            name: `${roleName}-${concern}`,
-            description: `${concern} for ${role} nodes of ${props.clusterName}`,
+          new IamPolicy(this, `${role}-${policyName}`, {
+            name: `${roleName}-${policyName}`,
+            description: `${policyName} for ${role} nodes of ${props.clusterName}`,
             policy: Fn.jsonencode(policyDocument(statements)),
           }),
-          `${snake(role)}_${snake(concern)}`,
+          `${snake(role)}_${snake(policyName)}`,
         );
-        this.policies[`${role}/${concern}`] = policy;
-        this.statements[`${role}/${concern}`] = statements;
+        this.policies[`${role}/${policyName}`] = policy;
         this.attachments[role].push(
           named(
-            new IamRolePolicyAttachment(this, `${role}-${concern}-attachment`, {
+            new IamRolePolicyAttachment(this, `${role}-${policyName}-attachment`, {
               role: iamRole.name,
               policyArn: policy.arn,
             }),
-            `${snake(role)}_${snake(concern)}_attachment`,
+            `${snake(role)}_${snake(policyName)}_attachment`,
           ),
         );
       }

@@ -113,7 +113,10 @@ export class OperationalVariables extends Construct {
     this.workerDesiredCapacity = this.variable(
       "worker_desired_capacity",
       "number",
-      "Worker nodes to run now (autoscaling group desired_capacity)",
+      config.addons.clusterAutoscaler
+        ? "Worker nodes when the group is created (autoscaling group desired_capacity); the cluster autoscaler " +
+            "owns it afterwards, so Terraform ignores later changes"
+        : "Worker nodes to run now (autoscaling group desired_capacity)",
       "workers.desired",
       config.workers.desired,
       [

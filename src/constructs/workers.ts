@@ -11,7 +11,7 @@ import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { IamInstanceProfile } from "@cdktf/provider-aws/lib/iam-instance-profile";
 
 import { named } from "./network";
-import { CLUSTER_TAG_VALUES, clusterTagKey } from "../aws/tags";
+import { CLUSTER_TAG_VALUES, clusterAutoscalerTags, clusterTagKey } from "../aws/tags";
 import { NodeMachine, REFRESH_INSTANCE_WARMUP, groupLifecycleHooks, nodeLaunchTemplate } from "./node-groups";
 import { workerGroupName } from "../aws/cluster-names";
 import { NTH_MANAGED_TAG } from "../addons/node-termination-handler";
@@ -35,6 +35,8 @@ export interface WorkersProps {
   readonly min: number;
   readonly desired: number;
   readonly max: number;
+  /** The cluster autoscaler scales this group (configuration addons.clusterAutoscaler). */
+  readonly clusterAutoscaler?: boolean;
   readonly subnets: readonly Subnet[];
   readonly securityGroup: SecurityGroup;
   readonly instanceProfile: IamInstanceProfile;
@@ -89,7 +91,16 @@ export class Workers extends Construct {
           // The node termination handler drains only instances with this tag (CHECK_TAG_BEFORE_DRAINING):
           // the workers, never a control-plane node, which leaves through its own terminate hook.
           { key: NTH_MANAGED_TAG, value: "true", propagateAtLaunch: true },
+          // The cluster autoscaler's auto-discovery: the group's own tags, not its instances'.
+          ...Object.entries(props.clusterAutoscaler ? clusterAutoscalerTags(props.clusterName) : {}).map(
+            ([key, value]) => ({ key, value, propagateAtLaunch: false }),
+          ),
         ],
+        // With the cluster autoscaler the group's desired capacity is the autoscaler's: without this,
+        // every apply would set it back to worker_desired_capacity and undo a scale-up or scale-in.
+        // worker_desired_capacity then sets it when the group is created; worker_min_size and
+        // worker_max_size still apply (AWS moves the desired capacity into a changed range).
+        lifecycle: props.clusterAutoscaler ? { ignoreChanges: ["desired_capacity"] } : undefined,
         dependsOn: props.dependsOn,
       }),
       "worker_asg",

@@ -130,7 +130,7 @@ export class ClusterStack extends TerraformStack {
       etcdBackup: config.etcdBackup.enabled
         ? { bucket: config.etcdBackup.bucket, prefix: etcdBackupPrefix, onCalendar: config.etcdBackup.schedule }
         : undefined,
-      addons: { ebsCsi: config.addons.ebsCsi, controlPlaneCount: config.controlPlane.count },
+      addons: { ...config.addons, controlPlaneCount: config.controlPlane.count },
     };
     this.addonAssets = new AddonAssets(this, "addon-assets", {
       clusterName: config.clusterName,
@@ -150,6 +150,7 @@ export class ClusterStack extends TerraformStack {
         apiTargetGroup: apiLoadBalancerName(config.clusterName),
       },
       ebsCsiDriver: config.addons.ebsCsi,
+      clusterAutoscaler: config.addons.clusterAutoscaler,
     });
     const image = new NodeImage(this, "image", config.amiId);
     const groups = this.securityGroups.groups;
@@ -224,6 +225,7 @@ export class ClusterStack extends TerraformStack {
       min: this.variables.workerMinSize,
       desired: this.variables.workerDesiredCapacity,
       max: this.variables.workerMaxSize,
+      clusterAutoscaler: config.addons.clusterAutoscaler,
       subnets: subnets.workers,
       securityGroup: groups.workers,
       instanceProfile: this.iam.instanceProfiles.workers,

@@ -55,4 +55,11 @@ retry 10 15 "server-side apply of the cloud controller manager" "${APPLY[@]}" -f
 step "apply the node termination handler"
 render "${ADDONS}/node-termination-handler.yaml.tmpl" "${WORK}/node-termination-handler.yaml" QUEUE_URL
 retry 10 15 "server-side apply of the node termination handler" "${APPLY[@]}" -f "${WORK}/node-termination-handler.yaml"
+
+# The add-ons the configuration can switch off (addons.*): their files are in the bundle only when on.
+for f in ebs-csi-driver.yaml metrics-server.yaml cluster-autoscaler.yaml; do
+  [[ -f ${ADDONS}/${f} ]] || continue
+  step "apply ${f%.yaml}"
+  retry 10 15 "server-side apply of ${f%.yaml}" "${APPLY[@]}" -f "${ADDONS}/${f}"
+done
 log "done: add-ons of ${ADDONS##*/} applied"

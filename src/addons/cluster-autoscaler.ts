@@ -1,0 +1,117 @@
+/**
+ * The cluster autoscaler for the workers' group: upstream's AWS example
+ * cluster-autoscaler/cloudprovider/aws/examples/cluster-autoscaler-autodiscover.yaml, vendored
+ * unchanged under addons/cluster-autoscaler/<version>/, with this cluster's changes as visible
+ * patches. Flags and their defaults: cluster-autoscaler/config/flags/flags.go at the pinned tags;
+ * the AWS provider's behaviour: cluster-autoscaler/cloudprovider/aws/README.md.
+ *
+ * Bounds: with auto-discovery the autoscaler keeps the group between its own min_size and max_size
+ * (the README: "Cluster Autoscaler will respect the minimum and maximum values of each Auto Scaling
+ * Group. It will only adjust the desired value"), which are the Terraform variables
+ * worker_min_size and worker_max_size, from workers.min and workers.max. No --nodes flag: the
+ * README says not to combine it with auto-discovery, and the variables stay the one place to change
+ * the bounds.
+ *
+ * Scale-in: the autoscaler itself taints the node (ToBeDeletedByClusterAutoscaler), evicts its pods
+ * (PodDisruptionBudgets respected: core/scaledown/actuation/actuator.go and drain.go), then calls
+ * TerminateInstanceInAutoScalingGroup with ShouldDecrementDesiredCapacity
+ * (cloudprovider/aws/auto_scaling_groups.go). The group's terminate hook then sends the event to
+ * the node termination handler, which cordons and drains again (nothing is left but DaemonSet
+ * pods) and completes the hook. So the autoscaler drains; the handler is the safety net it already
+ * is for instance refreshes, rebalancing and spot interruptions.
+ */
+import { KubeObject, PatchError, appendFlags, container, find, podSpec, replaceFlag } from "./patches";
+import { setEnv, setImageTag } from "./patches";
+import { AUTOSCALING_ADDON_VERSIONS, CLUSTER_AUTOSCALER_IMAGE } from "../bootstrap/versions";
+import { CLUSTER_AUTOSCALER_ENABLED_TAG_KEY, clusterAutoscalerTagKey } from "../aws/tags";
+
+export const CLUSTER_AUTOSCALER_NAME = "cluster-autoscaler";
+
+/** The label and taint kubeadm puts on control-plane nodes. */
+const CONTROL_PLANE_ROLE = "node-role.kubernetes.io/control-plane";
+
+/** The flag whose value names the tags of the groups it scales; upstream's has a placeholder. */
+export const AUTO_DISCOVERY_FLAG = "--node-group-auto-discovery";
+
+export function autoDiscoveryValue(clusterName: string): string {
+  return `asg:tag=${CLUSTER_AUTOSCALER_ENABLED_TAG_KEY},${clusterAutoscalerTagKey(clusterName)}`;
+}
+
+/**
+ * Flags upstream's example already sets the way this cluster wants them: checked, not changed.
+ * Pods with emptyDir volumes (most) do not pin a node; least-waste picks the group that leaves the
+ * least CPU and memory idle.
+ */
+export const CLUSTER_AUTOSCALER_KEPT_FLAGS: readonly string[] = Object.freeze([
+  "--cloud-provider=aws",
+  "--skip-nodes-with-local-storage=false",
+  "--expander=least-waste",
+]);
+
+/** Flags added: node groups that differ only in their zone are kept the same size. */
+export const CLUSTER_AUTOSCALER_ADDED_FLAGS: readonly string[] = Object.freeze(["--balance-similar-node-groups"]);
+
+/**
+ * From 1.35 the autoscaler always handles Dynamic Resource Allocation objects (flags.go locks
+ * --enable-dynamic-resource-allocation to true) and lists and watches them; the example's
+ * ClusterRole does not allow it, upstream's chart at the same tag does (charts/cluster-autoscaler/
+ * templates/clusterrole.yaml). Read-only, added for every minor.
+ */
+export const DRA_READ_RULE = Object.freeze({
+  apiGroups: ["resource.k8s.io"],
+  resources: ["resourceslices", "deviceclasses", "resourceclaims"],
+  verbs: ["watch", "list", "get"],
+});
+
+/**
+ * The host's CA bundle the example mounts over the image's own: its hostPath is Amazon Linux's
+ * /etc/ssl/certs/ca-bundle.crt, which Ubuntu does not have (the README's "Common Notes and Gotchas"
+ * name Ubuntu's path for other distributions).
+ */
+export const HOST_CA_BUNDLE = "/etc/ssl/certs/ca-certificates.crt";
+
+export interface ClusterAutoscalerSettings {
+  readonly clusterName: string;
+  readonly region: string;
+  readonly kubernetesMinor: string;
+}
+
+/** The image tag of the autoscaler release meant for the Kubernetes minor. */
+export function clusterAutoscalerTag(minor: string): string {
+  const tag = AUTOSCALING_ADDON_VERSIONS.clusterAutoscaler[minor];
+  if (!tag) throw new Error(`addons: no cluster autoscaler release pinned for Kubernetes ${minor}`);
+  return tag;
+}
+
+/**
+ * This cluster's changes to the example. Credentials: pods cannot reach the instance metadata
+ * service (hop limit 1), so, like the node termination handler, it runs with the host's network on
+ * control-plane nodes and uses their role (its IAM: src/aws/iam/cluster-autoscaler.ts); with the
+ * host's network its metrics port (:8085, flags.go --address) is a host port, so the one replica
+ * is replaced by Recreate. The SDK finds no region by itself (aws_sdk_provider.go getRegion reads
+ * AWS_REGION, else the default config, which does not ask the metadata service), so AWS_REGION is
+ * set.
+ */
+export function patchClusterAutoscaler(objects: KubeObject[], s: ClusterAutoscalerSettings, where: string): void {
+  const role = find(objects, "ClusterRole", CLUSTER_AUTOSCALER_NAME, where);
+  const rules = role.rules as object[];
+  rules.push(structuredClone(DRA_READ_RULE) as object);
+  const deployment = find(objects, "Deployment", CLUSTER_AUTOSCALER_NAME, where);
+  const spec = podSpec(deployment, where);
+  const c = container(spec, CLUSTER_AUTOSCALER_NAME, where);
+  setImageTag(c, CLUSTER_AUTOSCALER_IMAGE, clusterAutoscalerTag(s.kubernetesMinor), where);
+  for (const flag of CLUSTER_AUTOSCALER_KEPT_FLAGS)
+    if (!(c.command ?? []).includes(flag))
+      throw new PatchError(`${where}: container ${c.name} no longer runs with ${flag}; re-check the vendored example`);
+  replaceFlag(c, "command", AUTO_DISCOVERY_FLAG, autoDiscoveryValue(s.clusterName), where);
+  appendFlags(c, "command", CLUSTER_AUTOSCALER_ADDED_FLAGS, where);
+  setEnv(c, { AWS_REGION: s.region });
+  const certs = (spec.volumes ?? []).find((v) => v.name === "ssl-certs");
+  if (!certs?.hostPath) throw new PatchError(`${where}: no hostPath volume ssl-certs`);
+  certs.hostPath = { path: HOST_CA_BUNDLE, type: "File" };
+  spec.hostNetwork = true;
+  spec.nodeSelector = { ...(spec.nodeSelector ?? {}), [CONTROL_PLANE_ROLE]: "" };
+  const toleration = { key: CONTROL_PLANE_ROLE, operator: "Exists", effect: "NoSchedule" };
+  spec.tolerations = [...(spec.tolerations ?? []), toleration];
+  (deployment.spec as { strategy?: unknown }).strategy = { type: "Recreate" };
+}
