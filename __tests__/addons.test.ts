@@ -205,7 +205,8 @@ describe("every object validates against its schema", () => {
     const ds = clone(awsNode(bundle()));
     expect(thrown(() => validate(bundle(), "x.yaml", { ...ds, apiVersion: "apps/v1beta2" })).message).toBe(
       "x.yaml: apps/v1beta2 DaemonSet aws-node: not a kind of the GA API groups the bundle uses (v1, apps/v1, " +
-        "rbac.authorization.k8s.io/v1, apiextensions.k8s.io/v1, storage.k8s.io/v1, policy/v1, apiregistration.k8s.io/v1)",
+        "rbac.authorization.k8s.io/v1, apiextensions.k8s.io/v1, storage.k8s.io/v1, policy/v1, " +
+        "apiregistration.k8s.io/v1)",
     );
     expect(thrown(() => validate(bundle(), "x.yaml", { ...ds, kind: "DaemonSetSpec" })).message).toMatch(
       /^x\.yaml: apps\/v1 DaemonSetSpec aws-node: not a kind/,

@@ -3,10 +3,6 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { ConfigError, loadConfig, resolveConfig } from "../src/config";
-import { onCalendarProblem } from "../src/validation/systemd-calendar";
-import { renderUserData } from "../src/bootstrap";
-import { ETCD_BACKUP, settingsFor } from "./harness/node";
-import { ONCALENDAR_ACCEPTED } from "./fixtures/on-calendar";
 import { planNetwork } from "../src/aws/network-plan";
 import { knownInstanceTypes } from "../src/aws/instance-types";
 import { buildApp } from "../src/app";
@@ -317,7 +313,11 @@ const rejected: [string, unknown, RegExp][] = [
     { addons: { ebsCsi: "yes" } },
     /^invalid configuration: addons\.ebsCsi = "yes": Expected boolean, received string$/,
   ],
-  ["an add-on that does not exist", { addons: { ebs: true } }, /^invalid configuration: addons\.ebs = true: is not a known field/],
+  [
+    "an add-on that does not exist",
+    { addons: { ebs: true } },
+    /^invalid configuration: addons\.ebs = true: is not a known field/,
+  ],
 ];
 
 describe("bad configuration is rejected with one line naming the field and value", () => {
@@ -422,35 +422,6 @@ describe("every problem at once: one line each, in the order of the configuratio
     ]));
   test("input that is not an object is one line", () =>
     expect(linesOf(5)).toEqual(["invalid configuration: (root) = 5: Expected object, received number"]));
-});
-
-describe("OnCalendar values: the accepted form is one systemd parses", () => {
-  const accepted = ONCALENDAR_ACCEPTED; // each checked with systemd-analyze calendar (system/external-tools.test.ts)
-  // Refused: not systemd's syntax, or loaded by systemd and never fired (a fixed or past year, a day no month has).
-  const refused = [
-    "every hour",
-    "*-*-* 24:00",
-    "*-*-*",
-    "daily ",
-    "Mon *-13-* 00:00",
-    "*-*-* 00:00 UTC",
-    "Monday *-*-* 00:00",
-    "Fri..Mon *-*-* 01:00",
-    "*-02-30 00:00",
-    "2025-*-* 00:00",
-    "2027-01-01 00:00",
-  ];
-  test.each(accepted)("%s: accepted", (value) => {
-    expect(onCalendarProblem(value)).toBeUndefined();
-  });
-  test.each(refused)("%s: refused here", (value) =>
-    expect(onCalendarProblem(value)).toMatch(/is not a systemd OnCalendar value of the accepted form/),
-  );
-  test("the bootstrap refuses what the configuration refuses, with the same reason", () => {
-    expect(() =>
-      renderUserData(settingsFor("control-plane", { etcdBackup: { ...ETCD_BACKUP, onCalendar: "every hour" } })),
-    ).toThrow(`bootstrap: etcdBackup.onCalendar = "every hour" ${onCalendarProblem("every hour")}`);
-  });
 });
 
 describe("the configuration file itself", () => {

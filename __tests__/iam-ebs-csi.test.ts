@@ -44,7 +44,7 @@ function unscopedMutations(ss: PolicyStatement[]): string[] {
     ...wildcardActions(ss).map((a) => `wildcard ${a}`),
     ...ss.flatMap((s) =>
       s.Action.filter((a) => !isRead(a))
-        .filter((a) => !scoped(s) || resources(s).includes("*"))
+        .filter(() => !scoped(s) || resources(s).includes("*"))
         .map((a) => `${s.Sid}: ${a}`),
     ),
   ];
