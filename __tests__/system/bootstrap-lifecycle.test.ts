@@ -27,26 +27,12 @@ import {
   NodeRun,
   PREFIX,
   TERRAFORM_PARAMETERS,
-  runNode,
 } from "../harness/node";
-import { requireTool } from "../harness/tools";
+import { ALL_PARAMETERS, expectSuccess, failedLines, nodeRunner } from "../harness/boot";
 import { BOOT_FAILURE_METRIC, LIFECYCLE_HOOKS } from "../../src/aws/lifecycle";
 
-const runs: NodeRun[] = [];
-function node(...args: Parameters<typeof runNode>): NodeRun {
-  requireTool("bash");
-  const n = runNode(...args);
-  runs.push(n);
-  return n;
-}
-afterAll(() => runs.forEach((r) => r.cleanup()));
-
-const ALL_PARAMETERS = { ...TERRAFORM_PARAMETERS, ...JOIN_PARAMETERS };
+const node = nodeRunner();
 const WORKERS = "k8s-cluster-workers";
-const failedLines = (stderr: string) => stderr.split("\n").filter((l) => l.includes("FAILED"));
-function expectSuccess(n: { status: number | null; stderr: string }) {
-  expect({ status: n.status, failed: failedLines(n.stderr) }).toEqual({ status: 0, failed: [] });
-}
 const READY_POLL = `get node ${NODE_NAME} -o jsonpath={.status.conditions[?(@.type=="Ready")].status}`;
 const complete = (hook: string, group: string, result: string) =>
   [

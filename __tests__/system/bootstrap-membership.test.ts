@@ -35,27 +35,14 @@ import {
   PREFIX,
   STALE_JOIN_PARAMETERS,
   TERRAFORM_PARAMETERS,
-  runNode,
 } from "../harness/node";
-import { requireTool } from "../harness/tools";
+import { ALL_PARAMETERS, OWN_INIT_LOCK, expectSuccess, failedLines, nodeRunner } from "../harness/boot";
 import { LIFECYCLE_HOOKS } from "../../src/aws/lifecycle";
 
-const runs: NodeRun[] = [];
-function node(...args: Parameters<typeof runNode>): NodeRun {
-  requireTool("bash");
-  const n = runNode(...args);
-  runs.push(n);
-  return n;
-}
-afterAll(() => runs.forEach((r) => r.cleanup()));
-
-const ALL_PARAMETERS = { ...TERRAFORM_PARAMETERS, ...JOIN_PARAMETERS };
+const node = nodeRunner();
 const LOCK = `${PREFIX}/init/lock`;
-const OWN_LOCK = `${INSTANCE_ID} ${API_ENDPOINT}`;
-const failedLines = (stderr: string) => stderr.split("\n").filter((l) => l.includes("FAILED"));
-function expectSuccess(n: { status: number | null; stderr: string }) {
-  expect({ status: n.status, failed: failedLines(n.stderr) }).toEqual({ status: 0, failed: [] });
-}
+/** The value of the init lock this node holds once it won the election. */
+const OWN_LOCK = OWN_INIT_LOCK[LOCK];
 
 /** Another control-plane node: its instance and its etcd member. */
 const peer = (ip: string, id: string, instance: string) => ({
