@@ -8,6 +8,11 @@
 #                      a line; the load balancer forwards to nothing else
 #   asg/instance       this instance's auto scaling group and lifecycle state ("group state"); none:
 #                      in no group. complete-lifecycle-action and set-instance-health change it
+#   asg/since, asg/entered  the uptime of the wait state's last heartbeat (or start), and of its start
+#   STUB_HOOK_TIMEOUTS "launch terminate": the hooks' heartbeat timeouts; when set, a wait state
+#                      without a heartbeat for that long, or longer than its global timeout (100
+#                      heartbeat timeouts, at most 48 h), ends with the hook's default result
+#                      (launch: ABANDON, the instance Terminating; terminate: CONTINUE, Terminated)
 #   asg/activities     the group's scaling activities, "minutes-ago<tab>cause<tab>status message"
 #   STUB_LAUNCH_HOOK, STUB_TERMINATE_HOOK  the group's lifecycle hook names
 #   STUB_TERMINATE_AFTER  reads of autoscaling/target-lifecycle-state before the group terminates
@@ -24,8 +29,35 @@ aws_error() {
   exit 254
 }
 
-# asg_state: prints this instance's "group state", nothing when it is in no group.
-asg_state() { if [[ -f ${state}/asg/instance ]]; then cat "${state}/asg/instance"; fi; }
+# uptime_now: the node's uptime in whole seconds.
+uptime_now() {
+  local up
+  read -r up _ <"${root}/proc/uptime"
+  echo "${up%.*}"
+}
+
+# wait_started: the instance enters a lifecycle hook's wait state now.
+wait_started() { uptime_now | tee "${state}/asg/entered" >"${state}/asg/since"; }
+
+# asg_state: prints this instance's "group state", nothing when it is in no group. A wait state
+# whose hook timed out (STUB_HOOK_TIMEOUTS) has ended with the hook's default result.
+asg_state() {
+  local group lifecycle launch terminate timeout now
+  [[ -f ${state}/asg/instance ]] || return 0
+  read -r group lifecycle <"${state}/asg/instance"
+  if [[ -n ${STUB_HOOK_TIMEOUTS:-} && $lifecycle == *:Wait ]]; then
+    read -r launch terminate <<<"$STUB_HOOK_TIMEOUTS"
+    timeout=$launch
+    if [[ $lifecycle == Terminating:Wait ]]; then timeout=$terminate; fi
+    now=$(uptime_now)
+    if ((now - $(<"${state}/asg/since") > timeout ||
+      now - $(<"${state}/asg/entered") > (timeout * 100 < 172800 ? timeout * 100 : 172800))); then
+      if [[ $lifecycle == Pending:Wait ]]; then lifecycle=Terminating; else lifecycle=Terminated; fi
+      echo "$group $lifecycle" >"${state}/asg/instance"
+    fi
+  fi
+  echo "$group $lifecycle"
+}
 
 # etcd_member_add NAME IP: the member kubeadm adds for a control-plane node (started once etcd runs).
 etcd_member_add() {
@@ -90,8 +122,11 @@ imds_target_state() {
   read -r group lifecycle <<<"$(asg_state)"
   [[ -n ${group:-} ]] || exit 22
   if [[ -n ${STUB_TERMINATE_AFTER:-} ]] && (($(count target-state) > STUB_TERMINATE_AFTER)); then
-    lifecycle=Terminating:Wait
-    echo "$group $lifecycle" >"${state}/asg/instance"
+    if [[ $lifecycle != Terminat* ]]; then
+      lifecycle=Terminating:Wait
+      echo "$group $lifecycle" >"${state}/asg/instance"
+      wait_started
+    fi
   fi
   case $lifecycle in
     Terminat*) printf 'Terminated' ;;
@@ -158,6 +193,21 @@ aws_lifecycle() {
           ;;
       esac
       echo "$group $next" >"${state}/asg/instance"
+      ;;
+    "autoscaling record-lifecycle-action-heartbeat")
+      # RecordLifecycleActionHeartbeat: restarts the timeout of the instance's wait state; an error
+      # when no lifecycle action of that hook waits. The CLI prints nothing for its empty response.
+      read -r group lifecycle <<<"$(asg_state)"
+      hook=$(opt --lifecycle-hook-name "$@")
+      case "$(opt --instance-id "$@") $(opt --auto-scaling-group-name "$@") ${hook} ${lifecycle:-}" in
+        "${INSTANCE_ID} ${group:-} ${STUB_LAUNCH_HOOK} Pending:Wait") ;;
+        "${INSTANCE_ID} ${group:-} ${STUB_TERMINATE_HOOK} Terminating:Wait") ;;
+        *)
+          aws_error ValidationError RecordLifecycleActionHeartbeat \
+            "No active Lifecycle Action found with instance ID $(opt --instance-id "$@")"
+          ;;
+      esac
+      uptime_now >"${state}/asg/since"
       ;;
     "autoscaling set-instance-health")
       [[ -n $(asg_state) && $(opt --instance-id "$@") == "$INSTANCE_ID" ]] ||

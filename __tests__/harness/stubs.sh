@@ -20,6 +20,7 @@
 #   STUB_CONTAINERD    the containerd build apt installs from the pinned series (default 2.2.1-0ubuntu1~24.04.2)
 #   STUB_CREDENTIAL_PROVIDER  the bytes artifacts.k8s.io serves for the ECR credential provider
 #   STUB_API_VERSION   the version the API servers report (default the installed kubeadm's)
+#   K8S_ROOT/proc/uptime  the node's uptime, which sleep advances
 #   dpkg/<package>     installed packages and their versions (apt-get install writes them)
 #   ...and the state of stubs-lifecycle.sh (EC2 instances, the auto scaling group, etcd members, Nodes)
 set -euo pipefail
@@ -159,7 +160,12 @@ pause_for() {
 . "${0%/*}/stubs-maintenance.sh"
 
 case $name in
-  sleep | swapoff | modprobe | sysctl | snap | systemctl) ;;
+  sleep)
+    # Time passes: the node's uptime (K8S_ROOT/proc/uptime, as the scripts read it) advances.
+    read -r up idle <"${root}/proc/uptime"
+    printf '%s.00 %s\n' "$((${up%.*} + $1))" "$idle" >"${root}/proc/uptime"
+    ;;
+  swapoff | modprobe | sysctl | snap | systemctl) ;;
 
   apt-get)
     # install PKG or PKG=VERSION-GLOB: records what dpkg would then have (containerd from the pinned series).

@@ -11,9 +11,8 @@ import {
   PREFIX,
   TERRAFORM_PARAMETERS,
   credentialProviderBytes,
-  packagesInstalledBy,
-  stubsWithoutPackage,
 } from "../harness/node";
+import { packagesInstalledBy, stubsWithoutPackage } from "../harness/packages";
 import { ALL_PARAMETERS, BUNDLE, expectSuccess, failedLines, nodeRunner, written, yamlDocs } from "../harness/boot";
 import { BOOTSTRAP_SCRIPTS } from "../../src/bootstrap/scripts";
 import { ECR_CREDENTIAL_PROVIDER } from "../../src/bootstrap/versions";
