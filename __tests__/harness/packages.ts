@@ -27,6 +27,7 @@ export const STUBBED_COMMANDS: Readonly<Record<string, string>> = Object.freeze(
   swapoff: "util-linux",
   sysctl: "procps",
   systemctl: "systemd",
+  timeout: "coreutils",
 });
 
 /**
