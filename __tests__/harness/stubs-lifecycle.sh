@@ -75,28 +75,51 @@ etcd_member_del() {
   if [[ -f $file ]]; then grep -v "^[0-9a-f]*|${1}|" "$file" >"${file}.new" || true; mv "${file}.new" "$file"; fi
 }
 
+# runs NAME: an instance of that private DNS name is running.
+runs() { grep -q "^[^ ]* ${1} running\$" "${state}/ec2/instances"; }
+
 # etcd_unreachable: prints the voting members the member serving a "member add" is not connected to:
 # unstarted ones (no name) and those whose instance (of that private DNS name) is not running.
 etcd_unreachable() {
   local id name peer client
   [[ -f ${state}/etcd/members ]] || return 0
   while IFS='|' read -r id name peer client; do
-    if [[ -z $name ]] || ! grep -q "^[^ ]* ${name} running\$" "${state}/ec2/instances"; then echo "$id"; fi
+    if [[ -z $name ]] || ! runs "$name"; then echo "$id"; fi
   done <"${state}/etcd/members"
 }
 
 # registered ID: the instance ID is a target of the API target group.
 registered() { grep -qx "$1" "${state}/elbv2/targets" 2>/dev/null; }
 
-# etcd_members ENDPOINT list|remove ID: etcdctl member list and member remove through ENDPOINT, as
-# etcd-io/etcd v3.6 etcdctl/ctlv3/command prints them (printer.go makeMemberListTable,
-# printer_simple.go MemberList and MemberRemove; errors through cobrautl.ExitWithError: "Error: ...").
+# answers ENDPOINT: an etcd member serves at ENDPOINT: this node's own (127.0.0.1) while it is a
+# member; another while it is started and an instance of its name runs.
+answers() {
+  local id name peer client
+  if [[ $1 == https://127.0.0.1:2379 ]]; then
+    grep -q "^[0-9a-f]*|${NODE_NAME}|" "${state}/etcd/members"
+    return
+  fi
+  while IFS='|' read -r id name peer client; do
+    if [[ $client == "$1" && -n $name ]] && runs "$name"; then
+      return 0
+    fi
+  done <"${state}/etcd/members"
+  return 1
+}
+
+# etcd_members ENDPOINTS list|remove ID: etcdctl member list and member remove through ENDPOINTS
+# (comma-separated: the client moves on from an endpoint that does not answer; etcd.io/docs/v3.6/
+# learning/design-client), as etcd-io/etcd v3.6 etcdctl/ctlv3/command prints them (printer.go
+# makeMemberListTable, printer_simple.go MemberList and MemberRemove; errors through
+# cobrautl.ExitWithError: "Error: ..."). A remove that would leave fewer members that answer than a
+# majority is refused (server/etcdserver/server.go mayRemoveMember: "unhealthy cluster").
 etcd_members() {
-  local endpoint=$1 file="${state}/etcd/members" id name peer client status
-  # The local member answers while it is a member; another one while it is a started member.
-  local serving="^[0-9a-f]*|[^|][^|]*|[^|]*|${endpoint}\$"
-  if [[ $endpoint == https://127.0.0.1:2379 ]]; then serving="^[0-9a-f]*|${NODE_NAME}|"; fi
-  grep -q "$serving" "$file" 2>/dev/null || { echo "Error: context deadline exceeded" >&2; exit 1; }
+  local file="${state}/etcd/members" endpoint served="" id name peer client status voting=0 active=0
+  [[ -f $file ]] || { echo "Error: context deadline exceeded" >&2; exit 1; }
+  for endpoint in ${1//,/ }; do
+    if answers "$endpoint"; then served=$endpoint; break; fi
+  done
+  [[ -n $served ]] || { echo "Error: context deadline exceeded" >&2; exit 1; }
   case $2 in
     list)
       while IFS='|' read -r id name peer client; do
@@ -107,6 +130,16 @@ etcd_members() {
       ;;
     remove)
       grep -q "^${3}|" "$file" || { echo "Error: etcdserver: member not found" >&2; exit 1; }
+      while IFS='|' read -r id name peer client; do
+        voting=$((voting + 1))
+        if [[ -n $name ]] && runs "$name"; then active=$((active + 1)); fi
+      done <"$file"
+      IFS='|' read -r id name peer client < <(grep "^${3}|" "$file")
+      if [[ -n $name ]] && runs "$name" &&
+        ((active - 1 < 1 + (voting - 1) / 2)); then
+        echo "Error: etcdserver: unhealthy cluster" >&2
+        exit 1
+      fi
       grep -v "^${3}|" "$file" >"${file}.new" || true
       mv "${file}.new" "$file"
       printf 'Member %16s removed from cluster %16s\n' "$3" "c9be114fc2da2776"

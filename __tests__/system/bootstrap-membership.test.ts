@@ -508,6 +508,32 @@ describe("leaving the cluster when the group terminates a control-plane node", (
     expect(r.calls[r.calls.length - 1]).toBe(COMPLETE);
   });
 
+  test("the first other member listed is dead: its own member goes through all the others' client URLs", () => {
+    // Five members, one of them on an instance that is gone: etcdctl moves on from its endpoint.
+    const others = [DEAD, LIVE, HOLDER, PENDING];
+    const { n, own } = member({
+      instances: [DEAD.instance("terminated"), ...others.slice(1).map((p) => p.instance("running"))],
+      etcdMembers: others.map((p) => p.member),
+    });
+    const r = n.execWith({ terminateAfterPolls: 0 }, WATCHER);
+    expectSuccess(r);
+    const endpoints = others.map((p) => `https://${p.member.ip}:2379`).join(",");
+    expect(memberRemovals(r)).toEqual([`${etcdctlAt(endpoints)} member remove ${own.id}`]);
+    expect(members(n)).toEqual(others.map((p) => p.member.name));
+  });
+
+  // etcd-io/etcd v3.6 server/etcdserver/server.go mayRemoveMember: a member that answers is removed
+  // only when the members that answer without it are still a majority of the list without it.
+  test("etcd (the stub) refuses to remove a member that answers when the rest would lose their majority", () => {
+    const { n, own } = member({ instances: [LIVE.instance("running")], etcdMembers: [DEAD.member, LIVE.member] });
+    const remove = (id: string) =>
+      n.stub("crictl", ...`${etcdctlAt(`https://${LIVE.member.ip}:2379`)} member remove ${id}`.split(" ").slice(1));
+    expect(remove(own.id)).toMatchObject({ status: 1, stderr: "Error: etcdserver: unhealthy cluster\n" });
+    expect(remove(DEAD.member.id).status).toBe(0);
+    expect(remove(own.id).status).toBe(0);
+    expect(members(n)).toEqual([LIVE.member.name]);
+  });
+
   test("a removal that keeps failing is given up within its bound; the drain and the hook follow", () => {
     const { n } = member({ instances: [LIVE.instance("running")], etcdMembers: [LIVE.member] });
     const r = n.execWith({ terminateAfterPolls: 0, fail: ["crictl exec"] }, WATCHER);

@@ -9,7 +9,7 @@
 #                exist (this node's among them) are more than half of the list: otherwise etcd has
 #                lost quorum, no removal could be committed, and the cluster needs a restore
 #   remove-self  (k8s-termination-watch, before the group terminates this node) removes this node's
-#                member through another member; never the last one
+#                member through the other started members; never the last one
 # etcd refuses to add a member while a voting member is unreachable (etcd-io/etcd v3.6.6
 # server/etcdserver/server.go mayAddMember: isConnectedFullySince, "etcdserver: unhealthy
 # cluster"), so a replacement control-plane node can join only once the members of gone instances
@@ -106,8 +106,8 @@ prune() {
   log "done: ${#GONE[@]} member(s) removed, $((${#IDS[@]} - ${#GONE[@]})) left"
 }
 
-# removed_through ENDPOINT ID: removes member ID through ENDPOINT; done as well when ENDPOINT no
-# longer lists it (an earlier attempt removed it, but its answer was lost).
+# removed_through ENDPOINTS ID: removes member ID through ENDPOINTS (comma-separated); done as well
+# when they no longer list it (an earlier attempt removed it, but its answer was lost).
 removed_through() {
   local out
   etcdctl_at 60 "$1" member remove "$2" && return 0
@@ -116,7 +116,7 @@ removed_through() {
 }
 
 remove_self() {
-  local i other=""
+  local i others=""
   step "find the etcd container"
   retry 6 10 "a running etcd container (static pod kube-system/etcd-${NODE_NAME})" find_etcd
   step "list the etcd members"
@@ -125,19 +125,20 @@ remove_self() {
     log "no member is named ${NODE_NAME}: nothing to remove"
     return 0
   fi
+  # Every other started member: etcdctl's client balances over the endpoints and moves on from one
+  # that does not answer (etcd.io/docs/v3.6/learning/design-client), so a dead member listed first
+  # does not stop the removal.
   for i in "${!IDS[@]}"; do
-    if ((i != OWN)) && [[ ${STATES[i]} == started && -n ${CLIENTS[i]} ]]; then
-      other=${CLIENTS[i]}
-      break
-    fi
+    if ((i == OWN)) || [[ ${STATES[i]} != started || -z ${CLIENTS[i]} ]]; then continue; fi
+    others+="${others:+,}${CLIENTS[i]}"
   done
-  if [[ -z $other ]]; then
+  if [[ -z $others ]]; then
     log "${NODE_NAME} is the only started etcd member: not removing it (the cluster's data would go with it)"
     return 0
   fi
-  # Through another member: this one stops serving as soon as it is removed.
-  step "remove this node's etcd member ${IDS[OWN]} through ${other}"
-  retry 5 10 "etcdctl member remove ${IDS[OWN]}" removed_through "$other" "${IDS[OWN]}"
+  # Through the others: this one stops serving as soon as it is removed.
+  step "remove this node's etcd member ${IDS[OWN]} through ${others}"
+  retry 5 10 "etcdctl member remove ${IDS[OWN]}" removed_through "$others" "${IDS[OWN]}"
   log "done: ${NODE_NAME} left the etcd cluster"
 }
 
