@@ -184,8 +184,6 @@ export interface Behaviour {
   readonly s3Tamper?: Readonly<Record<string, string | null>>;
   /** Whether Terraform's bundle is in S3 at all (default true). */
   readonly bundleUploaded?: boolean;
-  /** Version the API servers report (kubectl get --raw /version), default the installed kubeadm's. */
-  readonly apiVersion?: string;
   /** Calls ("name arg-prefix") that fail. */
   readonly fail?: readonly string[];
   /** The instance the node runs on (default INSTANCE_ID, NODE_NAME, NODE_IP); kept by execWith. */
@@ -424,7 +422,6 @@ export function runNode(role: NodeRole, behaviour: Behaviour = {}, settings: Par
       ? { STUB_HOOK_TIMEOUTS: `${LAUNCH_HOOK_TIMEOUT_SECONDS} ${TERMINATE_HOOK_TIMEOUT_SECONDS}` }
       : {}),
     ...(b.containerd ? { STUB_CONTAINERD: b.containerd } : {}),
-    ...(b.apiVersion ? { STUB_API_VERSION: b.apiVersion } : {}),
     ...(b.credentialProvider ? { STUB_CREDENTIAL_PROVIDER: b.credentialProvider } : {}),
   });
 

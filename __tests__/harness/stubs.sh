@@ -19,7 +19,6 @@
 #   STUB_ARCH          what dpkg --print-architecture prints (default amd64)
 #   STUB_CONTAINERD    the containerd build apt installs from the pinned series (default 2.2.1-0ubuntu1~24.04.2)
 #   STUB_CREDENTIAL_PROVIDER  the bytes artifacts.k8s.io serves for the ECR credential provider
-#   STUB_API_VERSION   the version the API servers report (default the installed kubeadm's)
 #   K8S_ROOT/proc/uptime  the node's uptime, which sleep advances
 #   dpkg/<package>     installed packages and their versions (apt-get install writes them)
 #   ...and the state of stubs-lifecycle.sh (EC2 instances, the auto scaling group, etcd members, Nodes)
@@ -430,10 +429,8 @@ case $name in
     fi
     case $1 in
       get)
-        if [[ $2 == node ]]; then kubectl_node "$@"; exit 0; fi
-        [[ $2 == --raw && $3 == /version ]] || { echo "kubectl stub: unexpected '$*'" >&2; exit 2; }
-        # The API servers run the kubeadm version that initialised the cluster.
-        printf '{\n  "major": "1",\n  "gitVersion": "v%s",\n  "platform": "linux/amd64"\n}\n' "${STUB_API_VERSION:-$(installed kubeadm | sed 's/-.*//')}"
+        [[ $2 == node ]] || { echo "kubectl stub: unexpected '$*'" >&2; exit 2; }
+        kubectl_node "$@"
         ;;
       apply)
         source=$(opt -f "$@")
