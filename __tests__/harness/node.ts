@@ -116,6 +116,8 @@ export interface EtcdMember {
   readonly id: string;
   readonly name: string;
   readonly ip: string;
+  /** The instance its etcd runs on (default: any running instance of its name). */
+  readonly instance?: string;
 }
 
 export function settingsFor(role: NodeRole, extra: Partial<BootstrapSettings> = {}): BootstrapSettings {
@@ -375,7 +377,11 @@ export function runNode(role: NodeRole, behaviour: Behaviour = {}, settings: Par
   const writeMembers = (members: readonly EtcdMember[]) =>
     fs.writeFileSync(
       path.join(state, "etcd/members"),
-      members.map((m) => `${m.id}|${m.name}|https://${m.ip}:2380|${m.name ? `https://${m.ip}:2379` : ""}\n`).join(""),
+      members
+        .map(
+          (m) => `${m.id}|${m.name}|https://${m.ip}:2380|${m.name ? `https://${m.ip}:2379` : ""}|${m.instance ?? ""}\n`,
+        )
+        .join(""),
     );
   writeInstances(behaviour.instances ?? []);
   const asg = behaviour.asg === undefined ? { group: GROUP_OF[role], state: "Pending:Wait" } : behaviour.asg;

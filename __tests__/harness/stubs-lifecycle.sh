@@ -17,8 +17,9 @@
 #   STUB_LAUNCH_HOOK, STUB_TERMINATE_HOOK  the group's lifecycle hook names
 #   STUB_TERMINATE_AFTER  reads of autoscaling/target-lifecycle-state before the group terminates
 #                      the instance (its lifecycle state becomes Terminating:Wait); default never
-#   etcd/members       etcd's member list, "id|name|peer URL|client URL" per line (unstarted: no
-#                      name, no client URL); kubeadm init, join and reset change it as kubeadm does
+#   etcd/members       etcd's member list, "id|name|peer URL|client URL|instance" per line (unstarted:
+#                      no name, no client URL; instance: the one its etcd runs on, when known, else
+#                      one of its name); kubeadm init, join and reset change it as kubeadm does
 #   nodes/<name>       the Nodes the API servers have (kubeadm init and join register one);
 #                      STUB_NODE_READY_AFTER: reads of the Ready condition that are False first
 
@@ -59,14 +60,28 @@ asg_state() {
   echo "$group $lifecycle"
 }
 
-# etcd_member_add NAME IP: the member kubeadm adds for a control-plane node (started once etcd runs).
+# etcd_member_add NAME IP: the member kubeadm adds for a control-plane node (started once etcd runs
+# on this instance).
 etcd_member_add() {
   local id
   mkdir -p "${state}/etcd"
   id=$(printf '%s' "$1" | sha256sum | cut -c1-16)
   # etcdctl prints the uint64 ID with %x: no leading zeros.
   while [[ $id == 0* ]]; do id=${id#0}; done
-  printf '%s|%s|https://%s:2380|https://%s:2379\n' "$id" "$1" "$2" "$2" >>"${state}/etcd/members"
+  printf '%s|%s|https://%s:2380|https://%s:2379|%s\n' "$id" "$1" "$2" "$2" "$INSTANCE_ID" >>"${state}/etcd/members"
+}
+
+# etcd_member_adopt IP: kubeadm join when a member with this node's peer URL is listed already: it
+# skips the member add and starts etcd under that member's ID, with an empty data directory
+# (kubernetes/kubernetes cmd/kubeadm/app/util/etcd/etcd.go addMember: "The peer URL ... already
+# exists. Skipping etcd member addition"; #92118, #127491). Its etcd now runs on this instance.
+etcd_member_adopt() {
+  local file="${state}/etcd/members" id name peer client instance out=""
+  while IFS='|' read -r id name peer client instance; do
+    if [[ $peer == "https://${1}:2380" ]]; then instance=$INSTANCE_ID; fi
+    out+="${id}|${name}|${peer}|${client}|${instance}"$'\n'
+  done <"$file"
+  printf '%s' "$out" >"$file"
 }
 
 # etcd_member_del NAME: kubeadm reset removes the node's own member.
@@ -75,16 +90,21 @@ etcd_member_del() {
   if [[ -f $file ]]; then grep -v "^[0-9a-f]*|${1}|" "$file" >"${file}.new" || true; mv "${file}.new" "$file"; fi
 }
 
-# runs NAME: an instance of that private DNS name is running.
-runs() { grep -q "^[^ ]* ${1} running\$" "${state}/ec2/instances"; }
+# member_runs NAME INSTANCE: a started member's etcd runs: on INSTANCE when the member line names
+# one (the instance that added it), else on an instance of its name.
+member_runs() {
+  [[ -n $1 ]] || return 1
+  if [[ -n ${2:-} ]]; then grep -q "^${2} [^ ]* running\$" "${state}/ec2/instances"; return; fi
+  grep -q "^[^ ]* ${1} running\$" "${state}/ec2/instances"
+}
 
 # etcd_unreachable: prints the voting members the member serving a "member add" is not connected to:
-# unstarted ones (no name) and those whose instance (of that private DNS name) is not running.
+# unstarted ones (no name) and those whose etcd does not run.
 etcd_unreachable() {
-  local id name peer client
+  local id name peer client instance
   [[ -f ${state}/etcd/members ]] || return 0
-  while IFS='|' read -r id name peer client; do
-    if [[ -z $name ]] || ! runs "$name"; then echo "$id"; fi
+  while IFS='|' read -r id name peer client instance; do
+    if ! member_runs "$name" "$instance"; then echo "$id"; fi
   done <"${state}/etcd/members"
 }
 
@@ -92,17 +112,15 @@ etcd_unreachable() {
 registered() { grep -qx "$1" "${state}/elbv2/targets" 2>/dev/null; }
 
 # answers ENDPOINT: an etcd member serves at ENDPOINT: this node's own (127.0.0.1) while it is a
-# member; another while it is started and an instance of its name runs.
+# member; another while it is started and its etcd runs.
 answers() {
-  local id name peer client
+  local id name peer client instance
   if [[ $1 == https://127.0.0.1:2379 ]]; then
     grep -q "^[0-9a-f]*|${NODE_NAME}|" "${state}/etcd/members"
     return
   fi
-  while IFS='|' read -r id name peer client; do
-    if [[ $client == "$1" && -n $name ]] && runs "$name"; then
-      return 0
-    fi
+  while IFS='|' read -r id name peer client instance; do
+    if [[ $client == "$1" ]] && member_runs "$name" "$instance"; then return 0; fi
   done <"${state}/etcd/members"
   return 1
 }
@@ -114,7 +132,7 @@ answers() {
 # cobrautl.ExitWithError: "Error: ..."). A remove that would leave fewer members that answer than a
 # majority is refused (server/etcdserver/server.go mayRemoveMember: "unhealthy cluster").
 etcd_members() {
-  local file="${state}/etcd/members" endpoint served="" id name peer client status voting=0 active=0
+  local file="${state}/etcd/members" endpoint served="" id name peer client instance status voting=0 active=0
   [[ -f $file ]] || { echo "Error: context deadline exceeded" >&2; exit 1; }
   for endpoint in ${1//,/ }; do
     if answers "$endpoint"; then served=$endpoint; break; fi
@@ -122,7 +140,7 @@ etcd_members() {
   [[ -n $served ]] || { echo "Error: context deadline exceeded" >&2; exit 1; }
   case $2 in
     list)
-      while IFS='|' read -r id name peer client; do
+      while IFS='|' read -r id name peer client instance; do
         status=started
         if [[ -z $name ]]; then status=unstarted; fi
         printf '%s, %s, %s, %s, %s, false\n' "$id" "$status" "$name" "$peer" "$client"
@@ -130,13 +148,12 @@ etcd_members() {
       ;;
     remove)
       grep -q "^${3}|" "$file" || { echo "Error: etcdserver: member not found" >&2; exit 1; }
-      while IFS='|' read -r id name peer client; do
+      while IFS='|' read -r id name peer client instance; do
         voting=$((voting + 1))
-        if [[ -n $name ]] && runs "$name"; then active=$((active + 1)); fi
+        if member_runs "$name" "$instance"; then active=$((active + 1)); fi
       done <"$file"
-      IFS='|' read -r id name peer client < <(grep "^${3}|" "$file")
-      if [[ -n $name ]] && runs "$name" &&
-        ((active - 1 < 1 + (voting - 1) / 2)); then
+      IFS='|' read -r id name peer client instance < <(grep "^${3}|" "$file")
+      if member_runs "$name" "$instance" && ((active - 1 < 1 + (voting - 1) / 2)); then
         echo "Error: etcdserver: unhealthy cluster" >&2
         exit 1
       fi

@@ -112,6 +112,16 @@ etcd_exec() {
   case "${words[*]:0:2}" in
     version) printf '%s version: %s\nAPI version: %s\n' "$tool" "$version" "${version%.*}" ;;
     "endpoint health" | "snapshot save")
+      client=$(opt --endpoints "$@")
+      if [[ ${words[0]} == endpoint && $client != https://127.0.0.1:2379 ]]; then
+        # Another member (etcdctl/ctlv3/command/ep_command.go; printer_simple.go EndpointHealth).
+        [[ " $* " == *" --cacert=${ETCD_PKI}/ca.crt --cert=${ETCD_PKI}/healthcheck-client.crt "* ]] ||
+          { echo "etcdctl stub: not kubeadm's etcd client certificate" >&2; exit 1; }
+        if answers "$client"; then echo "${client} is healthy: successfully committed proposal: took = 3ms"; exit 0; fi
+        echo "${client} is unhealthy: failed to commit proposal: context deadline exceeded" >&2
+        echo "Error: unhealthy cluster" >&2
+        exit 1
+      fi
       [[ " $* " == *" --endpoints=https://127.0.0.1:2379 --cacert=${ETCD_PKI}/ca.crt --cert=${ETCD_PKI}/healthcheck-client.crt --key=${ETCD_PKI}/healthcheck-client.key "* ]] ||
         { echo "etcdctl stub: not the local member with kubeadm's etcd client certificate" >&2; exit 1; }
       if [[ ${words[0]} == endpoint ]]; then
@@ -394,6 +404,11 @@ case $name in
           cluster_config=${state}/kubeadm-init.yaml
           [[ -f $cluster_config ]] || cluster_config=${root}/etc/k8s-bootstrap/kubeadm-init.yaml.tmpl
           apiserver_files_present "$cluster_config" || exit 1
+          if grep -q "^[0-9a-f]*|[^|]*|https://${NODE_IP}:2380|" "${state}/etcd/members" 2>/dev/null; then
+            admin_conf "$config" apiServerEndpoint
+            etcd_member_adopt "$NODE_IP"
+            exit 0
+          fi
           # etcd refuses to add a member while the member serving the request is not connected to
           # every voting member (etcd v3.6.6 server/etcdserver/server.go mayAddMember).
           if [[ -n $(etcd_unreachable) ]]; then

@@ -23,6 +23,8 @@
  *   launch completed with ABANDON has the StatusMessage "... Lifecycle Action Completed with ABANDON
  *   Result" (CHAP_Troubleshooting.html).
  */
+import * as fs from "fs";
+import * as path from "path";
 import { parseAllDocuments } from "yaml";
 import {
   API_ENDPOINT,
@@ -48,7 +50,7 @@ const OWN_LOCK = OWN_INIT_LOCK[LOCK];
 
 /** Another control-plane node: its instance and its etcd member. */
 const peer = (ip: string, id: string, instance: string) => ({
-  member: { id, name: `ip-${ip.replace(/\./g, "-")}.ap-northeast-2.compute.internal`, ip },
+  member: { id, name: `ip-${ip.replace(/\./g, "-")}.ap-northeast-2.compute.internal`, ip, instance },
   instance: (state: "pending" | "running" | "stopping" | "stopped" | "shutting-down" | "terminated") => ({
     id: instance,
     name: `ip-${ip.replace(/\./g, "-")}.ap-northeast-2.compute.internal`,
@@ -241,7 +243,7 @@ const ownMember = (n: NodeRun) => {
     .kept("etcd/members")!
     .split("\n")
     .find((l) => l.split("|")[1] === NODE_NAME)!;
-  return { id: line.split("|")[0], name: NODE_NAME, ip: NODE_IP };
+  return { id: line.split("|")[0], name: NODE_NAME, ip: NODE_IP, instance: INSTANCE_ID };
 };
 /** The command k8s-etcd-members-prune.service runs (its ExecStart), as installed on the node. */
 const pruneCommand = (n: NodeRun) => {
@@ -335,7 +337,7 @@ describe("etcd members of gone instances: every control-plane member prunes them
 
   /** A booted cluster node whose etcd and EC2 then look as given; runs the timer's prune once. */
   function pruneWith(
-    cluster: Parameters<NodeRun["change"]>[0] & { extra?: readonly (typeof DEAD.member)[] },
+    cluster: Parameters<NodeRun["change"]>[0] & { extra?: readonly EtcdMember[] },
     fail: string[] = [],
   ) {
     const n = node("control-plane", { ssm: TERRAFORM_PARAMETERS });
@@ -381,6 +383,102 @@ describe("etcd members of gone instances: every control-plane member prunes them
         " instances that exist: etcd has no quorum, nothing removed (restore from a snapshot: docs/etcd-restore.md)",
     ]);
     expect(members(three.n)).toEqual([NODE_NAME, DEAD.member.name, GONE2.member.name]);
+  });
+
+  describe("a replacement that got its dead predecessor's private IP, so its name", () => {
+    // kubeadm join, with a member of its peer URL still listed, skips the member add and starts etcd
+    // under that member's ID with an empty data directory (kubernetes/kubernetes
+    // cmd/kubeadm/app/util/etcd/etcd.go addMember: "The peer URL ... already exists. Skipping etcd
+    // member addition"; #92118, #127491), where etcd wants the dead member removed and a new one added.
+    const REUSED = { id: "i-0d1c2b3a4f5e60798", name: DEAD.member.name, state: "running" as const };
+    const SUCCESSOR = { instanceId: REUSED.id, name: DEAD.member.name, ip: DEAD.member.ip };
+    const RECORD = "var/lib/k8s-bootstrap/etcd-member-instances";
+    let n: NodeRun;
+    let learnt: ReturnType<NodeRun["exec"]>;
+    let pruned: ReturnType<NodeRun["exec"]>;
+    const afterDeath = () => [LIVE.instance("running"), DEAD.instance("terminated"), REUSED];
+    const successor = (etcdMembers: EtcdMember[]) =>
+      node("control-plane", {
+        ssm: ALL_PARAMETERS,
+        identity: SUCCESSOR,
+        instances: [{ id: INSTANCE_ID, name: NODE_NAME, state: "running" }, ...afterDeath()],
+        etcdMembers,
+      });
+    beforeAll(() => {
+      n = node("control-plane", { ssm: TERRAFORM_PARAMETERS });
+      n.change({
+        instances: [LIVE.instance("running"), DEAD.instance("running")],
+        etcdMembers: [ownMember(n), LIVE.member, DEAD.member],
+      });
+      learnt = n.exec(...pruneCommand(n));
+      // The predecessor dies; its group's new instance gets the same private IP, so the same name.
+      n.change({ instances: afterDeath() });
+      pruned = n.exec(...pruneCommand(n));
+    });
+
+    test("while it lived, the timer saw each member's etcd answer on its instance, and recorded that", () => {
+      expectSuccess(learnt);
+      expect(memberRemovals(learnt)).toEqual([]);
+      expect(learnt.calls).toContain(`${etcdctlAt(`https://${DEAD.member.ip}:2379`)} endpoint health`);
+      expect(n.nodeFile(RECORD)!.trim().split("\n").sort()).toEqual(
+        [
+          `${ownMember(n).id} ${INSTANCE_ID}`,
+          `${LIVE.member.id} ${LIVE.member.instance}`,
+          `${DEAD.member.id} ${DEAD.member.instance}`,
+        ].sort(),
+      );
+    });
+
+    test("before the timer runs again, the successor's kubeadm join would take the dead member over", () => {
+      const early = successor([ownMember(n), LIVE.member, DEAD.member]);
+      expectSuccess(early);
+      const line = early
+        .kept("etcd/members")!
+        .split("\n")
+        .find((l) => l.startsWith(`${DEAD.member.id}|`));
+      // The dead member's ID and peer URL, its etcd now on the successor's instance.
+      const { id, name, ip } = DEAD.member;
+      expect(line).toBe(`${id}|${name}|https://${ip}:2380|https://${ip}:2379|${REUSED.id}`);
+    });
+
+    test("the timer removes it: its instance is gone, the new one has its name but not its etcd", () => {
+      expectSuccess(pruned);
+      expect(pruned.calls).toContain(describeLive(`Name=private-dns-name,Values=${DEAD.member.name}`));
+      expect(memberRemovals(pruned)).toEqual([
+        `${etcdctlAt("https://127.0.0.1:2379")} member remove ${DEAD.member.id}`,
+      ]);
+      expect(pruned.stderr).toContain(
+        `k8s-etcd-members: member ${DEAD.member.name} (${DEAD.member.id}): its instance ${DEAD.member.instance}` +
+          ` is gone; ${REUSED.id} has its name but not its etcd`,
+      );
+      expect(members(n)).toEqual([NODE_NAME, LIVE.member.name]);
+    });
+
+    test("then the successor joins with a member of its own (a new ID), not the dead one's", () => {
+      const joined = successor([ownMember(n), LIVE.member]);
+      expectSuccess(joined);
+      const lines = joined.kept("etcd/members")!.trim().split("\n");
+      expect(lines.map((l) => l.split("|")[1])).toEqual([NODE_NAME, LIVE.member.name, DEAD.member.name]);
+      const own = lines[2].split("|");
+      expect(own[0]).not.toBe(DEAD.member.id);
+      expect(own[4]).toBe(REUSED.id);
+    });
+
+    test("never without the record (the node never saw it answer), nor while it answers on the new instance", () => {
+      const fresh = node("control-plane", { ssm: TERRAFORM_PARAMETERS });
+      fresh.change({ instances: afterDeath(), etcdMembers: [ownMember(fresh), LIVE.member, DEAD.member] });
+      const r = fresh.exec(...pruneCommand(fresh));
+      expectSuccess(r);
+      expect(memberRemovals(r)).toEqual([]);
+      // Taken over (its etcd now answers on the new instance): kept, and recorded there.
+      const adopted = { ...DEAD.member, instance: REUSED.id };
+      n.change({ etcdMembers: [ownMember(n), LIVE.member, adopted] });
+      fs.writeFileSync(path.join(n.root, RECORD), `${DEAD.member.id} ${DEAD.member.instance}\n`);
+      const kept = n.exec(...pruneCommand(n));
+      expectSuccess(kept);
+      expect(memberRemovals(kept)).toEqual([]);
+      expect(n.nodeFile(RECORD)).toContain(`${DEAD.member.id} ${REUSED.id}\n`);
+    });
   });
 
   test("nothing when the member list cannot be read, EC2 cannot be read, or EC2 does not vouch for this node", () => {
