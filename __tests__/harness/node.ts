@@ -10,76 +10,8 @@ import * as path from "path";
 import { parse } from "yaml";
 import { sha256 } from "../../src/addons/vendored";
 import { BootstrapSettings, NodeRole, clusterBundle, renderUserData } from "../../src/bootstrap";
-import { BOOTSTRAP_SCRIPTS } from "../../src/bootstrap/scripts";
-import { LIFECYCLE_HOOKS } from "../../src/aws/lifecycle";
-
-/**
- * Every stubbed command and the package that puts it on a node. A stub may stand in for a real
- * tool, never for a missing one: the package must be in the Ubuntu 24.04 server image or be
- * installed by the bootstrap scripts themselves (see stubsWithoutPackage).
- */
-export const STUBBED_COMMANDS: Readonly<Record<string, string>> = Object.freeze({
-  "apt-get": "apt",
-  "apt-mark": "apt",
-  aws: "snap:aws-cli",
-  crictl: "cri-tools",
-  curl: "curl",
-  dpkg: "dpkg",
-  "dpkg-query": "dpkg",
-  getent: "libc-bin",
-  gpg: "gpg",
-  kubeadm: "kubeadm",
-  kubectl: "kubectl",
-  modprobe: "kmod",
-  sleep: "coreutils",
-  snap: "snapd",
-  swapoff: "util-linux",
-  sysctl: "procps",
-  systemctl: "systemd",
-});
-
-/**
- * Packages of the Ubuntu 24.04 LTS server cloud image the scripts rely on (Canonical's
- * ubuntu-24.04-server-cloudimg-amd64.manifest lists them: the ubuntu-server and
- * ubuntu-minimal seeds). Not in it: the AWS CLI (a snap here), containerd, runc, cri-tools,
- * kubelet, kubeadm, kubectl, conntrack, jq.
- */
-export const UBUNTU_IMAGE_PACKAGES: readonly string[] = Object.freeze([
-  "apt",
-  "coreutils",
-  "curl",
-  "dpkg",
-  "gpg",
-  "kmod",
-  "libc-bin",
-  "procps",
-  "snapd",
-  "systemd",
-  "util-linux",
-]);
-
-/** Packages the scripts install: apt_install arguments (PKG or PKG=VERSION) and snap install NAME. */
-export function packagesInstalledBy(scripts: readonly string[]): string[] {
-  const found = new Set<string>();
-  for (const script of scripts) {
-    const text = script
-      .split("\n")
-      .filter((l) => !/^\s*#/.test(l))
-      .join("\n");
-    for (const m of text.matchAll(/\bapt_install((?:[ \t]+(?:\\\n)?[ \t]*[^\s|;&]+)+)/g))
-      for (const arg of m[1].replace(/\\\n/g, " ").trim().split(/\s+/)) found.add(arg.replace(/^"/, "").split("=")[0]);
-    for (const m of text.matchAll(/snap install ([a-z0-9-]+)/g)) found.add(`snap:${m[1]}`);
-  }
-  return [...found].sort();
-}
-
-/** Stubbed commands that no package of the image or of the scripts provides ("command (package)"). */
-export function stubsWithoutPackage(scripts: readonly string[] = Object.values(BOOTSTRAP_SCRIPTS)): string[] {
-  const available = new Set([...UBUNTU_IMAGE_PACKAGES, ...packagesInstalledBy(scripts)]);
-  return Object.entries(STUBBED_COMMANDS)
-    .filter(([, pkg]) => !available.has(pkg))
-    .map(([cmd, pkg]) => `${cmd} (${pkg})`);
-}
+import { STUBBED_COMMANDS, stubsWithoutPackage } from "./packages";
+import { LAUNCH_HOOK_TIMEOUT_SECONDS, LIFECYCLE_HOOKS, TERMINATE_HOOK_TIMEOUT_SECONDS } from "../../src/aws/lifecycle";
 
 /** The bucket Terraform created for the add-on bundles, as SSM assets/bucket names it. */
 export const ASSETS_BUCKET = "k8s-cluster-assets-20261201000000000000000001";
@@ -184,6 +116,8 @@ export interface EtcdMember {
   readonly id: string;
   readonly name: string;
   readonly ip: string;
+  /** The instance its etcd runs on (default: any running instance of its name). */
+  readonly instance?: string;
 }
 
 export function settingsFor(role: NodeRole, extra: Partial<BootstrapSettings> = {}): BootstrapSettings {
@@ -199,7 +133,10 @@ export function settingsFor(role: NodeRole, extra: Partial<BootstrapSettings> = 
   };
 }
 
-/** Every file a node of the role receives: its user data's write_files and, for control-plane roles, the bundle's node files. */
+/**
+ * Every file a node of the role receives: its user data's write_files and, for control-plane roles,
+ * the bundle's node files.
+ */
 export function deliveredFiles(
   role: NodeRole,
   settings: Partial<BootstrapSettings> = {},
@@ -249,8 +186,6 @@ export interface Behaviour {
   readonly s3Tamper?: Readonly<Record<string, string | null>>;
   /** Whether Terraform's bundle is in S3 at all (default true). */
   readonly bundleUploaded?: boolean;
-  /** Version the API servers report (kubectl get --raw /version), default the installed kubeadm's. */
-  readonly apiVersion?: string;
   /** Calls ("name arg-prefix") that fail. */
   readonly fail?: readonly string[];
   /** The instance the node runs on (default INSTANCE_ID, NODE_NAME, NODE_IP); kept by execWith. */
@@ -268,6 +203,17 @@ export interface Behaviour {
   readonly nodeReadyAfter?: number;
   /** Reads of autoscaling/target-lifecycle-state before the group terminates the instance (default never). */
   readonly terminateAfterPolls?: number;
+  /**
+   * Whether the group's lifecycle hooks time out (their heartbeat timeouts, src/aws/lifecycle.ts).
+   * Off by default: on a node, k8s-boot-watch keeps the launch hook alive while runcmd runs, and the
+   * harness runs runcmd without it.
+   */
+  readonly hookTimeouts?: boolean;
+  /**
+   * How many lines of runcmd the first boot runs (default all): 0 for an instance whose k8s-bootstrap
+   * is still running, 1 for one whose k8s-lifecycle after-boot has not run.
+   */
+  readonly runcmd?: number;
   /** The group's scaling activities: how long ago each started, its Cause and StatusMessage. */
   readonly scalingActivities?: readonly ScalingActivity[];
   /** The etcd static pod as crictl sees it (default: running, etcd 3.6.4 image without etcdutl, good snapshots). */
@@ -317,6 +263,9 @@ export interface NodeRun extends RunResult {
    * stays, running) and etcd's members, as the Behaviour fields of those names.
    */
   change(cluster: Pick<Behaviour, "instances" | "etcdMembers">): void;
+  /** Seconds since the node booted (its /proc/uptime, which the stub sleep advances). */
+  uptime(): number;
+  setUptime(seconds: number): void;
   /** Runs one stubbed command (e.g. "aws") directly, on this node's stub state. */
   stub(command: string, ...args: string[]): { status: number | null; stdout: string; stderr: string };
   cleanup(): void;
@@ -396,6 +345,11 @@ export function runNode(role: NodeRole, behaviour: Behaviour = {}, settings: Par
     }
   }
   fs.mkdirSync(path.join(root, "etc/apt/sources.list.d"), { recursive: true });
+  // The kernel's uptime: cloud-init's runcmd starts about half a minute after boot.
+  const uptimeFile = path.join(root, "proc/uptime");
+  const setUptime = (seconds: number) => fs.writeFileSync(uptimeFile, `${seconds}.00 ${2 * seconds}.00\n`);
+  fs.mkdirSync(path.dirname(uptimeFile));
+  setUptime(30);
   // The serial console (on EC2, what get-console-output returns), as a file.
   fs.mkdirSync(path.join(root, "dev"));
   fs.writeFileSync(
@@ -423,11 +377,17 @@ export function runNode(role: NodeRole, behaviour: Behaviour = {}, settings: Par
   const writeMembers = (members: readonly EtcdMember[]) =>
     fs.writeFileSync(
       path.join(state, "etcd/members"),
-      members.map((m) => `${m.id}|${m.name}|https://${m.ip}:2380|${m.name ? `https://${m.ip}:2379` : ""}\n`).join(""),
+      members
+        .map(
+          (m) => `${m.id}|${m.name}|https://${m.ip}:2380|${m.name ? `https://${m.ip}:2379` : ""}|${m.instance ?? ""}\n`,
+        )
+        .join(""),
     );
   writeInstances(behaviour.instances ?? []);
   const asg = behaviour.asg === undefined ? { group: GROUP_OF[role], state: "Pending:Wait" } : behaviour.asg;
   if (asg) fs.writeFileSync(path.join(state, "asg/instance"), `${asg.group} ${asg.state}\n`);
+  // The launch hook's wait started with the launch, at uptime 0.
+  for (const f of ["asg/since", "asg/entered"]) fs.writeFileSync(path.join(state, f), "0\n");
   const activities = (behaviour.scalingActivities ?? []).map(
     (a) => `${a.minutesAgo}\t${a.cause}\t${a.statusMessage ?? "None"}\n`,
   );
@@ -464,8 +424,10 @@ export function runNode(role: NodeRole, behaviour: Behaviour = {}, settings: Par
     STUB_TERMINATE_HOOK: LIFECYCLE_HOOKS.terminate,
     STUB_NODE_READY_AFTER: String(b.nodeReadyAfter ?? 0),
     ...(b.terminateAfterPolls !== undefined ? { STUB_TERMINATE_AFTER: String(b.terminateAfterPolls) } : {}),
+    ...(b.hookTimeouts
+      ? { STUB_HOOK_TIMEOUTS: `${LAUNCH_HOOK_TIMEOUT_SECONDS} ${TERMINATE_HOOK_TIMEOUT_SECONDS}` }
+      : {}),
     ...(b.containerd ? { STUB_CONTAINERD: b.containerd } : {}),
-    ...(b.apiVersion ? { STUB_API_VERSION: b.apiVersion } : {}),
     ...(b.credentialProvider ? { STUB_CREDENTIAL_PROVIDER: b.credentialProvider } : {}),
   });
 
@@ -494,7 +456,7 @@ export function runNode(role: NodeRole, behaviour: Behaviour = {}, settings: Par
     return result(status, stdout, stderr, readCalls().slice(before), byCommand);
   };
 
-  const first = runAll(doc.runcmd, envFor(behaviour), true);
+  const first = runAll(doc.runcmd.slice(0, behaviour.runcmd ?? doc.runcmd.length), envFor(behaviour), true);
   const read = (p: string) => (fs.existsSync(p) ? fs.readFileSync(p, "utf8") : undefined);
   return {
     ...first,
@@ -519,6 +481,8 @@ export function runNode(role: NodeRole, behaviour: Behaviour = {}, settings: Par
       if (cluster.instances) writeInstances(cluster.instances);
       if (cluster.etcdMembers) writeMembers(cluster.etcdMembers);
     },
+    uptime: () => Number(fs.readFileSync(uptimeFile, "utf8").split(".")[0]),
+    setUptime,
     stub: (command, ...args) => {
       if (!(command in STUBBED_COMMANDS)) throw new Error(`harness: ${command} is not a stubbed command`);
       const r = spawnSync(path.join(bin, command), args, { env: envFor(behaviour), encoding: "utf8", timeout: 60_000 });

@@ -19,7 +19,7 @@
 #   STUB_ARCH          what dpkg --print-architecture prints (default amd64)
 #   STUB_CONTAINERD    the containerd build apt installs from the pinned series (default 2.2.1-0ubuntu1~24.04.2)
 #   STUB_CREDENTIAL_PROVIDER  the bytes artifacts.k8s.io serves for the ECR credential provider
-#   STUB_API_VERSION   the version the API servers report (default the installed kubeadm's)
+#   K8S_ROOT/proc/uptime  the node's uptime, which sleep advances
 #   dpkg/<package>     installed packages and their versions (apt-get install writes them)
 #   ...and the state of stubs-lifecycle.sh (EC2 instances, the auto scaling group, etcd members, Nodes)
 set -euo pipefail
@@ -112,6 +112,16 @@ etcd_exec() {
   case "${words[*]:0:2}" in
     version) printf '%s version: %s\nAPI version: %s\n' "$tool" "$version" "${version%.*}" ;;
     "endpoint health" | "snapshot save")
+      client=$(opt --endpoints "$@")
+      if [[ ${words[0]} == endpoint && $client != https://127.0.0.1:2379 ]]; then
+        # Another member (etcdctl/ctlv3/command/ep_command.go; printer_simple.go EndpointHealth).
+        [[ " $* " == *" --cacert=${ETCD_PKI}/ca.crt --cert=${ETCD_PKI}/healthcheck-client.crt "* ]] ||
+          { echo "etcdctl stub: not kubeadm's etcd client certificate" >&2; exit 1; }
+        if answers "$client"; then echo "${client} is healthy: successfully committed proposal: took = 3ms"; exit 0; fi
+        echo "${client} is unhealthy: failed to commit proposal: context deadline exceeded" >&2
+        echo "Error: unhealthy cluster" >&2
+        exit 1
+      fi
       [[ " $* " == *" --endpoints=https://127.0.0.1:2379 --cacert=${ETCD_PKI}/ca.crt --cert=${ETCD_PKI}/healthcheck-client.crt --key=${ETCD_PKI}/healthcheck-client.key "* ]] ||
         { echo "etcdctl stub: not the local member with kubeadm's etcd client certificate" >&2; exit 1; }
       if [[ ${words[0]} == endpoint ]]; then
@@ -159,7 +169,17 @@ pause_for() {
 . "${0%/*}/stubs-maintenance.sh"
 
 case $name in
-  sleep | swapoff | modprobe | sysctl | snap | systemctl) ;;
+  sleep)
+    # Time passes: the node's uptime (K8S_ROOT/proc/uptime, as the scripts read it) advances.
+    read -r up idle <"${root}/proc/uptime"
+    printf '%s.00 %s\n' "$((${up%.*} + $1))" "$idle" >"${root}/proc/uptime"
+    ;;
+  swapoff | modprobe | sysctl | snap | systemctl) ;;
+
+  timeout)
+    # Recorded, then coreutils' own timeout bounds the command (it finds the stubs on PATH too).
+    exec /usr/bin/timeout "$@"
+    ;;
 
   apt-get)
     # install PKG or PKG=VERSION-GLOB: records what dpkg would then have (containerd from the pinned series).
@@ -384,6 +404,11 @@ case $name in
           cluster_config=${state}/kubeadm-init.yaml
           [[ -f $cluster_config ]] || cluster_config=${root}/etc/k8s-bootstrap/kubeadm-init.yaml.tmpl
           apiserver_files_present "$cluster_config" || exit 1
+          if grep -q "^[0-9a-f]*|[^|]*|https://${NODE_IP}:2380|" "${state}/etcd/members" 2>/dev/null; then
+            admin_conf "$config" apiServerEndpoint
+            etcd_member_adopt "$NODE_IP"
+            exit 0
+          fi
           # etcd refuses to add a member while the member serving the request is not connected to
           # every voting member (etcd v3.6.6 server/etcdserver/server.go mayAddMember).
           if [[ -n $(etcd_unreachable) ]]; then
@@ -419,10 +444,8 @@ case $name in
     fi
     case $1 in
       get)
-        if [[ $2 == node ]]; then kubectl_node "$@"; exit 0; fi
-        [[ $2 == --raw && $3 == /version ]] || { echo "kubectl stub: unexpected '$*'" >&2; exit 2; }
-        # The API servers run the kubeadm version that initialised the cluster.
-        printf '{\n  "major": "1",\n  "gitVersion": "v%s",\n  "platform": "linux/amd64"\n}\n' "${STUB_API_VERSION:-$(installed kubeadm | sed 's/-.*//')}"
+        [[ $2 == node ]] || { echo "kubectl stub: unexpected '$*'" >&2; exit 2; }
+        kubectl_node "$@"
         ;;
       apply)
         source=$(opt -f "$@")

@@ -33,6 +33,7 @@ import {
   written,
   yamlDocs,
 } from "../harness/boot";
+import { setClusterVersion } from "../harness/maintenance";
 import { ECR_CREDENTIAL_PROVIDER } from "../../src/bootstrap/versions";
 
 const node = nodeRunner();
@@ -292,11 +293,18 @@ describe("the control-plane node that creates the cluster (no cluster, no init l
     ]);
   });
 
-  test("the token refresh publishes the version the API servers report (after an upgrade, the new one)", () => {
-    const r = n.execWith({ apiVersion: "1.35.9" }, "/usr/local/sbin/k8s-join-refresh", "token");
+  test("the token refresh publishes kubernetesVersion of kubeadm's ClusterConfiguration (kubeadm-config)", () => {
+    setClusterVersion(n, "1.35.9");
+    const r = n.exec("/usr/local/sbin/k8s-join-refresh", "token");
     expectSuccess(r);
-    expect(r.calls).toContain(`kubectl --kubeconfig ${n.root}/etc/kubernetes/admin.conf get --raw /version`);
+    expect(r.calls).toContain(
+      `kubectl --kubeconfig ${n.root}/etc/kubernetes/admin.conf --namespace kube-system get configmap kubeadm-config` +
+        " -o jsonpath={.data.ClusterConfiguration}",
+    );
+    // Never an API server's /version: behind the load balancer it may be one not yet upgraded.
+    expect(r.calls.filter((c) => c.includes("/version"))).toEqual([]);
     expect(n.ssm()[VERSION_PARAMETER]).toBe("v1.35.9");
+    setClusterVersion(n, PINNED_VERSION);
   });
 
   test("a refresh takes the endpoint from admin.conf, whatever SSM holds, and stops without one", () => {

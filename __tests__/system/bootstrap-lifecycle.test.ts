@@ -27,26 +27,26 @@ import {
   NodeRun,
   PREFIX,
   TERRAFORM_PARAMETERS,
-  runNode,
 } from "../harness/node";
-import { requireTool } from "../harness/tools";
-import { BOOT_FAILURE_METRIC, LIFECYCLE_HOOKS } from "../../src/aws/lifecycle";
+import { ALL_PARAMETERS, expectSuccess, failedLines, nodeRunner } from "../harness/boot";
+import {
+  BOOT_DEADLINE_SECONDS,
+  BOOT_FAILURE_METRIC,
+  LAUNCH_HOOK_TIMEOUT_SECONDS,
+  LIFECYCLE_HOOKS,
+  hookWaitLimitSeconds,
+} from "../../src/aws/lifecycle";
 
-const runs: NodeRun[] = [];
-function node(...args: Parameters<typeof runNode>): NodeRun {
-  requireTool("bash");
-  const n = runNode(...args);
-  runs.push(n);
-  return n;
-}
-afterAll(() => runs.forEach((r) => r.cleanup()));
-
-const ALL_PARAMETERS = { ...TERRAFORM_PARAMETERS, ...JOIN_PARAMETERS };
+const node = nodeRunner();
 const WORKERS = "k8s-cluster-workers";
-const failedLines = (stderr: string) => stderr.split("\n").filter((l) => l.includes("FAILED"));
-function expectSuccess(n: { status: number | null; stderr: string }) {
-  expect({ status: n.status, failed: failedLines(n.stderr) }).toEqual({ status: 0, failed: [] });
-}
+const WATCH = "/usr/local/sbin/k8s-lifecycle";
+const DESCRIBE_INSTANCE = [
+  ...["autoscaling", "describe-auto-scaling-instances", "--instance-ids", INSTANCE_ID, "--output", "text"],
+  ...["--query", "AutoScalingInstances[0].[AutoScalingGroupName,LifecycleState]"],
+];
+const HEARTBEAT = (group: string) =>
+  `aws autoscaling record-lifecycle-action-heartbeat --lifecycle-hook-name ${LIFECYCLE_HOOKS.launch}` +
+  ` --auto-scaling-group-name ${group} --instance-id ${INSTANCE_ID}`;
 const READY_POLL = `get node ${NODE_NAME} -o jsonpath={.status.conditions[?(@.type=="Ready")].status}`;
 const complete = (hook: string, group: string, result: string) =>
   [
@@ -124,12 +124,12 @@ describe("the launch lifecycle hook: completed only once the node is Ready", () 
     expect(n.callsOf(`kubectl --kubeconfig ${n.root}/etc/kubernetes/kubelet.conf ${READY_POLL}`)).toHaveLength(90);
     expect(n.stderr).toContain(
       `k8s-lifecycle: boot failed (${NODE_NAME} not Ready after 900s);` +
-        ` ${INSTANCE_ID} is marked Unhealthy: ${WORKERS} replaces it`,
+        ` ${INSTANCE_ID} is abandoned: ${WORKERS} terminates it and launches another`,
     );
     expect(n.callsOf("aws autoscaling complete-lifecycle-action")).toEqual([
       complete(LIFECYCLE_HOOKS.launch, WORKERS, "ABANDON"),
     ]);
-    expect(n.calls).toContain(UNHEALTHY);
+    expect(n.calls).not.toContain(UNHEALTHY);
   });
 });
 
@@ -207,7 +207,7 @@ describe("a failed boot replaces itself, at most 3 times an hour", () => {
     ]);
     expect(n.stderr).toContain(
       `k8s-lifecycle: boot failed (k8s-bootstrap did not finish);` +
-        ` ${INSTANCE_ID} is marked Unhealthy: ${WORKERS} replaces it`,
+        ` ${INSTANCE_ID} is abandoned: ${WORKERS} terminates it and launches another`,
     );
     // Never a Ready poll, never CONTINUE.
     expect(n.byCommand[1].filter((c) => c.startsWith("kubectl"))).toEqual([]);
@@ -226,7 +226,7 @@ describe("a failed boot replaces itself, at most 3 times an hour", () => {
     expect(console.trim().split("\n").length).toBeLessThanOrEqual(201);
   });
 
-  test("then the metric, the count of recent replacements, Unhealthy, the launch hook let go (ABANDON)", () => {
+  test("then the metric, the count of recent replacements, the launch hook let go (ABANDON): no health mark", () => {
     const lifecycle = n.byCommand[1];
     const order = [
       `aws autoscaling describe-auto-scaling-instances --instance-ids ${INSTANCE_ID} --output text` +
@@ -234,13 +234,34 @@ describe("a failed boot replaces itself, at most 3 times an hour", () => {
       METRIC(WORKERS),
       `aws autoscaling describe-scaling-activities --auto-scaling-group-name ${WORKERS} --max-items 50` +
         " --output text --query Activities[].[StartTime,Cause,StatusMessage]",
-      UNHEALTHY,
       complete(LIFECYCLE_HOOKS.launch, WORKERS, "ABANDON"),
     ].map((c) => lifecycle.indexOf(c));
     expect(order.every((i) => i >= 0)).toBe(true);
     expect([...order].sort((a, b) => a - b)).toEqual(order);
-    expect(n.kept("asg/health")?.trim()).toBe("Unhealthy");
+    // The group checks the health of InService instances only; ABANDON is what lets this one go.
+    expect(lifecycle.filter((c) => c.startsWith("aws autoscaling set-instance-health"))).toEqual([]);
+    expect(n.kept("asg/health")).toBeUndefined();
     expect(asgState(n)).toBe(`${WORKERS} Terminating`);
+    expect(n.nodeFile("var/lib/k8s-bootstrap/boot-failed")).toBe("replaced\n");
+  });
+
+  test("an ABANDON that keeps failing stops the report there, unrecorded: the watch reports again and lets go", () => {
+    const stuck = node("worker", {
+      ssm: ALL_PARAMETERS,
+      fail: ["kubeadm join", "aws autoscaling complete-lifecycle-action"],
+    });
+    expect(stuck.status).toBe(1);
+    expect(stuck.callsOf("aws autoscaling complete-lifecycle-action")).toHaveLength(5);
+    expect(stuck.calls).not.toContain(UNHEALTHY);
+    expect(stuck.nodeFile("var/lib/k8s-bootstrap/boot-failed")).toBeUndefined();
+    stuck.setUptime(BOOT_DEADLINE_SECONDS);
+    const r = stuck.execWith({ ssm: ALL_PARAMETERS }, WATCH, "watch");
+    expectSuccess(r);
+    expect(r.callsOf("aws cloudwatch put-metric-data")).toEqual([METRIC(WORKERS)]);
+    expect(r.callsOf("aws autoscaling complete-lifecycle-action")).toEqual([
+      complete(LIFECYCLE_HOOKS.launch, WORKERS, "ABANDON"),
+    ]);
+    expect(asgState(stuck)).toBe(`${WORKERS} Terminating`);
   });
 
   test("3 replaced for failed boots in the last hour (user health-checks, an abandoned launch): kept", () => {
@@ -248,6 +269,7 @@ describe("a failed boot replaces itself, at most 3 times an hour", () => {
     const kept = node("worker", {
       ssm: ALL_PARAMETERS,
       fail: ["kubeadm join"],
+      hookTimeouts: true,
       scalingActivities: [
         { minutesAgo: 8, cause: USER_HEALTH_CHECK("2026-12-02T09:52:00Z") },
         { minutesAgo: 20, cause: SCALED_OUT },
@@ -298,6 +320,98 @@ describe("a failed boot replaces itself, at most 3 times an hour", () => {
       `k8s-lifecycle: boot failed (k8s-bootstrap did not finish);` +
         ` ${INSTANCE_ID} is in no auto scaling group: nothing to report or replace`,
     );
+  });
+});
+
+/** The uptime at each heartbeat of a run, read from the sleeps between them (300 s each). */
+function heartbeatTimes(r: { calls: readonly string[] }, start: number, group: string): number[] {
+  let now = start;
+  const times: number[] = [];
+  for (const c of r.calls) {
+    if (c.startsWith("sleep ")) now += Number(c.split(" ")[1]);
+    if (c === HEARTBEAT(group)) times.push(now);
+  }
+  return times;
+}
+
+describe("k8s-boot-watch: heartbeats while the node boots, and the boot's deadline", () => {
+  test("k8s-bootstrap starts it first; it runs k8s-lifecycle watch until the launch hook is complete", () => {
+    const n = node("worker", { ssm: ALL_PARAMETERS });
+    expectSuccess(n);
+    expect(n.byCommand[0][0]).toBe("systemctl start --no-block k8s-boot-watch.service");
+    const unit = n.nodeFile("etc/systemd/system/k8s-boot-watch.service")!;
+    expect(unit).toMatch(/^ExecStart=\/usr\/local\/sbin\/k8s-lifecycle watch$/m);
+    expect(unit).toMatch(/^ConditionPathExists=!\/var\/lib\/k8s-bootstrap\/launch-hook-completed$/m);
+    expect(unit).toMatch(/^Restart=on-failure$/m);
+    // In service already: nothing to keep alive.
+    const r = n.exec(WATCH, "watch");
+    expectSuccess(r);
+    expect(r.callsOf("aws autoscaling")).toEqual([]);
+    expect(r.stderr).toContain("k8s-lifecycle: done: in service; no launch lifecycle hook to keep alive");
+  });
+
+  describe("a boot that has not finished: the hook kept alive, then at the deadline reported and let go", () => {
+    let n: NodeRun;
+    let r: ReturnType<NodeRun["exec"]>;
+    beforeAll(() => {
+      // k8s-bootstrap still running (runcmd has not got past it); the hooks time out as the group's do.
+      n = node("worker", { ssm: ALL_PARAMETERS, runcmd: 0, hookTimeouts: true });
+      r = n.exec(WATCH, "watch");
+    });
+
+    test("a heartbeat every 5 minutes from the start, so the 20-minute hook timeout never passes", () => {
+      expectSuccess(r);
+      const times = heartbeatTimes(r, 30, WORKERS);
+      expect(times).toEqual([30, 330, 630, 930, 1230, 1530, 1830, 2130]);
+      const gaps = [...times, BOOT_DEADLINE_SECONDS].map((t, i, all) => (i ? t - all[i - 1] : t));
+      expect(Math.max(...gaps)).toBeLessThan(LAUNCH_HOOK_TIMEOUT_SECONDS);
+    });
+
+    test(`at ${BOOT_DEADLINE_SECONDS} s after boot: the console log, the metric, ABANDON while the hook waits`, () => {
+      expect(n.uptime()).toBe(2430);
+      expect(n.nodeFile("dev/console")).toMatch(
+        /^k8s-lifecycle: boot failed \(not in service 2400s after boot; last k8s-bootstrap: no step logged\); the end /,
+      );
+      expect(r.callsOf("aws cloudwatch put-metric-data")).toEqual([METRIC(WORKERS)]);
+      expect(r.calls[r.calls.length - 1]).toBe(complete(LIFECYCLE_HOOKS.launch, WORKERS, "ABANDON"));
+      expect(asgState(n)).toBe(`${WORKERS} Terminating`);
+      expect(r.stderr).toContain("k8s-lifecycle: done: replaced; no launch lifecycle hook to keep alive");
+    });
+
+    test("after-boot, if k8s-bootstrap finishes after all, neither reports again nor completes the hook", () => {
+      expectSuccess(n.exec("/usr/local/sbin/k8s-bootstrap"));
+      const late = n.exec(WATCH, "after-boot");
+      expect(late.status).toBe(1);
+      expect(failedLines(late.stderr)).toEqual([
+        "k8s-lifecycle: FAILED at step 'complete the launch lifecycle hook':" +
+          " the failed boot was reported meanwhile (replaced)",
+      ]);
+      expect(late.callsOf("aws")).toEqual([]);
+    });
+  });
+
+  test("an instance kept for inspection: heartbeats on, no second report, until the hook's 33-hour limit", () => {
+    const limit = hookWaitLimitSeconds(LAUNCH_HOOK_TIMEOUT_SECONDS);
+    expect(limit).toBe(120_000);
+    const kept = node("worker", {
+      ssm: ALL_PARAMETERS,
+      fail: ["kubeadm join"],
+      hookTimeouts: true,
+      scalingActivities: [8, 31, 52].map((m) => ({ minutesAgo: m, cause: USER_HEALTH_CHECK("2026-12-02T09:00:00Z") })),
+    });
+    expect(kept.nodeFile("var/lib/k8s-bootstrap/boot-failed")).toBe("kept\n");
+    // 33 hours on, its watch has kept the hook alive so far (its last heartbeat: now).
+    kept.setUptime(limit - 1000);
+    fs.writeFileSync(path.join(kept.state, "asg/since"), `${limit - 1000}\n`);
+    const r = kept.execWith({ ssm: ALL_PARAMETERS, hookTimeouts: true }, WATCH, "watch");
+    expect(r.stderr).toContain("k8s-lifecycle: done: kept; no launch lifecycle hook to keep alive");
+    expectSuccess(r);
+    expect(heartbeatTimes(r, limit - 1000, WORKERS)).toEqual([119_000, 119_300, 119_600, 119_900]);
+    expect(r.callsOf("aws cloudwatch")).toEqual([]);
+    expect(asgState(kept)).toBe(`${WORKERS} Pending:Wait`);
+    // Past the limit the group ends the wait with the hook's default result, ABANDON.
+    kept.setUptime(limit + 1);
+    expect(kept.stub("aws", ...DESCRIBE_INSTANCE).stdout).toBe(`${WORKERS}\tTerminating\n`);
   });
 });
 
@@ -376,6 +490,26 @@ describe("the stubs answer as the real tools do where these tests depend on it",
     const invalid = register(API_TARGET_GROUP_ARN, "i-0123456789abcdef0");
     expect(invalid.status).toBe(254);
     expect(invalid.stderr).toMatch(/^An error occurred \(InvalidTarget\) when calling the RegisterTargets operation/);
+  });
+
+  // EC2 Auto Scaling user guide, lifecycle-hooks-overview.html (the wait ends at the timeout with the
+  // default result; a heartbeat restarts the timeout); API reference RecordLifecycleActionHeartbeat
+  // (an empty response: the CLI prints nothing) and LifecycleHook (GlobalTimeout).
+  test("a launch hook's wait: a heartbeat restarts its 1200 s timeout; without one it ends with ABANDON", () => {
+    const w = node("worker", { ssm: ALL_PARAMETERS, runcmd: 0, hookTimeouts: true });
+    const heartbeat = () => w.stub("aws", ...HEARTBEAT(WORKERS).split(" ").slice(1));
+    const state = () => w.stub("aws", ...DESCRIBE_INSTANCE).stdout;
+    w.setUptime(1100);
+    expect(heartbeat()).toEqual({ status: 0, stdout: "", stderr: "" });
+    w.setUptime(2300);
+    expect(state()).toBe(`${WORKERS}\tPending:Wait\n`);
+    w.setUptime(2301);
+    expect(state()).toBe(`${WORKERS}\tTerminating\n`);
+    const late = heartbeat();
+    expect(late.status).toBe(254);
+    expect(late.stderr).toMatch(
+      /^An error occurred \(ValidationError\) when calling the RecordLifecycleActionHeartbeat operation: No active/,
+    );
   });
 
   // etcd-io/etcd v3.6 etcdctl/ctlv3/command/printer.go makeMemberListTable, printer_simple.go MemberList.

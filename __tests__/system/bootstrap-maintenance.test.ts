@@ -7,7 +7,7 @@
 import { parse } from "yaml";
 import { Lease as LeaseModel } from "kubernetes-models/coordination.k8s.io/v1";
 import { NodeRun, RunResult } from "../harness/node";
-import { ALL_PARAMETERS, VERSION_PARAMETER, expectSuccess, failedLines, nodeRunner } from "../harness/boot";
+import { ALL_PARAMETERS, VERSION_PARAMETER, expectSuccess, failedLines, nodeRunner, written } from "../harness/boot";
 import {
   NODE_NAME,
   OTHER_NODE,
@@ -381,16 +381,49 @@ describe("k8s-upgrade on a control-plane node", () => {
     });
   });
 
-  test("another control-plane node, the cluster at the target already: kubeadm upgrade node, nothing published", () => {
+  test("another control-plane node, the cluster at the target already: kubeadm upgrade node, then the version", () => {
     const second = nodeAt("1.34.11");
     expectSuccess(second);
     setClusterVersion(second, "1.35.8");
     const r = second.exec(UPGRADE, "1.35.8");
     expectSuccess(r);
     expect(r.callsOf("kubeadm upgrade")).toEqual(["kubeadm upgrade node"]);
-    expect(r.callsOf("aws ssm put-parameter")).toEqual([]);
+    expect(written(r)).toEqual([VERSION_PARAMETER]);
+    expect(r.indexOf("aws ssm put-parameter")).toBeGreaterThan(r.indexOf("kubeadm upgrade node"));
+    expect(second.ssm()[VERSION_PARAMETER]).toBe("v1.35.8");
     expect(r.calls.filter((c) => c.includes(" set image "))).toEqual([]);
     expect(installedVersion(second, "kubelet")).toBe("1.35.8-1.1");
     expect(doneLine(r)).toEqual([`k8s-upgrade: done: ${NODE_NAME} runs Kubernetes 1.35.8 (kubeadm upgrade node)`]);
+  });
+
+  describe("mixed versions during an upgrade: the published version is kubeadm's ClusterConfiguration's", () => {
+    test("a token refresh on a node still at 1.34.11, after another node applied 1.35.8, publishes 1.35.8", () => {
+      const old = nodeAt("1.34.11");
+      expectSuccess(old);
+      setClusterVersion(old, "1.35.8");
+      const r = old.exec("/usr/local/sbin/k8s-join-refresh", "token");
+      expectSuccess(r);
+      expect(installedVersion(old, "kubeadm")).toBe("1.34.11-1.1");
+      expect(old.ssm()[VERSION_PARAMETER]).toBe("v1.35.8");
+      expect(r.calls.filter((c) => c.includes("/version"))).toEqual([]);
+    });
+
+    test("an upgrade that stopped between kubeadm upgrade apply and publishing: the next run publishes", () => {
+      const stopped = nodeAt("1.34.11");
+      expectSuccess(stopped);
+      const r = stopped.execWith({ ssm: ALL_PARAMETERS, fail: ["aws ssm put-parameter"] }, UPGRADE, "1.35.8");
+      expect(r.status).toBe(1);
+      expect(failedLines(r.stderr)).toEqual([
+        "k8s-upgrade: FAILED at step 'publish the cluster's Kubernetes version':" +
+          ` gave up after 5 attempts (50s): write ${VERSION_PARAMETER}`,
+      ]);
+      expect(clusterVersion(stopped)).toBe("1.35.8");
+      expect(stopped.ssm()[VERSION_PARAMETER]).toBe("v1.34.11");
+      // Run again there: the cluster is at 1.35.8, this node's kubelet is not (kubeadm upgrade node).
+      const again = stopped.exec(UPGRADE, "1.35.8");
+      expectSuccess(again);
+      expect(again.callsOf("kubeadm upgrade")).toEqual(["kubeadm upgrade node"]);
+      expect(stopped.ssm()[VERSION_PARAMETER]).toBe("v1.35.8");
+    });
   });
 });

@@ -23,9 +23,13 @@
  *   launch completed with ABANDON has the StatusMessage "... Lifecycle Action Completed with ABANDON
  *   Result" (CHAP_Troubleshooting.html).
  */
+import * as fs from "fs";
+import * as path from "path";
 import { parseAllDocuments } from "yaml";
 import {
   API_ENDPOINT,
+  Ec2Instance,
+  EtcdMember,
   INSTANCE_ID,
   JOIN_PARAMETERS,
   NODE_IP,
@@ -35,31 +39,18 @@ import {
   PREFIX,
   STALE_JOIN_PARAMETERS,
   TERRAFORM_PARAMETERS,
-  runNode,
 } from "../harness/node";
-import { requireTool } from "../harness/tools";
-import { LIFECYCLE_HOOKS } from "../../src/aws/lifecycle";
+import { ALL_PARAMETERS, OWN_INIT_LOCK, expectSuccess, failedLines, nodeRunner } from "../harness/boot";
+import { LIFECYCLE_HOOKS, TERMINATE_HOOK_TIMEOUT_SECONDS } from "../../src/aws/lifecycle";
 
-const runs: NodeRun[] = [];
-function node(...args: Parameters<typeof runNode>): NodeRun {
-  requireTool("bash");
-  const n = runNode(...args);
-  runs.push(n);
-  return n;
-}
-afterAll(() => runs.forEach((r) => r.cleanup()));
-
-const ALL_PARAMETERS = { ...TERRAFORM_PARAMETERS, ...JOIN_PARAMETERS };
+const node = nodeRunner();
 const LOCK = `${PREFIX}/init/lock`;
-const OWN_LOCK = `${INSTANCE_ID} ${API_ENDPOINT}`;
-const failedLines = (stderr: string) => stderr.split("\n").filter((l) => l.includes("FAILED"));
-function expectSuccess(n: { status: number | null; stderr: string }) {
-  expect({ status: n.status, failed: failedLines(n.stderr) }).toEqual({ status: 0, failed: [] });
-}
+/** The value of the init lock this node holds once it won the election. */
+const OWN_LOCK = OWN_INIT_LOCK[LOCK];
 
 /** Another control-plane node: its instance and its etcd member. */
 const peer = (ip: string, id: string, instance: string) => ({
-  member: { id, name: `ip-${ip.replace(/\./g, "-")}.ap-northeast-2.compute.internal`, ip },
+  member: { id, name: `ip-${ip.replace(/\./g, "-")}.ap-northeast-2.compute.internal`, ip, instance },
   instance: (state: "pending" | "running" | "stopping" | "stopped" | "shutting-down" | "terminated") => ({
     id: instance,
     name: `ip-${ip.replace(/\./g, "-")}.ap-northeast-2.compute.internal`,
@@ -252,7 +243,7 @@ const ownMember = (n: NodeRun) => {
     .kept("etcd/members")!
     .split("\n")
     .find((l) => l.split("|")[1] === NODE_NAME)!;
-  return { id: line.split("|")[0], name: NODE_NAME, ip: NODE_IP };
+  return { id: line.split("|")[0], name: NODE_NAME, ip: NODE_IP, instance: INSTANCE_ID };
 };
 /** The command k8s-etcd-members-prune.service runs (its ExecStart), as installed on the node. */
 const pruneCommand = (n: NodeRun) => {
@@ -346,7 +337,7 @@ describe("etcd members of gone instances: every control-plane member prunes them
 
   /** A booted cluster node whose etcd and EC2 then look as given; runs the timer's prune once. */
   function pruneWith(
-    cluster: Parameters<NodeRun["change"]>[0] & { extra?: readonly (typeof DEAD.member)[] },
+    cluster: Parameters<NodeRun["change"]>[0] & { extra?: readonly EtcdMember[] },
     fail: string[] = [],
   ) {
     const n = node("control-plane", { ssm: TERRAFORM_PARAMETERS });
@@ -394,6 +385,102 @@ describe("etcd members of gone instances: every control-plane member prunes them
     expect(members(three.n)).toEqual([NODE_NAME, DEAD.member.name, GONE2.member.name]);
   });
 
+  describe("a replacement that got its dead predecessor's private IP, so its name", () => {
+    // kubeadm join, with a member of its peer URL still listed, skips the member add and starts etcd
+    // under that member's ID with an empty data directory (kubernetes/kubernetes
+    // cmd/kubeadm/app/util/etcd/etcd.go addMember: "The peer URL ... already exists. Skipping etcd
+    // member addition"; #92118, #127491), where etcd wants the dead member removed and a new one added.
+    const REUSED = { id: "i-0d1c2b3a4f5e60798", name: DEAD.member.name, state: "running" as const };
+    const SUCCESSOR = { instanceId: REUSED.id, name: DEAD.member.name, ip: DEAD.member.ip };
+    const RECORD = "var/lib/k8s-bootstrap/etcd-member-instances";
+    let n: NodeRun;
+    let learnt: ReturnType<NodeRun["exec"]>;
+    let pruned: ReturnType<NodeRun["exec"]>;
+    const afterDeath = () => [LIVE.instance("running"), DEAD.instance("terminated"), REUSED];
+    const successor = (etcdMembers: EtcdMember[]) =>
+      node("control-plane", {
+        ssm: ALL_PARAMETERS,
+        identity: SUCCESSOR,
+        instances: [{ id: INSTANCE_ID, name: NODE_NAME, state: "running" }, ...afterDeath()],
+        etcdMembers,
+      });
+    beforeAll(() => {
+      n = node("control-plane", { ssm: TERRAFORM_PARAMETERS });
+      n.change({
+        instances: [LIVE.instance("running"), DEAD.instance("running")],
+        etcdMembers: [ownMember(n), LIVE.member, DEAD.member],
+      });
+      learnt = n.exec(...pruneCommand(n));
+      // The predecessor dies; its group's new instance gets the same private IP, so the same name.
+      n.change({ instances: afterDeath() });
+      pruned = n.exec(...pruneCommand(n));
+    });
+
+    test("while it lived, the timer saw each member's etcd answer on its instance, and recorded that", () => {
+      expectSuccess(learnt);
+      expect(memberRemovals(learnt)).toEqual([]);
+      expect(learnt.calls).toContain(`${etcdctlAt(`https://${DEAD.member.ip}:2379`)} endpoint health`);
+      expect(n.nodeFile(RECORD)!.trim().split("\n").sort()).toEqual(
+        [
+          `${ownMember(n).id} ${INSTANCE_ID}`,
+          `${LIVE.member.id} ${LIVE.member.instance}`,
+          `${DEAD.member.id} ${DEAD.member.instance}`,
+        ].sort(),
+      );
+    });
+
+    test("before the timer runs again, the successor's kubeadm join would take the dead member over", () => {
+      const early = successor([ownMember(n), LIVE.member, DEAD.member]);
+      expectSuccess(early);
+      const line = early
+        .kept("etcd/members")!
+        .split("\n")
+        .find((l) => l.startsWith(`${DEAD.member.id}|`));
+      // The dead member's ID and peer URL, its etcd now on the successor's instance.
+      const { id, name, ip } = DEAD.member;
+      expect(line).toBe(`${id}|${name}|https://${ip}:2380|https://${ip}:2379|${REUSED.id}`);
+    });
+
+    test("the timer removes it: its instance is gone, the new one has its name but not its etcd", () => {
+      expectSuccess(pruned);
+      expect(pruned.calls).toContain(describeLive(`Name=private-dns-name,Values=${DEAD.member.name}`));
+      expect(memberRemovals(pruned)).toEqual([
+        `${etcdctlAt("https://127.0.0.1:2379")} member remove ${DEAD.member.id}`,
+      ]);
+      expect(pruned.stderr).toContain(
+        `k8s-etcd-members: member ${DEAD.member.name} (${DEAD.member.id}): its instance ${DEAD.member.instance}` +
+          ` is gone; ${REUSED.id} has its name but not its etcd`,
+      );
+      expect(members(n)).toEqual([NODE_NAME, LIVE.member.name]);
+    });
+
+    test("then the successor joins with a member of its own (a new ID), not the dead one's", () => {
+      const joined = successor([ownMember(n), LIVE.member]);
+      expectSuccess(joined);
+      const lines = joined.kept("etcd/members")!.trim().split("\n");
+      expect(lines.map((l) => l.split("|")[1])).toEqual([NODE_NAME, LIVE.member.name, DEAD.member.name]);
+      const own = lines[2].split("|");
+      expect(own[0]).not.toBe(DEAD.member.id);
+      expect(own[4]).toBe(REUSED.id);
+    });
+
+    test("never without the record (the node never saw it answer), nor while it answers on the new instance", () => {
+      const fresh = node("control-plane", { ssm: TERRAFORM_PARAMETERS });
+      fresh.change({ instances: afterDeath(), etcdMembers: [ownMember(fresh), LIVE.member, DEAD.member] });
+      const r = fresh.exec(...pruneCommand(fresh));
+      expectSuccess(r);
+      expect(memberRemovals(r)).toEqual([]);
+      // Taken over (its etcd now answers on the new instance): kept, and recorded there.
+      const adopted = { ...DEAD.member, instance: REUSED.id };
+      n.change({ etcdMembers: [ownMember(n), LIVE.member, adopted] });
+      fs.writeFileSync(path.join(n.root, RECORD), `${DEAD.member.id} ${DEAD.member.instance}\n`);
+      const kept = n.exec(...pruneCommand(n));
+      expectSuccess(kept);
+      expect(memberRemovals(kept)).toEqual([]);
+      expect(n.nodeFile(RECORD)).toContain(`${DEAD.member.id} ${REUSED.id}\n`);
+    });
+  });
+
   test("nothing when the member list cannot be read, EC2 cannot be read, or EC2 does not vouch for this node", () => {
     const cases = [
       { fail: [`${etcdctlAt("https://127.0.0.1:2379")} member list`], own: "running" as const },
@@ -427,40 +514,139 @@ describe("etcd members of gone instances: every control-plane member prunes them
 });
 
 describe("leaving the cluster when the group terminates a control-plane node", () => {
-  test("graceful termination: drained, its own member removed through another, then the hook completed", () => {
+  const WATCHER = "/usr/local/sbin/k8s-termination-watch";
+  const TERMINATE_HEARTBEAT =
+    `aws autoscaling record-lifecycle-action-heartbeat --lifecycle-hook-name ${LIFECYCLE_HOOKS.terminate}` +
+    ` --auto-scaling-group-name ${GROUP_1} --instance-id ${INSTANCE_ID}`;
+  const COMPLETE =
+    `aws autoscaling complete-lifecycle-action --lifecycle-hook-name ${LIFECYCLE_HOOKS.terminate}` +
+    ` --auto-scaling-group-name ${GROUP_1} --instance-id ${INSTANCE_ID} --lifecycle-action-result CONTINUE`;
+  /** A control-plane node of GROUP_1, in service, then the cluster as given (its own member kept). */
+  const member = (cluster: { instances: Ec2Instance[]; etcdMembers: EtcdMember[] }) => {
     const n = node("control-plane", { ssm: TERRAFORM_PARAMETERS, asg: { group: GROUP_1, state: "Pending:Wait" } });
     expectSuccess(n);
     expect(asgState(n)).toBe(`${GROUP_1} InService`);
     const own = ownMember(n);
-    n.change({ instances: [LIVE.instance("running")], etcdMembers: [own, LIVE.member] });
-    const r = n.execWith({ terminateAfterPolls: 3 }, "/usr/local/sbin/k8s-termination-watch");
-    expectSuccess(r);
-    const polls = r.calls.filter((c) => c.endsWith("/meta-data/autoscaling/target-lifecycle-state"));
-    expect(polls).toHaveLength(4);
-    expect(r.callsOf("sleep 5")).toHaveLength(3);
-    const admin = `${n.root}/etc/kubernetes/admin.conf`;
-    const cordon = r.calls.indexOf(`kubectl --kubeconfig ${admin} --request-timeout=30s cordon ${NODE_NAME}`);
-    const drain = r.calls.indexOf(
-      `kubectl --kubeconfig ${admin} --request-timeout=30s drain ${NODE_NAME}` +
-        " --ignore-daemonsets --delete-emptydir-data --force --timeout=300s",
-    );
-    const removal = r.calls.findIndex((c) => / member remove /.test(c));
-    const complete = r.calls.indexOf(
-      `aws autoscaling complete-lifecycle-action --lifecycle-hook-name ${LIFECYCLE_HOOKS.terminate}` +
-        ` --auto-scaling-group-name ${GROUP_1} --instance-id ${INSTANCE_ID}` +
-        " --lifecycle-action-result CONTINUE",
-    );
-    expect(cordon).toBeGreaterThan(r.calls.indexOf(polls[3]));
-    expect([cordon < drain, drain < removal, removal < complete]).toEqual([true, true, true]);
-    // Its own member, through the live member's client URL: its own stops serving once removed.
-    expect(memberRemovals(r)).toEqual([
-      expect.stringMatching(
-        new RegExp(` etcdctl --endpoints=https://172\\.31\\.0\\.6:2379 .* member remove ${own.id}$`),
-      ),
-    ]);
-    expect(members(n)).toEqual([LIVE.member.name]);
-    expect(asgState(n)).toBe(`${GROUP_1} Terminated`);
+    n.change({ instances: cluster.instances, etcdMembers: [own, ...cluster.etcdMembers] });
+    return { n, own };
+  };
+
+  describe("graceful termination: its own etcd member first, then the drain, then the hook", () => {
+    let n: NodeRun;
+    let own: EtcdMember;
+    let r: ReturnType<NodeRun["exec"]>;
+    let admin: string;
+    beforeAll(() => {
+      ({ n, own } = member({ instances: [LIVE.instance("running")], etcdMembers: [LIVE.member] }));
+      admin = `${n.root}/etc/kubernetes/admin.conf`;
+      r = n.execWith({ terminateAfterPolls: 3, hookTimeouts: true }, WATCHER);
+    });
+
+    test("it waits for the group's Terminated (instance metadata), polling every 5 s", () => {
+      expectSuccess(r);
+      const polls = r.calls.filter((c) => c.endsWith("/meta-data/autoscaling/target-lifecycle-state"));
+      expect(polls).toHaveLength(4);
+      expect(r.callsOf("sleep 5")).toHaveLength(3);
+    });
+
+    test("heartbeat, member removed through another, heartbeat, cordon, drain, CONTINUE: in that order", () => {
+      const at = (c: string | RegExp) => r.calls.findIndex((x) => (typeof c === "string" ? x === c : c.test(x)));
+      const heartbeats = r.calls.map((c, i) => (c === TERMINATE_HEARTBEAT ? i : -1)).filter((i) => i >= 0);
+      expect(heartbeats).toHaveLength(2);
+      const order = [
+        heartbeats[0],
+        at(/ member remove /),
+        heartbeats[1],
+        at(`kubectl --kubeconfig ${admin} --request-timeout=30s cordon ${NODE_NAME}`),
+        at(/ --request-timeout=30s drain /),
+        at(COMPLETE),
+      ];
+      expect(order.every((i) => i >= 0)).toBe(true);
+      expect([...order].sort((a, b) => a - b)).toEqual(order);
+      // Its own member, through the live member's client URL: its own stops serving once removed.
+      expect(memberRemovals(r)).toEqual([
+        expect.stringMatching(
+          new RegExp(` etcdctl --endpoints=https://172\\.31\\.0\\.6:2379 .* member remove ${own.id}$`),
+        ),
+      ]);
+      expect(members(n)).toEqual([LIVE.member.name]);
+      // Completed by the node, within the hook's timeout, not by the timeout's default result.
+      expect(asgState(n)).toBe(`${GROUP_1} Terminated`);
+    });
+
+    test("every step bounded (coreutils timeout, kubectl's --timeout) to end within the hook's 600 s", () => {
+      const remove = `timeout --kill-after=10 150 ${n.root}/usr/local/sbin/k8s-etcd-members remove-self`;
+      expect(r.calls).toContain(remove);
+      // kubectl drain: --skip-wait-for-delete-timeout stops waiting for a pod whose deletion is that
+      // many seconds past due (kubernetes/kubernetes staging/src/k8s.io/kubectl/pkg/drain/drain.go
+      // waitForDelete, filters.go shouldSkipPod): this kubelet's own API server lost its etcd member.
+      const drain =
+        `kubectl --kubeconfig ${admin} --request-timeout=30s drain ${NODE_NAME} --ignore-daemonsets` +
+        " --delete-emptydir-data --force --timeout=180s --skip-wait-for-delete-timeout=10";
+      expect(r.calls).toContain(`timeout --kill-after=10 200 ${drain}`);
+      expect(r.calls).toContain(drain);
+      // Poll, metadata and group (about 60 s), removal, cordon, drain, completion (5 tries, 10 s apart).
+      const worstCase = 5 + 60 + (150 + 10) + 30 + (200 + 10) + 5 * 10;
+      expect(worstCase).toBeLessThan(TERMINATE_HOOK_TIMEOUT_SECONDS);
+    });
   });
+
+  test("controlPlane.count 1, refreshed ({old, new}): the old one leaves etcd even when its drain fails", () => {
+    const { n, own } = member({ instances: [LIVE.instance("running")], etcdMembers: [LIVE.member] });
+    const drain = `kubectl --kubeconfig ${n.root}/etc/kubernetes/admin.conf --request-timeout=30s drain`;
+    const r = n.execWith({ terminateAfterPolls: 0, fail: [drain] }, WATCHER);
+    expectSuccess(r);
+    expect(r.stderr).toContain(
+      "k8s-termination-watch: the drain did not finish within 180s; leaving the cluster anyway",
+    );
+    expect(memberRemovals(r).map((c) => c.split(" ").pop())).toEqual([own.id]);
+    expect(r.calls.findIndex((c) => / member remove /.test(c))).toBeLessThan(r.indexOf(drain));
+    // The new node's member alone is the whole cluster: its own majority.
+    expect(members(n)).toEqual([LIVE.member.name]);
+    expect(r.calls[r.calls.length - 1]).toBe(COMPLETE);
+  });
+
+  test("the first other member listed is dead: its own member goes through all the others' client URLs", () => {
+    // Five members, one of them on an instance that is gone: etcdctl moves on from its endpoint.
+    const others = [DEAD, LIVE, HOLDER, PENDING];
+    const { n, own } = member({
+      instances: [DEAD.instance("terminated"), ...others.slice(1).map((p) => p.instance("running"))],
+      etcdMembers: others.map((p) => p.member),
+    });
+    const r = n.execWith({ terminateAfterPolls: 0 }, WATCHER);
+    expectSuccess(r);
+    const endpoints = others.map((p) => `https://${p.member.ip}:2379`).join(",");
+    expect(memberRemovals(r)).toEqual([`${etcdctlAt(endpoints)} member remove ${own.id}`]);
+    expect(members(n)).toEqual(others.map((p) => p.member.name));
+  });
+
+  // etcd-io/etcd v3.6 server/etcdserver/server.go mayRemoveMember: a member that answers is removed
+  // only when the members that answer without it are still a majority of the list without it.
+  test("etcd (the stub) refuses to remove a member that answers when the rest would lose their majority", () => {
+    const { n, own } = member({ instances: [LIVE.instance("running")], etcdMembers: [DEAD.member, LIVE.member] });
+    const remove = (id: string) =>
+      n.stub("crictl", ...`${etcdctlAt(`https://${LIVE.member.ip}:2379`)} member remove ${id}`.split(" ").slice(1));
+    expect(remove(own.id)).toMatchObject({ status: 1, stderr: "Error: etcdserver: unhealthy cluster\n" });
+    expect(remove(DEAD.member.id).status).toBe(0);
+    expect(remove(own.id).status).toBe(0);
+    expect(members(n)).toEqual([LIVE.member.name]);
+  });
+
+  test("a removal that keeps failing is given up within its bound; the drain and the hook follow", () => {
+    const { n } = member({ instances: [LIVE.instance("running")], etcdMembers: [LIVE.member] });
+    const r = n.execWith({ terminateAfterPolls: 0, fail: ["crictl exec"] }, WATCHER);
+    expect(r.status).toBe(0);
+    expect(failedLines(r.stderr)).toEqual([
+      "k8s-etcd-members: FAILED at step 'list the etcd members': gave up after 5 attempts (50s): etcdctl member list",
+    ]);
+    expect(r.stderr).toContain(
+      "k8s-termination-watch: this node's etcd member was not removed within 150s; the other members'" +
+        " k8s-etcd-members-prune.timer removes it once this instance is gone",
+    );
+    expect(r.calls.filter((c) => / --request-timeout=30s drain /.test(c)).length).toBeGreaterThan(0);
+    expect(r.calls[r.calls.length - 1]).toBe(COMPLETE);
+  });
+
   test("the last member is never removed; the hook is still completed", () => {
     const only = node("control-plane", { ssm: TERRAFORM_PARAMETERS });
     expectSuccess(only);

@@ -5,15 +5,8 @@
  * bootstrap where it failed. The node that creates the cluster: bootstrap-create.test.ts.
  */
 import * as crypto from "crypto";
-import {
-  ASSETS_BUCKET,
-  PINNED_VERSION,
-  PREFIX,
-  TERRAFORM_PARAMETERS,
-  credentialProviderBytes,
-  packagesInstalledBy,
-  stubsWithoutPackage,
-} from "../harness/node";
+import { ASSETS_BUCKET, PINNED_VERSION, PREFIX, TERRAFORM_PARAMETERS, credentialProviderBytes } from "../harness/node";
+import { packagesInstalledBy, stubsWithoutPackage } from "../harness/packages";
 import { ALL_PARAMETERS, BUNDLE, expectSuccess, failedLines, nodeRunner, written, yamlDocs } from "../harness/boot";
 import { BOOTSTRAP_SCRIPTS } from "../../src/bootstrap/scripts";
 import { ECR_CREDENTIAL_PROVIDER } from "../../src/bootstrap/versions";

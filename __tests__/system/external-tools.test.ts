@@ -45,14 +45,15 @@ describe("OnCalendar values the configuration accepts are ones systemd parses (s
 });
 
 describe("systemd accepts every unit the nodes receive (systemd-analyze verify)", () => {
-  // A control-plane node with etcd backups receives every unit there is; workers receive none.
+  // A control-plane node with etcd backups receives every unit there is; workers only the boot watch.
   const files = deliveredFiles("control-plane", { etcdBackup: ETCD_BACKUP });
   const units = files.filter((f) => f.path.startsWith("/etc/systemd/system/"));
   /** Units verify checks: each timer (a template's timers start its instances) and each plain service. */
   const checked = units.map((u) => u.path).filter((p) => !p.includes("@.service"));
 
-  test("the units are the join refresh, etcd backup and membership, certificate renewal and termination watch ones", () => {
+  test("the units: boot watch, join refresh, etcd backup and membership, certificate renewal, termination", () => {
     expect(units.map((u) => path.basename(u.path)).sort()).toEqual([
+      "k8s-boot-watch.service",
       "k8s-cert-renew.service",
       "k8s-cert-renew.timer",
       "k8s-etcd-backup.service",

@@ -36,8 +36,9 @@ export function ssmParameterNames(ssmPrefix: string) {
     /** String, Terraform: the assets bucket that holds the add-on bundles. */
     assetsBucket: `${ssmPrefix}/assets/bucket`,
     /**
-     * String, control-plane nodes (after kubeadm init and with every token refresh): the API
-     * server's version (e.g. v1.35.3). Joining nodes install this kubelet, never a newer one.
+     * String, control-plane nodes (after kubeadm init, with every token refresh, after each
+     * k8s-upgrade): the cluster's version (e.g. v1.35.3), kubernetesVersion of kubeadm's
+     * ClusterConfiguration. Joining nodes install this kubelet, never a newer one.
      */
     clusterVersion: `${ssmPrefix}/cluster/kubernetes-version`,
     /** SecureString, first control-plane node and refresh timers. */

@@ -20,7 +20,13 @@ import { etcdBackupUnits } from "./timers";
 import { KUBERNETES_VERSIONS_PATH, kubernetesVersionsFile } from "./maintenance";
 import { SsmParameter, ssmParameterNames } from "../aws/ssm-parameters";
 import { WORKER_PARAMETERS } from "../aws/iam/node-access";
-import { BOOT_FAILURE_METRIC, LIFECYCLE_HOOKS } from "../aws/lifecycle";
+import {
+  BOOT_DEADLINE_SECONDS,
+  BOOT_FAILURE_METRIC,
+  LAUNCH_HOOK_TIMEOUT_SECONDS,
+  LIFECYCLE_HOOKS,
+  TERMINATE_HOOK_TIMEOUT_SECONDS,
+} from "../aws/lifecycle";
 
 export const CONFIG_DIR = "/etc/k8s-bootstrap";
 
@@ -78,7 +84,14 @@ export function envFile(s: BootstrapSettings, facts: NodeFacts): string {
     // The auto scaling lifecycle the nodes take part in (src/aws/lifecycle.ts, shared with Terraform);
     // workers leave the terminate hook to the termination handler.
     LIFECYCLE_LAUNCH_HOOK: LIFECYCLE_HOOKS.launch,
-    ...(s.role === "worker" ? {} : { LIFECYCLE_TERMINATE_HOOK: LIFECYCLE_HOOKS.terminate }),
+    LIFECYCLE_LAUNCH_TIMEOUT: String(LAUNCH_HOOK_TIMEOUT_SECONDS),
+    BOOT_DEADLINE: String(BOOT_DEADLINE_SECONDS),
+    ...(s.role === "worker"
+      ? {}
+      : {
+          LIFECYCLE_TERMINATE_HOOK: LIFECYCLE_HOOKS.terminate,
+          LIFECYCLE_TERMINATE_TIMEOUT: String(TERMINATE_HOOK_TIMEOUT_SECONDS),
+        }),
     BOOT_FAILURE_NAMESPACE: BOOT_FAILURE_METRIC.namespace,
     BOOT_FAILURE_METRIC: BOOT_FAILURE_METRIC.name,
     HOST_NETWORK_PODS: String(facts.hostNetworkPods),
@@ -144,8 +157,10 @@ export function nodeFiles(s: BootstrapSettings, facts: NodeFacts): NodeFile[] {
     script("lib"),
     script("prepare"),
     script("bootstrap"),
-    // After the bootstrap: the launch hook once Ready, or a failed boot reported and replaced.
+    // After the bootstrap: the launch hook once Ready, or a failed boot reported and replaced; and,
+    // from the start of the boot, its watch: heartbeats for the launch hook, the boot's deadline.
     script("lifecycle"),
+    staticFile("/etc/systemd/system/k8s-boot-watch.service"),
     // Control-plane nodes: the cluster bundle, fetched, checked and installed (everything else they
     // need comes in it).
     ...(s.role === "worker" ? [] : [script("bundle")]),

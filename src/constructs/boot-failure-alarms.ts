@@ -1,7 +1,7 @@
 /**
  * One CloudWatch alarm per auto scaling group on the boot-failure metric (src/aws/lifecycle.ts
- * BOOT_FAILURE_METRIC): a node whose bootstrap fails for good publishes 1 with its cluster and
- * group as dimensions, then marks itself unhealthy, and its group replaces it. One failure can be
+ * BOOT_FAILURE_METRIC): a node whose bootstrap fails for good, or that is not in service by its
+ * deadline, publishes 1 with its cluster and group as dimensions, and its group replaces it. One failure can be
  * bad luck (an apt or registry outage); a configuration that can never boot replaces nodes over
  * and over, and this alarm is how an operator sees that loop. The alarms have no action: add your
  * SNS topic (or look at them in the console, `aws cloudwatch describe-alarms`).
@@ -33,8 +33,8 @@ export class BootFailureAlarms extends Construct {
           new CloudwatchMetricAlarm(this, `alarm-${group.terraformName}`, {
             alarmName: `${group.name}-boot-failed`,
             alarmDescription:
-              `A node of auto scaling group ${group.name} failed its bootstrap and marked itself unhealthy ` +
-              `(the group replaces it). More than once means a configuration that cannot boot: see the ` +
+              `A node of auto scaling group ${group.name} failed its bootstrap, or was not in service by its ` +
+              `deadline (the group replaces it). More than once means a configuration that cannot boot: see the ` +
               `runbook ${BOOT_FAILURE_RUNBOOK} and the group's activity history.`,
             namespace: BOOT_FAILURE_METRIC.namespace,
             metricName: BOOT_FAILURE_METRIC.name,

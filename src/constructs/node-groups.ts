@@ -8,7 +8,7 @@ import { AutoscalingGroupInitialLifecycleHook } from "@cdktf/provider-aws/lib/au
 import { LaunchTemplate, LaunchTemplateConfig } from "@cdktf/provider-aws/lib/launch-template";
 import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { IamInstanceProfile } from "@cdktf/provider-aws/lib/iam-instance-profile";
-import { LIFECYCLE_HOOKS } from "../aws/lifecycle";
+import { LAUNCH_HOOK_TIMEOUT_SECONDS, LIFECYCLE_HOOKS, TERMINATE_HOOK_TIMEOUT_SECONDS } from "../aws/lifecycle";
 import { clusterOwnedTag } from "../aws/tags";
 
 export interface NodeMachine {
@@ -77,17 +77,7 @@ export function nodeLaunchTemplate(scope: Construct, id: string, props: NodeLaun
   });
 }
 
-/**
- * Launch hook: a node has this long to boot, join and become Ready (a control-plane node: with a
- * healthy etcd member) before its group abandons it and starts another. A first control-plane
- * node takes about 10 minutes (apt, kubeadm init, add-ons); a worker of a new cluster waits for it.
- */
-export const LAUNCH_HOOK_TIMEOUT_SECONDS = 1200;
-/**
- * Terminate hook: a worker is drained by the termination handler, a control-plane node removes its
- * own etcd member; after this long the instance is terminated anyway (CONTINUE).
- */
-export const TERMINATE_HOOK_TIMEOUT_SECONDS = 600;
+export { LAUNCH_HOOK_TIMEOUT_SECONDS, TERMINATE_HOOK_TIMEOUT_SECONDS };
 
 /**
  * Seconds an instance refresh waits after a new node is InService before it counts it: the launch
@@ -107,7 +97,7 @@ export function groupLifecycleHooks(): AutoscalingGroupInitialLifecycleHook[] {
       name: LIFECYCLE_HOOKS.launch,
       lifecycleTransition: "autoscaling:EC2_INSTANCE_LAUNCHING",
       heartbeatTimeout: LAUNCH_HOOK_TIMEOUT_SECONDS,
-      // A node that never completes the hook (no Ready node) is terminated and replaced.
+      // A node that stops heartbeating without completing the hook is terminated and replaced.
       defaultResult: "ABANDON",
     },
     {

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Helpers of the control-plane scripts (from the cluster bundle), sourced after lib.sh: SSM writes
-# (the join parameters, the init lock), which instances still exist, and etcdctl in the etcd static
-# pod's container (Ubuntu has no etcdctl; the container mounts kubeadm's etcd certificates from the
-# host at CTR_PKI).
+# (the join parameters, the init lock), which instances still exist, the cluster's version (read and
+# published), and etcdctl in the etcd static pod's container (Ubuntu has no etcdctl; the container
+# mounts kubeadm's etcd certificates from the host at CTR_PKI).
 CTR_PKI=/etc/kubernetes/pki/etcd
 
 # ssm_put NAME TYPE VALUE: overwrites a parameter; the value goes via a private file, not argv.
@@ -71,4 +71,24 @@ etcdctl_local() {
   local seconds=$1
   shift
   etcdctl_at "$seconds" https://127.0.0.1:2379 "$@"
+}
+
+# read_cluster_version: CLUSTER_VERSION (X.Y.Z) is kubernetesVersion of kubeadm's ClusterConfiguration
+# (ConfigMap kube-system/kubeadm-config): what kubeadm init wrote, and kubeadm upgrade apply rewrites
+# once it has upgraded its node's control plane. Never an API server's /version: during an upgrade,
+# the one behind the load balancer that answers may still be an old one.
+read_cluster_version() {
+  local config
+  config=$(kubectl --kubeconfig "${ROOT}/etc/kubernetes/admin.conf" --namespace kube-system get configmap \
+    kubeadm-config -o 'jsonpath={.data.ClusterConfiguration}') || return 1
+  [[ $config =~ (^|$'\n')kubernetesVersion:[[:space:]]*v?([0-9]+\.[0-9]+\.[0-9]+) ]] || return 1
+  CLUSTER_VERSION=${BASH_REMATCH[2]}
+}
+
+# publish_cluster_version: the cluster's version (read_cluster_version) to SSM, as vX.Y.Z: what
+# joining nodes install, and what Terraform's precondition compares kubernetesVersion with.
+publish_cluster_version() {
+  step "publish the cluster's Kubernetes version"
+  retry 5 10 "the kubeadm-config ConfigMap (kubeadm's ClusterConfiguration)" read_cluster_version
+  retry 5 10 "write ${SSM_CLUSTER_VERSION}" ssm_put "$SSM_CLUSTER_VERSION" String "v${CLUSTER_VERSION}"
 }

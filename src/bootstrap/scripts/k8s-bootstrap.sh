@@ -86,6 +86,10 @@ if [[ -f $DONE ]]; then
   log "this node already joined the cluster; nothing to do"
   exit 0
 fi
+# From now until this node is in service: heartbeats for the launch lifecycle hook, and the boot's
+# deadline (k8s-lifecycle watch).
+step "start k8s-boot-watch.service"
+systemctl start --no-block k8s-boot-watch.service
 step "check for an earlier attempt"
 if [[ -f ${ROOT}/etc/kubernetes/kubelet.conf ]]; then
   die "kubeadm state from an earlier, unfinished run is on this node; run 'kubeadm reset -f' first"

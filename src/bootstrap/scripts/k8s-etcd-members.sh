@@ -3,13 +3,17 @@
 # node, and the node after the instance's private DNS name, so EC2 tells which members are gone:
 #   prune        (k8s-etcd-members-prune.timer, every 2 minutes on every control-plane member)
 #                removes every member whose name no instance that is pending, running, stopping or
-#                stopped has; never this node's member, never an unstarted member (empty name:
+#                stopped has, or whose etcd answered on an instance that is gone while a new one has
+#                its name (the same private IP) and it does not answer: kubeadm join on that new
+#                instance would take the member over with an empty data directory instead of adding
+#                its own (cmd/kubeadm/app/util/etcd/etcd.go addMember skips an existing peer URL).
+#                Never this node's member, never an unstarted member (empty name:
 #                another node is joining), never one EC2 cannot vouch for, never anything when the
 #                member list or EC2 cannot be read, and nothing unless the members on instances that
 #                exist (this node's among them) are more than half of the list: otherwise etcd has
 #                lost quorum, no removal could be committed, and the cluster needs a restore
 #   remove-self  (k8s-termination-watch, before the group terminates this node) removes this node's
-#                member through another member; never the last one
+#                member through the other started members; never the last one
 # etcd refuses to add a member while a voting member is unreachable (etcd-io/etcd v3.6.6
 # server/etcdserver/server.go mayAddMember: isConnectedFullySince, "etcdserver: unhealthy
 # cluster"), so a replacement control-plane node can join only once the members of gone instances
@@ -25,6 +29,8 @@ set -o errtrace
 . "${K8S_ROOT:-}/usr/local/lib/k8s-bootstrap/control-plane.sh"
 
 # Names of EC2 private DNS names (IP-based or resource-based): a member named otherwise is left alone.
+# Which instance each member's etcd answered on (load_owners).
+RECORD="${ROOT}/var/lib/k8s-bootstrap/etcd-member-instances"
 EC2_NAME='^(ip-[0-9-]+|i-[0-9a-f]+)\.([a-z0-9-]+\.compute|ec2)\.internal$'
 
 # read_members: IDS, STATES, NAMES and CLIENTS (the first client URL) of every member, in list order.
@@ -56,10 +62,33 @@ own_member() {
   return 1
 }
 
+# answers I: member I's etcd answers at its client URL.
+answers() { [[ -n ${CLIENTS[$1]} ]] && etcdctl_at 60 "${CLIENTS[$1]}" endpoint health >/dev/null 2>&1; }
+
+# load_owners / save_owners: OWNERS[member ID] = the instance this node saw the member's etcd answer
+# on (RECORD). A replacement instance can get its dead predecessor's private IP, so its name too:
+# EC2 then finds an instance of the dead member's name, and only this record tells them apart.
+load_owners() {
+  local id instance
+  declare -gA OWNERS=()
+  if [[ -f $RECORD ]]; then
+    while read -r id instance; do OWNERS[$id]=$instance; done <"$RECORD"
+  fi
+}
+save_owners() {
+  local i
+  OWNERS[${IDS[OWN]}]=$INSTANCE_ID
+  for i in "${!IDS[@]}"; do
+    if [[ -n ${OWNERS[${IDS[i]}]:-} ]]; then echo "${IDS[i]} ${OWNERS[${IDS[i]}]}"; fi
+  done >"${RECORD}.new"
+  mv "${RECORD}.new" "$RECORD"
+}
+
 # gone_members: GONE = the indexes of the members to remove, LIVE = how many members run on
 # instances that exist (this node's included). Fails when EC2 cannot be read.
 gone_members() {
-  local i live
+  local i live owner
+  local -a ids
   GONE=() LIVE=1
   for i in "${!IDS[@]}"; do
     if ((i == OWN)); then continue; fi
@@ -72,11 +101,20 @@ gone_members() {
       continue
     fi
     live=$(live_instances "Name=private-dns-name,Values=${NAMES[i]}") || return 1
-    if [[ -n ${live//[[:space:]]/} ]]; then
-      log "member ${NAMES[i]}: its instance ${live//[[:space:]]/ } exists, kept"
-      LIVE=$((LIVE + 1))
-    else
+    read -ra ids <<<"$live"
+    owner=${OWNERS[${IDS[i]}]:-}
+    if ((${#ids[@]} == 0)); then
       GONE+=("$i")
+    elif [[ -n $owner && " ${ids[*]} " != *" ${owner} "* ]] && ! answers "$i"; then
+      log "member ${NAMES[i]} (${IDS[i]}): its instance ${owner} is gone; ${ids[*]} has its name but not its etcd"
+      GONE+=("$i")
+    else
+      # Learnt once its etcd answers on the one instance of its name.
+      if [[ " ${ids[*]} " != *" ${owner} "* ]] && ((${#ids[@]} == 1)) && answers "$i"; then
+        OWNERS[${IDS[i]}]=${ids[0]}
+      fi
+      log "member ${NAMES[i]}: its instance ${ids[*]} exists, kept"
+      LIVE=$((LIVE + 1))
     fi
   done
 }
@@ -94,20 +132,22 @@ prune() {
   live=$(live_instances "Name=private-dns-name,Values=${NODE_NAME}") || die "EC2 cannot be read: nothing removed"
   [[ " ${live} " == *[[:space:]]"${INSTANCE_ID}"[[:space:]]* ]] ||
     die "EC2 does not find this instance (${INSTANCE_ID}) by its name ${NODE_NAME}: nothing removed"
+  load_owners
   gone_members || die "EC2 cannot be read: nothing removed"
+  save_owners
   if ((${#GONE[@]} > 0 && LIVE * 2 <= ${#IDS[@]})); then
     die "only ${LIVE} of ${#IDS[@]} members run on instances that exist: etcd has no quorum, nothing removed" \
       "(restore from a snapshot: docs/etcd-restore.md)"
   fi
   for i in "${GONE[@]}"; do
-    step "remove member ${NAMES[i]} (${IDS[i]}): no instance of that name exists"
+    step "remove member ${NAMES[i]} (${IDS[i]}): the instance it ran on is gone"
     etcdctl_local 60 member remove "${IDS[i]}"
   done
   log "done: ${#GONE[@]} member(s) removed, $((${#IDS[@]} - ${#GONE[@]})) left"
 }
 
-# removed_through ENDPOINT ID: removes member ID through ENDPOINT; done as well when ENDPOINT no
-# longer lists it (an earlier attempt removed it, but its answer was lost).
+# removed_through ENDPOINTS ID: removes member ID through ENDPOINTS (comma-separated); done as well
+# when they no longer list it (an earlier attempt removed it, but its answer was lost).
 removed_through() {
   local out
   etcdctl_at 60 "$1" member remove "$2" && return 0
@@ -116,7 +156,7 @@ removed_through() {
 }
 
 remove_self() {
-  local i other=""
+  local i others=""
   step "find the etcd container"
   retry 6 10 "a running etcd container (static pod kube-system/etcd-${NODE_NAME})" find_etcd
   step "list the etcd members"
@@ -125,19 +165,20 @@ remove_self() {
     log "no member is named ${NODE_NAME}: nothing to remove"
     return 0
   fi
+  # Every other started member: etcdctl's client balances over the endpoints and moves on from one
+  # that does not answer (etcd.io/docs/v3.6/learning/design-client), so a dead member listed first
+  # does not stop the removal.
   for i in "${!IDS[@]}"; do
-    if ((i != OWN)) && [[ ${STATES[i]} == started && -n ${CLIENTS[i]} ]]; then
-      other=${CLIENTS[i]}
-      break
-    fi
+    if ((i == OWN)) || [[ ${STATES[i]} != started || -z ${CLIENTS[i]} ]]; then continue; fi
+    others+="${others:+,}${CLIENTS[i]}"
   done
-  if [[ -z $other ]]; then
+  if [[ -z $others ]]; then
     log "${NODE_NAME} is the only started etcd member: not removing it (the cluster's data would go with it)"
     return 0
   fi
-  # Through another member: this one stops serving as soon as it is removed.
-  step "remove this node's etcd member ${IDS[OWN]} through ${other}"
-  retry 5 10 "etcdctl member remove ${IDS[OWN]}" removed_through "$other" "${IDS[OWN]}"
+  # Through the others: this one stops serving as soon as it is removed.
+  step "remove this node's etcd member ${IDS[OWN]} through ${others}"
+  retry 5 10 "etcdctl member remove ${IDS[OWN]}" removed_through "$others" "${IDS[OWN]}"
   log "done: ${NODE_NAME} left the etcd cluster"
 }
 

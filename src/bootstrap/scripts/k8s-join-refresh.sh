@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Keeps the join parameters in SSM usable for nodes that start days after the cluster:
 #   token  creates a bootstrap token (24 h; its timer runs every 12 h) and publishes it with the
-#          CA certificate hash;
-#          and the API servers' Kubernetes version;
+#          CA certificate hash, and the cluster's Kubernetes version (control-plane.sh
+#          publish_cluster_version: kubeadm's ClusterConfiguration);
 #   certs  re-uploads the control-plane certificates under the published certificate key (kubeadm
 #          deletes the upload after 2 h; its timer runs every hour).
 # Both publish, last, the API endpoint of this cluster (from admin.conf): joiners use the join
@@ -23,15 +23,6 @@ publish_api_endpoint() {
   [[ $(<"$ADMIN_CONF") =~ server:[[:space:]]+https://([A-Za-z0-9.-]+):6443 ]] ||
     die "no server https://<endpoint>:6443 in ${ADMIN_CONF}"
   retry 5 10 "write ${SSM_JOIN_API_ENDPOINT}" ssm_put "$SSM_JOIN_API_ENDPOINT" String "${BASH_REMATCH[1]}"
-}
-
-# The API servers' version: joining nodes install this kubelet (never a newer one).
-publish_cluster_version() {
-  local version
-  step "publish the cluster's Kubernetes version"
-  version=$(kubectl --kubeconfig "$ADMIN_CONF" get --raw /version)
-  [[ $version =~ \"gitVersion\":[[:space:]]*\"(v[0-9]+\.[0-9]+\.[0-9]+)\" ]] || die "the API's /version has no gitVersion vX.Y.Z"
-  retry 5 10 "write ${SSM_CLUSTER_VERSION}" ssm_put "$SSM_CLUSTER_VERSION" String "${BASH_REMATCH[1]}"
 }
 
 case "${1:-}" in

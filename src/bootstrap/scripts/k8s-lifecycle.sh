@@ -1,9 +1,14 @@
 #!/usr/bin/env bash
-# Runs once after k8s-bootstrap (cloud-init's runcmd), whatever its outcome. Success: once this Node
-# is Ready (control plane: and its etcd member healthy), completes the launch lifecycle hook with
-# CONTINUE. Failure, or never Ready: boot log to the serial console, the boot-failure metric, the
-# instance marked Unhealthy (held by the launch hook: ABANDON too) so its group replaces it; kept for
-# inspection instead when the group replaced REPLACEMENT_BOUND such instances in the last hour.
+# The launch lifecycle hook holds a new instance in Pending:Wait; without a heartbeat for
+# LIFECYCLE_LAUNCH_TIMEOUT seconds its group abandons it.
+#   after-boot  (runcmd, after k8s-bootstrap): once this Node is Ready (control plane: and its etcd
+#               member healthy), CONTINUE; after a failed boot, or never Ready, the report (below)
+#   watch       (k8s-boot-watch.service, from the boot's start): a heartbeat every HEARTBEAT seconds
+#               while the hook waits; the report when the hook is not completed BOOT_DEADLINE seconds
+#               after boot; for an instance kept for inspection, heartbeats up to the hook's limit
+# The report, once: the boot log on the console, the boot-failure metric, then ABANDON (the hook
+# waits) or Unhealthy (InService), so that the group replaces the instance; kept instead when the
+# group replaced REPLACEMENT_BOUND instances for failed boots in the last hour.
 set -euo pipefail
 set -o errtrace
 # shellcheck source=/dev/null
@@ -13,11 +18,17 @@ if [[ $NODE_ROLE == control-plane && -f ${ROOT}/usr/local/lib/k8s-bootstrap/cont
   . "${ROOT}/usr/local/lib/k8s-bootstrap/control-plane.sh"
 fi
 
-DONE="${ROOT}/var/lib/k8s-bootstrap/done"
-LAUNCHED="${ROOT}/var/lib/k8s-bootstrap/launch-hook-completed"
+STATE="${ROOT}/var/lib/k8s-bootstrap"
+DONE="${STATE}/done"
+LAUNCHED="${STATE}/launch-hook-completed"
+# What the report did: replaced, kept or alone (in no group).
+REPORTED="${STATE}/boot-failed"
 BOOT_LOG="${ROOT}/var/log/cloud-init-output.log"
 READY_ATTEMPTS=90
 REPLACEMENT_BOUND=3
+HEARTBEAT=300
+# The hook's GlobalTimeout: 100 heartbeat timeouts, at most 48 h (EC2 Auto Scaling API, LifecycleHook).
+HOOK_LIMIT=$((LIFECYCLE_LAUNCH_TIMEOUT * 100 < 172800 ? LIFECYCLE_LAUNCH_TIMEOUT * 100 : 172800))
 # A replacement for a failed boot in describe-scaling-activities (EC2 Auto Scaling user guide): the
 # Cause of set-instance-health's (replace-unhealthy-instance.html), the StatusMessage of a launch
 # completed with ABANDON (CHAP_Troubleshooting.html).
@@ -49,13 +60,14 @@ count_replacements() {
   done <<<"$out"
 }
 
-# boot_failed WHY: report the failed boot and, within the bound, have the group replace the instance.
+# boot_failed WHY: reports the failed boot and, within the bound, lets the instance go. Sets OUTCOME.
 boot_failed() {
   step "put the boot log on the serial console"
   { echo "${SCRIPT}: boot failed ($1); the end of ${BOOT_LOG#"$ROOT"}:" && tail -n 200 "$BOOT_LOG"; } \
     >>"${ROOT}/dev/console" || log "cannot put the boot log on the console"
   retry 10 3 "instance metadata (IMDSv2)" node_facts
   retry 10 6 "the auto scaling group of ${INSTANCE_ID}" asg_instance
+  OUTCOME=alone
   if [[ -z $ASG_GROUP ]]; then
     log "boot failed ($1); ${INSTANCE_ID} is in no auto scaling group: nothing to report or replace"
     return
@@ -67,48 +79,107 @@ boot_failed() {
   step "count the instances ${ASG_GROUP} replaced for failed boots in the last hour"
   retry 5 10 "describe-scaling-activities of ${ASG_GROUP}" count_replacements
   if ((REPLACEMENTS >= REPLACEMENT_BOUND)); then
+    OUTCOME=kept
     log "boot failed ($1); ${ASG_GROUP} replaced ${REPLACEMENTS} instances for failed boots in the last hour:" \
       "${INSTANCE_ID} is kept for inspection (see docs/troubleshooting.md)"
     return
   fi
-  step "mark ${INSTANCE_ID} Unhealthy"
-  retry 5 10 "set-instance-health Unhealthy" aws autoscaling set-instance-health --instance-id "$INSTANCE_ID" \
-    --health-status Unhealthy --no-should-respect-grace-period
-  # The group checks the health of InService instances only: let go of one the launch hook holds.
-  if [[ $ASG_STATE == Pending:Wait ]]; then
-    retry 5 10 "complete-lifecycle-action ABANDON" complete_hook "$LIFECYCLE_LAUNCH_HOOK" ABANDON
-  fi
-  log "boot failed ($1); ${INSTANCE_ID} is marked Unhealthy: ${ASG_GROUP} replaces it"
+  OUTCOME=replaced
+  case $ASG_STATE in
+    Pending:Wait)
+      # The group checks the health of InService instances only: ABANDON lets go of one the hook holds.
+      step "let go of ${INSTANCE_ID}: ABANDON its launch lifecycle hook"
+      retry 5 10 "complete-lifecycle-action ABANDON" complete_hook "$LIFECYCLE_LAUNCH_HOOK" ABANDON
+      log "boot failed ($1); ${INSTANCE_ID} is abandoned: ${ASG_GROUP} terminates it and launches another"
+      ;;
+    InService)
+      step "mark ${INSTANCE_ID} Unhealthy"
+      retry 5 10 "set-instance-health Unhealthy" aws autoscaling set-instance-health --instance-id "$INSTANCE_ID" \
+        --health-status Unhealthy --no-should-respect-grace-period
+      log "boot failed ($1); ${INSTANCE_ID} is marked Unhealthy: ${ASG_GROUP} replaces it"
+      ;;
+    *) log "boot failed ($1); ${INSTANCE_ID} is ${ASG_STATE}: ${ASG_GROUP} is letting it go already" ;;
+  esac
 }
 
-[[ ${1:-} == after-boot ]] || die "usage: ${SCRIPT} after-boot"
-if [[ -f $LAUNCHED ]]; then
-  log "the launch lifecycle hook was completed already; nothing to do"
-  exit 0
-fi
-if [[ ! -f $DONE ]]; then
-  boot_failed "k8s-bootstrap did not finish"
-  exit 1
-fi
-retry 10 3 "instance metadata (IMDSv2)" node_facts
-step "wait until ${NODE_NAME} is Ready"
-n=1
-until serving; do
-  if ((n == READY_ATTEMPTS)); then
-    boot_failed "${NODE_NAME} not Ready after $((READY_ATTEMPTS * 10))s"
+# report WHY: boot_failed once; after-boot and the watch take turns.
+report() {
+  mkdir -p "$STATE"
+  exec 9>"${STATE}/lifecycle.lock"
+  flock 9
+  if [[ -f $REPORTED || -f $LAUNCHED ]]; then
+    log "boot failed ($1); reported already, or in service meanwhile"
+  else
+    boot_failed "$1"
+    echo "$OUTCOME" >"$REPORTED"
+  fi
+  flock -u 9
+}
+
+# let_go: the failed boot is reported and the instance not kept.
+let_go() { [[ -f $REPORTED && $(<"$REPORTED") != kept ]]; }
+
+after_boot() {
+  local n=0
+  if [[ ! -f $DONE ]]; then
+    report "k8s-bootstrap did not finish"
     exit 1
   fi
-  log "waiting for ${NODE_NAME} to be Ready (attempt ${n}/${READY_ATTEMPTS}, next in 10s)"
-  sleep 10
-  n=$((n + 1))
-done
-step "complete the launch lifecycle hook"
-retry 10 6 "the auto scaling group of ${INSTANCE_ID}" asg_instance
-if [[ $ASG_STATE == Pending:Wait ]]; then
-  retry 5 10 "complete-lifecycle-action CONTINUE" complete_hook "$LIFECYCLE_LAUNCH_HOOK" CONTINUE
-  log "${LIFECYCLE_LAUNCH_HOOK} of ${ASG_GROUP} completed"
-else
-  log "${INSTANCE_ID} is ${ASG_STATE:-in no auto scaling group}: no launch lifecycle hook waits"
-fi
-touch "$LAUNCHED"
-log "done: ${NODE_NAME} is Ready"
+  retry 10 3 "instance metadata (IMDSv2)" node_facts
+  step "wait until ${NODE_NAME} is Ready"
+  until serving; do
+    n=$((n + 1))
+    if ((n == READY_ATTEMPTS)); then
+      report "${NODE_NAME} not Ready after $((n * 10))s"
+      exit 1
+    fi
+    log "waiting for ${NODE_NAME} to be Ready (attempt ${n}/${READY_ATTEMPTS}, next in 10s)"
+    sleep 10
+  done
+  step "complete the launch lifecycle hook"
+  exec 9>"${STATE}/lifecycle.lock"
+  flock 9
+  ! let_go || die "the failed boot was reported meanwhile ($(<"$REPORTED"))"
+  retry 10 6 "the auto scaling group of ${INSTANCE_ID}" asg_instance
+  if [[ $ASG_STATE == Pending:Wait ]]; then
+    retry 5 10 "complete-lifecycle-action CONTINUE" complete_hook "$LIFECYCLE_LAUNCH_HOOK" CONTINUE
+    log "${LIFECYCLE_LAUNCH_HOOK} of ${ASG_GROUP} completed"
+  else
+    log "${INSTANCE_ID} is ${ASG_STATE:-in no auto scaling group}: no launch lifecycle hook waits"
+  fi
+  touch "$LAUNCHED"
+  log "done: ${NODE_NAME} is Ready"
+}
+
+watch() {
+  local last
+  retry 10 3 "instance metadata (IMDSv2)" node_facts
+  step "keep the launch lifecycle hook alive until ${INSTANCE_ID} is in service"
+  until [[ -f $LAUNCHED ]] || let_go; do
+    if [[ ! -f $REPORTED ]] && (($(uptime_seconds) >= BOOT_DEADLINE)); then
+      last=$(grep -a "^k8s-bootstrap: step: " "$BOOT_LOG" 2>/dev/null | tail -n 1) || true
+      report "not in service ${BOOT_DEADLINE}s after boot; last ${last:-k8s-bootstrap: no step logged}"
+      continue
+    fi
+    (($(uptime_seconds) < HOOK_LIMIT)) || break
+    if asg_instance && [[ $ASG_STATE == Pending:Wait ]]; then
+      heartbeat "$LIFECYCLE_LAUNCH_HOOK" || log "no heartbeat recorded; next in ${HEARTBEAT}s"
+    elif [[ -f $REPORTED ]]; then
+      break
+    fi
+    sleep "$HEARTBEAT"
+  done
+  log "done: $(cat "$REPORTED" 2>/dev/null || echo "in service"); no launch lifecycle hook to keep alive"
+}
+
+case "${1:-}" in
+  after-boot)
+    if [[ -f $LAUNCHED ]]; then
+      log "the launch lifecycle hook was completed already; nothing to do"
+      exit 0
+    fi
+    after_boot
+    ;;
+  watch) watch ;;
+  *) die "usage: ${SCRIPT} after-boot|watch" ;;
+esac

@@ -2,9 +2,10 @@
 # Upgrades this control-plane node's Kubernetes in place, one minor at a time:
 #   k8s-upgrade VERSION     (1.35.8 or v1.35.8: a release this build pins, KUBERNETES_VERSIONS)
 # On the first control-plane node it runs on, the cluster is older than VERSION: kubeadm upgrade
-# apply, then the new version is published to SSM (what joining nodes install, and what Terraform
-# compares kubernetesVersion with) and the cloud controller moves to the image of the new minor. On
-# the others the cluster is at VERSION already: kubeadm upgrade node. Then kubelet, kubectl and
+# apply, and the cloud controller moves to the image of the new minor. On the others the cluster is
+# at VERSION already: kubeadm upgrade node. Either way the cluster's version (kubeadm's
+# ClusterConfiguration) is then published to SSM (what joining nodes install, and what Terraform
+# compares kubernetesVersion with). Then kubelet, kubectl and
 # cri-tools, with the node drained around the kubelet restart. Refused before anything changes: a
 # version this build does not pin, a downgrade, a skipped minor, a node behind its cluster. Holds
 # the control-plane maintenance Lease (lease.sh): no other node restarts its control plane (an
@@ -39,16 +40,6 @@ minor_number() {
 }
 # older A B: version A is older than version B.
 older() { [[ $1 != "$2" && $(printf '%s\n' "$1" "$2" | sort -V | head -n1) == "$1" ]]; }
-
-# read_cluster_version: CLUSTER_VERSION is the version kubeadm upgrades the cluster from (the
-# kubeadm-config ConfigMap's ClusterConfiguration, which kubeadm upgrade apply rewrites).
-read_cluster_version() {
-  local config
-  config=$("${KUBECTL[@]}" --namespace kube-system get configmap kubeadm-config \
-    -o 'jsonpath={.data.ClusterConfiguration}') || return 1
-  [[ $config =~ (^|$'\n')kubernetesVersion:[[:space:]]*v?([0-9]+\.[0-9]+\.[0-9]+) ]] || return 1
-  CLUSTER_VERSION=${BASH_REMATCH[2]}
-}
 
 # use_repository MINOR: apt reads Kubernetes packages from pkgs.k8s.io's repository of MINOR.
 use_repository() {
@@ -135,17 +126,19 @@ apt-mark hold kubeadm
 INSTALLED=$(kubeadm version -o short)
 [[ $INSTALLED == "v${TARGET}" ]] || die "apt installed kubeadm ${INSTALLED}, not v${TARGET}"
 
+# Both modes publish the cluster's version right after kubeadm: a run that stopped between
+# kubeadm upgrade apply and the publication is made good by the next run on any node.
 if [[ $MODE == apply ]]; then
   step "kubeadm upgrade apply v${TARGET}"
   kubeadm upgrade apply "v${TARGET}" --yes
-  step "publish the cluster's Kubernetes version"
-  retry 5 10 "write ${SSM_CLUSTER_VERSION}" ssm_put "$SSM_CLUSTER_VERSION" String "v${TARGET}"
+  publish_cluster_version
   step "move the cloud controller to ${TARGET_MINOR}"
   "${KUBECTL[@]}" --namespace kube-system set image daemonset/aws-cloud-controller-manager \
     "aws-cloud-controller-manager=${CLOUD_CONTROLLER[$TARGET_MINOR]}" >&2
 else
   step "kubeadm upgrade node"
   kubeadm upgrade node
+  publish_cluster_version
 fi
 
 step "drain ${NODE_NAME}"

@@ -102,6 +102,19 @@ complete_hook() {
     --instance-id "$INSTANCE_ID" --lifecycle-action-result "$2"
 }
 
+# heartbeat HOOK: restarts the timeout of INSTANCE_ID's lifecycle action of HOOK in ASG_GROUP.
+heartbeat() {
+  aws autoscaling record-lifecycle-action-heartbeat --lifecycle-hook-name "$1" --auto-scaling-group-name "$ASG_GROUP" \
+    --instance-id "$INSTANCE_ID"
+}
+
+# uptime_seconds: whole seconds since this machine booted.
+uptime_seconds() {
+  local up
+  read -r up _ <"${ROOT}/proc/uptime"
+  echo "${up%.*}"
+}
+
 # sha256_is SUM FILE: FILE exists and its SHA-256 is SUM.
 sha256_is() {
   printf '%s  %s\n' "$1" "$2" | sha256sum -c --quiet --status 2>/dev/null
