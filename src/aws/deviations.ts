@@ -8,7 +8,7 @@ import { PORTS } from "./ports";
 import { INTERNAL_ELB_SUBNET_TAG_KEY, PUBLIC_ELB_SUBNET_TAG_KEY, clusterTagKey } from "./tags";
 
 const CLUSTER_TAG = clusterTagKey("<name>");
-/** AWS's documentation of the two NLB behaviours addition A9 depends on. */
+/** AWS's documentation of the two NLB behaviours addition A9 (the internal API load balancer) depends on. */
 const NLB_CLIENT_IP_PRESERVATION =
   "https://docs.aws.amazon.com/elasticloadbalancing/latest/network/edit-target-group-attributes.html#client-ip-preservation";
 const NLB_LOOPBACK_TIMEOUT =
@@ -173,7 +173,8 @@ export const CLUSTER_ADDITIONS: readonly Addition[] = [
     id: "A10",
     what:
       "SSM parameters under /k8s/<cluster>/: api-endpoint, pods/subnets, pods/security-group, " +
-      "load-balancer/security-group, assets/bucket, node-termination/queue-url (String, Terraform); init/lock (the " +
+      "load-balancer/security-group, assets/bucket, api-target-group, node-termination/queue-url (String, " +
+      "Terraform); init/lock (the " +
       "boot election); join/token, join/certificate-key (SecureString), join/ca-cert-hash, " +
       "cluster/kubernetes-version and join/api-endpoint (which deployment they belong to), written by the " +
       "control-plane nodes",

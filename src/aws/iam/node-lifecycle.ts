@@ -21,6 +21,7 @@
  */
 import { BOOT_FAILURE_METRIC } from "../lifecycle";
 import { PolicyContext, PolicyStatement } from "./policy";
+import { ssmParameterNames } from "../ssm-parameters";
 
 export interface LifecyclePolicyContext extends PolicyContext {
   /** Names of the control-plane groups (`<cluster>-control-plane-<i>`). */
@@ -42,8 +43,9 @@ export function autoScalingGroupArn(ctx: PolicyContext, name: string): string {
   return `arn:${ctx.partition}:autoscaling:${ctx.region}:${ctx.accountId}:${group}`;
 }
 
-function parameterArn(ctx: PolicyContext, name: string): string {
-  return `arn:${ctx.partition}:ssm:${ctx.region}:${ctx.accountId}:parameter${ctx.ssmPrefix}/${name}`;
+/** The ARN of a parameter by its full name (ssmParameterNames). */
+function parameterArn(ctx: PolicyContext, fullName: string): string {
+  return `arn:${ctx.partition}:ssm:${ctx.region}:${ctx.accountId}:parameter${fullName}`;
 }
 
 /** A target group by name; its ARN ends in an id AWS makes at creation. */
@@ -116,7 +118,7 @@ export function nodeLifecycleStatements(
       Sid: "SsmInitLock",
       Effect: "Allow",
       Action: ["ssm:DeleteParameter", "ssm:PutParameter"],
-      Resource: parameterArn(ctx, "init/lock"),
+      Resource: parameterArn(ctx, ssmParameterNames(ctx.ssmPrefix).initLock),
     },
     {
       // The group registers an instance with the API target group only after its launch hook is
