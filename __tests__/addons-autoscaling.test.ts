@@ -30,20 +30,13 @@ import { CLUSTER_AUTOSCALER_ENABLED_TAG_KEY, clusterAutoscalerTagKey } from "../
 import { resolveConfig } from "../src/config";
 import { buildApp } from "../src/app";
 import { resource, synthCluster } from "./helpers/synth";
+import { thrown } from "./helpers/thrown";
 
 const bundle = (minor = "1.35", switches: { metricsServer?: boolean; clusterAutoscaler?: boolean } = {}) =>
   addonBundle({ clusterName: "k8s-cluster", region: "ap-northeast-2", kubernetesMinor: minor, ...switches });
 const file = (b: AddonBundle, p: string) => b.files.find((f) => f.path === p);
 const podOf = (o: KubeObject): PodSpec => (o.spec as { template: { spec: PodSpec } }).template.spec;
 const only = (o: KubeObject): Container => podOf(o).containers[0];
-function thrown(f: () => unknown): Error {
-  try {
-    f();
-  } catch (e) {
-    return e as Error;
-  }
-  throw new Error("expected a throw");
-}
 
 const MS_DIR = path.join(addonsRoot(), "metrics-server", AUTOSCALING_ADDON_VERSIONS.metricsServer);
 const msVendored = loadVendored("metrics-server", AUTOSCALING_ADDON_VERSIONS.metricsServer);

@@ -34,6 +34,7 @@ import { imagePullProblems, pullAuthority, unpinned } from "../src/bootstrap/ima
 import { ADDON_VERSIONS, CLOUD_CONTROLLER_MANAGER_IMAGE, SUPPORTED_KUBERNETES_MINORS } from "../src/bootstrap/versions";
 import { regExp } from "./helpers/regexp";
 import { AUTOSCALING_ADDON_VERSIONS, CLUSTER_AUTOSCALER_IMAGE, METRICS_SERVER_IMAGE } from "../src/bootstrap/versions";
+import { thrown } from "./helpers/thrown";
 
 const CLUSTER = "k8s-cluster";
 const bundle = (minor = "1.35", clusterName = CLUSTER): AddonBundle =>
@@ -47,14 +48,6 @@ const awsNode = (b: AddonBundle): KubeObject =>
   find(file(b, BUNDLE_FILES.vpcCni).objects, "DaemonSet", "aws-node", "test");
 const ccm = (b: AddonBundle): KubeObject =>
   find(file(b, BUNDLE_FILES.cloudController).objects, "DaemonSet", "aws-cloud-controller-manager", "test");
-function thrown(f: () => unknown): Error {
-  try {
-    f();
-  } catch (e) {
-    return e as Error;
-  }
-  throw new Error("expected a throw");
-}
 
 const ROOT = addonsRoot();
 /** addons/<name>/<version> folders as they are on disk. */

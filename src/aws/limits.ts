@@ -64,6 +64,11 @@ export const IAM_ROLE_LIMITS = Object.freeze({ managedPoliciesPerRole: 10 });
  */
 export const S3_LIMITS = Object.freeze({ bucketNameMinChars: 3, bucketNameMaxChars: 63, objectKeyMaxBytes: 1024 });
 
+/** EC2 rejects user data above 16 KiB, counted before base64 (here: the gzip bytes). */
+export const EC2_USER_DATA_LIMIT = 16384;
+/** Our budget per user data document, well inside EC2's limit: add-ons travel through S3, not user data. */
+export const USER_DATA_BUDGET = 12288;
+
 /** An EC2 key pair's name: at most 255 ASCII characters (EC2 API Reference, CreateKeyPair). */
 export const EC2_KEY_PAIR_NAME_MAX_CHARS = 255;
 

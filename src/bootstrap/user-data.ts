@@ -11,6 +11,7 @@ import { Delivery, NodeFacts, nodeFiles } from "./node-files";
 import { BootstrapSettings, ClusterBootstrapSettings, validateSettings } from "./settings";
 import { addonBundle } from "../addons/bundle";
 import { hostNetworkPods } from "../addons/host-network";
+import { EC2_USER_DATA_LIMIT, USER_DATA_BUDGET } from "../aws/limits";
 
 /** One file a node receives, as the boot listing shows it. */
 export interface ListedFile {
@@ -34,10 +35,7 @@ export interface RenderedUserData {
   readonly listing: readonly ListedFile[];
 }
 
-/** EC2 rejects user data above 16 KiB, counted before base64 (here: the gzip bytes). */
-export const EC2_USER_DATA_LIMIT = 16384;
-/** Our budget per document, well inside EC2's limit: add-ons travel through S3, not user data. */
-export const USER_DATA_BUDGET = 12288;
+export { EC2_USER_DATA_LIMIT, USER_DATA_BUDGET };
 
 /**
  * The cluster's bundle: the add-ons, and the files control-plane nodes install from it. Terraform
