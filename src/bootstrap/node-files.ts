@@ -19,6 +19,7 @@ import { AUDIT_PATHS, auditPolicyText } from "./audit";
 import { etcdBackupUnits } from "./timers";
 import { KUBERNETES_VERSIONS_PATH, kubernetesVersionsFile } from "./maintenance";
 import { SsmParameter, ssmParameterNames } from "../aws/ssm-parameters";
+import { PORTS } from "../aws/ports";
 import { WORKER_PARAMETERS } from "../aws/iam/node-access";
 import {
   BOOT_DEADLINE_SECONDS,
@@ -80,6 +81,9 @@ export function envFile(s: BootstrapSettings, facts: NodeFacts): string {
     K8S_VERSION: patch,
     CONTAINERD_SERIES,
     SSM_PREFIX: s.ssmPrefix,
+    // The ports the scripts talk to on the node itself (src/aws/ports.ts).
+    API_SERVER_PORT: String(PORTS.kubeApiserver),
+    ETCD_CLIENT_PORT: String(PORTS.etcd.from),
     ...ssmEnv(s),
     // The auto scaling lifecycle the nodes take part in (src/aws/lifecycle.ts, shared with Terraform);
     // workers leave the terminate hook to the termination handler.

@@ -70,7 +70,7 @@ etcdctl_at() {
 etcdctl_local() {
   local seconds=$1
   shift
-  etcdctl_at "$seconds" https://127.0.0.1:2379 "$@"
+  etcdctl_at "$seconds" "https://127.0.0.1:${ETCD_CLIENT_PORT}" "$@"
 }
 
 # read_cluster_version: CLUSTER_VERSION (X.Y.Z) is kubernetesVersion of kubeadm's ClusterConfiguration

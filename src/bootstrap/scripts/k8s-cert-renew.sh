@@ -29,7 +29,7 @@ EXPIRY_TEMPLATE="{range .certificates[*]}certificate ${EXPIRY_FIELDS}{end}"
 EXPIRY_TEMPLATE+="{range .certificateAuthorities[*]}authority ${EXPIRY_FIELDS}{end}"
 # Inside the etcd container, with kubeadm's health-check client certificate (as k8s-etcd-backup.sh).
 CTR_PKI=/etc/kubernetes/pki/etcd
-ETCDCTL=(etcdctl --endpoints=https://127.0.0.1:2379 --cacert="${CTR_PKI}/ca.crt"
+ETCDCTL=(etcdctl "--endpoints=https://127.0.0.1:${ETCD_CLIENT_PORT}" --cacert="${CTR_PKI}/ca.crt"
   --cert="${CTR_PKI}/healthcheck-client.crt" --key="${CTR_PKI}/healthcheck-client.key")
 
 # read_expiry: DUE (certificates kubeadm renews that expire within the window), AUTHORITIES_DUE
@@ -89,7 +89,7 @@ restarted() {
 # own health endpoints, without verifying the serving certificate), and etcd's own health check.
 healthy() {
   case $1 in
-    kube-apiserver) curl -fsSk --max-time 5 https://127.0.0.1:6443/readyz >/dev/null ;;
+    kube-apiserver) curl -fsSk --max-time 5 "https://127.0.0.1:${API_SERVER_PORT}/readyz" >/dev/null ;;
     kube-controller-manager) curl -fsSk --max-time 5 https://127.0.0.1:10257/healthz >/dev/null ;;
     kube-scheduler) curl -fsSk --max-time 5 https://127.0.0.1:10259/livez >/dev/null ;;
     etcd) crictl exec --sync --timeout 30 "$CONTAINER" "${ETCDCTL[@]}" endpoint health >/dev/null ;;

@@ -20,8 +20,8 @@ ADMIN_CONF="${ROOT}/etc/kubernetes/admin.conf"
 # Written after the other parameters: a joiner that sees its endpoint here sees them fresh.
 publish_api_endpoint() {
   step "publish the API endpoint"
-  [[ $(<"$ADMIN_CONF") =~ server:[[:space:]]+https://([A-Za-z0-9.-]+):6443 ]] ||
-    die "no server https://<endpoint>:6443 in ${ADMIN_CONF}"
+  [[ $(<"$ADMIN_CONF") =~ server:[[:space:]]+https://([A-Za-z0-9.-]+):${API_SERVER_PORT} ]] ||
+    die "no server https://<endpoint>:${API_SERVER_PORT} in ${ADMIN_CONF}"
   retry 5 10 "write ${SSM_JOIN_API_ENDPOINT}" ssm_put "$SSM_JOIN_API_ENDPOINT" String "${BASH_REMATCH[1]}"
 }
 
