@@ -65,3 +65,13 @@ export function ssmParameterNames(ssmPrefix: string) {
 
 /** One of the cluster's SSM parameters, by its key in ssmParameterNames. */
 export type SsmParameter = keyof ReturnType<typeof ssmParameterNames>;
+
+/** The prefix of one cluster's parameters. */
+export function ssmPrefixFor(clusterName: string): string {
+  return `/k8s/${clusterName}`;
+}
+
+/** Why a parameter prefix cannot be used (it must look like /a/b, no trailing slash), or undefined. */
+export function ssmPrefixProblem(prefix: string): string | undefined {
+  return /^(\/[A-Za-z0-9_.-]+)+$/.test(prefix) ? undefined : "must look like /a/b (no trailing slash)";
+}

@@ -10,6 +10,7 @@ import { schema as configSchema } from "../config";
 import { cidrProblem } from "../aws/cidr";
 import { onCalendarProblem } from "../validation/systemd-calendar";
 import { SUPPORTED_KUBERNETES_MINORS } from "./versions";
+import { ssmPrefixProblem } from "../aws/ssm-parameters";
 
 export type NodeRole = "control-plane" | "worker";
 
@@ -88,11 +89,7 @@ export function validateSettings(s: BootstrapSettings): void {
   );
   check("clusterName", s.clusterName, configurationProblem("clusterName", s.clusterName));
   check("region", s.region, configurationProblem("region", s.region));
-  check(
-    "ssmPrefix",
-    s.ssmPrefix,
-    unless(/^(\/[A-Za-z0-9_.-]+)+$/.test(s.ssmPrefix), "must look like /a/b (no trailing slash)"),
-  );
+  check("ssmPrefix", s.ssmPrefix, ssmPrefixProblem(s.ssmPrefix));
   check("podCidr", s.podCidr, cidrProblem(s.podCidr));
   check("serviceCidr", s.serviceCidr, cidrProblem(s.serviceCidr));
   if (s.etcdBackup) {

@@ -38,6 +38,7 @@ import {
   nodeTerminationQueueName,
   workerGroupName,
 } from "../aws/cluster-names";
+import { ssmPrefixFor } from "../aws/ssm-parameters";
 
 export interface ClusterStackProps {
   readonly config: ClusterConfig;
@@ -109,7 +110,7 @@ export class ClusterStack extends TerraformStack {
       },
     });
 
-    this.ssmPrefix = `/k8s/${config.clusterName}`;
+    this.ssmPrefix = ssmPrefixFor(config.clusterName);
     const etcdBackupPrefix = `${config.clusterName}/etcd`;
     this.etcdBackup = config.etcdBackup.enabled
       ? new EtcdBackupBucket(this, "etcd-backup", {

@@ -22,6 +22,7 @@
  * stay on "*". Every action is named; none is "*" or "<service>:*".
  */
 import { CLUSTER_TAG_VALUES, clusterTagKey } from "../tags";
+import { ssmPrefixProblem } from "../ssm-parameters";
 
 export interface PolicyStatement {
   readonly Sid: string;
@@ -54,7 +55,7 @@ const isToken = (s: string): boolean => s.includes("${");
 
 export function check(ctx: PolicyContext): void {
   if (!ctx.clusterName) throw new Error("PolicyContext.clusterName is empty");
-  if (!isToken(ctx.ssmPrefix) && !/^\/[A-Za-z0-9_.\-/]*[A-Za-z0-9_.-]$/.test(ctx.ssmPrefix)) {
+  if (!isToken(ctx.ssmPrefix) && ssmPrefixProblem(ctx.ssmPrefix)) {
     throw new Error(`PolicyContext.ssmPrefix "${ctx.ssmPrefix}" must start with "/" and not end with "/"`);
   }
 }
