@@ -14,17 +14,15 @@ import {
   TERRAFORM_PARAMETERS,
 } from "../harness/node";
 import { ALL_PARAMETERS, expectSuccess, failedLines, nodeRunner } from "../harness/boot";
+import { METRIC, USER_HEALTH_CHECK, WATCH, WORKERS, asgState, complete } from "../harness/lifecycle";
 import {
   BOOT_DEADLINE_SECONDS,
-  BOOT_FAILURE_METRIC,
   LAUNCH_HOOK_TIMEOUT_SECONDS,
   LIFECYCLE_HOOKS,
   hookWaitLimitSeconds,
 } from "../../src/aws/lifecycle";
 
 const node = nodeRunner();
-const WORKERS = "k8s-cluster-workers";
-const WATCH = "/usr/local/sbin/k8s-lifecycle";
 const DESCRIBE_INSTANCE = [
   ...["autoscaling", "describe-auto-scaling-instances", "--instance-ids", INSTANCE_ID, "--output", "text"],
   ...["--query", "AutoScalingInstances[0].[AutoScalingGroupName,LifecycleState]"],
@@ -32,20 +30,6 @@ const DESCRIBE_INSTANCE = [
 const HEARTBEAT = (group: string) =>
   `aws autoscaling record-lifecycle-action-heartbeat --lifecycle-hook-name ${LIFECYCLE_HOOKS.launch}` +
   ` --auto-scaling-group-name ${group} --instance-id ${INSTANCE_ID}`;
-const complete = (hook: string, group: string, result: string) =>
-  [
-    `aws autoscaling complete-lifecycle-action --lifecycle-hook-name ${hook} --auto-scaling-group-name ${group}`,
-    `--instance-id ${INSTANCE_ID} --lifecycle-action-result ${result}`,
-  ].join(" ");
-const METRIC = (group: string) =>
-  [
-    "aws cloudwatch put-metric-data",
-    `--namespace ${BOOT_FAILURE_METRIC.namespace} --metric-name ${BOOT_FAILURE_METRIC.name} --unit Count --value 1`,
-    `--dimensions Name=ClusterName,Value=k8s-cluster Name=AutoScalingGroupName,Value=${group}`,
-  ].join(" ");
-const asgState = (n: NodeRun) => n.kept("asg/instance")?.trim();
-const USER_HEALTH_CHECK = (at: string) =>
-  `At ${at} an instance was taken out of service in response to a user health-check.`;
 
 /** The uptime at each heartbeat of a run, read from the sleeps between them (300 s each). */
 function heartbeatTimes(r: { calls: readonly string[] }, start: number, group: string): number[] {

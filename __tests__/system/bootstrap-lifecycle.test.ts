@@ -27,35 +27,20 @@ import {
   TERRAFORM_PARAMETERS,
 } from "../harness/node";
 import { ALL_PARAMETERS, expectSuccess, failedLines, nodeRunner } from "../harness/boot";
-import { BOOT_DEADLINE_SECONDS, BOOT_FAILURE_METRIC, LIFECYCLE_HOOKS } from "../../src/aws/lifecycle";
+import { METRIC, USER_HEALTH_CHECK, WATCH, WORKERS, asgState, complete } from "../harness/lifecycle";
+import { BOOT_DEADLINE_SECONDS, LIFECYCLE_HOOKS } from "../../src/aws/lifecycle";
 
 const node = nodeRunner();
-const WORKERS = "k8s-cluster-workers";
-const WATCH = "/usr/local/sbin/k8s-lifecycle";
 const READY_POLL = `get node ${NODE_NAME} -o jsonpath={.status.conditions[?(@.type=="Ready")].status}`;
-const complete = (hook: string, group: string, result: string) =>
-  [
-    `aws autoscaling complete-lifecycle-action --lifecycle-hook-name ${hook} --auto-scaling-group-name ${group}`,
-    `--instance-id ${INSTANCE_ID} --lifecycle-action-result ${result}`,
-  ].join(" ");
 const UNHEALTHY = [
   `aws autoscaling set-instance-health --instance-id ${INSTANCE_ID}`,
   "--health-status Unhealthy --no-should-respect-grace-period",
 ].join(" ");
-const METRIC = (group: string) =>
-  [
-    "aws cloudwatch put-metric-data",
-    `--namespace ${BOOT_FAILURE_METRIC.namespace} --metric-name ${BOOT_FAILURE_METRIC.name} --unit Count --value 1`,
-    `--dimensions Name=ClusterName,Value=k8s-cluster Name=AutoScalingGroupName,Value=${group}`,
-  ].join(" ");
 const ETCD_HEALTH = [
   " --endpoints=https://127.0.0.1:2379 --cacert=/etc/kubernetes/pki/etcd/ca.crt",
   "--cert=/etc/kubernetes/pki/etcd/healthcheck-client.crt --key=/etc/kubernetes/pki/etcd/healthcheck-client.key",
   "endpoint health",
 ].join(" ");
-const asgState = (n: NodeRun) => n.kept("asg/instance")?.trim();
-const USER_HEALTH_CHECK = (at: string) =>
-  `At ${at} an instance was taken out of service in response to a user health-check.`;
 const ABANDONED =
   "Instance failed to complete user's Lifecycle Action: Lifecycle Action with token" +
   " e85eb647-4fe0-4909-b341-a6c42d8aba1f was abandoned: Lifecycle Action Completed with ABANDON Result";
