@@ -42,12 +42,17 @@ live_instances() {
     --query 'Reservations[].Instances[].InstanceId' --output text
 }
 
-# find_etcd: sets CONTAINER to the running etcd container of this node's static pod.
-find_etcd() {
+# find_container NAME: sets CONTAINER to the running container of this node's static pod NAME.
+find_container() {
   local ids
-  ids=$(crictl ps --name '^etcd$' --label io.kubernetes.pod.namespace=kube-system --state running --quiet) || return 1
+  ids=$(crictl ps --name "^${1}\$" --label io.kubernetes.pod.namespace=kube-system --state running --quiet) || return 1
   CONTAINER=${ids%%$'\n'*}
   [[ -n $CONTAINER ]]
+}
+
+# find_etcd: sets CONTAINER to the running etcd container of this node's static pod.
+find_etcd() {
+  find_container etcd
 }
 
 # in_etcd SECONDS COMMAND...: runs COMMAND in the etcd container; the runtime kills it after SECONDS.

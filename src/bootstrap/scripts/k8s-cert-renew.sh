@@ -15,6 +15,8 @@ set -o errtrace
 # shellcheck source=/dev/null
 . "${K8S_ROOT:-}/usr/local/lib/k8s-bootstrap/lib.sh"
 # shellcheck source=/dev/null
+. "${ROOT}/usr/local/lib/k8s-bootstrap/control-plane.sh"
+# shellcheck source=/dev/null
 . "${ROOT}/usr/local/lib/k8s-bootstrap/lease.sh"
 
 RENEW_WINDOW_DAYS=90
@@ -27,10 +29,6 @@ COMPONENTS=(kube-apiserver kube-controller-manager kube-scheduler etcd)
 EXPIRY_FIELDS='{.name} {.expirationDate} {.externallyManaged} {.missing}{"\n"}'
 EXPIRY_TEMPLATE="{range .certificates[*]}certificate ${EXPIRY_FIELDS}{end}"
 EXPIRY_TEMPLATE+="{range .certificateAuthorities[*]}authority ${EXPIRY_FIELDS}{end}"
-# Inside the etcd container, with kubeadm's health-check client certificate (as k8s-etcd-backup.sh).
-CTR_PKI=/etc/kubernetes/pki/etcd
-ETCDCTL=(etcdctl "--endpoints=https://127.0.0.1:${ETCD_CLIENT_PORT}" --cacert="${CTR_PKI}/ca.crt"
-  --cert="${CTR_PKI}/healthcheck-client.crt" --key="${CTR_PKI}/healthcheck-client.key")
 
 # read_expiry: DUE (certificates kubeadm renews that expire within the window), AUTHORITIES_DUE
 # (CAs within the window: kubeadm cannot renew them), ADMIN_EXPIRED (yes when admin.conf has
@@ -72,14 +70,6 @@ read_expiry() {
   }
 }
 
-# find_container NAME: CONTAINER is the running container of this node's static pod NAME.
-find_container() {
-  local ids
-  ids=$(crictl ps --name "^${1}\$" --label io.kubernetes.pod.namespace=kube-system --state running --quiet) || return 1
-  CONTAINER=${ids%%$'\n'*}
-  [[ -n $CONTAINER ]]
-}
-
 # restarted NAME OLD: the kubelet runs NAME again, in a container other than OLD.
 restarted() {
   find_container "$1" && [[ $CONTAINER != "$2" ]]
@@ -92,7 +82,7 @@ healthy() {
     kube-apiserver) curl -fsSk --max-time 5 "https://127.0.0.1:${API_SERVER_PORT}/readyz" >/dev/null ;;
     kube-controller-manager) curl -fsSk --max-time 5 https://127.0.0.1:10257/healthz >/dev/null ;;
     kube-scheduler) curl -fsSk --max-time 5 https://127.0.0.1:10259/livez >/dev/null ;;
-    etcd) crictl exec --sync --timeout 30 "$CONTAINER" "${ETCDCTL[@]}" endpoint health >/dev/null ;;
+    etcd) etcdctl_local 30 endpoint health >/dev/null ;;
     *) return 1 ;;
   esac
 }
