@@ -214,17 +214,16 @@ describe("the control-plane node that creates the cluster (no cluster, no init l
       "7-metrics-server.yaml",
       "8-cluster-autoscaler.yaml",
     ]);
-    for (const f of ["ebs-csi-driver.yaml", "metrics-server.yaml", "cluster-autoscaler.yaml"])
-      expect([
+    // The switchable add-ons are applied as the bundle carries them, byte for byte.
+    for (const [applied, f] of [
+      ["6-ebs-csi-driver.yaml", "ebs-csi-driver.yaml"],
+      ["7-metrics-server.yaml", "metrics-server.yaml"],
+      ["8-cluster-autoscaler.yaml", "cluster-autoscaler.yaml"],
+    ])
+      expect([f, fs.readFileSync(path.join(n.state, "applied", applied), "utf8")]).toEqual([
         f,
-        fs.readFileSync(
-          path.join(
-            n.state,
-            `applied/${fs.readdirSync(path.join(n.state, "applied")).find((a) => a.endsWith(`-${f}`))}`,
-          ),
-          "utf8",
-        ),
-      ]).toEqual([f, BUNDLE.files.find((b) => b.path === f)!.text]);
+        BUNDLE.files.find((b) => b.path === f)!.text,
+      ]);
     // What is applied is the bundle's file, byte for byte (patched aws-node env included).
     expect(fs.readFileSync(path.join(n.state, "applied/1-vpc-cni.yaml"), "utf8")).toBe(
       BUNDLE.files.find((f) => f.path === "vpc-cni.yaml")!.text,
