@@ -1,5 +1,5 @@
 /**
- * The security-group additions (README, "Additions beyond the spec's tables") as rows: each with
+ * The security-group additions (docs/additions.md) as rows: each with
  * its id, its reason and its switch, and built only while its switch is on.
  */
 import { resolveConfig } from "../src/config";

@@ -1,7 +1,7 @@
 /**
  * The spec's security-group tables ("Security groupts and NACL"): one describe per table and
  * direction, one expectation per row, as AWS rules (the README's "Deviations from the spec" D4-D8
- * and D11-D13), plus the additions (its "Additions beyond the spec's tables").
+ * and D11-D13), plus the additions (docs/additions.md).
  */
 import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
@@ -265,7 +265,7 @@ describe("azCount 3: tier peers follow the per-AZ subnets", () => {
 
 /**
  * Each group's whole rule set, exactly: the spec's rows as AWS rules plus the additions (A4-A8,
- * A13: the README's "Additions beyond the spec's tables"), one line per rule as "direction
+ * A13: docs/additions.md, "Additions beyond the spec's tables"), one line per rule as "direction
  * protocol port(s) peer". A rule more, a rule less or a widened one fails here even where the
  * row-by-row tests above still find theirs.
  */

@@ -2,7 +2,7 @@
  * The one place where the spec's network tables meet AWS. It reads src/spec/network.ts and the
  * configuration and returns the concrete plan the constructs render: every AWS-forced change
  * (D1, D2, D3, D9, D10 of the README's "Deviations from the spec") and every addition (A1, A2 of
- * its "Additions beyond the spec's tables") is applied here, next to a comment saying what it is.
+ * docs/additions.md, "Additions beyond the spec's tables") is applied here, next to a comment saying what it is.
  */
 import type { ClusterConfig } from "../config";
 import { ConfigError, ConfigProblem } from "../validation/config-error";

@@ -1,6 +1,6 @@
 /**
- * The security-group rules a working cluster needs beyond the spec's tables (README, "Additions
- * beyond the spec's tables": A4-A8 and A13), as rows of the same shape as the spec's rows in
+ * The security-group rules a working cluster needs beyond the spec's tables (docs/additions.md,
+ * "Additions beyond the spec's tables": A4-A8 and A13), as rows of the same shape as the spec's rows in
  * src/spec/security-groups.ts: the group and direction, a peer, a protocol and ports as a table
  * would write them, and the rule's description. Each row also carries its addition's id, the one-line
  * reason and the switch that builds it (`always`, or a configuration field that is true).
