@@ -10,7 +10,7 @@
 #   STUB_ENI_LIMITS    what aws ec2 describe-instance-types prints for it (default "3<tab>12":
 #                      maximum ENIs, IPv4 addresses per ENI); other types are unknown to EC2
 #   ssm/<name>         SSM parameters (name with "/" as "%2F"); ssm-later/<name> appears after
-#                      ssm-later/<name>.reads more reads
+#                      ssm-later/<name>.reads more reads, or when this node puts it
 #   STUB_TARGET_GROUP_ARN  the API load balancer's target group (elbv2 register-targets)
 #   STUB_ETCD_RUNNING  0: crictl finds no etcd container
 #   STUB_ETCD_VERSION  etcdctl's version in the etcd image; STUB_ETCDUTL 1: the image has etcdutl
@@ -311,6 +311,10 @@ case $name in
         value=$(opt --value "$@")
         [[ $value == file://* ]] || { echo "aws stub: parameter value on the command line" >&2; exit 1; }
         file=$(ssm_file "$param")
+        # A parameter that appears later (ssm-later/) is another writer's: it exists by the time this
+        # node writes it.
+        later="${state}/ssm-later/${file##*/}"
+        if [[ -f $later ]]; then mv "$later" "$file"; rm -f "${later}.reads"; fi
         if [[ -f $file && " $* " != *" --overwrite "* ]]; then
           # SSM API reference, PutParameter errors: ParameterAlreadyExists.
           aws_error ParameterAlreadyExists PutParameter \

@@ -60,6 +60,7 @@ obtain() {
   fi
   ((status == 1)) || return 1
   "$make"
+  status=0
   ssm_create "$name" "$NEW" SecureString || status=$?
   case $status in
     0)
