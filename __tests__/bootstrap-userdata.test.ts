@@ -159,6 +159,8 @@ describe("no secrets, only names", () => {
         "node-termination/queue-url",
         "pods/security-group",
         "pods/subnets",
+        "secrets/encryption-keys",
+        "secrets/service-account-key",
       ];
       expect(named).toEqual((role === "worker" ? forWorkers : [...forWorkers, ...controlPlaneOnly]).sort());
       expect(env).toContain(`NODE_ROLE=${role}\n`);
@@ -241,7 +243,7 @@ describe("what each role carries", () => {
     expect(withBackup.worker).toEqual(rendered.worker);
   });
 
-  test("control-plane bundle: timers, add-ons, init lock, etcd membership, watcher, init, audit, maintenance", () => {
+  test("control-plane bundle: timers, add-ons, init lock, etcd membership, watcher, init, audit, secrets, maintenance", () => {
     const bundled = deliveredFiles("control-plane")
       .filter((f) => f.delivery === "bundle")
       .map((f) => f.path);
@@ -262,6 +264,8 @@ describe("what each role carries", () => {
       "/etc/k8s-bootstrap/kubeadm-join.yaml.tmpl",
       "/etc/k8s-bootstrap/kubeadm-init.yaml.tmpl",
       "/etc/kubernetes/audit/policy.yaml",
+      "/usr/local/sbin/k8s-cluster-secrets",
+      "/etc/k8s-bootstrap/encryption-config.yaml.tmpl",
       "/usr/local/lib/k8s-bootstrap/lease.sh",
       "/usr/local/sbin/k8s-cert-renew",
       "/etc/systemd/system/k8s-cert-renew.service",
