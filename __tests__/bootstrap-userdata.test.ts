@@ -243,7 +243,7 @@ describe("what each role carries", () => {
     expect(withBackup.worker).toEqual(rendered.worker);
   });
 
-  test("control-plane bundle: timers, add-ons, init lock, etcd membership, watcher, init, audit, secrets, maintenance", () => {
+  test("control-plane bundle: timers, add-ons, init lock, etcd, watcher, init, audit, secrets, maintenance", () => {
     const bundled = deliveredFiles("control-plane")
       .filter((f) => f.delivery === "bundle")
       .map((f) => f.path);

@@ -73,7 +73,7 @@ describe("SSM Parameter Store", () => {
     expect(JSON.stringify(st)).not.toContain("certificate-key");
   });
 
-  test("PutParameter: control-plane only: <prefix>/join/*, the cluster's version, the two cluster secrets, the init lock", () => {
+  test("PutParameter: control-plane only: <prefix>/join/*, the version, the two cluster secrets, the init lock", () => {
     const r = roles(ctx);
     expect(actions(r.worker)).not.toContain("ssm:PutParameter");
     expect(actions(r.bastion)).not.toContain("ssm:PutParameter");

@@ -65,7 +65,10 @@ export const CLUSTER_SECRETS: Readonly<Record<string, string>> = {
 /** The Kubernetes release the nodes install (src/bootstrap/versions.ts KUBERNETES_PATCH for 1.35). */
 export const PINNED_VERSION = "1.35.8";
 
-/** What a first control-plane node publishes: the cluster and join secrets, its version, and last the API endpoint they belong to. */
+/**
+ * What a first control-plane node publishes: the cluster and join secrets, its version, and last the
+ * API endpoint they belong to.
+ */
 export const JOIN_PARAMETERS: Readonly<Record<string, string>> = {
   ...CLUSTER_SECRETS,
   ...JOIN_SECRETS,

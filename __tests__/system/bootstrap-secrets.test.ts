@@ -80,7 +80,7 @@ describe("the control-plane node that creates the cluster", () => {
     expect([pub.asymmetricKeyType, pub.asymmetricKeyDetails?.modulusLength]).toEqual(["rsa", 2048]);
   });
 
-  test("writes the EncryptionConfiguration and kubeadm's sa.key/sa.pub from them; kubeadm init keeps that sa.key", () => {
+  test("writes the EncryptionConfiguration and sa.key/sa.pub from them; kubeadm init keeps that sa.key", () => {
     // The stub kubeadm makes its own sa.key when there is none (as kubeadm's certs phase does).
     expectSecretFiles(n, n.ssm()[KEYS], n.ssm()[SA_KEY]);
   });
@@ -102,7 +102,7 @@ describe("the control-plane node that creates the cluster", () => {
     });
   });
 
-  test("the values appear in no log, no command line, no file but the two, and nothing is left in scratch space", () => {
+  test("the values appear in no log, no command line, no file but the two, and none is left in scratch space", () => {
     const secrets = [keyList(n.ssm()[KEYS])[0].secret, ...pemBody(n.ssm()[SA_KEY])];
     const log = `${n.stdout}${n.stderr}${n.nodeFile("var/log/cloud-init-output.log")}${n.calls.join("\n")}`;
     for (const s of secrets) expect(log).not.toContain(s);
@@ -199,7 +199,7 @@ describe("what never holds them", () => {
     expect(texts).not.toMatch(/PRIVATE KEY-----\n[A-Za-z0-9+/]/);
   });
 
-  test("Terraform neither writes nor reads them: no resource or data source of the synthesized stack names them", () => {
+  test("Terraform neither writes nor reads them: no resource or data source of the synthesized stack has them", () => {
     const stack = JSON.parse(
       fs.readFileSync(path.join(__dirname, "..", "golden", "default.cluster.tf.json"), "utf8"),
     ) as { resource?: Record<string, Record<string, Record<string, unknown>>>; data?: typeof stack.resource };
