@@ -178,6 +178,11 @@ export function deliveredFiles(
 }
 
 export interface Behaviour {
+  /**
+   * The kubeadm configuration the cluster was initialised with (what kubeadm join gives a joining
+   * control-plane node's API server); default: this node's own init template.
+   */
+  readonly clusterKubeadmConfig?: string;
   /** SSM parameters present from the start. */
   readonly ssm?: Readonly<Record<string, string>>;
   /** SSM parameters that appear after the given number of reads of each. */
@@ -382,6 +387,8 @@ export function runNode(role: NodeRole, behaviour: Behaviour = {}, settings: Par
   for (const c of Object.keys(STUBBED_COMMANDS)) fs.symlinkSync("stub", path.join(bin, c));
 
   for (const [k, v] of Object.entries(behaviour.ssm ?? {})) fs.writeFileSync(path.join(state, "ssm", enc(k)), v);
+  if (behaviour.clusterKubeadmConfig)
+    fs.writeFileSync(path.join(state, "kubeadm-init.yaml"), behaviour.clusterKubeadmConfig);
   const self = behaviour.identity ?? { instanceId: INSTANCE_ID, name: NODE_NAME, ip: NODE_IP };
   for (const d of ["ec2", "asg", "etcd"]) fs.mkdirSync(path.join(state, d));
   const writeInstances = (others: readonly Ec2Instance[]) => {

@@ -170,12 +170,27 @@ describe("a control-plane node that finds them in SSM", () => {
     expect(n.indexOf("kubeadm join")).toBe(-1);
   });
 
-  test("a joiner stops with a clear message when the cluster has none (created without them)", () => {
-    const { [KEYS]: _k, [SA_KEY]: _s, ...without } = ALL_PARAMETERS;
+  test("a joiner stops with a clear message when one of them is missing, and joins nothing", () => {
+    const { [SA_KEY]: _s, ...without } = ALL_PARAMETERS;
     const n = node("control-plane", { ssm: without });
     expect(n.status).not.toBe(0);
-    expect(failedLines(n.stderr)[0]).toContain(`the cluster secrets are not in SSM under ${PREFIX}/secrets`);
+    expect(failedLines(n.stderr)[0]).toContain(`a cluster secret is missing in SSM under ${PREFIX}/secrets`);
     expect(n.indexOf("kubeadm join")).toBe(-1);
+  });
+
+  test("a joiner of a cluster created before them (neither in SSM) joins as that cluster was made", () => {
+    const { [KEYS]: _k, [SA_KEY]: _s, ...without } = ALL_PARAMETERS;
+    // That cluster's configuration: its API server has no encryption flags.
+    const before = clusterBundle(settingsFor("control-plane"))
+      .files.find((f) => f.path === "node/etc/k8s-bootstrap/kubeadm-init.yaml.tmpl")!
+      .text.replace(/\n *- name: "encryption-provider-config[^\n]*\n *value: [^\n]*/g, "");
+    expect(before).not.toContain("encryption-provider-config");
+    const n = node("control-plane", { ssm: without, clusterKubeadmConfig: before });
+    expectSuccess(n);
+    expect(n.stderr).toContain(`neither cluster secret is in SSM under ${PREFIX}/secrets`);
+    expect(n.callsOf("aws ssm put-parameter")).toEqual([]);
+    expect(n.nodeFile(CONFIG)).toBeUndefined();
+    expect(n.callsOf("kubeadm join")).toHaveLength(1);
   });
 });
 

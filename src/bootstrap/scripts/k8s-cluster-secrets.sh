@@ -107,15 +107,15 @@ write_service_account_key() {
   log "wrote ${PKI#"$ROOT"}/sa.key and sa.pub"
 }
 
-# ssm_get_known NAME VAR: ssm_get; a parameter SSM does not hold sets MISSING=yes. Fails only when
+# ssm_get_known NAME VAR: ssm_get; a parameter SSM does not hold counts in MISSING. Fails only when
 # SSM cannot be read.
 ssm_get_known() {
   local status=0
   ssm_get "$1" "$2" || status=$?
-  case $status in 0) return 0 ;; 1) MISSING=yes && return 0 ;; *) return 1 ;; esac
+  case $status in 0) return 0 ;; 1) MISSING=$((MISSING + 1)) && return 0 ;; *) return 1 ;; esac
 }
 
-MISSING=no
+MISSING=0
 case "${1:-}" in
   create)
     step "make or read the encryption keys (${SSM_ENCRYPTION_KEYS})"
@@ -132,8 +132,15 @@ case "${1:-}" in
       retry 5 10 "SSM parameter ${SSM_SERVICE_ACCOUNT_KEY}" \
         ssm_get_known "$SSM_SERVICE_ACCOUNT_KEY" SERVICE_ACCOUNT_KEY
     fi
-    [[ $MISSING == no ]] || die "the cluster secrets are not in SSM under ${SSM_PREFIX}/secrets: the node that" \
-      "creates a cluster publishes them before kubeadm init (docs/security.md)"
+    # A cluster created before the cluster secrets existed has neither (nor the API server flags that
+    # need them): kubeadm join copies its sa.key, as it always did.
+    if [[ $1 == fetch && $MISSING == 2 ]]; then
+      log "neither cluster secret is in SSM under ${SSM_PREFIX}/secrets: a cluster created without them;" \
+        "joining as it was created (Secrets not encrypted at rest, kubeadm copies sa.key)"
+      exit 0
+    fi
+    ((MISSING == 0)) || die "a cluster secret is missing in SSM under ${SSM_PREFIX}/secrets: the node that" \
+      "creates a cluster publishes both before kubeadm init; restore it (docs/security.md)"
     ;;
   *) die "usage: ${SCRIPT} create|fetch|encryption-config" ;;
 esac
