@@ -56,14 +56,14 @@ describe("the EncryptionConfiguration", () => {
     expect(delivered("worker", ENCRYPTION_PATHS.template)).toBeUndefined();
     expect(delivered("worker", SCRIPT_PATHS.clusterSecrets)).toBeUndefined();
     const env = delivered("worker", "/etc/k8s-bootstrap/env")!.content;
-    expect(env).not.toMatch(/SSM_ENCRYPTION_KEYS|SSM_SERVICE_ACCOUNT_KEY|ENCRYPTION_CONFIG/);
+    expect(env).not.toMatch(/SSM_ENCRYPTION_KEYS|SSM_SERVICE_ACCOUNT_KEY/);
   });
 
-  test("the control-plane env file names where the node writes it and the template it fills", () => {
-    const env = delivered("control-plane", "/etc/k8s-bootstrap/env")!.content;
-    expect(env).toContain(`ENCRYPTION_CONFIG=${ENCRYPTION_PATHS.configFile}\n`);
-    expect(env).toContain(`ENCRYPTION_CONFIG_TEMPLATE=${ENCRYPTION_PATHS.template}\n`);
-    expect(BOOTSTRAP_SCRIPTS[SCRIPT_PATHS.clusterSecrets]).toContain(ENCRYPTION_KEYS_PLACEHOLDER);
+  test("k8s-cluster-secrets writes it where the flag points, from the template the bundle delivers", () => {
+    const script = BOOTSTRAP_SCRIPTS[SCRIPT_PATHS.clusterSecrets];
+    expect(script).toContain(`\nENCRYPTION_CONFIG=${ENCRYPTION_PATHS.configFile}\n`);
+    expect(script).toContain(`\nENCRYPTION_CONFIG_TEMPLATE=${ENCRYPTION_PATHS.template}\n`);
+    expect(script).toContain(ENCRYPTION_KEYS_PLACEHOLDER);
   });
 });
 

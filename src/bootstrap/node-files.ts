@@ -98,9 +98,6 @@ export function envFile(s: BootstrapSettings, facts: NodeFacts): string {
       : {
           LIFECYCLE_TERMINATE_HOOK: LIFECYCLE_HOOKS.terminate,
           LIFECYCLE_TERMINATE_TIMEOUT: String(TERMINATE_HOOK_TIMEOUT_SECONDS),
-          // Where k8s-cluster-secrets writes the API server's EncryptionConfiguration (encryption.ts).
-          ENCRYPTION_CONFIG: ENCRYPTION_PATHS.configFile,
-          ENCRYPTION_CONFIG_TEMPLATE: ENCRYPTION_PATHS.template,
         }),
     BOOT_FAILURE_NAMESPACE: BOOT_FAILURE_METRIC.namespace,
     BOOT_FAILURE_METRIC: BOOT_FAILURE_METRIC.name,

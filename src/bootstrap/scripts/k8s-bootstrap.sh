@@ -69,7 +69,7 @@ choose_version() {
 join_once() {
   local -a names=(API_ENDPOINT NODE_NAME NODE_IP NODE_ZONE MAX_PODS JOIN_TOKEN CA_CERT_HASH)
   read_join_parameters "$1" || return 1
-  # Control plane: the cluster secrets (bundle), again before every attempt (kubeadm reset removes sa.key).
+  # Before every attempt: kubeadm reset removes sa.key.
   if [[ $1 == control-plane ]]; then
     names+=(CERTIFICATE_KEY)
     "${SBIN}/k8s-cluster-secrets" fetch || return 1

@@ -18,6 +18,9 @@ set -o errtrace
 . "${K8S_ROOT:-}/usr/local/lib/k8s-bootstrap/control-plane.sh"
 
 PKI="${ROOT}/etc/kubernetes/pki"
+# src/bootstrap/encryption.ts ENCRYPTION_PATHS (a unit test compares them).
+ENCRYPTION_CONFIG=/etc/kubernetes/encryption/config.yaml
+ENCRYPTION_CONFIG_TEMPLATE=/etc/k8s-bootstrap/encryption-config.yaml.tmpl
 CONFIG="${ROOT}${ENCRYPTION_CONFIG}"
 # One key of the list: a name (no ":" or ","), then 32 bytes in base64 (secretbox's key length).
 KEY_ENTRY='^([A-Za-z0-9._-]{1,64}):([A-Za-z0-9+/]{42}[AEIMQUYcgkosw048]=)$'
