@@ -61,8 +61,8 @@ describe("the EncryptionConfiguration", () => {
 
   test("k8s-cluster-secrets writes it where the flag points, from the template the bundle delivers", () => {
     const script = BOOTSTRAP_SCRIPTS[SCRIPT_PATHS.clusterSecrets];
-    expect(script).toContain(`\nENCRYPTION_CONFIG=${ENCRYPTION_PATHS.configFile}\n`);
-    expect(script).toContain(`\nENCRYPTION_CONFIG_TEMPLATE=${ENCRYPTION_PATHS.template}\n`);
+    expect(script).toContain(`\nCONFIG="\${ROOT}${ENCRYPTION_PATHS.configFile}"\n`);
+    expect(script).toContain(`\nTEMPLATE="\${ROOT}${ENCRYPTION_PATHS.template}"\n`);
     expect(script).toContain(ENCRYPTION_KEYS_PLACEHOLDER);
   });
 });

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The secrets every control-plane node holds the same copy of, kept only in SSM SecureString: the
-# keys the API server encrypts Secrets in etcd with (its EncryptionConfiguration, ${ENCRYPTION_CONFIG})
+# keys the API server encrypts Secrets in etcd with (its EncryptionConfiguration)
 # and the service-account signing key (kubeadm's sa.key and sa.pub: kubeadm init keeps an sa.key it
 # finds). Never in user data, the bundle, Terraform or the log.
 #   create  the node that holds the init lock, before kubeadm init: makes each one SSM does not hold
@@ -19,9 +19,8 @@ set -o errtrace
 
 PKI="${ROOT}/etc/kubernetes/pki"
 # src/bootstrap/encryption.ts ENCRYPTION_PATHS (a unit test compares them).
-ENCRYPTION_CONFIG=/etc/kubernetes/encryption/config.yaml
-ENCRYPTION_CONFIG_TEMPLATE=/etc/k8s-bootstrap/encryption-config.yaml.tmpl
-CONFIG="${ROOT}${ENCRYPTION_CONFIG}"
+CONFIG="${ROOT}/etc/kubernetes/encryption/config.yaml"
+TEMPLATE="${ROOT}/etc/k8s-bootstrap/encryption-config.yaml.tmpl"
 # One key of the list: a name (no ":" or ","), then 32 bytes in base64 (secretbox's key length).
 KEY_ENTRY='^([A-Za-z0-9._-]{1,64}):([A-Za-z0-9+/]{42}[AEIMQUYcgkosw048]=)$'
 KEYS_FORMAT="name:base64-of-32-random-bytes,... (the first encrypts; docs/security.md)"
@@ -88,14 +87,14 @@ write_encryption_config() {
     [[ $entry =~ $KEY_ENTRY ]]
     list+="${list:+, }{name: \"${BASH_REMATCH[1]}\", secret: \"${BASH_REMATCH[2]}\"}"
   done
-  text=$(<"${ROOT}${ENCRYPTION_CONFIG_TEMPLATE}")
-  [[ $text == *__ENCRYPTION_KEYS__* ]] || die "${ENCRYPTION_CONFIG_TEMPLATE} has no __ENCRYPTION_KEYS__"
+  text=$(<"$TEMPLATE")
+  [[ $text == *__ENCRYPTION_KEYS__* ]] || die "${TEMPLATE#"$ROOT"} has no __ENCRYPTION_KEYS__"
   text=${text//__ENCRYPTION_KEYS__/"[${list}]"}
   mkdir -p "${CONFIG%/*}"
   chmod 700 "${CONFIG%/*}"
   (umask 077 && printf '%s\n' "$text" >"${CONFIG}.new")
   mv -f "${CONFIG}.new" "$CONFIG"
-  log "wrote ${ENCRYPTION_CONFIG} (${#KEYS[@]} key(s), the first encrypts)"
+  log "wrote ${CONFIG#"$ROOT"} (${#KEYS[@]} key(s), the first encrypts)"
 }
 
 # write_service_account_key: sa.key (0600) and its public key sa.pub, where kubeadm keeps them.
