@@ -51,7 +51,7 @@ export type RuleSource =
       readonly row: number;
       readonly text: string;
     }
-  | { readonly kind: "addition"; readonly id: string; readonly reason: string; readonly switch: AdditionSwitch };
+  | { readonly kind: "addition"; readonly id: string; readonly why: string; readonly switch: AdditionSwitch };
 
 export interface RulePlan {
   readonly group: TierId;
@@ -242,7 +242,7 @@ class RuleSet {
     const [first] = rows;
     for (const peer of peersOf(first.peer, first.group, this.network, this.config))
       for (const row of rows) {
-        const source: RuleSource = { kind: "addition", id: row.id, reason: row.reason, switch: row.switch };
+        const source: RuleSource = { kind: "addition", id: row.id, why: row.why, switch: row.switch };
         for (const ports of portsOf(row, this.config.loadBalancers.listeners))
           this.add(row.group, row.direction, ports, peer, row.description, source);
       }
