@@ -9,10 +9,9 @@ import { INTERNAL_ELB_SUBNET_TAG_KEY, PUBLIC_ELB_SUBNET_TAG_KEY, clusterTagKey }
 
 const CLUSTER_TAG = clusterTagKey("<name>");
 /** AWS's documentation of the two NLB behaviours addition A9 (the internal API load balancer) depends on. */
-const NLB_CLIENT_IP_PRESERVATION =
-  "https://docs.aws.amazon.com/elasticloadbalancing/latest/network/edit-target-group-attributes.html#client-ip-preservation";
-const NLB_LOOPBACK_TIMEOUT =
-  "https://docs.aws.amazon.com/elasticloadbalancing/latest/network/load-balancer-troubleshooting.html#loopback-timeout";
+const NLB_GUIDE = "https://docs.aws.amazon.com/elasticloadbalancing/latest/network";
+const NLB_CLIENT_IP_PRESERVATION = `${NLB_GUIDE}/edit-target-group-attributes.html#client-ip-preservation`;
+const NLB_LOOPBACK_TIMEOUT = `${NLB_GUIDE}/load-balancer-troubleshooting.html#loopback-timeout`;
 
 export interface Deviation {
   readonly id: string;

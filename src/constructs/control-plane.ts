@@ -12,9 +12,8 @@
  * https://docs.aws.amazon.com/elasticloadbalancing/latest/network/load-balancer-troubleshooting.html#loopback-timeout).
  * With preserve_client_ip.enabled = false an instance target receives the load balancer's own
  * address as the source for IPv4 clients (AWS, "Client IP preservation", the table "When client IP
- * preservation is disabled",
- * https://docs.aws.amazon.com/elasticloadbalancing/latest/network/edit-target-group-attributes.html#client-ip-preservation
- * ), so source and destination differ and the hairpin works.
+ * preservation is disabled", edit-target-group-attributes.html#client-ip-preservation in the same
+ * guide), so source and destination differ and the hairpin works.
  */
 import { Construct } from "constructs";
 import { Precondition, TerraformResource } from "cdktf";
