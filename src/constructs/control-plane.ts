@@ -27,9 +27,14 @@ import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { IamInstanceProfile } from "@cdktf/provider-aws/lib/iam-instance-profile";
 import { named } from "./network";
 import { PORTS } from "../aws/ports";
-import { CLUSTER_TAG_VALUES, clusterTagKey } from "../aws/tags";
 import { apiLoadBalancerName, controlPlaneGroupName, elbName } from "../aws/cluster-names";
-import { NodeMachine, REFRESH_INSTANCE_WARMUP, groupLifecycleHooks, nodeLaunchTemplate } from "./node-groups";
+import {
+  NodeMachine,
+  REFRESH_INSTANCE_WARMUP,
+  nodeGroupSettings,
+  nodeGroupTags,
+  nodeLaunchTemplate,
+} from "./node-groups";
 
 export { elbName };
 
@@ -158,23 +163,12 @@ export class ControlPlane extends Construct {
             maxSize: 1,
             desiredCapacity: 1,
             vpcZoneIdentifier: [props.subnets[i % props.subnets.length].id],
-            launchTemplate: { id: this.launchTemplate.id, version: this.launchTemplate.latestVersion.toString() },
             targetGroupArns: [this.targetGroup.arn],
-            // EC2 status checks only, never the NLB's /readyz: when the whole control plane fails its
-            // health check at once (etcd without quorum, expired certificates, a bad flag), ELB health
-            // would replace every member together and their etcd data with them. A node whose boot
-            // fails marks itself unhealthy; a node that never gets Ready is abandoned by its launch hook.
-            healthCheckType: "EC2",
-            healthCheckGracePeriod: 300,
-            initialLifecycleHook: groupLifecycleHooks(),
-            instanceRefresh: { strategy: "Rolling", preferences: { ...CONTROL_PLANE_REFRESH } },
-            // Terraform does not wait for the node to be InService: it gets there only after its
-            // launch hook (up to 20 minutes), and a create that timed out would taint the group.
-            waitForCapacityTimeout: "0",
-            tag: [
-              { key: "Name", value: groupName, propagateAtLaunch: true },
-              { key: clusterTagKey(props.clusterName), value: CLUSTER_TAG_VALUES.owned, propagateAtLaunch: true },
-            ],
+            // EC2 status checks only (nodeGroupSettings), never the NLB's /readyz: when the whole control
+            // plane fails its health check at once (etcd without quorum, expired certificates, a bad flag),
+            // ELB health would replace every member together and their etcd data with them.
+            ...nodeGroupSettings(this.launchTemplate, CONTROL_PLANE_REFRESH),
+            tag: nodeGroupTags(groupName, props.clusterName),
           }),
           `control_plane_${i}`,
         ),
