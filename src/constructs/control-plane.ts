@@ -28,13 +28,7 @@ import { IamInstanceProfile } from "@cdktf/provider-aws/lib/iam-instance-profile
 import { named } from "./network";
 import { PORTS } from "../aws/ports";
 import { apiLoadBalancerName, controlPlaneGroupName, elbName } from "../aws/cluster-names";
-import {
-  NodeMachine,
-  REFRESH_INSTANCE_WARMUP,
-  nodeGroupSettings,
-  nodeGroupTags,
-  nodeLaunchTemplate,
-} from "./node-groups";
+import { NodeMachine, nodeGroupSettings, nodeGroupTags, nodeLaunchTemplate } from "./node-groups";
 
 export { elbName };
 
@@ -65,7 +59,6 @@ export interface ControlPlaneProps {
 export const CONTROL_PLANE_REFRESH = {
   minHealthyPercentage: 100,
   maxHealthyPercentage: 200,
-  instanceWarmup: REFRESH_INSTANCE_WARMUP,
 } as const;
 
 export class ControlPlane extends Construct {

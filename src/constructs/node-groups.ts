@@ -89,7 +89,7 @@ export { LAUNCH_HOOK_TIMEOUT_SECONDS, TERMINATE_HOOK_TIMEOUT_SECONDS };
  * hook has already waited for a Ready node, so this only covers the load balancer's first health
  * checks (2 x 10 s). Without it the refresh would wait the 300 s health check grace period.
  */
-export const REFRESH_INSTANCE_WARMUP = "60";
+const REFRESH_INSTANCE_WARMUP = "60";
 
 /**
  * The hooks as initial_lifecycle_hook blocks: they exist before the group launches its first
@@ -118,17 +118,20 @@ export function groupLifecycleHooks(): AutoscalingGroupInitialLifecycleHook[] {
 /**
  * The settings of every node group: the launch template's latest version; EC2 status checks (a
  * node whose boot fails marks itself unhealthy, one that never gets Ready is abandoned by its launch
- * hook); the two hooks; a rolling instance refresh with the given preferences when the template
- * changes; and no wait for InService: a node gets there only after its launch hook (up to 20
- * minutes), and a create that timed out would taint the group.
+ * hook); the two hooks; a rolling instance refresh with the given healthy percentages (and
+ * REFRESH_INSTANCE_WARMUP) when the template changes; and no wait for InService: a node gets there
+ * only after its launch hook (up to 20 minutes), and a create that timed out would taint the group.
  */
-export function nodeGroupSettings(launchTemplate: LaunchTemplate, refresh: AutoscalingGroupInstanceRefreshPreferences) {
+export function nodeGroupSettings(
+  launchTemplate: LaunchTemplate,
+  refresh: Pick<AutoscalingGroupInstanceRefreshPreferences, "minHealthyPercentage" | "maxHealthyPercentage">,
+) {
   return {
     launchTemplate: { id: launchTemplate.id, version: launchTemplate.latestVersion.toString() },
     healthCheckType: "EC2",
     healthCheckGracePeriod: 300,
     initialLifecycleHook: groupLifecycleHooks(),
-    instanceRefresh: { strategy: "Rolling", preferences: { ...refresh } },
+    instanceRefresh: { strategy: "Rolling", preferences: { ...refresh, instanceWarmup: REFRESH_INSTANCE_WARMUP } },
     waitForCapacityTimeout: "0",
   } satisfies Partial<AutoscalingGroupConfig>;
 }

@@ -12,13 +12,7 @@ import { IamInstanceProfile } from "@cdktf/provider-aws/lib/iam-instance-profile
 
 import { named } from "./network";
 import { clusterAutoscalerTags } from "../aws/tags";
-import {
-  NodeMachine,
-  REFRESH_INSTANCE_WARMUP,
-  nodeGroupSettings,
-  nodeGroupTags,
-  nodeLaunchTemplate,
-} from "./node-groups";
+import { NodeMachine, nodeGroupSettings, nodeGroupTags, nodeLaunchTemplate } from "./node-groups";
 import { workerGroupName } from "../aws/cluster-names";
 import { NTH_MANAGED_TAG } from "../addons/node-termination-handler";
 
@@ -32,7 +26,6 @@ import { NTH_MANAGED_TAG } from "../addons/node-termination-handler";
 export const WORKER_REFRESH = {
   minHealthyPercentage: 100,
   maxHealthyPercentage: 110,
-  instanceWarmup: REFRESH_INSTANCE_WARMUP,
 } as const;
 
 export interface WorkersProps {
