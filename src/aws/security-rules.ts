@@ -74,7 +74,10 @@ export interface SecurityGroupPlan {
   readonly group: TierId;
   /** Terraform name of the group resource (sg_api_endpoint, sg_worker_nodes, ...). */
   readonly key: string;
-  /** The spec's name, the Name tag (D12: an AWS group name may not start with "sg-"). Pods: addition A8. */
+  /**
+   * The spec's name, the Name tag (D12: an AWS group name may not start with "sg-"); for the pods
+   * group, which the spec has no table for, sg-pods (addition A8, the group of the pods' ENIs).
+   */
   readonly nameTag: string;
   readonly aliases: readonly string[];
   /** The AWS group name: derived from the cluster, never starting with "sg-" (D12). */
