@@ -91,7 +91,7 @@ export const SECURITY_ADDITIONS: readonly SecurityAddition[] = [
     what: "the internal API load balancer in the API endpoint subnets",
     why:
       "the internal NLB (instance targets, client IP preservation off) connects from its own addresses " +
-      "and health-checks 6443; control-plane nodes dial the NLB themselves",
+      `and health-checks ${apiPort}; control-plane nodes dial the NLB themselves`,
     switch: "always",
     rows: [
       rule("apiEndpoint", "ingress", apiEndpointSubnets, "TCP", apiPort, nlbToNodes),
