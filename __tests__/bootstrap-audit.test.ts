@@ -29,7 +29,7 @@ describe("who receives the audit policy", () => {
 });
 
 describe("the policy: metadata for every request, never a body", () => {
-  const policy = () => parse(delivered("control-plane")!.content);
+  const policy = (): typeof AUDIT_POLICY => parse(delivered("control-plane")!.content);
   test("an audit.k8s.io/v1 Policy; one event per request (RequestReceived omitted)", () => {
     expect(policy().apiVersion).toBe("audit.k8s.io/v1");
     expect(policy().kind).toBe("Policy");
