@@ -164,7 +164,9 @@ describe("cluster autoscaler: upstream's AWS auto-discovery example, patched", (
     expect(image).toMatch(new RegExp(`:v${minor.replace(".", "\\.")}\\.\\d+$`));
   });
 
-  test("command: upstream's, its auto-discovery placeholder replaced by this cluster's tags, balancing added", () => {
+  // --max-node-provision-time: kubernetes/autoscaler cluster-autoscaler/config/flags/flags.go (default 15m);
+  // the nodes' boot deadline is 40 minutes (src/aws/lifecycle.ts BOOT_DEADLINE_SECONDS).
+  test("command: upstream's, auto-discovery set to this cluster's tags, balancing and a 45 minute boot added", () => {
     const upstream = only(find(upstreamCa(), "Deployment", "cluster-autoscaler", "upstream")).command!;
     expect(upstream).toEqual(
       expect.arrayContaining([...CLUSTER_AUTOSCALER_KEPT_FLAGS, `${DISCOVERY}<YOUR CLUSTER NAME>`]),
@@ -172,13 +174,14 @@ describe("cluster autoscaler: upstream's AWS auto-discovery example, patched", (
     expect(only(deployment(bundle())).command).toEqual([
       ...upstream.map((a) => (a.startsWith("--node-group-auto-discovery=") ? `${DISCOVERY}k8s-cluster` : a)),
       "--balance-similar-node-groups",
+      "--max-node-provision-time=45m",
     ]);
     expect(CLUSTER_AUTOSCALER_KEPT_FLAGS).toEqual([
       "--cloud-provider=aws",
       "--skip-nodes-with-local-storage=false",
       "--expander=least-waste",
     ]);
-    expect(CLUSTER_AUTOSCALER_ADDED_FLAGS).toEqual(["--balance-similar-node-groups"]);
+    expect(CLUSTER_AUTOSCALER_ADDED_FLAGS).toEqual(["--balance-similar-node-groups", "--max-node-provision-time=45m"]);
   });
 
   test("the auto-discovery flag names exactly the two tags the workers' group carries, not propagated", () => {

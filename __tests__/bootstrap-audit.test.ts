@@ -29,7 +29,7 @@ describe("who receives the audit policy", () => {
 });
 
 describe("the policy: metadata for every request, never a body", () => {
-  const policy = () => parse(delivered("control-plane")!.content);
+  const policy = (): typeof AUDIT_POLICY => parse(delivered("control-plane")!.content);
   test("an audit.k8s.io/v1 Policy; one event per request (RequestReceived omitted)", () => {
     expect(policy().apiVersion).toBe("audit.k8s.io/v1");
     expect(policy().kind).toBe("Policy");
@@ -43,30 +43,39 @@ describe("the policy: metadata for every request, never a body", () => {
     ).toEqual(["Metadata"]));
   test("the last rule records metadata of everything the others leave out, Secrets included", () =>
     expect(policy().rules.at(-1)).toEqual({ level: "Metadata" }));
-  test("left out, exactly: health probes, system components' watches and lease renewals, events", () =>
+  // Users as kubeadm's components authenticate: kube-proxy with its ServiceAccount's token
+  // (kubernetes/kubernetes cmd/kubeadm/app/phases/addons/proxy/manifests.go), the API servers'
+  // identity leases as system:apiserver.
+  test("left out, exactly: health probes, system components' watches and lease renewals, events", () => {
+    const components = [
+      "system:kube-controller-manager",
+      "system:kube-scheduler",
+      "system:serviceaccount:kube-system:kube-proxy",
+      "system:apiserver",
+    ];
+    const leases = [{ group: "coordination.k8s.io", resources: ["leases"] }];
     expect(policy().rules.slice(0, -1)).toEqual([
       { level: "None", nonResourceURLs: ["/healthz*", "/livez*", "/readyz*", "/version"] },
       { level: "None", verbs: ["watch"], userGroups: ["system:nodes"] },
-      {
-        level: "None",
-        verbs: ["watch"],
-        users: ["system:kube-controller-manager", "system:kube-scheduler", "system:kube-proxy"],
-      },
-      {
-        level: "None",
-        verbs: ["get", "update"],
-        resources: [{ group: "coordination.k8s.io", resources: ["leases"] }],
-        userGroups: ["system:nodes"],
-      },
+      { level: "None", verbs: ["watch"], users: components },
+      { level: "None", verbs: ["get", "update"], resources: leases, userGroups: ["system:nodes"] },
+      { level: "None", verbs: ["get", "update"], resources: leases, users: components },
       {
         level: "None",
         verbs: ["get", "update"],
-        resources: [{ group: "coordination.k8s.io", resources: ["leases"] }],
-        users: ["system:kube-controller-manager", "system:kube-scheduler", "system:kube-proxy"],
+        resources: leases,
+        userGroups: ["system:serviceaccounts:kube-system"],
       },
       { level: "None", resources: [{ group: "", resources: ["events"] }] },
       { level: "None", resources: [{ group: "events.k8s.io", resources: ["events"] }] },
-    ]));
+    ]);
+  });
+  test("denied: kube-system's add-ons' watches left out (a watch is a read, of Secrets too)", () =>
+    expect(
+      policy().rules.filter(
+        (r) => r.verbs?.includes("watch") && JSON.stringify(r.userGroups ?? []).includes("serviceaccounts"),
+      ),
+    ).toEqual([]));
   test("denied: a rule that leaves out reads or writes of Secrets, or any request by a person", () => {
     for (const r of policy().rules.slice(0, -1)) {
       expect(JSON.stringify(r)).not.toContain("secrets");

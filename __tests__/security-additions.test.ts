@@ -1,9 +1,9 @@
 /**
  * The security-group additions (docs/additions.md) as rows: each with
- * its id, its reason and its switch, and built only while its switch is on.
+ * its id, what it is, why and its switch, and built only while its switch is on.
  */
 import { resolveConfig } from "../src/config";
-import { SECURITY_ADDITION_ROWS } from "../src/aws/security-additions";
+import { SECURITY_ADDITIONS, SECURITY_ADDITION_ROWS } from "../src/aws/security-additions";
 import { RulePlan, planSecurityGroups } from "../src/aws/security-rules";
 import { planNetwork } from "../src/aws/network-plan";
 import { synthCluster } from "./helpers/synth";
@@ -17,32 +17,28 @@ function ruleResources(input: Record<string, unknown>): Map<string, unknown> {
   return new Map(RULE_TYPES.flatMap(byType));
 }
 
-describe("every addition row", () => {
-  const rows = SECURITY_ADDITION_ROWS.map((r, i) => [i, r.id, r] as const);
-  test.each(rows)("row %i (%s) has an id, a one-line reason and a switch", (_i, _id, row) => {
-    expect(row.id).toMatch(/^A\d+$/);
-    expect(row.reason.trim()).not.toBe("");
-    expect(row.reason).not.toMatch(/\n/);
-    expect(row.what.trim()).not.toBe("");
+describe("every security-group addition", () => {
+  const additions = SECURITY_ADDITIONS.map((a, i) => [i, a.id, a] as const);
+  test.each(additions)("addition %i (%s) has an id, what it is, a one-line why, a switch and rows", (_i, _id, a) => {
+    expect(a.id).toMatch(/^A\d+$/);
+    expect(a.why.trim()).not.toBe("");
+    expect(a.why).not.toMatch(/\n/);
+    expect(a.what.trim()).not.toBe("");
     // "always", or a configuration field that is true or false.
-    if (row.switch !== "always") expect(typeof resolveConfig({})[row.switch]).toBe("boolean");
+    if (a.switch !== "always") expect(typeof resolveConfig({})[a.switch]).toBe("boolean");
+    expect(a.rows.length).toBeGreaterThan(0);
   });
 
   test("the additions are A4-A8 and A13, in that order", () =>
-    expect([...new Set(SECURITY_ADDITION_ROWS.map((r) => r.id))]).toEqual(["A4", "A5", "A6", "A7", "A8", "A13"]));
+    expect(SECURITY_ADDITIONS.map((a) => a.id)).toEqual(["A4", "A5", "A6", "A7", "A8", "A13"]));
 
-  test("the rows of one addition share what it is, its reason and its switch (one README line each)", () => {
-    for (const id of new Set(SECURITY_ADDITION_ROWS.map((r) => r.id))) {
-      const rows = SECURITY_ADDITION_ROWS.filter((r) => r.id === id);
-      expect(new Set(rows.map((r) => JSON.stringify([r.what, r.reason, r.switch]))).size).toBe(1);
-    }
-  });
+  test("each rule row carries its addition's id, what, why and switch, in the additions' order", () =>
+    expect(SECURITY_ADDITION_ROWS.map((r) => [r.id, r.what, r.why, r.switch])).toEqual(
+      SECURITY_ADDITIONS.flatMap((a) => a.rows.map(() => [a.id, a.what, a.why, a.switch])),
+    ));
 
   test("only A6 has a switch: bootstrapEgress", () =>
-    expect(SECURITY_ADDITION_ROWS.filter((r) => r.switch !== "always").map((r) => [r.id, r.switch])).toEqual([
-      ["A6", "bootstrapEgress"],
-      ["A6", "bootstrapEgress"],
-      ["A6", "bootstrapEgress"],
+    expect(SECURITY_ADDITIONS.filter((a) => a.switch !== "always").map((a) => [a.id, a.switch])).toEqual([
       ["A6", "bootstrapEgress"],
     ]));
 

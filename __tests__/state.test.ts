@@ -1,7 +1,7 @@
 /** Terraform state: the cluster stack's S3 backend, and the stack that creates its bucket. */
 import { S3Bucket } from "@cdktf/provider-aws/lib/s3-bucket";
 import { S3BucketVersioningA } from "@cdktf/provider-aws/lib/s3-bucket-versioning";
-import { S3BucketServerSideEncryptionConfigurationA } from "@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration";
+import * as sse from "@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration";
 import { S3BucketPublicAccessBlock } from "@cdktf/provider-aws/lib/s3-bucket-public-access-block";
 import { S3BucketPolicy } from "@cdktf/provider-aws/lib/s3-bucket-policy";
 import { synthCluster, synthStateBucket } from "./helpers/synth";
@@ -44,7 +44,7 @@ describe("state-bucket stack", () => {
       versioning_configuration: { status: "Enabled" },
     }));
   test("default encryption (KMS)", () =>
-    expect(s.text).toHaveResourceWithProperties(S3BucketServerSideEncryptionConfigurationA, {
+    expect(s.text).toHaveResourceWithProperties(sse.S3BucketServerSideEncryptionConfigurationA, {
       rule: [expect.objectContaining({ apply_server_side_encryption_by_default: { sse_algorithm: "aws:kms" } })],
     }));
   test("all public access blocked", () =>

@@ -1,6 +1,6 @@
 /** Markdown tables shared by the README's generated sections and the spec trace report. */
 import { DEVIATIONS, Deviation, Addition } from "./aws/deviations";
-import { SECURITY_ADDITION_ROWS, SecurityAdditionRow } from "./aws/security-additions";
+import { AdditionRow, SECURITY_ADDITIONS, SecurityAddition } from "./aws/security-additions";
 import { nameTagOf } from "./aws/security-rules";
 
 /** A table cell: pipes escaped. */
@@ -19,13 +19,13 @@ export function additionTable(additions: readonly Addition[]): string {
     "| # | addition | why | switch |",
     "|---|---|---|---|",
     ...additions.map(
-      (a) => `| ${a.id} | ${cell(a.what)} | ${cell(a.why)} | ${a.setting ? `\`${a.setting}\`` : "always"} |`,
+      (a) => `| ${a.id} | ${cell(a.what)} | ${cell(a.why)} | ${a.switch === "always" ? "always" : `\`${a.switch}\``} |`,
     ),
   ].join("\n");
 }
 
 /** "tcp 80, 443" or "all traffic": rows' protocols and ports as AWS reads them, each protocol once. */
-function trafficOf(rows: readonly SecurityAdditionRow[]): string {
+function trafficOf(rows: readonly AdditionRow[]): string {
   const ports = new Map<string, string[]>();
   for (const row of rows) {
     // Protocol ALL with ports ALL is AWS's protocol -1: every protocol and port.
@@ -47,12 +47,12 @@ const inWords = (items: readonly string[]) =>
   items.length > 1 ? `${items.slice(0, -1).join(", ")} and ${items.at(-1)}` : items[0];
 
 /**
- * The security-group additions, one per id, each with its exact rules read from its rows: one
- * clause per group and direction and the same traffic ("sg-bastion egress tcp 80, 443 to 0.0.0.0/0").
+ * The security-group additions, each with its exact rules read from its rows: one clause per
+ * group and direction and the same traffic ("sg-bastion egress tcp 80, 443 to 0.0.0.0/0").
  */
-export function securityAdditions(rows: readonly SecurityAdditionRow[] = SECURITY_ADDITION_ROWS): Addition[] {
-  return groupBy(rows, (r) => r.id).map((own) => {
-    const byPeer = groupBy(own, (r) => [r.group, r.direction, r.peer.asWritten].join("|")).map((rules) => ({
+export function securityAdditions(additions: readonly SecurityAddition[] = SECURITY_ADDITIONS): Addition[] {
+  return additions.map(({ rows, ...addition }) => {
+    const byPeer = groupBy(rows, (r) => [r.group, r.direction, r.peer.asWritten].join("|")).map((rules) => ({
       head: `${nameTagOf(rules[0].group)} ${rules[0].direction}`,
       traffic: trafficOf(rules),
       peer: rules[0].peer.asWritten,
@@ -61,8 +61,6 @@ export function securityAdditions(rows: readonly SecurityAdditionRow[] = SECURIT
     const clauses = groupBy(byPeer, (c) => [c.head, c.traffic].join("|")).map(
       (same) => `${same[0].head} ${same[0].traffic} ${same[0].to} ${inWords(same.map((c) => c.peer))}`,
     );
-    const [first] = own;
-    const setting = first.switch === "always" ? undefined : first.switch;
-    return { id: first.id, what: `${first.what}: ${clauses.join("; ")}`, why: first.reason, setting };
+    return { ...addition, what: `${addition.what}: ${clauses.join("; ")}` };
   });
 }

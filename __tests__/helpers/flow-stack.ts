@@ -82,43 +82,21 @@ export interface Peer {
   sg?: string;
   pl?: string;
 }
-function rule(
-  tf: Stack,
-  direction: "ingress" | "egress",
-  name: string,
-  group: string,
-  protocol: string,
-  from?: number,
-  to?: number,
-  peer: Peer = {},
-): void {
-  tf.resource[`aws_vpc_security_group_${direction}_rule`][name] = {
-    security_group_id: ref(`aws_security_group.${group}`),
-    ip_protocol: protocol,
-    ...(from !== undefined ? { from_port: from, to_port: to ?? from } : {}),
-    ...(peer.cidr ? { cidr_ipv4: peer.cidr } : {}),
-    ...(peer.sg ? { referenced_security_group_id: ref(`aws_security_group.${peer.sg}`) } : {}),
-    ...(peer.pl ? { prefix_list_id: peer.pl } : {}),
+/** A rule resource of one direction: `ingress(tf, name, group, protocol, from?, to?, peer?)`, and `egress` alike. */
+const ruleOf =
+  (direction: "ingress" | "egress") =>
+  (tf: Stack, name: string, group: string, protocol: string, from?: number, to?: number, peer: Peer = {}): void => {
+    tf.resource[`aws_vpc_security_group_${direction}_rule`][name] = {
+      security_group_id: ref(`aws_security_group.${group}`),
+      ip_protocol: protocol,
+      ...(from !== undefined ? { from_port: from, to_port: to ?? from } : {}),
+      ...(peer.cidr ? { cidr_ipv4: peer.cidr } : {}),
+      ...(peer.sg ? { referenced_security_group_id: ref(`aws_security_group.${peer.sg}`) } : {}),
+      ...(peer.pl ? { prefix_list_id: peer.pl } : {}),
+    };
   };
-}
-export const ingress = (
-  tf: Stack,
-  name: string,
-  group: string,
-  protocol: string,
-  from?: number,
-  to?: number,
-  peer?: Peer,
-) => rule(tf, "ingress", name, group, protocol, from, to, peer);
-export const egress = (
-  tf: Stack,
-  name: string,
-  group: string,
-  protocol: string,
-  from?: number,
-  to?: number,
-  peer?: Peer,
-) => rule(tf, "egress", name, group, protocol, from, to, peer);
+export const ingress = ruleOf("ingress");
+export const egress = ruleOf("egress");
 
 export const IN = (name: string) => `aws_vpc_security_group_ingress_rule.${name}`;
 export const OUT = (name: string) => `aws_vpc_security_group_egress_rule.${name}`;

@@ -24,6 +24,7 @@ import { KubeObject, PatchError, appendFlags, container, find, podSpec, replaceF
 import { setEnv, setImageTag } from "./patches";
 import { AUTOSCALING_ADDON_VERSIONS, CLUSTER_AUTOSCALER_IMAGE } from "../bootstrap/versions";
 import { CLUSTER_AUTOSCALER_ENABLED_TAG_KEY, clusterAutoscalerTagKey } from "../aws/tags";
+import { BOOT_DEADLINE_SECONDS } from "../aws/lifecycle";
 
 export const CLUSTER_AUTOSCALER_NAME = "cluster-autoscaler";
 
@@ -48,8 +49,23 @@ export const CLUSTER_AUTOSCALER_KEPT_FLAGS: readonly string[] = Object.freeze([
   "--expander=least-waste",
 ]);
 
-/** Flags added: node groups that differ only in their zone are kept the same size. */
-export const CLUSTER_AUTOSCALER_ADDED_FLAGS: readonly string[] = Object.freeze(["--balance-similar-node-groups"]);
+/**
+ * How long a new instance may take to become a Node before the autoscaler gives up on it and
+ * terminates it (kubernetes/autoscaler cluster-autoscaler/config/flags/flags.go
+ * --max-node-provision-time, default 15m): the nodes' own boot deadline (k8s-boot-watch reports a
+ * boot that is not done by then, and the launch hook keeps a failed one for inspection) plus five
+ * minutes, so the autoscaler does not cut a slow boot short or take the evidence of a failed one.
+ */
+export const MAX_NODE_PROVISION_MINUTES = Math.ceil(BOOT_DEADLINE_SECONDS / 60) + 5;
+
+/**
+ * Flags added: node groups that differ only in their zone are kept the same size, and the time a
+ * node may take to boot.
+ */
+export const CLUSTER_AUTOSCALER_ADDED_FLAGS: readonly string[] = Object.freeze([
+  "--balance-similar-node-groups",
+  `--max-node-provision-time=${MAX_NODE_PROVISION_MINUTES}m`,
+]);
 
 /**
  * From 1.35 the autoscaler always handles Dynamic Resource Allocation objects (flags.go locks

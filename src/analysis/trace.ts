@@ -173,7 +173,7 @@ const sourcesText = (rule: RulePlan): string =>
 
 /**
  * Why a line is not simply its row: rows merged into one rule, a row that became several rules;
- * for an addition, its reason and the switch it is built by.
+ * for an addition, why it is built and the switch it is built by.
  */
 function ruleNote(rule: RulePlan, planned: readonly RulePlan[], specRows: readonly SecurityGroupRow[]) {
   const spec = rule.sources.flatMap((s) => (s.kind === "spec" ? [s] : []));
@@ -188,7 +188,7 @@ function ruleNote(rule: RulePlan, planned: readonly RulePlan[], specRows: readon
     listeners && siblings.length > 1 ? "one rule per listener (loadBalancers.listeners)" : "",
     !listeners && differ((r) => r.protocol) ? "protocol ALL with ports: one tcp and one udp rule (D5)" : "",
     differ((r) => r.peer.key) ? "one rule per subnet of the tier (D2)" : "",
-    ...additions.map((s) => (s.switch === "always" ? s.reason : `${s.reason}; built while ${s.switch} is true`)),
+    ...additions.map((s) => (s.switch === "always" ? s.why : `${s.why}; built while ${s.switch} is true`)),
   ];
   return notes.filter(Boolean).join("; ") || undefined;
 }

@@ -9,10 +9,9 @@ import { INTERNAL_ELB_SUBNET_TAG_KEY, PUBLIC_ELB_SUBNET_TAG_KEY, clusterTagKey }
 
 const CLUSTER_TAG = clusterTagKey("<name>");
 /** AWS's documentation of the two NLB behaviours addition A9 (the internal API load balancer) depends on. */
-const NLB_CLIENT_IP_PRESERVATION =
-  "https://docs.aws.amazon.com/elasticloadbalancing/latest/network/edit-target-group-attributes.html#client-ip-preservation";
-const NLB_LOOPBACK_TIMEOUT =
-  "https://docs.aws.amazon.com/elasticloadbalancing/latest/network/load-balancer-troubleshooting.html#loopback-timeout";
+const NLB_GUIDE = "https://docs.aws.amazon.com/elasticloadbalancing/latest/network";
+const NLB_CLIENT_IP_PRESERVATION = `${NLB_GUIDE}/edit-target-group-attributes.html#client-ip-preservation`;
+const NLB_LOOPBACK_TIMEOUT = `${NLB_GUIDE}/load-balancer-troubleshooting.html#loopback-timeout`;
 
 export interface Deviation {
   readonly id: string;
@@ -124,11 +123,18 @@ export const DEVIATIONS: readonly Deviation[] = [
   },
 ];
 
-export interface Addition {
+/**
+ * One addition (A1, ...): what it adds, why a working cluster needs it, and the switch that builds it.
+ * The security-group additions (security-additions.ts) are these plus the rows they add.
+ */
+export interface Addition<Switch extends string = string> {
   readonly id: string;
+  /** What the addition is, in a few words (a security addition's rows say its exact rules). */
   readonly what: string;
+  /** Why a working cluster needs it. */
   readonly why: string;
-  readonly setting?: string;
+  /** `always`, or the configuration setting that builds it. */
+  readonly switch: "always" | Switch;
 }
 
 export const NETWORK_ADDITIONS: readonly Addition[] = [
@@ -138,13 +144,13 @@ export const NETWORK_ADDITIONS: readonly Addition[] = [
     why:
       "nodes install containerd/kubeadm and pull images at boot; without it the workers are air-gapped and need a " +
       "pre-baked image and ECR endpoints",
-    setting: "bootstrapEgress",
+    switch: "bootstrapEgress",
   },
   {
     id: "A2",
     what: "NAT gateway in the loadbalancers subnet (one, or one per AZ)",
     why: "a NAT gateway must sit in a public subnet; the loadbalancers subnet is the spec's public tier",
-    setting: "natGateways",
+    switch: "natGateways",
   },
   {
     id: "A3",
@@ -152,6 +158,7 @@ export const NETWORK_ADDITIONS: readonly Addition[] = [
       `subnet tags \`${CLUSTER_TAG}=owned\`, ${PUBLIC_ELB_SUBNET_TAG_KEY}=1 (loadbalancers), ` +
       `${INTERNAL_ELB_SUBNET_TAG_KEY}=1 (workers)`,
     why: "the AWS cloud controller picks load balancer subnets by these tags",
+    switch: "always",
   },
 ];
 
@@ -168,6 +175,7 @@ export const CLUSTER_ADDITIONS: readonly Addition[] = [
       `preservation off a target sees the NLB's address as the source (AWS: ${NLB_CLIENT_IP_PRESERVATION}), ` +
       "so a control-plane node that dials its own NLB does not time out as AWS documents for preserved client IPs " +
       `(${NLB_LOOPBACK_TIMEOUT})`,
+    switch: "always",
   },
   {
     id: "A10",
@@ -183,6 +191,7 @@ export const CLUSTER_ADDITIONS: readonly Addition[] = [
       "user-data holds only names; join secrets, the Secrets encryption keys and the service-account signing " +
       "key are made on the nodes and never pass through Terraform state; joining nodes install the cluster's " +
       "own Kubernetes version",
+    switch: "always",
   },
   {
     id: "A11",
@@ -194,11 +203,13 @@ export const CLUSTER_ADDITIONS: readonly Addition[] = [
       "mutations scoped to the cluster tag or to the cluster's named groups, queue, target group and parameters; " +
       "no * actions",
     why: "the AWS cloud controller, the VPC CNI and the kubelet's ECR credential provider call AWS APIs from the nodes",
+    switch: "always",
   },
   {
     id: "A12",
     what: `instance and volume tags \`${CLUSTER_TAG}=owned\` on control-plane and worker nodes (not the bastion)`,
     why: "the cloud controller recognises the cluster's instances by this tag (and the subnets by A3)",
+    switch: "always",
   },
   {
     id: "A14",
@@ -208,6 +219,7 @@ export const CLUSTER_ADDITIONS: readonly Addition[] = [
     why:
       "nodes get add-ons from S3 over the S3 gateway endpoint (the spec's AWS services via VPC endpoint), never " +
       "from GitHub, and user data stays within its 12 KiB budget",
+    switch: "always",
   },
   {
     id: "A15",
@@ -219,6 +231,7 @@ export const CLUSTER_ADDITIONS: readonly Addition[] = [
     why:
       "failed or lost nodes are replaced without a person, `terraform apply` rolls nodes one at a time and waits " +
       "for real readiness, and a configuration that cannot boot shows as an alarm instead of a silent loop",
+    switch: "always",
   },
   {
     id: "A16",
@@ -229,6 +242,7 @@ export const CLUSTER_ADDITIONS: readonly Addition[] = [
     why:
       "a worker is cordoned and drained (PodDisruptionBudgets respected) before its instance goes, whether an " +
       "instance refresh, a scale-in or EC2 takes it",
+    switch: "always",
   },
   {
     id: "A17",
@@ -241,13 +255,13 @@ export const CLUSTER_ADDITIONS: readonly Addition[] = [
       "PersistentVolumeClaims get EBS volumes. Pods cannot reach the instance metadata service (hop limit 1) and " +
       "the cluster has no workload identity yet, so the controller uses the control-plane role; once workload " +
       "identity exists, it moves to a role of its own",
-    setting: "addons.ebsCsi",
+    switch: "addons.ebsCsi",
   },
   {
     id: "A18",
     what: "metrics-server (kubernetes-sigs/metrics-server release manifest, on the workers): the metrics.k8s.io API",
     why: "`kubectl top` and HorizontalPodAutoscalers on CPU and memory need it",
-    setting: "addons.metricsServer",
+    switch: "addons.metricsServer",
   },
   {
     id: "A19",
@@ -260,6 +274,6 @@ export const CLUSTER_ADDITIONS: readonly Addition[] = [
     why:
       "pending pods get a worker and idle workers go, within worker_min_size and worker_max_size; it drains a " +
       "worker before it terminates it (the node termination handler then finds it empty)",
-    setting: "addons.clusterAutoscaler",
+    switch: "addons.clusterAutoscaler",
   },
 ];

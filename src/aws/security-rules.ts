@@ -51,7 +51,7 @@ export type RuleSource =
       readonly row: number;
       readonly text: string;
     }
-  | { readonly kind: "addition"; readonly id: string; readonly reason: string; readonly switch: AdditionSwitch };
+  | { readonly kind: "addition"; readonly id: string; readonly why: string; readonly switch: AdditionSwitch };
 
 export interface RulePlan {
   readonly group: TierId;
@@ -74,7 +74,10 @@ export interface SecurityGroupPlan {
   readonly group: TierId;
   /** Terraform name of the group resource (sg_api_endpoint, sg_worker_nodes, ...). */
   readonly key: string;
-  /** The spec's name, the Name tag (D12: an AWS group name may not start with "sg-"). Pods: addition A8. */
+  /**
+   * The spec's name, the Name tag (D12: an AWS group name may not start with "sg-"); for the pods
+   * group, which the spec has no table for, sg-pods (addition A8, the group of the pods' ENIs).
+   */
   readonly nameTag: string;
   readonly aliases: readonly string[];
   /** The AWS group name: derived from the cluster, never starting with "sg-" (D12). */
@@ -242,7 +245,7 @@ class RuleSet {
     const [first] = rows;
     for (const peer of peersOf(first.peer, first.group, this.network, this.config))
       for (const row of rows) {
-        const source: RuleSource = { kind: "addition", id: row.id, reason: row.reason, switch: row.switch };
+        const source: RuleSource = { kind: "addition", id: row.id, why: row.why, switch: row.switch };
         for (const ports of portsOf(row, this.config.loadBalancers.listeners))
           this.add(row.group, row.direction, ports, peer, row.description, source);
       }

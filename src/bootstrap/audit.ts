@@ -51,7 +51,22 @@ export const AUDIT_LOG_ROTATION = { maxSizeMB: 100, maxBackups: 10, maxAgeDays: 
  * reaches the log. Left out: health probes, and the watches and lease renewals that system components
  * repeat every few seconds (they say nothing about a change and would fill the log).
  */
-const SYSTEM_COMPONENTS = ["system:kube-controller-manager", "system:kube-scheduler", "system:kube-proxy"];
+const SYSTEM_COMPONENTS = [
+  "system:kube-controller-manager",
+  "system:kube-scheduler",
+  // kubeadm's kube-proxy authenticates with its ServiceAccount's token, not as system:kube-proxy
+  // (kubernetes/kubernetes cmd/kubeadm/app/phases/addons/proxy/manifests.go: serviceAccountName
+  // kube-proxy, tokenFile .../serviceaccount/token).
+  "system:serviceaccount:kube-system:kube-proxy",
+  // The API servers' own identity leases (kube-system/apiserver-*), renewed every 10 s.
+  "system:apiserver",
+];
+/**
+ * The add-ons in kube-system (cloud controller, CSI sidecars, autoscaler, termination handler): their
+ * leader-election lease renewals. Their watches stay in the log: a watch is a read, of Secrets too.
+ */
+const KUBE_SYSTEM_SERVICE_ACCOUNTS = ["system:serviceaccounts:kube-system"];
+const LEASES = [{ group: "coordination.k8s.io", resources: ["leases"] }];
 
 export const AUDIT_POLICY: AuditPolicy = {
   apiVersion: "audit.k8s.io/v1",
@@ -60,22 +75,14 @@ export const AUDIT_POLICY: AuditPolicy = {
   omitStages: ["RequestReceived"],
   rules: [
     { level: "None", nonResourceURLs: ["/healthz*", "/livez*", "/readyz*", "/version"] },
-    // The kubelets', the controller manager's and the scheduler's own watches, and their lease
-    // renewals (node heartbeats, leader election) every few seconds.
+    // The kubelets' and the control-plane components' own watches, and the lease renewals (node
+    // heartbeats, leader election, API server identity) that they and kube-system's add-ons repeat
+    // every few seconds.
     { level: "None", verbs: ["watch"], userGroups: ["system:nodes"] },
     { level: "None", verbs: ["watch"], users: SYSTEM_COMPONENTS },
-    {
-      level: "None",
-      verbs: ["get", "update"],
-      resources: [{ group: "coordination.k8s.io", resources: ["leases"] }],
-      userGroups: ["system:nodes"],
-    },
-    {
-      level: "None",
-      verbs: ["get", "update"],
-      resources: [{ group: "coordination.k8s.io", resources: ["leases"] }],
-      users: SYSTEM_COMPONENTS,
-    },
+    { level: "None", verbs: ["get", "update"], resources: LEASES, userGroups: ["system:nodes"] },
+    { level: "None", verbs: ["get", "update"], resources: LEASES, users: SYSTEM_COMPONENTS },
+    { level: "None", verbs: ["get", "update"], resources: LEASES, userGroups: KUBE_SYSTEM_SERVICE_ACCOUNTS },
     { level: "None", resources: [{ group: "", resources: ["events"] }] },
     { level: "None", resources: [{ group: "events.k8s.io", resources: ["events"] }] },
     // Everything else, Secrets included: metadata only, never a body.

@@ -12,9 +12,8 @@
  * https://docs.aws.amazon.com/elasticloadbalancing/latest/network/load-balancer-troubleshooting.html#loopback-timeout).
  * With preserve_client_ip.enabled = false an instance target receives the load balancer's own
  * address as the source for IPv4 clients (AWS, "Client IP preservation", the table "When client IP
- * preservation is disabled",
- * https://docs.aws.amazon.com/elasticloadbalancing/latest/network/edit-target-group-attributes.html#client-ip-preservation
- * ), so source and destination differ and the hairpin works.
+ * preservation is disabled", edit-target-group-attributes.html#client-ip-preservation in the same
+ * guide), so source and destination differ and the hairpin works.
  */
 import { Construct } from "constructs";
 import { Precondition, TerraformResource } from "cdktf";
@@ -28,9 +27,8 @@ import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { IamInstanceProfile } from "@cdktf/provider-aws/lib/iam-instance-profile";
 import { named } from "./network";
 import { PORTS } from "../aws/ports";
-import { CLUSTER_TAG_VALUES, clusterTagKey } from "../aws/tags";
 import { apiLoadBalancerName, controlPlaneGroupName, elbName } from "../aws/cluster-names";
-import { NodeMachine, REFRESH_INSTANCE_WARMUP, groupLifecycleHooks, nodeLaunchTemplate } from "./node-groups";
+import { NodeMachine, nodeGroupSettings, nodeGroupTags, nodeLaunchTemplate } from "./node-groups";
 
 export { elbName };
 
@@ -61,7 +59,6 @@ export interface ControlPlaneProps {
 export const CONTROL_PLANE_REFRESH = {
   minHealthyPercentage: 100,
   maxHealthyPercentage: 200,
-  instanceWarmup: REFRESH_INSTANCE_WARMUP,
 } as const;
 
 export class ControlPlane extends Construct {
@@ -159,23 +156,12 @@ export class ControlPlane extends Construct {
             maxSize: 1,
             desiredCapacity: 1,
             vpcZoneIdentifier: [props.subnets[i % props.subnets.length].id],
-            launchTemplate: { id: this.launchTemplate.id, version: this.launchTemplate.latestVersion.toString() },
             targetGroupArns: [this.targetGroup.arn],
-            // EC2 status checks only, never the NLB's /readyz: when the whole control plane fails its
-            // health check at once (etcd without quorum, expired certificates, a bad flag), ELB health
-            // would replace every member together and their etcd data with them. A node whose boot
-            // fails marks itself unhealthy; a node that never gets Ready is abandoned by its launch hook.
-            healthCheckType: "EC2",
-            healthCheckGracePeriod: 300,
-            initialLifecycleHook: groupLifecycleHooks(),
-            instanceRefresh: { strategy: "Rolling", preferences: { ...CONTROL_PLANE_REFRESH } },
-            // Terraform does not wait for the node to be InService: it gets there only after its
-            // launch hook (up to 20 minutes), and a create that timed out would taint the group.
-            waitForCapacityTimeout: "0",
-            tag: [
-              { key: "Name", value: groupName, propagateAtLaunch: true },
-              { key: clusterTagKey(props.clusterName), value: CLUSTER_TAG_VALUES.owned, propagateAtLaunch: true },
-            ],
+            // EC2 status checks only (nodeGroupSettings), never the NLB's /readyz: when the whole control
+            // plane fails its health check at once (etcd without quorum, expired certificates, a bad flag),
+            // ELB health would replace every member together and their etcd data with them.
+            ...nodeGroupSettings(this.launchTemplate, CONTROL_PLANE_REFRESH),
+            tag: nodeGroupTags(groupName, props.clusterName),
           }),
           `control_plane_${i}`,
         ),

@@ -1,15 +1,20 @@
 /**
  * What every node group of the cluster shares: the launch template's machine, disk and metadata
- * settings, and the groups' two lifecycle hooks (src/aws/lifecycle.ts names them; the nodes and the
- * termination handler complete them).
+ * settings, the groups' two lifecycle hooks (src/aws/lifecycle.ts names them; the nodes and the
+ * termination handler complete them), and the settings and tags both kinds of group give themselves.
  */
 import { Construct } from "constructs";
-import { AutoscalingGroupInitialLifecycleHook } from "@cdktf/provider-aws/lib/autoscaling-group";
+import {
+  AutoscalingGroupConfig,
+  AutoscalingGroupInitialLifecycleHook,
+  AutoscalingGroupInstanceRefreshPreferences,
+  AutoscalingGroupTag,
+} from "@cdktf/provider-aws/lib/autoscaling-group";
 import { LaunchTemplate, LaunchTemplateConfig } from "@cdktf/provider-aws/lib/launch-template";
 import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { IamInstanceProfile } from "@cdktf/provider-aws/lib/iam-instance-profile";
 import { LAUNCH_HOOK_TIMEOUT_SECONDS, LIFECYCLE_HOOKS, TERMINATE_HOOK_TIMEOUT_SECONDS } from "../aws/lifecycle";
-import { clusterOwnedTag } from "../aws/tags";
+import { CLUSTER_TAG_VALUES, clusterOwnedTag, clusterTagKey } from "../aws/tags";
 
 export interface NodeMachine {
   readonly imageId: string;
@@ -84,7 +89,7 @@ export { LAUNCH_HOOK_TIMEOUT_SECONDS, TERMINATE_HOOK_TIMEOUT_SECONDS };
  * hook has already waited for a Ready node, so this only covers the load balancer's first health
  * checks (2 x 10 s). Without it the refresh would wait the 300 s health check grace period.
  */
-export const REFRESH_INSTANCE_WARMUP = "60";
+const REFRESH_INSTANCE_WARMUP = "60";
 
 /**
  * The hooks as initial_lifecycle_hook blocks: they exist before the group launches its first
@@ -107,5 +112,34 @@ export function groupLifecycleHooks(): AutoscalingGroupInitialLifecycleHook[] {
       // A drain or member removal that hangs must not keep a dead instance forever.
       defaultResult: "CONTINUE",
     },
+  ];
+}
+
+/**
+ * The settings of every node group: the launch template's latest version; EC2 status checks (a
+ * node whose boot fails marks itself unhealthy, one that never gets Ready is abandoned by its launch
+ * hook); the two hooks; a rolling instance refresh with the given healthy percentages (and
+ * REFRESH_INSTANCE_WARMUP) when the template changes; and no wait for InService: a node gets there
+ * only after its launch hook (up to 20 minutes), and a create that timed out would taint the group.
+ */
+export function nodeGroupSettings(
+  launchTemplate: LaunchTemplate,
+  refresh: Pick<AutoscalingGroupInstanceRefreshPreferences, "minHealthyPercentage" | "maxHealthyPercentage">,
+) {
+  return {
+    launchTemplate: { id: launchTemplate.id, version: launchTemplate.latestVersion.toString() },
+    healthCheckType: "EC2",
+    healthCheckGracePeriod: 300,
+    initialLifecycleHook: groupLifecycleHooks(),
+    instanceRefresh: { strategy: "Rolling", preferences: { ...refresh, instanceWarmup: REFRESH_INSTANCE_WARMUP } },
+    waitForCapacityTimeout: "0",
+  } satisfies Partial<AutoscalingGroupConfig>;
+}
+
+/** The Name and cluster tags every node group puts on its instances. */
+export function nodeGroupTags(name: string, clusterName: string): AutoscalingGroupTag[] {
+  return [
+    { key: "Name", value: name, propagateAtLaunch: true },
+    { key: clusterTagKey(clusterName), value: CLUSTER_TAG_VALUES.owned, propagateAtLaunch: true },
   ];
 }

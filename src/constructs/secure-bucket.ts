@@ -7,7 +7,7 @@ import { Construct } from "constructs";
 import { Fn } from "cdktf";
 import { S3Bucket } from "@cdktf/provider-aws/lib/s3-bucket";
 import { S3BucketVersioningA } from "@cdktf/provider-aws/lib/s3-bucket-versioning";
-import { S3BucketServerSideEncryptionConfigurationA } from "@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration";
+import * as sse from "@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration";
 import { S3BucketPublicAccessBlock } from "@cdktf/provider-aws/lib/s3-bucket-public-access-block";
 import { S3BucketOwnershipControls } from "@cdktf/provider-aws/lib/s3-bucket-ownership-controls";
 import { S3BucketPolicy } from "@cdktf/provider-aws/lib/s3-bucket-policy";
@@ -51,7 +51,7 @@ export class SecureBucket extends Construct {
       `${k}_versioning`,
     );
     named(
-      new S3BucketServerSideEncryptionConfigurationA(this, "encryption", {
+      new sse.S3BucketServerSideEncryptionConfigurationA(this, "encryption", {
         bucket: this.bucket.id,
         rule: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms" }, bucketKeyEnabled: true }],
       }),

@@ -11,8 +11,8 @@ import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { IamInstanceProfile } from "@cdktf/provider-aws/lib/iam-instance-profile";
 
 import { named } from "./network";
-import { CLUSTER_TAG_VALUES, clusterAutoscalerTags, clusterTagKey } from "../aws/tags";
-import { NodeMachine, REFRESH_INSTANCE_WARMUP, groupLifecycleHooks, nodeLaunchTemplate } from "./node-groups";
+import { clusterAutoscalerTags } from "../aws/tags";
+import { NodeMachine, nodeGroupSettings, nodeGroupTags, nodeLaunchTemplate } from "./node-groups";
 import { workerGroupName } from "../aws/cluster-names";
 import { NTH_MANAGED_TAG } from "../addons/node-termination-handler";
 
@@ -26,7 +26,6 @@ import { NTH_MANAGED_TAG } from "../addons/node-termination-handler";
 export const WORKER_REFRESH = {
   minHealthyPercentage: 100,
   maxHealthyPercentage: 110,
-  instanceWarmup: REFRESH_INSTANCE_WARMUP,
 } as const;
 
 export interface WorkersProps {
@@ -75,19 +74,11 @@ export class Workers extends Construct {
         desiredCapacity: props.desired,
         maxSize: props.max,
         vpcZoneIdentifier: props.subnets.map((s) => s.id),
-        launchTemplate: { id: this.launchTemplate.id, version: this.launchTemplate.latestVersion.toString() },
-        // EC2 status checks: a worker whose boot fails marks itself unhealthy, one that never gets
-        // Ready is abandoned by its launch hook; a Ready worker's workloads are Kubernetes' business.
-        healthCheckType: "EC2",
-        healthCheckGracePeriod: 300,
-        initialLifecycleHook: groupLifecycleHooks(),
-        // A new launch template version (bootstrap, instance type, key pair) rolls the workers.
-        instanceRefresh: { strategy: "Rolling", preferences: { ...WORKER_REFRESH } },
-        // Terraform does not wait for InService (that takes the launch hook: see control-plane.ts).
-        waitForCapacityTimeout: "0",
+        // EC2 status checks (nodeGroupSettings): a Ready worker's workloads are Kubernetes' business. A new
+        // launch template version (bootstrap, instance type, key pair) rolls the workers.
+        ...nodeGroupSettings(this.launchTemplate, WORKER_REFRESH),
         tag: [
-          { key: "Name", value: name, propagateAtLaunch: true },
-          { key: clusterTagKey(props.clusterName), value: CLUSTER_TAG_VALUES.owned, propagateAtLaunch: true },
+          ...nodeGroupTags(name, props.clusterName),
           // The node termination handler drains only instances with this tag (CHECK_TAG_BEFORE_DRAINING):
           // the workers, never a control-plane node, which leaves through its own terminate hook.
           { key: NTH_MANAGED_TAG, value: "true", propagateAtLaunch: true },

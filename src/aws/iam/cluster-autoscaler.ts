@@ -14,7 +14,7 @@
  * DescribeLaunchTemplateVersions and GetInstanceTypesFromInstanceRequirements take none).
  */
 import { CLUSTER_TAG_VALUES, clusterAutoscalerTagKey } from "../tags";
-import { PolicyStatement, check } from "./policy";
+import { PolicyStatement, check, checkResourceName } from "./policy";
 import { LifecyclePolicyContext, autoScalingGroupArn } from "./node-lifecycle";
 
 export type ClusterAutoscalerPolicyContext = Omit<
@@ -24,8 +24,7 @@ export type ClusterAutoscalerPolicyContext = Omit<
 
 export function clusterAutoscalerStatements(ctx: ClusterAutoscalerPolicyContext): PolicyStatement[] {
   check(ctx);
-  if (!/^[A-Za-z0-9-]+$/.test(ctx.workerGroup))
-    throw new Error(`ClusterAutoscalerPolicyContext: name "${ctx.workerGroup}" must be letters, digits and hyphens`);
+  checkResourceName("ClusterAutoscalerPolicyContext", ctx.workerGroup);
   return [
     {
       // Read-only: the groups and their instances (auto-discovery, node group sizes), scaling

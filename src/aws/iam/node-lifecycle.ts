@@ -20,7 +20,7 @@
  * CompleteLifecycleAction, DescribeInstances).
  */
 import { BOOT_FAILURE_METRIC } from "../lifecycle";
-import { PolicyContext, PolicyStatement } from "./policy";
+import { PolicyContext, PolicyStatement, checkResourceName } from "./policy";
 import { ssmParameterNames } from "../ssm-parameters";
 
 export interface LifecyclePolicyContext extends PolicyContext {
@@ -56,8 +56,7 @@ function targetGroupArn(ctx: PolicyContext, name: string): string {
 function checkGroups(ctx: LifecyclePolicyContext): void {
   if (ctx.controlPlaneGroups.length === 0) throw new Error("LifecyclePolicyContext.controlPlaneGroups is empty");
   for (const g of [...ctx.controlPlaneGroups, ctx.workerGroup, ctx.nodeTerminationQueue, ctx.apiTargetGroup])
-    if (!/^[A-Za-z0-9-]+$/.test(g))
-      throw new Error(`LifecyclePolicyContext: name "${g}" must be letters, digits and hyphens`);
+    checkResourceName("LifecyclePolicyContext", g);
 }
 
 /**

@@ -60,6 +60,14 @@ export function check(ctx: PolicyContext): void {
   }
 }
 
+/**
+ * A group, queue or target group name that goes into an ARN: letters, digits and hyphens only, so
+ * it cannot widen the resource (no `*`, `?` or `/`). `context` names the caller's context type.
+ */
+export function checkResourceName(context: string, name: string): void {
+  if (!/^[A-Za-z0-9-]+$/.test(name)) throw new Error(`${context}: name "${name}" must be letters, digits and hyphens`);
+}
+
 export function arn(
   ctx: PolicyContext,
   service: string,
