@@ -26,6 +26,7 @@ export function nodeRunner(): typeof runNode {
   afterAll(() => runs.forEach((r) => r.cleanup()));
   return (...args) => {
     requireTool("bash");
+    if (args[0] === "control-plane") requireTool("openssl");
     const n = runNode(...args);
     runs.push(n);
     return n;
