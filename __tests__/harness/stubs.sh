@@ -380,8 +380,10 @@ case $name in
       local pki=${root}/etc/kubernetes/pki
       if [[ -f ${pki}/sa.key ]]; then
         openssl pkey -in "${pki}/sa.key" -noout 2>/dev/null || { echo "error: sa key existed but could not be loaded" >&2; return 1; }
+        echo '[certs] Using the existing "sa" key'
         return 0
       fi
+      echo '[certs] Generating "sa" key and public key'
       mkdir -p "$pki"
       (umask 077 && openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "${pki}/sa.key" 2>/dev/null)
       openssl pkey -in "${pki}/sa.key" -pubout -out "${pki}/sa.pub" 2>/dev/null

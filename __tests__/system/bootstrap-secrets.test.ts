@@ -83,6 +83,8 @@ describe("the control-plane node that creates the cluster", () => {
   test("writes the EncryptionConfiguration and sa.key/sa.pub from them; kubeadm init keeps that sa.key", () => {
     // The stub kubeadm makes its own sa.key when there is none (as kubeadm's certs phase does).
     expectSecretFiles(n, n.ssm()[KEYS], n.ssm()[SA_KEY]);
+    expect(n.stdout).toContain('[certs] Using the existing "sa" key');
+    expect(n.stdout).not.toContain('[certs] Generating "sa" key');
   });
 
   test("the API server's flags name the configuration, reloaded when it changes, mounted read-only", () => {
@@ -161,12 +163,24 @@ describe("a control-plane node that finds them in SSM", () => {
     ["a secret of 16 bytes", `k1:${Buffer.alloc(16, 1).toString("base64")}`],
     ["a name twice", `k1:${Buffer.alloc(32, 1).toString("base64")},k1:${Buffer.alloc(32, 2).toString("base64")}`],
     ["no name", Buffer.alloc(32, 1).toString("base64")],
+    ["a second line", `k1:${Buffer.alloc(32, 1).toString("base64")}\nk2:${Buffer.alloc(32, 2).toString("base64")}`],
   ])("a key list with %s is refused, naming the parameter, never the value", (_what, value) => {
     const n = node("control-plane", { ssm: { ...ALL_PARAMETERS, [KEYS]: value } });
     expect(n.status).not.toBe(0);
     expect(n.stderr).toContain(`k8s-cluster-secrets: FAILED at step 'write the encryption configuration': ${KEYS}`);
     expect(n.stderr).not.toContain(value);
     expect(n.nodeFile(CONFIG)).toBeUndefined();
+    expect(n.indexOf("kubeadm join")).toBe(-1);
+  });
+
+  test("a signing key that is no private key is refused, naming the parameter; no sa.key is left", () => {
+    const n = node("control-plane", { ssm: { ...ALL_PARAMETERS, [SA_KEY]: "-----BEGIN PRIVATE KEY-----\nAAAA" } });
+    expect(n.status).not.toBe(0);
+    expect(failedLines(n.stderr)[0]).toBe(
+      `k8s-cluster-secrets: FAILED at step 'write the service-account signing key': ${SA_KEY} does not hold a ` +
+        "private key in PEM (see docs/security.md)",
+    );
+    expect(fs.readdirSync(path.join(n.root, "etc/kubernetes/pki"))).toEqual([]);
     expect(n.indexOf("kubeadm join")).toBe(-1);
   });
 

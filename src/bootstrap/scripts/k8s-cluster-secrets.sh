@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The secrets every control-plane node holds the same copy of, kept only in SSM SecureString: the
-# keys the API server encrypts Secrets in etcd with (its EncryptionConfiguration)
-# and the service-account signing key (kubeadm's sa.key and sa.pub: kubeadm init keeps an sa.key it
-# finds). Never in user data, the bundle, Terraform or the log.
+# keys the API server encrypts Secrets in etcd with (its EncryptionConfiguration) and the
+# service-account signing key (kubeadm's sa.key and sa.pub: kubeadm init keeps an sa.key it finds).
+# Never in user data, the bundle, Terraform, a command line or the log.
 #   create  the node that holds the init lock, before kubeadm init: makes each one SSM does not hold
 #           yet and creates its parameter without --overwrite (when another node created it first, or
 #           it outlived a restore, that one is used), then writes the files
@@ -28,6 +28,7 @@ KEYS_FORMAT="name:base64-of-32-random-bytes,... (the first encrypts; docs/securi
 # key_list VALUE: KEYS is the list's entries; fails unless each is a valid key and the names differ.
 key_list() {
   local entry seen=","
+  [[ $1 != *$'\n'* ]] || return 1
   IFS=, read -r -a KEYS <<<"$1"
   ((${#KEYS[@]} > 0)) || return 1
   for entry in "${KEYS[@]}"; do
@@ -101,8 +102,10 @@ write_encryption_config() {
 write_service_account_key() {
   mkdir -p "$PKI"
   (umask 077 && printf '%s\n' "$SERVICE_ACCOUNT_KEY" >"${PKI}/sa.key.new")
-  openssl pkey -in "${PKI}/sa.key.new" -noout 2>/dev/null ||
+  if ! openssl pkey -in "${PKI}/sa.key.new" -noout 2>/dev/null; then
+    rm -f "${PKI}/sa.key.new"
     die "${SSM_SERVICE_ACCOUNT_KEY} does not hold a private key in PEM (see docs/security.md)"
+  fi
   mv -f "${PKI}/sa.key.new" "${PKI}/sa.key"
   openssl pkey -in "${PKI}/sa.key" -pubout -out "${PKI}/sa.pub" 2>/dev/null
   chmod 644 "${PKI}/sa.pub"
