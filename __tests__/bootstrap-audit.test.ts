@@ -93,6 +93,9 @@ describe("the API server writes it (ClusterConfiguration, so joins and upgrades 
       { name: "audit-log-maxsize", value: "100" },
       { name: "audit-log-maxbackup", value: "10" },
       { name: "audit-log-maxage", value: "30" },
+      // Secrets encrypted at rest (bootstrap-encryption.test.ts).
+      { name: "encryption-provider-config", value: "/etc/kubernetes/encryption/config.yaml" },
+      { name: "encryption-provider-config-automatic-reload", value: "true" },
     ]));
   test("mounts: the policy's folder read-only, the log's folder writable; nothing else of the host", () =>
     expect(clusterConfiguration().apiServer.extraVolumes).toEqual([
@@ -108,6 +111,13 @@ describe("the API server writes it (ClusterConfiguration, so joins and upgrades 
         hostPath: "/var/log/kubernetes/audit",
         mountPath: "/var/log/kubernetes/audit",
         readOnly: false,
+        pathType: "DirectoryOrCreate",
+      },
+      {
+        name: "encryption-config",
+        hostPath: "/etc/kubernetes/encryption",
+        mountPath: "/etc/kubernetes/encryption",
+        readOnly: true,
         pathType: "DirectoryOrCreate",
       },
     ]));

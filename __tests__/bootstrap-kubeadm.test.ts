@@ -65,6 +65,8 @@ describe("kubeadm configuration (v1beta4)", () => {
       "MAX_PODS",
       "KUBERNETES_VERSION",
       "CERTIFICATE_KEY",
+      // k8s-cluster-secrets: the encryption keys' list (bootstrap-encryption.test.ts).
+      "ENCRYPTION_KEYS",
       "JOIN_TOKEN",
       "CA_CERT_HASH",
       "ZONE",

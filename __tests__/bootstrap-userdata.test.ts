@@ -14,7 +14,7 @@ import {
   SUPPORTED_KUBERNETES_MINORS,
   renderUserData,
 } from "../src/bootstrap";
-import { ETCD_BACKUP, JOIN_SECRETS, deliveredFiles, settingsFor } from "./harness/node";
+import { CLUSTER_SECRETS, ETCD_BACKUP, JOIN_SECRETS, deliveredFiles, settingsFor } from "./harness/node";
 import { ECR_CREDENTIAL_PROVIDER, KUBERNETES_PATCH } from "../src/bootstrap/versions";
 import { clusterBundle } from "../src/bootstrap";
 import { USER_DATA_BUDGET } from "../src/bootstrap/user-data";
@@ -56,6 +56,7 @@ const SECRET_SHAPES: Record<string, RegExp> = {
   "PEM block": /-----BEGIN [A-Z ]+-----/,
   "AWS access key id": /\b(AKIA|ASIA)[0-9A-Z]{16}\b/,
   "AWS secret access key": /(?<![A-Za-z0-9/+=])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])/,
+  "32-byte key in base64 (a Secrets encryption key)": /(?<![A-Za-z0-9/+=])[A-Za-z0-9/+]{43}=(?![A-Za-z0-9/+=])/,
   "Terraform token": /\$\{(Tf)?Token\[|TOKEN\.\d+/,
   "resource id (ids come from SSM)": /\b(sg|subnet|vpc|i)-[0-9a-f]{8,17}\b/,
 };
@@ -127,6 +128,7 @@ describe("size and encoding", () => {
 describe("no secrets, only names", () => {
   test("the detector flags real join values (so a clean result means something)", () => {
     for (const v of Object.values(JOIN_SECRETS)) expect(secretsIn(`x ${v} y`)).not.toEqual([]);
+    for (const v of Object.values(CLUSTER_SECRETS)) expect(secretsIn(`x ${v} y`)).not.toEqual([]);
     expect(secretsIn("aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY")).not.toEqual([]);
     expect(secretsIn("-----BEGIN CERTIFICATE-----")).not.toEqual([]);
     expect(secretsIn("${TfToken[TOKEN.12]}")).not.toEqual([]);
@@ -159,6 +161,8 @@ describe("no secrets, only names", () => {
         "node-termination/queue-url",
         "pods/security-group",
         "pods/subnets",
+        "secrets/encryption-keys",
+        "secrets/service-account-key",
       ];
       expect(named).toEqual((role === "worker" ? forWorkers : [...forWorkers, ...controlPlaneOnly]).sort());
       expect(env).toContain(`NODE_ROLE=${role}\n`);
@@ -241,7 +245,7 @@ describe("what each role carries", () => {
     expect(withBackup.worker).toEqual(rendered.worker);
   });
 
-  test("control-plane bundle: timers, add-ons, init lock, etcd membership, watcher, init, audit, maintenance", () => {
+  test("control-plane bundle: timers, add-ons, init lock, etcd, watcher, init, audit, secrets, maintenance", () => {
     const bundled = deliveredFiles("control-plane")
       .filter((f) => f.delivery === "bundle")
       .map((f) => f.path);
@@ -262,6 +266,8 @@ describe("what each role carries", () => {
       "/etc/k8s-bootstrap/kubeadm-join.yaml.tmpl",
       "/etc/k8s-bootstrap/kubeadm-init.yaml.tmpl",
       "/etc/kubernetes/audit/policy.yaml",
+      "/usr/local/sbin/k8s-cluster-secrets",
+      "/etc/k8s-bootstrap/encryption-config.yaml.tmpl",
       "/usr/local/lib/k8s-bootstrap/lease.sh",
       "/usr/local/sbin/k8s-cert-renew",
       "/etc/systemd/system/k8s-cert-renew.service",

@@ -73,13 +73,14 @@ describe("SSM Parameter Store", () => {
     expect(JSON.stringify(st)).not.toContain("certificate-key");
   });
 
-  test("PutParameter: control-plane only, and only on <prefix>/join/*, the cluster's version and the init lock", () => {
+  test("PutParameter: control-plane only: <prefix>/join/*, the version, the two cluster secrets, the init lock", () => {
     const r = roles(ctx);
     expect(actions(r.worker)).not.toContain("ssm:PutParameter");
     expect(actions(r.bastion)).not.toContain("ssm:PutParameter");
     const puts = r.controlPlane.filter((s) => s.Action.includes("ssm:PutParameter"));
     expect(puts.map((p) => [p.Action, p.Resource])).toEqual([
       [["ssm:PutParameter"], [`${prefixArn}join/*`, `${prefixArn}cluster/kubernetes-version`]],
+      [["ssm:PutParameter"], [`${prefixArn}secrets/encryption-keys`, `${prefixArn}secrets/service-account-key`]],
       [["ssm:DeleteParameter", "ssm:PutParameter"], `${prefixArn}init/lock`],
     ]);
   });
@@ -94,8 +95,11 @@ describe("SSM Parameter Store", () => {
   test("the write grant covers exactly what the nodes publish, none of the parameters Terraform writes", () => {
     // Names from the one list (src/aws/ssm-parameters.ts) the nodes and Terraform use too.
     const names = ssmParameterNames(ctx.ssmPrefix);
-    const put = roles(ctx).controlPlane.find((s) => s.Action.includes("ssm:PutParameter"))!;
-    const grants = resources(put).map((r) => r.split(":parameter")[1]);
+    const puts = roles(ctx).controlPlane.filter((s) => s.Action.includes("ssm:PutParameter"));
+    const grants = puts
+      .filter((s) => !s.Action.includes("ssm:DeleteParameter"))
+      .flatMap((s) => resources(s))
+      .map((r) => r.split(":parameter")[1]);
     const granted = (name: string) =>
       grants.some((g) => (g.endsWith("/*") ? name.startsWith(g.slice(0, -1)) : name === g));
     expect(Object.keys(names).filter((k) => granted(names[k as keyof typeof names]))).toEqual([
@@ -104,7 +108,24 @@ describe("SSM Parameter Store", () => {
       "joinCertificateKey",
       "joinCaCertHash",
       "joinApiEndpoint",
+      "encryptionKeys",
+      "serviceAccountKey",
     ]);
+  });
+
+  test("workers can neither read nor write the cluster secrets (encryption keys, service-account signing key)", () => {
+    const names = ssmParameterNames(ctx.ssmPrefix);
+    const worker = roles(ctx).worker.filter((s) => s.Action.some((a) => a.startsWith("ssm:")));
+    const granted = (name: string) =>
+      worker
+        .flatMap((s) => resources(s))
+        .some((r) => {
+          const g = r.split(":parameter")[1] ?? "";
+          return g === name || (g.endsWith("*") && name.startsWith(g.slice(0, -1)));
+        });
+    expect(granted(names.apiEndpoint)).toBe(true);
+    expect(granted(names.encryptionKeys)).toBe(false);
+    expect(granted(names.serviceAccountKey)).toBe(false);
   });
 
   test("no kms statement: SecureStrings use the AWS managed key aws/ssm", () => {

@@ -26,6 +26,7 @@ export function nodeRunner(): typeof runNode {
   afterAll(() => runs.forEach((r) => r.cleanup()));
   return (...args) => {
     requireTool("bash");
+    if (args[0] === "control-plane") requireTool("openssl");
     const n = runNode(...args);
     runs.push(n);
     return n;
@@ -35,6 +36,14 @@ export function nodeRunner(): typeof runNode {
 /** Terraform's parameters and the join parameters: what SSM holds once a cluster of this deployment exists. */
 export const ALL_PARAMETERS: Readonly<Record<string, string>> = { ...TERRAFORM_PARAMETERS, ...JOIN_PARAMETERS };
 export const VERSION_PARAMETER = `${PREFIX}/cluster/kubernetes-version`;
+/** What the node that creates the cluster creates before kubeadm init (without --overwrite), in order. */
+export const CREATED_SECRETS: readonly string[] = [
+  `${PREFIX}/secrets/encryption-keys`,
+  `${PREFIX}/secrets/service-account-key`,
+];
+/** SSM parameters without the cluster secrets (which a node that creates them makes anew each run). */
+export const withoutClusterSecrets = (ssm: Readonly<Record<string, string>>) =>
+  Object.fromEntries(Object.entries(ssm).filter(([name]) => !CREATED_SECRETS.includes(name)));
 /** What the node that creates the cluster writes after kubeadm init, in order (the API endpoint last). */
 export const PUBLISHED: readonly string[] = [
   `${PREFIX}/join/certificate-key`,

@@ -4,6 +4,7 @@
  * commands first on PATH (stubs.sh), and what the stubs saw is handed back for assertions.
  */
 import { spawnSync } from "child_process";
+import { generateKeyPairSync, randomBytes } from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -48,11 +49,28 @@ export const JOIN_SECRETS: Readonly<Record<string, string>> = {
   [`${PREFIX}/join/ca-cert-hash`]: "sha256:1111111111111111111111111111111111111111111111111111111111111111",
 };
 
+/**
+ * The cluster secrets the first control-plane node creates before kubeadm init, made as it makes them
+ * (k8s-cluster-secrets: 32 random bytes in base64 under a key name; an RSA 2048 key in PEM), new
+ * for every test run.
+ */
+export const CLUSTER_SECRETS: Readonly<Record<string, string>> = {
+  [`${PREFIX}/secrets/encryption-keys`]: `key-20261201t000000z:${randomBytes(32).toString("base64")}`,
+  [`${PREFIX}/secrets/service-account-key`]: generateKeyPairSync("rsa", { modulusLength: 2048 })
+    .privateKey.export({ type: "pkcs8", format: "pem" })
+    .toString()
+    .trim(),
+};
+
 /** The Kubernetes release the nodes install (src/bootstrap/versions.ts KUBERNETES_PATCH for 1.35). */
 export const PINNED_VERSION = "1.35.8";
 
-/** What a first control-plane node publishes: the secrets, its version, and last the API endpoint they belong to. */
+/**
+ * What a first control-plane node publishes: the cluster and join secrets, its version, and last the
+ * API endpoint they belong to.
+ */
 export const JOIN_PARAMETERS: Readonly<Record<string, string>> = {
+  ...CLUSTER_SECRETS,
   ...JOIN_SECRETS,
   [`${PREFIX}/cluster/kubernetes-version`]: `v${PINNED_VERSION}`,
   [`${PREFIX}/join/api-endpoint`]: API_ENDPOINT,
@@ -160,6 +178,11 @@ export function deliveredFiles(
 }
 
 export interface Behaviour {
+  /**
+   * The kubeadm configuration the cluster was initialised with (what kubeadm join gives a joining
+   * control-plane node's API server); default: this node's own init template.
+   */
+  readonly clusterKubeadmConfig?: string;
   /** SSM parameters present from the start. */
   readonly ssm?: Readonly<Record<string, string>>;
   /** SSM parameters that appear after the given number of reads of each. */
@@ -364,6 +387,8 @@ export function runNode(role: NodeRole, behaviour: Behaviour = {}, settings: Par
   for (const c of Object.keys(STUBBED_COMMANDS)) fs.symlinkSync("stub", path.join(bin, c));
 
   for (const [k, v] of Object.entries(behaviour.ssm ?? {})) fs.writeFileSync(path.join(state, "ssm", enc(k)), v);
+  if (behaviour.clusterKubeadmConfig)
+    fs.writeFileSync(path.join(state, "kubeadm-init.yaml"), behaviour.clusterKubeadmConfig);
   const self = behaviour.identity ?? { instanceId: INSTANCE_ID, name: NODE_NAME, ip: NODE_IP };
   for (const d of ["ec2", "asg", "etcd"]) fs.mkdirSync(path.join(state, d));
   const writeInstances = (others: readonly Ec2Instance[]) => {

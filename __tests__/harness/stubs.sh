@@ -10,7 +10,7 @@
 #   STUB_ENI_LIMITS    what aws ec2 describe-instance-types prints for it (default "3<tab>12":
 #                      maximum ENIs, IPv4 addresses per ENI); other types are unknown to EC2
 #   ssm/<name>         SSM parameters (name with "/" as "%2F"); ssm-later/<name> appears after
-#                      ssm-later/<name>.reads more reads
+#                      ssm-later/<name>.reads more reads, or when this node puts it
 #   STUB_TARGET_GROUP_ARN  the API load balancer's target group (elbv2 register-targets)
 #   STUB_ETCD_RUNNING  0: crictl finds no etcd container
 #   STUB_ETCD_VERSION  etcdctl's version in the etcd image; STUB_ETCDUTL 1: the image has etcdutl
@@ -311,6 +311,10 @@ case $name in
         value=$(opt --value "$@")
         [[ $value == file://* ]] || { echo "aws stub: parameter value on the command line" >&2; exit 1; }
         file=$(ssm_file "$param")
+        # A parameter that appears later (ssm-later/) is another writer's: it exists by the time this
+        # node writes it.
+        later="${state}/ssm-later/${file##*/}"
+        if [[ -f $later ]]; then mv "$later" "$file"; rm -f "${later}.reads"; fi
         if [[ -f $file && " $* " != *" --overwrite "* ]]; then
           # SSM API reference, PutParameter errors: ParameterAlreadyExists.
           aws_error ParameterAlreadyExists PutParameter \
@@ -358,14 +362,31 @@ case $name in
 
   kubeadm)
     mkdir -p "${root}/etc/kubernetes"
-    # kube-apiserver exits at once when the audit policy its flags name is missing
-    # (k8s.io/apiserver/pkg/server/options/audit.go reads it at start): its static pod never gets
-    # healthy and kubeadm's wait-control-plane phase fails. The cluster configuration is the init's.
+    # kube-apiserver exits at once when the audit policy or the encryption configuration its flags
+    # name is missing (k8s.io/apiserver/pkg/server/options/audit.go and etcd.go read them at start):
+    # its static pod never gets healthy and kubeadm's wait-control-plane phase fails. The cluster
+    # configuration is the init's.
     apiserver_files_present() {
       local f
       while read -r f; do
         [[ -f ${root}${f} ]] || { echo "[wait-control-plane] kube-apiserver: open ${f}: no such file or directory" >&2; return 1; }
-      done < <(grep -A1 -E '^ *- name: "?audit-policy-file"?$' "$1" | sed -n 's/^ *value: "\{0,1\}\([^"]*\)"\{0,1\}$/\1/p')
+      done < <(grep -A1 -E '^ *- name: "?(audit-policy-file|encryption-provider-config)"?$' "$1" |
+        sed -n 's/^ *value: "\{0,1\}\([^"]*\)"\{0,1\}$/\1/p')
+    }
+    # kubeadm's certs phase keeps an sa.key it can load and makes sa.key and sa.pub only when there
+    # is none (kubernetes/kubernetes cmd/kubeadm/app/phases/certs/certs.go,
+    # CreateServiceAccountKeyAndPublicKeyFiles: "Using the existing \"sa\" key").
+    service_account_key() {
+      local pki=${root}/etc/kubernetes/pki
+      if [[ -f ${pki}/sa.key ]]; then
+        openssl pkey -in "${pki}/sa.key" -noout 2>/dev/null || { echo "error: sa key existed but could not be loaded" >&2; return 1; }
+        echo '[certs] Using the existing "sa" key'
+        return 0
+      fi
+      echo '[certs] Generating "sa" key and public key'
+      mkdir -p "$pki"
+      (umask 077 && openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "${pki}/sa.key" 2>/dev/null)
+      openssl pkey -in "${pki}/sa.key" -pubout -out "${pki}/sa.pub" 2>/dev/null
     }
     case "$1" in
       certs) echo "$CERT_KEY" ;;
@@ -378,6 +399,7 @@ case $name in
       init)
         if [[ $2 == phase ]]; then exit 0; fi
         cp "$(opt --config "$@")" "${state}/kubeadm-init.yaml"
+        service_account_key || exit 1
         apiserver_files_present "${state}/kubeadm-init.yaml" || exit 1
         # kubeadm uploads its configuration through controlPlaneEndpoint, the API load balancer,
         # which forwards only to registered targets: none but this instance serves the API yet.
@@ -424,7 +446,9 @@ case $name in
         echo "kubeadm join api.example:6443 --token abcdef.0123456789abcdef --discovery-token-ca-cert-hash ${CA_HASH} "
         ;;
       reset)
+        # Its cleanup removes the kubeconfigs and the contents of the certificates directory.
         rm -f "${root}/etc/kubernetes/admin.conf" "${root}/etc/kubernetes/kubelet.conf"
+        rm -rf "${root}/etc/kubernetes/pki"
         etcd_member_del "$NODE_NAME"
         ;;
       *) echo "kubeadm stub: unexpected '$*'" >&2; exit 2 ;;

@@ -13,6 +13,8 @@ export const TOOLS = {
   bash: "bash",
   yamllint: "yamllint",
   "systemd-analyze": "systemd",
+  // Real on the node (Ubuntu's image) and in the harness: the control-plane scripts make keys with it.
+  openssl: "openssl",
 } as const;
 
 // Each tool is probed once per test file, not before every run (cloud-init's start-up is slow).

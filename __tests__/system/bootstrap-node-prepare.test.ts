@@ -7,7 +7,16 @@
 import * as crypto from "crypto";
 import { ASSETS_BUCKET, PINNED_VERSION, PREFIX, TERRAFORM_PARAMETERS, credentialProviderBytes } from "../harness/node";
 import { packagesInstalledBy, stubsWithoutPackage } from "../harness/packages";
-import { ALL_PARAMETERS, BUNDLE, expectSuccess, failedLines, nodeRunner, written, yamlDocs } from "../harness/boot";
+import {
+  ALL_PARAMETERS,
+  BUNDLE,
+  CREATED_SECRETS,
+  expectSuccess,
+  failedLines,
+  nodeRunner,
+  written,
+  yamlDocs,
+} from "../harness/boot";
 import { BOOTSTRAP_SCRIPTS } from "../../src/bootstrap/scripts";
 import { ECR_CREDENTIAL_PROVIDER } from "../../src/bootstrap/versions";
 import { regExp } from "../helpers/regexp";
@@ -97,7 +106,7 @@ describe("kubelet max-pods from the instance type: (ENIs - 1) * (addresses - 1) 
 });
 
 describe("a failing command", () => {
-  test("kubeadm init fails: the script stops there, names the step, publishes and applies nothing", () => {
+  test("kubeadm init fails: the script stops there, names the step, publishes nothing after, applies nothing", () => {
     const n = node("control-plane", { ssm: TERRAFORM_PARAMETERS, fail: ["kubeadm init --config"] });
     expect(n.status).toBe(1);
     const failed = failedLines(n.stderr);
@@ -110,7 +119,8 @@ describe("a failing command", () => {
     );
     const bootstrap = n.byCommand[0];
     expect(bootstrap[bootstrap.length - 1]).toMatch(/^kubeadm init --config/);
-    expect(written(n)).toEqual([`${PREFIX}/init/lock`]);
+    // The cluster secrets are created before kubeadm init; the next node to win the lock uses them.
+    expect(written(n)).toEqual([`${PREFIX}/init/lock`, ...CREATED_SECRETS]);
     expect(n.indexOf("kubectl")).toBe(-1);
     expect(n.nodeFile("var/lib/k8s-bootstrap/done")).toBeUndefined();
   });

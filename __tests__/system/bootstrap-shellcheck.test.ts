@@ -53,7 +53,7 @@ describe("shellcheck", () => {
 });
 
 describe("conventions", () => {
-  test("sixteen scripts: five libraries and eleven commands", () => {
+  test("seventeen scripts: five libraries and twelve commands", () => {
     expect(Object.keys(BOOTSTRAP_SCRIPTS).sort()).toEqual([
       "/usr/local/lib/k8s-bootstrap/bundle.sh",
       "/usr/local/lib/k8s-bootstrap/control-plane-boot.sh",
@@ -63,6 +63,7 @@ describe("conventions", () => {
       "/usr/local/sbin/k8s-addons",
       "/usr/local/sbin/k8s-bootstrap",
       "/usr/local/sbin/k8s-cert-renew",
+      "/usr/local/sbin/k8s-cluster-secrets",
       "/usr/local/sbin/k8s-etcd-backup.sh",
       "/usr/local/sbin/k8s-etcd-members",
       "/usr/local/sbin/k8s-init-lock",

@@ -185,10 +185,12 @@ export const CLUSTER_ADDITIONS: readonly Addition[] = [
       "Terraform); init/lock (the " +
       "boot election); join/token, join/certificate-key (SecureString), join/ca-cert-hash, " +
       "cluster/kubernetes-version and join/api-endpoint (which deployment they belong to), written by the " +
-      "control-plane nodes",
+      "control-plane nodes; secrets/encryption-keys and secrets/service-account-key (SecureString, made once " +
+      "by the node that creates the cluster, control-plane nodes only)",
     why:
-      "user-data holds only names; join secrets are made on the nodes and never pass through Terraform state; " +
-      "joining nodes install the cluster's own Kubernetes version",
+      "user-data holds only names; join secrets, the Secrets encryption keys and the service-account signing " +
+      "key are made on the nodes and never pass through Terraform state; joining nodes install the cluster's " +
+      "own Kubernetes version",
     switch: "always",
   },
   {

@@ -9,6 +9,12 @@
  */
 
 /**
+ * The cluster secrets the control-plane nodes make once and share (never workers): the parameters
+ * of ssmParameterNames that are granted by their exact names.
+ */
+export const CLUSTER_SECRET_PARAMETERS = ["encryptionKeys", "serviceAccountKey"] as const;
+
+/**
  * The folder of the join material the control-plane nodes publish. It holds the join parameters
  * and nothing else, so the control-plane role may write the folder as a whole.
  */
@@ -60,6 +66,18 @@ export function ssmParameterNames(ssmPrefix: string) {
     initLock: `${ssmPrefix}/init/lock`,
     /** String, Terraform: URL of the SQS queue the node termination handler reads. */
     nodeTerminationQueueUrl: `${ssmPrefix}/node-termination/queue-url`,
+    /**
+     * SecureString, the control-plane node that wins the init lock (put without --overwrite, before
+     * kubeadm init), control-plane nodes only: the keys the API servers encrypt Secrets in etcd with,
+     * "name:base64,name:base64", the first encrypts (src/bootstrap/encryption.ts).
+     */
+    encryptionKeys: `${ssmPrefix}/secrets/encryption-keys`,
+    /**
+     * SecureString, the control-plane node that wins the init lock (put without --overwrite, before
+     * kubeadm init), control-plane nodes only: the service-account signing key (PEM, RSA 2048),
+     * kubeadm's sa.key on every control-plane node.
+     */
+    serviceAccountKey: `${ssmPrefix}/secrets/service-account-key`,
   } as const;
 }
 

@@ -9,6 +9,7 @@ import { kubeletExtraArgs } from "./kubelet";
 import { BootstrapSettings } from "./settings";
 import { yamlDocs } from "./yaml-text";
 import { auditApiServerArgs, auditApiServerVolumes } from "./audit";
+import { encryptionApiServerArgs, encryptionApiServerVolumes } from "./encryption";
 
 const KUBEADM_API = "kubeadm.k8s.io/v1beta4";
 
@@ -43,10 +44,11 @@ export function kubeadmInitTemplate(s: BootstrapSettings): string {
         networking: { podSubnet: s.podCidr, serviceSubnet: s.serviceCidr },
         apiServer: {
           certSANs: ["__API_ENDPOINT__"],
-          // The audit log (audit.ts): kept in the cluster configuration, so every joining node and
-          // every `kubeadm upgrade` writes the API server's manifest with it.
-          extraArgs: auditApiServerArgs(),
-          extraVolumes: auditApiServerVolumes(),
+          // The audit log (audit.ts) and Secrets encrypted at rest (encryption.ts): kept in the
+          // cluster configuration, so every joining node and every `kubeadm upgrade` writes the API
+          // server's manifest with them.
+          extraArgs: [...auditApiServerArgs(), ...encryptionApiServerArgs()],
+          extraVolumes: [...auditApiServerVolumes(), ...encryptionApiServerVolumes()],
         },
         // Pods take VPC addresses from the VPC CNI; per-node pod CIDRs would only run out.
         controllerManager: { extraArgs: [{ name: "allocate-node-cidrs", value: "false" }] },

@@ -16,6 +16,7 @@ import { CRICTL_CONFIG, containerdAptPreferences } from "./container-runtime";
 import { CREDENTIAL_PROVIDER_CONFIG_TEXT } from "./kubelet";
 import { kubeadmInitTemplate, kubeadmJoinTemplate } from "./kubeadm";
 import { AUDIT_PATHS, auditPolicyText } from "./audit";
+import { ENCRYPTION_PATHS, encryptionConfigTemplate } from "./encryption";
 import { etcdBackupUnits } from "./timers";
 import { KUBERNETES_VERSIONS_PATH, kubernetesVersionsFile } from "./maintenance";
 import { SsmParameter, ssmParameterNames } from "../aws/ssm-parameters";
@@ -56,6 +57,8 @@ const SSM_ENV: Readonly<Record<SsmParameter, string>> = {
   joinApiEndpoint: "SSM_JOIN_API_ENDPOINT",
   initLock: "SSM_INIT_LOCK",
   nodeTerminationQueueUrl: "SSM_NODE_TERMINATION_QUEUE_URL",
+  encryptionKeys: "SSM_ENCRYPTION_KEYS",
+  serviceAccountKey: "SSM_SERVICE_ACCOUNT_KEY",
 };
 
 /**
@@ -238,6 +241,11 @@ export function nodeFiles(s: BootstrapSettings, facts: NodeFacts): NodeFile[] {
       generated(`${CONFIG_DIR}/kubeadm-init.yaml.tmpl`, kubeadmInitTemplate(s), "kubeadm.ts", "kubeadmInitTemplate"),
       // The API server's audit policy, in place before kubeadm writes the API server's manifest.
       generated(AUDIT_PATHS.policyFile, auditPolicyText(), "audit.ts", "auditPolicyText"),
+      // Secrets encrypted at rest and the service-account signing key: made once, kept in SSM
+      // SecureString, written by k8s-cluster-secrets before kubeadm init or join (the template has
+      // no key: the node fills in the key list).
+      script("clusterSecrets"),
+      generated(ENCRYPTION_PATHS.template, encryptionConfigTemplate(), "encryption.ts", "encryptionConfigTemplate"),
       // Maintenance after boot, one node at a time under a Lease (lease.sh): certificate renewal and
       // its daily timer, in-place upgrades to one of the pinned releases.
       script("lease"),

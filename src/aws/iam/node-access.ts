@@ -2,7 +2,7 @@
  * What every node does with AWS besides Kubernetes' own controllers: pull images from ECR, read
  * (and on control-plane nodes publish) the bootstrap parameters, and register with Session Manager.
  */
-import { SsmParameter, ssmJoinFolder, ssmParameterNames } from "../ssm-parameters";
+import { CLUSTER_SECRET_PARAMETERS, SsmParameter, ssmJoinFolder, ssmParameterNames } from "../ssm-parameters";
 import { PolicyContext, PolicyStatement, arn, check, ec2 } from "./policy";
 
 /**
@@ -46,9 +46,10 @@ export const WORKER_PARAMETERS: readonly SsmParameter[] = [
 /**
  * Parameter Store: kubeadm join material, names from src/aws/ssm-parameters.ts. Control-plane
  * nodes read <ssmPrefix>/* and write the join folder and the cluster's version (the first
- * control-plane node publishes the token, CA hash and certificate key); workers read
- * WORKER_PARAMETERS. No kms:Decrypt/Encrypt: SecureStrings use the AWS managed key aws/ssm, whose
- * key policy already lets every principal of the account use it through Parameter Store.
+ * control-plane node publishes the token, CA hash and certificate key, and creates the cluster
+ * secrets, CLUSTER_SECRET_PARAMETERS); workers read WORKER_PARAMETERS, never those. No
+ * kms:Decrypt/Encrypt: SecureStrings use the AWS managed key aws/ssm, whose key policy already
+ * lets every principal of the account use it through Parameter Store.
  */
 export function ssmParameterStatements(ctx: PolicyContext, role: "control-plane" | "worker"): PolicyStatement[] {
   check(ctx);
@@ -71,6 +72,14 @@ export function ssmParameterStatements(ctx: PolicyContext, role: "control-plane"
       Effect: "Allow",
       Action: ["ssm:PutParameter"],
       Resource: [parameter(`${ssmJoinFolder(ctx.ssmPrefix)}/*`), parameter(names.clusterVersion)],
+    },
+    {
+      // The Secrets encryption keys and the service-account signing key: created once, without
+      // overwrite, by the node that creates the cluster (rotation is an operator's overwrite).
+      Sid: "SsmCreateClusterSecrets",
+      Effect: "Allow",
+      Action: ["ssm:PutParameter"],
+      Resource: CLUSTER_SECRET_PARAMETERS.map((p) => parameter(names[p])),
     },
   ];
 }

@@ -52,6 +52,10 @@ init_cluster() {
   log "creating the cluster with Kubernetes ${KUBERNETES_VERSION}"
   step "generate the certificate key"
   CERTIFICATE_KEY=$(kubeadm certs certificate-key)
+  # The encryption keys and the service-account signing key, made once (or kept, when SSM holds them)
+  # and on disk before kubeadm init: kubeadm keeps the sa.key it finds.
+  step "the cluster secrets"
+  "${SBIN}/k8s-cluster-secrets" create
   step "render the kubeadm configuration"
   render "${CONF}/kubeadm-init.yaml.tmpl" "$KUBEADM_CONFIG" \
     API_ENDPOINT NODE_NAME NODE_IP NODE_ZONE MAX_PODS KUBERNETES_VERSION CERTIFICATE_KEY

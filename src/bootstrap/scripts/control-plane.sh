@@ -13,14 +13,16 @@ ssm_put() {
   rm -f "$file"
 }
 
-# ssm_create NAME VALUE: creates a String parameter, never overwriting one (an atomic create). Status
-# 0 created, 1 it exists already (ParameterAlreadyExists), 2 other error (printed).
+# ssm_create NAME VALUE [TYPE]: creates a parameter (String unless TYPE), never overwriting one (an
+# atomic create); the value goes via a private file, not argv. Status 0 created, 1 it exists already
+# (ParameterAlreadyExists), 2 other error (printed).
 ssm_create() {
-  local file="${WORK}/ssm.value"
+  local file="${WORK}/ssm.value" status=0
   (umask 077 && printf '%s' "$2" >"$file") || return 2
-  if aws ssm put-parameter --name "$1" --type String --value "file://${file}" >/dev/null 2>"${WORK}/ssm.err"; then
-    return 0
-  fi
+  aws ssm put-parameter --name "$1" --type "${3:-String}" --value "file://${file}" >/dev/null 2>"${WORK}/ssm.err" ||
+    status=$?
+  rm -f "$file"
+  if ((status == 0)); then return 0; fi
   if grep -q ParameterAlreadyExists "${WORK}/ssm.err"; then return 1; fi
   log "creating $1: $(head -c 300 "${WORK}/ssm.err")"
   return 2

@@ -69,7 +69,11 @@ choose_version() {
 join_once() {
   local -a names=(API_ENDPOINT NODE_NAME NODE_IP NODE_ZONE MAX_PODS JOIN_TOKEN CA_CERT_HASH)
   read_join_parameters "$1" || return 1
-  if [[ $1 == control-plane ]]; then names+=(CERTIFICATE_KEY); fi
+  # Before every attempt: kubeadm reset removes sa.key.
+  if [[ $1 == control-plane ]]; then
+    names+=(CERTIFICATE_KEY)
+    "${SBIN}/k8s-cluster-secrets" fetch || return 1
+  fi
   render "${CONF}/kubeadm-join.yaml.tmpl" "$KUBEADM_CONFIG" "${names[@]}"
   if kubeadm join --config "$KUBEADM_CONFIG"; then return 0; fi
   log "kubeadm join failed; resetting before the next attempt"
