@@ -271,6 +271,7 @@ describe("IAM", () => {
       "control-plane/etcd-backup",
       "control-plane/node-lifecycle",
       "control-plane/node-termination-handler",
+      "control-plane/oidc-issuer",
       "control-plane/session-manager",
       "control-plane/vpc-cni",
       "workers/bootstrap-parameters",

@@ -75,6 +75,9 @@ export const ETCD_BACKUP = {
   onCalendar: "hourly",
 } as const;
 
+/** What a cluster with workload identity passes (the issuer bucket's default name for k8s-cluster). */
+export const WORKLOAD_IDENTITY = { bucket: "k8s-cluster-oidc-ap-northeast-2" } as const;
+
 /** The etcd container's id as the crictl stub reports it. */
 export const ETCD_CONTAINER = "3f9d2c4be1a70e5d";
 
@@ -184,6 +187,11 @@ export interface Behaviour {
   readonly credentialProvider?: string;
   /** Bundle files in S3 replaced (path -> text) or removed (path -> null) after Terraform uploaded them. */
   readonly s3Tamper?: Readonly<Record<string, string | null>>;
+  /**
+   * What the node's API server serves (kubectl get --raw): path -> body, e.g. the service-account
+   * issuer's /.well-known/openid-configuration and /openid/v1/jwks.
+   */
+  readonly apiServer?: Readonly<Record<string, string>>;
   /** Whether Terraform's bundle is in S3 at all (default true). */
   readonly bundleUploaded?: boolean;
   /** Calls ("name arg-prefix") that fail. */
@@ -312,6 +320,10 @@ export function runNode(role: NodeRole, behaviour: Behaviour = {}, settings: Par
     const target = path.join(root, f.path);
     fs.mkdirSync(path.dirname(target), { recursive: true });
     fs.writeFileSync(target, f.content, { mode: parseInt(f.permissions, 8) });
+  }
+  for (const [p, body] of Object.entries(behaviour.apiServer ?? {})) {
+    fs.mkdirSync(path.dirname(path.join(state, "apiserver", p)), { recursive: true });
+    fs.writeFileSync(path.join(state, "apiserver", p), body);
   }
   // The genuine binary's SHA-256 cannot be matched by stub bytes: the env file gets the digest of
   // what the stub serves (the pinned digests themselves are checked by bootstrap-userdata.test.ts).

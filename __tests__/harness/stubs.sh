@@ -16,6 +16,7 @@
 #   STUB_ETCD_VERSION  etcdctl's version in the etcd image; STUB_ETCDUTL 1: the image has etcdutl
 #   STUB_SNAPSHOT      good | corrupt (the SHA-256 at the end does not match) | empty
 #   s3/<bucket>/<key>  S3 objects: the add-on bundle Terraform uploads, and what aws s3 cp uploads
+#   apiserver/<path>   what the API server serves at <path> (kubectl get --raw)
 #   STUB_ARCH          what dpkg --print-architecture prints (default amd64)
 #   STUB_CONTAINERD    the containerd build apt installs from the pinned series (default 2.2.1-0ubuntu1~24.04.2)
 #   STUB_CREDENTIAL_PROVIDER  the bytes artifacts.k8s.io serves for the ECR credential provider
@@ -345,7 +346,9 @@ case $name in
           if [[ -d ${state}/s3/${source#s3://} ]]; then cp -r "${state}/s3/${source#s3://}." "$target"; fi
           exit 0
         fi
-        [[ " $* " == *" --sse aws:kms "* ]] || { echo "aws stub: upload without SSE-KMS" >&2; exit 1; }
+        # Every upload of the scripts names its encryption: SSE-KMS, or SSE-S3 for the public issuer bucket.
+        [[ " $* " == *" --sse aws:kms "* || " $* " == *" --sse AES256 "* ]] ||
+          { echo "aws stub: upload without --sse" >&2; exit 1; }
         source=${*: -2:1}
         target=${*: -1}
         [[ -s $source && $target == s3://* ]] || { echo "aws stub: cannot copy '${source}' to '${target}'" >&2; exit 1; }
@@ -444,6 +447,13 @@ case $name in
     fi
     case $1 in
       get)
+        if [[ $2 == --raw ]]; then
+          # What the API server serves at the path (apiserver/<path>, the test's documents), byte for byte.
+          served="${state}/apiserver${3}"
+          [[ -f $served ]] || { echo "Error from server (NotFound): the server could not find the requested resource" >&2; exit 1; }
+          cat "$served"
+          exit 0
+        fi
         [[ $2 == node ]] || { echo "kubectl stub: unexpected '$*'" >&2; exit 2; }
         kubectl_node "$@"
         ;;

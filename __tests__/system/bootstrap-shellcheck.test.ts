@@ -53,7 +53,7 @@ describe("shellcheck", () => {
 });
 
 describe("conventions", () => {
-  test("sixteen scripts: five libraries and eleven commands", () => {
+  test("seventeen scripts: five libraries and twelve commands", () => {
     expect(Object.keys(BOOTSTRAP_SCRIPTS).sort()).toEqual([
       "/usr/local/lib/k8s-bootstrap/bundle.sh",
       "/usr/local/lib/k8s-bootstrap/control-plane-boot.sh",
@@ -69,6 +69,7 @@ describe("conventions", () => {
       "/usr/local/sbin/k8s-join-refresh",
       "/usr/local/sbin/k8s-lifecycle",
       "/usr/local/sbin/k8s-node-prepare",
+      "/usr/local/sbin/k8s-oidc-publish",
       "/usr/local/sbin/k8s-termination-watch",
       "/usr/local/sbin/k8s-upgrade",
     ]);

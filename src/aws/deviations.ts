@@ -260,4 +260,18 @@ export const CLUSTER_ADDITIONS: readonly Addition[] = [
       "worker before it terminates it (the node termination handler then finds it empty)",
     setting: "addons.clusterAutoscaler",
   },
+  {
+    id: "A20",
+    what:
+      "workload identity's issuer: an S3 bucket `<cluster>-oidc-<region>` (ACLs off, SSE-S3) whose policy lets " +
+      "anyone read exactly `.well-known/openid-configuration` and `openid/v1/jwks` over TLS; an IAM OIDC provider " +
+      "for `https://<bucket>.s3.<region>.amazonaws.com` with client id sts.amazonaws.com; the API server's " +
+      "--service-account-issuer (that URL first), --service-account-jwks-uri and --api-audiences; the control-plane " +
+      "role may PutObject those two keys only, which every control-plane node publishes after it joins",
+    why:
+      "pods get credentials of a role of their own (AssumeRoleWithWebIdentity) instead of the node's, which IMDSv2 " +
+      "with one hop keeps from them; STS fetches the issuer's documents without credentials, so they are public. " +
+      "The signing key never leaves the nodes: only its public key set is published",
+    setting: "workloadIdentity.enabled",
+  },
 ];

@@ -24,6 +24,7 @@ export const SCRIPT_PATHS = Object.freeze({
   initLock: "/usr/local/sbin/k8s-init-lock",
   etcdMembers: "/usr/local/sbin/k8s-etcd-members",
   terminationWatch: "/usr/local/sbin/k8s-termination-watch",
+  oidcPublish: "/usr/local/sbin/k8s-oidc-publish",
 });
 
 /** Each script's file under src/bootstrap/scripts/. */
@@ -44,6 +45,7 @@ export const SCRIPT_SOURCE_FILES: Readonly<Record<keyof typeof SCRIPT_PATHS, str
   initLock: "k8s-init-lock.sh",
   etcdMembers: "k8s-etcd-members.sh",
   terminationWatch: "k8s-termination-watch.sh",
+  oidcPublish: "k8s-oidc-publish.sh",
 };
 
 const SCRIPT_DIR = bootstrapFolder("scripts");

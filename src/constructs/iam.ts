@@ -18,7 +18,7 @@ import { PolicyContext, PolicyStatement, policyDocument } from "../aws/iam/polic
 import { cloudControllerStatements } from "../aws/iam/cloud-controller";
 import { vpcCniStatements } from "../aws/iam/vpc-cni";
 import { ecrReadStatements, sessionManagerStatements, ssmParameterStatements } from "../aws/iam/node-access";
-import { addonAssetsStatements, etcdBackupStatements } from "../aws/iam/buckets";
+import { addonAssetsStatements, etcdBackupStatements, oidcIssuerStatements } from "../aws/iam/buckets";
 import {
   LifecyclePolicyContext,
   nodeLifecycleStatements,
@@ -34,11 +34,14 @@ export type NodeRoleName = "control-plane" | "workers" | "bastion";
 /**
  * Concerns that share one managed policy, so that a role stays within the managed policies AWS
  * attaches to a role by default (IAM_ROLE_LIMITS): the two controllers of the workers' group, both
- * on the control-plane nodes. Every other concern is a policy of its own name.
+ * on the control-plane nodes, and the two buckets the nodes of the cluster read or write whole objects of
+ * (the add-on bundles, the workload identity issuer). Every other concern is a policy of its own name.
  */
 export const MANAGED_POLICY_OF: Readonly<Record<string, string>> = Object.freeze({
   "node-termination-handler": "worker-group-controllers",
   "cluster-autoscaler": "worker-group-controllers",
+  "addon-assets": "cluster-buckets",
+  "oidc-issuer": "cluster-buckets",
 });
 
 /** The managed policies of one role: name -> statements, concerns grouped by MANAGED_POLICY_OF. */
@@ -57,6 +60,8 @@ export interface NodeIamProps {
   readonly ssmPrefix: string;
   readonly etcdBackupBucketArn?: string;
   readonly assetsBucketArn: string;
+  /** The workload identity issuer bucket, when workload identity is on. */
+  readonly oidcIssuerBucketArn?: string;
   readonly vpcArn: string;
   /** The groups, queue and target group the lifecycle statements name (src/aws/iam/node-lifecycle.ts). */
   readonly lifecycle: Pick<
@@ -93,6 +98,7 @@ export class NodeIam extends Construct {
       ssmPrefix: props.ssmPrefix,
       etcdBackupBucketArn: props.etcdBackupBucketArn,
       assetsBucketArn: props.assetsBucketArn,
+      oidcIssuerBucketArn: props.oidcIssuerBucketArn,
       vpcArn: props.vpcArn,
     };
     const lifecycle: LifecyclePolicyContext = { ...ctx, ...props.lifecycle };
@@ -106,6 +112,7 @@ export class NodeIam extends Construct {
         "addon-assets": addonAssetsStatements(ctx),
         "session-manager": sessionManagerStatements(ctx),
         ...(props.etcdBackupBucketArn ? { "etcd-backup": etcdBackupStatements(ctx) } : {}),
+        ...(props.oidcIssuerBucketArn ? { "oidc-issuer": oidcIssuerStatements(ctx) } : {}),
         "node-lifecycle": nodeLifecycleStatements(lifecycle, "control-plane"),
         "node-termination-handler": nodeTerminationHandlerStatements(lifecycle),
         ...(props.ebsCsiDriver ? { "ebs-csi-driver": ebsCsiDriverStatements(ctx) } : {}),
