@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # The Debian tools the system tier runs, installed with apt-get when one is missing: shellcheck
-# (bootstrap scripts), cloud-init (cloud-config schema), yamllint (workflow), and systemd-analyze
-# from systemd (OnCalendar values checked as systemd parses them).
+# (bootstrap scripts), cloud-init (cloud-config schema), yamllint (workflow), systemd-analyze
+# from systemd (OnCalendar values checked as systemd parses them), and openssl (the cluster CA the
+# kubeadm stub makes, the certificates the bootstrap issues).
 # Run by `npm run test:system` (pretest:system) and by .ci/run. Terraform and the AWS provider
 # mirror are not installed here: the system tier reports them in one line when missing.
 set -euo pipefail
 
 missing=()
-for tool in shellcheck cloud-init yamllint systemd-analyze:systemd; do
+for tool in shellcheck cloud-init yamllint systemd-analyze:systemd openssl; do
   command -v "${tool%%:*}" >/dev/null || missing+=("${tool##*:}")
 done
 if [ "${#missing[@]}" -eq 0 ]; then exit 0; fi

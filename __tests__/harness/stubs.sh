@@ -370,6 +370,18 @@ case $name in
         [[ -f ${root}${f} ]] || { echo "[wait-control-plane] kube-apiserver: open ${f}: no such file or directory" >&2; return 1; }
       done < <(grep -A1 -E '^ *- name: "?audit-policy-file"?$' "$1" | sed -n 's/^ *value: "\{0,1\}\([^"]*\)"\{0,1\}$/\1/p')
     }
+    # The cluster CA: kubeadm init makes it (RSA, 10 years: cmd/kubeadm/app/util/pkiutil NewCertificateAuthority),
+    # a joining control-plane node copies it from the kubeadm-certs Secret; one per cluster (state/cluster-ca).
+    cluster_ca() {
+      local ca="${state}/cluster-ca"
+      if [[ ! -f ${ca}/ca.key ]]; then
+        mkdir -p "$ca"
+        openssl req -x509 -newkey rsa:2048 -nodes -keyout "${ca}/ca.key" -out "${ca}/ca.crt" -days 3650 \
+          -subj /CN=kubernetes 2>/dev/null
+      fi
+      mkdir -p "${root}/etc/kubernetes/pki"
+      cp "${ca}/ca.crt" "${ca}/ca.key" "${root}/etc/kubernetes/pki/"
+    }
     case "$1" in
       certs) echo "$CERT_KEY" ;;
       version) echo "v$(installed kubeadm | sed 's/-.*//')" ;;
@@ -390,6 +402,7 @@ case $name in
           exit 1
         fi
         admin_conf "${state}/kubeadm-init.yaml" controlPlaneEndpoint
+        cluster_ca
         touch "${root}/etc/kubernetes/kubelet.conf"
         mkdir -p "${state}/nodes"
         touch "${state}/nodes/${NODE_NAME}"
@@ -407,6 +420,7 @@ case $name in
           cluster_config=${state}/kubeadm-init.yaml
           [[ -f $cluster_config ]] || cluster_config=${root}/etc/k8s-bootstrap/kubeadm-init.yaml.tmpl
           apiserver_files_present "$cluster_config" || exit 1
+          cluster_ca
           if grep -q "^[0-9a-f]*|[^|]*|https://${NODE_IP}:2380|" "${state}/etcd/members" 2>/dev/null; then
             admin_conf "$config" apiServerEndpoint
             etcd_member_adopt "$NODE_IP"
@@ -454,6 +468,13 @@ case $name in
           cat "$served"
           exit 0
         fi
+        if [[ $2 == secret ]]; then
+          # A Secret an apply stored: the base64 of its tls.crt, as -o jsonpath={.data.tls\.crt} prints it.
+          stored="${state}/secrets/$(opt -n "$@")/${3}.tls.crt"
+          [[ -f $stored ]] || { echo "Error from server (NotFound): secrets \"${3}\" not found" >&2; exit 1; }
+          printf '%s' "$(<"$stored")"
+          exit 0
+        fi
         [[ $2 == node ]] || { echo "kubectl stub: unexpected '$*'" >&2; exit 2; }
         kubectl_node "$@"
         ;;
@@ -463,13 +484,20 @@ case $name in
         n=$(count apply)
         mkdir -p "${state}/applied"
         cp -r "$source" "${state}/applied/${n}-${source##*/}"
+        # A single Secret (as k8s-webhook-cert writes one) is kept for get secret.
+        if [[ -f $source ]] && grep -q '^kind: Secret$' "$source"; then
+          secret_name=$(sed -n 's/^  name: //p' "$source")
+          secret_ns=$(sed -n 's/^  namespace: //p' "$source")
+          mkdir -p "${state}/secrets/${secret_ns}"
+          sed -n 's/^  tls\.crt: //p' "$source" >"${state}/secrets/${secret_ns}/${secret_name}.tls.crt"
+        fi
         ;;
       create)
         from=$(opt --from-file "$@")
         printf 'apiVersion: v1\nkind: ConfigMap\ndata:\n  cloud.conf: |\n'
         sed 's/^/    /' "${from#*=}"
         ;;
-      wait) ;;
+      wait | rollout) ;;
       cordon | drain) kubectl_node "$@" ;;
       *) echo "kubectl stub: unexpected '$*'" >&2; exit 2 ;;
     esac

@@ -13,6 +13,7 @@ export const TOOLS = {
   bash: "bash",
   yamllint: "yamllint",
   "systemd-analyze": "systemd",
+  openssl: "openssl",
 } as const;
 
 // Each tool is probed once per test file, not before every run (cloud-init's start-up is slow).

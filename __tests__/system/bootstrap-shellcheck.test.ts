@@ -53,7 +53,7 @@ describe("shellcheck", () => {
 });
 
 describe("conventions", () => {
-  test("seventeen scripts: five libraries and twelve commands", () => {
+  test("eighteen scripts: five libraries and thirteen commands", () => {
     expect(Object.keys(BOOTSTRAP_SCRIPTS).sort()).toEqual([
       "/usr/local/lib/k8s-bootstrap/bundle.sh",
       "/usr/local/lib/k8s-bootstrap/control-plane-boot.sh",
@@ -72,6 +72,7 @@ describe("conventions", () => {
       "/usr/local/sbin/k8s-oidc-publish",
       "/usr/local/sbin/k8s-termination-watch",
       "/usr/local/sbin/k8s-upgrade",
+      "/usr/local/sbin/k8s-webhook-cert",
     ]);
   });
 

@@ -51,7 +51,7 @@ test("plan runs on pull requests with an OIDC role, and is skipped with a notice
 
 test("one script installs the system tier's Debian tools; CI, .ci/run and npm run test:system run it", () => {
   const script = fs.readFileSync(path.join(ROOT, "scripts/system-tools.sh"), "utf8");
-  expect(script).toMatch(/^for tool in shellcheck cloud-init yamllint systemd-analyze:systemd; do$/m);
+  expect(script).toMatch(/^for tool in shellcheck cloud-init yamllint systemd-analyze:systemd openssl; do$/m);
   for (const tool of Object.keys(TOOLS).filter((t) => t !== "bash")) expect(script).toContain(` ${tool}`);
   expect(runs("test")).toContain("bash scripts/system-tools.sh");
   expect(fs.readFileSync(path.join(ROOT, ".ci/run"), "utf8").split("\n")).toContain("bash scripts/system-tools.sh");

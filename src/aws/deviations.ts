@@ -267,7 +267,9 @@ export const CLUSTER_ADDITIONS: readonly Addition[] = [
       "anyone read exactly `.well-known/openid-configuration` and `openid/v1/jwks` over TLS; an IAM OIDC provider " +
       "for `https://<bucket>.s3.<region>.amazonaws.com` with client id sts.amazonaws.com; the API server's " +
       "--service-account-issuer (that URL first), --service-account-jwks-uri and --api-audiences; the control-plane " +
-      "role may PutObject those two keys only, which every control-plane node publishes after it joins",
+      "role may PutObject those two keys only, which every control-plane node publishes after it joins; the EKS pod " +
+      "identity webhook (on the control-plane nodes, serving certificate signed by the cluster CA) gives pods of an " +
+      "annotated ServiceAccount a token for sts.amazonaws.com and the role's variables",
     why:
       "pods get credentials of a role of their own (AssumeRoleWithWebIdentity) instead of the node's, which IMDSv2 " +
       "with one hop keeps from them; STS fetches the issuer's documents without credentials, so they are public. " +

@@ -240,7 +240,8 @@ export function nodeFiles(s: BootstrapSettings, facts: NodeFacts): NodeFile[] {
       script("terminationWatch"),
       staticFile("/etc/systemd/system/k8s-termination-watch.service"),
       // Workload identity: the issuer's documents published to its bucket once this node serves them.
-      ...(s.workloadIdentity ? [script("oidcPublish")] : []),
+      // and the pod identity webhook's serving certificate, signed by the cluster CA.
+      ...(s.workloadIdentity ? [script("oidcPublish"), script("webhookCert")] : []),
       join,
       generated(`${CONFIG_DIR}/kubeadm-init.yaml.tmpl`, kubeadmInitTemplate(s), "kubeadm.ts", "kubeadmInitTemplate"),
       // The API server's audit policy, in place before kubeadm writes the API server's manifest.

@@ -25,6 +25,7 @@ export const SCRIPT_PATHS = Object.freeze({
   etcdMembers: "/usr/local/sbin/k8s-etcd-members",
   terminationWatch: "/usr/local/sbin/k8s-termination-watch",
   oidcPublish: "/usr/local/sbin/k8s-oidc-publish",
+  webhookCert: "/usr/local/sbin/k8s-webhook-cert",
 });
 
 /** Each script's file under src/bootstrap/scripts/. */
@@ -46,6 +47,7 @@ export const SCRIPT_SOURCE_FILES: Readonly<Record<keyof typeof SCRIPT_PATHS, str
   etcdMembers: "k8s-etcd-members.sh",
   terminationWatch: "k8s-termination-watch.sh",
   oidcPublish: "k8s-oidc-publish.sh",
+  webhookCert: "k8s-webhook-cert.sh",
 };
 
 const SCRIPT_DIR = bootstrapFolder("scripts");

@@ -80,8 +80,12 @@ join_or_init_control_plane() {
     join_cluster control-plane \
       "(this deployment's cluster exists, so this node will not run kubeadm init; see docs/troubleshooting.md)"
   fi
-  # Workload identity: the service-account issuer's documents, as this node's API server serves them.
-  if [[ -n ${OIDC_BUCKET:-} ]]; then "${SBIN}/k8s-oidc-publish"; fi
+  # Workload identity: the service-account issuer's documents, as this node's API server serves them,
+  # and the pod identity webhook's serving certificate, issued again when it nears its end.
+  if [[ -n ${OIDC_BUCKET:-} ]]; then
+    "${SBIN}/k8s-oidc-publish"
+    "${SBIN}/k8s-webhook-cert"
+  fi
 }
 
 # enable_control_plane_timers: what a control-plane member keeps running once it is one.

@@ -7,7 +7,8 @@
 #   - the AWS cloud controller manager, whose cloud config names the cluster and the security
 #     group for the load balancers of LoadBalancer Services;
 #   - the AWS Node Termination Handler in queue mode (on the control-plane nodes), which drains a
-#     worker before its instance goes; its queue's URL comes from SSM.
+#     worker before its instance goes; its queue's URL comes from SSM;
+#   - with workload identity, the pod identity webhook, available before the optional add-ons.
 set -euo pipefail
 set -o errtrace
 # shellcheck source=/dev/null
@@ -55,6 +56,20 @@ retry 10 15 "server-side apply of the cloud controller manager" "${APPLY[@]}" -f
 step "apply the node termination handler"
 render "${ADDONS}/node-termination-handler.yaml.tmpl" "${WORK}/node-termination-handler.yaml" QUEUE_URL
 retry 10 15 "server-side apply of the node termination handler" "${APPLY[@]}" -f "${WORK}/node-termination-handler.yaml"
+
+# Workload identity (workloadIdentity.enabled): the pod identity webhook, with its serving
+# certificate and the cluster CA as its caBundle, available before the add-ons whose pods it mutates.
+if [[ -f ${ADDONS}/pod-identity-webhook.yaml.tmpl ]]; then
+  step "apply the pod identity webhook"
+  "${ROOT}/usr/local/sbin/k8s-webhook-cert"
+  # shellcheck disable=SC2034 # read by render
+  CA_BUNDLE=$(base64 -w0 "${ROOT}/etc/kubernetes/pki/ca.crt")
+  render "${ADDONS}/pod-identity-webhook.yaml.tmpl" "${WORK}/pod-identity-webhook.yaml" CA_BUNDLE
+  retry 10 15 "server-side apply of the pod identity webhook" "${APPLY[@]}" -f "${WORK}/pod-identity-webhook.yaml"
+  step "wait until the pod identity webhook is available"
+  retry 30 10 "the pod identity webhook's rollout" \
+    kubectl rollout status deployment/pod-identity-webhook -n kube-system --timeout=60s
+fi
 
 # The add-ons the configuration can switch off (addons.*): their files are in the bundle only when on.
 for f in ebs-csi-driver.yaml metrics-server.yaml cluster-autoscaler.yaml; do
