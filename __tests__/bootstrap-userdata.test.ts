@@ -159,6 +159,7 @@ describe("no secrets, only names", () => {
         "node-termination/queue-url",
         "pods/security-group",
         "pods/subnets",
+        "workload-identity/ebs-csi-controller-role-arn",
       ];
       expect(named).toEqual((role === "worker" ? forWorkers : [...forWorkers, ...controlPlaneOnly]).sort());
       expect(env).toContain(`NODE_ROLE=${role}\n`);

@@ -15,6 +15,7 @@ import { wildcardActions } from "../src/aws/iam/policy";
 import { synthCluster, ref, resource } from "./helpers/synth";
 import { issuerBucketPolicy } from "../src/constructs/oidc-issuer";
 import { oidcIssuerStatements } from "../src/aws/iam/buckets";
+import { EBS_CSI_CONTROLLER_SERVICE_ACCOUNT, serviceAccountTrustPolicy } from "../src/aws/iam/workload-roles";
 import { settingsFor, WORKLOAD_IDENTITY } from "./harness/node";
 
 const s = synthCluster();
@@ -173,5 +174,52 @@ describe("configuration", () => {
     expect(Object.keys(types.aws_s3_bucket)).not.toContain("oidc_issuer");
     expect(types.aws_iam_openid_connect_provider).toBeUndefined();
     expect(off.text).not.toMatch(/oidc_issuer|service-account-issuer|OIDC_BUCKET/);
+  });
+});
+
+describe("the EBS CSI controller's role", () => {
+  const host = `${BUCKET}.s3.ap-northeast-2.amazonaws.com`;
+  test("trust, exactly: the OIDC provider, web identity, sub = its ServiceAccount, aud = sts.amazonaws.com", () => {
+    expect(serviceAccountTrustPolicy("PROVIDER", host, EBS_CSI_CONTROLLER_SERVICE_ACCOUNT)).toEqual({
+      Version: "2012-10-17",
+      Statement: [
+        {
+          Effect: "Allow",
+          Principal: { Federated: "PROVIDER" },
+          Action: "sts:AssumeRoleWithWebIdentity",
+          Condition: {
+            StringEquals: {
+              [`${host}:sub`]: "system:serviceaccount:kube-system:ebs-csi-controller-sa",
+              [`${host}:aud`]: "sts.amazonaws.com",
+            },
+          },
+        },
+      ],
+    });
+    const role = resource(s, "aws_iam_role.ebs_csi_controller_role");
+    expect(role.name).toBe("k8s-cluster-ebs-csi-controller");
+    expect(role.assume_role_policy).toContain("aws_iam_openid_connect_provider.oidc_issuer.arn");
+    expect(role.assume_role_policy).toContain(`${host}:sub`);
+  });
+  test("its policy is the driver's statements, on its role only; none on the control-plane role", () => {
+    const { cluster } = buildApp(resolveConfig({}));
+    expect(cluster.iam.statements["ebs-csi-controller/ebs-csi-driver"].map((st) => st.Sid)).toContain(
+      "EbsCsiCreateVolumes",
+    );
+    expect(cluster.iam.statements["control-plane/ebs-csi-driver"]).toBeUndefined();
+    expect(resource(s, "aws_iam_role_policy_attachment.ebs_csi_controller_ebs_csi_driver_attachment")).toEqual({
+      role: ref("aws_iam_role.ebs_csi_controller_role", "name"),
+      policy_arn: ref("aws_iam_policy.ebs_csi_controller_ebs_csi_driver", "arn"),
+    });
+  });
+  test("its ARN in SSM for the nodes (Terraform-written); the control-plane nodes boot after its policy", () => {
+    expect(resource(s, "aws_ssm_parameter.ebs_csi_controller_role_arn")).toMatchObject({
+      name: "/k8s/k8s-cluster/workload-identity/ebs-csi-controller-role-arn",
+      type: "String",
+      value: ref("aws_iam_role.ebs_csi_controller_role", "arn"),
+    });
+    const groups = Object.values(all("aws_autoscaling_group")).filter((g) => /control-plane/.test(g.name));
+    for (const g of groups)
+      expect(g.depends_on).toContain("aws_iam_role_policy_attachment.ebs_csi_controller_ebs_csi_driver_attachment");
   });
 });

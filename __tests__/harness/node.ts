@@ -30,6 +30,9 @@ export const NODE_TERMINATION_QUEUE_URL =
 export const API_TARGET_GROUP_ARN =
   "arn:aws:elasticloadbalancing:ap-northeast-2:123456789012:targetgroup/k8s-cluster-api/0123456789abcdef";
 
+/** The EBS CSI controller's role (aws_iam_role.ebs_csi_controller_role), as its ARN looks. */
+export const EBS_CSI_ROLE_ARN = "arn:aws:iam::123456789012:role/k8s-cluster-ebs-csi-controller";
+
 /** Parameters Terraform writes before any node boots. */
 export const TERRAFORM_PARAMETERS: Readonly<Record<string, string>> = {
   [`${PREFIX}/api-endpoint`]: API_ENDPOINT,
@@ -39,6 +42,7 @@ export const TERRAFORM_PARAMETERS: Readonly<Record<string, string>> = {
   [`${PREFIX}/load-balancer/security-group`]: "sg-0ba1a",
   [`${PREFIX}/assets/bucket`]: ASSETS_BUCKET,
   [`${PREFIX}/node-termination/queue-url`]: NODE_TERMINATION_QUEUE_URL,
+  [`${PREFIX}/workload-identity/ebs-csi-controller-role-arn`]: EBS_CSI_ROLE_ARN,
 };
 
 /** The secrets (and CA hash) of what a first control-plane node publishes (as the stubs of kubeadm produce them). */

@@ -11,7 +11,7 @@ import { execFileSync } from "child_process";
 import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
-import { NodeRun, TERRAFORM_PARAMETERS, WORKLOAD_IDENTITY, runNode } from "../harness/node";
+import { EBS_CSI_ROLE_ARN, NodeRun, TERRAFORM_PARAMETERS, WORKLOAD_IDENTITY, runNode } from "../harness/node";
 import { requireTool } from "../harness/tools";
 
 const SETTINGS = { workloadIdentity: WORKLOAD_IDENTITY };
@@ -57,6 +57,10 @@ describe("the webhook's serving certificate and the webhook at boot", () => {
       n.indexOf("kubectl apply --server-side --force-conflicts --field-manager=k8s-bootstrap -f"),
     );
     expect(n.calls.findIndex((c, i) => i > rollout && c.endsWith("/ebs-csi-driver.yaml"))).toBeGreaterThan(rollout);
+    // The controller's ServiceAccount names the role Terraform wrote to SSM.
+    const ebs = applied(n).find(([name]) => name === "ebs-csi-driver.yaml")![1];
+    expect(ebs).toContain(`eks.amazonaws.com/role-arn: "${EBS_CSI_ROLE_ARN}"`);
+    expect(n.callsOf("aws ssm get-parameter").join("\n")).toContain("workload-identity/ebs-csi-controller-role-arn");
     const webhook = applied(n).find(([name]) => name === "pod-identity-webhook.yaml")![1];
     const caBundle = /caBundle: "?([A-Za-z0-9+/=]+)"?/.exec(webhook)![1];
     expect(Buffer.from(caBundle, "base64").toString()).toBe(ca().toString());

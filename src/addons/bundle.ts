@@ -78,6 +78,8 @@ export const BUNDLE_FILES = Object.freeze({
   nodeTerminationHandler: "node-termination-handler.yaml.tmpl",
   /** The EBS CSI driver and the default StorageClass; only when addons.ebsCsi is on. */
   ebsCsiDriver: "ebs-csi-driver.yaml",
+  /** The same with workload identity: a template, the node fills in the controller's role ARN. */
+  ebsCsiDriverTemplate: "ebs-csi-driver.yaml.tmpl",
   metricsServer: "metrics-server.yaml",
   clusterAutoscaler: "cluster-autoscaler.yaml",
   /** A template: the node fills in the cluster CA as the webhook's caBundle. Only with workload identity. */
@@ -350,7 +352,13 @@ export function addonBundle(s: AddonSettings): AddonBundle {
     cloudController(s, ccm),
     nodeTerminationHandler(s, nth),
     ...webhook.map((v) => podIdentityWebhookFile(v, s)),
-    ...ebs.map((v) => ebsCsiDriverFile(v, s, BUNDLE_FILES.ebsCsiDriver)),
+    ...ebs.map((v) =>
+      ebsCsiDriverFile(
+        v,
+        { ...s, workloadIdentity: s.workloadIdentity === true },
+        s.workloadIdentity ? BUNDLE_FILES.ebsCsiDriverTemplate : BUNDLE_FILES.ebsCsiDriver,
+      ),
+    ),
     ...extra.files,
     ...nodeFileEntries(s.nodeFiles ?? []),
   ];

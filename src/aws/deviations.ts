@@ -173,8 +173,8 @@ export const CLUSTER_ADDITIONS: readonly Addition[] = [
     id: "A10",
     what:
       "SSM parameters under /k8s/<cluster>/: api-endpoint, pods/subnets, pods/security-group, " +
-      "load-balancer/security-group, assets/bucket, api-target-group, node-termination/queue-url (String, " +
-      "Terraform); init/lock (the " +
+      "load-balancer/security-group, assets/bucket, api-target-group, node-termination/queue-url, " +
+      "workload-identity/ebs-csi-controller-role-arn (String, Terraform); init/lock (the " +
       "boot election); join/token, join/certificate-key (SecureString), join/ca-cert-hash, " +
       "cluster/kubernetes-version and join/api-endpoint (which deployment they belong to), written by the " +
       "control-plane nodes",
@@ -187,8 +187,9 @@ export const CLUSTER_ADDITIONS: readonly Addition[] = [
     what:
       "IAM roles and instance profiles per node role: cloud controller, VPC CNI (ENI changes only inside the " +
       "cluster's VPC), ECR read, bootstrap parameters, add-on bundle read (control plane), Session Manager, the " +
-      "nodes' own lifecycle (hooks, health, boot-failure metric), the node termination handler and the EBS CSI " +
-      "controller (control plane); " +
+      "nodes' own lifecycle (hooks, health, boot-failure metric), the node termination handler (control plane), " +
+      "publishing the workload identity issuer's two documents (control plane); the EBS CSI controller's own role " +
+      "(A17, A20); " +
       "mutations scoped to the cluster tag or to the cluster's named groups, queue, target group and parameters; " +
       "no * actions",
     why: "the AWS cloud controller, the VPC CNI and the kubelet's ECR credential provider call AWS APIs from the nodes",
@@ -231,14 +232,15 @@ export const CLUSTER_ADDITIONS: readonly Addition[] = [
   {
     id: "A17",
     what:
-      "the AWS EBS CSI driver (controller on the control-plane nodes with the host network and their role, node " +
-      "plugin on every node) and the default StorageClass gp3 (encrypted, WaitForFirstConsumer, expandable); its " +
-      "policy on the control-plane role creates volumes and snapshots only with the driver's tag and the cluster " +
-      "tag, changes, attaches and deletes only those carrying both, attaches only to the cluster's instances",
+      "the AWS EBS CSI driver (controller on the control-plane nodes with a role of its own through workload " +
+      "identity, A20, whose ARN Terraform writes to SSM; with workloadIdentity.enabled false, with the host network " +
+      "and the control-plane role; node plugin on every node) and the default StorageClass gp3 (encrypted, " +
+      "WaitForFirstConsumer, expandable); its policy creates volumes and snapshots only with the driver's tag and " +
+      "the cluster tag, changes, attaches and deletes only those carrying both, attaches only to the cluster's " +
+      "instances",
     why:
-      "PersistentVolumeClaims get EBS volumes. Pods cannot reach the instance metadata service (hop limit 1) and " +
-      "the cluster has no workload identity yet, so the controller uses the control-plane role; once workload " +
-      "identity exists, it moves to a role of its own",
+      "PersistentVolumeClaims get EBS volumes. Pods cannot reach the instance metadata service (hop limit 1), so " +
+      "the controller's credentials come from its ServiceAccount's role, which only that ServiceAccount may assume",
     setting: "addons.ebsCsi",
   },
   {

@@ -57,6 +57,7 @@ const SSM_ENV: Readonly<Record<SsmParameter, string>> = {
   joinApiEndpoint: "SSM_JOIN_API_ENDPOINT",
   initLock: "SSM_INIT_LOCK",
   nodeTerminationQueueUrl: "SSM_NODE_TERMINATION_QUEUE_URL",
+  ebsCsiControllerRoleArn: "SSM_EBS_CSI_ROLE_ARN",
 };
 
 /**

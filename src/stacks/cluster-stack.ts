@@ -40,6 +40,7 @@ import {
   workerGroupName,
 } from "../aws/cluster-names";
 import { ssmPrefixFor } from "../aws/ssm-parameters";
+import { issuerHost } from "../aws/workload-identity";
 
 export interface ClusterStackProps {
   readonly config: ClusterConfig;
@@ -161,6 +162,10 @@ export class ClusterStack extends TerraformStack {
       },
       ebsCsiDriver: config.addons.ebsCsi,
       clusterAutoscaler: config.addons.clusterAutoscaler,
+      workloadIdentity: this.oidcIssuer && {
+        providerArn: this.oidcIssuer.provider.arn,
+        issuerHost: issuerHost(config.workloadIdentity.bucket, config.region),
+      },
     });
     const image = new NodeImage(this, "image", config.amiId);
     const groups = this.securityGroups.groups;
@@ -209,6 +214,7 @@ export class ClusterStack extends TerraformStack {
       podsSecurityGroupId: groups.pods.id,
       loadBalancerSecurityGroupId: groups.loadBalancers.id,
       assetsBucketName: this.addonAssets.bucket.bucket,
+      ebsCsiControllerRoleArn: this.iam.workloadRoles["ebs-csi-controller"]?.arn,
     });
     this.nodeTermination = new NodeTerminationQueue(this, "node-termination", {
       clusterName: config.clusterName,
@@ -222,7 +228,11 @@ export class ClusterStack extends TerraformStack {
       ...this.network.defaultRoutes,
       ...this.addonAssets.objects,
     ];
-    this.controlPlane.bootAfter([...bootDependencies, ...this.iam.attachments["control-plane"]]);
+    this.controlPlane.bootAfter([
+      ...bootDependencies,
+      ...this.iam.attachments["control-plane"],
+      ...this.iam.workloadAttachments,
+    ]);
 
     this.workers = new Workers(this, "workers", {
       clusterName: config.clusterName,

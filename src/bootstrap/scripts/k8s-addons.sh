@@ -71,6 +71,17 @@ if [[ -f ${ADDONS}/pod-identity-webhook.yaml.tmpl ]]; then
     kubectl rollout status deployment/pod-identity-webhook -n kube-system --timeout=60s
 fi
 
+# The EBS CSI driver with workload identity: its controller's ServiceAccount names the role Terraform
+# made for it (SSM), after the webhook that gives its pods the credentials.
+if [[ -f ${ADDONS}/ebs-csi-driver.yaml.tmpl ]]; then
+  step "apply ebs-csi-driver with its controller's role"
+  retry 30 10 "SSM parameter ${SSM_EBS_CSI_ROLE_ARN}" ssm_get "$SSM_EBS_CSI_ROLE_ARN" EBS_CSI_ROLE_ARN
+  [[ $EBS_CSI_ROLE_ARN =~ ^arn:aws[a-z-]*:iam::[0-9]{12}:role/[A-Za-z0-9+=,.@_/-]+$ ]] ||
+    die "${SSM_EBS_CSI_ROLE_ARN} does not hold an IAM role ARN"
+  render "${ADDONS}/ebs-csi-driver.yaml.tmpl" "${WORK}/ebs-csi-driver.yaml" EBS_CSI_ROLE_ARN
+  retry 10 15 "server-side apply of ebs-csi-driver" "${APPLY[@]}" -f "${WORK}/ebs-csi-driver.yaml"
+fi
+
 # The add-ons the configuration can switch off (addons.*): their files are in the bundle only when on.
 for f in ebs-csi-driver.yaml metrics-server.yaml cluster-autoscaler.yaml; do
   [[ -f ${ADDONS}/${f} ]] || continue
