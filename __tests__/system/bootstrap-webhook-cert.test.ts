@@ -139,3 +139,22 @@ describe("the webhook's serving certificate and the webhook at boot", () => {
     expect(new Date(renewed.validTo).getTime()).toBeGreaterThan(Date.now() + 3000 * 86_400_000);
   });
 });
+
+test("an SSM value that is no IAM role ARN stops the add-ons before the EBS CSI driver, naming the parameter", () => {
+  requireTool("bash");
+  const name = "/k8s/k8s-cluster/workload-identity/ebs-csi-controller-role-arn";
+  const n = runNode(
+    "control-plane",
+    { ssm: { ...TERRAFORM_PARAMETERS, [name]: "k8s-cluster-ebs-csi-controller" }, apiServer: SERVED },
+    SETTINGS,
+  );
+  try {
+    expect(n.status).not.toBe(0);
+    expect(n.stderr).toContain(
+      `FAILED at step 'apply ebs-csi-driver with its controller's role': ${name} does not hold an IAM role ARN`,
+    );
+    expect(applied(n).map(([f]) => f)).not.toContain("ebs-csi-driver.yaml");
+  } finally {
+    n.cleanup();
+  }
+});
