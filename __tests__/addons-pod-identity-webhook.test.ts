@@ -117,6 +117,8 @@ test("the MutatingWebhookConfiguration: the service in kube-system, caBundle fro
     caBundle: "__CA_BUNDLE__",
   });
   expect(config.webhooks[0].failurePolicy).toBe("Ignore");
+  // v0.6.17 answers without apiVersion/kind: only v1beta1 reviews are accepted from it (upstream #225, #310).
+  expect(config.webhooks[0].admissionReviewVersions).toEqual(["v1beta1"]);
 });
 
 describe("in the bundle", () => {

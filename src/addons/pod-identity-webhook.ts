@@ -6,6 +6,11 @@
  * carries `eks.amazonaws.com/role-arn`: a projected token for the audience sts.amazonaws.com and
  * AWS_ROLE_ARN, AWS_WEB_IDENTITY_TOKEN_FILE, AWS_REGION, AWS_STS_REGIONAL_ENDPOINTS (README "Usage").
  *
+ * Kept as upstream: admissionReviewVersions ["v1beta1"]. The release's handler answers without the
+ * AdmissionReview's apiVersion and kind, which kube-apiserver refuses for admission.k8s.io/v1 and
+ * tolerates for v1beta1 (upstream issue #225, PR #255's workaround; fixed after v0.6.17 by PR #310,
+ * not yet released): do not add "v1" to that list while this release is pinned.
+ *
  * Our changes, each a visible patch below:
  * - kube-system instead of the namespace `default` (objects, binding subjects, the webhook's
  *   service reference, --namespace);
