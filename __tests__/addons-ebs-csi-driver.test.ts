@@ -37,7 +37,8 @@ const UPSTREAM_NODE = upstreamFile("node.yaml")[0];
 
 const bundle = (extra: Partial<Parameters<typeof addonBundle>[0]> = {}): AddonBundle =>
   addonBundle({ clusterName: "k8s-cluster", region: "eu-west-1", kubernetesMinor: "1.35", ...extra });
-const objectsOf = (b: AddonBundle) => b.files.find((f) => f.path === BUNDLE_FILES.ebsCsiDriver)!.objects;
+const objectsOf = (b: AddonBundle) =>
+  b.files.find((f) => f.path === BUNDLE_FILES.ebsCsiDriver || f.path === BUNDLE_FILES.ebsCsiDriverTemplate)!.objects;
 const podOf = (o: KubeObject): PodSpec => (o.spec as { template: { spec: PodSpec } }).template.spec;
 const controller = (b = bundle()) => find(objectsOf(b), "Deployment", "ebs-csi-controller", "test");
 const nodePlugin = (b = bundle()) => find(objectsOf(b), "DaemonSet", "ebs-csi-node", "test");
@@ -285,15 +286,36 @@ describe("the switch: addons.ebsCsi", () => {
     }
   });
 
-  test("in the stack: the bundle, the control-plane policy and the StorageClass come and go together", () => {
+  test("in the stack: the bundle, the controller's policy and the StorageClass come and go together", () => {
     const on = buildApp(resolveConfig({})).cluster;
     const off = buildApp(resolveConfig({ addons: { ebsCsi: false } })).cluster;
+    const noIdentity = buildApp(resolveConfig({ workloadIdentity: { enabled: false } })).cluster;
     const has = (c: typeof on) => [
-      c.addonAssets.bundle.files.some((f) => f.path === BUNDLE_FILES.ebsCsiDriver),
-      "control-plane/ebs-csi-driver" in c.iam.statements,
+      c.addonAssets.bundle.files.find((f) => f.path.startsWith("ebs-csi-driver.yaml"))?.path,
+      Object.keys(c.iam.statements).filter((k) => k.endsWith("/ebs-csi-driver")),
     ];
-    expect(has(on)).toEqual([true, true]);
-    expect(has(off)).toEqual([false, false]);
+    // With workload identity (the default) its own role; without, the control-plane role.
+    expect(has(on)).toEqual([BUNDLE_FILES.ebsCsiDriverTemplate, ["ebs-csi-controller/ebs-csi-driver"]]);
+    expect(has(noIdentity)).toEqual([BUNDLE_FILES.ebsCsiDriver, ["control-plane/ebs-csi-driver"]]);
+    expect(has(off)).toEqual([undefined, []]);
     expect((controller(on.addonAssets.bundle).spec as { replicas: number }).replicas).toBe(2);
+  });
+});
+
+describe("with workload identity: the controller's own role through its ServiceAccount", () => {
+  const b = bundle({ workloadIdentity: true, controlPlaneCount: 3 });
+  test("a template: the ServiceAccount names the role k8s-addons fills in from SSM", () => {
+    expect(b.files.map((f) => f.path)).toContain(BUNDLE_FILES.ebsCsiDriverTemplate);
+    expect(b.files.map((f) => f.path)).not.toContain(BUNDLE_FILES.ebsCsiDriver);
+    expect(find(objectsOf(b), "ServiceAccount", "ebs-csi-controller-sa", "test").metadata.annotations).toEqual({
+      "eks.amazonaws.com/role-arn": "__EBS_CSI_ROLE_ARN__",
+    });
+  });
+  test("pod network on the control-plane nodes, upstream's two replicas; the node plugin unchanged", () => {
+    const spec = podOf(controller(b));
+    expect(spec.hostNetwork).toBeUndefined();
+    expect(spec.nodeSelector).toMatchObject({ "node-role.kubernetes.io/control-plane": "" });
+    expect((controller(b).spec as { replicas: number }).replicas).toBe(2);
+    expect(podOf(nodePlugin(b))).toEqual(podOf(nodePlugin()));
   });
 });

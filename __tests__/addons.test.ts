@@ -119,6 +119,7 @@ describe("vendored files are the bytes SOURCE.json records", () => {
 
   test("every vendored folder is used by the bundle: no stale vendored versions", () => {
     expect(FOLDERS).toEqual([
+      "amazon-eks-pod-identity-webhook/v0.6.17",
       "aws-ebs-csi-driver/v1.64.0",
       "aws-node-termination-handler/v1.25.6",
       "cloud-controller-manager/v1.35.2",
@@ -126,9 +127,10 @@ describe("vendored files are the bytes SOURCE.json records", () => {
       "metrics-server/v0.8.1",
       "vpc-cni/v1.23.0",
     ]);
+    // Every add-on switched on (the pod identity webhook comes with workload identity).
     for (const minor of SUPPORTED_KUBERNETES_MINORS)
       expect(
-        bundle(minor)
+        addonBundle({ clusterName: CLUSTER, region: "ap-northeast-2", kubernetesMinor: minor, workloadIdentity: true })
           .vendored.map((v) => `${v.source.name}/${v.source.version}`)
           .sort(),
       ).toEqual(FOLDERS);

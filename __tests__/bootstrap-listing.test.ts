@@ -14,7 +14,7 @@ import { buildApp, synthesize } from "../src/app";
 import { NODE_ROLES, NodeRole } from "../src/bootstrap";
 import { STATIC_FILES, STATIC_FILES_FOLDER } from "../src/bootstrap/static-files";
 import { userDataOf } from "./helpers/synth";
-import { deliveredFiles, ETCD_BACKUP } from "./harness/node";
+import { deliveredFiles, ETCD_BACKUP, WORKLOAD_IDENTITY } from "./harness/node";
 import { ROOT } from "./helpers/run";
 
 interface Row {
@@ -104,7 +104,12 @@ describe("the default cluster (three control-plane nodes, etcd backups)", () => 
   test.each(NODE_ROLES)(
     "%s: every source is a file of the repository: the file itself, or the module that exports its generator",
     (role) => {
-      const content = new Map(deliveredFiles(role, { etcdBackup: ETCD_BACKUP }).map((f) => [f.path, f.content]));
+      const content = new Map(
+        deliveredFiles(role, { etcdBackup: ETCD_BACKUP, workloadIdentity: WORKLOAD_IDENTITY }).map((f) => [
+          f.path,
+          f.content,
+        ]),
+      );
       for (const r of listing(s, role)) {
         const [file, name] = r.from.split(" ");
         const source = path.join(ROOT, unquote(file));
@@ -134,7 +139,9 @@ test("a cluster of one control-plane node without etcd backups: the same two lis
 });
 
 describe("static files (src/bootstrap/files/<path on the node>)", () => {
-  const everyRole = NODE_ROLES.flatMap((role) => deliveredFiles(role, { etcdBackup: ETCD_BACKUP }));
+  const everyRole = NODE_ROLES.flatMap((role) =>
+    deliveredFiles(role, { etcdBackup: ETCD_BACKUP, workloadIdentity: WORKLOAD_IDENTITY }),
+  );
 
   test("each is received by some role, as it is in the repository", () => {
     expect(Object.keys(STATIC_FILES).length).toBeGreaterThanOrEqual(8);

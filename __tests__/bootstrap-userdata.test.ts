@@ -163,6 +163,7 @@ describe("no secrets, only names", () => {
         "pods/subnets",
         "secrets/encryption-keys",
         "secrets/service-account-key",
+        "workload-identity/ebs-csi-controller-role-arn",
       ];
       expect(named).toEqual((role === "worker" ? forWorkers : [...forWorkers, ...controlPlaneOnly]).sort());
       expect(env).toContain(`NODE_ROLE=${role}\n`);

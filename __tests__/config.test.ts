@@ -26,10 +26,16 @@ describe("warnings (printed by the synth, not errors)", () => {
     expect(resolveConfig({}).warnings).toEqual([
       expect.stringMatching(/^state\.bucket defaults to/),
       expect.stringMatching(/^etcdBackup\.bucket defaults to/),
+      expect.stringMatching(/^workloadIdentity\.bucket defaults to "k8s-cluster-oidc-ap-northeast-2"/),
     ]));
   test("bootstrapEgress false cannot join as built", () =>
     expect(
-      resolveConfig({ bootstrapEgress: false, state: { bucket: "a-b-c" }, etcdBackup: { bucket: "d-e-f" } }).warnings,
+      resolveConfig({
+        bootstrapEgress: false,
+        state: { bucket: "a-b-c" },
+        etcdBackup: { bucket: "d-e-f" },
+        workloadIdentity: { bucket: "g-h-i" },
+      }).warnings,
     ).toEqual([
       expect.stringMatching(
         /^bootstrapEgress is false: .* cannot join without a pre-baked image and interface endpoints/,

@@ -145,7 +145,8 @@ describe("in the stack", () => {
       const role = k.split("/")[0];
       return { ...n, [role]: (n[role] ?? 0) + 1 };
     }, {});
-    expect(perRole).toEqual({ "control-plane": 10, workers: 5, bastion: 1 });
+    // The EBS CSI controller's policy is on its own role (workload identity), not the control plane's.
+    expect(perRole).toEqual({ "control-plane": 9, workers: 5, bastion: 1, "ebs-csi-controller": 1 });
     expect(IAM_ROLE_LIMITS.managedPoliciesPerRole).toBe(10);
   });
   test("addons.clusterAutoscaler false: no such policy on any role", () => {

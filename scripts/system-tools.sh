@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The Debian tools the system tier runs, installed with apt-get when one is missing: shellcheck
-# (bootstrap scripts), cloud-init (cloud-config schema), yamllint (workflow), and systemd-analyze
-# from systemd (OnCalendar values checked as systemd parses them), openssl (the keys the control-plane
-# scripts make, as on a node: Ubuntu's image has it).
+# (bootstrap scripts), cloud-init (cloud-config schema), yamllint (workflow), systemd-analyze
+# from systemd (OnCalendar values checked as systemd parses them), and openssl (the keys the
+# control-plane scripts make, the cluster CA the kubeadm stub makes, the certificates the bootstrap
+# issues; Ubuntu's image has it).
 # Run by `npm run test:system` (pretest:system) and by .ci/run. Terraform and the AWS provider
 # mirror are not installed here: the system tier reports them in one line when missing.
 set -euo pipefail

@@ -200,6 +200,18 @@ export const schema = z
       })
       .strict()
       .default({}),
+    // Workload identity (docs/workload-identity.md): the service-account issuer in a public S3 bucket,
+    // the IAM OIDC provider, the pod identity webhook; false removes all of it.
+    workloadIdentity: z
+      .object({
+        enabled: z.boolean().default(true),
+        // Virtual-hosted HTTPS (https://<bucket>.s3.<region>.amazonaws.com) covers names without dots only.
+        bucket: bucketName
+          .refine((v) => !v.includes("."), "must not contain dots (S3's HTTPS certificate covers no dotted name)")
+          .optional(),
+      })
+      .strict()
+      .default({}),
     // Optional add-ons; false removes the add-on and everything AWS-side it needs.
     addons: z
       .object({
@@ -247,7 +259,7 @@ export function configFieldPaths(): string[] {
   return walk(schema, "");
 }
 
-export interface ClusterConfig extends Omit<Parsed, "state" | "availabilityZones" | "etcdBackup"> {
+export interface ClusterConfig extends Omit<Parsed, "state" | "availabilityZones" | "etcdBackup" | "workloadIdentity"> {
   /** Warnings about the configuration (printed by the synth; they do not stop it). */
   readonly warnings: readonly string[];
   readonly availabilityZones: readonly string[];
@@ -258,6 +270,8 @@ export interface ClusterConfig extends Omit<Parsed, "state" | "availabilityZones
     readonly retentionDays: number;
   };
   readonly state: { readonly bucket: string; readonly key: string; readonly region: string };
+  /** The issuer bucket's name: workloadIdentity.bucket, or `<clusterName>-oidc-<region>`. */
+  readonly workloadIdentity: { readonly enabled: boolean; readonly bucket: string };
 }
 
 const configProblem = (field: string, value: unknown, reason: string): ConfigProblem => ({ field, value, reason });
@@ -338,6 +352,20 @@ const CROSS_CHECKS: readonly CrossCheck[] = [
         : [],
   },
   {
+    reads: ["workloadIdentity.bucket", "etcdBackup.bucket", "state.bucket", "clusterName", "region"],
+    problems: (c) => {
+      const own = c.workloadIdentity.bucket ?? defaultIssuerBucket(c);
+      const others: [string, string][] = [
+        ["state.bucket", c.state.bucket ?? `${c.clusterName}-tfstate-${c.region}`],
+        ["etcdBackup.bucket", c.etcdBackup.bucket ?? `${c.clusterName}-etcd-backup-${c.region}`],
+      ];
+      const same = others.find(([, name]) => name === own);
+      return c.workloadIdentity.enabled && same
+        ? [configProblem("workloadIdentity.bucket", own, `must differ from ${same[0]} (the issuer bucket is public)`)]
+        : [];
+    },
+  },
+  {
     // The VPC's own size before the service CIDR: a /8 is AWS's problem to report, not an overlap.
     reads: ["network.vpcCidr"],
     problems: (c) => {
@@ -369,6 +397,11 @@ const CROSS_CHECKS: readonly CrossCheck[] = [
     },
   },
 ];
+
+/** The issuer bucket's default name. */
+function defaultIssuerBucket(c: Pick<Parsed, "clusterName" | "region">): string {
+  return `${c.clusterName}-oidc-${c.region}`;
+}
 
 /** What planning the network reads: its tiers' blocks and how many zones they are split over. */
 const NETWORK_PLAN_READS = ["network", "availabilityZones", "azCount"];
@@ -420,9 +453,18 @@ function withDefaults(c: Parsed): ClusterConfig {
       `etcdBackup.bucket defaults to "${c.clusterName}-etcd-backup-${c.region}"; bucket names are global, so set ` +
         `your own before the first apply`,
     );
+  if (c.workloadIdentity.enabled && c.workloadIdentity.bucket === undefined)
+    warnings.push(
+      `workloadIdentity.bucket defaults to "${defaultIssuerBucket(c)}"; bucket names are global, so set your own ` +
+        `before the first apply`,
+    );
   return {
     ...c,
     warnings,
+    workloadIdentity: {
+      enabled: c.workloadIdentity.enabled,
+      bucket: c.workloadIdentity.bucket ?? defaultIssuerBucket(c),
+    },
     availabilityZones: zones.slice(0, c.azCount),
     etcdBackup: { ...c.etcdBackup, bucket: c.etcdBackup.bucket ?? `${c.clusterName}-etcd-backup-${c.region}` },
     state: {

@@ -31,6 +31,9 @@ export const NODE_TERMINATION_QUEUE_URL =
 export const API_TARGET_GROUP_ARN =
   "arn:aws:elasticloadbalancing:ap-northeast-2:123456789012:targetgroup/k8s-cluster-api/0123456789abcdef";
 
+/** The EBS CSI controller's role (aws_iam_role.ebs_csi_controller_role), as its ARN looks. */
+export const EBS_CSI_ROLE_ARN = "arn:aws:iam::123456789012:role/k8s-cluster-ebs-csi-controller";
+
 /** Parameters Terraform writes before any node boots. */
 export const TERRAFORM_PARAMETERS: Readonly<Record<string, string>> = {
   [`${PREFIX}/api-endpoint`]: API_ENDPOINT,
@@ -40,6 +43,7 @@ export const TERRAFORM_PARAMETERS: Readonly<Record<string, string>> = {
   [`${PREFIX}/load-balancer/security-group`]: "sg-0ba1a",
   [`${PREFIX}/assets/bucket`]: ASSETS_BUCKET,
   [`${PREFIX}/node-termination/queue-url`]: NODE_TERMINATION_QUEUE_URL,
+  [`${PREFIX}/workload-identity/ebs-csi-controller-role-arn`]: EBS_CSI_ROLE_ARN,
 };
 
 /** The secrets (and CA hash) of what a first control-plane node publishes (as the stubs of kubeadm produce them). */
@@ -92,6 +96,9 @@ export const ETCD_BACKUP = {
   prefix: "k8s-cluster/etcd",
   onCalendar: "hourly",
 } as const;
+
+/** What a cluster with workload identity passes (the issuer bucket's default name for k8s-cluster). */
+export const WORKLOAD_IDENTITY = { bucket: "k8s-cluster-oidc-ap-northeast-2" } as const;
 
 /** The etcd container's id as the crictl stub reports it. */
 export const ETCD_CONTAINER = "3f9d2c4be1a70e5d";
@@ -207,6 +214,11 @@ export interface Behaviour {
   readonly credentialProvider?: string;
   /** Bundle files in S3 replaced (path -> text) or removed (path -> null) after Terraform uploaded them. */
   readonly s3Tamper?: Readonly<Record<string, string | null>>;
+  /**
+   * What the node's API server serves (kubectl get --raw): path -> body, e.g. the service-account
+   * issuer's /.well-known/openid-configuration and /openid/v1/jwks.
+   */
+  readonly apiServer?: Readonly<Record<string, string>>;
   /** Whether Terraform's bundle is in S3 at all (default true). */
   readonly bundleUploaded?: boolean;
   /** Calls ("name arg-prefix") that fail. */
@@ -335,6 +347,10 @@ export function runNode(role: NodeRole, behaviour: Behaviour = {}, settings: Par
     const target = path.join(root, f.path);
     fs.mkdirSync(path.dirname(target), { recursive: true });
     fs.writeFileSync(target, f.content, { mode: parseInt(f.permissions, 8) });
+  }
+  for (const [p, body] of Object.entries(behaviour.apiServer ?? {})) {
+    fs.mkdirSync(path.dirname(path.join(state, "apiserver", p)), { recursive: true });
+    fs.writeFileSync(path.join(state, "apiserver", p), body);
   }
   // The genuine binary's SHA-256 cannot be matched by stub bytes: the env file gets the digest of
   // what the stub serves (the pinned digests themselves are checked by bootstrap-userdata.test.ts).

@@ -16,6 +16,7 @@
 #   STUB_ETCD_VERSION  etcdctl's version in the etcd image; STUB_ETCDUTL 1: the image has etcdutl
 #   STUB_SNAPSHOT      good | corrupt (the SHA-256 at the end does not match) | empty
 #   s3/<bucket>/<key>  S3 objects: the add-on bundle Terraform uploads, and what aws s3 cp uploads
+#   apiserver/<path>   what the API server serves at <path> (kubectl get --raw)
 #   STUB_ARCH          what dpkg --print-architecture prints (default amd64)
 #   STUB_CONTAINERD    the containerd build apt installs from the pinned series (default 2.2.1-0ubuntu1~24.04.2)
 #   STUB_CREDENTIAL_PROVIDER  the bytes artifacts.k8s.io serves for the ECR credential provider
@@ -349,7 +350,9 @@ case $name in
           if [[ -d ${state}/s3/${source#s3://} ]]; then cp -r "${state}/s3/${source#s3://}." "$target"; fi
           exit 0
         fi
-        [[ " $* " == *" --sse aws:kms "* ]] || { echo "aws stub: upload without SSE-KMS" >&2; exit 1; }
+        # Every upload of the scripts names its encryption: SSE-KMS, or SSE-S3 for the public issuer bucket.
+        [[ " $* " == *" --sse aws:kms "* || " $* " == *" --sse AES256 "* ]] ||
+          { echo "aws stub: upload without --sse" >&2; exit 1; }
         source=${*: -2:1}
         target=${*: -1}
         [[ -s $source && $target == s3://* ]] || { echo "aws stub: cannot copy '${source}' to '${target}'" >&2; exit 1; }
@@ -388,6 +391,18 @@ case $name in
       (umask 077 && openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "${pki}/sa.key" 2>/dev/null)
       openssl pkey -in "${pki}/sa.key" -pubout -out "${pki}/sa.pub" 2>/dev/null
     }
+    # The cluster CA: kubeadm init makes it (RSA, 10 years: cmd/kubeadm/app/util/pkiutil NewCertificateAuthority),
+    # a joining control-plane node copies it from the kubeadm-certs Secret; one per cluster (state/cluster-ca).
+    cluster_ca() {
+      local ca="${state}/cluster-ca"
+      if [[ ! -f ${ca}/ca.key ]]; then
+        mkdir -p "$ca"
+        openssl req -x509 -newkey rsa:2048 -nodes -keyout "${ca}/ca.key" -out "${ca}/ca.crt" -days 3650 \
+          -subj /CN=kubernetes 2>/dev/null
+      fi
+      mkdir -p "${root}/etc/kubernetes/pki"
+      cp "${ca}/ca.crt" "${ca}/ca.key" "${root}/etc/kubernetes/pki/"
+    }
     case "$1" in
       certs) echo "$CERT_KEY" ;;
       version) echo "v$(installed kubeadm | sed 's/-.*//')" ;;
@@ -409,6 +424,7 @@ case $name in
           exit 1
         fi
         admin_conf "${state}/kubeadm-init.yaml" controlPlaneEndpoint
+        cluster_ca
         touch "${root}/etc/kubernetes/kubelet.conf"
         mkdir -p "${state}/nodes"
         touch "${state}/nodes/${NODE_NAME}"
@@ -426,6 +442,7 @@ case $name in
           cluster_config=${state}/kubeadm-init.yaml
           [[ -f $cluster_config ]] || cluster_config=${root}/etc/k8s-bootstrap/kubeadm-init.yaml.tmpl
           apiserver_files_present "$cluster_config" || exit 1
+          cluster_ca
           if grep -q "^[0-9a-f]*|[^|]*|https://${NODE_IP}:2380|" "${state}/etcd/members" 2>/dev/null; then
             admin_conf "$config" apiServerEndpoint
             etcd_member_adopt "$NODE_IP"
@@ -468,6 +485,20 @@ case $name in
     fi
     case $1 in
       get)
+        if [[ $2 == --raw ]]; then
+          # What the API server serves at the path (apiserver/<path>, the test's documents), byte for byte.
+          served="${state}/apiserver${3}"
+          [[ -f $served ]] || { echo "Error from server (NotFound): the server could not find the requested resource" >&2; exit 1; }
+          cat "$served"
+          exit 0
+        fi
+        if [[ $2 == secret ]]; then
+          # A Secret an apply stored: the base64 of its tls.crt, as -o jsonpath={.data.tls\.crt} prints it.
+          stored="${state}/secrets/$(opt -n "$@")/${3}.tls.crt"
+          [[ -f $stored ]] || { echo "Error from server (NotFound): secrets \"${3}\" not found" >&2; exit 1; }
+          printf '%s' "$(<"$stored")"
+          exit 0
+        fi
         [[ $2 == node ]] || { echo "kubectl stub: unexpected '$*'" >&2; exit 2; }
         kubectl_node "$@"
         ;;
@@ -477,13 +508,20 @@ case $name in
         n=$(count apply)
         mkdir -p "${state}/applied"
         cp -r "$source" "${state}/applied/${n}-${source##*/}"
+        # A single Secret (as k8s-webhook-cert writes one) is kept for get secret.
+        if [[ -f $source ]] && grep -q '^kind: Secret$' "$source"; then
+          secret_name=$(sed -n 's/^  name: //p' "$source")
+          secret_ns=$(sed -n 's/^  namespace: //p' "$source")
+          mkdir -p "${state}/secrets/${secret_ns}"
+          sed -n 's/^  tls\.crt: //p' "$source" >"${state}/secrets/${secret_ns}/${secret_name}.tls.crt"
+        fi
         ;;
       create)
         from=$(opt --from-file "$@")
         printf 'apiVersion: v1\nkind: ConfigMap\ndata:\n  cloud.conf: |\n'
         sed 's/^/    /' "${from#*=}"
         ;;
-      wait) ;;
+      wait | rollout) ;;
       cordon | drain) kubectl_node "$@" ;;
       *) echo "kubectl stub: unexpected '$*'" >&2; exit 2 ;;
     esac

@@ -53,7 +53,7 @@ describe("shellcheck", () => {
 });
 
 describe("conventions", () => {
-  test("seventeen scripts: five libraries and twelve commands", () => {
+  test("nineteen scripts: five libraries and fourteen commands", () => {
     expect(Object.keys(BOOTSTRAP_SCRIPTS).sort()).toEqual([
       "/usr/local/lib/k8s-bootstrap/bundle.sh",
       "/usr/local/lib/k8s-bootstrap/control-plane-boot.sh",
@@ -70,8 +70,10 @@ describe("conventions", () => {
       "/usr/local/sbin/k8s-join-refresh",
       "/usr/local/sbin/k8s-lifecycle",
       "/usr/local/sbin/k8s-node-prepare",
+      "/usr/local/sbin/k8s-oidc-publish",
       "/usr/local/sbin/k8s-termination-watch",
       "/usr/local/sbin/k8s-upgrade",
+      "/usr/local/sbin/k8s-webhook-cert",
     ]);
   });
 

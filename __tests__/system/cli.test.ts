@@ -12,6 +12,8 @@ test("the default cluster synthesizes both stacks with no configuration", () => 
       "bucket names are global, so set your own before the first apply",
     'warning: etcdBackup.bucket defaults to "k8s-cluster-etcd-backup-ap-northeast-2"; ' +
       "bucket names are global, so set your own before the first apply",
+    'warning: workloadIdentity.bucket defaults to "k8s-cluster-oidc-ap-northeast-2"; ' +
+      "bucket names are global, so set your own before the first apply",
     expect.stringMatching(
       /^warning: cluster\/security-groups\/bastion: bastion\.adminCidrs allows SSH to the bastion from 0\.0\.0\.0\/0/,
     ),
@@ -33,6 +35,7 @@ test("cluster.config.json in the working folder is read", () => {
     bastion: { adminCidrs: ["203.0.113.0/24"] },
     state: { bucket: "acme-k8s-tfstate" },
     etcdBackup: { bucket: "acme-k8s-etcd" },
+    workloadIdentity: { bucket: "acme-k8s-oidc" },
   });
   expect(r.status).toBe(0);
   expect(r.stderr).toBe(""); // no warning once the admin CIDRs are narrowed and the bucket names chosen
@@ -104,6 +107,7 @@ describe("what lands in the output folder", () => {
     bastion: { adminCidrs: ["203.0.113.0/24"] },
     state: { bucket: "acme-k8s-tfstate" },
     etcdBackup: { bucket: "acme-k8s-etcd" },
+    workloadIdentity: { bucket: "acme-k8s-oidc" },
   };
 
   test("npm run synth:hcl works in a fresh clone (no cdktf.out yet) and says what it wrote, one line per stack", () => {

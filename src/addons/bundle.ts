@@ -13,6 +13,7 @@ import { KubeObject, PodSpec, addArgs, container, find, podSpec, setEnv, setImag
 import { imagePullProblems, podSpecOf } from "../bootstrap/image-pulls";
 import { NTH_CONTAINER, NTH_MANAGED_TAG, NTH_RELEASE, nodeTerminationHandlerObjects } from "./node-termination-handler";
 import { ebsCsiDriverFile } from "./ebs-csi-driver";
+import { podIdentityWebhookObjects, webhookFlags } from "./pod-identity-webhook";
 import { AUTOSCALING_ADDON_VERSIONS } from "../bootstrap/versions";
 import { METRICS_SERVER_ARGS, metricsServerObjects, patchMetricsServer } from "./metrics-server";
 import { CLUSTER_AUTOSCALER_ADDED_FLAGS, autoDiscoveryValue, patchClusterAutoscaler } from "./cluster-autoscaler";
@@ -35,6 +36,8 @@ export interface AddonSettings {
   readonly metricsServer?: boolean;
   /** The cluster autoscaler for the workers' group (configuration addons.clusterAutoscaler); on unless false. */
   readonly clusterAutoscaler?: boolean;
+  /** Workload identity (configuration workloadIdentity.enabled): the pod identity webhook; off unless true. */
+  readonly workloadIdentity?: boolean;
 }
 
 export interface NodeBundleFile {
@@ -75,8 +78,12 @@ export const BUNDLE_FILES = Object.freeze({
   nodeTerminationHandler: "node-termination-handler.yaml.tmpl",
   /** The EBS CSI driver and the default StorageClass; only when addons.ebsCsi is on. */
   ebsCsiDriver: "ebs-csi-driver.yaml",
+  /** The same with workload identity: a template, the node fills in the controller's role ARN. */
+  ebsCsiDriverTemplate: "ebs-csi-driver.yaml.tmpl",
   metricsServer: "metrics-server.yaml",
   clusterAutoscaler: "cluster-autoscaler.yaml",
+  /** A template: the node fills in the cluster CA as the webhook's caBundle. Only with workload identity. */
+  podIdentityWebhook: "pod-identity-webhook.yaml.tmpl",
   /** "<mode> <install path>" per node file; the file itself is node/<install path>. */
   nodeInstall: "node/INSTALL",
   sums: "SHA256SUMS",
@@ -263,6 +270,19 @@ function nodeTerminationHandler(s: AddonSettings, nth: VendoredAddon): BundleFil
   };
 }
 
+function podIdentityWebhookFile(v: VendoredAddon, s: AddonSettings): BundleFile {
+  const objects = podIdentityWebhookObjects(v, s);
+  return {
+    path: BUNDLE_FILES.podIdentityWebhook,
+    text: yamlDocs(objects, true),
+    objects,
+    source:
+      `addons/${v.source.name}/${v.source.version} (${v.source.url}) without cert-manager and the CSR mode's ` +
+      `Role, in kube-system, image ${v.source.version}, ${webhookFlags("<region>").join(" ")}, on control-plane ` +
+      "nodes, caBundle the cluster CA",
+  };
+}
+
 /**
  * Metrics and autoscaling (src/addons/metrics-server.ts, cluster-autoscaler.ts): metrics-server as
  * its release manifest with --kubelet-insecure-tls, and the cluster autoscaler for the workers'
@@ -308,7 +328,9 @@ const cache = new Map<string, AddonBundle>();
 
 /** The bundle for one cluster; equal settings give byte-equal files and the same digest. */
 export function addonBundle(s: AddonSettings): AddonBundle {
-  const switches = `${s.ebsCsiDriver !== false}/${s.metricsServer !== false}/${s.clusterAutoscaler !== false}`;
+  const switches =
+    `${s.ebsCsiDriver !== false}/${s.metricsServer !== false}/${s.clusterAutoscaler !== false}/` +
+    `${s.workloadIdentity === true}`;
   const nodeFiles = sha256(JSON.stringify(s.nodeFiles ?? []));
   const key = `${s.clusterName}/${s.region}/${s.kubernetesMinor}/${switches}/${s.controlPlaneCount}/${nodeFiles}`;
   const hit = cache.get(key);
@@ -319,13 +341,24 @@ export function addonBundle(s: AddonSettings): AddonBundle {
   // The EBS CSI driver (src/addons/ebs-csi-driver.ts), left out when switched off.
   const ebs = s.ebsCsiDriver === false ? [] : [loadVendored("aws-ebs-csi-driver", ADDON_VERSIONS.ebsCsiDriver)];
   const extra = metricsAndAutoscaling(s);
+  // The pod identity webhook (src/addons/pod-identity-webhook.ts), only with workload identity.
+  const webhook = s.workloadIdentity
+    ? [loadVendored("amazon-eks-pod-identity-webhook", ADDON_VERSIONS.podIdentityWebhook)]
+    : [];
   const files = [
     vpcCni(s, cni),
     eniConfigTemplate(),
     cloudConfigTemplate(s),
     cloudController(s, ccm),
     nodeTerminationHandler(s, nth),
-    ...ebs.map((v) => ebsCsiDriverFile(v, s, BUNDLE_FILES.ebsCsiDriver)),
+    ...webhook.map((v) => podIdentityWebhookFile(v, s)),
+    ...ebs.map((v) =>
+      ebsCsiDriverFile(
+        v,
+        { ...s, workloadIdentity: s.workloadIdentity === true },
+        s.workloadIdentity ? BUNDLE_FILES.ebsCsiDriverTemplate : BUNDLE_FILES.ebsCsiDriver,
+      ),
+    ),
     ...extra.files,
     ...nodeFileEntries(s.nodeFiles ?? []),
   ];
@@ -343,7 +376,7 @@ export function addonBundle(s: AddonSettings): AddonBundle {
     files,
     sums,
     digest: sha256(sums),
-    vendored: [cni, ccm, nth, ...ebs, ...extra.vendored],
+    vendored: [cni, ccm, nth, ...webhook, ...ebs, ...extra.vendored],
   };
   cache.set(key, bundle);
   return bundle;

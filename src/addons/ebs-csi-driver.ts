@@ -6,11 +6,13 @@
  * (a Deployment on the control-plane nodes) and attached and mounted by the node plugin (a
  * DaemonSet on every node).
  *
- * AWS credentials: pods cannot reach the instance metadata service (IMDSv2, hop limit 1), and the
- * cluster has no workload identity yet, so the controller runs with the host's network on the
- * control-plane nodes and uses their instance role (its policy: src/aws/iam/ebs-csi-driver.ts),
- * as the node termination handler does. Once workload identity exists, the controller moves to a
- * role of its own through its service account and leaves the host network.
+ * AWS credentials: pods cannot reach the instance metadata service (IMDSv2, hop limit 1). With
+ * workload identity (the default) the controller's ServiceAccount names a role of its own
+ * (eks.amazonaws.com/role-arn, the ARN filled in on the node from SSM: the file is then a
+ * template), the pod identity webhook gives its pods the token and variables, and the controller
+ * runs in the pod network on the control-plane nodes. Without workload identity it runs with the
+ * host's network there and uses their instance role, as the node termination handler does. Its
+ * policy either way: src/aws/iam/ebs-csi-driver.ts.
  */
 import { parse, parseAllDocuments } from "yaml";
 import type { IStorageClass } from "kubernetes-models/storage.k8s.io/v1/StorageClass";
@@ -18,6 +20,7 @@ import type { BundleFile } from "./bundle";
 import { yamlDocs } from "../bootstrap/yaml-text";
 import { VendoredAddon } from "./vendored";
 import { KubeObject, PatchError, PodSpec, addArgs, container, find, podSpec, setEnv } from "./patches";
+import { ROLE_ARN_ANNOTATION } from "./pod-identity-webhook";
 
 /** The driver's name: csidriver.yaml metadata.name, the StorageClass provisioner. */
 export const EBS_CSI_PROVISIONER = "ebs.csi.aws.com";
@@ -33,7 +36,14 @@ export interface EbsCsiSettings {
   readonly region: string;
   /** Control-plane nodes: the controller runs at most one replica per node (host network). */
   readonly controlPlaneCount?: number;
+  /** Workload identity: the controller's role through its ServiceAccount, not the host's. */
+  readonly workloadIdentity?: boolean;
 }
+
+/** The controller's ServiceAccount (serviceaccount-csi-controller.yaml). */
+export const EBS_CSI_CONTROLLER_SA = "ebs-csi-controller-sa";
+/** What k8s-addons replaces with the controller role's ARN (SSM workload-identity/ebs-csi-controller-role-arn). */
+export const EBS_CSI_ROLE_ARN_PLACEHOLDER = "__EBS_CSI_ROLE_ARN__";
 
 /** Kinds the base holds, by scope; a re-vendored base with another kind fails here, not on a node. */
 const CLUSTER_SCOPED = ["ClusterRole", "ClusterRoleBinding", "CSIDriver"];
@@ -106,8 +116,8 @@ export function controllerArgs(clusterName: string): string[] {
   return [`--k8s-tag-cluster-id=${clusterName}`];
 }
 
-function onControlPlane(spec: PodSpec): void {
-  spec.hostNetwork = true;
+function onControlPlane(spec: PodSpec, hostNetwork: boolean): void {
+  if (hostNetwork) spec.hostNetwork = true;
   spec.nodeSelector = { ...(spec.nodeSelector ?? {}), [CONTROL_PLANE_ROLE]: "" };
   const toleration = { key: CONTROL_PLANE_ROLE, operator: "Exists", effect: "NoSchedule" };
   spec.tolerations = [...(spec.tolerations ?? []), toleration];
@@ -124,15 +134,25 @@ export function ebsCsiDriverObjects(v: VendoredAddon, s: EbsCsiSettings): KubeOb
   const where = `addons/${v.source.name}/${v.source.version}`;
   const objects = kustomizedObjects(v);
 
-  // Controller: host network on control-plane nodes; its healthz port is then a host port, so at
-  // most one replica per control-plane node (upstream runs two, with a rolling update).
+  // Controller on the control-plane nodes. With workload identity: its role through its
+  // ServiceAccount, in the pod network. Without: the host network (and so the nodes' role); its
+  // healthz port is then a host port, so at most one replica per control-plane node (upstream runs
+  // two, with a rolling update).
   const deployment = find(objects, "Deployment", EBS_CSI_CONTROLLER, where);
   const controller = podSpec(deployment, where);
   if (controller.hostNetwork !== undefined)
     throw new PatchError(`${where}: ${EBS_CSI_CONTROLLER} already sets hostNetwork`);
-  onControlPlane(controller);
-  const spec = deployment.spec as { replicas: number };
-  spec.replicas = Math.min(spec.replicas, s.controlPlaneCount ?? spec.replicas);
+  onControlPlane(controller, !s.workloadIdentity);
+  if (s.workloadIdentity) {
+    const sa = find(objects, "ServiceAccount", EBS_CSI_CONTROLLER_SA, where);
+    const annotations = (sa.metadata.annotations ?? {}) as Record<string, string>;
+    if (annotations[ROLE_ARN_ANNOTATION] !== undefined)
+      throw new PatchError(`${where}: ${EBS_CSI_CONTROLLER_SA} already names a role`);
+    sa.metadata.annotations = { ...annotations, [ROLE_ARN_ANNOTATION]: EBS_CSI_ROLE_ARN_PLACEHOLDER };
+  } else {
+    const spec = deployment.spec as { replicas: number };
+    spec.replicas = Math.min(spec.replicas, s.controlPlaneCount ?? spec.replicas);
+  }
   const plugin = container(controller, EBS_CSI_PLUGIN, where);
   addArgs(plugin, controllerArgs(s.clusterName), where);
   setEnv(plugin, { AWS_REGION: s.region });
@@ -177,12 +197,15 @@ export function defaultStorageClass(): IStorageClass {
 export function ebsCsiDriverFile(v: VendoredAddon, s: EbsCsiSettings, path: string): BundleFile {
   const objects = ebsCsiDriverObjects(v, s);
   const where = `addons/${v.source.name}/${v.source.version}`;
+  const credentials = s.workloadIdentity
+    ? `its ServiceAccount annotated ${ROLE_ARN_ANNOTATION} (filled in on the node)`
+    : "host network";
   return {
     path,
-    text: yamlDocs(objects),
+    text: yamlDocs(objects, s.workloadIdentity === true),
     objects,
     source:
-      `${where} (${v.source.url}) as its kustomization.yaml renders it; controller with host network on ` +
+      `${where} (${v.source.url}) as its kustomization.yaml renders it; controller with ${credentials} on ` +
       `control-plane nodes, ${controllerArgs("<cluster>").join(" ")}, AWS_REGION; node plugin ` +
       `${NODE_PLUGIN_ARGS.join(" ")} on initialised nodes; StorageClass ${DEFAULT_STORAGE_CLASS_NAME} (ours)`,
   };

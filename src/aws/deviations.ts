@@ -181,8 +181,8 @@ export const CLUSTER_ADDITIONS: readonly Addition[] = [
     id: "A10",
     what:
       "SSM parameters under /k8s/<cluster>/: api-endpoint, pods/subnets, pods/security-group, " +
-      "load-balancer/security-group, assets/bucket, api-target-group, node-termination/queue-url (String, " +
-      "Terraform); init/lock (the " +
+      "load-balancer/security-group, assets/bucket, api-target-group, node-termination/queue-url, " +
+      "workload-identity/ebs-csi-controller-role-arn (String, Terraform); init/lock (the " +
       "boot election); join/token, join/certificate-key (SecureString), join/ca-cert-hash, " +
       "cluster/kubernetes-version and join/api-endpoint (which deployment they belong to), written by the " +
       "control-plane nodes; secrets/encryption-keys and secrets/service-account-key (SecureString, made once " +
@@ -198,8 +198,9 @@ export const CLUSTER_ADDITIONS: readonly Addition[] = [
     what:
       "IAM roles and instance profiles per node role: cloud controller, VPC CNI (ENI changes only inside the " +
       "cluster's VPC), ECR read, bootstrap parameters, add-on bundle read (control plane), Session Manager, the " +
-      "nodes' own lifecycle (hooks, health, boot-failure metric), the node termination handler and the EBS CSI " +
-      "controller (control plane); " +
+      "nodes' own lifecycle (hooks, health, boot-failure metric), the node termination handler (control plane), " +
+      "publishing the workload identity issuer's two documents (control plane); the EBS CSI controller's own role " +
+      "(A17, A20); " +
       "mutations scoped to the cluster tag or to the cluster's named groups, queue, target group and parameters; " +
       "no * actions",
     why: "the AWS cloud controller, the VPC CNI and the kubelet's ECR credential provider call AWS APIs from the nodes",
@@ -247,14 +248,15 @@ export const CLUSTER_ADDITIONS: readonly Addition[] = [
   {
     id: "A17",
     what:
-      "the AWS EBS CSI driver (controller on the control-plane nodes with the host network and their role, node " +
-      "plugin on every node) and the default StorageClass gp3 (encrypted, WaitForFirstConsumer, expandable); its " +
-      "policy on the control-plane role creates volumes and snapshots only with the driver's tag and the cluster " +
-      "tag, changes, attaches and deletes only those carrying both, attaches only to the cluster's instances",
+      "the AWS EBS CSI driver (controller on the control-plane nodes with a role of its own through workload " +
+      "identity, A20, whose ARN Terraform writes to SSM; with workloadIdentity.enabled false, with the host network " +
+      "and the control-plane role; node plugin on every node) and the default StorageClass gp3 (encrypted, " +
+      "WaitForFirstConsumer, expandable); its policy creates volumes and snapshots only with the driver's tag and " +
+      "the cluster tag, changes, attaches and deletes only those carrying both, attaches only to the cluster's " +
+      "instances",
     why:
-      "PersistentVolumeClaims get EBS volumes. Pods cannot reach the instance metadata service (hop limit 1) and " +
-      "the cluster has no workload identity yet, so the controller uses the control-plane role; once workload " +
-      "identity exists, it moves to a role of its own",
+      "PersistentVolumeClaims get EBS volumes. Pods cannot reach the instance metadata service (hop limit 1), so " +
+      "the controller's credentials come from its ServiceAccount's role, which only that ServiceAccount may assume",
     switch: "addons.ebsCsi",
   },
   {
@@ -275,5 +277,21 @@ export const CLUSTER_ADDITIONS: readonly Addition[] = [
       "pending pods get a worker and idle workers go, within worker_min_size and worker_max_size; it drains a " +
       "worker before it terminates it (the node termination handler then finds it empty)",
     switch: "addons.clusterAutoscaler",
+  },
+  {
+    id: "A20",
+    what:
+      "workload identity's issuer: an S3 bucket `<cluster>-oidc-<region>` (ACLs off, SSE-S3) whose policy lets " +
+      "anyone read exactly `.well-known/openid-configuration` and `openid/v1/jwks` over TLS; an IAM OIDC provider " +
+      "for `https://<bucket>.s3.<region>.amazonaws.com` with client id sts.amazonaws.com; the API server's " +
+      "--service-account-issuer (that URL first), --service-account-jwks-uri and --api-audiences; the control-plane " +
+      "role may PutObject those two keys only, which every control-plane node publishes after it joins; the EKS pod " +
+      "identity webhook (on the control-plane nodes, serving certificate signed by the cluster CA) gives pods of an " +
+      "annotated ServiceAccount a token for sts.amazonaws.com and the role's variables",
+    why:
+      "pods get credentials of a role of their own (AssumeRoleWithWebIdentity) instead of the node's, which IMDSv2 " +
+      "with one hop keeps from them; STS fetches the issuer's documents without credentials, so they are public. " +
+      "The signing key never leaves the nodes: only its public key set is published",
+    switch: "workloadIdentity.enabled",
   },
 ];

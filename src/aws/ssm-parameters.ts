@@ -1,6 +1,6 @@
 /**
  * The SSM parameters of one cluster, below its prefix (e.g. /k8s/k8s-cluster): the one list their
- * names come from. Terraform writes seven of them (src/constructs/bootstrap-parameters.ts, and the
+ * names come from. Terraform writes eight of them (src/constructs/bootstrap-parameters.ts, and the
  * termination queue's URL in src/constructs/node-termination.ts), the control-plane nodes write the
  * join material, the cluster's version and the init lock, every node reads them by the names in
  * its env file (src/bootstrap/node-files.ts), and the IAM policies grant these names
@@ -78,6 +78,11 @@ export function ssmParameterNames(ssmPrefix: string) {
      * kubeadm's sa.key on every control-plane node.
      */
     serviceAccountKey: `${ssmPrefix}/secrets/service-account-key`,
+    /**
+     * String, Terraform (workload identity with the EBS CSI driver): ARN of the EBS CSI controller's
+     * own role, which k8s-addons writes into its ServiceAccount's eks.amazonaws.com/role-arn.
+     */
+    ebsCsiControllerRoleArn: `${ssmPrefix}/workload-identity/ebs-csi-controller-role-arn`,
   } as const;
 }
 

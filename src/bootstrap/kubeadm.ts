@@ -10,6 +10,25 @@ import { BootstrapSettings } from "./settings";
 import { yamlDocs } from "./yaml-text";
 import { auditApiServerArgs, auditApiServerVolumes } from "./audit";
 import { encryptionApiServerArgs, encryptionApiServerVolumes } from "./encryption";
+import { API_AUDIENCES, jwksUrl, serviceAccountIssuers } from "../aws/workload-identity";
+
+/**
+ * The API server's service-account issuer for workload identity (src/aws/workload-identity.ts), as
+ * kubeadm extraArgs (v1beta4: a list of name/value, a name may repeat): the S3 issuer, which signs,
+ * first; the key set's public URL, which the API server writes into its discovery document as
+ * jwks_uri (--service-account-jwks-uri); the audiences of in-cluster tokens unchanged. Flags:
+ * kube-apiserver --service-account-issuer, --service-account-jwks-uri, --api-audiences
+ * (kubernetes/kubernetes pkg/kubeapiserver/options/authentication.go). None without workload identity.
+ */
+export function workloadIdentityApiServerArgs(s: Pick<BootstrapSettings, "region" | "workloadIdentity">) {
+  const wi = s.workloadIdentity;
+  if (!wi) return [];
+  return [
+    ...serviceAccountIssuers(wi.bucket, s.region).map((value) => ({ name: "service-account-issuer", value })),
+    { name: "service-account-jwks-uri", value: jwksUrl(wi.bucket, s.region) },
+    { name: "api-audiences", value: API_AUDIENCES.join(",") },
+  ];
+}
 
 const KUBEADM_API = "kubeadm.k8s.io/v1beta4";
 
@@ -44,10 +63,10 @@ export function kubeadmInitTemplate(s: BootstrapSettings): string {
         networking: { podSubnet: s.podCidr, serviceSubnet: s.serviceCidr },
         apiServer: {
           certSANs: ["__API_ENDPOINT__"],
-          // The audit log (audit.ts) and Secrets encrypted at rest (encryption.ts): kept in the
-          // cluster configuration, so every joining node and every `kubeadm upgrade` writes the API
-          // server's manifest with them.
-          extraArgs: [...auditApiServerArgs(), ...encryptionApiServerArgs()],
+          // The audit log (audit.ts), Secrets encrypted at rest (encryption.ts) and the workload
+          // identity issuer: kept in the cluster configuration, so every joining node and every
+          // `kubeadm upgrade` writes the API server's manifest with them.
+          extraArgs: [...auditApiServerArgs(), ...encryptionApiServerArgs(), ...workloadIdentityApiServerArgs(s)],
           extraVolumes: [...auditApiServerVolumes(), ...encryptionApiServerVolumes()],
         },
         // Pods take VPC addresses from the VPC CNI; per-node pod CIDRs would only run out.

@@ -21,6 +21,7 @@ import { etcdBackupUnits } from "./timers";
 import { KUBERNETES_VERSIONS_PATH, kubernetesVersionsFile } from "./maintenance";
 import { SsmParameter, ssmParameterNames } from "../aws/ssm-parameters";
 import { PORTS } from "../aws/ports";
+import { issuerUrl } from "../aws/workload-identity";
 import { WORKER_PARAMETERS } from "../aws/iam/node-access";
 import {
   BOOT_DEADLINE_SECONDS,
@@ -59,6 +60,7 @@ const SSM_ENV: Readonly<Record<SsmParameter, string>> = {
   nodeTerminationQueueUrl: "SSM_NODE_TERMINATION_QUEUE_URL",
   encryptionKeys: "SSM_ENCRYPTION_KEYS",
   serviceAccountKey: "SSM_SERVICE_ACCOUNT_KEY",
+  ebsCsiControllerRoleArn: "SSM_EBS_CSI_ROLE_ARN",
 };
 
 /**
@@ -108,6 +110,10 @@ export function envFile(s: BootstrapSettings, facts: NodeFacts): string {
     ECR_CREDENTIAL_PROVIDER_ARM64_SHA256: ECR_CREDENTIAL_PROVIDER.sha256.arm64,
     ECR_CREDENTIAL_PROVIDER_BIN: `${CREDENTIAL_PROVIDER_BIN_DIR}/${ECR_CREDENTIAL_PROVIDER.name}`,
     ...(facts.bundleDigest ? { BUNDLE_DIGEST: facts.bundleDigest } : {}),
+    // Workload identity: where a control-plane node publishes the issuer's documents (k8s-oidc-publish).
+    ...(s.workloadIdentity && s.role !== "worker"
+      ? { OIDC_BUCKET: s.workloadIdentity.bucket, OIDC_ISSUER: issuerUrl(s.workloadIdentity.bucket, s.region) }
+      : {}),
     ...(s.etcdBackup && s.role !== "worker"
       ? { ETCD_BACKUP_BUCKET: s.etcdBackup.bucket, ETCD_BACKUP_PREFIX: s.etcdBackup.prefix }
       : {}),
@@ -237,6 +243,9 @@ export function nodeFiles(s: BootstrapSettings, facts: NodeFacts): NodeFile[] {
       staticFile("/etc/systemd/system/k8s-etcd-members-prune.timer"),
       script("terminationWatch"),
       staticFile("/etc/systemd/system/k8s-termination-watch.service"),
+      // Workload identity: the issuer's documents published to its bucket once this node serves them.
+      // and the pod identity webhook's serving certificate, signed by the cluster CA.
+      ...(s.workloadIdentity ? [script("oidcPublish"), script("webhookCert")] : []),
       join,
       generated(`${CONFIG_DIR}/kubeadm-init.yaml.tmpl`, kubeadmInitTemplate(s), "kubeadm.ts", "kubeadmInitTemplate"),
       // The API server's audit policy, in place before kubeadm writes the API server's manifest.

@@ -25,6 +25,8 @@ export const SCRIPT_PATHS = Object.freeze({
   etcdMembers: "/usr/local/sbin/k8s-etcd-members",
   terminationWatch: "/usr/local/sbin/k8s-termination-watch",
   clusterSecrets: "/usr/local/sbin/k8s-cluster-secrets",
+  oidcPublish: "/usr/local/sbin/k8s-oidc-publish",
+  webhookCert: "/usr/local/sbin/k8s-webhook-cert",
 });
 
 /** Each script's file under src/bootstrap/scripts/. */
@@ -46,6 +48,8 @@ export const SCRIPT_SOURCE_FILES: Readonly<Record<keyof typeof SCRIPT_PATHS, str
   etcdMembers: "k8s-etcd-members.sh",
   terminationWatch: "k8s-termination-watch.sh",
   clusterSecrets: "k8s-cluster-secrets.sh",
+  oidcPublish: "k8s-oidc-publish.sh",
+  webhookCert: "k8s-webhook-cert.sh",
 };
 
 const SCRIPT_DIR = bootstrapFolder("scripts");

@@ -34,6 +34,15 @@ export interface BootstrapSettings {
   readonly etcdBackup?: EtcdBackupSettings;
   /** Add-ons the bundle carries besides the always-on ones; only the bundle reads them. */
   readonly addons?: BundleAddonSettings;
+  /**
+   * Workload identity (src/aws/workload-identity.ts): the issuer bucket, a plain name known at synth
+   * time. The API server's issuer flags name it, control-plane nodes publish to it.
+   */
+  readonly workloadIdentity?: WorkloadIdentitySettings;
+}
+
+export interface WorkloadIdentitySettings {
+  readonly bucket: string;
 }
 
 /** The configuration's addons.* switches, and what those add-ons need to know about the cluster. */
@@ -62,6 +71,7 @@ const CONFIGURATION_FIELDS = {
   clusterName: configSchema.shape.clusterName,
   region: configSchema.shape.region,
   etcdBackupBucket: configSchema.shape.etcdBackup.removeDefault().shape.bucket,
+  issuerBucket: configSchema.shape.workloadIdentity.removeDefault().shape.bucket,
 };
 
 /** The reason the configuration gives for refusing `value`, or undefined when it accepts it. */
@@ -92,6 +102,15 @@ export function validateSettings(s: BootstrapSettings): void {
   check("ssmPrefix", s.ssmPrefix, ssmPrefixProblem(s.ssmPrefix));
   check("podCidr", s.podCidr, cidrProblem(s.podCidr));
   check("serviceCidr", s.serviceCidr, cidrProblem(s.serviceCidr));
+  if (s.workloadIdentity) {
+    const { bucket } = s.workloadIdentity;
+    check(
+      "workloadIdentity.bucket",
+      bucket,
+      unless(!bucket.includes("${"), "is a Terraform token; pass the plain bucket name"),
+    );
+    check("workloadIdentity.bucket", bucket, configurationProblem("issuerBucket", bucket));
+  }
   if (s.etcdBackup) {
     const { bucket, prefix, onCalendar } = s.etcdBackup;
     check(

@@ -56,6 +56,7 @@ export function clusterBundle(s: ClusterBootstrapSettings) {
     controlPlaneCount: s.addons?.controlPlaneCount,
     metricsServer: s.addons?.metricsServer,
     clusterAutoscaler: s.addons?.clusterAutoscaler,
+    workloadIdentity: s.workloadIdentity !== undefined,
   });
 }
 

@@ -47,18 +47,29 @@ const NODE_TERMINATION_HANDLER_VERSION = "v1.25.6";
  */
 const EBS_CSI_DRIVER_VERSION = "v1.64.0";
 
+/**
+ * The EKS pod identity webhook: its newest release tag (aws/amazon-eks-pod-identity-webhook, v0.6.17,
+ * commit c1be3015). Its image is the tag on ECR Public,
+ * public.ecr.aws/eks/amazon-eks-pod-identity-webhook:v0.6.17 (.github/workflows/build.yaml pushes
+ * each tag there; README "Container Images"); the webhook runs in any Kubernetes from 1.12 on
+ * (SELF_HOSTED_SETUP.md).
+ */
+const POD_IDENTITY_WEBHOOK_VERSION = "v0.6.17";
+
 export const ADDON_VERSIONS: {
   readonly vpcCni: string;
   readonly cloudControllerManager: Record<string, string>;
   readonly cloudControllerManifests: string;
   readonly nodeTerminationHandler: string;
   readonly ebsCsiDriver: string;
+  readonly podIdentityWebhook: string;
 } = Object.freeze({
   vpcCni: VPC_CNI_VERSION,
   cloudControllerManager: CLOUD_CONTROLLER_MANAGER as Record<string, string>,
   cloudControllerManifests: CLOUD_CONTROLLER_MANIFEST_VERSION,
   nodeTerminationHandler: NODE_TERMINATION_HANDLER_VERSION,
   ebsCsiDriver: EBS_CSI_DRIVER_VERSION,
+  podIdentityWebhook: POD_IDENTITY_WEBHOOK_VERSION,
 });
 
 /**

@@ -19,6 +19,8 @@ export interface BootstrapParametersProps {
   readonly podsSecurityGroupId: string;
   readonly loadBalancerSecurityGroupId: string;
   readonly assetsBucketName: string;
+  /** The EBS CSI controller's own role (workload identity with the EBS CSI driver). */
+  readonly ebsCsiControllerRoleArn?: string;
 }
 
 export class BootstrapParameters extends Construct {
@@ -70,5 +72,12 @@ export class BootstrapParameters extends Construct {
       props.assetsBucketName,
       "Bucket of the add-on bundles (addons/<digest>/), read over the S3 gateway endpoint",
     );
+    if (props.ebsCsiControllerRoleArn)
+      put(
+        "ebs_csi_controller_role_arn",
+        names.ebsCsiControllerRoleArn,
+        props.ebsCsiControllerRoleArn,
+        "Role of the EBS CSI controller's ServiceAccount (eks.amazonaws.com/role-arn), workload identity",
+      );
   }
 }

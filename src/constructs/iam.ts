@@ -18,7 +18,7 @@ import { PolicyContext, PolicyStatement, policyDocument } from "../aws/iam/polic
 import { cloudControllerStatements } from "../aws/iam/cloud-controller";
 import { vpcCniStatements } from "../aws/iam/vpc-cni";
 import { ecrReadStatements, sessionManagerStatements, ssmParameterStatements } from "../aws/iam/node-access";
-import { addonAssetsStatements, etcdBackupStatements } from "../aws/iam/buckets";
+import { addonAssetsStatements, etcdBackupStatements, oidcIssuerStatements } from "../aws/iam/buckets";
 import {
   LifecyclePolicyContext,
   nodeLifecycleStatements,
@@ -28,17 +28,26 @@ import { ebsCsiDriverStatements } from "../aws/iam/ebs-csi-driver";
 import { clusterAutoscalerStatements } from "../aws/iam/cluster-autoscaler";
 import { named } from "./network";
 import { IAM_ROLE_LIMITS } from "../aws/limits";
+import {
+  EBS_CSI_CONTROLLER_SERVICE_ACCOUNT,
+  ServiceAccountRef,
+  serviceAccountTrustPolicy,
+} from "../aws/iam/workload-roles";
+import { workloadRoleName } from "../aws/workload-identity";
 
 export type NodeRoleName = "control-plane" | "workers" | "bastion";
 
 /**
  * Concerns that share one managed policy, so that a role stays within the managed policies AWS
  * attaches to a role by default (IAM_ROLE_LIMITS): the two controllers of the workers' group, both
- * on the control-plane nodes. Every other concern is a policy of its own name.
+ * on the control-plane nodes, and the two buckets the nodes of the cluster read or write whole objects of
+ * (the add-on bundles, the workload identity issuer). Every other concern is a policy of its own name.
  */
 export const MANAGED_POLICY_OF: Readonly<Record<string, string>> = Object.freeze({
   "node-termination-handler": "worker-group-controllers",
   "cluster-autoscaler": "worker-group-controllers",
+  "addon-assets": "cluster-buckets",
+  "oidc-issuer": "cluster-buckets",
 });
 
 /** The managed policies of one role: name -> statements, concerns grouped by MANAGED_POLICY_OF. */
@@ -57,14 +66,21 @@ export interface NodeIamProps {
   readonly ssmPrefix: string;
   readonly etcdBackupBucketArn?: string;
   readonly assetsBucketArn: string;
+  /** The workload identity issuer bucket, when workload identity is on. */
+  readonly oidcIssuerBucketArn?: string;
   readonly vpcArn: string;
   /** The groups, queue and target group the lifecycle statements name (src/aws/iam/node-lifecycle.ts). */
   readonly lifecycle: Pick<
     LifecyclePolicyContext,
     "controlPlaneGroups" | "workerGroup" | "nodeTerminationQueue" | "apiTargetGroup"
   >;
-  /** The EBS CSI controller's policy on the control-plane role (configuration addons.ebsCsi). */
+  /**
+   * The EBS CSI controller's policy (configuration addons.ebsCsi): on a role of its own that its
+   * ServiceAccount assumes when workloadIdentity is given, else on the control-plane role.
+   */
   readonly ebsCsiDriver: boolean;
+  /** Workload identity: the IAM OIDC provider and its issuer's host (roles of ServiceAccounts trust them). */
+  readonly workloadIdentity?: { readonly providerArn: string; readonly issuerHost: string };
   /** The cluster autoscaler runs on the control-plane nodes (configuration addons.clusterAutoscaler). */
   readonly clusterAutoscaler?: boolean;
 }
@@ -80,6 +96,10 @@ export class NodeIam extends Construct {
   readonly attachments = {} as Record<NodeRoleName, IamRolePolicyAttachment[]>;
   /** The statements behind each policy ("role/concern"), checked for wildcards by the tests. */
   readonly statements: Record<string, PolicyStatement[]> = {};
+  /** Roles of workloads (ServiceAccounts) through workload identity, by workload name. */
+  readonly workloadRoles: Record<string, IamRole> = {};
+  /** Their policy attachments: the control-plane nodes, which start these workloads, boot after them. */
+  readonly workloadAttachments: IamRolePolicyAttachment[] = [];
 
   constructor(scope: Construct, id: string, props: NodeIamProps) {
     super(scope, id);
@@ -93,6 +113,7 @@ export class NodeIam extends Construct {
       ssmPrefix: props.ssmPrefix,
       etcdBackupBucketArn: props.etcdBackupBucketArn,
       assetsBucketArn: props.assetsBucketArn,
+      oidcIssuerBucketArn: props.oidcIssuerBucketArn,
       vpcArn: props.vpcArn,
     };
     const lifecycle: LifecyclePolicyContext = { ...ctx, ...props.lifecycle };
@@ -106,9 +127,10 @@ export class NodeIam extends Construct {
         "addon-assets": addonAssetsStatements(ctx),
         "session-manager": sessionManagerStatements(ctx),
         ...(props.etcdBackupBucketArn ? { "etcd-backup": etcdBackupStatements(ctx) } : {}),
+        ...(props.oidcIssuerBucketArn ? { "oidc-issuer": oidcIssuerStatements(ctx) } : {}),
         "node-lifecycle": nodeLifecycleStatements(lifecycle, "control-plane"),
         "node-termination-handler": nodeTerminationHandlerStatements(lifecycle),
-        ...(props.ebsCsiDriver ? { "ebs-csi-driver": ebsCsiDriverStatements(ctx) } : {}),
+        ...(props.ebsCsiDriver && !props.workloadIdentity ? { "ebs-csi-driver": ebsCsiDriverStatements(ctx) } : {}),
         ...(props.clusterAutoscaler ? { "cluster-autoscaler": clusterAutoscalerStatements(lifecycle) } : {}),
       },
       workers: {
@@ -173,6 +195,52 @@ export class NodeIam extends Construct {
           tags: { Name: roleName },
         }),
         `${snake(role)}_profile`,
+      );
+    }
+    if (props.ebsCsiDriver && props.workloadIdentity)
+      this.workloadRole(props, "ebs-csi-controller", EBS_CSI_CONTROLLER_SERVICE_ACCOUNT, {
+        "ebs-csi-driver": ebsCsiDriverStatements(ctx),
+      });
+  }
+
+  /** A role only `sa` may assume (web identity), with one managed policy per concern. */
+  private workloadRole(
+    props: NodeIamProps,
+    workload: string,
+    sa: ServiceAccountRef,
+    concerns: Record<string, PolicyStatement[]>,
+  ): void {
+    const wi = props.workloadIdentity!;
+    const roleName = workloadRoleName(props.clusterName, workload);
+    const role = named(
+      new IamRole(this, `${workload}-role`, {
+        name: roleName,
+        description: `${sa.namespace}/${sa.name} of Kubernetes cluster ${props.clusterName} (workload identity)`,
+        assumeRolePolicy: Fn.jsonencode(serviceAccountTrustPolicy(wi.providerArn, wi.issuerHost, sa)),
+        tags: { Name: roleName },
+      }),
+      `${snake(workload)}_role`,
+    );
+    this.workloadRoles[workload] = role;
+    for (const [concern, statements] of Object.entries(concerns)) {
+      this.statements[`${workload}/${concern}`] = statements;
+      const policy = named(
+        new IamPolicy(this, `${workload}-${concern}`, {
+          name: `${roleName}-${concern}`,
+          description: `${concern} for ${sa.namespace}/${sa.name} of ${props.clusterName}`,
+          policy: Fn.jsonencode(policyDocument(statements)),
+        }),
+        `${snake(workload)}_${snake(concern)}`,
+      );
+      this.policies[`${workload}/${concern}`] = policy;
+      this.workloadAttachments.push(
+        named(
+          new IamRolePolicyAttachment(this, `${workload}-${concern}-attachment`, {
+            role: role.name,
+            policyArn: policy.arn,
+          }),
+          `${snake(workload)}_${snake(concern)}_attachment`,
+        ),
       );
     }
   }

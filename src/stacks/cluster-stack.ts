@@ -20,6 +20,7 @@ import { AccessOutputs } from "../constructs/access-outputs";
 import { OperationalVariables } from "../constructs/variables";
 import { EtcdBackupBucket } from "../constructs/etcd-backup-bucket";
 import { AddonAssets } from "../constructs/addon-assets";
+import { OidcIssuer } from "../constructs/oidc-issuer";
 import { architectureOf } from "../aws/instances";
 import {
   ClusterBootstrapSettings,
@@ -39,6 +40,7 @@ import {
   workerGroupName,
 } from "../aws/cluster-names";
 import { ssmPrefixFor } from "../aws/ssm-parameters";
+import { issuerHost } from "../aws/workload-identity";
 
 export interface ClusterStackProps {
   readonly config: ClusterConfig;
@@ -56,6 +58,8 @@ export class ClusterStack extends TerraformStack {
   readonly iam: NodeIam;
   readonly variables: OperationalVariables;
   readonly etcdBackup?: EtcdBackupBucket;
+  /** The workload identity issuer (bucket and IAM OIDC provider), when workloadIdentity.enabled. */
+  readonly oidcIssuer?: OidcIssuer;
   readonly addonAssets: AddonAssets;
   readonly controlPlane: ControlPlane;
   readonly workers: Workers;
@@ -119,6 +123,9 @@ export class ClusterStack extends TerraformStack {
           retentionDays: config.etcdBackup.retentionDays,
         })
       : undefined;
+    this.oidcIssuer = config.workloadIdentity.enabled
+      ? new OidcIssuer(this, "oidc-issuer", { bucketName: config.workloadIdentity.bucket, region: config.region })
+      : undefined;
     // Everything nodes of this cluster are made from; user data holds names, the rest travels in the bundle.
     const bootstrap: ClusterBootstrapSettings = {
       clusterName: config.clusterName,
@@ -132,6 +139,8 @@ export class ClusterStack extends TerraformStack {
         ? { bucket: config.etcdBackup.bucket, prefix: etcdBackupPrefix, onCalendar: config.etcdBackup.schedule }
         : undefined,
       addons: { ...config.addons, controlPlaneCount: config.controlPlane.count },
+      // A plain name too: the API server's issuer flags and the nodes' env file name it.
+      workloadIdentity: config.workloadIdentity.enabled ? { bucket: config.workloadIdentity.bucket } : undefined,
     };
     this.addonAssets = new AddonAssets(this, "addon-assets", {
       clusterName: config.clusterName,
@@ -143,6 +152,7 @@ export class ClusterStack extends TerraformStack {
       ssmPrefix: this.ssmPrefix,
       etcdBackupBucketArn: this.etcdBackup?.bucket.arn,
       assetsBucketArn: this.addonAssets.bucket.arn,
+      oidcIssuerBucketArn: this.oidcIssuer?.bucket.arn,
       vpcArn: this.network.vpc.arn,
       lifecycle: {
         controlPlaneGroups: controlPlaneGroupNames(config.clusterName, config.controlPlane.count),
@@ -152,6 +162,10 @@ export class ClusterStack extends TerraformStack {
       },
       ebsCsiDriver: config.addons.ebsCsi,
       clusterAutoscaler: config.addons.clusterAutoscaler,
+      workloadIdentity: this.oidcIssuer && {
+        providerArn: this.oidcIssuer.provider.arn,
+        issuerHost: issuerHost(config.workloadIdentity.bucket, config.region),
+      },
     });
     const image = new NodeImage(this, "image", config.amiId);
     const groups = this.securityGroups.groups;
@@ -200,6 +214,7 @@ export class ClusterStack extends TerraformStack {
       podsSecurityGroupId: groups.pods.id,
       loadBalancerSecurityGroupId: groups.loadBalancers.id,
       assetsBucketName: this.addonAssets.bucket.bucket,
+      ebsCsiControllerRoleArn: this.iam.workloadRoles["ebs-csi-controller"]?.arn,
     });
     this.nodeTermination = new NodeTerminationQueue(this, "node-termination", {
       clusterName: config.clusterName,
@@ -213,7 +228,11 @@ export class ClusterStack extends TerraformStack {
       ...this.network.defaultRoutes,
       ...this.addonAssets.objects,
     ];
-    this.controlPlane.bootAfter([...bootDependencies, ...this.iam.attachments["control-plane"]]);
+    this.controlPlane.bootAfter([
+      ...bootDependencies,
+      ...this.iam.attachments["control-plane"],
+      ...this.iam.workloadAttachments,
+    ]);
 
     this.workers = new Workers(this, "workers", {
       clusterName: config.clusterName,
@@ -270,5 +289,15 @@ export class ClusterStack extends TerraformStack {
         value: `s3://${this.etcdBackup.bucket.bucket}/${etcdBackupPrefix}/`,
         description: "Where control-plane nodes put etcd snapshots (one folder per node)",
       });
+    if (this.oidcIssuer) {
+      new TerraformOutput(this, "oidc_issuer_url", {
+        value: this.oidcIssuer.url,
+        description: "The service-account issuer: the iss of pod tokens, the prefix of trust policy conditions",
+      });
+      new TerraformOutput(this, "oidc_provider_arn", {
+        value: this.oidcIssuer.provider.arn,
+        description: "The IAM OIDC provider a workload role's trust policy names as its Federated principal",
+      });
+    }
   }
 }

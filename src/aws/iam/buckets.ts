@@ -1,5 +1,6 @@
-/** The S3 statements of control-plane nodes: etcd snapshots and the add-on bundles. */
+/** The S3 statements of control-plane nodes: etcd snapshots, the add-on bundles, the workload identity issuer. */
 import { PolicyContext, PolicyStatement, check } from "./policy";
+import { ISSUER_OBJECT_KEYS } from "../workload-identity";
 
 /**
  * etcd snapshots of control-plane nodes to one bucket: write and read back objects, list the
@@ -48,6 +49,26 @@ export function addonAssetsStatements(ctx: PolicyContext): PolicyStatement[] {
       Effect: "Allow",
       Action: ["s3:GetObject"],
       Resource: `${bucket}/addons/*`,
+    },
+  ];
+}
+
+/**
+ * The workload identity issuer (src/constructs/oidc-issuer.ts): control-plane nodes publish the
+ * API server's discovery document and key set, PutObject of exactly those two keys and nothing
+ * else of that bucket (no read, list or delete: anyone reads them over HTTPS anyway). Empty
+ * without workload identity.
+ */
+export function oidcIssuerStatements(ctx: PolicyContext): PolicyStatement[] {
+  check(ctx);
+  const bucket = ctx.oidcIssuerBucketArn;
+  if (!bucket) return [];
+  return [
+    {
+      Sid: "OidcIssuerPublish",
+      Effect: "Allow",
+      Action: ["s3:PutObject"],
+      Resource: Object.values(ISSUER_OBJECT_KEYS).map((k) => `${bucket}/${k}`),
     },
   ];
 }

@@ -42,6 +42,8 @@ export interface PolicyContext {
   readonly etcdBackupBucketArn?: string;
   /** The add-on assets bucket (control-plane nodes read the bundles). */
   readonly assetsBucketArn?: string;
+  /** The workload identity issuer bucket (control-plane nodes publish its two documents). */
+  readonly oidcIssuerBucketArn?: string;
   /** ARN of the cluster's VPC: the VPC CNI may change network interfaces only inside it. */
   readonly vpcArn: string;
 }

@@ -77,13 +77,19 @@ join_or_init_control_plane() {
   retry "$JOIN_ATTEMPTS" 20 "$waiting" decide_once
   if [[ $DECISION == init ]]; then
     init_cluster
-    return
+  else
+    # Never a second cluster behind the same endpoint, even while its API does not answer (as during
+    # an etcd restore): join it, or stop.
+    log "join parameters of this deployment are in SSM: joining the existing cluster, never initialising another"
+    join_cluster control-plane \
+      "(this deployment's cluster exists, so this node will not run kubeadm init; see docs/troubleshooting.md)"
   fi
-  # Never a second cluster behind the same endpoint, even while its API does not answer (as during
-  # an etcd restore): join it, or stop.
-  log "join parameters of this deployment are in SSM: joining the existing cluster, never initialising another"
-  join_cluster control-plane \
-    "(this deployment's cluster exists, so this node will not run kubeadm init; see docs/troubleshooting.md)"
+  # Workload identity: the service-account issuer's documents, as this node's API server serves them,
+  # and the pod identity webhook's serving certificate, issued again when it nears its end.
+  if [[ -n ${OIDC_BUCKET:-} ]]; then
+    "${SBIN}/k8s-oidc-publish"
+    "${SBIN}/k8s-webhook-cert"
+  fi
 }
 
 # enable_control_plane_timers: what a control-plane member keeps running once it is one.

@@ -7,7 +7,8 @@
 #   - the AWS cloud controller manager, whose cloud config names the cluster and the security
 #     group for the load balancers of LoadBalancer Services;
 #   - the AWS Node Termination Handler in queue mode (on the control-plane nodes), which drains a
-#     worker before its instance goes; its queue's URL comes from SSM.
+#     worker before its instance goes; its queue's URL comes from SSM;
+#   - with workload identity, the pod identity webhook, available before the optional add-ons.
 set -euo pipefail
 set -o errtrace
 # shellcheck source=/dev/null
@@ -55,6 +56,31 @@ retry 10 15 "server-side apply of the cloud controller manager" "${APPLY[@]}" -f
 step "apply the node termination handler"
 render "${ADDONS}/node-termination-handler.yaml.tmpl" "${WORK}/node-termination-handler.yaml" QUEUE_URL
 retry 10 15 "server-side apply of the node termination handler" "${APPLY[@]}" -f "${WORK}/node-termination-handler.yaml"
+
+# Workload identity (workloadIdentity.enabled): the pod identity webhook, with its serving
+# certificate and the cluster CA as its caBundle, available before the add-ons whose pods it mutates.
+if [[ -f ${ADDONS}/pod-identity-webhook.yaml.tmpl ]]; then
+  step "apply the pod identity webhook"
+  "${ROOT}/usr/local/sbin/k8s-webhook-cert"
+  # shellcheck disable=SC2034 # read by render
+  CA_BUNDLE=$(base64 -w0 "${ROOT}/etc/kubernetes/pki/ca.crt")
+  render "${ADDONS}/pod-identity-webhook.yaml.tmpl" "${WORK}/pod-identity-webhook.yaml" CA_BUNDLE
+  retry 10 15 "server-side apply of the pod identity webhook" "${APPLY[@]}" -f "${WORK}/pod-identity-webhook.yaml"
+  step "wait until the pod identity webhook is available"
+  retry 30 10 "the pod identity webhook's rollout" \
+    kubectl rollout status deployment/pod-identity-webhook -n kube-system --timeout=60s
+fi
+
+# The EBS CSI driver with workload identity: its controller's ServiceAccount names the role Terraform
+# made for it (SSM), after the webhook that gives its pods the credentials.
+if [[ -f ${ADDONS}/ebs-csi-driver.yaml.tmpl ]]; then
+  step "apply ebs-csi-driver with its controller's role"
+  retry 30 10 "SSM parameter ${SSM_EBS_CSI_ROLE_ARN}" ssm_get "$SSM_EBS_CSI_ROLE_ARN" EBS_CSI_ROLE_ARN
+  [[ $EBS_CSI_ROLE_ARN =~ ^arn:aws[a-z-]*:iam::[0-9]{12}:role/[A-Za-z0-9+=,.@_/-]+$ ]] ||
+    die "${SSM_EBS_CSI_ROLE_ARN} does not hold an IAM role ARN"
+  render "${ADDONS}/ebs-csi-driver.yaml.tmpl" "${WORK}/ebs-csi-driver.yaml" EBS_CSI_ROLE_ARN
+  retry 10 15 "server-side apply of ebs-csi-driver" "${APPLY[@]}" -f "${WORK}/ebs-csi-driver.yaml"
+fi
 
 # The add-ons the configuration can switch off (addons.*): their files are in the bundle only when on.
 for f in ebs-csi-driver.yaml metrics-server.yaml cluster-autoscaler.yaml; do

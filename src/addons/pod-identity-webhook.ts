@@ -1,0 +1,155 @@
+/**
+ * The EKS pod identity webhook (aws/amazon-eks-pod-identity-webhook), the in-cluster installation
+ * its README describes (`make cluster-up`: deploy/auth.yaml, deploy/deployment-base.yaml with the
+ * image filled in, deploy/service.yaml, deploy/mutatingwebhook.yaml), vendored byte for byte under
+ * addons/amazon-eks-pod-identity-webhook/<version>/. It mutates every new pod whose ServiceAccount
+ * carries `eks.amazonaws.com/role-arn`: a projected token for the audience sts.amazonaws.com and
+ * AWS_ROLE_ARN, AWS_WEB_IDENTITY_TOKEN_FILE, AWS_REGION, AWS_STS_REGIONAL_ENDPOINTS (README "Usage").
+ *
+ * Kept as upstream: admissionReviewVersions ["v1beta1"]. The release's handler answers without the
+ * AdmissionReview's apiVersion and kind, which kube-apiserver refuses for admission.k8s.io/v1 and
+ * tolerates for v1beta1 (upstream issue #225, PR #255's workaround; fixed after v0.6.17 by PR #310,
+ * not yet released): do not add "v1" to that list while this release is pinned.
+ *
+ * Our changes, each a visible patch below:
+ * - kube-system instead of the namespace `default` (objects, binding subjects, the webhook's
+ *   service reference, --namespace);
+ * - no cert-manager (this cluster has none): the ClusterIssuer and Certificate of
+ *   deployment-base.yaml are left out, and so is the cert-manager annotation that would fill the
+ *   webhook's caBundle. The serving certificate is made on a control-plane node, signed by the
+ *   cluster CA, and kept in the Secret the Deployment already mounts (pod-identity-webhook-cert);
+ *   the caBundle is the cluster CA, filled in on the node (`__CA_BUNDLE__`). The webhook reads the
+ *   files with controller-runtime's certwatcher (main.go, --in-cluster=false), so a renewed Secret
+ *   is served without a restart;
+ * - without the CSR mode (--in-cluster=true, deprecated since v0.3.0: README "In-cluster"), the Role
+ *   that lets it create and update Secrets, its binding, and the CertificateSigningRequest rule of
+ *   its ClusterRole serve nothing: left out (creating Secrets in kube-system is too much to keep
+ *   for nothing);
+ * - the image (IMAGE in the manifest) pinned to the release; flags --aws-default-region and
+ *   --sts-regional-endpoint=true (main.go), so mutated pods call STS in their region;
+ * - on the control-plane nodes (their taint tolerated), one replica per node up to two, so the
+ *   webhook is up before any worker joins and the add-ons that need it start after it; a readiness
+ *   probe on its /healthz, so that "available" means it serves.
+ */
+import { parseAllDocuments } from "yaml";
+import { VendoredAddon } from "./vendored";
+import { KubeObject, PatchError, appendFlags, container, find, podSpec, replaceFlag } from "./patches";
+
+export const POD_IDENTITY_WEBHOOK = "pod-identity-webhook";
+export const POD_IDENTITY_WEBHOOK_NAMESPACE = "kube-system";
+/** The Secret deployment-base.yaml mounts at /etc/webhook/certs (tls.crt, tls.key: main.go --tls-cert/--tls-key). */
+export const POD_IDENTITY_WEBHOOK_CERT_SECRET = "pod-identity-webhook-cert";
+/** The image: .github/workflows/build.yaml pushes each tag to public.ecr.aws/eks/amazon-eks-pod-identity-webhook. */
+export const POD_IDENTITY_WEBHOOK_IMAGE = "public.ecr.aws/eks/amazon-eks-pod-identity-webhook";
+/** The annotation a ServiceAccount names its role with (--annotation-prefix eks.amazonaws.com + "/role-arn"). */
+export const ROLE_ARN_ANNOTATION = "eks.amazonaws.com/role-arn";
+/** The host name the API server calls the webhook by (<service>.<namespace>.svc): the certificate's name. */
+export const POD_IDENTITY_WEBHOOK_HOST = `${POD_IDENTITY_WEBHOOK}.${POD_IDENTITY_WEBHOOK_NAMESPACE}.svc`;
+
+const CONTROL_PLANE_ROLE = "node-role.kubernetes.io/control-plane";
+
+export interface PodIdentityWebhookSettings {
+  readonly region: string;
+  readonly controlPlaneCount?: number;
+}
+
+/**
+ * The flags we add (main.go at the tag): the region and regional STS for mutated pods, and a grace
+ * period for a ServiceAccount not yet in its cache. The webhook starts serving while its
+ * ServiceAccount informer may still be syncing (pkg/cache/cache.go: Start runs the sync in a
+ * goroutine); with the grace period a pod of a ServiceAccount it has not seen yet waits up to 5 s
+ * for it (Get's notifier) instead of going out unmutated, so the first add-on pods after it starts
+ * get their credentials. A ServiceAccount already cached (every one, annotated or not: addSA) costs
+ * no wait.
+ */
+export function webhookFlags(region: string): string[] {
+  return [`--aws-default-region=${region}`, "--sts-regional-endpoint=true", "--service-account-lookup-grace-period=5s"];
+}
+
+const NAMESPACED = ["ServiceAccount", "Role", "RoleBinding", "Deployment", "Service"];
+
+/** The objects of the in-cluster installation with our patches (see the file comment), in `make cluster-up` order. */
+export function podIdentityWebhookObjects(v: VendoredAddon, s: PodIdentityWebhookSettings): KubeObject[] {
+  const where = `addons/${v.source.name}/${v.source.version}`;
+  const text = (file: string) => {
+    const f = v.files.find((x) => x.path === `${v.source.name}/${v.source.version}/${file}`);
+    if (!f) throw new Error(`${where} has no ${file}`);
+    return f.text;
+  };
+  const parse = (file: string) => parseDocuments(text(file), `${where}/${file}`);
+  const certManager = (o: KubeObject) => o.apiVersion.startsWith("cert-manager.io/");
+  const deploymentBase = parse("deployment-base.yaml");
+  if (
+    deploymentBase
+      .filter(certManager)
+      .map((o) => o.kind)
+      .join(",") !== "ClusterIssuer,Certificate"
+  )
+    throw new PatchError(`${where}/deployment-base.yaml no longer holds cert-manager's ClusterIssuer and Certificate`);
+  const all = [...parse("auth.yaml"), ...deploymentBase.filter((o) => !certManager(o))];
+  const objects = [...all, ...parse("service.yaml"), ...parse("mutatingwebhook.yaml")];
+
+  // No CSR mode: no Role over Secrets, no binding to it, no CSR rule.
+  find(objects, "Role", POD_IDENTITY_WEBHOOK, where);
+  find(objects, "RoleBinding", POD_IDENTITY_WEBHOOK, where);
+  const kept = objects.filter(
+    (o) => !(["Role", "RoleBinding"].includes(o.kind) && o.metadata.name === POD_IDENTITY_WEBHOOK),
+  );
+  const clusterRole = find(kept, "ClusterRole", POD_IDENTITY_WEBHOOK, where) as KubeObject & {
+    rules: { apiGroups: string[] }[];
+  };
+  const before = clusterRole.rules.length;
+  clusterRole.rules = clusterRole.rules.filter((r) => !r.apiGroups.includes("certificates.k8s.io"));
+  if (clusterRole.rules.length !== before - 1)
+    throw new PatchError(`${where}: ClusterRole ${POD_IDENTITY_WEBHOOK} no longer has one certificates.k8s.io rule`);
+
+  // kube-system.
+  for (const o of kept) {
+    if (NAMESPACED.includes(o.kind)) {
+      if (o.metadata.namespace !== "default")
+        throw new PatchError(`${where}: ${o.kind} ${o.metadata.name} is not in the namespace default`);
+      o.metadata.namespace = POD_IDENTITY_WEBHOOK_NAMESPACE;
+    }
+    for (const subject of (o.subjects as { kind: string; namespace?: string }[] | undefined) ?? [])
+      if (subject.kind === "ServiceAccount") subject.namespace = POD_IDENTITY_WEBHOOK_NAMESPACE;
+  }
+
+  const deployment = find(kept, "Deployment", POD_IDENTITY_WEBHOOK, where);
+  const spec = podSpec(deployment, where);
+  const c = container(spec, POD_IDENTITY_WEBHOOK, where);
+  if (c.image !== "IMAGE")
+    throw new PatchError(`${where}: the webhook's image is ${c.image}, not the IMAGE placeholder`);
+  c.image = `${POD_IDENTITY_WEBHOOK_IMAGE}:${v.source.version}`;
+  replaceFlag(c, "command", "--namespace", POD_IDENTITY_WEBHOOK_NAMESPACE, where);
+  // Ready once it serves (main.go: /healthz on the TLS server); the grace period above covers its cache.
+  if (c.readinessProbe !== undefined) throw new PatchError(`${where}: the webhook already has a readiness probe`);
+  c.readinessProbe = { httpGet: { path: "/healthz", port: 443, scheme: "HTTPS" }, periodSeconds: 5 };
+  appendFlags(c, "command", webhookFlags(s.region), where);
+  spec.nodeSelector = { ...(spec.nodeSelector ?? {}), [CONTROL_PLANE_ROLE]: "" };
+  spec.tolerations = [
+    ...(spec.tolerations ?? []),
+    { key: CONTROL_PLANE_ROLE, operator: "Exists", effect: "NoSchedule" },
+  ];
+  spec.priorityClassName = "system-cluster-critical";
+  (deployment.spec as { replicas: number }).replicas = Math.min(2, s.controlPlaneCount ?? 1);
+
+  const webhookConfig = find(kept, "MutatingWebhookConfiguration", POD_IDENTITY_WEBHOOK, where) as KubeObject & {
+    webhooks: { clientConfig: { service: { namespace: string }; caBundle?: string } }[];
+  };
+  const annotations = webhookConfig.metadata.annotations as Record<string, string> | undefined;
+  if (!annotations?.["cert-manager.io/inject-ca-from"])
+    throw new PatchError(`${where}: the MutatingWebhookConfiguration no longer asks cert-manager for its caBundle`);
+  delete webhookConfig.metadata.annotations;
+  if (webhookConfig.webhooks.length !== 1) throw new PatchError(`${where}: expected one webhook`);
+  webhookConfig.webhooks[0].clientConfig.service.namespace = POD_IDENTITY_WEBHOOK_NAMESPACE;
+  webhookConfig.webhooks[0].clientConfig.caBundle = "__CA_BUNDLE__";
+  return kept;
+}
+
+function parseDocuments(text: string, where: string): KubeObject[] {
+  return parseAllDocuments(text).flatMap((d, i) => {
+    if (d.errors.length) throw new Error(`${where}: YAML document ${i + 1}: ${d.errors[0].message}`);
+    const o = d.toJS() as KubeObject | null;
+    return o ? [o] : [];
+  });
+}
