@@ -54,7 +54,7 @@ init_cluster() {
   CERTIFICATE_KEY=$(kubeadm certs certificate-key)
   step "render the kubeadm configuration"
   render "${CONF}/kubeadm-init.yaml.tmpl" "$KUBEADM_CONFIG" \
-    API_ENDPOINT NODE_NAME NODE_IP NODE_ZONE MAX_PODS KUBERNETES_VERSION CERTIFICATE_KEY
+    API_ENDPOINT NODE_NAME NODE_IP NODE_ZONE NODE_LIFECYCLE MAX_PODS KUBERNETES_VERSION CERTIFICATE_KEY
   register_api_target
   step "kubeadm init"
   kubeadm init --config "$KUBEADM_CONFIG" --upload-certs --skip-token-print --skip-certificate-key-print
