@@ -50,7 +50,8 @@ describe("workers.spot: every bad input is one line naming the field, the value 
       "an unknown field",
       spotWorkers({ ...SPOT, allocationStrategy: "lowest-price" }),
       [
-        'workers.spot.allocationStrategy = "lowest-price": is not a known field (see the README\'s configuration table)',
+        'workers.spot.allocationStrategy = "lowest-price": is not a known field ' +
+          "(see the README's configuration table)",
       ],
     ],
     [
@@ -127,7 +128,7 @@ describe("workers.spot: every bad input is one line naming the field, the value 
 });
 
 describe("the instance-type data the checks use", () => {
-  test("the cluster autoscaler's list is vendored unchanged from the release the add-on pins for the default minor", () => {
+  test("the autoscaler's list is vendored unchanged from the release the add-on pins for the default minor", () => {
     const loaded = loadVendored(
       "ec2-instance-types",
       "cluster-autoscaler-1.35.2",

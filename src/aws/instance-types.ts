@@ -61,8 +61,18 @@ export function instanceResources(): ReadonlyMap<string, InstanceResources> {
   if (!resources) {
     const folder = repositoryFolder("data", "ec2-instance-types");
     const [file] = loadVendored("ec2-instance-types", "cluster-autoscaler-1.35.2", folder).files;
-    const entry =
-      /^\t"([^"]+)": \{\n\t\tInstanceType: +"\1",\n\t\tVCPU: +(\d+),\n\t\tMemoryMb: +(\d+),\n\t\tGPU: +\d+,\n\t\tArchitecture: +"(\w+)",\n\t\},$/gm;
+    const entry = new RegExp(
+      [
+        '^\\t"([^"]+)": \\{',
+        '\\t\\tInstanceType: +"\\1",',
+        "\\t\\tVCPU: +(\\d+),",
+        "\\t\\tMemoryMb: +(\\d+),",
+        "\\t\\tGPU: +\\d+,",
+        '\\t\\tArchitecture: +"(\\w+)",',
+        "\\t\\},$",
+      ].join("\\n"),
+      "gm",
+    );
     const map = new Map<string, InstanceResources>();
     for (const m of file.text.matchAll(entry))
       map.set(m[1], { vcpu: Number(m[2]), memoryMb: Number(m[3]), architecture: m[4] });
