@@ -284,6 +284,6 @@ export const CLUSTER_ADDITIONS: readonly Addition[] = [
     why:
       "workers at the Spot price for workloads that tolerate interruption; the termination handler drains a Spot " +
       "worker on its interruption warning and rebalance recommendation, and workloads can select or avoid Spot nodes",
-    setting: "workers.spot",
+    switch: "workers.spot",
   },
 ];
