@@ -99,3 +99,52 @@ describe("each AWS rule fails synth with a message naming the resource", () => {
     ).toBe(true);
   });
 });
+
+describe("a mixed instances policy (workers.spot) AWS would refuse fails synth", () => {
+  const SPOT = {
+    workers: { instanceType: "m7i.large", spot: { instanceTypes: ["m7i.large", "m6i.large", "m5.large"] } },
+  };
+  const spotJson = stackToJson(buildApp(resolveConfig(SPOT)).cluster);
+  const spotTf = () => structuredClone(spotJson) as any;
+  const launch = (tf: any) => tf.resource.aws_autoscaling_group.worker_asg.mixed_instances_policy.launch_template;
+  const messages = (tf: any) => checkAwsRules(tf).map((f) => `${f.resource}: ${f.message}`);
+
+  test("the spot configuration as synthesized passes every check", () => {
+    expect(checkAwsRules(spotTf())).toEqual([]);
+  });
+
+  test("more than 40 instance types (the API's LaunchTemplateOverrides limit)", () => {
+    const tf = spotTf();
+    const sizes = ["large", "xlarge", "2xlarge", "4xlarge", "8xlarge", "12xlarge", "16xlarge", "24xlarge"];
+    const families = ["m5", "m6i", "m7i", "c5", "c6i", "r5"];
+    launch(tf).override = families.flatMap((f) => sizes.map((s) => ({ instance_type: `${f}.${s}` }))).slice(0, 41);
+    expect(messages(tf)).toEqual([
+      "aws_autoscaling_group.worker_asg: its mixed instances policy names 41 instance types; " + "a group allows 40",
+    ]);
+  });
+
+  test("an override of the other architecture than the image the template was looked up for", () => {
+    const tf = spotTf();
+    launch(tf).override.push({ instance_type: "m7g.large" });
+    expect(messages(tf)).toEqual([
+      "aws_autoscaling_group.worker_asg: override m7g.large is arm64, but " +
+        "aws_launch_template.worker_launch_template's image is x86_64",
+    ]);
+  });
+
+  test("a launch template that requests Spot Instances itself", () => {
+    const tf = spotTf();
+    tf.resource.aws_launch_template.worker_launch_template.instance_market_options = { market_type: "spot" };
+    expect(messages(tf)).toEqual([
+      "aws_autoscaling_group.worker_asg: aws_launch_template.worker_launch_template requests " +
+        "Spot Instances itself (instance_market_options), which a group with a mixed instances policy refuses: its " +
+        "instances_distribution decides Spot or On-Demand",
+    ]);
+  });
+
+  test("a configured amiId is not a lookup: its architecture is not known at synth, so not checked", () => {
+    const tf = stackToJson(buildApp(resolveConfig({ ...SPOT, amiId: "ami-0123456789abcdef0" })).cluster) as any;
+    launch(tf).override.push({ instance_type: "m7g.large" });
+    expect(checkAwsRules(tf)).toEqual([]);
+  });
+});

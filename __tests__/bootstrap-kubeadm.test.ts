@@ -62,6 +62,7 @@ describe("kubeadm configuration (v1beta4)", () => {
       "NODE_NAME",
       "NODE_IP",
       "NODE_ZONE",
+      "NODE_LIFECYCLE",
       "MAX_PODS",
       "KUBERNETES_VERSION",
       "CERTIFICATE_KEY",

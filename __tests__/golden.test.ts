@@ -1,5 +1,5 @@
 /**
- * The synthesized stacks of three configurations equal the golden files in __tests__/golden/. A
+ * The synthesized stacks of four configurations equal the golden files in __tests__/golden/. A
  * change to what synth emits fails here with the paths that changed; when it is intended, run
  * `npm run golden` and review the diff of those files as part of the change.
  */

@@ -153,6 +153,9 @@ describe("the README", () => {
       if (field === "network.vpcCidr") return cluster.plan.vpcCidr;
       const tier = /^network\.subnets\.(\w+)$/.exec(field)?.[1];
       if (tier) return cluster.plan.tiers[tier as keyof typeof cluster.plan.tiers].block;
+      // workers.spot is off by default: its fields' defaults are those of a configuration that sets it.
+      if (field.startsWith("workers.spot.") && field !== "workers.spot.instanceTypes")
+        return at(resolveConfig({ workers: { spot: { instanceTypes: ["t3.large", "t3a.large"] } } }), field);
       return at(config, field);
     };
     const show = (v: unknown) => (typeof v === "string" ? v : JSON.stringify(v));

@@ -13,6 +13,7 @@ import { vpcTable } from "./spec/network";
 import { onCalendarProblem } from "./validation/systemd-calendar";
 import { KNOWN_REGIONS, REGIONS_SOURCE } from "./aws/regions";
 import { instanceTypeProblem } from "./aws/instance-types";
+import { spotGroupProblems, spotSchema, spotTypeProblems } from "./aws/spot";
 import { PROJECT_TAGS_MAX, USER_TAGS_MAX, tagProblem } from "./validation/aws-tags";
 import { EBS_GP3_MAX_GIB, EC2_KEY_PAIR_NAME_MAX_CHARS, ELB_NAME_LIMITS, S3_LIMITS, TAG_LIMITS } from "./aws/limits";
 import { ConfigError, ConfigProblem, NO_VALUE } from "./validation/config-error";
@@ -155,6 +156,8 @@ export const schema = z
         max: z.number().int().min(1).max(1000).default(5),
         instanceType: instanceType.default("t3.large"),
         rootVolumeGiB: z.number().int().min(20, "must be at least 20 GiB").max(EBS_GP3_MAX_GIB).default(50),
+        /** Spot capacity: a mixed instances policy over these types (src/aws/spot.ts). */
+        spot: spotSchema(instanceType).optional(),
       })
       .strict()
       .default({}),
@@ -312,6 +315,11 @@ const CROSS_CHECKS: readonly CrossCheck[] = [
   instanceTypeCheck("bastion"),
   instanceTypeCheck("controlPlane"),
   instanceTypeCheck("workers"),
+  { reads: ["workers.spot", "allowUnlistedInstanceTypes"], problems: spotTypeProblems },
+  {
+    reads: ["workers.spot", "workers.instanceType", "allowUnlistedInstanceTypes", "addons.clusterAutoscaler"],
+    problems: spotGroupProblems,
+  },
   {
     reads: ["availabilityZones", "azCount", "region"],
     problems: ({ availabilityZones: zones, azCount, region }) => {

@@ -32,6 +32,13 @@ export const GOLDEN_CONFIGS: Readonly<Record<string, Record<string, unknown>>> =
     etcdBackup: { enabled: false },
     bootstrapEgress: true,
   },
+  // Spot workers: a mixed instances policy over three types of the same size (the autoscaler's rule).
+  "spot-workers": {
+    workers: {
+      instanceType: "m7i.large",
+      spot: { instanceTypes: ["m7i.large", "m6i.large", "m5.large"], onDemandBaseCapacity: 1 },
+    },
+  },
 });
 
 const BASE64_KEYS = new Set(["content_base64", "user_data", "user_data_base64"]);

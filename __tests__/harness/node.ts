@@ -206,6 +206,8 @@ export interface Behaviour {
     readonly ipsPerEni: number;
     readonly output?: string;
   };
+  /** IMDS's instance-life-cycle: how the instance was bought (default on-demand). */
+  readonly lifecycle?: "spot" | "on-demand";
   /** Architecture of the node (dpkg --print-architecture), default amd64. */
   readonly arch?: string;
   /** The containerd build apt installs from the pinned series. */
@@ -457,6 +459,7 @@ export function runNode(role: NodeRole, behaviour: Behaviour = {}, settings: Par
     STUB_ETCDUTL: b.etcd?.etcdutl ? "1" : "0",
     STUB_SNAPSHOT: b.etcd?.snapshot ?? "good",
     STUB_ARCH: b.arch ?? "amd64",
+    STUB_LIFECYCLE: b.lifecycle ?? "on-demand",
     STUB_TARGET_GROUP_ARN: API_TARGET_GROUP_ARN,
     STUB_INSTANCE_ID: self.instanceId,
     STUB_NODE_NAME: self.name,

@@ -7,6 +7,7 @@
 #                      starts with one fails (with #N: only the first N such calls)
 #   STUB_DNS_FAILURES  lookups of the API name that fail before one succeeds ("always": never)
 #   STUB_INSTANCE_TYPE the instance type IMDS reports (default t3.large)
+#   STUB_LIFECYCLE     IMDS's instance-life-cycle (default on-demand)
 #   STUB_ENI_LIMITS    what aws ec2 describe-instance-types prints for it (default "3<tab>12":
 #                      maximum ENIs, IPv4 addresses per ENI); other types are unknown to EC2
 #   ssm/<name>         SSM parameters (name with "/" as "%2F"); ssm-later/<name> appears after
@@ -277,6 +278,7 @@ case $name in
           local-ipv4) printf '%s' "$NODE_IP" ;;
           placement/availability-zone) printf 'ap-northeast-2a' ;;
           instance-type) printf '%s' "${STUB_INSTANCE_TYPE:-t3.large}" ;;
+          instance-life-cycle) printf '%s' "${STUB_LIFECYCLE:-on-demand}" ;;
           instance-id) printf '%s' "$INSTANCE_ID" ;;
           autoscaling/target-lifecycle-state) imds_target_state ;;
           *) exit 22 ;;

@@ -136,7 +136,7 @@ describe("the control-plane node that creates the cluster (no cluster, no init l
     expect(init.nodeRegistration.name).toBe("ip-172-31-8-10.ap-northeast-2.compute.internal");
     expect(init.nodeRegistration.kubeletExtraArgs).toContainEqual({
       name: "node-labels",
-      value: "topology.kubernetes.io/zone=ap-northeast-2a",
+      value: "topology.kubernetes.io/zone=ap-northeast-2a,node.kubernetes.io/lifecycle=on-demand",
     });
     // t3.large (the stub's default): (3 ENIs - 1) * (12 addresses - 1) + 7 host-network pods of a
     // control-plane node (4 static pods, kube-proxy, aws-node, the cloud controller).

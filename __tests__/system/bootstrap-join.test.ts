@@ -60,7 +60,10 @@ describe("joining nodes", () => {
     expect(join.nodeRegistration.kubeletExtraArgs).toEqual([
       { name: "cloud-provider", value: "external" },
       { name: "node-ip", value: "172.31.8.10" },
-      { name: "node-labels", value: "topology.kubernetes.io/zone=ap-northeast-2a" },
+      {
+        name: "node-labels",
+        value: "topology.kubernetes.io/zone=ap-northeast-2a,node.kubernetes.io/lifecycle=on-demand",
+      },
       // (3 - 1) * (12 - 1) + 2 host-network pods of a worker (kube-proxy, aws-node).
       { name: "max-pods", value: "24" },
       { name: "image-credential-provider-config", value: "/etc/kubernetes/image-credential-provider-config.yaml" },
@@ -69,6 +72,19 @@ describe("joining nodes", () => {
     expect(n.calls.filter((c) => c.includes("certificate-key"))).toEqual([]);
     expect(n.calls.filter((c) => c.includes("k8s-join-refresh"))).toEqual([]);
     expect(n.indexOf("aws ssm put-parameter")).toBe(-1);
+  });
+
+  // A mixed instances group (workers.spot) launches Spot and On-Demand instances from one launch
+  // template: the node learns which it is from IMDS (meta-data/instance-life-cycle), not from user data.
+  test("a Spot worker labels itself node.kubernetes.io/lifecycle=spot from IMDS's instance-life-cycle", () => {
+    const n = node("worker", { ssm: ALL_PARAMETERS, lifecycle: "spot" });
+    expectSuccess(n);
+    const [join] = yamlDocs(n.kept("kubeadm-join.yaml")!);
+    expect(join.nodeRegistration.kubeletExtraArgs).toContainEqual({
+      name: "node-labels",
+      value: "topology.kubernetes.io/zone=ap-northeast-2a,node.kubernetes.io/lifecycle=spot",
+    });
+    expect(n.callsOf("curl").filter((c) => c.endsWith("/latest/meta-data/instance-life-cycle"))).not.toEqual([]);
   });
 
   test("a failed kubeadm join is reset and tried again with fresh parameters", () => {

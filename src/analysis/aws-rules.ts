@@ -1,12 +1,14 @@
 /**
  * Synth-time checks for what AWS rejects at apply but `terraform plan` does not: subnet sizes,
- * containment and overlap, subnets without a route table, a NAT gateway without a way out.
+ * containment and overlap, subnets without a route table, a NAT gateway without a way out, a
+ * mixed instances policy AWS refuses (autoscaling-rules.ts).
  * Each finding names the resource. main.ts runs these before anything is written.
  */
 import { Cidr, cidrProblem, contains, overlaps, parseCidr } from "../aws/cidr";
 import { AWS_MAX_SUBNET_PREFIX, AWS_MIN_SUBNET_PREFIX } from "../aws/limits";
 import { TfJson, TfResource, byAddress, label, refOf, resourcesOf, withVariableDefaults } from "./tf-json";
 import { checkSecurityGroups } from "./security-group-rules";
+import { checkMixedInstancesPolicies } from "./autoscaling-rules";
 
 export interface Finding {
   readonly resource: string;
@@ -161,5 +163,5 @@ export const NETWORK_CHECKS: readonly Check[] = [
 /** Every check, on the configuration as it applies with the variables' defaults. */
 export function checkAwsRules(tf: TfJson): Finding[] {
   const applied = withVariableDefaults(tf);
-  return [...NETWORK_CHECKS, checkSecurityGroups].flatMap((c) => c(applied));
+  return [...NETWORK_CHECKS, checkSecurityGroups, checkMixedInstancesPolicies].flatMap((c) => c(applied));
 }

@@ -294,4 +294,16 @@ export const CLUSTER_ADDITIONS: readonly Addition[] = [
       "The signing key never leaves the nodes: only its public key set is published",
     switch: "workloadIdentity.enabled",
   },
+  {
+    id: "A21",
+    what:
+      "Spot workers (optional): a mixed instances policy on the workers' group over 2-40 instance types of one " +
+      "architecture and, with the autoscaler, one size (price-capacity-optimized, an On-Demand base and " +
+      "percentage), capacity rebalancing; every node labels itself `node.kubernetes.io/lifecycle` (spot or " +
+      "on-demand) from the instance metadata at boot",
+    why:
+      "workers at the Spot price for workloads that tolerate interruption; the termination handler drains a Spot " +
+      "worker on its interruption warning and rebalance recommendation, and workloads can select or avoid Spot nodes",
+    switch: "workers.spot",
+  },
 ];

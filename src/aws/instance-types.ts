@@ -38,3 +38,45 @@ export function instanceTypeProblem(instanceType: string, allowUnlisted: boolean
     "or set allowUnlistedInstanceTypes: true for a newer type"
   );
 }
+
+/** vCPUs, memory and architecture of an instance type, as the cluster autoscaler knows them. */
+export interface InstanceResources {
+  readonly vcpu: number;
+  readonly memoryMb: number;
+  readonly architecture: string;
+}
+
+/**
+ * The cluster autoscaler's own static list (its AWS cloud provider's ec2_instance_types.go of the
+ * release the add-on pins for the default minor), vendored unchanged under
+ * data/ec2-instance-types/: the vCPU and memory it assumes for a type are the ones compared here.
+ */
+export const INSTANCE_RESOURCES_SOURCE =
+  "kubernetes/autoscaler cluster-autoscaler-1.35.2 cluster-autoscaler/cloudprovider/aws/ec2_instance_types.go";
+
+let resources: ReadonlyMap<string, InstanceResources> | undefined;
+
+/** Every entry of the Go map literal `"type": { InstanceType: ..., VCPU: n, MemoryMb: n, ... }`. */
+export function instanceResources(): ReadonlyMap<string, InstanceResources> {
+  if (!resources) {
+    const folder = repositoryFolder("data", "ec2-instance-types");
+    const [file] = loadVendored("ec2-instance-types", "cluster-autoscaler-1.35.2", folder).files;
+    const entry = new RegExp(
+      [
+        '^\\t"([^"]+)": \\{',
+        '\\t\\tInstanceType: +"\\1",',
+        "\\t\\tVCPU: +(\\d+),",
+        "\\t\\tMemoryMb: +(\\d+),",
+        "\\t\\tGPU: +\\d+,",
+        '\\t\\tArchitecture: +"(\\w+)",',
+        "\\t\\},$",
+      ].join("\\n"),
+      "gm",
+    );
+    const map = new Map<string, InstanceResources>();
+    for (const m of file.text.matchAll(entry))
+      map.set(m[1], { vcpu: Number(m[2]), memoryMb: Number(m[3]), architecture: m[4] });
+    resources = map;
+  }
+  return resources;
+}

@@ -11,15 +11,20 @@ import {
 } from "./image-pulls";
 import { yamlDocs } from "./yaml-text";
 
+/** The node label whose value is the instance's purchase option (spot, on-demand), from IMDS at boot. */
+export const LIFECYCLE_LABEL = "node.kubernetes.io/lifecycle";
+
 /** kubeadm's nodeRegistration.kubeletExtraArgs; `__NAME__` values are filled in at boot. */
 export function kubeletExtraArgs(): { name: string; value: string }[] {
   return [
     { name: "cloud-provider", value: "external" },
     // The primary address, not one of the ENIs the VPC CNI adds for pods.
     { name: "node-ip", value: "__NODE_IP__" },
-    // Allowed for kubelets by NodeRestriction; the VPC CNI picks the ENIConfig by this label,
-    // so it is there before the cloud controller initialises the node.
-    { name: "node-labels", value: "topology.kubernetes.io/zone=__NODE_ZONE__" },
+    // Allowed for kubelets by NodeRestriction; the VPC CNI picks the ENIConfig by the zone label,
+    // so it is there before the cloud controller initialises the node. The lifecycle label is
+    // IMDS's instance-life-cycle (spot or on-demand: a mixed group holds both), in the
+    // node.kubernetes.io namespace NodeRestriction leaves to kubelets.
+    { name: "node-labels", value: `topology.kubernetes.io/zone=__NODE_ZONE__,${LIFECYCLE_LABEL}=__NODE_LIFECYCLE__` },
     // Pods that can get an address from the VPC CNI (custom networking), computed at boot from
     // the instance type; kubelet's default of 110 would leave pods without an address.
     { name: "max-pods", value: "__MAX_PODS__" },

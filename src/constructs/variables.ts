@@ -78,11 +78,23 @@ export class OperationalVariables extends Construct {
       "control-plane nodes (a change rolls them, one node per group, launch before terminate)",
       [tooSmall],
     );
+    // With spot the group launches the listed types (the template's type is only the first of them).
+    const spotTypes = config.workers.spot?.instanceTypes;
     this.workerInstanceType = instanceType(
       "worker_instance_type",
       "workers.instanceType",
       config.workers.instanceType,
-      "worker nodes",
+      spotTypes ? `worker nodes, one of workers.spot.instanceTypes (${spotTypes.join(", ")})` : "worker nodes",
+      spotTypes
+        ? [
+            {
+              condition: `contains(${JSON.stringify(spotTypes)}, var.worker_instance_type)`,
+              errorMessage:
+                "worker_instance_type must be one of workers.spot.instanceTypes; for other types set them " +
+                "in cluster.config.json and synthesize again.",
+            },
+          ]
+        : [],
     );
     this.bastionInstanceType = instanceType(
       "bastion_instance_type",

@@ -5,7 +5,7 @@
 import { Construct } from "constructs";
 import { ITerraformDependable } from "cdktf";
 import { LaunchTemplate } from "@cdktf/provider-aws/lib/launch-template";
-import { AutoscalingGroup } from "@cdktf/provider-aws/lib/autoscaling-group";
+import { AutoscalingGroup, AutoscalingGroupConfig } from "@cdktf/provider-aws/lib/autoscaling-group";
 import { Subnet } from "@cdktf/provider-aws/lib/subnet";
 import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { IamInstanceProfile } from "@cdktf/provider-aws/lib/iam-instance-profile";
@@ -15,6 +15,7 @@ import { clusterAutoscalerTags } from "../aws/tags";
 import { NodeMachine, nodeGroupSettings, nodeGroupTags, nodeLaunchTemplate } from "./node-groups";
 import { workerGroupName } from "../aws/cluster-names";
 import { NTH_MANAGED_TAG } from "../addons/node-termination-handler";
+import { ON_DEMAND_ALLOCATION_STRATEGY, SPOT_ALLOCATION_STRATEGY } from "../aws/spot";
 
 /**
  * Instance refresh of the workers: launch before terminating (the AWS console's preset of that
@@ -40,7 +41,16 @@ export interface WorkersProps {
   readonly securityGroup: SecurityGroup;
   readonly instanceProfile: IamInstanceProfile;
   readonly userDataBase64: string;
+  /** Spot capacity (configuration workers.spot): a mixed instances policy instead of the plain template. */
+  readonly spot?: WorkerSpot;
   readonly dependsOn?: ITerraformDependable[];
+}
+
+export interface WorkerSpot {
+  /** The launch template overrides, in priority order (src/aws/spot.ts overrideOrder). */
+  readonly instanceTypes: readonly string[];
+  readonly onDemandBaseCapacity: number;
+  readonly onDemandPercentageAboveBaseCapacity: number;
 }
 
 export class Workers extends Construct {
@@ -67,6 +77,7 @@ export class Workers extends Construct {
       }),
       "worker_launch_template",
     );
+    const { launchTemplate, ...groupSettings } = nodeGroupSettings(this.launchTemplate, WORKER_REFRESH);
     this.autoscalingGroup = named(
       new AutoscalingGroup(this, "asg", {
         name: workerGroupName(props.clusterName),
@@ -76,7 +87,8 @@ export class Workers extends Construct {
         vpcZoneIdentifier: props.subnets.map((s) => s.id),
         // EC2 status checks (nodeGroupSettings): a Ready worker's workloads are Kubernetes' business. A new
         // launch template version (bootstrap, instance type, key pair) rolls the workers.
-        ...nodeGroupSettings(this.launchTemplate, WORKER_REFRESH),
+        ...groupSettings,
+        ...(props.spot ? this.mixedInstances(launchTemplate, props.spot) : { launchTemplate }),
         tag: [
           ...nodeGroupTags(name, props.clusterName),
           // The node termination handler drains only instances with this tag (CHECK_TAG_BEFORE_DRAINING):
@@ -96,5 +108,33 @@ export class Workers extends Construct {
       }),
       "worker_asg",
     );
+  }
+
+  /**
+   * With spot, a mixed instances policy over the same launch template (a new version still rolls
+   * the group: the provider starts an instance refresh on a change of launch_template or
+   * mixed_instances_policy). Capacity rebalancing: when EC2 recommends rebalancing a Spot
+   * Instance, the group launches its replacement first and then terminates it through the
+   * terminate hook, which the termination handler drains (its README, "Queue Processor").
+   */
+  private mixedInstances(
+    template: { id: string; version: string },
+    spot: WorkerSpot,
+  ): Pick<AutoscalingGroupConfig, "capacityRebalance" | "mixedInstancesPolicy"> {
+    return {
+      capacityRebalance: true,
+      mixedInstancesPolicy: {
+        launchTemplate: {
+          launchTemplateSpecification: { launchTemplateId: template.id, version: template.version },
+          override: spot.instanceTypes.map((instanceType) => ({ instanceType })),
+        },
+        instancesDistribution: {
+          onDemandAllocationStrategy: ON_DEMAND_ALLOCATION_STRATEGY,
+          onDemandBaseCapacity: spot.onDemandBaseCapacity,
+          onDemandPercentageAboveBaseCapacity: spot.onDemandPercentageAboveBaseCapacity,
+          spotAllocationStrategy: SPOT_ALLOCATION_STRATEGY,
+        },
+      },
+    };
   }
 }

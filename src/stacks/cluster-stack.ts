@@ -22,6 +22,7 @@ import { EtcdBackupBucket } from "../constructs/etcd-backup-bucket";
 import { AddonAssets } from "../constructs/addon-assets";
 import { OidcIssuer } from "../constructs/oidc-issuer";
 import { architectureOf } from "../aws/instances";
+import { overrideOrder } from "../aws/spot";
 import {
   ClusterBootstrapSettings,
   NodeRole,
@@ -250,6 +251,10 @@ export class ClusterStack extends TerraformStack {
       securityGroup: groups.workers,
       instanceProfile: this.iam.instanceProfiles.workers,
       userDataBase64: userData("worker"),
+      spot: config.workers.spot && {
+        ...config.workers.spot,
+        instanceTypes: overrideOrder(config.workers.instanceType, config.workers.spot),
+      },
       dependsOn: [...bootDependencies, ...this.iam.attachments.workers, ...this.controlPlane.groups],
     });
     this.bootFailureAlarms = new BootFailureAlarms(this, "boot-failure-alarms", {

@@ -58,7 +58,7 @@ init_cluster() {
   "${SBIN}/k8s-cluster-secrets" create
   step "render the kubeadm configuration"
   render "${CONF}/kubeadm-init.yaml.tmpl" "$KUBEADM_CONFIG" \
-    API_ENDPOINT NODE_NAME NODE_IP NODE_ZONE MAX_PODS KUBERNETES_VERSION CERTIFICATE_KEY
+    API_ENDPOINT NODE_NAME NODE_IP NODE_ZONE NODE_LIFECYCLE MAX_PODS KUBERNETES_VERSION CERTIFICATE_KEY
   register_api_target
   step "kubeadm init"
   kubeadm init --config "$KUBEADM_CONFIG" --upload-certs --skip-token-print --skip-certificate-key-print

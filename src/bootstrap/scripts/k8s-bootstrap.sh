@@ -67,7 +67,7 @@ choose_version() {
 
 # join_once KIND: kubeadm join with freshly read parameters; reset after a failure.
 join_once() {
-  local -a names=(API_ENDPOINT NODE_NAME NODE_IP NODE_ZONE MAX_PODS JOIN_TOKEN CA_CERT_HASH)
+  local -a names=(API_ENDPOINT NODE_NAME NODE_IP NODE_ZONE NODE_LIFECYCLE MAX_PODS JOIN_TOKEN CA_CERT_HASH)
   read_join_parameters "$1" || return 1
   # Before every attempt: kubeadm reset removes sa.key.
   if [[ $1 == control-plane ]]; then

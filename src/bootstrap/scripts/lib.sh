@@ -61,13 +61,14 @@ imds_get() {
 }
 
 # Sets INSTANCE_ID, NODE_NAME (the private DNS name the cloud controller expects), NODE_IP, NODE_ZONE,
-# INSTANCE_TYPE.
+# INSTANCE_TYPE, NODE_LIFECYCLE (spot or on-demand).
 node_facts() {
   imds_get instance-id INSTANCE_ID || return 1
   imds_get local-hostname NODE_NAME || return 1
   imds_get local-ipv4 NODE_IP || return 1
   imds_get placement/availability-zone NODE_ZONE || return 1
-  imds_get instance-type INSTANCE_TYPE
+  imds_get instance-type INSTANCE_TYPE || return 1
+  imds_get instance-life-cycle NODE_LIFECYCLE
 }
 
 # ssm_get NAME VAR: one decrypted read. Status 1: no such parameter (yet), 2: other error (printed).
