@@ -7,7 +7,8 @@
  * HostPathMount (name, hostPath, mountPath, readOnly, pathType).
  */
 import { parse, parseAllDocuments } from "yaml";
-import { AUDIT_PATHS, AUDIT_POLICY } from "../src/bootstrap/audit";
+import { AUDIT_LOG_ROTATION, AUDIT_PATHS, AUDIT_POLICY } from "../src/bootstrap/audit";
+import { CLUSTER_ADDITIONS } from "../src/aws/deviations";
 import { deliveredFiles } from "./harness/node";
 
 const delivered = (role: "control-plane" | "worker") =>
@@ -124,5 +125,17 @@ describe("the API server writes it (ClusterConfiguration, so joins and upgrades 
   test("the policy file is inside the mounted folder, the log file inside the log folder", () => {
     expect(AUDIT_PATHS.policyFile.startsWith(`${AUDIT_PATHS.policyDir}/`)).toBe(true);
     expect(AUDIT_PATHS.logFile.startsWith(`${AUDIT_PATHS.logDir}/`)).toBe(true);
+  });
+});
+
+describe("what the additions table tells the reader (docs/additions.md, A22)", () => {
+  test("the rotation it states is the one the flags set", () => {
+    const a22 = CLUSTER_ADDITIONS.find((a) => a.id === "A22")!;
+    const { maxSizeMB, maxBackups, maxAgeDays } = AUDIT_LOG_ROTATION;
+    expect(a22.what).toContain(
+      `rotates at ${maxSizeMB} MB, ${maxBackups} files kept, none older than ${maxAgeDays} days`,
+    );
+    expect(a22.what).toContain("no request or response bodies");
+    expect(a22.switch).toBe("always");
   });
 });

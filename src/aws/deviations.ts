@@ -306,4 +306,24 @@ export const CLUSTER_ADDITIONS: readonly Addition[] = [
       "worker on its interruption warning and rebalance recommendation, and workloads can select or avoid Spot nodes",
     switch: "workers.spot",
   },
+  {
+    id: "A22",
+    what:
+      "the API audit log on every control-plane node: metadata of every request (no request or response bodies, " +
+      "so never a Secret's data), the kubelets', kube-proxy's and leader elections' routine calls left out; a " +
+      "file the API server rotates at 100 MB, 10 files kept, none older than 30 days (docs/security.md)",
+    why: "who did what to which object, and when, is the first question after an incident",
+    switch: "always",
+  },
+  {
+    id: "A23",
+    what:
+      "Secrets encrypted at rest (secretbox) with a key the first control-plane node makes and keeps only in an " +
+      "SSM SecureString, as it keeps the service-account signing key; the other control-plane nodes fetch both, " +
+      "and neither is in user data, the add-on bundle or Terraform state",
+    why:
+      "etcd and every etcd snapshot in S3 hold Secrets as ciphertext, and every API server signs service-account " +
+      "tokens with the same key, so tokens stay valid when a control-plane node is replaced",
+    switch: "always",
+  },
 ];
