@@ -72,7 +72,7 @@ if [[ -f ${ADDONS}/pod-identity-webhook.yaml.tmpl ]]; then
 fi
 
 # The EBS CSI driver with workload identity: its controller's ServiceAccount names the role Terraform
-# made for it (SSM), after the webhook that gives its pods the credentials.
+# made for it (SSM), which its manifest also hands its pods directly (AWS_ROLE_ARN, the token).
 if [[ -f ${ADDONS}/ebs-csi-driver.yaml.tmpl ]]; then
   step "apply ebs-csi-driver with its controller's role"
   retry 30 10 "SSM parameter ${SSM_EBS_CSI_ROLE_ARN}" ssm_get "$SSM_EBS_CSI_ROLE_ARN" EBS_CSI_ROLE_ARN
