@@ -350,6 +350,18 @@ describe("add-ons travel through S3, not user data", () => {
     );
   });
 
+  // crictl's configuration keys: kubernetes-sigs/cri-tools docs/crictl.md (runtime-endpoint, image-endpoint);
+  // the socket: containerd's default address (containerd defaults/defaults_unix.go), kubeadm's criSocket.
+  test("crictl talks to containerd's socket, the one the kubelet is given, for containers and images", () => {
+    const socket = "unix:///run/containerd/containerd.sock";
+    expect(parse(fileOf("worker", "/etc/crictl.yaml")!)).toEqual({
+      "runtime-endpoint": socket,
+      "image-endpoint": socket,
+    });
+    const join = yamlDocs(fileOf("worker", "/etc/k8s-bootstrap/kubeadm-join.yaml.tmpl")!);
+    expect(join.find((d) => d.kind === "JoinConfiguration").nodeRegistration.criSocket).toBe(socket);
+  });
+
   // kops nodeup does the same (eni_networking.go).
   test("networkd and cloud-init leave the VPC CNI's routes and rules alone (aws/amazon-vpc-cni-k8s#3309)", () => {
     expect(fileOf("worker", "/etc/systemd/networkd.conf.d/40-k8s-foreign-routes.conf")).toBe(
