@@ -18,7 +18,8 @@ CA_HASH=sha256:1111111111111111111111111111111111111111111111111111111111111111
 admin_conf() {
   local endpoint
   endpoint=$(sed -n -E "s/^ *$2: \"?([^\"]+)\"?\$/\1/p" "$1")
-  printf 'apiVersion: v1\nclusters:\n- cluster:\n    server: https://%s\n  name: k8s-cluster\n' "$endpoint" >"${root}/etc/kubernetes/admin.conf"
+  printf 'apiVersion: v1\nclusters:\n- cluster:\n    server: https://%s\n  name: k8s-cluster\n' "$endpoint" \
+    >"${root}/etc/kubernetes/admin.conf"
 }
 
 # The pause image kubeadm of a minor lists (kubernetes/kubernetes cmd/kubeadm/app/constants PauseVersion).
@@ -37,7 +38,9 @@ pause_for() {
 apiserver_files_present() {
   local f
   while read -r f; do
-    [[ -f ${root}${f} ]] || { echo "[wait-control-plane] kube-apiserver: open ${f}: no such file or directory" >&2; return 1; }
+    [[ -f ${root}${f} ]] && continue
+    echo "[wait-control-plane] kube-apiserver: open ${f}: no such file or directory" >&2
+    return 1
   done < <(grep -A1 -E '^ *- name: "?(audit-policy-file|encryption-provider-config)"?$' "$1" |
     sed -n 's/^ *value: "\{0,1\}\([^"]*\)"\{0,1\}$/\1/p')
 }
@@ -47,7 +50,10 @@ apiserver_files_present() {
 service_account_key() {
   local pki=${root}/etc/kubernetes/pki
   if [[ -f ${pki}/sa.key ]]; then
-    openssl pkey -in "${pki}/sa.key" -noout 2>/dev/null || { echo "error: sa key existed but could not be loaded" >&2; return 1; }
+    if ! openssl pkey -in "${pki}/sa.key" -noout 2>/dev/null; then
+      echo "error: sa key existed but could not be loaded" >&2
+      return 1
+    fi
     echo '[certs] Using the existing "sa" key'
     return 0
   fi
@@ -76,9 +82,11 @@ kubeadm_stub() {
     certs) echo "$CERT_KEY" ;;
     version) echo "v$(installed kubeadm | sed 's/-.*//')" ;;
     config)
-      [[ $2 == images && $3 == list && $4 == --kubernetes-version ]] || { echo "kubeadm stub: unexpected '$*'" >&2; exit 2; }
+      [[ $2 == images && $3 == list && $4 == --kubernetes-version ]] ||
+        { echo "kubeadm stub: unexpected '$*'" >&2; exit 2; }
       pause=$(pause_for "$5") || exit 1
-      printf 'registry.k8s.io/kube-apiserver:%s\nregistry.k8s.io/kube-controller-manager:%s\nregistry.k8s.io/kube-scheduler:%s\nregistry.k8s.io/kube-proxy:%s\nregistry.k8s.io/coredns/coredns:v1.12.1\nregistry.k8s.io/pause:%s\nregistry.k8s.io/etcd:3.6.6-0\n' "$5" "$5" "$5" "$5" "$pause"
+      printf 'registry.k8s.io/%s\n' "kube-apiserver:$5" "kube-controller-manager:$5" "kube-scheduler:$5" \
+        "kube-proxy:$5" coredns/coredns:v1.12.1 "pause:${pause}" etcd:3.6.6-0
       ;;
     init)
       if [[ $2 == phase ]]; then exit 0; fi
@@ -158,7 +166,7 @@ kubectl_stub() {
       if [[ $2 == --raw ]]; then
         # What the API server serves at the path (apiserver/<path>, the test's documents), byte for byte.
         served="${state}/apiserver${3}"
-        [[ -f $served ]] || { echo "Error from server (NotFound): the server could not find the requested resource" >&2; exit 1; }
+        [[ -f $served ]] || refuse "Error from server (NotFound): the server could not find the requested resource"
         cat "$served"
         exit 0
       fi

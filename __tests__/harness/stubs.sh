@@ -94,7 +94,7 @@ write_snapshot() {
 # which sees the node's /var/lib/etcd and the etcd certificates.
 etcd_exec() {
   [[ $1 == "$ETCD_CONTAINER" ]] || { echo "crictl stub: no container $1" >&2; exit 1; }
-  local tool=$2 version=${STUB_ETCD_VERSION:-3.6.4} arg file client
+  local tool=$2 version=${STUB_ETCD_VERSION:-3.6.4} arg file client certs
   local -a words=()
   shift 2
   for arg in "$@"; do [[ $arg == --* ]] || words+=("$arg"); done
@@ -115,7 +115,8 @@ etcd_exec() {
         echo "Error: unhealthy cluster" >&2
         exit 1
       fi
-      [[ " $* " == *" --endpoints=https://127.0.0.1:2379 --cacert=${ETCD_PKI}/ca.crt --cert=${ETCD_PKI}/healthcheck-client.crt --key=${ETCD_PKI}/healthcheck-client.key "* ]] ||
+      certs="--cacert=${ETCD_PKI}/ca.crt --cert=${ETCD_PKI}/healthcheck-client.crt"
+      [[ " $* " == *" --endpoints=https://127.0.0.1:2379 ${certs} --key=${ETCD_PKI}/healthcheck-client.key "* ]] ||
         { echo "etcdctl stub: not the local member with kubeadm's etcd client certificate" >&2; exit 1; }
       if [[ ${words[0]} == endpoint ]]; then
         echo "https://127.0.0.1:2379 is healthy: successfully committed proposal: took = 2ms"
@@ -133,7 +134,10 @@ etcd_exec() {
       ;;
     "snapshot status")
       # etcdctl 3.6 has no snapshot status: cobra prints the help of "snapshot" and exits 0.
-      if [[ $tool == etcdctl && $version != 3.[0-5].* ]]; then echo "Usage: etcdctl snapshot <subcommand> [flags]"; exit 0; fi
+      if [[ $tool == etcdctl && $version != 3.[0-5].* ]]; then
+        echo "Usage: etcdctl snapshot <subcommand> [flags]"
+        exit 0
+      fi
       file=${root}${words[2]}
       [[ -s $file ]] || { echo "Error: open ${words[2]}: no such file or directory" >&2; exit 1; }
       echo '{"hash":3025830264,"revision":48213,"totalKey":912,"totalSize":4096,"version":""}'
@@ -224,7 +228,7 @@ case $name in
     case $1 in
       ps) if [[ ${STUB_ETCD_RUNNING:-1} == 1 && " $* " == *" --name ^etcd\$ "* ]]; then echo "$ETCD_CONTAINER"; fi ;;
       exec)
-        [[ $2 == --sync && $3 == --timeout && $4 =~ ^[0-9]+$ ]] || { echo "crictl stub: exec without --sync --timeout" >&2; exit 1; }
+        [[ $2 == --sync && $3 == --timeout && $4 =~ ^[0-9]+$ ]] || refuse "crictl stub: exec without --sync --timeout"
         shift 4
         etcd_exec "$@"
         ;;
@@ -286,12 +290,14 @@ case $name in
         later="${state}/ssm-later/${file##*/}"
         if [[ -f $later ]]; then
           left=$(<"${later}.reads")
-          if ((left > 0)); then echo $((left - 1)) >"${later}.reads"; else mv "$later" "$file"; rm -f "${later}.reads"; fi
+          if ((left > 0)); then
+            echo $((left - 1)) >"${later}.reads"
+          else
+            mv "$later" "$file"
+            rm -f "${later}.reads"
+          fi
         fi
-        if [[ ! -f $file ]]; then
-          echo "An error occurred (ParameterNotFound) when calling the GetParameter operation: Parameter ${param} not found." >&2
-          exit 254
-        fi
+        [[ -f $file ]] || aws_error ParameterNotFound GetParameter "Parameter ${param} not found."
         cat "$file"
         echo
         ;;
@@ -319,12 +325,11 @@ case $name in
         ;;
       "ec2 describe-instance-types")
         type=$(opt --instance-types "$@")
-        [[ $(opt --query "$@") == 'InstanceTypes[0].NetworkInfo.[MaximumNetworkInterfaces,Ipv4AddressesPerInterface]' && $(opt --output "$@") == text ]] ||
+        query='InstanceTypes[0].NetworkInfo.[MaximumNetworkInterfaces,Ipv4AddressesPerInterface]'
+        [[ $(opt --query "$@") == "$query" && $(opt --output "$@") == text ]] ||
           { echo "aws stub: unexpected describe-instance-types query '$*'" >&2; exit 2; }
-        if [[ $type != "${STUB_INSTANCE_TYPE:-t3.large}" ]]; then
-          echo "An error occurred (InvalidInstanceType) when calling the DescribeInstanceTypes operation: The following supplied instance types do not exist: [${type}]" >&2
-          exit 254
-        fi
+        [[ $type == "${STUB_INSTANCE_TYPE:-t3.large}" ]] || aws_error InvalidInstanceType DescribeInstanceTypes \
+          "The following supplied instance types do not exist: [${type}]"
         printf '%s\n' "${STUB_ENI_LIMITS:-$'3\t12'}"
         ;;
       "s3 cp")
@@ -334,7 +339,8 @@ case $name in
           target=${*: -1}
           bucket=${source#s3://}
           bucket=${bucket%%/*}
-          [[ -d ${state}/s3/${bucket} ]] || { echo "fatal error: An error occurred (NoSuchBucket) when calling the ListObjectsV2 operation: The specified bucket does not exist" >&2; exit 1; }
+          [[ -d ${state}/s3/${bucket} ]] || refuse "fatal error: An error occurred (NoSuchBucket) when calling" \
+            "the ListObjectsV2 operation: The specified bucket does not exist"
           if [[ -d ${state}/s3/${source#s3://} ]]; then cp -r "${state}/s3/${source#s3://}." "$target"; fi
           exit 0
         fi
@@ -343,7 +349,7 @@ case $name in
           { echo "aws stub: upload without --sse" >&2; exit 1; }
         source=${*: -2:1}
         target=${*: -1}
-        [[ -s $source && $target == s3://* ]] || { echo "aws stub: cannot copy '${source}' to '${target}'" >&2; exit 1; }
+        [[ -s $source && $target == s3://* ]] || refuse "aws stub: cannot copy '${source}' to '${target}'"
         mkdir -p "${state}/s3/$(dirname "${target#s3://}")"
         cp "$source" "${state}/s3/${target#s3://}"
         ;;
