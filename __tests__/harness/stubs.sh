@@ -24,6 +24,7 @@
 #   K8S_ROOT/proc/uptime  the node's uptime, which sleep advances
 #   dpkg/<package>     installed packages and their versions (apt-get install writes them)
 #   ...and the state of stubs-lifecycle.sh (EC2 instances, the auto scaling group, etcd members, Nodes)
+#   and stubs-kubernetes.sh (kubeadm and kubectl)
 set -euo pipefail
 name=${0##*/}
 state=${HARNESS_STATE:?HARNESS_STATE is not set}
