@@ -107,6 +107,21 @@ export const CROSS_CHECKS: readonly CrossCheck[] = [
     },
   },
   {
+    // The issuer URL is https://<bucket>.s3.<region>.amazonaws.com (src/aws/workload-identity.ts);
+    // in the China regions S3 answers under amazonaws.com.cn, so that issuer would not exist.
+    reads: ["workloadIdentity.enabled", "region"],
+    problems: (c) =>
+      c.workloadIdentity.enabled && c.region.startsWith("cn-")
+        ? [
+            configProblem(
+              "workloadIdentity.enabled",
+              true,
+              `is not supported in ${c.region} (the issuer's S3 host differs in the China regions); set it to false`,
+            ),
+          ]
+        : [],
+  },
+  {
     // The VPC's own size before the service CIDR: a /8 is AWS's problem to report, not an overlap.
     reads: ["network.vpcCidr"],
     problems: (c) => {
