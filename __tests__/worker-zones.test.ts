@@ -139,6 +139,15 @@ describe("what watches and scales the groups names every one of them", () => {
     expect(groupsIn("control-plane/cluster-autoscaler", "autoscaling:SetDesiredCapacity")).toEqual(names);
   });
 
+  test("the output worker_groups names the groups, one zone or three", () => {
+    expect((synthCluster({}).json.output as any).worker_groups.value).toEqual([
+      "${aws_autoscaling_group.worker_asg.name}",
+    ]);
+    expect((synthCluster(THREE).json.output as any).worker_groups.value).toEqual(
+      ["a", "b", "c"].map((z) => `\${aws_autoscaling_group.worker_asg_${z}.name}`),
+    );
+  });
+
   test("the autoscaler balances the zones' groups (--balance-similar-node-groups, the README's ASG-per-AZ advice)", () =>
     expect(CLUSTER_AUTOSCALER_ADDED_FLAGS).toContain("--balance-similar-node-groups"));
 });

@@ -290,6 +290,7 @@ export class ClusterStack extends TerraformStack {
       region: config.region,
       bastion: this.bastion.instance,
       controlPlaneGroups: this.controlPlane.groups,
+      workerGroups: this.workers.groups,
       apiLoadBalancer: this.controlPlane.loadBalancer,
       vpcId: this.network.vpc.id,
     });
