@@ -286,7 +286,7 @@ describe("the switch: addons.ebsCsi", () => {
     expect(off.digest).not.toBe(bundle().digest);
   });
 
-  test("user data does not grow: on or off, the same bytes apart from the bundle's digest and the host-network count", () => {
+  test("user data does not grow: on or off, the same bytes but the bundle's digest and host-network count", () => {
     for (const role of ["control-plane", "worker"] as const) {
       const on = renderUserData(settingsFor(role, { addons: { ebsCsi: true, controlPlaneCount: 3 } }));
       const off = renderUserData(settingsFor(role, { addons: { ebsCsi: false, controlPlaneCount: 3 } }));

@@ -337,7 +337,7 @@ describe("host-network pods per role", () => {
   // (port 8080), the EBS CSI controller without workload identity (healthz 9808), the cluster
   // autoscaler (one replica, Recreate). Counted on every control-plane node, as any may run them, so
   // that a full node never leaves a controller Pending (src/addons/host-network.ts).
-  test("control plane: kubeadm's static pods and kube-proxy, aws-node, the cloud controller, the host-network Deployments", () => {
+  test("control plane: kubeadm's pods, aws-node, the cloud controller, the host-network Deployments", () => {
     expect(hostNetworkPods(bundle(), "control-plane")).toEqual([
       "etcd",
       "kube-apiserver",

@@ -2,9 +2,9 @@
  * The cluster autoscaler's IAM (src/aws/iam/cluster-autoscaler.ts): upstream's recommended action
  * list (kubernetes/autoscaler cluster-autoscaler/cloudprovider/aws/README.md, "Full Cluster
  * Autoscaler Features Policy") without the EKS action, reads on "*", the two mutations only on the
- * workers' groups (one per availability zone) and only while they carry this cluster's auto-discovery tag. Denied: a wildcard
- * action, a mutation on "*" or on another group, a mutation without the tag condition. In the
- * stack: attached to the control-plane role only, and gone with addons.clusterAutoscaler false.
+ * workers' groups (one per availability zone) and only while they carry this cluster's auto-discovery
+ * tag. Denied: a wildcard action, a mutation on "*" or on another group, a mutation without the
+ * tag condition. In the stack: attached to the control-plane role only, and gone with addons.clusterAutoscaler false.
  */
 import { clusterAutoscalerStatements, ClusterAutoscalerPolicyContext } from "../src/aws/iam/cluster-autoscaler";
 import { PolicyStatement, policyDocument, policySize, wildcardActions } from "../src/aws/iam/policy";

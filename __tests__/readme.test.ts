@@ -358,7 +358,7 @@ describe("the runbooks name what the code has", () => {
     expect(writeFiles.find((f) => f.path === "/etc/modules-load.d/k8s.conf")?.content).toContain("br_netfilter");
   });
 
-  test("every Terraform address the docs name is in the cluster stack, of one zone or three (old camelCase ones as moved blocks)", () => {
+  test("every Terraform address the docs name is in the stack of one zone or three (camelCase ones: moved)", () => {
     const named = matches(/\b((?:data\.)?aws_[a-z0-9_]+\.[A-Za-z0-9_]+)/g);
     expect(named.length).toBeGreaterThan(3);
     const moved = new Set((tf.moved as { from: string }[]).map((m) => m.from));

@@ -48,7 +48,7 @@ describe("one group per zone", () => {
     ]);
   });
 
-  test("every group: the same launch template, both lifecycle hooks, the rolling refresh, the handler and autoscaler tags", () => {
+  test("every group: the same launch template, both hooks, the rolling refresh, handler and autoscaler tags", () => {
     const groups = Object.values(workerGroups(THREE));
     const single = workerGroups({}).worker_asg;
     for (const g of groups) {
@@ -127,7 +127,7 @@ describe("what watches and scales the groups names every one of them", () => {
     );
   });
 
-  test("IAM: workers' hooks, the handler's CompleteLifecycleAction and the autoscaler's scaling on the three groups", () => {
+  test("IAM: workers' hooks, the handler's hook completion and the autoscaler's scaling on all three", () => {
     const { cluster } = buildApp(resolveConfig(THREE));
     const groupsIn = (concern: string, action: string) =>
       cluster.iam.statements[concern]
@@ -148,6 +148,6 @@ describe("what watches and scales the groups names every one of them", () => {
     );
   });
 
-  test("the autoscaler balances the zones' groups (--balance-similar-node-groups, the README's ASG-per-AZ advice)", () =>
+  test("the autoscaler balances the zones' groups (--balance-similar-node-groups, README's ASG-per-AZ)", () =>
     expect(CLUSTER_AUTOSCALER_ADDED_FLAGS).toContain("--balance-similar-node-groups"));
 });

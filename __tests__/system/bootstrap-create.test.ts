@@ -256,7 +256,7 @@ describe("the control-plane node that creates the cluster (no cluster, no init l
   });
 
   // docs/operations.md "Upgrading the add-ons": k8s-addons is run again by hand with a new bundle.
-  test("creates the default StorageClass after the driver, only when absent: a re-run leaves an operator's change", () => {
+  test("creates the default StorageClass after the driver, only when absent: a re-run keeps an operator's", () => {
     const file = path.join(n.state, "created", "default-storage-class.yaml");
     expect(fs.readFileSync(file, "utf8")).toBe(BUNDLE.files.find((f) => f.path === "default-storage-class.yaml")!.text);
     const create = n.indexOf("kubectl create -f ");

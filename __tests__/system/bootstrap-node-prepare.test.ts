@@ -47,7 +47,7 @@ describe("kubelet max-pods from the instance type: (ENIs - 1) * (addresses - 1) 
     expect(n.stderr).toContain("max-pods 24 for t3.large");
   });
 
-  test("a control-plane joiner counts its host-network pods: (4 - 1) * (15 - 1) + those of its bundle on m5.xlarge", () => {
+  test("a control-plane joiner on m5.xlarge: (4 - 1) * (15 - 1) + its bundle's host-network pods", () => {
     const n = node("control-plane", {
       ssm: ALL_PARAMETERS,
       instance: { type: "m5.xlarge", maxEnis: 4, ipsPerEni: 15 },

@@ -2,9 +2,9 @@
  * The AWS EBS CSI driver: the kustomize base upstream installs (addons/aws-ebs-csi-driver/<version>/,
  * deploy/kubernetes/base of kubernetes-sigs/aws-ebs-csi-driver, byte for byte), rendered here as
  * its kustomization.yaml does, then our changes for this cluster as visible patches; and the
- * cluster's default StorageClass (ours, a typed object) in a file of its own, created when absent. Volumes are created by the controller
- * (a Deployment on the control-plane nodes) and attached and mounted by the node plugin (a
- * DaemonSet on every node).
+ * cluster's default StorageClass (ours, a typed object) in a file of its own, created when absent.
+ * Volumes are created by the controller (a Deployment on the control-plane nodes) and attached and
+ * mounted by the node plugin (a DaemonSet on every node).
  *
  * AWS credentials: pods cannot reach the instance metadata service (IMDSv2, hop limit 1). With
  * workload identity (the default) the controller's ServiceAccount names a role of its own
