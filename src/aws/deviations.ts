@@ -269,11 +269,12 @@ export const CLUSTER_ADDITIONS: readonly Addition[] = [
   {
     id: "A19",
     what:
-      "the cluster autoscaler for the workers' group (the release of the Kubernetes minor, host network on the " +
-      "control-plane nodes): the group's tags `k8s.io/cluster-autoscaler/enabled` and " +
+      "the cluster autoscaler for the workers' groups (one per availability zone, kept level by " +
+      "`--balance-similar-node-groups`; the release of the Kubernetes minor, host network on the " +
+      "control-plane nodes): each group's tags `k8s.io/cluster-autoscaler/enabled` and " +
       "`k8s.io/cluster-autoscaler/<name>`, `ignore_changes` on its desired capacity, and IAM on the control-plane " +
       "role (describes; SetDesiredCapacity and " +
-      "TerminateInstanceInAutoScalingGroup on that group only, while it has the tag)",
+      "TerminateInstanceInAutoScalingGroup on those groups only, while they have the tag)",
     why:
       "pending pods get a worker and idle workers go, within worker_min_size and worker_max_size; it drains a " +
       "worker before it terminates it (the node termination handler then finds it empty)",

@@ -4,8 +4,8 @@
  * hook holds the instance until the handler drained the node), spot interruption warnings,
  * rebalance recommendations, instance state changes and AWS Health scheduled changes. The rules
  * and their patterns follow the handler's README at v1.25.6 ("Queue Processor", "Create Amazon
- * EventBridge Rules"); the group rule is narrowed to the workers' group (control-plane nodes leave
- * through their own hook).
+ * EventBridge Rules"); the group rule is narrowed to the workers' groups, one per availability zone
+ * (control-plane nodes leave through their own hook).
  * EC2 events cannot be filtered by tag: the handler drains only instances that carry its managed
  * tag, which only the workers have.
  *
@@ -23,18 +23,21 @@ import { nodeTerminationQueueName } from "../aws/cluster-names";
 
 export interface NodeTerminationQueueProps {
   readonly clusterName: string;
-  readonly workerGroupName: string;
+  /** The workers' groups (one per availability zone): their terminate hooks feed the queue. */
+  readonly workerGroupNames: readonly string[];
   /** SSM parameter name for the queue URL (ssmParameterNames().nodeTerminationQueueUrl). */
   readonly queueUrlParameter: string;
 }
 
 /** One rule per kind of event, keyed by its Terraform name suffix. */
-export function nodeTerminationEventPatterns(workerGroupName: string): Record<string, Record<string, unknown>> {
+export function nodeTerminationEventPatterns(
+  workerGroupNames: readonly string[],
+): Record<string, Record<string, unknown>> {
   return {
     worker_termination: {
       source: ["aws.autoscaling"],
       "detail-type": ["EC2 Instance-terminate Lifecycle Action"],
-      detail: { AutoScalingGroupName: [workerGroupName] },
+      detail: { AutoScalingGroupName: [...workerGroupNames] },
     },
     spot_interruption: { source: ["aws.ec2"], "detail-type": ["EC2 Spot Instance Interruption Warning"] },
     rebalance_recommendation: { source: ["aws.ec2"], "detail-type": ["EC2 Instance Rebalance Recommendation"] },
@@ -75,7 +78,7 @@ export class NodeTerminationQueue extends Construct {
       }),
       "node_termination_queue",
     );
-    for (const [kind, pattern] of Object.entries(nodeTerminationEventPatterns(props.workerGroupName))) {
+    for (const [kind, pattern] of Object.entries(nodeTerminationEventPatterns(props.workerGroupNames))) {
       const rule = named(
         new CloudwatchEventRule(this, `rule-${kind}`, {
           name: `${props.clusterName}-nth-${kind.replace(/_/g, "-")}`,

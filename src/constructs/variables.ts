@@ -110,25 +110,32 @@ export class OperationalVariables extends Construct {
           errorMessage: `${name} must be a whole number from 0 to 1000.`,
         },
       ]).numberValue;
+    // With several zones the workers are one group per zone and these are totals over them
+    // (src/constructs/workers.ts zoneShare).
+    const zones = config.azCount;
+    const perZone = (attribute: string) =>
+      zones === 1
+        ? `autoscaling group ${attribute}`
+        : `in total: split over the ${zones} zones' groups' ${attribute}, the first zones taking the remainder`;
     this.workerMinSize = count(
       "worker_min_size",
       "workers.min",
       config.workers.min,
-      "Smallest number of worker nodes (autoscaling group min_size)",
+      `Smallest number of worker nodes (${perZone("min_size")})`,
     );
     this.workerMaxSize = count(
       "worker_max_size",
       "workers.max",
       config.workers.max,
-      "Largest number of worker nodes (autoscaling group max_size)",
+      `Largest number of worker nodes (${perZone("max_size")})`,
     );
     this.workerDesiredCapacity = this.variable(
       "worker_desired_capacity",
       "number",
       config.addons.clusterAutoscaler
-        ? "Worker nodes when the group is created (autoscaling group desired_capacity); the cluster autoscaler " +
+        ? `Worker nodes when the group is created (${perZone("desired_capacity")}); the cluster autoscaler ` +
             "owns it afterwards, so Terraform ignores later changes"
-        : "Worker nodes to run now (autoscaling group desired_capacity)",
+        : `Worker nodes to run now (${perZone("desired_capacity")})`,
       "workers.desired",
       config.workers.desired,
       [

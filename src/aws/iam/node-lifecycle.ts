@@ -26,8 +26,8 @@ import { ssmParameterNames } from "../ssm-parameters";
 export interface LifecyclePolicyContext extends PolicyContext {
   /** Names of the control-plane groups (`<cluster>-control-plane-<i>`). */
   readonly controlPlaneGroups: readonly string[];
-  /** Name of the workers' group. */
-  readonly workerGroup: string;
+  /** Names of the workers' groups, one per availability zone (workerGroupNames). */
+  readonly workerGroups: readonly string[];
   /** Name of the SQS queue the termination handler reads. */
   readonly nodeTerminationQueue: string;
   /** Name of the API load balancer's target group. */
@@ -43,6 +43,15 @@ export function autoScalingGroupArn(ctx: PolicyContext, name: string): string {
   return `arn:${ctx.partition}:autoscaling:${ctx.region}:${ctx.accountId}:${group}`;
 }
 
+/**
+ * The worker groups' ARNs as a statement's Resource: one ARN as a string (a single-zone cluster's
+ * policy reads as before), several as a list.
+ */
+export function workerGroupArns(ctx: PolicyContext & Pick<LifecyclePolicyContext, "workerGroups">): string | string[] {
+  const arns = ctx.workerGroups.map((g) => autoScalingGroupArn(ctx, g));
+  return arns.length === 1 ? arns[0] : arns;
+}
+
 /** The ARN of a parameter by its full name (ssmParameterNames). */
 function parameterArn(ctx: PolicyContext, fullName: string): string {
   return `arn:${ctx.partition}:ssm:${ctx.region}:${ctx.accountId}:parameter${fullName}`;
@@ -55,7 +64,8 @@ function targetGroupArn(ctx: PolicyContext, name: string): string {
 
 function checkGroups(ctx: LifecyclePolicyContext): void {
   if (ctx.controlPlaneGroups.length === 0) throw new Error("LifecyclePolicyContext.controlPlaneGroups is empty");
-  for (const g of [...ctx.controlPlaneGroups, ctx.workerGroup, ctx.nodeTerminationQueue, ctx.apiTargetGroup])
+  if (ctx.workerGroups.length === 0) throw new Error("LifecyclePolicyContext.workerGroups is empty");
+  for (const g of [...ctx.controlPlaneGroups, ...ctx.workerGroups, ctx.nodeTerminationQueue, ctx.apiTargetGroup])
     checkResourceName("LifecyclePolicyContext", g);
 }
 
@@ -68,7 +78,7 @@ export function nodeLifecycleStatements(
   role: "control-plane" | "worker",
 ): PolicyStatement[] {
   checkGroups(ctx);
-  const ownGroups = role === "worker" ? [ctx.workerGroup] : ctx.controlPlaneGroups;
+  const ownGroups = role === "worker" ? ctx.workerGroups : ctx.controlPlaneGroups;
   const statements: PolicyStatement[] = [
     {
       // Launch hook: CONTINUE once the node is Ready (ABANDON after a failed boot); terminate hook
@@ -136,7 +146,8 @@ export function nodeLifecycleStatements(
 /**
  * The AWS Node Termination Handler in queue mode (control-plane role). It reads and deletes the
  * queue's messages, looks up the instance of each event (its private DNS name is the node's name;
- * its tags say whether it is managed), and completes the workers' terminate hook after the drain.
+ * its tags say whether it is managed), and completes the workers' terminate hook after the drain
+ * (every worker group: one per availability zone).
  * It never completes a control-plane hook: those nodes remove their own etcd member first.
  */
 export function nodeTerminationHandlerStatements(ctx: LifecyclePolicyContext): PolicyStatement[] {
@@ -152,7 +163,7 @@ export function nodeTerminationHandlerStatements(ctx: LifecyclePolicyContext): P
       Sid: "NthCompleteWorkerTermination",
       Effect: "Allow",
       Action: ["autoscaling:CompleteLifecycleAction"],
-      Resource: autoScalingGroupArn(ctx, ctx.workerGroup),
+      Resource: workerGroupArns(ctx),
     },
     {
       // Read-only; EC2 and Auto Scaling Describe* actions accept no resource ARN.
