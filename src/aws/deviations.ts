@@ -240,7 +240,7 @@ export const CLUSTER_ADDITIONS: readonly Addition[] = [
     what:
       "the AWS Node Termination Handler (queue mode, on the control-plane nodes): an SQS queue (SSE, only " +
       "EventBridge may send, only from its rules) and EventBridge rules for the workers' terminate hook, spot " +
-      "interruption, rebalance recommendation, instance state change and AWS Health scheduled change",
+      "interruption, instance state change and AWS Health scheduled change",
     why:
       "a worker is cordoned and drained (PodDisruptionBudgets respected) before its instance goes, whether an " +
       "instance refresh, a scale-in or EC2 takes it",
@@ -305,7 +305,8 @@ export const CLUSTER_ADDITIONS: readonly Addition[] = [
       "on-demand) from the instance metadata at boot",
     why:
       "workers at the Spot price for workloads that tolerate interruption; the termination handler drains a Spot " +
-      "worker on its interruption warning and rebalance recommendation, and workloads can select or avoid Spot nodes",
+      "worker on its interruption warning, capacity rebalancing replaces an at-risk one before the handler drains it " +
+      "through its terminate hook, and workloads can select or avoid Spot nodes",
     switch: "workers.spot",
   },
   {
