@@ -6,7 +6,13 @@
  * the traceability report are rendered from these lists, so the three never disagree.
  */
 import { PORTS } from "./ports";
-import { INTERNAL_ELB_SUBNET_TAG_KEY, PUBLIC_ELB_SUBNET_TAG_KEY, clusterTagKey } from "./tags";
+import {
+  CLUSTER_AUTOSCALER_ENABLED_TAG_KEY,
+  INTERNAL_ELB_SUBNET_TAG_KEY,
+  PUBLIC_ELB_SUBNET_TAG_KEY,
+  clusterAutoscalerTagKey,
+  clusterTagKey,
+} from "./tags";
 
 const CLUSTER_TAG = clusterTagKey("<name>");
 /** AWS's documentation of the two NLB behaviours addition A9 (the internal API load balancer) depends on. */
@@ -271,9 +277,9 @@ export const CLUSTER_ADDITIONS: readonly Addition[] = [
     what:
       "the cluster autoscaler for the workers' groups (one per availability zone, kept level by " +
       "`--balance-similar-node-groups`; the release of the Kubernetes minor, host network on the " +
-      "control-plane nodes): each group's tags `k8s.io/cluster-autoscaler/enabled` and " +
-      "`k8s.io/cluster-autoscaler/<name>`, `ignore_changes` on its desired capacity, and IAM on the control-plane " +
-      "role (describes; SetDesiredCapacity and " +
+      `control-plane nodes): each group's tags \`${CLUSTER_AUTOSCALER_ENABLED_TAG_KEY}\` and ` +
+      `\`${clusterAutoscalerTagKey("<name>")}\`, \`ignore_changes\` on its desired capacity, and IAM on the ` +
+      "control-plane role (describes; SetDesiredCapacity and " +
       "TerminateInstanceInAutoScalingGroup on those groups only, while they have the tag)",
     why:
       "pending pods get a worker and idle workers go, within worker_min_size and worker_max_size; it drains a " +

@@ -20,7 +20,7 @@
  * CompleteLifecycleAction, DescribeInstances).
  */
 import { BOOT_FAILURE_METRIC } from "../lifecycle";
-import { PolicyContext, PolicyStatement, checkResourceName } from "./policy";
+import { PolicyContext, PolicyStatement, arn, checkResourceName } from "./policy";
 import { ssmParameterNames } from "../ssm-parameters";
 
 export interface LifecyclePolicyContext extends PolicyContext {
@@ -40,7 +40,7 @@ export interface LifecyclePolicyContext extends PolicyContext {
  */
 export function autoScalingGroupArn(ctx: PolicyContext, name: string): string {
   const group = `autoScalingGroup:*:autoScalingGroupName/${name}`;
-  return `arn:${ctx.partition}:autoscaling:${ctx.region}:${ctx.accountId}:${group}`;
+  return arn(ctx, "autoscaling", group);
 }
 
 /**
@@ -54,12 +54,12 @@ export function workerGroupArns(ctx: PolicyContext & Pick<LifecyclePolicyContext
 
 /** The ARN of a parameter by its full name (ssmParameterNames). */
 function parameterArn(ctx: PolicyContext, fullName: string): string {
-  return `arn:${ctx.partition}:ssm:${ctx.region}:${ctx.accountId}:parameter${fullName}`;
+  return arn(ctx, "ssm", `parameter${fullName}`);
 }
 
 /** A target group by name; its ARN ends in an id AWS makes at creation. */
 function targetGroupArn(ctx: PolicyContext, name: string): string {
-  return `arn:${ctx.partition}:elasticloadbalancing:${ctx.region}:${ctx.accountId}:targetgroup/${name}/*`;
+  return arn(ctx, "elasticloadbalancing", `targetgroup/${name}/*`);
 }
 
 function checkGroups(ctx: LifecyclePolicyContext): void {
@@ -157,7 +157,7 @@ export function nodeTerminationHandlerStatements(ctx: LifecyclePolicyContext): P
       Sid: "NthQueue",
       Effect: "Allow",
       Action: ["sqs:DeleteMessage", "sqs:ReceiveMessage"],
-      Resource: `arn:${ctx.partition}:sqs:${ctx.region}:${ctx.accountId}:${ctx.nodeTerminationQueue}`,
+      Resource: arn(ctx, "sqs", ctx.nodeTerminationQueue),
     },
     {
       Sid: "NthCompleteWorkerTermination",
