@@ -151,3 +151,21 @@ describe("what watches and scales the groups names every one of them", () => {
   test("the autoscaler balances the zones' groups (--balance-similar-node-groups, README's ASG-per-AZ)", () =>
     expect(CLUSTER_AUTOSCALER_ADDED_FLAGS).toContain("--balance-similar-node-groups"));
 });
+
+describe("denied: a zone's group with room for no worker (a pod bound to a volume there would stay Pending)", () => {
+  test("workers.max below azCount is refused at synth, one line naming the field", () => {
+    expect(() => resolveConfig({ azCount: 3, workers: { min: 1, desired: 2, max: 2 } })).toThrow(
+      "invalid configuration: workers.max = 2: must be at least azCount (3): one worker per zone's group",
+    );
+    expect(() => resolveConfig({ azCount: 3, workers: { min: 1, desired: 3, max: 3 } })).not.toThrow();
+    expect(() => resolveConfig({ workers: { min: 1, desired: 1, max: 1 } })).not.toThrow();
+  });
+  test("worker_max_size below the zone count is refused at plan by the variable's validation", () => {
+    const max = (input: Record<string, unknown>) => (synthCluster(input).json.variable as any).worker_max_size;
+    expect(max(THREE).validation).toContainEqual({
+      condition: "${var.worker_max_size >= 3}",
+      error_message: "worker_max_size must be at least 3: one worker per zone's group.",
+    });
+    expect(JSON.stringify(max({}).validation)).not.toContain(">= 1}");
+  });
+});

@@ -103,12 +103,19 @@ export class OperationalVariables extends Construct {
       "the bastion",
     );
 
-    const count = (name: string, setting: string, value: number, what: string) =>
+    const count = (
+      name: string,
+      setting: string,
+      value: number,
+      what: string,
+      more: { condition: string; errorMessage: string }[] = [],
+    ) =>
       this.variable(name, "number", what, setting, value, [
         {
           condition: `var.${name} >= 0 && var.${name} <= 1000 && floor(var.${name}) == var.${name}`,
           errorMessage: `${name} must be a whole number from 0 to 1000.`,
         },
+        ...more,
       ]).numberValue;
     // With several zones the workers are one group per zone and these are totals over them
     // (src/constructs/workers.ts zoneShare).
@@ -128,6 +135,15 @@ export class OperationalVariables extends Construct {
       "workers.max",
       config.workers.max,
       `Largest number of worker nodes (${perZone("max_size")})`,
+      // A zone whose group may hold no worker never gets one: a pod bound to a volume there stays Pending.
+      zones === 1
+        ? []
+        : [
+            {
+              condition: `var.worker_max_size >= ${zones}`,
+              errorMessage: `worker_max_size must be at least ${zones}: one worker per zone's group.`,
+            },
+          ],
     );
     this.workerDesiredCapacity = this.variable(
       "worker_desired_capacity",
