@@ -174,6 +174,7 @@ describe("cluster autoscaler: upstream's AWS auto-discovery example, patched", (
     expect(only(deployment(bundle())).command).toEqual([
       ...upstream.map((a) => (a.startsWith("--node-group-auto-discovery=") ? `${DISCOVERY}k8s-cluster` : a)),
       "--balance-similar-node-groups",
+      "--balancing-ignore-label=node.kubernetes.io/lifecycle",
       "--max-node-provision-time=45m",
     ]);
     expect(CLUSTER_AUTOSCALER_KEPT_FLAGS).toEqual([
@@ -181,7 +182,13 @@ describe("cluster autoscaler: upstream's AWS auto-discovery example, patched", (
       "--skip-nodes-with-local-storage=false",
       "--expander=least-waste",
     ]);
-    expect(CLUSTER_AUTOSCALER_ADDED_FLAGS).toEqual(["--balance-similar-node-groups", "--max-node-provision-time=45m"]);
+    // --balancing-ignore-label: cluster-autoscaler-1.35.2 config/flags/flags.go (a repeatable flag); the
+    // label is the one every node sets on itself (src/bootstrap/kubelet.ts LIFECYCLE_LABEL).
+    expect(CLUSTER_AUTOSCALER_ADDED_FLAGS).toEqual([
+      "--balance-similar-node-groups",
+      "--balancing-ignore-label=node.kubernetes.io/lifecycle",
+      "--max-node-provision-time=45m",
+    ]);
   });
 
   test("the auto-discovery flag names exactly the two tags the workers' group carries, not propagated", () => {

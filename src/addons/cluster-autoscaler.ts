@@ -25,6 +25,7 @@ import { setEnv, setImageTag } from "./patches";
 import { AUTOSCALING_ADDON_VERSIONS, CLUSTER_AUTOSCALER_IMAGE } from "../bootstrap/versions";
 import { CLUSTER_AUTOSCALER_ENABLED_TAG_KEY, clusterAutoscalerTagKey } from "../aws/tags";
 import { BOOT_DEADLINE_SECONDS } from "../aws/lifecycle";
+import { LIFECYCLE_LABEL } from "../bootstrap/kubelet";
 
 export const CLUSTER_AUTOSCALER_NAME = "cluster-autoscaler";
 
@@ -68,6 +69,12 @@ export const MAX_NODE_PROVISION_MINUTES = Math.ceil(BOOT_DEADLINE_SECONDS / 60) 
  */
 export const CLUSTER_AUTOSCALER_ADDED_FLAGS: readonly string[] = Object.freeze([
   "--balance-similar-node-groups",
+  // Groups differ in a label outside the ignored set are not similar (nodegroupset/compare_nodegroups.go
+  // compareLabels); aws_nodegroups.go ignores "lifecycle" but not our node.kubernetes.io/lifecycle
+  // (spot or on-demand, set by each node), which differs between zones when the On-Demand base falls
+  // in one zone's group, and is missing on the template of a group at zero (aws_manager.go
+  // buildGenericLabels). config/flags/flags.go: --balancing-ignore-label.
+  `--balancing-ignore-label=${LIFECYCLE_LABEL}`,
   `--max-node-provision-time=${MAX_NODE_PROVISION_MINUTES}m`,
 ]);
 
