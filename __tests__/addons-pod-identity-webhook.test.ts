@@ -92,20 +92,24 @@ describe("the Deployment", () => {
     // deployment-base.yaml says Always: a restart would depend on public.ecr.aws answering.
     expect(spec.containers[0].imagePullPolicy).toBe("IfNotPresent");
   });
-  test("replicas preferably on different control-plane nodes; a drain evicts one at a time", () => {
+  test("two replicas never on one control-plane node; Available with one; a drain evicts one at a time", () => {
     expect(spec.affinity).toEqual({
       podAntiAffinity: {
-        preferredDuringSchedulingIgnoredDuringExecution: [
-          {
-            weight: 100,
-            podAffinityTerm: {
-              labelSelector: { matchLabels: { app: "pod-identity-webhook" } },
-              topologyKey: "kubernetes.io/hostname",
-            },
-          },
+        requiredDuringSchedulingIgnoredDuringExecution: [
+          { labelSelector: { matchLabels: { app: "pod-identity-webhook" } }, topologyKey: "kubernetes.io/hostname" },
         ],
       },
     });
+    // Deployment Available = availableReplicas >= replicas - maxUnavailable (k8s deployment controller).
+    expect((byKind("Deployment")[0].spec as any).strategy).toEqual({
+      type: "RollingUpdate",
+      rollingUpdate: { maxUnavailable: 1, maxSurge: 1 },
+    });
+    // One control-plane node: one replica, no rule that could keep its replacement from scheduling.
+    const single = podIdentityWebhookObjects(vendored, { region: "r", controlPlaneCount: 1 }).find(
+      (o) => o.kind === "Deployment",
+    )!.spec as any;
+    expect([single.replicas, single.template.spec.affinity, single.strategy]).toEqual([1, undefined, undefined]);
     // The selector of deployment-base.yaml: the budget counts the webhook's pods and nothing else.
     expect((byKind("Deployment")[0].spec as any).selector).toEqual({ matchLabels: { app: "pod-identity-webhook" } });
     // maxUnavailable, not minAvailable 1: with one control-plane node (one replica) a drain can still evict it.

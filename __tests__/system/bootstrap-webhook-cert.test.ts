@@ -52,7 +52,8 @@ describe("the webhook's serving certificate and the webhook at boot", () => {
     expect(at("secret.yaml")).toBeGreaterThan(at("node-termination-handler.yaml"));
     expect(at("pod-identity-webhook.yaml")).toBe(at("secret.yaml") + 1);
     expect(at("ebs-csi-driver.yaml")).toBeGreaterThan(at("pod-identity-webhook.yaml"));
-    const rollout = n.indexOf("kubectl rollout status deployment/pod-identity-webhook -n kube-system");
+    // Available (maxUnavailable 1): one replica serves; the second waits for another control-plane node.
+    const rollout = n.indexOf("kubectl wait --for=condition=Available deployment/pod-identity-webhook -n kube-system");
     expect(rollout).toBeGreaterThan(
       n.indexOf("kubectl apply --server-side --force-conflicts --field-manager=k8s-bootstrap -f"),
     );

@@ -28,8 +28,8 @@
  * - the image (IMAGE in the manifest) pinned to the release; flags --aws-default-region and
  *   --sts-regional-endpoint=true (main.go), so mutated pods call STS in their region;
  * - on the control-plane nodes (their taint tolerated), two replicas (one with one control-plane
- *   node), preferably on different nodes, so the webhook is up before any worker joins and the
- *   add-ons that need it start after it; a readiness probe on its /healthz, so that "available"
+ *   node) on different nodes, so the webhook is up before any worker joins and the add-ons that
+ *   need it start after it; a readiness probe on its /healthz, so that "available"
  *   means it serves; imagePullPolicy IfNotPresent instead of Always;
  * - ours: a PodDisruptionBudget, one replica evicted at a time.
  */
@@ -195,17 +195,26 @@ export function podIdentityWebhookObjects(v: VendoredAddon, s: PodIdentityWebhoo
     { key: CONTROL_PLANE_ROLE, operator: "Exists", effect: "NoSchedule" },
   ];
   spec.priorityClassName = "system-cluster-critical";
-  (deployment.spec as { replicas: number }).replicas = Math.min(2, s.controlPlaneCount ?? 1);
-  // On different control-plane nodes where there are several (preferred: the first node runs both
-  // until others join), and the drain of one node evicts one replica at a time.
+  const replicas = Math.min(2, s.controlPlaneCount ?? 1);
+  (deployment.spec as { replicas: number }).replicas = replicas;
+  // With two replicas (three or five control-plane nodes), never both on one node: the first node
+  // runs one and the second waits until another control-plane node joins (a preference would leave
+  // both on the first node for good: k8s-addons runs while it is the only one). maxUnavailable 1:
+  // the Deployment is Available, which k8s-addons waits for, once one replica serves; a rolling
+  // update and a drain always find a third node free.
   if (spec.affinity !== undefined) throw new PatchError(`${where}: the webhook already has an affinity`);
-  spec.affinity = {
-    podAntiAffinity: {
-      preferredDuringSchedulingIgnoredDuringExecution: [
-        { weight: 100, podAffinityTerm: { labelSelector: { matchLabels: POD_LABELS }, topologyKey: HOSTNAME } },
-      ],
-    },
-  };
+  if (replicas > 1) {
+    spec.affinity = {
+      podAntiAffinity: {
+        requiredDuringSchedulingIgnoredDuringExecution: [
+          { labelSelector: { matchLabels: POD_LABELS }, topologyKey: HOSTNAME },
+        ],
+      },
+    };
+    const deploymentSpec = deployment.spec as { strategy?: unknown };
+    if (deploymentSpec.strategy !== undefined) throw new PatchError(`${where}: the webhook already has a strategy`);
+    deploymentSpec.strategy = { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 1, maxSurge: 1 } };
+  }
   const labels = (deployment.spec as { selector: { matchLabels: Record<string, string> } }).selector.matchLabels;
   if (JSON.stringify(labels) !== JSON.stringify(POD_LABELS))
     throw new PatchError(`${where}: the webhook's pods are no longer selected by ${JSON.stringify(POD_LABELS)}`);

@@ -69,8 +69,9 @@ if [[ -f ${ADDONS}/pod-identity-webhook.yaml.tmpl ]]; then
   render "${ADDONS}/pod-identity-webhook.yaml.tmpl" "${WORK}/pod-identity-webhook.yaml" CA_BUNDLE
   retry 10 15 "server-side apply of the pod identity webhook" "${APPLY[@]}" -f "${WORK}/pod-identity-webhook.yaml"
   step "wait until the pod identity webhook is available"
-  retry 30 10 "the pod identity webhook's rollout" \
-    kubectl rollout status deployment/pod-identity-webhook -n kube-system --timeout=60s
+  # Available: one replica serves (the second waits for another control-plane node).
+  retry 30 10 "the pod identity webhook's availability" \
+    kubectl wait --for=condition=Available deployment/pod-identity-webhook -n kube-system --timeout=60s
 fi
 
 # The EBS CSI driver with workload identity: its controller's ServiceAccount names the role Terraform
