@@ -190,6 +190,8 @@ export interface Behaviour {
    * control-plane node's API server); default: this node's own init template.
    */
   readonly clusterKubeadmConfig?: string;
+  /** The cluster's CA (PEM), when a test needs its hash; default: one the kubeadm stub makes. */
+  readonly clusterCa?: { readonly crt: string; readonly key: string };
   /** SSM parameters present from the start. */
   readonly ssm?: Readonly<Record<string, string>>;
   /** SSM parameters that appear after the given number of reads of each. */
@@ -401,12 +403,18 @@ export function runNode(role: NodeRole, behaviour: Behaviour = {}, settings: Par
   fs.copyFileSync(STUBS, path.join(bin, "stub"));
   fs.copyFileSync(path.join(__dirname, "stubs-maintenance.sh"), path.join(bin, "stubs-maintenance.sh"));
   fs.copyFileSync(path.join(__dirname, "stubs-lifecycle.sh"), path.join(bin, "stubs-lifecycle.sh"));
+  fs.copyFileSync(path.join(__dirname, "stubs-discovery.sh"), path.join(bin, "stubs-discovery.sh"));
   fs.chmodSync(path.join(bin, "stub"), 0o755);
   for (const c of Object.keys(STUBBED_COMMANDS)) fs.symlinkSync("stub", path.join(bin, c));
 
   for (const [k, v] of Object.entries(behaviour.ssm ?? {})) fs.writeFileSync(path.join(state, "ssm", enc(k)), v);
   if (behaviour.clusterKubeadmConfig)
     fs.writeFileSync(path.join(state, "kubeadm-init.yaml"), behaviour.clusterKubeadmConfig);
+  if (behaviour.clusterCa) {
+    fs.mkdirSync(path.join(state, "cluster-ca"));
+    fs.writeFileSync(path.join(state, "cluster-ca", "ca.crt"), behaviour.clusterCa.crt);
+    fs.writeFileSync(path.join(state, "cluster-ca", "ca.key"), behaviour.clusterCa.key);
+  }
   const self = behaviour.identity ?? { instanceId: INSTANCE_ID, name: NODE_NAME, ip: NODE_IP };
   for (const d of ["ec2", "asg", "etcd"]) fs.mkdirSync(path.join(state, d));
   const writeInstances = (others: readonly Ec2Instance[]) => {

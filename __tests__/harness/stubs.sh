@@ -77,6 +77,9 @@ ssm_file() { echo "${state}/ssm/${1//\//%2F}"; }
 # The EC2, auto scaling, etcd membership and Node parts of the stub.
 # shellcheck source=/dev/null
 . "${0%/*}/stubs-lifecycle.sh"
+# The API before a node has a kubeconfig of its own (kube-public/cluster-info, kubeadm-config).
+# shellcheck source=/dev/null
+. "${0%/*}/stubs-discovery.sh"
 
 # admin_conf CONFIG KEY: writes the admin kubeconfig as kubeadm does, its server the endpoint that
 # KEY (controlPlaneEndpoint or apiServerEndpoint) names in the kubeadm configuration CONFIG.
@@ -325,6 +328,12 @@ case $name in
         fi
         cat "${value#file://}" >"$file"
         opt --type "$@" >"${file}.type"
+        # The KMS key of a SecureString (--key-id; default the AWS managed key), as describe-parameters
+        # reports it (KeyId), in ssm-key/<name>.
+        if [[ $(opt --type "$@") == SecureString ]]; then
+          mkdir -p "${state}/ssm-key"
+          opt --key-id "$@" >"${state}/ssm-key/${file##*/}" || echo alias/aws/ssm >"${state}/ssm-key/${file##*/}"
+        fi
         echo '{"Version": 1}'
         ;;
       "ssm delete-parameter" | "ec2 describe-instances" | "autoscaling "* | "cloudwatch put-metric-data" | \
@@ -478,6 +487,10 @@ case $name in
     kubeconfig=${KUBECONFIG:-}
     if [[ $1 == --kubeconfig ]]; then kubeconfig=$2; shift 2; fi
     if [[ $1 == --request-timeout=* ]]; then shift; fi
+    if [[ -n ${TMPDIR:-} && $kubeconfig == "${TMPDIR}"/* ]]; then
+      kubectl_discovery "$kubeconfig" "$@"
+      exit 0
+    fi
     # The kubelet's kubeconfig reads Nodes (the Node authorizer allows it); the scripts use it for nothing else.
     if [[ $kubeconfig == "${root}/etc/kubernetes/kubelet.conf" && -f $kubeconfig && "$1 $2" == "get node" ]]; then
       :

@@ -42,6 +42,7 @@ describe("shellcheck", () => {
   const stubs = [
     "__tests__/harness/stubs.sh",
     "__tests__/harness/stubs-lifecycle.sh",
+    "__tests__/harness/stubs-discovery.sh",
     "__tests__/harness/stubs-maintenance.sh",
   ];
   const others = [...stubs, ".ci/run", "scripts/system-tools.sh"];
