@@ -1,5 +1,6 @@
-#!/usr/bin/env bash
-# Sourced by stubs.sh: the API as a node sees it before it has a kubeconfig of its own, with a
+# shellcheck shell=bash
+# shellcheck disable=SC2154 # state, root and name are set by stubs.sh, which sources this file.
+# Sourced by stubs.sh before its own dispatch (a call handled here exits): the API as a node sees it before it has a kubeconfig of its own, with a
 # kubeconfig of its scratch space (k8s-cluster-secrets' cluster_configuration), as kubeadm join's
 # token discovery sees it:
 # - anonymous, the server's certificate unverified: only the ConfigMap kube-public/cluster-info, a
@@ -62,3 +63,8 @@ kubectl_discovery() {
     *) echo "kubectl stub: unexpected '$*'" >&2; exit 2 ;;
   esac
 }
+
+if [[ $name == kubectl && ${1:-} == --kubeconfig && -n ${TMPDIR:-} && ${2:-} == "${TMPDIR}"/* ]]; then
+  kubectl_discovery "$2" "${@:3}"
+  exit 0
+fi

@@ -487,10 +487,6 @@ case $name in
     kubeconfig=${KUBECONFIG:-}
     if [[ $1 == --kubeconfig ]]; then kubeconfig=$2; shift 2; fi
     if [[ $1 == --request-timeout=* ]]; then shift; fi
-    if [[ -n ${TMPDIR:-} && $kubeconfig == "${TMPDIR}"/* ]]; then
-      kubectl_discovery "$kubeconfig" "$@"
-      exit 0
-    fi
     # The kubelet's kubeconfig reads Nodes (the Node authorizer allows it); the scripts use it for nothing else.
     if [[ $kubeconfig == "${root}/etc/kubernetes/kubelet.conf" && -f $kubeconfig && "$1 $2" == "get node" ]]; then
       :
