@@ -7,7 +7,7 @@ import { PolicyStatement } from "../src/aws/iam/policy";
 import { sessionManagerStatements, ssmParameterStatements } from "../src/aws/iam/node-access";
 import { addonAssetsStatements, etcdBackupStatements } from "../src/aws/iam/buckets";
 import { ssmParameterNames } from "../src/aws/ssm-parameters";
-import { actions, all, ctx, resources, roles } from "./helpers/iam";
+import { actions, ctx, resources, roles } from "./helpers/iam";
 
 // AWS managed policy AmazonSSMManagedInstanceCore (v2).
 const SSM_MANAGED_INSTANCE_CORE = [

@@ -143,7 +143,7 @@ describe("IAM size limits (whitespace not counted; measured with resolved worst-
     expect(size(r.bastion)).toBeLessThanOrEqual(MANAGED_POLICY_MAX_CHARS);
   });
 
-  test("control plane: over 6144 as one document, so split: cloud controller, EBS CSI, lifecycle, SSM, the rest", () => {
+  test("control plane: over 6144 as one document, split: cloud controller, EBS CSI, lifecycle, SSM, the rest", () => {
     expect(size(r.controlPlane)).toBeGreaterThan(MANAGED_POLICY_MAX_CHARS);
     const ccm = cloudControllerStatements(worstCase);
     // The lifecycle statements are their own managed policies (__tests__/iam-node-lifecycle.test.ts).

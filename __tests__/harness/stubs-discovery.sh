@@ -1,8 +1,8 @@
 # shellcheck shell=bash
 # shellcheck disable=SC2154 # state, root and name are set by stubs.sh, which sources this file.
-# Sourced by stubs.sh before its own dispatch (a call handled here exits): the API as a node sees it before it has a kubeconfig of its own, with a
-# kubeconfig of its scratch space (k8s-cluster-secrets' cluster_configuration), as kubeadm join's
-# token discovery sees it:
+# Sourced by stubs.sh before its own dispatch (a call handled here exits): the API as a node sees it
+# before it has a kubeconfig of its own, with a kubeconfig of its scratch space (k8s-cluster-secrets'
+# cluster_configuration), as kubeadm join's token discovery sees it:
 # - anonymous, the server's certificate unverified: only the ConfigMap kube-public/cluster-info, a
 #   kubeconfig that holds the cluster's CA (kubeadm cmd/kubeadm/app/phases/bootstraptoken/clusterinfo:
 #   the Role kubeadm:bootstrap-signer-clusterinfo lets system:anonymous get it);
@@ -39,14 +39,16 @@ kubectl_discovery() {
   data=$(base64 -w0 "$ca")
   case " $* " in
     *" --insecure-skip-tls-verify --namespace kube-public get configmap cluster-info -o jsonpath={.data.kubeconfig} ")
-      [[ ! -s $conf && $1 == --server && $2 == https://*:6443 ]] || { echo "kubectl stub: unexpected '$*'" >&2; exit 2; }
+      [[ ! -s $conf && $1 == --server && $2 == https://*:6443 ]] ||
+        { echo "kubectl stub: unexpected '$*'" >&2; exit 2; }
       printf 'apiVersion: v1\nclusters:\n- cluster:\n    certificate-authority-data: %s\n    server: %s\n' "$data" "$2"
       printf '  name: ""\ncontexts: null\ncurrent-context: ""\nkind: Config\npreferences: {}\nusers: null\n'
       ;;
     " --namespace kube-system get configmap kubeadm-config -o jsonpath={.data.ClusterConfiguration} ")
       cp "$conf" "${state}/discovery.conf"
       if [[ $(kubeconfig_field "$conf" certificate-authority-data) != "$data" ]]; then
-        echo "Unable to connect to the server: tls: failed to verify certificate: x509: certificate signed by unknown authority" >&2
+        echo "Unable to connect to the server: tls: failed to verify certificate:" \
+          "x509: certificate signed by unknown authority" >&2
         exit 1
       fi
       token=$(cat "${state}"/ssm/*%2Fjoin%2Ftoken 2>/dev/null || true)
