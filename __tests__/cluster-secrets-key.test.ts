@@ -15,6 +15,8 @@ import {
   clusterSecretsKeyPolicy,
 } from "../src/aws/cluster-secrets-key";
 import { jsonencoded, ref, resource, synthCluster } from "./helpers/synth";
+import { envFile } from "../src/bootstrap/node-files";
+import { settingsFor } from "./harness/node";
 
 const ROLE = "arn:aws:iam::123456789012:role/k8s-cluster-control-plane";
 const ctx: ClusterSecretsKeyContext = {
@@ -168,5 +170,19 @@ describe("the synthesized key", () => {
     const controlPlane = Object.entries(groups).filter(([name]) => /^control_plane_\d+$/.test(name));
     expect(controlPlane.length).toBeGreaterThan(0);
     for (const [, g] of controlPlane) expect(g.depends_on).toContain("aws_kms_alias.cluster_secrets");
+  });
+});
+
+describe("what the nodes pass to put-parameter --key-id", () => {
+  const facts = { hostNetworkPods: 5 };
+  test("the control-plane env file names the key by its alias (a name, no ARN or secret); workers' does not", () => {
+    const cp = envFile(settingsFor("control-plane"), facts);
+    expect(cp).toContain(`\nCLUSTER_SECRETS_KEY=${clusterSecretsKeyAlias("k8s-cluster")}\n`);
+    expect(envFile(settingsFor("worker"), facts)).not.toContain("CLUSTER_SECRETS_KEY");
+  });
+
+  test("another cluster name, another alias: one key per cluster", () => {
+    const other = envFile(settingsFor("control-plane", { clusterName: "payments" }), facts);
+    expect(other).toContain("\nCLUSTER_SECRETS_KEY=alias/payments-cluster-secrets\n");
   });
 });
