@@ -318,4 +318,40 @@ describe("with workload identity: the controller's own role through its ServiceA
     expect((controller(b).spec as { replicas: number }).replicas).toBe(2);
     expect(podOf(nodePlugin(b))).toEqual(podOf(nodePlugin()));
   });
+  test("the web identity token and variables in the manifest: a pod made while the webhook is down has them", () => {
+    // What amazon-eks-pod-identity-webhook v0.6.17 injects (pkg/handler/handler.go NewModifier and
+    // addEnvToContainer; pkg/constants.go DefaultTokenExpiration; main.go --token-audience default).
+    const spec = podOf(controller(b));
+    expect(spec.volumes!.filter((v) => v.name === "aws-iam-token")).toEqual([
+      {
+        name: "aws-iam-token",
+        projected: {
+          sources: [
+            { serviceAccountToken: { audience: "sts.amazonaws.com", expirationSeconds: 86400, path: "token" } },
+          ],
+        },
+      },
+    ]);
+    const plugin = containerOf(spec, "ebs-plugin");
+    expect(plugin.volumeMounts).toContainEqual({
+      name: "aws-iam-token",
+      mountPath: "/var/run/secrets/eks.amazonaws.com/serviceaccount",
+      readOnly: true,
+    });
+    const env = Object.fromEntries(plugin.env!.map((e) => [e.name, e.value]));
+    expect(env).toMatchObject({
+      AWS_ROLE_ARN: "__EBS_CSI_ROLE_ARN__",
+      AWS_WEB_IDENTITY_TOKEN_FILE: "/var/run/secrets/eks.amazonaws.com/serviceaccount/token",
+      AWS_STS_REGIONAL_ENDPOINTS: "regional",
+      AWS_REGION: "eu-west-1",
+    });
+    // Only the container that calls AWS; the sidecars (provisioner, attacher, ...) get nothing.
+    for (const c of spec.containers.filter((x) => x.name !== "ebs-plugin"))
+      expect([c.name, (c.env ?? []).some((e) => e.name.startsWith("AWS_"))]).toEqual([c.name, false]);
+  });
+  test("without workload identity: no token, no role variables (the host's instance role)", () => {
+    const spec = podOf(controller());
+    expect((spec.volumes ?? []).map((v) => v.name)).not.toContain("aws-iam-token");
+    expect(containerOf(spec, "ebs-plugin").env!.map((e) => e.name)).not.toContain("AWS_ROLE_ARN");
+  });
 });

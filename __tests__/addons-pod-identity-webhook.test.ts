@@ -52,6 +52,8 @@ test("the objects: make cluster-up's, without cert-manager's and without the CSR
     "Deployment/kube-system/pod-identity-webhook",
     "Service/kube-system/pod-identity-webhook",
     "MutatingWebhookConfiguration//pod-identity-webhook",
+    // Ours (webhookDisruptionBudget).
+    "PodDisruptionBudget/kube-system/pod-identity-webhook",
   ]));
 
 test("RBAC: read ServiceAccounts cluster-wide, nothing else (no Secrets, no CSRs)", () => {
@@ -83,10 +85,34 @@ describe("the Deployment", () => {
       httpGet: { path: "/healthz", port: 443, scheme: "HTTPS" },
       periodSeconds: 5,
     }));
-  test("the image pinned to the release on ECR Public, pulled without credentials", () => {
+  test("the image pinned to the release on ECR Public, pulled without credentials, once per node", () => {
     const image = spec.containers[0].image;
     expect(image).toBe("public.ecr.aws/eks/amazon-eks-pod-identity-webhook:v0.6.17");
     expect([pullAuthority(image), unpinned(image)]).toEqual(["public", undefined]);
+    // deployment-base.yaml says Always: a restart would depend on public.ecr.aws answering.
+    expect(spec.containers[0].imagePullPolicy).toBe("IfNotPresent");
+  });
+  test("replicas preferably on different control-plane nodes; a drain evicts one at a time", () => {
+    expect(spec.affinity).toEqual({
+      podAntiAffinity: {
+        preferredDuringSchedulingIgnoredDuringExecution: [
+          {
+            weight: 100,
+            podAffinityTerm: {
+              labelSelector: { matchLabels: { app: "pod-identity-webhook" } },
+              topologyKey: "kubernetes.io/hostname",
+            },
+          },
+        ],
+      },
+    });
+    // The selector of deployment-base.yaml: the budget counts the webhook's pods and nothing else.
+    expect((byKind("Deployment")[0].spec as any).selector).toEqual({ matchLabels: { app: "pod-identity-webhook" } });
+    // maxUnavailable, not minAvailable 1: with one control-plane node (one replica) a drain can still evict it.
+    expect(byKind("PodDisruptionBudget")[0].spec).toEqual({
+      maxUnavailable: 1,
+      selector: { matchLabels: { app: "pod-identity-webhook" } },
+    });
   });
   test("on the control-plane nodes, pod network (the API server reaches pods: A8), two replicas at most", () => {
     expect(spec.nodeSelector).toEqual({ "node-role.kubernetes.io/control-plane": "" });

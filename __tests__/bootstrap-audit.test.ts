@@ -6,9 +6,12 @@
  * --audit-log-maxsize, --audit-log-maxbackup, --audit-log-maxage); mounts: kubeadm v1beta4
  * HostPathMount (name, hostPath, mountPath, readOnly, pathType).
  */
+import * as fs from "fs";
+import * as path from "path";
 import { parse, parseAllDocuments } from "yaml";
-import { AUDIT_LOG_ROTATION, AUDIT_PATHS, AUDIT_POLICY } from "../src/bootstrap/audit";
+import { AUDIT_LOG_ROTATION, AUDIT_PATHS, AuditPolicy } from "../src/bootstrap/audit";
 import { CLUSTER_ADDITIONS } from "../src/aws/deviations";
+import { ROOT } from "./helpers/run";
 import { deliveredFiles } from "./harness/node";
 
 const delivered = (role: "control-plane" | "worker") =>
@@ -24,13 +27,16 @@ describe("who receives the audit policy", () => {
   test("every control-plane node, in the bundle, readable only as a configuration file", () => {
     const f = delivered("control-plane")!;
     expect({ delivery: f.delivery, permissions: f.permissions }).toEqual({ delivery: "bundle", permissions: "0644" });
-    expect(parse(f.content)).toEqual(JSON.parse(JSON.stringify(AUDIT_POLICY)));
+  });
+  test("the file it receives is the repository's, byte for byte (comments included)", () => {
+    const kept = path.join(ROOT, "src/bootstrap/files", AUDIT_PATHS.policyFile);
+    expect(delivered("control-plane")!.content).toBe(fs.readFileSync(kept, "utf8"));
   });
   test("a worker runs no API server and gets none", () => expect(delivered("worker")).toBeUndefined());
 });
 
 describe("the policy: metadata for every request, never a body", () => {
-  const policy = (): typeof AUDIT_POLICY => parse(delivered("control-plane")!.content);
+  const policy = (): AuditPolicy => parse(delivered("control-plane")!.content);
   test("an audit.k8s.io/v1 Policy; one event per request (RequestReceived omitted)", () => {
     expect(policy().apiVersion).toBe("audit.k8s.io/v1");
     expect(policy().kind).toBe("Policy");

@@ -75,7 +75,7 @@ describe("which nodes back up etcd", () => {
     expect(withBackup({ bucket: "${TfToken[TOKEN.42]}" } as never)).toThrow(
       /etcdBackup.bucket .* Terraform token; pass the plain bucket name/,
     );
-    // The configuration's own reason (src/config.ts).
+    // The configuration's own reason (src/validation/config-schema.ts).
     expect(withBackup({ bucket: "Backups" } as never)).toThrow(/etcdBackup.bucket = "Backups" must be 3-63 characters/);
     expect(withBackup({ prefix: "/k8s-cluster/etcd" } as never)).toThrow(/etcdBackup.prefix/);
     expect(withBackup({ prefix: "k8s-cluster/etcd/" } as never)).toThrow(/etcdBackup.prefix/);

@@ -101,6 +101,17 @@ describe("the default cluster (three control-plane nodes, etcd backups)", () => 
     );
   });
 
+  // Configuration files whose content no setting changes: kept as the files they are, not built in TypeScript.
+  test.each([
+    ["worker", "/etc/crictl.yaml"],
+    ["worker", "/etc/kubernetes/image-credential-provider-config.yaml"],
+    ["control-plane", "/etc/kubernetes/audit/policy.yaml"],
+  ] as [NodeRole, string][])("%s: %s is the repository's file, and the listing names it as its source", (role, p) => {
+    const kept = path.join(ROOT, STATIC_FILES_FOLDER, p);
+    expect(deliveredFiles(role).find((f) => f.path === p)?.content).toBe(fs.readFileSync(kept, "utf8"));
+    expect(listing(s, role).find((r) => r.path === p)?.from).toBe(`\`${STATIC_FILES_FOLDER}${p}\``);
+  });
+
   test.each(NODE_ROLES)(
     "%s: every source is a file of the repository: the file itself, or the module that exports its generator",
     (role) => {

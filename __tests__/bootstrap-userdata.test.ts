@@ -350,6 +350,18 @@ describe("add-ons travel through S3, not user data", () => {
     );
   });
 
+  // crictl's configuration keys: kubernetes-sigs/cri-tools docs/crictl.md (runtime-endpoint, image-endpoint);
+  // the socket: containerd's default address (containerd defaults/defaults_unix.go), kubeadm's criSocket.
+  test("crictl talks to containerd's socket, the one the kubelet is given, for containers and images", () => {
+    const socket = "unix:///run/containerd/containerd.sock";
+    expect(parse(fileOf("worker", "/etc/crictl.yaml")!)).toEqual({
+      "runtime-endpoint": socket,
+      "image-endpoint": socket,
+    });
+    const join = yamlDocs(fileOf("worker", "/etc/k8s-bootstrap/kubeadm-join.yaml.tmpl")!);
+    expect(join.find((d) => d.kind === "JoinConfiguration").nodeRegistration.criSocket).toBe(socket);
+  });
+
   // kops nodeup does the same (eni_networking.go).
   test("networkd and cloud-init leave the VPC CNI's routes and rules alone (aws/amazon-vpc-cni-k8s#3309)", () => {
     expect(fileOf("worker", "/etc/systemd/networkd.conf.d/40-k8s-foreign-routes.conf")).toBe(
@@ -385,12 +397,6 @@ describe("versions and settings", () => {
     expect(ADDON_VERSIONS.vpcCni).toMatch(/^v\d+\.\d+\.\d+$/);
   });
 
-  test("an unsupported minor is refused with the supported list", () => {
-    expect(() => renderUserData({ ...settingsFor("worker"), kubernetesMinor: "1.36" })).toThrow(
-      /kubernetesMinor = "1\.36" has no pinned cloud controller image; supported: 1\.33, 1\.34, 1\.35/,
-    );
-  });
-
   const messageOf = (f: () => unknown) => {
     try {
       f();
@@ -399,10 +405,19 @@ describe("versions and settings", () => {
     }
     return "accepted";
   };
+
+  test("an unsupported minor is refused with the supported list (the configuration's kubernetesVersion rule)", () => {
+    expect(messageOf(() => renderUserData({ ...settingsFor("worker"), kubernetesMinor: "1.36" }))).toBe(
+      'bootstrap: kubernetesMinor = "1.36" must be one of the minors with a pinned cloud controller: 1.33, 1.34, 1.35',
+    );
+  });
+
   // Each a value the bootstrap's own patterns used to accept or judge differently.
   const refusedByBoth: [string, Record<string, unknown>, Partial<BootstrapSettings>][] = [
     ["clusterName", { clusterName: "internal-api" }, { clusterName: "internal-api" }],
     ["region", { region: "eu-moon-1" }, { region: "eu-moon-1" }],
+    ["kubernetesMinor", { kubernetesVersion: "1.36" }, { kubernetesMinor: "1.36" }],
+    ["kubernetesMinor", { kubernetesVersion: "v1.35" }, { kubernetesMinor: "v1.35" }],
     ["podCidr", { network: { subnets: { pods: "172.31.32.1/19" } } }, { podCidr: "172.31.32.1/19" }],
     ["serviceCidr", { serviceCidr: "10.96.0.0/33" }, { serviceCidr: "10.96.0.0/33" }],
     [
@@ -419,6 +434,32 @@ describe("versions and settings", () => {
     const reason = bootstrap.slice(prefix.length);
     expect(reason.length).toBeGreaterThan(10);
     expect(messageOf(() => resolveConfig(input))).toContain(`${JSON.stringify(value)}: ${reason}`);
+  });
+
+  test("every field the bootstrap cannot use is named at once, one line each, in the order of the fields", () => {
+    const settings = settingsFor("control-plane", {
+      region: "eu-moon-1",
+      clusterName: "Bad_Name",
+      serviceCidr: "10.96.0.0/33",
+      etcdBackup: { ...ETCD_BACKUP, bucket: "${TfToken[TOKEN.42]}", prefix: "/etcd" },
+    });
+    expect(messageOf(() => renderUserData(settings)).split("\n")).toEqual([
+      expect.stringMatching(/^bootstrap: clusterName = "Bad_Name" /),
+      expect.stringMatching(/^bootstrap: region = "eu-moon-1" is not an AWS region name/),
+      expect.stringMatching(/^bootstrap: serviceCidr = "10\.96\.0\.0\/33" /),
+      'bootstrap: etcdBackup.bucket = "${TfToken[TOKEN.42]}" is a Terraform token; pass the plain bucket name',
+      'bootstrap: etcdBackup.prefix = "/etcd" must look like a/b (no leading or trailing slash)',
+    ]);
+    expect(messageOf(() => clusterBundle(settings))).toBe(messageOf(() => renderUserData(settings)));
+  });
+
+  test("two bad fields give two lines; one gives one", () => {
+    const lines = (extra: Partial<BootstrapSettings>) =>
+      messageOf(() => renderUserData(settingsFor("worker", extra))).split("\n");
+    expect(lines({ kubernetesMinor: "1.36", region: "moon" })).toHaveLength(2);
+    expect(lines({ region: "moon" })).toEqual([
+      'bootstrap: region = "moon" is not an AWS region name like ap-northeast-2',
+    ]);
   });
 
   test("values that could break the env file or the YAML are refused", () => {

@@ -169,6 +169,16 @@ describe("configuration", () => {
       /must differ from etcdBackup\.bucket/,
     );
   });
+  test("refused in the China regions, where S3's host is not the issuer's amazonaws.com; off is accepted there", () => {
+    expect(problem({ region: "cn-north-1", availabilityZones: ["cn-north-1a"] })).toBe(
+      "workloadIdentity.enabled = true: is not supported in cn-north-1 (the issuer's S3 host differs in the China " +
+        "regions); set it to false",
+    );
+    expect(() =>
+      resolveConfig({ region: "cn-north-1", availabilityZones: ["cn-north-1a"], workloadIdentity: { enabled: false } }),
+    ).not.toThrow();
+    expect(() => resolveConfig({ region: "us-gov-west-1" })).not.toThrow();
+  });
   test("enabled: false removes the bucket, the provider, the permission and the flags", () => {
     const off = synthCluster({ workloadIdentity: { enabled: false } });
     const types = (off.json.resource ?? {}) as Record<string, Record<string, unknown>>;

@@ -24,6 +24,7 @@
 #   K8S_ROOT/proc/uptime  the node's uptime, which sleep advances
 #   dpkg/<package>     installed packages and their versions (apt-get install writes them)
 #   ...and the state of stubs-lifecycle.sh (EC2 instances, the auto scaling group, etcd members, Nodes)
+#   and stubs-kubernetes.sh (kubeadm and kubectl)
 set -euo pipefail
 name=${0##*/}
 state=${HARNESS_STATE:?HARNESS_STATE is not set}
@@ -53,8 +54,6 @@ fi
 NODE_NAME=${STUB_NODE_NAME:-ip-172-31-8-10.ap-northeast-2.compute.internal}
 NODE_IP=${STUB_NODE_IP:-172.31.8.10}
 INSTANCE_ID=${STUB_INSTANCE_ID:-i-0a1b2c3d4e5f60718}
-CERT_KEY=0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0
-CA_HASH=sha256:1111111111111111111111111111111111111111111111111111111111111111
 ETCD_CONTAINER=3f9d2c4be1a70e5d
 ETCD_PKI=/etc/kubernetes/pki/etcd
 
@@ -81,13 +80,6 @@ ssm_file() { echo "${state}/ssm/${1//\//%2F}"; }
 # shellcheck source=/dev/null
 . "${0%/*}/stubs-discovery.sh"
 
-# admin_conf CONFIG KEY: writes the admin kubeconfig as kubeadm does, its server the endpoint that
-# KEY (controlPlaneEndpoint or apiServerEndpoint) names in the kubeadm configuration CONFIG.
-admin_conf() {
-  local endpoint
-  endpoint=$(sed -n -E "s/^ *$2: \"?([^\"]+)\"?\$/\1/p" "$1")
-  printf 'apiVersion: v1\nclusters:\n- cluster:\n    server: https://%s\n  name: k8s-cluster\n' "$endpoint" >"${root}/etc/kubernetes/admin.conf"
-}
 
 # Writes what etcdctl snapshot save writes: the database (one 4 KiB page here), then its SHA-256.
 write_snapshot() {
@@ -106,7 +98,7 @@ write_snapshot() {
 # which sees the node's /var/lib/etcd and the etcd certificates.
 etcd_exec() {
   [[ $1 == "$ETCD_CONTAINER" ]] || { echo "crictl stub: no container $1" >&2; exit 1; }
-  local tool=$2 version=${STUB_ETCD_VERSION:-3.6.4} arg file client
+  local tool=$2 version=${STUB_ETCD_VERSION:-3.6.4} arg file client certs
   local -a words=()
   shift 2
   for arg in "$@"; do [[ $arg == --* ]] || words+=("$arg"); done
@@ -127,7 +119,8 @@ etcd_exec() {
         echo "Error: unhealthy cluster" >&2
         exit 1
       fi
-      [[ " $* " == *" --endpoints=https://127.0.0.1:2379 --cacert=${ETCD_PKI}/ca.crt --cert=${ETCD_PKI}/healthcheck-client.crt --key=${ETCD_PKI}/healthcheck-client.key "* ]] ||
+      certs="--cacert=${ETCD_PKI}/ca.crt --cert=${ETCD_PKI}/healthcheck-client.crt"
+      [[ " $* " == *" --endpoints=https://127.0.0.1:2379 ${certs} --key=${ETCD_PKI}/healthcheck-client.key "* ]] ||
         { echo "etcdctl stub: not the local member with kubeadm's etcd client certificate" >&2; exit 1; }
       if [[ ${words[0]} == endpoint ]]; then
         echo "https://127.0.0.1:2379 is healthy: successfully committed proposal: took = 2ms"
@@ -145,7 +138,10 @@ etcd_exec() {
       ;;
     "snapshot status")
       # etcdctl 3.6 has no snapshot status: cobra prints the help of "snapshot" and exits 0.
-      if [[ $tool == etcdctl && $version != 3.[0-5].* ]]; then echo "Usage: etcdctl snapshot <subcommand> [flags]"; exit 0; fi
+      if [[ $tool == etcdctl && $version != 3.[0-5].* ]]; then
+        echo "Usage: etcdctl snapshot <subcommand> [flags]"
+        exit 0
+      fi
       file=${root}${words[2]}
       [[ -s $file ]] || { echo "Error: open ${words[2]}: no such file or directory" >&2; exit 1; }
       echo '{"hash":3025830264,"revision":48213,"totalKey":912,"totalSize":4096,"version":""}'
@@ -160,18 +156,13 @@ installed() {
   cat "${state}/dpkg/$1"
 }
 
-# The pause image kubeadm of a minor lists (kubernetes/kubernetes cmd/kubeadm/app/constants PauseVersion).
-pause_for() {
-  case $1 in
-    v1.33.*) echo 3.10 ;;
-    v1.34.* | v1.35.*) echo 3.10.1 ;;
-    *) echo "kubeadm stub: unknown version $1" >&2; return 1 ;;
-  esac
-}
-
 # Certificate renewal and upgrade commands answer first (stubs-maintenance.sh, beside this stub).
 # shellcheck source=/dev/null
 . "${0%/*}/stubs-maintenance.sh"
+
+# kubeadm and kubectl (stubs-kubernetes.sh, beside this stub).
+# shellcheck source=/dev/null
+. "${0%/*}/stubs-kubernetes.sh"
 
 case $name in
   sleep)
@@ -241,7 +232,7 @@ case $name in
     case $1 in
       ps) if [[ ${STUB_ETCD_RUNNING:-1} == 1 && " $* " == *" --name ^etcd\$ "* ]]; then echo "$ETCD_CONTAINER"; fi ;;
       exec)
-        [[ $2 == --sync && $3 == --timeout && $4 =~ ^[0-9]+$ ]] || { echo "crictl stub: exec without --sync --timeout" >&2; exit 1; }
+        [[ $2 == --sync && $3 == --timeout && $4 =~ ^[0-9]+$ ]] || refuse "crictl stub: exec without --sync --timeout"
         shift 4
         etcd_exec "$@"
         ;;
@@ -303,12 +294,14 @@ case $name in
         later="${state}/ssm-later/${file##*/}"
         if [[ -f $later ]]; then
           left=$(<"${later}.reads")
-          if ((left > 0)); then echo $((left - 1)) >"${later}.reads"; else mv "$later" "$file"; rm -f "${later}.reads"; fi
+          if ((left > 0)); then
+            echo $((left - 1)) >"${later}.reads"
+          else
+            mv "$later" "$file"
+            rm -f "${later}.reads"
+          fi
         fi
-        if [[ ! -f $file ]]; then
-          echo "An error occurred (ParameterNotFound) when calling the GetParameter operation: Parameter ${param} not found." >&2
-          exit 254
-        fi
+        [[ -f $file ]] || aws_error ParameterNotFound GetParameter "Parameter ${param} not found."
         cat "$file"
         echo
         ;;
@@ -342,12 +335,11 @@ case $name in
         ;;
       "ec2 describe-instance-types")
         type=$(opt --instance-types "$@")
-        [[ $(opt --query "$@") == 'InstanceTypes[0].NetworkInfo.[MaximumNetworkInterfaces,Ipv4AddressesPerInterface]' && $(opt --output "$@") == text ]] ||
+        query='InstanceTypes[0].NetworkInfo.[MaximumNetworkInterfaces,Ipv4AddressesPerInterface]'
+        [[ $(opt --query "$@") == "$query" && $(opt --output "$@") == text ]] ||
           { echo "aws stub: unexpected describe-instance-types query '$*'" >&2; exit 2; }
-        if [[ $type != "${STUB_INSTANCE_TYPE:-t3.large}" ]]; then
-          echo "An error occurred (InvalidInstanceType) when calling the DescribeInstanceTypes operation: The following supplied instance types do not exist: [${type}]" >&2
-          exit 254
-        fi
+        [[ $type == "${STUB_INSTANCE_TYPE:-t3.large}" ]] || aws_error InvalidInstanceType DescribeInstanceTypes \
+          "The following supplied instance types do not exist: [${type}]"
         printf '%s\n' "${STUB_ENI_LIMITS:-$'3\t12'}"
         ;;
       "s3 cp")
@@ -357,7 +349,8 @@ case $name in
           target=${*: -1}
           bucket=${source#s3://}
           bucket=${bucket%%/*}
-          [[ -d ${state}/s3/${bucket} ]] || { echo "fatal error: An error occurred (NoSuchBucket) when calling the ListObjectsV2 operation: The specified bucket does not exist" >&2; exit 1; }
+          [[ -d ${state}/s3/${bucket} ]] || refuse "fatal error: An error occurred (NoSuchBucket) when calling" \
+            "the ListObjectsV2 operation: The specified bucket does not exist"
           if [[ -d ${state}/s3/${source#s3://} ]]; then cp -r "${state}/s3/${source#s3://}." "$target"; fi
           exit 0
         fi
@@ -366,7 +359,7 @@ case $name in
           { echo "aws stub: upload without --sse" >&2; exit 1; }
         source=${*: -2:1}
         target=${*: -1}
-        [[ -s $source && $target == s3://* ]] || { echo "aws stub: cannot copy '${source}' to '${target}'" >&2; exit 1; }
+        [[ -s $source && $target == s3://* ]] || refuse "aws stub: cannot copy '${source}' to '${target}'"
         mkdir -p "${state}/s3/$(dirname "${target#s3://}")"
         cp "$source" "${state}/s3/${target#s3://}"
         ;;
@@ -374,169 +367,8 @@ case $name in
     esac
     ;;
 
-  kubeadm)
-    mkdir -p "${root}/etc/kubernetes"
-    # kube-apiserver exits at once when the audit policy or the encryption configuration its flags
-    # name is missing (k8s.io/apiserver/pkg/server/options/audit.go and etcd.go read them at start):
-    # its static pod never gets healthy and kubeadm's wait-control-plane phase fails. The cluster
-    # configuration is the init's.
-    apiserver_files_present() {
-      local f
-      while read -r f; do
-        [[ -f ${root}${f} ]] || { echo "[wait-control-plane] kube-apiserver: open ${f}: no such file or directory" >&2; return 1; }
-      done < <(grep -A1 -E '^ *- name: "?(audit-policy-file|encryption-provider-config)"?$' "$1" |
-        sed -n 's/^ *value: "\{0,1\}\([^"]*\)"\{0,1\}$/\1/p')
-    }
-    # kubeadm's certs phase keeps an sa.key it can load and makes sa.key and sa.pub only when there
-    # is none (kubernetes/kubernetes cmd/kubeadm/app/phases/certs/certs.go,
-    # CreateServiceAccountKeyAndPublicKeyFiles: "Using the existing \"sa\" key").
-    service_account_key() {
-      local pki=${root}/etc/kubernetes/pki
-      if [[ -f ${pki}/sa.key ]]; then
-        openssl pkey -in "${pki}/sa.key" -noout 2>/dev/null || { echo "error: sa key existed but could not be loaded" >&2; return 1; }
-        echo '[certs] Using the existing "sa" key'
-        return 0
-      fi
-      echo '[certs] Generating "sa" key and public key'
-      mkdir -p "$pki"
-      (umask 077 && openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "${pki}/sa.key" 2>/dev/null)
-      openssl pkey -in "${pki}/sa.key" -pubout -out "${pki}/sa.pub" 2>/dev/null
-    }
-    # The cluster CA: kubeadm init makes it (RSA, 10 years: cmd/kubeadm/app/util/pkiutil NewCertificateAuthority),
-    # a joining control-plane node copies it from the kubeadm-certs Secret; one per cluster (state/cluster-ca).
-    cluster_ca() {
-      local ca="${state}/cluster-ca"
-      if [[ ! -f ${ca}/ca.key ]]; then
-        mkdir -p "$ca"
-        openssl req -x509 -newkey rsa:2048 -nodes -keyout "${ca}/ca.key" -out "${ca}/ca.crt" -days 3650 \
-          -subj /CN=kubernetes 2>/dev/null
-      fi
-      mkdir -p "${root}/etc/kubernetes/pki"
-      cp "${ca}/ca.crt" "${ca}/ca.key" "${root}/etc/kubernetes/pki/"
-    }
-    case "$1" in
-      certs) echo "$CERT_KEY" ;;
-      version) echo "v$(installed kubeadm | sed 's/-.*//')" ;;
-      config)
-        [[ $2 == images && $3 == list && $4 == --kubernetes-version ]] || { echo "kubeadm stub: unexpected '$*'" >&2; exit 2; }
-        pause=$(pause_for "$5") || exit 1
-        printf 'registry.k8s.io/kube-apiserver:%s\nregistry.k8s.io/kube-controller-manager:%s\nregistry.k8s.io/kube-scheduler:%s\nregistry.k8s.io/kube-proxy:%s\nregistry.k8s.io/coredns/coredns:v1.12.1\nregistry.k8s.io/pause:%s\nregistry.k8s.io/etcd:3.6.6-0\n' "$5" "$5" "$5" "$5" "$pause"
-        ;;
-      init)
-        if [[ $2 == phase ]]; then exit 0; fi
-        cp "$(opt --config "$@")" "${state}/kubeadm-init.yaml"
-        service_account_key || exit 1
-        apiserver_files_present "${state}/kubeadm-init.yaml" || exit 1
-        # kubeadm uploads its configuration through controlPlaneEndpoint, the API load balancer,
-        # which forwards only to registered targets: none but this instance serves the API yet.
-        if ! registered "$INSTANCE_ID"; then
-          echo "error execution phase upload-config/kubeadm: could not upload the kubeadm cluster configuration:" \
-            "dial tcp 172.31.0.10:6443: i/o timeout" >&2
-          exit 1
-        fi
-        admin_conf "${state}/kubeadm-init.yaml" controlPlaneEndpoint
-        cluster_ca
-        touch "${root}/etc/kubernetes/kubelet.conf"
-        mkdir -p "${state}/nodes"
-        touch "${state}/nodes/${NODE_NAME}"
-        # A new cluster: its only member is this node's.
-        rm -f "${state}/etcd/members"
-        etcd_member_add "$NODE_NAME" "$NODE_IP"
-        ;;
-      join)
-        config=$(opt --config "$@")
-        cp "$config" "${state}/kubeadm-join.yaml"
-        touch "${root}/etc/kubernetes/kubelet.conf"
-        mkdir -p "${state}/nodes"
-        touch "${state}/nodes/${NODE_NAME}"
-        if grep -q '^controlPlane:' "$config"; then
-          cluster_config=${state}/kubeadm-init.yaml
-          [[ -f $cluster_config ]] || cluster_config=${root}/etc/k8s-bootstrap/kubeadm-init.yaml.tmpl
-          apiserver_files_present "$cluster_config" || exit 1
-          cluster_ca
-          if grep -q "^[0-9a-f]*|[^|]*|https://${NODE_IP}:2380|" "${state}/etcd/members" 2>/dev/null; then
-            admin_conf "$config" apiServerEndpoint
-            etcd_member_adopt "$NODE_IP"
-            exit 0
-          fi
-          # etcd refuses to add a member while the member serving the request is not connected to
-          # every voting member (etcd v3.6.6 server/etcdserver/server.go mayAddMember).
-          if [[ -n $(etcd_unreachable) ]]; then
-            echo "error execution phase etcd-join: error creating local etcd static pod manifest file:" \
-              "etcdserver: unhealthy cluster" >&2
-            exit 1
-          fi
-          admin_conf "$config" apiServerEndpoint
-          etcd_member_add "$NODE_NAME" "$NODE_IP"
-        fi
-        ;;
-      token)
-        echo "kubeadm join api.example:6443 --token abcdef.0123456789abcdef --discovery-token-ca-cert-hash ${CA_HASH} "
-        ;;
-      reset)
-        # Its cleanup removes the kubeconfigs and the contents of the certificates directory.
-        rm -f "${root}/etc/kubernetes/admin.conf" "${root}/etc/kubernetes/kubelet.conf"
-        rm -rf "${root}/etc/kubernetes/pki"
-        etcd_member_del "$NODE_NAME"
-        ;;
-      *) echo "kubeadm stub: unexpected '$*'" >&2; exit 2 ;;
-    esac
-    ;;
-
-  kubectl)
-    kubeconfig=${KUBECONFIG:-}
-    if [[ $1 == --kubeconfig ]]; then kubeconfig=$2; shift 2; fi
-    if [[ $1 == --request-timeout=* ]]; then shift; fi
-    # The kubelet's kubeconfig reads Nodes (the Node authorizer allows it); the scripts use it for nothing else.
-    if [[ $kubeconfig == "${root}/etc/kubernetes/kubelet.conf" && -f $kubeconfig && "$1 $2" == "get node" ]]; then
-      :
-    else
-      [[ $kubeconfig == "${root}/etc/kubernetes/admin.conf" && -f $kubeconfig ]] ||
-        { echo "kubectl stub: the kubeconfig is not the admin kubeconfig of a control plane" >&2; exit 1; }
-    fi
-    case $1 in
-      get)
-        if [[ $2 == --raw ]]; then
-          # What the API server serves at the path (apiserver/<path>, the test's documents), byte for byte.
-          served="${state}/apiserver${3}"
-          [[ -f $served ]] || { echo "Error from server (NotFound): the server could not find the requested resource" >&2; exit 1; }
-          cat "$served"
-          exit 0
-        fi
-        if [[ $2 == secret ]]; then
-          # A Secret an apply stored: the base64 of its tls.crt, as -o jsonpath={.data.tls\.crt} prints it.
-          stored="${state}/secrets/$(opt -n "$@")/${3}.tls.crt"
-          [[ -f $stored ]] || { echo "Error from server (NotFound): secrets \"${3}\" not found" >&2; exit 1; }
-          printf '%s' "$(<"$stored")"
-          exit 0
-        fi
-        [[ $2 == node ]] || { echo "kubectl stub: unexpected '$*'" >&2; exit 2; }
-        kubectl_node "$@"
-        ;;
-      apply)
-        source=$(opt -f "$@")
-        [[ -e $source ]] || { echo "error: the path \"${source}\" does not exist" >&2; exit 1; }
-        n=$(count apply)
-        mkdir -p "${state}/applied"
-        cp -r "$source" "${state}/applied/${n}-${source##*/}"
-        # A single Secret (as k8s-webhook-cert writes one) is kept for get secret.
-        if [[ -f $source ]] && grep -q '^kind: Secret$' "$source"; then
-          secret_name=$(sed -n 's/^  name: //p' "$source")
-          secret_ns=$(sed -n 's/^  namespace: //p' "$source")
-          mkdir -p "${state}/secrets/${secret_ns}"
-          sed -n 's/^  tls\.crt: //p' "$source" >"${state}/secrets/${secret_ns}/${secret_name}.tls.crt"
-        fi
-        ;;
-      create)
-        from=$(opt --from-file "$@")
-        printf 'apiVersion: v1\nkind: ConfigMap\ndata:\n  cloud.conf: |\n'
-        sed 's/^/    /' "${from#*=}"
-        ;;
-      wait | rollout) ;;
-      cordon | drain) kubectl_node "$@" ;;
-      *) echo "kubectl stub: unexpected '$*'" >&2; exit 2 ;;
-    esac
-    ;;
+  kubeadm) kubeadm_stub "$@" ;;
+  kubectl) kubectl_stub "$@" ;;
 
   *) echo "stub: no behaviour for ${name}" >&2; exit 2 ;;
 esac

@@ -4,6 +4,7 @@
  */
 import * as path from "path";
 import { BOOTSTRAP_SCRIPTS } from "../../src/bootstrap";
+import { STUB_SCRIPTS } from "../harness/node";
 import { run, runOnText } from "../harness/tools";
 
 const LIB = "/usr/local/lib/k8s-bootstrap/lib.sh";
@@ -39,12 +40,7 @@ describe("shellcheck", () => {
     expect(r.status).toBe(0);
   });
 
-  const stubs = [
-    "__tests__/harness/stubs.sh",
-    "__tests__/harness/stubs-lifecycle.sh",
-    "__tests__/harness/stubs-discovery.sh",
-    "__tests__/harness/stubs-maintenance.sh",
-  ];
+  const stubs = STUB_SCRIPTS.map((f) => `__tests__/harness/${f}`);
   const others = [...stubs, ".ci/run", "scripts/system-tools.sh"];
   test.each(others)("%s (the harness stubs and the CI scripts) has no findings either", (file) => {
     const r = run("shellcheck", SHELLCHECK(path.join(ROOT, file)));

@@ -81,7 +81,8 @@ export const DRA_READ_RULE = Object.freeze({
 
 /**
  * The host's CA bundle the example mounts over the image's own: its hostPath is Amazon Linux's
- * /etc/ssl/certs/ca-bundle.crt, which Ubuntu does not have (the README's "Common Notes and Gotchas"
+ * /etc/ssl/certs/ca-bundle.crt, which Ubuntu does not have (the "Common Notes and Gotchas" of the
+ * cluster autoscaler's AWS README, kubernetes/autoscaler cluster-autoscaler/cloudprovider/aws/README.md,
  * name Ubuntu's path for other distributions).
  */
 export const HOST_CA_BUNDLE = "/etc/ssl/certs/ca-certificates.crt";

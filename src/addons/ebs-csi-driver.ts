@@ -9,10 +9,11 @@
  * AWS credentials: pods cannot reach the instance metadata service (IMDSv2, hop limit 1). With
  * workload identity (the default) the controller's ServiceAccount names a role of its own
  * (eks.amazonaws.com/role-arn, the ARN filled in on the node from SSM: the file is then a
- * template), the pod identity webhook gives its pods the token and variables, and the controller
- * runs in the pod network on the control-plane nodes. Without workload identity it runs with the
- * host's network there and uses their instance role, as the node termination handler does. Its
- * policy either way: src/aws/iam/ebs-csi-driver.ts.
+ * template), its plugin container carries the token and variables the pod identity webhook would
+ * inject (written here, so a controller pod created while the webhook is down still gets them:
+ * addWebIdentity), and the controller runs in the pod network on the control-plane nodes. Without
+ * workload identity it runs with the host's network there and uses their instance role, as the node
+ * termination handler does. Its policy either way: src/aws/iam/ebs-csi-driver.ts.
  */
 import { parse, parseAllDocuments } from "yaml";
 import type { IStorageClass } from "kubernetes-models/storage.k8s.io/v1/StorageClass";
@@ -20,7 +21,7 @@ import type { BundleFile } from "./bundle";
 import { yamlDocs } from "../bootstrap/yaml-text";
 import { VendoredAddon } from "./vendored";
 import { KubeObject, PatchError, PodSpec, addArgs, container, find, podSpec, setEnv } from "./patches";
-import { ROLE_ARN_ANNOTATION } from "./pod-identity-webhook";
+import { ROLE_ARN_ANNOTATION, addWebIdentity } from "./pod-identity-webhook";
 
 /** The driver's name: csidriver.yaml metadata.name, the StorageClass provisioner. */
 export const EBS_CSI_PROVISIONER = "ebs.csi.aws.com";
@@ -149,6 +150,7 @@ export function ebsCsiDriverObjects(v: VendoredAddon, s: EbsCsiSettings): KubeOb
     if (annotations[ROLE_ARN_ANNOTATION] !== undefined)
       throw new PatchError(`${where}: ${EBS_CSI_CONTROLLER_SA} already names a role`);
     sa.metadata.annotations = { ...annotations, [ROLE_ARN_ANNOTATION]: EBS_CSI_ROLE_ARN_PLACEHOLDER };
+    addWebIdentity(controller, EBS_CSI_PLUGIN, EBS_CSI_ROLE_ARN_PLACEHOLDER, where);
   } else {
     const spec = deployment.spec as { replicas: number };
     spec.replicas = Math.min(spec.replicas, s.controlPlaneCount ?? spec.replicas);
@@ -198,7 +200,7 @@ export function ebsCsiDriverFile(v: VendoredAddon, s: EbsCsiSettings, path: stri
   const objects = ebsCsiDriverObjects(v, s);
   const where = `addons/${v.source.name}/${v.source.version}`;
   const credentials = s.workloadIdentity
-    ? `its ServiceAccount annotated ${ROLE_ARN_ANNOTATION} (filled in on the node)`
+    ? `its ServiceAccount's role (${ROLE_ARN_ANNOTATION} and the web identity token, filled in on the node)`
     : "host network";
   return {
     path,

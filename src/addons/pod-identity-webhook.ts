@@ -27,13 +27,17 @@
  *   for nothing);
  * - the image (IMAGE in the manifest) pinned to the release; flags --aws-default-region and
  *   --sts-regional-endpoint=true (main.go), so mutated pods call STS in their region;
- * - on the control-plane nodes (their taint tolerated), one replica per node up to two, so the
- *   webhook is up before any worker joins and the add-ons that need it start after it; a readiness
- *   probe on its /healthz, so that "available" means it serves.
+ * - on the control-plane nodes (their taint tolerated), two replicas (one with one control-plane
+ *   node), preferably on different nodes, so the webhook is up before any worker joins and the
+ *   add-ons that need it start after it; a readiness probe on its /healthz, so that "available"
+ *   means it serves; imagePullPolicy IfNotPresent instead of Always;
+ * - ours: a PodDisruptionBudget, one replica evicted at a time.
  */
 import { parseAllDocuments } from "yaml";
+import type { IPodDisruptionBudget } from "kubernetes-models/policy/v1/PodDisruptionBudget";
 import { VendoredAddon } from "./vendored";
-import { KubeObject, PatchError, appendFlags, container, find, podSpec, replaceFlag } from "./patches";
+import { KubeObject, PatchError, PodSpec, appendFlags, container, find, podSpec, replaceFlag, setEnv } from "./patches";
+import { STS_AUDIENCE } from "../aws/workload-identity";
 
 export const POD_IDENTITY_WEBHOOK = "pod-identity-webhook";
 export const POD_IDENTITY_WEBHOOK_NAMESPACE = "kube-system";
@@ -64,6 +68,61 @@ export interface PodIdentityWebhookSettings {
  */
 export function webhookFlags(region: string): string[] {
   return [`--aws-default-region=${region}`, "--sts-regional-endpoint=true", "--service-account-lookup-grace-period=5s"];
+}
+
+/**
+ * What the webhook gives a container of a pod whose ServiceAccount names a role (pkg/handler/handler.go
+ * at the tag: NewModifier's volume "aws-iam-token", mounted read-only at
+ * /var/run/secrets/eks.amazonaws.com/serviceaccount with the file "token"; a projected ServiceAccount
+ * token for the audience sts.amazonaws.com (main.go --token-audience) lasting 86400 s
+ * (pkg/constants.go DefaultTokenExpiration); AWS_ROLE_ARN and AWS_WEB_IDENTITY_TOKEN_FILE, and
+ * AWS_STS_REGIONAL_ENDPOINTS=regional with --sts-regional-endpoint).
+ */
+export const WEB_IDENTITY = Object.freeze({
+  volume: "aws-iam-token",
+  mountPath: "/var/run/secrets/eks.amazonaws.com/serviceaccount",
+  tokenFile: "token",
+  expirationSeconds: 86400,
+});
+
+/**
+ * Writes into our own add-on's pod template what the webhook would inject (WEB_IDENTITY), so its
+ * credentials never depend on the webhook answering when its pods are created: the webhook's
+ * failurePolicy is Ignore (mutatingwebhook.yaml), and a pod created while it is down (both replicas
+ * evicted by the drain of one control-plane node) would start, and stay, without credentials. The
+ * webhook leaves a container that already has these variables and the volume as it is
+ * (addEnvToContainer, "skip adding volume if it already exists").
+ */
+export function addWebIdentity(spec: PodSpec, containerName: string, roleArn: string, manifest: string): void {
+  const c = container(spec, containerName, manifest);
+  if ((spec.volumes ?? []).some((v) => v.name === WEB_IDENTITY.volume))
+    throw new PatchError(`${manifest}: the pod already has a volume ${WEB_IDENTITY.volume}`);
+  spec.volumes = [
+    ...(spec.volumes ?? []),
+    {
+      name: WEB_IDENTITY.volume,
+      projected: {
+        sources: [
+          {
+            serviceAccountToken: {
+              audience: STS_AUDIENCE,
+              expirationSeconds: WEB_IDENTITY.expirationSeconds,
+              path: WEB_IDENTITY.tokenFile,
+            },
+          },
+        ],
+      },
+    },
+  ];
+  c.volumeMounts = [
+    ...(c.volumeMounts ?? []),
+    { name: WEB_IDENTITY.volume, mountPath: WEB_IDENTITY.mountPath, readOnly: true },
+  ];
+  setEnv(c, {
+    AWS_ROLE_ARN: roleArn,
+    AWS_WEB_IDENTITY_TOKEN_FILE: `${WEB_IDENTITY.mountPath}/${WEB_IDENTITY.tokenFile}`,
+    AWS_STS_REGIONAL_ENDPOINTS: "regional",
+  });
 }
 
 const NAMESPACED = ["ServiceAccount", "Role", "RoleBinding", "Deployment", "Service"];
@@ -120,6 +179,11 @@ export function podIdentityWebhookObjects(v: VendoredAddon, s: PodIdentityWebhoo
   if (c.image !== "IMAGE")
     throw new PatchError(`${where}: the webhook's image is ${c.image}, not the IMAGE placeholder`);
   c.image = `${POD_IDENTITY_WEBHOOK_IMAGE}:${v.source.version}`;
+  // The release's tag, pulled once per node: a webhook pod restarting on a node that has the image
+  // does not depend on public.ecr.aws answering.
+  if (c.imagePullPolicy !== "Always")
+    throw new PatchError(`${where}: the webhook's imagePullPolicy is ${c.imagePullPolicy}, not Always`);
+  c.imagePullPolicy = "IfNotPresent";
   replaceFlag(c, "command", "--namespace", POD_IDENTITY_WEBHOOK_NAMESPACE, where);
   // Ready once it serves (main.go: /healthz on the TLS server); the grace period above covers its cache.
   if (c.readinessProbe !== undefined) throw new PatchError(`${where}: the webhook already has a readiness probe`);
@@ -132,6 +196,19 @@ export function podIdentityWebhookObjects(v: VendoredAddon, s: PodIdentityWebhoo
   ];
   spec.priorityClassName = "system-cluster-critical";
   (deployment.spec as { replicas: number }).replicas = Math.min(2, s.controlPlaneCount ?? 1);
+  // On different control-plane nodes where there are several (preferred: the first node runs both
+  // until others join), and the drain of one node evicts one replica at a time.
+  if (spec.affinity !== undefined) throw new PatchError(`${where}: the webhook already has an affinity`);
+  spec.affinity = {
+    podAntiAffinity: {
+      preferredDuringSchedulingIgnoredDuringExecution: [
+        { weight: 100, podAffinityTerm: { labelSelector: { matchLabels: POD_LABELS }, topologyKey: HOSTNAME } },
+      ],
+    },
+  };
+  const labels = (deployment.spec as { selector: { matchLabels: Record<string, string> } }).selector.matchLabels;
+  if (JSON.stringify(labels) !== JSON.stringify(POD_LABELS))
+    throw new PatchError(`${where}: the webhook's pods are no longer selected by ${JSON.stringify(POD_LABELS)}`);
 
   const webhookConfig = find(kept, "MutatingWebhookConfiguration", POD_IDENTITY_WEBHOOK, where) as KubeObject & {
     webhooks: { clientConfig: { service: { namespace: string }; caBundle?: string } }[];
@@ -143,7 +220,25 @@ export function podIdentityWebhookObjects(v: VendoredAddon, s: PodIdentityWebhoo
   if (webhookConfig.webhooks.length !== 1) throw new PatchError(`${where}: expected one webhook`);
   webhookConfig.webhooks[0].clientConfig.service.namespace = POD_IDENTITY_WEBHOOK_NAMESPACE;
   webhookConfig.webhooks[0].clientConfig.caBundle = "__CA_BUNDLE__";
-  return kept;
+  return [...kept, webhookDisruptionBudget() as unknown as KubeObject];
+}
+
+/** The webhook's pods (deployment-base.yaml selector.matchLabels) and the node label spread over. */
+const POD_LABELS = { app: POD_IDENTITY_WEBHOOK };
+const HOSTNAME = "kubernetes.io/hostname";
+
+/**
+ * Ours: at most one webhook replica evicted at a time, so a drain leaves one serving while its
+ * replacement starts elsewhere. maxUnavailable rather than minAvailable: with one control-plane
+ * node (one replica) the drain may still evict it instead of waiting forever.
+ */
+export function webhookDisruptionBudget(): IPodDisruptionBudget {
+  return {
+    apiVersion: "policy/v1",
+    kind: "PodDisruptionBudget",
+    metadata: { name: POD_IDENTITY_WEBHOOK, namespace: POD_IDENTITY_WEBHOOK_NAMESPACE },
+    spec: { maxUnavailable: 1, selector: { matchLabels: POD_LABELS } },
+  };
 }
 
 function parseDocuments(text: string, where: string): KubeObject[] {

@@ -1,6 +1,7 @@
 /**
- * Where the built infrastructure differs from the spec because AWS (or, for D14, kubeadm) forces it (D1-D14:
- * the README's "Deviations from the spec" table is generated from this file),
+ * Where the built infrastructure differs from the spec because AWS forces it (or, for D14, the
+ * metrics-server's trust in kubelet certificates, kubeadm does): D1-D14, the README's "Deviations
+ * from the spec" table, is generated from this file,
  * and what a working cluster needs beyond the spec's tables (additions). The README tables and
  * the traceability report are rendered from these lists, so the three never disagree.
  */
@@ -200,7 +201,7 @@ export const CLUSTER_ADDITIONS: readonly Addition[] = [
       "cluster's VPC), ECR read, bootstrap parameters, add-on bundle read (control plane), Session Manager, the " +
       "nodes' own lifecycle (hooks, health, boot-failure metric), the node termination handler (control plane), " +
       "publishing the workload identity issuer's two documents (control plane); the EBS CSI controller's own role " +
-      "(A17, A20); " +
+      "(A17, the EBS CSI driver, through A20, workload identity); " +
       "mutations scoped to the cluster tag or to the cluster's named groups, queue, target group and parameters; " +
       "no * actions",
     why: "the AWS cloud controller, the VPC CNI and the kubelet's ECR credential provider call AWS APIs from the nodes",
@@ -209,7 +210,7 @@ export const CLUSTER_ADDITIONS: readonly Addition[] = [
   {
     id: "A12",
     what: `instance and volume tags \`${CLUSTER_TAG}=owned\` on control-plane and worker nodes (not the bastion)`,
-    why: "the cloud controller recognises the cluster's instances by this tag (and the subnets by A3)",
+    why: "the cloud controller recognises the cluster's instances by this tag (and the subnets by A3's subnet tags)",
     switch: "always",
   },
   {

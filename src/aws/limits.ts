@@ -1,6 +1,6 @@
 /**
  * The AWS limits this project stays within or checks against: one home for each number. The
- * configuration (src/config.ts), the constructs and the synth-time checks (src/analysis/) read
+ * configuration (src/validation/config-schema.ts), the constructs and the synth-time checks (src/analysis/) read
  * them from here. Each names where AWS states it.
  */
 

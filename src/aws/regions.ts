@@ -44,3 +44,12 @@ export const KNOWN_REGIONS: readonly string[] = Object.freeze([
 ]);
 
 export const REGIONS_SOURCE = "terraform-provider-aws 5.100.0's endpoint data, read 2026-12-01";
+
+/**
+ * The shape of a region name (partition prefix, geography, number), for names the list does not
+ * hold yet; the configuration and the node bootstrap both check a region with it.
+ */
+export const REGION_NAME =
+  /^[a-z]{2}(-gov|-iso[a-z]?)?-(central|north|south|east|west|northeast|northwest|southeast|southwest)-[1-9]$/;
+/** An availability zone's name: its region's name and one letter. */
+export const AZ_NAME = new RegExp(`${REGION_NAME.source.slice(0, -1)}[a-z]$`);

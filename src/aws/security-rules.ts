@@ -227,8 +227,9 @@ class RuleSet {
   ) {}
 
   /**
-   * The rules of one spec row: its protocol and ports as AWS reads them (D5, D6) to each of its
-   * peers (D8: the S3 prefix list; D1, D2: the tier's real subnets).
+   * The rules of one spec row: its protocol and ports as AWS reads them (D5: ALL with ports as tcp
+   * and udp; D6: ICMP type and code) to each of its peers (D8: the S3 prefix list; D1, D2: the
+   * tier's real subnets).
    */
   addRow(group: TierId, direction: Direction, row: SecurityGroupRow, source: RuleSource): void {
     for (const ports of portsOf(row, this.config.loadBalancers.listeners))

@@ -12,7 +12,7 @@
  *   s3.<region>.amazonaws.com/<bucket>. This cluster uses the virtual-hosted form
  *   https://<bucket>.s3.<region>.amazonaws.com, AWS's current form for S3 (path-style is legacy),
  *   whose certificate (*.s3.<region>.amazonaws.com) covers a bucket name only without dots
- *   (config.ts refuses dots in workloadIdentity.bucket);
+ *   (the configuration refuses dots in workloadIdentity.bucket);
  * - the object keys: what the API server serves and links. kube-apiserver serves the discovery
  *   document at /.well-known/openid-configuration and the keys at /openid/v1/jwks
  *   (kubernetes/kubernetes pkg/serviceaccount/openidmetadata.go OpenIDConfigPath, JWKSPath), and

@@ -5,7 +5,7 @@
  * (k8s.io/apiserver/pkg/server/options/audit.go); kubeadm mounts both into the API server's static
  * pod (ClusterConfiguration apiServer.extraArgs / extraVolumes, src/bootstrap/kubeadm.ts).
  */
-import { yamlDocs } from "./yaml-text";
+import { staticFileText } from "./static-files";
 
 /** audit.k8s.io/v1 GroupResources. */
 interface GroupResources {
@@ -23,7 +23,7 @@ interface PolicyRule {
   readonly nonResourceURLs?: readonly string[];
 }
 
-/** audit.k8s.io/v1 Policy. */
+/** audit.k8s.io/v1 Policy: the shape of the policy file, for the code that reads it. */
 export interface AuditPolicy {
   readonly apiVersion: "audit.k8s.io/v1";
   readonly kind: "Policy";
@@ -46,55 +46,14 @@ export const AUDIT_PATHS = {
 export const AUDIT_LOG_ROTATION = { maxSizeMB: 100, maxBackups: 10, maxAgeDays: 30 } as const;
 
 /**
- * Who did what, when, from where, to which object, and with what result, for every request: the
- * Metadata level records no request or response bodies, so no Secret, ConfigMap or token value ever
- * reaches the log. Left out: health probes, and the watches and lease renewals that system components
- * repeat every few seconds (they say nothing about a change and would fill the log).
+ * The policy does not depend on the configuration, so it is a file in the repository, with the
+ * reason for each rule beside it: src/bootstrap/files/etc/kubernetes/audit/policy.yaml (metadata of
+ * every request, never a body; health probes and system components' watches and lease renewals left
+ * out). The node receives that file byte for byte.
  */
-const SYSTEM_COMPONENTS = [
-  "system:kube-controller-manager",
-  "system:kube-scheduler",
-  // kubeadm's kube-proxy authenticates with its ServiceAccount's token, not as system:kube-proxy
-  // (kubernetes/kubernetes cmd/kubeadm/app/phases/addons/proxy/manifests.go: serviceAccountName
-  // kube-proxy, tokenFile .../serviceaccount/token).
-  "system:serviceaccount:kube-system:kube-proxy",
-  // The API servers' own identity leases (kube-system/apiserver-*), renewed every 10 s.
-  "system:apiserver",
-];
-/**
- * The add-ons in kube-system (cloud controller, CSI sidecars, autoscaler, termination handler): their
- * leader-election lease renewals. Their watches stay in the log: a watch is a read, of Secrets too.
- */
-const KUBE_SYSTEM_SERVICE_ACCOUNTS = ["system:serviceaccounts:kube-system"];
-const LEASES = [{ group: "coordination.k8s.io", resources: ["leases"] }];
-
-export const AUDIT_POLICY: AuditPolicy = {
-  apiVersion: "audit.k8s.io/v1",
-  kind: "Policy",
-  // An event per request once the response is known, not a second one when it is received.
-  omitStages: ["RequestReceived"],
-  rules: [
-    { level: "None", nonResourceURLs: ["/healthz*", "/livez*", "/readyz*", "/version"] },
-    // The kubelets' and the control-plane components' own watches, and the lease renewals (node
-    // heartbeats, leader election, API server identity) that they and kube-system's add-ons repeat
-    // every few seconds.
-    { level: "None", verbs: ["watch"], userGroups: ["system:nodes"] },
-    { level: "None", verbs: ["watch"], users: SYSTEM_COMPONENTS },
-    { level: "None", verbs: ["get", "update"], resources: LEASES, userGroups: ["system:nodes"] },
-    { level: "None", verbs: ["get", "update"], resources: LEASES, users: SYSTEM_COMPONENTS },
-    { level: "None", verbs: ["get", "update"], resources: LEASES, userGroups: KUBE_SYSTEM_SERVICE_ACCOUNTS },
-    { level: "None", resources: [{ group: "", resources: ["events"] }] },
-    { level: "None", resources: [{ group: "events.k8s.io", resources: ["events"] }] },
-    // Everything else, Secrets included: metadata only, never a body.
-    { level: "Metadata" },
-  ],
-};
-
-/** The policy file's text, as the node receives it. */
 export function auditPolicyText(): string {
-  return yamlDocs([AUDIT_POLICY]);
+  return staticFileText(AUDIT_PATHS.policyFile);
 }
-
 /** kube-apiserver flags, as kubeadm v1beta4 extraArgs. */
 export function auditApiServerArgs(): { name: string; value: string }[] {
   return [

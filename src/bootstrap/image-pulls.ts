@@ -5,7 +5,8 @@
  * A pre-pull with baked-in credentials is no substitute: `imagePullPolicy: Always` pulls again,
  * and image garbage collection removes pre-pulled images.
  */
-import { ECR_CREDENTIAL_PROVIDER } from "./versions";
+import { parse } from "yaml";
+import { staticFileText } from "./static-files";
 
 /** Directory the kubelet looks for provider binaries in (the binary is named after the provider). */
 export const CREDENTIAL_PROVIDER_BIN_DIR = "/usr/local/libexec/kubelet-credential-providers";
@@ -13,22 +14,17 @@ export const CREDENTIAL_PROVIDER_CONFIG_PATH = "/etc/kubernetes/image-credential
 
 /**
  * kubelet.config.k8s.io/v1 CredentialProviderConfig (kubelet --image-credential-provider-config).
- * matchImages: upstream's own example, cloud-provider-aws docs/credential_provider.md (commercial
- * and China partitions). defaultCacheDuration applies only when the provider returns no cache
- * duration (it returns about half of the 12 h ECR token lifetime).
+ * It does not depend on the configuration, so it is a file in the repository, which the node
+ * receives byte for byte: src/bootstrap/files/etc/kubernetes/image-credential-provider-config.yaml.
+ * Its provider's name is the binary's name (ECR_CREDENTIAL_PROVIDER.name, src/bootstrap/versions.ts):
+ * the kubelet runs the provider by its name from CREDENTIAL_PROVIDER_BIN_DIR. matchImages: upstream's
+ * own example, cloud-provider-aws docs/credential_provider.md (commercial and China partitions).
+ * defaultCacheDuration applies only when the provider returns no cache duration (it returns about
+ * half of the 12 h ECR token lifetime). Read here to check, at synth, that every image can be pulled.
  */
-export const CREDENTIAL_PROVIDER_CONFIG = Object.freeze({
-  apiVersion: "kubelet.config.k8s.io/v1",
-  kind: "CredentialProviderConfig",
-  providers: [
-    {
-      name: ECR_CREDENTIAL_PROVIDER.name,
-      matchImages: ["*.dkr.ecr.*.amazonaws.com", "*.dkr.ecr.*.amazonaws.com.cn"],
-      defaultCacheDuration: "12h",
-      apiVersion: "credentialprovider.kubelet.k8s.io/v1",
-    },
-  ],
-});
+export const CREDENTIAL_PROVIDER_CONFIG: CredentialProviderMatch = Object.freeze(
+  parse(staticFileText(CREDENTIAL_PROVIDER_CONFIG_PATH)) as CredentialProviderMatch,
+);
 
 /**
  * Registries the kubelet pulls from without credentials: registry.k8s.io (kubeadm's control-plane

@@ -1,15 +1,12 @@
 /**
- * The kubelet: the flags kubeadm passes it (kubeletExtraArgs, the same on every role) and the
- * credential provider configuration it reads. The kernel modules and sysctls it needs do not depend
- * on the configuration: they are files in the repository, src/bootstrap/files/etc/modules-load.d/
- * and src/bootstrap/files/etc/sysctl.d/.
+ * The kubelet: the flags kubeadm passes it (kubeletExtraArgs, the same on every role). The
+ * credential provider configuration it reads, the kernel modules and the sysctls it needs do not
+ * depend on the configuration: they are files in the repository,
+ * src/bootstrap/files/etc/kubernetes/image-credential-provider-config.yaml (read by
+ * src/bootstrap/image-pulls.ts), src/bootstrap/files/etc/modules-load.d/ and
+ * src/bootstrap/files/etc/sysctl.d/.
  */
-import {
-  CREDENTIAL_PROVIDER_BIN_DIR,
-  CREDENTIAL_PROVIDER_CONFIG,
-  CREDENTIAL_PROVIDER_CONFIG_PATH,
-} from "./image-pulls";
-import { yamlDocs } from "./yaml-text";
+import { CREDENTIAL_PROVIDER_BIN_DIR, CREDENTIAL_PROVIDER_CONFIG_PATH } from "./image-pulls";
 
 /** The node label whose value is the instance's purchase option (spot, on-demand), from IMDS at boot. */
 export const LIFECYCLE_LABEL = "node.kubernetes.io/lifecycle";
@@ -33,6 +30,3 @@ export function kubeletExtraArgs(): { name: string; value: string }[] {
     { name: "image-credential-provider-bin-dir", value: CREDENTIAL_PROVIDER_BIN_DIR },
   ];
 }
-
-/** The kubelet's CredentialProviderConfig as a file (its object: src/bootstrap/image-pulls.ts). */
-export const CREDENTIAL_PROVIDER_CONFIG_TEXT = yamlDocs([CREDENTIAL_PROVIDER_CONFIG]);

@@ -12,10 +12,9 @@ import { CREDENTIAL_PROVIDER_BIN_DIR, CREDENTIAL_PROVIDER_CONFIG_PATH } from "./
 import { BootstrapSettings } from "./settings";
 import { BOOTSTRAP_SCRIPTS, SCRIPT_PATHS, SCRIPT_SOURCE_FILES } from "./scripts";
 import { STATIC_FILES_FOLDER, staticFileText } from "./static-files";
-import { CRICTL_CONFIG, containerdAptPreferences } from "./container-runtime";
-import { CREDENTIAL_PROVIDER_CONFIG_TEXT } from "./kubelet";
+import { containerdAptPreferences } from "./container-runtime";
 import { kubeadmInitTemplate, kubeadmJoinTemplate } from "./kubeadm";
-import { AUDIT_PATHS, auditPolicyText } from "./audit";
+import { AUDIT_PATHS } from "./audit";
 import { ENCRYPTION_PATHS, encryptionConfigTemplate } from "./encryption";
 import { etcdBackupUnits } from "./timers";
 import { KUBERNETES_VERSIONS_PATH, kubernetesVersionsFile } from "./maintenance";
@@ -197,16 +196,11 @@ export function nodeFiles(s: BootstrapSettings, facts: NodeFacts): NodeFile[] {
     // new instance may (kops: the same eni_networking.go, kubernetes/kops#17881).
     staticFile("/etc/cloud/cloud.cfg.d/99-k8s-network-updates.cfg"),
     // The kubelet: the credential provider for private ECR, the kernel modules and sysctls it needs.
-    generated(
-      CREDENTIAL_PROVIDER_CONFIG_PATH,
-      CREDENTIAL_PROVIDER_CONFIG_TEXT,
-      "kubelet.ts",
-      "CREDENTIAL_PROVIDER_CONFIG_TEXT",
-    ),
+    staticFile(CREDENTIAL_PROVIDER_CONFIG_PATH),
     staticFile("/etc/modules-load.d/k8s.conf"),
     staticFile("/etc/sysctl.d/99-k8s.conf"),
     // crictl, which kubeadm's preflight runs, talks to containerd's socket.
-    generated("/etc/crictl.yaml", CRICTL_CONFIG, "container-runtime.ts", "CRICTL_CONFIG"),
+    staticFile("/etc/crictl.yaml"),
   ];
   // kubeadm: the join configuration; control-plane nodes get theirs, and the init configuration,
   // in the bundle.
@@ -252,7 +246,7 @@ export function nodeFiles(s: BootstrapSettings, facts: NodeFacts): NodeFile[] {
       join,
       generated(`${CONFIG_DIR}/kubeadm-init.yaml.tmpl`, kubeadmInitTemplate(s), "kubeadm.ts", "kubeadmInitTemplate"),
       // The API server's audit policy, in place before kubeadm writes the API server's manifest.
-      generated(AUDIT_PATHS.policyFile, auditPolicyText(), "audit.ts", "auditPolicyText"),
+      staticFile(AUDIT_PATHS.policyFile),
       // Secrets encrypted at rest and the service-account signing key: made once, kept in SSM
       // SecureString, written by k8s-cluster-secrets before kubeadm init or join (the template has
       // no key: the node fills in the key list).

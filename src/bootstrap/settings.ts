@@ -1,15 +1,14 @@
 /**
  * What one node's bootstrap is made from: the cluster's names, CIDRs and versions, and the node's
  * role. They come from the configuration, so they are checked with the configuration's own
- * validators (src/config.ts, src/aws/cidr.ts, src/validation/): a value the configuration accepts
- * is one the bootstrap accepts, with the same reason when it is not. What only the bootstrap takes
- * (the SSM prefix, the backup key prefix, a bucket name that must be plain text) has its own rule
- * here.
+ * validators (its schema, src/validation/config-schema.ts; src/aws/cidr.ts; src/validation/): a value
+ * the configuration accepts is one the bootstrap accepts, with the same reason when it is not. What
+ * only the bootstrap takes (the SSM prefix, the backup key prefix, a bucket name that must be plain
+ * text) has its own rule here. Every problem is reported at once, one line each.
  */
-import { schema as configSchema } from "../config";
+import { schema as configSchema } from "../validation/config-schema";
 import { cidrProblem } from "../aws/cidr";
 import { onCalendarProblem } from "../validation/systemd-calendar";
-import { SUPPORTED_KUBERNETES_MINORS } from "./versions";
 import { ssmPrefixProblem } from "../aws/ssm-parameters";
 
 export type NodeRole = "control-plane" | "worker";
@@ -70,6 +69,7 @@ export type ClusterBootstrapSettings = Omit<BootstrapSettings, "role">;
 const CONFIGURATION_FIELDS = {
   clusterName: configSchema.shape.clusterName,
   region: configSchema.shape.region,
+  kubernetesMinor: configSchema.shape.kubernetesVersion,
   etcdBackupBucket: configSchema.shape.etcdBackup.removeDefault().shape.bucket,
   issuerBucket: configSchema.shape.workloadIdentity.removeDefault().shape.bucket,
 };
@@ -80,50 +80,48 @@ function configurationProblem(field: keyof typeof CONFIGURATION_FIELDS, value: s
   return result.success ? undefined : result.error.issues[0].message;
 }
 
-function check(field: string, value: string, problem: string | undefined): void {
-  if (problem !== undefined) throw new Error(`bootstrap: ${field} = ${JSON.stringify(value)} ${problem}`);
-}
-
 const unless = (ok: boolean, why: string) => (ok ? undefined : why);
 
-/** Throws a one-line error naming the first field the bootstrap cannot use. */
-export function validateSettings(s: BootstrapSettings): void {
-  check("role", s.role, unless(NODE_ROLES.includes(s.role), `is not one of ${NODE_ROLES.join(", ")}`));
-  check(
-    "kubernetesMinor",
-    s.kubernetesMinor,
-    unless(
-      SUPPORTED_KUBERNETES_MINORS.includes(s.kubernetesMinor),
-      `has no pinned cloud controller image; supported: ${SUPPORTED_KUBERNETES_MINORS.join(", ")}`,
-    ),
-  );
-  check("clusterName", s.clusterName, configurationProblem("clusterName", s.clusterName));
-  check("region", s.region, configurationProblem("region", s.region));
-  check("ssmPrefix", s.ssmPrefix, ssmPrefixProblem(s.ssmPrefix));
-  check("podCidr", s.podCidr, cidrProblem(s.podCidr));
-  check("serviceCidr", s.serviceCidr, cidrProblem(s.serviceCidr));
+/** A bucket named at synth time (a Terraform token would reach the node as text) that the configuration allows. */
+function bucketProblem(bucket: string, field: "etcdBackupBucket" | "issuerBucket"): string | undefined {
+  if (bucket.includes("${")) return "is a Terraform token; pass the plain bucket name";
+  return configurationProblem(field, bucket);
+}
+
+/**
+ * Every field the bootstrap cannot use, one line each ("bootstrap: <field> = <value> <reason>"),
+ * in the order of the fields; empty when all are fine. A field's first problem only.
+ */
+export function settingsProblems(s: BootstrapSettings): string[] {
+  const found: [field: string, value: string, problem: string | undefined][] = [
+    ["role", s.role, unless(NODE_ROLES.includes(s.role), `is not one of ${NODE_ROLES.join(", ")}`)],
+    ["kubernetesMinor", s.kubernetesMinor, configurationProblem("kubernetesMinor", s.kubernetesMinor)],
+    ["clusterName", s.clusterName, configurationProblem("clusterName", s.clusterName)],
+    ["region", s.region, configurationProblem("region", s.region)],
+    ["ssmPrefix", s.ssmPrefix, ssmPrefixProblem(s.ssmPrefix)],
+    ["podCidr", s.podCidr, cidrProblem(s.podCidr)],
+    ["serviceCidr", s.serviceCidr, cidrProblem(s.serviceCidr)],
+  ];
   if (s.workloadIdentity) {
     const { bucket } = s.workloadIdentity;
-    check(
-      "workloadIdentity.bucket",
-      bucket,
-      unless(!bucket.includes("${"), "is a Terraform token; pass the plain bucket name"),
-    );
-    check("workloadIdentity.bucket", bucket, configurationProblem("issuerBucket", bucket));
+    found.push(["workloadIdentity.bucket", bucket, bucketProblem(bucket, "issuerBucket")]);
   }
   if (s.etcdBackup) {
     const { bucket, prefix, onCalendar } = s.etcdBackup;
-    check(
-      "etcdBackup.bucket",
-      bucket,
-      unless(!bucket.includes("${"), "is a Terraform token; pass the plain bucket name"),
+    const keyPrefix = /^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)*$/.test(prefix);
+    found.push(
+      ["etcdBackup.bucket", bucket, bucketProblem(bucket, "etcdBackupBucket")],
+      ["etcdBackup.prefix", prefix, unless(keyPrefix, "must look like a/b (no leading or trailing slash)")],
+      ["etcdBackup.onCalendar", onCalendar, onCalendarProblem(onCalendar)],
     );
-    check("etcdBackup.bucket", bucket, configurationProblem("etcdBackupBucket", bucket));
-    check(
-      "etcdBackup.prefix",
-      prefix,
-      unless(/^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)*$/.test(prefix), "must look like a/b (no leading or trailing slash)"),
-    );
-    check("etcdBackup.onCalendar", onCalendar, onCalendarProblem(onCalendar));
   }
+  return found.flatMap(([field, value, problem]) =>
+    problem === undefined ? [] : [`bootstrap: ${field} = ${JSON.stringify(value)} ${problem}`],
+  );
+}
+
+/** Throws one error naming every field the bootstrap cannot use, one line each. */
+export function validateSettings(s: BootstrapSettings): void {
+  const problems = settingsProblems(s);
+  if (problems.length > 0) throw new Error(problems.join("\n"));
 }

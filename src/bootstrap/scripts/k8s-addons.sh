@@ -33,7 +33,8 @@ step "apply the VPC CNI"
 retry 10 15 "server-side apply of the VPC CNI" "${APPLY[@]}" -f "${ADDONS}/vpc-cni.yaml"
 
 step "apply one ENIConfig per availability zone"
-retry 12 10 "the ENIConfig resource type" kubectl wait --for condition=established --timeout=30s crd/eniconfigs.crd.k8s.amazonaws.com
+retry 12 10 "the ENIConfig resource type" \
+  kubectl wait --for condition=established --timeout=30s crd/eniconfigs.crd.k8s.amazonaws.com
 mkdir -p "${WORK}/eniconfigs"
 IFS=, read -ra PAIRS <<<"$PODS_SUBNETS"
 ((${#PAIRS[@]} > 0)) || die "${SSM_PODS_SUBNETS} is empty"
@@ -51,7 +52,8 @@ render "${ADDONS}/cloud.conf.tmpl" "${WORK}/cloud.conf" LB_SECURITY_GROUP
 kubectl create configmap aws-cloud-config --namespace kube-system --from-file=cloud.conf="${WORK}/cloud.conf" \
   --dry-run=client -o yaml >"${WORK}/cloud-config.yaml"
 retry 10 15 "server-side apply of the cloud config" "${APPLY[@]}" -f "${WORK}/cloud-config.yaml"
-retry 10 15 "server-side apply of the cloud controller manager" "${APPLY[@]}" -f "${ADDONS}/cloud-controller-manager.yaml"
+retry 10 15 "server-side apply of the cloud controller manager" \
+  "${APPLY[@]}" -f "${ADDONS}/cloud-controller-manager.yaml"
 
 step "apply the node termination handler"
 render "${ADDONS}/node-termination-handler.yaml.tmpl" "${WORK}/node-termination-handler.yaml" QUEUE_URL
@@ -72,7 +74,7 @@ if [[ -f ${ADDONS}/pod-identity-webhook.yaml.tmpl ]]; then
 fi
 
 # The EBS CSI driver with workload identity: its controller's ServiceAccount names the role Terraform
-# made for it (SSM), after the webhook that gives its pods the credentials.
+# made for it (SSM), which its manifest also hands its pods directly (AWS_ROLE_ARN, the token).
 if [[ -f ${ADDONS}/ebs-csi-driver.yaml.tmpl ]]; then
   step "apply ebs-csi-driver with its controller's role"
   retry 30 10 "SSM parameter ${SSM_EBS_CSI_ROLE_ARN}" ssm_get "$SSM_EBS_CSI_ROLE_ARN" EBS_CSI_ROLE_ARN

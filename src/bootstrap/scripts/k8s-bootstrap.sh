@@ -28,7 +28,9 @@ eni_limits() {
 own_join_endpoint() {
   ssm_get "$SSM_JOIN_API_ENDPOINT" JOIN_API_ENDPOINT || return
   [[ $JOIN_API_ENDPOINT == "$API_ENDPOINT" ]] && return 0
-  if [[ ${1:-} != quiet ]]; then log "stale join parameters (another deployment: ${JOIN_API_ENDPOINT}) under ${SSM_PREFIX}/join"; fi
+  if [[ ${1:-} != quiet ]]; then
+    log "stale join parameters (another deployment: ${JOIN_API_ENDPOINT}) under ${SSM_PREFIX}/join"
+  fi
   return 1
 }
 
@@ -54,14 +56,18 @@ choose_version() {
   ssm_get "$SSM_CLUSTER_VERSION" CLUSTER_VERSION || status=$?
   if ((status == 2)); then return 1; fi
   if ((status == 1)); then return 0; fi
-  [[ $CLUSTER_VERSION =~ ^v?([0-9]+\.[0-9]+)\.[0-9]+$ ]] || die "${SSM_CLUSTER_VERSION} holds '${CLUSTER_VERSION}', not a Kubernetes version"
+  [[ $CLUSTER_VERSION =~ ^v?([0-9]+\.[0-9]+)\.[0-9]+$ ]] ||
+    die "${SSM_CLUSTER_VERSION} holds '${CLUSTER_VERSION}', not a Kubernetes version"
   cluster_minor=${BASH_REMATCH[1]}
   if [[ $cluster_minor == "$K8S_MINOR" ]]; then
     K8S_INSTALL=${CLUSTER_VERSION#v}
   elif [[ $NODE_ROLE == control-plane ]]; then
-    die "the cluster runs ${CLUSTER_VERSION}, this node's Kubernetes is ${K8S_MINOR}: a control-plane node joins only a control plane of its own minor; synthesize with kubernetesVersion ${cluster_minor}"
+    die "the cluster runs ${CLUSTER_VERSION}, this node's Kubernetes is ${K8S_MINOR}:" \
+      "a control-plane node joins only a control plane of its own minor;" \
+      "synthesize with kubernetesVersion ${cluster_minor}"
   elif [[ $(printf '%s\n' "$cluster_minor" "$K8S_MINOR" | sort -V | head -n1) == "$cluster_minor" ]]; then
-    die "the cluster runs ${CLUSTER_VERSION}, older than this node's Kubernetes ${K8S_MINOR}: a kubelet may not be newer than the API servers; upgrade the control plane first"
+    die "the cluster runs ${CLUSTER_VERSION}, older than this node's Kubernetes ${K8S_MINOR}:" \
+      "a kubelet may not be newer than the API servers; upgrade the control plane first"
   fi
 }
 

@@ -85,6 +85,7 @@ verify_checksum "$SNAPSHOT" || die "${NAME} does not end with the SHA-256 of its
 snapshot_status
 
 step "upload the snapshot"
-retry "$UPLOAD_ATTEMPTS" "$UPLOAD_DELAY" "upload to ${URL}" aws s3 cp --sse aws:kms --only-show-errors "$SNAPSHOT" "$URL"
+retry "$UPLOAD_ATTEMPTS" "$UPLOAD_DELAY" "upload to ${URL}" \
+  aws s3 cp --sse aws:kms --only-show-errors "$SNAPSHOT" "$URL"
 rm -f "$SNAPSHOT"
 log "done: ${URL} (${SIZE} bytes)"

@@ -62,7 +62,8 @@ phase_os() {
   CONTAINERD_VERSION=$(dpkg-query -W -f='${Version}' containerd)
   # Configuration version 3 with bin_dirs: containerd 2.1 or later (1.7 refuses or ignores it).
   if ! [[ $CONTAINERD_VERSION =~ ^${CONTAINERD_SERIES}\.([0-9]+)\. ]] || ((BASH_REMATCH[1] < 1)); then
-    die "containerd ${CONTAINERD_VERSION} is installed, not ${CONTAINERD_SERIES}.1 or later: its configuration (version 3) would not load"
+    die "containerd ${CONTAINERD_VERSION} is installed, not ${CONTAINERD_SERIES}.1 or later:" \
+      "its configuration (version 3) would not load"
   fi
   log "containerd ${CONTAINERD_VERSION}"
 

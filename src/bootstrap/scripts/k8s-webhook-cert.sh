@@ -5,10 +5,10 @@
 # kube-system/pod-identity-webhook-cert that the webhook mounts (it reloads the files itself). The
 # webhook's caBundle is that CA, so nothing else needs to trust it. It is valid as long as the CA
 # (kubeadm makes the CA for 10 years and never renews it): a certificate cannot outlive the CA that
-# signs it (it ends a day before the CA), and replacing the CA is a cluster-wide procedure after which this runs again. Every
-# control-plane node runs it when it boots and keeps the Secret's certificate while the current
-# CA verifies it and it has more than RENEW_DAYS left; otherwise it issues a new one. The key is
-# made here and goes only into the Secret.
+# signs it (it ends a day before the CA), and replacing the CA is a cluster-wide procedure after
+# which this runs again. Every control-plane node runs it when it boots and keeps the Secret's
+# certificate while the current CA verifies it and it has more than RENEW_DAYS left; otherwise it
+# issues a new one. The key is made here and goes only into the Secret.
 set -euo pipefail
 set -o errtrace
 # shellcheck source=/dev/null
@@ -62,4 +62,5 @@ data:
 YAML
 retry 10 15 "server-side apply of ${NAMESPACE}/${SECRET}" \
   kubectl apply --server-side --force-conflicts --field-manager=k8s-bootstrap -f "${WORK}/secret.yaml"
-log "done: ${NAMESPACE}/${SECRET} holds a new certificate for ${HOST}, valid ${DAYS} days (until a day before the CA expires)"
+log "done: ${NAMESPACE}/${SECRET} holds a new certificate for ${HOST}, valid ${DAYS} days" \
+  "(until a day before the CA expires)"

@@ -74,7 +74,8 @@ node_facts() {
 # ssm_get NAME VAR: one decrypted read. Status 1: no such parameter (yet), 2: other error (printed).
 ssm_get() {
   local value
-  if value=$(aws ssm get-parameter --name "$1" --with-decryption --query Parameter.Value --output text 2>"${WORK}/ssm.err"); then
+  if value=$(aws ssm get-parameter --name "$1" --with-decryption \
+    --query Parameter.Value --output text 2>"${WORK}/ssm.err"); then
     [[ -n $value && $value != None ]] || return 1
     printf -v "$2" '%s' "$value"
     return 0
