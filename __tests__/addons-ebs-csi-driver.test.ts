@@ -240,7 +240,15 @@ describe("node plugin: every node, metadata from the Node object (no IMDS)", () 
 });
 
 describe("the default StorageClass (ours)", () => {
-  const classes = () => objectsOf(bundle()).filter((o) => o.kind === "StorageClass");
+  const classFile = (b = bundle()) => b.files.find((f) => f.path === BUNDLE_FILES.defaultStorageClass);
+  const classes = () => classFile()!.objects.filter((o) => o.kind === "StorageClass");
+
+  test("in a file of its own (created when absent, src/bootstrap/scripts/k8s-addons.sh), not the driver's", () => {
+    expect(classFile()!.objects.map((o) => o.kind)).toEqual(["StorageClass"]);
+    expect(objectsOf(bundle()).filter((o) => o.kind === "StorageClass")).toEqual([]);
+    const paths = bundle().files.map((f) => f.path);
+    expect(paths.indexOf(BUNDLE_FILES.defaultStorageClass)).toBeGreaterThan(paths.indexOf(BUNDLE_FILES.ebsCsiDriver));
+  });
 
   test("gp3, encrypted, WaitForFirstConsumer, expandable, the cluster's default, provisioned by the driver", () => {
     expect(classes()).toEqual([
@@ -272,17 +280,22 @@ describe("the switch: addons.ebsCsi", () => {
   test("off: no driver file, nothing vendored of it, another bundle digest", () => {
     const off = bundle({ ebsCsiDriver: false });
     expect(off.files.map((f) => f.path)).not.toContain(BUNDLE_FILES.ebsCsiDriver);
+    expect(off.files.map((f) => f.path)).not.toContain(BUNDLE_FILES.defaultStorageClass);
     expect(off.vendored.map((v) => v.source.name)).not.toContain("aws-ebs-csi-driver");
     expect(off.files.flatMap((f) => f.objects).filter((o) => o.kind === "StorageClass")).toEqual([]);
     expect(off.digest).not.toBe(bundle().digest);
   });
 
-  test("user data does not grow: on or off, the same bytes apart from the bundle's digest", () => {
+  test("user data does not grow: on or off, the same bytes but the bundle's digest and host-network count", () => {
     for (const role of ["control-plane", "worker"] as const) {
       const on = renderUserData(settingsFor(role, { addons: { ebsCsi: true, controlPlaneCount: 3 } }));
       const off = renderUserData(settingsFor(role, { addons: { ebsCsi: false, controlPlaneCount: 3 } }));
-      const digestless = (t: string) => t.replace(/[0-9a-f]{64}/g, "<sha256>");
+      const pods = (t: string) => Number(/^\s*HOST_NETWORK_PODS=(\d+)$/m.exec(t)![1]);
+      const digestless = (t: string) =>
+        t.replace(/[0-9a-f]{64}/g, "<sha256>").replace(/HOST_NETWORK_PODS=\d+/, "HOST_NETWORK_PODS=<n>");
       expect(digestless(on.cloudConfig)).toBe(digestless(off.cloudConfig));
+      // Without workload identity the controller runs with the host's network on the control-plane nodes.
+      expect(pods(on.cloudConfig) - pods(off.cloudConfig)).toBe(role === "worker" ? 0 : 1);
     }
   });
 

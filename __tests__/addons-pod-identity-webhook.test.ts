@@ -159,6 +159,9 @@ describe("in the bundle", () => {
   test("every image pullable as configured; no host-network pod added", () => {
     expect(imagePullProblems(on.files)).toEqual([]);
     expect(bundleImages(on)).toContain("public.ecr.aws/eks/amazon-eks-pod-identity-webhook:v0.6.17");
-    expect(hostNetworkPods(on, "control-plane")).toEqual(hostNetworkPods(addonBundle(settings), "control-plane"));
+    // The webhook is in the pod network; with workload identity the EBS CSI controller leaves the host's.
+    const off = hostNetworkPods(addonBundle(settings), "control-plane");
+    expect(hostNetworkPods(on, "control-plane")).toEqual(off.filter((p) => p !== "ebs-csi-controller"));
+    expect(off).toContain("ebs-csi-controller");
   });
 });

@@ -332,10 +332,12 @@ describe("host-network pods per role", () => {
   // aws-node: hostNetwork: true and tolerations [{operator: Exists}] in addons/vpc-cni/v1.23.0/aws-k8s-cni.yaml.
   // aws-cloud-controller-manager: hostNetwork: true, nodeSelector node-role.kubernetes.io/control-plane and its
   // NoSchedule toleration in addons/cloud-controller-manager/v1.35.2/aws-cloud-controller-manager-daemonset.yaml.
-  // The node termination handler and the cluster autoscaler (one-replica Deployments with the host
-  // network) are not counted: max-pods is then one lower than it could be for each of them on the node
-  // that runs it, never too high.
-  test("control plane: kubeadm's static pods and kube-proxy, aws-node, the cloud controller", () => {
+  // The host-network Deployments on the control-plane nodes count once each (one pod per node: their
+  // container ports are host ports, or one Recreate replica): the node termination handler
+  // (port 8080), the EBS CSI controller without workload identity (healthz 9808), the cluster
+  // autoscaler (one replica, Recreate). Counted on every control-plane node, as any may run them, so
+  // that a full node never leaves a controller Pending (src/addons/host-network.ts).
+  test("control plane: kubeadm's pods, aws-node, the cloud controller, the host-network Deployments", () => {
     expect(hostNetworkPods(bundle(), "control-plane")).toEqual([
       "etcd",
       "kube-apiserver",
@@ -344,6 +346,9 @@ describe("host-network pods per role", () => {
       "kube-proxy",
       "aws-node",
       "aws-cloud-controller-manager",
+      "aws-node-termination-handler",
+      "ebs-csi-controller",
+      "cluster-autoscaler",
     ]);
   });
   test("worker: kube-proxy and aws-node", () => {
@@ -427,6 +432,7 @@ describe("the bundle: SHA256SUMS index and digest", () => {
       "cloud-controller-manager.yaml",
       "cloud.conf.tmpl",
       "cluster-autoscaler.yaml",
+      "default-storage-class.yaml",
       "ebs-csi-driver.yaml",
       "eniconfig.yaml.tmpl",
       "metrics-server.yaml",

@@ -203,9 +203,12 @@ describe("workers", () => {
     expect(
       variableDefaults(c, ["worker_min_size", "worker_desired_capacity", "worker_max_size", "worker_instance_type"]),
     ).toEqual([1, 4, 10, "m6i.xlarge"]);
-    expect(c.text).toHaveResourceWithProperties(AutoscalingGroup, {
-      vpc_zone_identifier: [ref("aws_subnet.workers_a"), ref("aws_subnet.workers_b")],
-    });
+    // One group per zone (__tests__/worker-zones.test.ts), each in its own zone's worker subnet.
+    for (const zone of ["a", "b"])
+      expect(c.text).toHaveResourceWithProperties(AutoscalingGroup, {
+        name: `k8s-cluster-workers-${zone}`,
+        vpc_zone_identifier: [ref(`aws_subnet.workers_${zone}`)],
+      });
   });
   test("Graviton instance types get the arm64 image", () => {
     expect(architectureOf("m7g.large")).toBe("arm64");

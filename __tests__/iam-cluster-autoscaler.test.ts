@@ -2,9 +2,9 @@
  * The cluster autoscaler's IAM (src/aws/iam/cluster-autoscaler.ts): upstream's recommended action
  * list (kubernetes/autoscaler cluster-autoscaler/cloudprovider/aws/README.md, "Full Cluster
  * Autoscaler Features Policy") without the EKS action, reads on "*", the two mutations only on the
- * workers' group and only while it carries this cluster's auto-discovery tag. Denied: a wildcard
- * action, a mutation on "*" or on another group, a mutation without the tag condition. In the
- * stack: attached to the control-plane role only, and gone with addons.clusterAutoscaler false.
+ * workers' groups (one per availability zone) and only while they carry this cluster's auto-discovery
+ * tag. Denied: a wildcard action, a mutation on "*" or on another group, a mutation without the
+ * tag condition. In the stack: attached to the control-plane role only, and gone with addons.clusterAutoscaler false.
  */
 import { clusterAutoscalerStatements, ClusterAutoscalerPolicyContext } from "../src/aws/iam/cluster-autoscaler";
 import { PolicyStatement, policyDocument, policySize, wildcardActions } from "../src/aws/iam/policy";
@@ -16,9 +16,10 @@ import { buildApp } from "../src/app";
 import { synthCluster } from "./helpers/synth";
 import { ctx as baseCtx, worstCase } from "./helpers/iam";
 
-const ctx: ClusterAutoscalerPolicyContext = { ...baseCtx, workerGroup: "k8s-cluster-workers" };
-const WORKERS =
-  "arn:aws:autoscaling:ap-northeast-2:123456789012:autoScalingGroup:*:autoScalingGroupName/k8s-cluster-workers";
+const GROUPS = ["k8s-cluster-workers-a", "k8s-cluster-workers-b", "k8s-cluster-workers-c"];
+const ctx: ClusterAutoscalerPolicyContext = { ...baseCtx, workerGroups: GROUPS };
+const ASG = "arn:aws:autoscaling:ap-northeast-2:123456789012:autoScalingGroup:*:autoScalingGroupName/";
+const WORKERS = GROUPS.map((g) => `${ASG}${g}`);
 const MUTATIONS = ["autoscaling:SetDesiredCapacity", "autoscaling:TerminateInstanceInAutoScalingGroup"];
 const TAG_CONDITION = { StringEquals: { "aws:ResourceTag/k8s.io/cluster-autoscaler/k8s-cluster": "owned" } };
 
@@ -35,7 +36,7 @@ function scopeProblems(ss: PolicyStatement[]): string[] {
     ...ss.flatMap((s) =>
       s.Action.filter((a) => !isRead(a)).flatMap((a) => [
         ...resources(s)
-          .filter((r) => r !== WORKERS)
+          .filter((r) => !WORKERS.includes(r))
           .map((r) => `${s.Sid}: ${a} on ${r}`),
         ...(JSON.stringify(s.Condition) === JSON.stringify(TAG_CONDITION) ? [] : [`${s.Sid}: ${a} without the tag`]),
       ]),
@@ -58,8 +59,8 @@ describe("the statements", () => {
       "ec2:DescribeInstanceTypes": ["*"],
       "ec2:DescribeLaunchTemplateVersions": ["*"],
       "ec2:GetInstanceTypesFromInstanceRequirements": ["*"],
-      "autoscaling:SetDesiredCapacity": [WORKERS],
-      "autoscaling:TerminateInstanceInAutoScalingGroup": [WORKERS],
+      "autoscaling:SetDesiredCapacity": WORKERS,
+      "autoscaling:TerminateInstanceInAutoScalingGroup": WORKERS,
     });
   });
 
@@ -74,7 +75,7 @@ describe("the statements", () => {
 
   test("denied: a wildcard action, a mutation on * or on another group, a mutation without the tag", () => {
     const scale = ss.find((s) => s.Sid === "ClusterAutoscalerScaleWorkers")!;
-    const other = WORKERS.replace("k8s-cluster-workers", "k8s-cluster-control-plane-0");
+    const other = `${ASG}k8s-cluster-control-plane-0`;
     expect(scopeProblems([{ ...scale, Action: ["autoscaling:*"] }])).toEqual(["wildcard action autoscaling:*"]);
     expect(scopeProblems([{ ...scale, Resource: "*" }])).toEqual([
       "ClusterAutoscalerScaleWorkers: autoscaling:SetDesiredCapacity on *",
@@ -91,17 +92,19 @@ describe("the statements", () => {
     ]);
   });
 
-  test("a group name that is no plain name is refused", () =>
-    expect(() => clusterAutoscalerStatements({ ...ctx, workerGroup: "workers/*" })).toThrow(
+  test("a group name that is no plain name is refused, and so is no group at all", () => {
+    expect(() => clusterAutoscalerStatements({ ...ctx, workerGroups: [...GROUPS, "workers/*"] })).toThrow(
       'ClusterAutoscalerPolicyContext: name "workers/*" must be letters, digits and hyphens',
-    ));
+    );
+    expect(() => clusterAutoscalerStatements({ ...ctx, workerGroups: [] })).toThrow(/workerGroups is empty/);
+  });
 
-  test("fits one managed policy with the longest realistic names", () =>
-    expect(
-      policySize(
-        policyDocument(clusterAutoscalerStatements({ ...worstCase, workerGroup: `${"c".repeat(32)}-workers` })),
-      ),
-    ).toBeLessThanOrEqual(IAM_POLICY_LIMITS.managedPolicyMaxChars));
+  test("fits one managed policy with the longest realistic names and three zones", () => {
+    const workerGroups = ["a", "b", "c"].map((z) => `${"c".repeat(32)}-workers-${z}`);
+    expect(policySize(policyDocument(clusterAutoscalerStatements({ ...worstCase, workerGroups })))).toBeLessThanOrEqual(
+      IAM_POLICY_LIMITS.managedPolicyMaxChars,
+    );
+  });
 });
 
 describe("in the stack", () => {
@@ -131,8 +134,8 @@ describe("in the stack", () => {
         .map(([, a]) => a.role),
     ).toEqual(["${aws_iam_role.control_plane_role.name}"]);
   });
-  test("the shared policy fits one managed policy with the longest realistic names", () => {
-    const { cluster } = buildApp(resolveConfig({ clusterName: "c".repeat(32) }));
+  test("the shared policy fits one managed policy with the longest realistic names and three zones", () => {
+    const { cluster } = buildApp(resolveConfig({ clusterName: "c".repeat(32), azCount: 3 }));
     const shared = [
       ...cluster.iam.statements["control-plane/node-termination-handler"],
       ...cluster.iam.statements["control-plane/cluster-autoscaler"],

@@ -26,13 +26,13 @@ const ctx: LifecyclePolicyContext = {
   ssmPrefix: "/k8s/k8s-cluster",
   vpcArn: "arn:aws:ec2:ap-northeast-2:123456789012:vpc/vpc-0123456789abcdef0",
   controlPlaneGroups: ["k8s-cluster-control-plane-0", "k8s-cluster-control-plane-1", "k8s-cluster-control-plane-2"],
-  workerGroup: "k8s-cluster-workers",
+  workerGroups: ["k8s-cluster-workers-a", "k8s-cluster-workers-b"],
   nodeTerminationQueue: "k8s-cluster-node-termination",
   apiTargetGroup: "k8s-cluster-api",
 };
 const ASG = "arn:aws:autoscaling:ap-northeast-2:123456789012:autoScalingGroup:*:autoScalingGroupName/";
 const CP_GROUP_ARNS = [0, 1, 2].map((i) => `${ASG}k8s-cluster-control-plane-${i}`);
-const WORKER_GROUP_ARN = `${ASG}k8s-cluster-workers`;
+const WORKER_GROUP_ARNS = ["a", "b"].map((z) => `${ASG}k8s-cluster-workers-${z}`);
 const resources = (s: PolicyStatement): string[] => (Array.isArray(s.Resource) ? s.Resource : [s.Resource]);
 /** action -> every resource any statement grants it on */
 function grants(ss: PolicyStatement[]): Record<string, string[]> {
@@ -45,9 +45,9 @@ const isRead = (a: string) => /^[a-z0-9-]+:(Describe|Get|List)/.test(a);
 describe("node scripts: each role acts on its own groups only", () => {
   test("worker: exactly these actions on exactly these resources", () =>
     expect(grants(nodeLifecycleStatements(ctx, "worker"))).toEqual({
-      "autoscaling:CompleteLifecycleAction": [WORKER_GROUP_ARN],
-      "autoscaling:RecordLifecycleActionHeartbeat": [WORKER_GROUP_ARN],
-      "autoscaling:SetInstanceHealth": [WORKER_GROUP_ARN],
+      "autoscaling:CompleteLifecycleAction": WORKER_GROUP_ARNS,
+      "autoscaling:RecordLifecycleActionHeartbeat": WORKER_GROUP_ARNS,
+      "autoscaling:SetInstanceHealth": WORKER_GROUP_ARNS,
       "autoscaling:DescribeAutoScalingInstances": ["*"],
       "autoscaling:DescribeScalingActivities": ["*"],
       "cloudwatch:PutMetricData": ["*"],
@@ -83,16 +83,17 @@ describe("node scripts: each role acts on its own groups only", () => {
     }
   });
   test("group ARNs: exact names, the AWS-made id as the only wildcard", () => {
-    expect(autoScalingGroupArn(ctx, "k8s-cluster-workers")).toBe(WORKER_GROUP_ARN);
+    expect(autoScalingGroupArn(ctx, "k8s-cluster-workers-a")).toBe(WORKER_GROUP_ARNS[0]);
     expect(autoScalingGroupArn(ctx, "x").split("*")).toHaveLength(2);
   });
   test("a name that could widen the scope is refused", () => {
-    expect(() => nodeLifecycleStatements({ ...ctx, workerGroup: "k8s-*" }, "worker")).toThrow(
+    expect(() => nodeLifecycleStatements({ ...ctx, workerGroups: ["k8s-*"] }, "worker")).toThrow(
       /name "k8s-\*" must be letters, digits and hyphens/,
     );
     expect(() => nodeLifecycleStatements({ ...ctx, controlPlaneGroups: [] }, "control-plane")).toThrow(
       /controlPlaneGroups is empty/,
     );
+    expect(() => nodeLifecycleStatements({ ...ctx, workerGroups: [] }, "worker")).toThrow(/workerGroups is empty/);
   });
 });
 
@@ -102,7 +103,7 @@ describe("node termination handler (control-plane role)", () => {
     expect(grants(nth)).toEqual({
       "sqs:DeleteMessage": ["arn:aws:sqs:ap-northeast-2:123456789012:k8s-cluster-node-termination"],
       "sqs:ReceiveMessage": ["arn:aws:sqs:ap-northeast-2:123456789012:k8s-cluster-node-termination"],
-      "autoscaling:CompleteLifecycleAction": [WORKER_GROUP_ARN],
+      "autoscaling:CompleteLifecycleAction": WORKER_GROUP_ARNS,
       "autoscaling:DescribeAutoScalingInstances": ["*"],
       "autoscaling:DescribeTags": ["*"],
       "ec2:DescribeInstances": ["*"],

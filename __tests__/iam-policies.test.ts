@@ -12,6 +12,7 @@ import { IAM_POLICY_LIMITS } from "../src/aws/limits";
 import { LIFECYCLE_NAMES, actions, all, ctx, resources, roles, tokenCtx, worstCase } from "./helpers/iam";
 import { nodeLifecycleStatements, nodeTerminationHandlerStatements } from "../src/aws/iam/node-lifecycle";
 import { ebsCsiDriverStatements } from "../src/aws/iam/ebs-csi-driver";
+import { clusterAutoscalerStatements } from "../src/aws/iam/cluster-autoscaler";
 
 const MANAGED_POLICY_MAX_CHARS = IAM_POLICY_LIMITS.managedPolicyMaxChars;
 const ROLE_INLINE_POLICIES_MAX_CHARS = IAM_POLICY_LIMITS.roleInlinePoliciesMaxChars;
@@ -146,10 +147,13 @@ describe("IAM size limits (whitespace not counted; measured with resolved worst-
   test("control plane: over 6144 as one document, split: cloud controller, EBS CSI, lifecycle, SSM, the rest", () => {
     expect(size(r.controlPlane)).toBeGreaterThan(MANAGED_POLICY_MAX_CHARS);
     const ccm = cloudControllerStatements(worstCase);
-    // The lifecycle statements are their own managed policies (__tests__/iam-node-lifecycle.test.ts).
+    // The lifecycle statements and the worker-group controllers (termination handler, cluster
+    // autoscaler) are their own managed policies (__tests__/iam-node-lifecycle.test.ts,
+    // __tests__/iam-cluster-autoscaler.test.ts).
     const lifecycle = [
       ...nodeLifecycleStatements({ ...worstCase, ...LIFECYCLE_NAMES }, "control-plane"),
       ...nodeTerminationHandlerStatements({ ...worstCase, ...LIFECYCLE_NAMES }),
+      ...clusterAutoscalerStatements({ ...worstCase, ...LIFECYCLE_NAMES }),
     ];
     const ebs = ebsCsiDriverStatements(worstCase);
     // Parameter Store (with the cluster secrets' key) is a managed policy of its own too.

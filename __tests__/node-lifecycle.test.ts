@@ -107,8 +107,9 @@ describe("the node termination handler drains workers only", () => {
       Object.entries(res("aws_cloudwatch_event_rule")).map(([n, r]) => [n, jsonencoded(r.event_pattern)]),
     );
   // The rules of the handler's README at v1.25.6 ("aws events put-rule" commands, including the AWS
-  // Health scheduled change rule), the terminate action narrowed to the workers' group.
-  test("five rules: workers' terminate action, spot interruption, rebalance, state change, scheduled change", () =>
+  // Health scheduled change rule), the terminate action narrowed to the workers' group; not its
+  // rebalance rule (README: not needed with capacity rebalancing, which our Spot groups have).
+  test("four rules: workers' terminate action, spot interruption, state change, scheduled change", () =>
     expect(patterns()).toEqual({
       node_termination_worker_termination: {
         source: ["aws.autoscaling"],
@@ -118,10 +119,6 @@ describe("the node termination handler drains workers only", () => {
       node_termination_spot_interruption: {
         source: ["aws.ec2"],
         "detail-type": ["EC2 Spot Instance Interruption Warning"],
-      },
-      node_termination_rebalance_recommendation: {
-        source: ["aws.ec2"],
-        "detail-type": ["EC2 Instance Rebalance Recommendation"],
       },
       node_termination_instance_state_change: {
         source: ["aws.ec2"],
@@ -133,14 +130,16 @@ describe("the node termination handler drains workers only", () => {
         detail: { service: ["EC2"], eventTypeCategory: ["scheduledChange"] },
       },
     }));
-  test("denied: launch events (the nodes complete their own hook), control-plane groups' terminations", () => {
+  test("denied: launch events (the nodes complete their own hook), control-plane terminations, rebalance", () => {
     const text = JSON.stringify(patterns());
     expect(text).not.toContain("Launch");
+    // A drain at the recommendation would come before the replacement capacity rebalancing launches.
+    expect(text).not.toContain("Rebalance");
     expect(text).not.toContain("control-plane");
   });
   test("every rule targets the queue, nothing else", () => {
     const targets = Object.values(res("aws_cloudwatch_event_target"));
-    expect(targets).toHaveLength(5);
+    expect(targets).toHaveLength(4);
     expect(targets.map((t) => t.rule).sort()).toEqual(
       Object.keys(res("aws_cloudwatch_event_rule"))
         .map((n) => ref(`aws_cloudwatch_event_rule.${n}`, "name"))
@@ -148,7 +147,7 @@ describe("the node termination handler drains workers only", () => {
     );
     for (const t of targets) expect(t.arn).toBe(ref("aws_sqs_queue.node_termination_queue", "arn"));
   });
-  test("the queue policy: EventBridge may send, only from these five rules; nobody else, nothing else", () => {
+  test("the queue policy: EventBridge may send, only from these four rules; nobody else, nothing else", () => {
     const policy = jsonencoded(resource(s, "aws_sqs_queue_policy.node_termination_queue_policy").policy);
     expect(policy.Statement).toEqual([
       {
@@ -162,7 +161,6 @@ describe("the node termination handler drains workers only", () => {
             "aws:SourceArn": [
               "worker_termination",
               "spot_interruption",
-              "rebalance_recommendation",
               "instance_state_change",
               "scheduled_change",
             ].map((n) => ref(`aws_cloudwatch_event_rule.node_termination_${n}`, "arn")),

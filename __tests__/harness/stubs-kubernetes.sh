@@ -195,6 +195,12 @@ kubectl_stub() {
       fi
       ;;
     create)
+      if [[ $2 == -f ]]; then
+        # An object created before (created/<file>) exists: the API server answers AlreadyExists.
+        [[ ! -e ${state}/created/${3##*/} ]] ||
+          { echo "Error from server (AlreadyExists): error when creating \"$3\": already exists" >&2; exit 1; }
+        mkdir -p "${state}/created" && cp "$3" "${state}/created/${3##*/}" && exit 0
+      fi
       from=$(opt --from-file "$@")
       printf 'apiVersion: v1\nkind: ConfigMap\ndata:\n  cloud.conf: |\n'
       sed 's/^/    /' "${from#*=}"

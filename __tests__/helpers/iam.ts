@@ -14,7 +14,8 @@ import { clusterAutoscalerStatements } from "../../src/aws/iam/cluster-autoscale
 /** The names the lifecycle statements (src/aws/iam/node-lifecycle.ts) scope to. */
 export const LIFECYCLE_NAMES = {
   controlPlaneGroups: ["k8s-cluster-control-plane-0", "k8s-cluster-control-plane-1", "k8s-cluster-control-plane-2"],
-  workerGroup: "k8s-cluster-workers",
+  // Three availability zones: one workers' group each (workerGroupNames), the longest policies.
+  workerGroups: ["k8s-cluster-workers-a", "k8s-cluster-workers-b", "k8s-cluster-workers-c"],
   nodeTerminationQueue: "k8s-cluster-node-termination",
   apiTargetGroup: "k8s-cluster-api",
 };

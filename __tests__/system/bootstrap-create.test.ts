@@ -36,6 +36,7 @@ import {
   yamlDocs,
 } from "../harness/boot";
 import { setClusterVersion } from "../harness/maintenance";
+import { hostNetworkPods } from "../../src/addons/host-network";
 import { ECR_CREDENTIAL_PROVIDER } from "../../src/bootstrap/versions";
 
 const node = nodeRunner();
@@ -138,9 +139,10 @@ describe("the control-plane node that creates the cluster (no cluster, no init l
       name: "node-labels",
       value: "topology.kubernetes.io/zone=ap-northeast-2a,node.kubernetes.io/lifecycle=on-demand",
     });
-    // t3.large (the stub's default): (3 ENIs - 1) * (12 addresses - 1) + 7 host-network pods of a
-    // control-plane node (4 static pods, kube-proxy, aws-node, the cloud controller).
-    expect(init.nodeRegistration.kubeletExtraArgs).toContainEqual({ name: "max-pods", value: "29" });
+    // t3.large (the stub's default): (3 ENIs - 1) * (12 addresses - 1) + the host-network pods of a
+    // control-plane node (4 static pods, kube-proxy, the host-network DaemonSets and Deployments).
+    const maxPods = (3 - 1) * (12 - 1) + hostNetworkPods(BUNDLE, "control-plane").length;
+    expect(init.nodeRegistration.kubeletExtraArgs).toContainEqual({ name: "max-pods", value: String(maxPods) });
     expect(init.nodeRegistration.kubeletExtraArgs).toContainEqual({
       name: "image-credential-provider-config",
       value: "/etc/kubernetes/image-credential-provider-config.yaml",
@@ -251,6 +253,23 @@ describe("the control-plane node that creates the cluster (no cluster, no init l
     const template = BUNDLE.files.find((f) => f.path === "node-termination-handler.yaml.tmpl")!.text;
     expect(handler).toBe(`${template.replace("__QUEUE_URL__", NODE_TERMINATION_QUEUE_URL).replace(/\n+$/, "")}\n`);
     expect(n.indexOf("kubectl apply")).toBeGreaterThan(n.indexOf("aws ssm put-parameter"));
+  });
+
+  // docs/operations.md "Upgrading the add-ons": k8s-addons is run again by hand with a new bundle.
+  test("creates the default StorageClass after the driver, only when absent: a re-run keeps an operator's", () => {
+    const file = path.join(n.state, "created", "default-storage-class.yaml");
+    expect(fs.readFileSync(file, "utf8")).toBe(BUNDLE.files.find((f) => f.path === "default-storage-class.yaml")!.text);
+    const create = n.indexOf("kubectl create -f ");
+    expect(n.calls[create]).toMatch(/\/default-storage-class\.yaml$/);
+    expect(create).toBeGreaterThan(n.calls.findIndex((c) => c.endsWith("/ebs-csi-driver.yaml")));
+    expect(n.callsOf("kubectl apply").filter((c) => c.includes("storage-class"))).toEqual([]);
+    // The operator's version (the default annotation removed) stays: the re-run's create finds it.
+    fs.writeFileSync(file, "operator's StorageClass\n");
+    const bundleDir = path.join(n.root, "var/lib/k8s-bootstrap/bundle", BUNDLE.digest);
+    const again = n.exec("/usr/local/sbin/k8s-addons", bundleDir);
+    expectSuccess(again);
+    expect(again.callsOf("kubectl create -f ")).toHaveLength(1);
+    expect(fs.readFileSync(file, "utf8")).toBe("operator's StorageClass\n");
   });
 
   test("enables the refresh and certificate renewal timers last and leaves no secret-bearing file behind", () => {

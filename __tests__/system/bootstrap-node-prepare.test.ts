@@ -19,6 +19,7 @@ import {
 } from "../harness/boot";
 import { BOOTSTRAP_SCRIPTS } from "../../src/bootstrap/scripts";
 import { ECR_CREDENTIAL_PROVIDER } from "../../src/bootstrap/versions";
+import { hostNetworkPods } from "../../src/addons/host-network";
 import { regExp } from "../helpers/regexp";
 
 const node = nodeRunner();
@@ -46,14 +47,17 @@ describe("kubelet max-pods from the instance type: (ENIs - 1) * (addresses - 1) 
     expect(n.stderr).toContain("max-pods 24 for t3.large");
   });
 
-  test("a control-plane joiner counts its 7 host-network pods: (4 - 1) * (15 - 1) + 7 = 49 on m5.xlarge", () => {
+  test("a control-plane joiner on m5.xlarge: (4 - 1) * (15 - 1) + its bundle's host-network pods", () => {
     const n = node("control-plane", {
       ssm: ALL_PARAMETERS,
       instance: { type: "m5.xlarge", maxEnis: 4, ipsPerEni: 15 },
     });
     expectSuccess(n);
-    expect(maxPods(n.kept("kubeadm-join.yaml"))).toEqual([{ name: "max-pods", value: "49" }]);
-    expect(n.stderr).toContain("max-pods 49 for m5.xlarge (7 on the host network)");
+    // Derived from the bundle's manifests (src/addons/host-network.ts, __tests__/host-network-pods.test.ts).
+    const hostNetwork = hostNetworkPods(BUNDLE, "control-plane").length;
+    const expected = (4 - 1) * (15 - 1) + hostNetwork;
+    expect(maxPods(n.kept("kubeadm-join.yaml"))).toEqual([{ name: "max-pods", value: String(expected) }]);
+    expect(n.stderr).toContain(`max-pods ${expected} for m5.xlarge (${hostNetwork} on the host network)`);
   });
 
   test("m5.24xlarge ((15 - 1) * (50 - 1) + 2 = 688) is capped at kubelet's default of 110", () => {

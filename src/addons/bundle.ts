@@ -12,7 +12,7 @@ import { VendoredAddon, loadVendored, sha256 } from "./vendored";
 import { KubeObject, PodSpec, addArgs, container, find, podSpec, setEnv, setImageTag } from "./patches";
 import { imagePullProblems, podSpecOf } from "../bootstrap/image-pulls";
 import { NTH_CONTAINER, NTH_MANAGED_TAG, NTH_RELEASE, nodeTerminationHandlerObjects } from "./node-termination-handler";
-import { ebsCsiDriverFile } from "./ebs-csi-driver";
+import { defaultStorageClassFile, ebsCsiDriverFile } from "./ebs-csi-driver";
 import { podIdentityWebhookObjects, webhookFlags } from "./pod-identity-webhook";
 import { AUTOSCALING_ADDON_VERSIONS } from "../bootstrap/versions";
 import { METRICS_SERVER_ARGS, metricsServerObjects, patchMetricsServer } from "./metrics-server";
@@ -80,6 +80,8 @@ export const BUNDLE_FILES = Object.freeze({
   ebsCsiDriver: "ebs-csi-driver.yaml",
   /** The same with workload identity: a template, the node fills in the controller's role ARN. */
   ebsCsiDriverTemplate: "ebs-csi-driver.yaml.tmpl",
+  /** The default StorageClass (with the driver): created when absent, never re-applied. */
+  defaultStorageClass: "default-storage-class.yaml",
   metricsServer: "metrics-server.yaml",
   clusterAutoscaler: "cluster-autoscaler.yaml",
   /** A template: the node fills in the cluster CA as the webhook's caBundle. Only with workload identity. */
@@ -359,6 +361,7 @@ export function addonBundle(s: AddonSettings): AddonBundle {
         s.workloadIdentity ? BUNDLE_FILES.ebsCsiDriverTemplate : BUNDLE_FILES.ebsCsiDriver,
       ),
     ),
+    ...ebs.map(() => defaultStorageClassFile(BUNDLE_FILES.defaultStorageClass)),
     ...extra.files,
     ...nodeFileEntries(s.nodeFiles ?? []),
   ];

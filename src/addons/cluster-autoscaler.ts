@@ -1,16 +1,16 @@
 /**
- * The cluster autoscaler for the workers' group: upstream's AWS example
+ * The cluster autoscaler for the workers' groups (one per availability zone): upstream's AWS example
  * cluster-autoscaler/cloudprovider/aws/examples/cluster-autoscaler-autodiscover.yaml, vendored
  * unchanged under addons/cluster-autoscaler/<version>/, with this cluster's changes as visible
  * patches. Flags and their defaults: cluster-autoscaler/config/flags/flags.go at the pinned tags;
  * the AWS provider's behaviour: cluster-autoscaler/cloudprovider/aws/README.md.
  *
- * Bounds: with auto-discovery the autoscaler keeps the group between its own min_size and max_size
+ * Bounds: with auto-discovery the autoscaler keeps each group between its own min_size and max_size
  * (the README: "Cluster Autoscaler will respect the minimum and maximum values of each Auto Scaling
  * Group. It will only adjust the desired value"), which are the Terraform variables
- * worker_min_size and worker_max_size, from workers.min and workers.max. No --nodes flag: the
- * README says not to combine it with auto-discovery, and the variables stay the one place to change
- * the bounds.
+ * worker_min_size and worker_max_size (workers.min and workers.max), split over the zones' groups
+ * (src/constructs/workers.ts zoneShare). No --nodes flag: the README says not to combine it with
+ * auto-discovery, and the variables stay the one place to change the bounds.
  *
  * Scale-in: the autoscaler itself taints the node (ToBeDeletedByClusterAutoscaler), evicts its pods
  * (PodDisruptionBudgets respected: core/scaledown/actuation/actuator.go and drain.go), then calls
@@ -60,7 +60,11 @@ export const MAX_NODE_PROVISION_MINUTES = Math.ceil(BOOT_DEADLINE_SECONDS / 60) 
 
 /**
  * Flags added: node groups that differ only in their zone are kept the same size, and the time a
- * node may take to boot.
+ * node may take to boot. The workers are one group per zone (src/constructs/workers.ts), which the
+ * AWS README's "Common Notes and Gotchas" asks for with EBS volumes: "an ASG-per-AZ while enabling
+ * --balance-similar-node-groups" (FAQ.md: the flag balances groups with the same instance type and
+ * labels "except for automatically added zone label"; processors/nodegroupset/aws_nodegroups.go
+ * also ignores topology.ebs.csi.aws.com/zone, the label the EBS CSI node plugin adds).
  */
 export const CLUSTER_AUTOSCALER_ADDED_FLAGS: readonly string[] = Object.freeze([
   "--balance-similar-node-groups",

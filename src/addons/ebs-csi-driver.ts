@@ -1,10 +1,10 @@
 /**
  * The AWS EBS CSI driver: the kustomize base upstream installs (addons/aws-ebs-csi-driver/<version>/,
  * deploy/kubernetes/base of kubernetes-sigs/aws-ebs-csi-driver, byte for byte), rendered here as
- * its kustomization.yaml does, then our changes for this cluster as visible patches, then the
- * cluster's default StorageClass (ours, a typed object). Volumes are created by the controller
- * (a Deployment on the control-plane nodes) and attached and mounted by the node plugin (a
- * DaemonSet on every node).
+ * its kustomization.yaml does, then our changes for this cluster as visible patches; and the
+ * cluster's default StorageClass (ours, a typed object) in a file of its own, created when absent.
+ * Volumes are created by the controller (a Deployment on the control-plane nodes) and attached and
+ * mounted by the node plugin (a DaemonSet on every node).
  *
  * AWS credentials: pods cannot reach the instance metadata service (IMDSv2, hop limit 1). With
  * workload identity (the default) the controller's ServiceAccount names a role of its own
@@ -170,7 +170,7 @@ export function ebsCsiDriverObjects(v: VendoredAddon, s: EbsCsiSettings): KubeOb
   const initialised = { key: INITIALISED_NODE_LABEL, operator: "Exists" };
   terms[0].matchExpressions = [...(terms[0].matchExpressions ?? []), initialised];
 
-  return [...objects, defaultStorageClass() as unknown as KubeObject];
+  return objects;
 }
 
 /**
@@ -195,7 +195,23 @@ export function defaultStorageClass(): IStorageClass {
   };
 }
 
-/** The bundle file: the driver's objects and the StorageClass, and where they come from. */
+/**
+ * The default StorageClass in a file of its own: the node creates it only when absent, after the
+ * driver (k8s-addons), so an operator's later change (another default class, the annotation
+ * removed) is never undone by a re-run. Server-side apply with --force-conflicts, as for the
+ * add-ons, would take the annotation back.
+ */
+export function defaultStorageClassFile(path: string): BundleFile {
+  const objects = [defaultStorageClass() as unknown as KubeObject];
+  return {
+    path,
+    text: yamlDocs(objects, false),
+    objects,
+    source: `StorageClass ${DEFAULT_STORAGE_CLASS_NAME} (ours: src/addons/ebs-csi-driver.ts), created when absent`,
+  };
+}
+
+/** The bundle file: the driver's objects, and where they come from. */
 export function ebsCsiDriverFile(v: VendoredAddon, s: EbsCsiSettings, path: string): BundleFile {
   const objects = ebsCsiDriverObjects(v, s);
   const where = `addons/${v.source.name}/${v.source.version}`;
@@ -209,6 +225,6 @@ export function ebsCsiDriverFile(v: VendoredAddon, s: EbsCsiSettings, path: stri
     source:
       `${where} (${v.source.url}) as its kustomization.yaml renders it; controller with ${credentials} on ` +
       `control-plane nodes, ${controllerArgs("<cluster>").join(" ")}, AWS_REGION; node plugin ` +
-      `${NODE_PLUGIN_ARGS.join(" ")} on initialised nodes; StorageClass ${DEFAULT_STORAGE_CLASS_NAME} (ours)`,
+      `${NODE_PLUGIN_ARGS.join(" ")} on initialised nodes`,
   };
 }

@@ -25,8 +25,20 @@ export function controlPlaneGroupNames(clusterName: string, count: number): stri
   return Array.from({ length: count }, (_, i) => controlPlaneGroupName(clusterName, i));
 }
 
-export function workerGroupName(clusterName: string): string {
-  return `${clusterName}-workers`;
+/** Short, stable suffix of a zone in names and Terraform addresses: "workers_a" survives going from one AZ to three. */
+export function azKey(az: string): string {
+  return az.slice(-1);
+}
+
+/**
+ * The workers' auto scaling groups, one per availability zone (in the order of the zones): with one
+ * zone the single group `<cluster>-workers`, with more `<cluster>-workers-<zone letter>`. A group per
+ * zone is what the cluster autoscaler's AWS README asks for with zonal volumes (EBS): it then knows
+ * which group makes a node in the zone of a pending pod's volume (src/constructs/workers.ts).
+ */
+export function workerGroupNames(clusterName: string, azs: readonly string[]): string[] {
+  if (azs.length <= 1) return [`${clusterName}-workers`];
+  return azs.map((az) => `${clusterName}-workers-${azKey(az)}`);
 }
 
 /** The SQS queue of the node termination handler. */

@@ -6,7 +6,13 @@
  * the traceability report are rendered from these lists, so the three never disagree.
  */
 import { PORTS } from "./ports";
-import { INTERNAL_ELB_SUBNET_TAG_KEY, PUBLIC_ELB_SUBNET_TAG_KEY, clusterTagKey } from "./tags";
+import {
+  CLUSTER_AUTOSCALER_ENABLED_TAG_KEY,
+  INTERNAL_ELB_SUBNET_TAG_KEY,
+  PUBLIC_ELB_SUBNET_TAG_KEY,
+  clusterAutoscalerTagKey,
+  clusterTagKey,
+} from "./tags";
 
 const CLUSTER_TAG = clusterTagKey("<name>");
 /** AWS's documentation of the two NLB behaviours addition A9 (the internal API load balancer) depends on. */
@@ -240,7 +246,7 @@ export const CLUSTER_ADDITIONS: readonly Addition[] = [
     what:
       "the AWS Node Termination Handler (queue mode, on the control-plane nodes): an SQS queue (SSE, only " +
       "EventBridge may send, only from its rules) and EventBridge rules for the workers' terminate hook, spot " +
-      "interruption, rebalance recommendation, instance state change and AWS Health scheduled change",
+      "interruption, instance state change and AWS Health scheduled change",
     why:
       "a worker is cordoned and drained (PodDisruptionBudgets respected) before its instance goes, whether an " +
       "instance refresh, a scale-in or EC2 takes it",
@@ -269,11 +275,12 @@ export const CLUSTER_ADDITIONS: readonly Addition[] = [
   {
     id: "A19",
     what:
-      "the cluster autoscaler for the workers' group (the release of the Kubernetes minor, host network on the " +
-      "control-plane nodes): the group's tags `k8s.io/cluster-autoscaler/enabled` and " +
-      "`k8s.io/cluster-autoscaler/<name>`, `ignore_changes` on its desired capacity, and IAM on the control-plane " +
-      "role (describes; SetDesiredCapacity and " +
-      "TerminateInstanceInAutoScalingGroup on that group only, while it has the tag)",
+      "the cluster autoscaler for the workers' groups (one per availability zone, kept level by " +
+      "`--balance-similar-node-groups`; the release of the Kubernetes minor, host network on the " +
+      `control-plane nodes): each group's tags \`${CLUSTER_AUTOSCALER_ENABLED_TAG_KEY}\` and ` +
+      `\`${clusterAutoscalerTagKey("<name>")}\`, \`ignore_changes\` on its desired capacity, and IAM on the ` +
+      "control-plane role (describes; SetDesiredCapacity and " +
+      "TerminateInstanceInAutoScalingGroup on those groups only, while they have the tag)",
     why:
       "pending pods get a worker and idle workers go, within worker_min_size and worker_max_size; it drains a " +
       "worker before it terminates it (the node termination handler then finds it empty)",
@@ -304,7 +311,8 @@ export const CLUSTER_ADDITIONS: readonly Addition[] = [
       "on-demand) from the instance metadata at boot",
     why:
       "workers at the Spot price for workloads that tolerate interruption; the termination handler drains a Spot " +
-      "worker on its interruption warning and rebalance recommendation, and workloads can select or avoid Spot nodes",
+      "worker on its interruption warning, capacity rebalancing replaces an at-risk one before the handler drains it " +
+      "through its terminate hook, and workloads can select or avoid Spot nodes",
     switch: "workers.spot",
   },
   {

@@ -18,6 +18,8 @@ export interface AccessOutputsProps {
   readonly bastion: Instance;
   /** The control-plane groups: their instances come and go, so the outputs look them up when run. */
   readonly controlPlaneGroups: readonly AutoscalingGroup[];
+  /** The workers' groups, one per availability zone. */
+  readonly workerGroups: readonly AutoscalingGroup[];
   readonly apiLoadBalancer: Lb;
   readonly vpcId: string;
 }
@@ -70,6 +72,10 @@ export class AccessOutputs extends Construct {
     new TerraformOutput(scope, "control_plane_groups", {
       value: groupNames,
       description: "Auto scaling groups of the control plane, one node each (instances are replaced: look them up)",
+    });
+    new TerraformOutput(scope, "worker_groups", {
+      value: props.workerGroups.map((g) => g.name),
+      description: "Auto scaling groups of the workers, one per availability zone",
     });
     out(
       "control_plane_instance_ids_command",

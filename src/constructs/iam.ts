@@ -75,7 +75,7 @@ export interface NodeIamProps {
   /** The groups, queue and target group the lifecycle statements name (src/aws/iam/node-lifecycle.ts). */
   readonly lifecycle: Pick<
     LifecyclePolicyContext,
-    "controlPlaneGroups" | "workerGroup" | "nodeTerminationQueue" | "apiTargetGroup"
+    "controlPlaneGroups" | "workerGroups" | "nodeTerminationQueue" | "apiTargetGroup"
   >;
   /**
    * The EBS CSI controller's policy (configuration addons.ebsCsi): on a role of its own that its

@@ -26,10 +26,8 @@ export interface NetworkProps {
 }
 
 import { terraformName } from "../naming";
-/** Short, stable Terraform names: "workers_a" survives going from one AZ to three. */
-export function azKey(az: string): string {
-  return az.slice(-1);
-}
+import { azKey } from "../aws/cluster-names";
+export { azKey };
 
 /**
  * Gives a resource its stable, snake_case Terraform name (every address of the stacks goes through

@@ -2,10 +2,16 @@
  * What the AWS Node Termination Handler (queue mode) reads: an SQS queue fed by EventBridge rules
  * for the events that take a worker away: the workers' group terminating an instance (its terminate
  * hook holds the instance until the handler drained the node), spot interruption warnings,
- * rebalance recommendations, instance state changes and AWS Health scheduled changes. The rules
- * and their patterns follow the handler's README at v1.25.6 ("Queue Processor", "Create Amazon
- * EventBridge Rules"); the group rule is narrowed to the workers' group (control-plane nodes leave
- * through their own hook).
+ * instance state changes and AWS Health scheduled changes. The rules and their patterns follow the
+ * handler's README at v1.25.6 ("Queue Processor", "Create Amazon EventBridge Rules"); the group rule
+ * is narrowed to the workers' groups, one per availability zone (control-plane nodes leave through
+ * their own hook). No rule for rebalance recommendations: only Spot Instances get them, and a Spot
+ * group here has capacity rebalancing on, which launches the replacement first and then terminates
+ * the at-risk worker through its terminate hook. The handler in queue mode drains on a
+ * recommendation at once (pkg/interruptionevent/draincordon/handler.go with
+ * ENABLE_SQS_TERMINATION_DRAINING), before the replacement exists; its README: "If we use ASG with
+ * capacity-rebalance enabled on ASG, then we do not need Spot and Rebalance events enabled with
+ * EventBridge". The spot interruption rule stays: the two-minute warning starts the drain at once.
  * EC2 events cannot be filtered by tag: the handler drains only instances that carry its managed
  * tag, which only the workers have.
  *
@@ -23,21 +29,23 @@ import { nodeTerminationQueueName } from "../aws/cluster-names";
 
 export interface NodeTerminationQueueProps {
   readonly clusterName: string;
-  readonly workerGroupName: string;
+  /** The workers' groups (one per availability zone): their terminate hooks feed the queue. */
+  readonly workerGroupNames: readonly string[];
   /** SSM parameter name for the queue URL (ssmParameterNames().nodeTerminationQueueUrl). */
   readonly queueUrlParameter: string;
 }
 
 /** One rule per kind of event, keyed by its Terraform name suffix. */
-export function nodeTerminationEventPatterns(workerGroupName: string): Record<string, Record<string, unknown>> {
+export function nodeTerminationEventPatterns(
+  workerGroupNames: readonly string[],
+): Record<string, Record<string, unknown>> {
   return {
     worker_termination: {
       source: ["aws.autoscaling"],
       "detail-type": ["EC2 Instance-terminate Lifecycle Action"],
-      detail: { AutoScalingGroupName: [workerGroupName] },
+      detail: { AutoScalingGroupName: [...workerGroupNames] },
     },
     spot_interruption: { source: ["aws.ec2"], "detail-type": ["EC2 Spot Instance Interruption Warning"] },
-    rebalance_recommendation: { source: ["aws.ec2"], "detail-type": ["EC2 Instance Rebalance Recommendation"] },
     instance_state_change: { source: ["aws.ec2"], "detail-type": ["EC2 Instance State-change Notification"] },
     // AWS Health scheduled changes (instance retirement, maintenance): drained ahead of the date.
     scheduled_change: {
@@ -75,7 +83,7 @@ export class NodeTerminationQueue extends Construct {
       }),
       "node_termination_queue",
     );
-    for (const [kind, pattern] of Object.entries(nodeTerminationEventPatterns(props.workerGroupName))) {
+    for (const [kind, pattern] of Object.entries(nodeTerminationEventPatterns(props.workerGroupNames))) {
       const rule = named(
         new CloudwatchEventRule(this, `rule-${kind}`, {
           name: `${props.clusterName}-nth-${kind.replace(/_/g, "-")}`,

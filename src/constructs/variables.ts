@@ -103,32 +103,55 @@ export class OperationalVariables extends Construct {
       "the bastion",
     );
 
-    const count = (name: string, setting: string, value: number, what: string) =>
+    const count = (
+      name: string,
+      setting: string,
+      value: number,
+      what: string,
+      more: { condition: string; errorMessage: string }[] = [],
+    ) =>
       this.variable(name, "number", what, setting, value, [
         {
           condition: `var.${name} >= 0 && var.${name} <= 1000 && floor(var.${name}) == var.${name}`,
           errorMessage: `${name} must be a whole number from 0 to 1000.`,
         },
+        ...more,
       ]).numberValue;
+    // With several zones the workers are one group per zone and these are totals over them
+    // (src/constructs/workers.ts zoneShare).
+    const zones = config.azCount;
+    const perZone = (attribute: string) =>
+      zones === 1
+        ? `autoscaling group ${attribute}`
+        : `in total: split over the ${zones} zones' groups' ${attribute}, the first zones taking the remainder`;
     this.workerMinSize = count(
       "worker_min_size",
       "workers.min",
       config.workers.min,
-      "Smallest number of worker nodes (autoscaling group min_size)",
+      `Smallest number of worker nodes (${perZone("min_size")})`,
     );
     this.workerMaxSize = count(
       "worker_max_size",
       "workers.max",
       config.workers.max,
-      "Largest number of worker nodes (autoscaling group max_size)",
+      `Largest number of worker nodes (${perZone("max_size")})`,
+      // A zone whose group may hold no worker never gets one: a pod bound to a volume there stays Pending.
+      zones === 1
+        ? []
+        : [
+            {
+              condition: `var.worker_max_size >= ${zones}`,
+              errorMessage: `worker_max_size must be at least ${zones}: one worker per zone's group.`,
+            },
+          ],
     );
     this.workerDesiredCapacity = this.variable(
       "worker_desired_capacity",
       "number",
       config.addons.clusterAutoscaler
-        ? "Worker nodes when the group is created (autoscaling group desired_capacity); the cluster autoscaler " +
+        ? `Worker nodes when the group is created (${perZone("desired_capacity")}); the cluster autoscaler ` +
             "owns it afterwards, so Terraform ignores later changes"
-        : "Worker nodes to run now (autoscaling group desired_capacity)",
+        : `Worker nodes to run now (${perZone("desired_capacity")})`,
       "workers.desired",
       config.workers.desired,
       [

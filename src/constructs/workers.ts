@@ -1,9 +1,25 @@
 /**
- * Worker nodes: a launch template and an autoscaling group over the worker subnets. Nodes join
- * with the token the control plane keeps fresh in SSM, so instances started days later join too.
+ * Worker nodes: a launch template and one auto scaling group per availability zone, each over its
+ * zone's worker subnet. Nodes join with the token the control plane keeps fresh in SSM, so
+ * instances started days later join too.
+ *
+ * One group per zone, not one group over every zone: EBS volumes are zonal, and the cluster
+ * autoscaler's AWS README (kubernetes/autoscaler cluster-autoscaler/cloudprovider/aws/README.md at
+ * cluster-autoscaler-1.35.2, "Common Notes and Gotchas") says to "use a single AZ ASG for this use
+ * case, or an ASG-per-AZ while enabling --balance-similar-node-groups"; its FAQ.md ("use separate node
+ * groups per zone. This way CA knows exactly which node group will create nodes in the required
+ * zone") explains why: a group over several zones may start the node for a pod whose volume is in
+ * zone a in zone b, again and again. The groups share the launch template, so they differ only in
+ * their zone, and --balance-similar-node-groups (src/addons/cluster-autoscaler.ts) keeps them level.
+ *
+ * Bounds: workers.min, workers.desired and workers.max (the variables worker_min_size,
+ * worker_desired_capacity and worker_max_size) are totals over the groups. Zone i of k gets
+ * floor((n + k - 1 - i) / k) of a total n (zoneShare): the shares add up to n exactly, differ by at
+ * most one, the first zones take the remainder, and a larger n never gives a zone less, so every
+ * group keeps min <= desired <= max. With one zone the group takes the variables unchanged.
  */
 import { Construct } from "constructs";
-import { ITerraformDependable } from "cdktf";
+import { Fn, ITerraformDependable, Op, Token } from "cdktf";
 import { LaunchTemplate } from "@cdktf/provider-aws/lib/launch-template";
 import { AutoscalingGroup, AutoscalingGroupConfig } from "@cdktf/provider-aws/lib/autoscaling-group";
 import { Subnet } from "@cdktf/provider-aws/lib/subnet";
@@ -13,7 +29,7 @@ import { IamInstanceProfile } from "@cdktf/provider-aws/lib/iam-instance-profile
 import { named } from "./network";
 import { clusterAutoscalerTags } from "../aws/tags";
 import { NodeMachine, nodeGroupSettings, nodeGroupTags, nodeLaunchTemplate } from "./node-groups";
-import { workerGroupName } from "../aws/cluster-names";
+import { azKey, workerGroupNames } from "../aws/cluster-names";
 import { NTH_MANAGED_TAG } from "../addons/node-termination-handler";
 import { ON_DEMAND_ALLOCATION_STRATEGY, SPOT_ALLOCATION_STRATEGY } from "../aws/spot";
 
@@ -29,6 +45,22 @@ export const WORKER_REFRESH = {
   maxHealthyPercentage: 110,
 } as const;
 
+/**
+ * Zone i's share of a total n over k zones: floor((n + k - 1 - i) / k). The k shares add up to n
+ * (Hermite's identity), differ by at most one, and grow with n.
+ */
+export function zoneShare(total: number, zones: number, index: number): number {
+  return Math.floor((total + zones - 1 - index) / zones);
+}
+
+/** zoneShare as a Terraform expression of a number variable, so -var values are split too. */
+export function zoneShareExpression(total: number, zones: number, index: number): number {
+  if (zones === 1) return total;
+  const offset = zones - 1 - index;
+  // (cdktf renders Op.add(x, 0) as "x + undefined": no addition for the last zone.)
+  return Token.asNumber(Fn.floor(Op.div(offset === 0 ? total : Op.add(total, offset), zones)));
+}
+
 export interface WorkersProps {
   readonly clusterName: string;
   readonly machine: NodeMachine;
@@ -37,7 +69,10 @@ export interface WorkersProps {
   readonly max: number;
   /** The cluster autoscaler scales this group (configuration addons.clusterAutoscaler). */
   readonly clusterAutoscaler?: boolean;
+  /** The worker subnets, one per availability zone, in the order of azs. */
   readonly subnets: readonly Subnet[];
+  /** The availability zones of subnets: one group each. */
+  readonly azs: readonly string[];
   readonly securityGroup: SecurityGroup;
   readonly instanceProfile: IamInstanceProfile;
   readonly userDataBase64: string;
@@ -49,16 +84,22 @@ export interface WorkersProps {
 export interface WorkerSpot {
   /** The launch template overrides, in priority order (src/aws/spot.ts overrideOrder). */
   readonly instanceTypes: readonly string[];
+  /** In total: split over the groups like the bounds (zoneShare). */
   readonly onDemandBaseCapacity: number;
   readonly onDemandPercentageAboveBaseCapacity: number;
 }
 
 export class Workers extends Construct {
   readonly launchTemplate: LaunchTemplate;
-  readonly autoscalingGroup: AutoscalingGroup;
+  /** One group per availability zone, in the order of the zones. */
+  readonly groups: AutoscalingGroup[] = [];
+  /** The groups' names, in the same order (workerGroupNames). */
+  readonly groupNames: readonly string[];
 
   constructor(scope: Construct, id: string, props: WorkersProps) {
     super(scope, id);
+    if (props.subnets.length !== props.azs.length || props.azs.length === 0)
+      throw new Error(`Workers: ${props.subnets.length} subnet(s) for ${props.azs.length} zone(s); give one per zone`);
     const name = `${props.clusterName}-worker`;
     this.launchTemplate = named(
       nodeLaunchTemplate(this, "launch-template", {
@@ -78,36 +119,49 @@ export class Workers extends Construct {
       "worker_launch_template",
     );
     const { launchTemplate, ...groupSettings } = nodeGroupSettings(this.launchTemplate, WORKER_REFRESH);
-    this.autoscalingGroup = named(
-      new AutoscalingGroup(this, "asg", {
-        name: workerGroupName(props.clusterName),
-        minSize: props.min,
-        desiredCapacity: props.desired,
-        maxSize: props.max,
-        vpcZoneIdentifier: props.subnets.map((s) => s.id),
-        // EC2 status checks (nodeGroupSettings): a Ready worker's workloads are Kubernetes' business. A new
-        // launch template version (bootstrap, instance type, key pair) rolls the workers.
-        ...groupSettings,
-        ...(props.spot ? this.mixedInstances(launchTemplate, props.spot) : { launchTemplate }),
-        tag: [
-          ...nodeGroupTags(name, props.clusterName),
-          // The node termination handler drains only instances with this tag (CHECK_TAG_BEFORE_DRAINING):
-          // the workers, never a control-plane node, which leaves through its own terminate hook.
-          { key: NTH_MANAGED_TAG, value: "true", propagateAtLaunch: true },
-          // The cluster autoscaler's auto-discovery: the group's own tags, not its instances'.
-          ...Object.entries(props.clusterAutoscaler ? clusterAutoscalerTags(props.clusterName) : {}).map(
-            ([key, value]) => ({ key, value, propagateAtLaunch: false }),
-          ),
-        ],
-        // With the cluster autoscaler the group's desired capacity is the autoscaler's: without this,
-        // every apply would set it back to worker_desired_capacity and undo a scale-up or scale-in.
-        // worker_desired_capacity then sets it when the group is created; worker_min_size and
-        // worker_max_size still apply (AWS moves the desired capacity into a changed range).
-        lifecycle: props.clusterAutoscaler ? { ignoreChanges: ["desired_capacity"] } : undefined,
-        dependsOn: props.dependsOn,
-      }),
-      "worker_asg",
-    );
+    this.groupNames = workerGroupNames(props.clusterName, props.azs);
+    const zones = props.azs.length;
+    props.azs.forEach((az, i) => {
+      const share = (total: number) => zoneShareExpression(total, zones, i);
+      // One zone: aws_autoscaling_group.worker_asg; several: worker_asg_a, worker_asg_b, ...
+      const terraformName = zones === 1 ? "worker_asg" : `worker_asg_${azKey(az)}`;
+      const spot = props.spot && {
+        ...props.spot,
+        onDemandBaseCapacity: zoneShare(props.spot.onDemandBaseCapacity, zones, i),
+      };
+      this.groups.push(
+        named(
+          new AutoscalingGroup(this, zones === 1 ? "asg" : `asg-${azKey(az)}`, {
+            name: this.groupNames[i],
+            minSize: share(props.min),
+            desiredCapacity: share(props.desired),
+            maxSize: share(props.max),
+            vpcZoneIdentifier: [props.subnets[i].id],
+            // EC2 status checks (nodeGroupSettings): a Ready worker's workloads are Kubernetes' business. A new
+            // launch template version (bootstrap, instance type, key pair) rolls the workers of every group.
+            ...groupSettings,
+            ...(spot ? this.mixedInstances(launchTemplate, spot) : { launchTemplate }),
+            tag: [
+              ...nodeGroupTags(name, props.clusterName),
+              // The node termination handler drains only instances with this tag (CHECK_TAG_BEFORE_DRAINING):
+              // the workers, never a control-plane node, which leaves through its own terminate hook.
+              { key: NTH_MANAGED_TAG, value: "true", propagateAtLaunch: true },
+              // The cluster autoscaler's auto-discovery: the group's own tags, not its instances'.
+              ...Object.entries(props.clusterAutoscaler ? clusterAutoscalerTags(props.clusterName) : {}).map(
+                ([key, value]) => ({ key, value, propagateAtLaunch: false }),
+              ),
+            ],
+            // With the cluster autoscaler the group's desired capacity is the autoscaler's: without this,
+            // every apply would set it back to worker_desired_capacity and undo a scale-up or scale-in.
+            // worker_desired_capacity then sets it when the group is created; worker_min_size and
+            // worker_max_size still apply (AWS moves the desired capacity into a changed range).
+            lifecycle: props.clusterAutoscaler ? { ignoreChanges: ["desired_capacity"] } : undefined,
+            dependsOn: props.dependsOn,
+          }),
+          terraformName,
+        ),
+      );
+    });
   }
 
   /**

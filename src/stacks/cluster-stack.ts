@@ -38,7 +38,7 @@ import {
   apiLoadBalancerName,
   controlPlaneGroupNames,
   nodeTerminationQueueName,
-  workerGroupName,
+  workerGroupNames,
 } from "../aws/cluster-names";
 import { ssmPrefixFor } from "../aws/ssm-parameters";
 import { issuerHost } from "../aws/workload-identity";
@@ -157,7 +157,7 @@ export class ClusterStack extends TerraformStack {
       vpcArn: this.network.vpc.arn,
       lifecycle: {
         controlPlaneGroups: controlPlaneGroupNames(config.clusterName, config.controlPlane.count),
-        workerGroup: workerGroupName(config.clusterName),
+        workerGroups: workerGroupNames(config.clusterName, this.plan.availabilityZones),
         nodeTerminationQueue: nodeTerminationQueueName(config.clusterName),
         apiTargetGroup: apiLoadBalancerName(config.clusterName),
       },
@@ -219,7 +219,7 @@ export class ClusterStack extends TerraformStack {
     });
     this.nodeTermination = new NodeTerminationQueue(this, "node-termination", {
       clusterName: config.clusterName,
-      workerGroupName: workerGroupName(config.clusterName),
+      workerGroupNames: workerGroupNames(config.clusterName, this.plan.availabilityZones),
       queueUrlParameter: parameterNames.nodeTerminationQueueUrl,
     });
     // Nodes read these parameters and the add-on bundle, and download packages through the NAT gateway at first boot.
@@ -250,6 +250,7 @@ export class ClusterStack extends TerraformStack {
       max: this.variables.workerMaxSize,
       clusterAutoscaler: config.addons.clusterAutoscaler,
       subnets: subnets.workers,
+      azs: this.plan.availabilityZones,
       securityGroup: groups.workers,
       instanceProfile: this.iam.instanceProfiles.workers,
       userDataBase64: userData("worker"),
@@ -267,7 +268,10 @@ export class ClusterStack extends TerraformStack {
           name,
           terraformName: this.controlPlane.groups[i].friendlyUniqueId,
         })),
-        { name: workerGroupName(config.clusterName), terraformName: this.workers.autoscalingGroup.friendlyUniqueId },
+        ...this.workers.groups.map((group, i) => ({
+          name: this.workers.groupNames[i],
+          terraformName: group.friendlyUniqueId,
+        })),
       ],
     });
 
@@ -288,6 +292,7 @@ export class ClusterStack extends TerraformStack {
       region: config.region,
       bastion: this.bastion.instance,
       controlPlaneGroups: this.controlPlane.groups,
+      workerGroups: this.workers.groups,
       apiLoadBalancer: this.controlPlane.loadBalancer,
       vpcId: this.network.vpc.id,
     });

@@ -73,6 +73,14 @@ export const CROSS_CHECKS: readonly CrossCheck[] = [
     },
   },
   {
+    // One worker group per zone (src/constructs/workers.ts): each needs room for one worker.
+    reads: ["workers.max", "azCount"],
+    problems: ({ workers: { max }, azCount }) =>
+      azCount > 1 && max < azCount
+        ? [configProblem("workers.max", max, `must be at least azCount (${azCount}): one worker per zone's group`)]
+        : [],
+  },
+  {
     reads: ["workers.min", "workers.max"],
     problems: ({ workers: { min, max } }) =>
       min > max ? [configProblem("workers.min", min, `is larger than workers.max (${max})`)] : [],

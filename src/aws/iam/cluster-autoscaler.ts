@@ -15,7 +15,7 @@
  */
 import { CLUSTER_TAG_VALUES, clusterAutoscalerTagKey } from "../tags";
 import { PolicyStatement, check, checkResourceName } from "./policy";
-import { LifecyclePolicyContext, autoScalingGroupArn } from "./node-lifecycle";
+import { LifecyclePolicyContext, workerGroupArns } from "./node-lifecycle";
 
 export type ClusterAutoscalerPolicyContext = Omit<
   LifecyclePolicyContext,
@@ -24,7 +24,8 @@ export type ClusterAutoscalerPolicyContext = Omit<
 
 export function clusterAutoscalerStatements(ctx: ClusterAutoscalerPolicyContext): PolicyStatement[] {
   check(ctx);
-  checkResourceName("ClusterAutoscalerPolicyContext", ctx.workerGroup);
+  if (ctx.workerGroups.length === 0) throw new Error("ClusterAutoscalerPolicyContext.workerGroups is empty");
+  for (const g of ctx.workerGroups) checkResourceName("ClusterAutoscalerPolicyContext", g);
   return [
     {
       // Read-only: the groups and their instances (auto-discovery, node group sizes), scaling
@@ -45,12 +46,12 @@ export function clusterAutoscalerStatements(ctx: ClusterAutoscalerPolicyContext)
       Resource: "*",
     },
     {
-      // Scale the workers' group, and terminate one of its instances on scale-in: only that group
-      // (by name), and only while it carries this cluster's auto-discovery tag.
+      // Scale the workers' groups (one per availability zone), and terminate one of their instances on
+      // scale-in: only those groups (by name), and only while they carry this cluster's auto-discovery tag.
       Sid: "ClusterAutoscalerScaleWorkers",
       Effect: "Allow",
       Action: ["autoscaling:SetDesiredCapacity", "autoscaling:TerminateInstanceInAutoScalingGroup"],
-      Resource: autoScalingGroupArn(ctx, ctx.workerGroup),
+      Resource: workerGroupArns(ctx),
       Condition: {
         StringEquals: { [`aws:ResourceTag/${clusterAutoscalerTagKey(ctx.clusterName)}`]: CLUSTER_TAG_VALUES.owned },
       },

@@ -20,14 +20,14 @@
  * CompleteLifecycleAction, DescribeInstances).
  */
 import { BOOT_FAILURE_METRIC } from "../lifecycle";
-import { PolicyContext, PolicyStatement, checkResourceName } from "./policy";
+import { PolicyContext, PolicyStatement, arn, checkResourceName } from "./policy";
 import { ssmParameterNames } from "../ssm-parameters";
 
 export interface LifecyclePolicyContext extends PolicyContext {
   /** Names of the control-plane groups (`<cluster>-control-plane-<i>`). */
   readonly controlPlaneGroups: readonly string[];
-  /** Name of the workers' group. */
-  readonly workerGroup: string;
+  /** Names of the workers' groups, one per availability zone (workerGroupNames). */
+  readonly workerGroups: readonly string[];
   /** Name of the SQS queue the termination handler reads. */
   readonly nodeTerminationQueue: string;
   /** Name of the API load balancer's target group. */
@@ -40,22 +40,32 @@ export interface LifecyclePolicyContext extends PolicyContext {
  */
 export function autoScalingGroupArn(ctx: PolicyContext, name: string): string {
   const group = `autoScalingGroup:*:autoScalingGroupName/${name}`;
-  return `arn:${ctx.partition}:autoscaling:${ctx.region}:${ctx.accountId}:${group}`;
+  return arn(ctx, "autoscaling", group);
+}
+
+/**
+ * The worker groups' ARNs as a statement's Resource: one ARN as a string (a single-zone cluster's
+ * policy reads as before), several as a list.
+ */
+export function workerGroupArns(ctx: PolicyContext & Pick<LifecyclePolicyContext, "workerGroups">): string | string[] {
+  const arns = ctx.workerGroups.map((g) => autoScalingGroupArn(ctx, g));
+  return arns.length === 1 ? arns[0] : arns;
 }
 
 /** The ARN of a parameter by its full name (ssmParameterNames). */
 function parameterArn(ctx: PolicyContext, fullName: string): string {
-  return `arn:${ctx.partition}:ssm:${ctx.region}:${ctx.accountId}:parameter${fullName}`;
+  return arn(ctx, "ssm", `parameter${fullName}`);
 }
 
 /** A target group by name; its ARN ends in an id AWS makes at creation. */
 function targetGroupArn(ctx: PolicyContext, name: string): string {
-  return `arn:${ctx.partition}:elasticloadbalancing:${ctx.region}:${ctx.accountId}:targetgroup/${name}/*`;
+  return arn(ctx, "elasticloadbalancing", `targetgroup/${name}/*`);
 }
 
 function checkGroups(ctx: LifecyclePolicyContext): void {
   if (ctx.controlPlaneGroups.length === 0) throw new Error("LifecyclePolicyContext.controlPlaneGroups is empty");
-  for (const g of [...ctx.controlPlaneGroups, ctx.workerGroup, ctx.nodeTerminationQueue, ctx.apiTargetGroup])
+  if (ctx.workerGroups.length === 0) throw new Error("LifecyclePolicyContext.workerGroups is empty");
+  for (const g of [...ctx.controlPlaneGroups, ...ctx.workerGroups, ctx.nodeTerminationQueue, ctx.apiTargetGroup])
     checkResourceName("LifecyclePolicyContext", g);
 }
 
@@ -68,7 +78,7 @@ export function nodeLifecycleStatements(
   role: "control-plane" | "worker",
 ): PolicyStatement[] {
   checkGroups(ctx);
-  const ownGroups = role === "worker" ? [ctx.workerGroup] : ctx.controlPlaneGroups;
+  const ownGroups = role === "worker" ? ctx.workerGroups : ctx.controlPlaneGroups;
   const statements: PolicyStatement[] = [
     {
       // Launch hook: CONTINUE once the node is Ready (ABANDON after a failed boot); terminate hook
@@ -136,7 +146,8 @@ export function nodeLifecycleStatements(
 /**
  * The AWS Node Termination Handler in queue mode (control-plane role). It reads and deletes the
  * queue's messages, looks up the instance of each event (its private DNS name is the node's name;
- * its tags say whether it is managed), and completes the workers' terminate hook after the drain.
+ * its tags say whether it is managed), and completes the workers' terminate hook after the drain
+ * (every worker group: one per availability zone).
  * It never completes a control-plane hook: those nodes remove their own etcd member first.
  */
 export function nodeTerminationHandlerStatements(ctx: LifecyclePolicyContext): PolicyStatement[] {
@@ -146,13 +157,13 @@ export function nodeTerminationHandlerStatements(ctx: LifecyclePolicyContext): P
       Sid: "NthQueue",
       Effect: "Allow",
       Action: ["sqs:DeleteMessage", "sqs:ReceiveMessage"],
-      Resource: `arn:${ctx.partition}:sqs:${ctx.region}:${ctx.accountId}:${ctx.nodeTerminationQueue}`,
+      Resource: arn(ctx, "sqs", ctx.nodeTerminationQueue),
     },
     {
       Sid: "NthCompleteWorkerTermination",
       Effect: "Allow",
       Action: ["autoscaling:CompleteLifecycleAction"],
-      Resource: autoScalingGroupArn(ctx, ctx.workerGroup),
+      Resource: workerGroupArns(ctx),
     },
     {
       // Read-only; EC2 and Auto Scaling Describe* actions accept no resource ARN.

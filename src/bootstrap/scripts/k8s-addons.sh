@@ -90,4 +90,15 @@ for f in ebs-csi-driver.yaml metrics-server.yaml cluster-autoscaler.yaml; do
   step "apply ${f%.yaml}"
   retry 10 15 "server-side apply of ${f%.yaml}" "${APPLY[@]}" -f "${ADDONS}/${f}"
 done
+
+# The default StorageClass, after the driver: created only when absent, so a later change by an
+# operator (another default, the annotation removed) stays.
+create_if_absent() {
+  local out
+  out=$(kubectl create -f "$1" 2>&1) || [[ $out == *"(AlreadyExists)"* ]] || { echo "$out" >&2; return 1; }
+}
+if [[ -f ${ADDONS}/default-storage-class.yaml ]]; then
+  step "create the default StorageClass unless it exists"
+  retry 10 15 "the default StorageClass" create_if_absent "${ADDONS}/default-storage-class.yaml"
+fi
 log "done: add-ons of ${ADDONS##*/} applied"
