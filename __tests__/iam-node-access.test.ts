@@ -7,7 +7,7 @@ import { PolicyStatement } from "../src/aws/iam/policy";
 import { sessionManagerStatements, ssmParameterStatements } from "../src/aws/iam/node-access";
 import { addonAssetsStatements, etcdBackupStatements } from "../src/aws/iam/buckets";
 import { ssmParameterNames } from "../src/aws/ssm-parameters";
-import { actions, all, ctx, resources, roles } from "./helpers/iam";
+import { actions, ctx, resources, roles } from "./helpers/iam";
 
 // AWS managed policy AmazonSSMManagedInstanceCore (v2).
 const SSM_MANAGED_INSTANCE_CORE = [
@@ -128,8 +128,44 @@ describe("SSM Parameter Store", () => {
     expect(granted(names.serviceAccountKey)).toBe(false);
   });
 
-  test("no kms statement: SecureStrings use the AWS managed key aws/ssm", () => {
-    expect(actions(all(ctx)).filter((a) => a.startsWith("kms:"))).toEqual([]);
+  test("the cluster secrets: created, never overwritten (ssm:Overwrite), on their two names only", () => {
+    const create = ssmParameterStatements(ctx, "control-plane").find((s) => s.Sid === "SsmCreateClusterSecrets");
+    expect(create).toEqual({
+      Sid: "SsmCreateClusterSecrets",
+      Effect: "Allow",
+      Action: ["ssm:PutParameter"],
+      Resource: [`${prefixArn}secrets/encryption-keys`, `${prefixArn}secrets/service-account-key`],
+      // A put with --overwrite sends Overwrite=true: refused. Without it the key is false or absent: allowed.
+      Condition: { StringNotEquals: { "ssm:Overwrite": "true" } },
+    });
+  });
+
+  test("kms: only the control-plane role, only the cluster's key, only via SSM, only for the two secrets", () => {
+    const r = roles(ctx);
+    expect([...actions(r.worker), ...actions(r.bastion)].filter((a) => a.startsWith("kms:"))).toEqual([]);
+    const kms = r.controlPlane.filter((s) => s.Action.some((a) => a.startsWith("kms:")));
+    expect(kms).toEqual([
+      {
+        Sid: "KmsClusterSecretsKey",
+        Effect: "Allow",
+        Action: ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"],
+        Resource: ctx.clusterSecretsKey!.arn,
+        Condition: {
+          StringEquals: {
+            "kms:ViaService": "ssm.ap-northeast-2.amazonaws.com",
+            "kms:EncryptionContext:PARAMETER_ARN": [
+              "arn:aws:ssm:ap-northeast-2:123456789012:parameter/k8s-cluster/secrets/encryption-keys",
+              "arn:aws:ssm:ap-northeast-2:123456789012:parameter/k8s-cluster/secrets/service-account-key",
+            ],
+          },
+        },
+      },
+    ]);
+  });
+
+  test("no key of the cluster secrets given: no kms statement", () => {
+    const { clusterSecretsKey: _k, ...without } = ctx;
+    expect(actions(ssmParameterStatements(without, "control-plane")).filter((a) => a.startsWith("kms:"))).toEqual([]);
   });
 
   test("the prefix must be a /path", () => {

@@ -62,6 +62,8 @@ export interface Behaviour {
    * control-plane node's API server); default: this node's own init template.
    */
   readonly clusterKubeadmConfig?: string;
+  /** The cluster's CA (PEM), when a test needs its hash; default: one the kubeadm stub makes. */
+  readonly clusterCa?: { readonly crt: string; readonly key: string };
   /** SSM parameters present from the start. */
   readonly ssm?: Readonly<Record<string, string>>;
   /** SSM parameters that appear after the given number of reads of each. */
@@ -181,7 +183,13 @@ export interface NodeRun extends RunResult {
 }
 
 /** The stub (linked under every stubbed command's name) and the files it sources, beside it. */
-export const STUB_SCRIPTS = ["stubs.sh", "stubs-lifecycle.sh", "stubs-maintenance.sh", "stubs-kubernetes.sh"];
+export const STUB_SCRIPTS = [
+  "stubs.sh",
+  "stubs-lifecycle.sh",
+  "stubs-maintenance.sh",
+  "stubs-kubernetes.sh",
+  "stubs-discovery.sh",
+];
 const enc = (name: string) => name.replace(/\//g, "%2F");
 const dec = (file: string) => file.replace(/%2F/g, "/");
 
@@ -280,6 +288,11 @@ export function runNode(role: NodeRole, behaviour: Behaviour = {}, settings: Par
   for (const [k, v] of Object.entries(behaviour.ssm ?? {})) fs.writeFileSync(path.join(state, "ssm", enc(k)), v);
   if (behaviour.clusterKubeadmConfig)
     fs.writeFileSync(path.join(state, "kubeadm-init.yaml"), behaviour.clusterKubeadmConfig);
+  if (behaviour.clusterCa) {
+    fs.mkdirSync(path.join(state, "cluster-ca"));
+    fs.writeFileSync(path.join(state, "cluster-ca", "ca.crt"), behaviour.clusterCa.crt);
+    fs.writeFileSync(path.join(state, "cluster-ca", "ca.key"), behaviour.clusterCa.key);
+  }
   const self = behaviour.identity ?? { instanceId: INSTANCE_ID, name: NODE_NAME, ip: NODE_IP };
   for (const d of ["ec2", "asg", "etcd"]) fs.mkdirSync(path.join(state, d));
   const writeInstances = (others: readonly Ec2Instance[]) => {

@@ -76,6 +76,9 @@ ssm_file() { echo "${state}/ssm/${1//\//%2F}"; }
 # The EC2, auto scaling, etcd membership and Node parts of the stub.
 # shellcheck source=/dev/null
 . "${0%/*}/stubs-lifecycle.sh"
+# The API before a node has a kubeconfig of its own (kube-public/cluster-info, kubeadm-config).
+# shellcheck source=/dev/null
+. "${0%/*}/stubs-discovery.sh"
 
 
 # Writes what etcdctl snapshot save writes: the database (one 4 KiB page here), then its SHA-256.
@@ -318,6 +321,12 @@ case $name in
         fi
         cat "${value#file://}" >"$file"
         opt --type "$@" >"${file}.type"
+        # The KMS key of a SecureString (--key-id; default the AWS managed key), as describe-parameters
+        # reports it (KeyId), in ssm-key/<name>.
+        if [[ $(opt --type "$@") == SecureString ]]; then
+          mkdir -p "${state}/ssm-key"
+          opt --key-id "$@" >"${state}/ssm-key/${file##*/}" || echo alias/aws/ssm >"${state}/ssm-key/${file##*/}"
+        fi
         echo '{"Version": 1}'
         ;;
       "ssm delete-parameter" | "ec2 describe-instances" | "autoscaling "* | "cloudwatch put-metric-data" | \

@@ -29,6 +29,10 @@ export const ctx: PolicyContext = {
   etcdBackupBucketArn: "arn:aws:s3:::k8s-cluster-etcd-backup",
   assetsBucketArn: "arn:aws:s3:::k8s-cluster-assets-20261201000000000000000001",
   vpcArn: "arn:aws:ec2:ap-northeast-2:123456789012:vpc/vpc-0123456789abcdef0",
+  clusterSecretsKey: {
+    arn: "arn:aws:kms:ap-northeast-2:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+    dnsSuffix: "amazonaws.com",
+  },
 };
 
 /** Terraform tokens as the stack passes them: interpolated verbatim. */
@@ -41,6 +45,10 @@ export const tokenCtx: PolicyContext = {
   etcdBackupBucketArn: "${aws_s3_bucket.etcd_backup.arn}",
   assetsBucketArn: "${aws_s3_bucket.assets.arn}",
   vpcArn: "${aws_vpc.vpc.arn}",
+  clusterSecretsKey: {
+    arn: "${aws_kms_key.cluster_secrets.arn}",
+    dnsSuffix: "${data.aws_partition.current.dns_suffix}",
+  },
 };
 
 /** Longest realistic values after Terraform resolves them: what IAM measures. */
@@ -53,6 +61,10 @@ export const worstCase: PolicyContext = {
   etcdBackupBucketArn: "arn:aws-us-gov:s3:::" + "b".repeat(63),
   assetsBucketArn: "arn:aws-us-gov:s3:::" + "a".repeat(63),
   vpcArn: "arn:aws-us-gov:ec2:ap-southeast-5:123456789012:vpc/vpc-0123456789abcdef0",
+  clusterSecretsKey: {
+    arn: "arn:aws-us-gov:kms:ap-southeast-5:123456789012:key/mrk-1234abcd12ab34cd56ef1234567890ab",
+    dnsSuffix: "amazonaws.com",
+  },
 };
 
 export function roles(c: PolicyContext): Record<"controlPlane" | "worker" | "bastion", PolicyStatement[]> {

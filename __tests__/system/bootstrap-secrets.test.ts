@@ -7,15 +7,18 @@
  * a restore) makes none; and the values appear nowhere but in SSM and those files. The key
  * generation is real: /dev/urandom, base64 and openssl (Ubuntu's own), never stubbed.
  */
-import { createPublicKey } from "crypto";
+import { X509Certificate, createHash, createPublicKey } from "crypto";
+import { execFileSync } from "child_process";
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import { parse } from "yaml";
-import { CLUSTER_SECRETS, JOIN_PARAMETERS, NodeRun, PREFIX, TERRAFORM_PARAMETERS } from "../harness/node";
+import { API_ENDPOINT, CLUSTER_SECRETS, JOIN_PARAMETERS, NodeRun, PREFIX, TERRAFORM_PARAMETERS } from "../harness/node";
 import { ALL_PARAMETERS, CREATED_SECRETS, expectSuccess, failedLines, nodeRunner, yamlDocs } from "../harness/boot";
 import { EncryptionKey, encryptionConfiguration } from "../../src/bootstrap/encryption";
 import { clusterBundle, renderUserData } from "../../src/bootstrap";
 import { settingsFor } from "../harness/node";
+import { clusterSecretsKeyAlias } from "../../src/aws/cluster-secrets-key";
 
 const node = nodeRunner();
 const KEYS = `${PREFIX}/secrets/encryption-keys`;
@@ -63,12 +66,22 @@ describe("the control-plane node that creates the cluster", () => {
     const creates = n.callsOf(`aws ssm put-parameter --name ${PREFIX}/secrets/`);
     expect(creates.map((c) => c.split(" ")[4])).toEqual(CREATED_SECRETS);
     for (const c of creates) {
-      expect(c).toMatch(/ --type SecureString --value file:\/\/\S+$/);
+      expect(c).toMatch(/ --type SecureString --key-id \S+ --value file:\/\/\S+$/);
       expect(c).not.toContain("--overwrite");
     }
     expect(n.ssmType(KEYS)).toBe("SecureString");
     expect(n.ssmType(SA_KEY)).toBe("SecureString");
     expect(n.calls.lastIndexOf(creates[1])).toBeLessThan(n.indexOf("kubeadm init --config"));
+  });
+
+  test("both under the cluster's own KMS key (its alias, from the env file), never the account's aws/ssm", () => {
+    const alias = clusterSecretsKeyAlias(settingsFor("control-plane").clusterName);
+    expect(alias).toBe("alias/k8s-cluster-cluster-secrets");
+    expect(renderUserData(settingsFor("control-plane")).cloudConfig).toContain(`CLUSTER_SECRETS_KEY=${alias}\n`);
+    expect(renderUserData(settingsFor("worker")).cloudConfig).not.toContain("CLUSTER_SECRETS_KEY");
+    expect([ssmKeyOf(n, KEYS), ssmKeyOf(n, SA_KEY)]).toEqual([alias, alias]);
+    for (const c of n.callsOf(`aws ssm put-parameter --name ${PREFIX}/secrets/`))
+      expect(c).toContain(` --key-id ${alias} `);
   });
 
   test("one secretbox key of 32 random bytes; an RSA 2048 signing key", () => {
@@ -192,21 +205,89 @@ describe("a control-plane node that finds them in SSM", () => {
     expect(n.indexOf("kubeadm join")).toBe(-1);
   });
 
-  test("a joiner of a cluster created before them (neither in SSM) joins as that cluster was made", () => {
+  test("a joiner of a cluster created before them (neither in SSM) reads kubeadm-config, joins as it was made", () => {
     const { [KEYS]: _k, [SA_KEY]: _s, ...without } = ALL_PARAMETERS;
     // That cluster's configuration: its API server has no encryption flags.
     const before = clusterBundle(settingsFor("control-plane"))
       .files.find((f) => f.path === "node/etc/k8s-bootstrap/kubeadm-init.yaml.tmpl")!
       .text.replace(/\n *- name: "encryption-provider-config[^\n]*\n *value: [^\n]*/g, "");
     expect(before).not.toContain("encryption-provider-config");
-    const n = node("control-plane", { ssm: without, clusterKubeadmConfig: before });
+    const n = node("control-plane", { ...withClusterCa(without), clusterKubeadmConfig: before });
     expectSuccess(n);
     expect(n.stderr).toContain(`neither cluster secret is in SSM under ${PREFIX}/secrets`);
     expect(n.callsOf("aws ssm put-parameter")).toEqual([]);
     expect(n.nodeFile(CONFIG)).toBeUndefined();
     expect(n.callsOf("kubeadm join")).toHaveLength(1);
+    // Read as kubeadm join's discovery reads it, before the join: the CA anonymously, then kubeadm-config
+    // with the bootstrap token in a kubeconfig, never on a command line.
+    const reads = n.callsOf("kubectl --kubeconfig ").filter((c) => c.includes(" get configmap "));
+    expect(reads.map((c) => c.split(" ").slice(-7).join(" "))).toEqual([
+      "--namespace kube-public get configmap cluster-info -o jsonpath={.data.kubeconfig}",
+      "--namespace kube-system get configmap kubeadm-config -o jsonpath={.data.ClusterConfiguration}",
+    ]);
+    expect(n.calls.lastIndexOf(reads[1])).toBeLessThan(n.indexOf("kubeadm join"));
+    const token = ALL_PARAMETERS[`${PREFIX}/join/token`];
+    expect(n.calls.join("\n")).not.toContain(token);
+    const kubeconfig = parse(n.kept("discovery.conf")!);
+    expect(kubeconfig.users).toEqual([{ name: "bootstrap", user: { token } }]);
+    expect(kubeconfig.clusters[0].cluster.server).toBe(`https://${API_ENDPOINT}:6443`);
+  });
+
+  test("a joiner that finds neither while the cluster's API servers encrypt Secrets stops with one clear line", () => {
+    const { [KEYS]: _k, [SA_KEY]: _s, ...without } = ALL_PARAMETERS;
+    // The cluster's configuration is this node's own template: its API servers run with the flags.
+    const n = node("control-plane", withClusterCa(without));
+    expect(n.status).not.toBe(0);
+    expect(failedLines(n.stderr)[0]).toBe(
+      "k8s-cluster-secrets: FAILED at step 'read the cluster's kubeadm ClusterConfiguration " +
+        "(kube-system/kubeadm-config)': the cluster's API servers run with --encryption-provider-config " +
+        `(kube-system/kubeadm-config) but neither cluster secret is in SSM under ${PREFIX}/secrets: restore both ` +
+        "(docs/security.md) first",
+    );
+    expect(n.indexOf("kubeadm join")).toBe(-1);
+    expect(n.nodeFile(CONFIG)).toBeUndefined();
+  });
+
+  test("a CA that lacks join/ca-cert-hash's hash is not trusted: no bootstrap token is sent to it", () => {
+    const { [KEYS]: _k, [SA_KEY]: _s, ...without } = ALL_PARAMETERS;
+    const n = node("control-plane", { ssm: without }); // the stubs' CA, not the hash in SSM
+    expect(n.status).not.toBe(0);
+    expect(failedLines(n.stderr)[0]).toContain(
+      `the CA of kube-public/cluster-info at https://${API_ENDPOINT}:6443 does not have the hash in ` +
+        `${PREFIX}/join/ca-cert-hash`,
+    );
+    expect(n.callsOf("kubectl --kubeconfig ").filter((c) => c.includes("kubeadm-config"))).toEqual([]);
+    expect(n.kept("discovery.conf")).toBeUndefined();
+    expect(n.indexOf("kubeadm join")).toBe(-1);
   });
 });
+
+/** A cluster CA (as kubeadm makes one) and SSM's join/ca-cert-hash of it (kubeadm's pin: SHA-256 of the SPKI). */
+const CLUSTER_CA = (() => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "cluster-ca-"));
+  execFileSync(
+    "openssl",
+    [
+      ...["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "3650", "-subj", "/CN=kubernetes"],
+      ...["-keyout", path.join(dir, "ca.key"), "-out", path.join(dir, "ca.crt")],
+    ],
+    { stdio: "pipe" },
+  );
+  const ca = {
+    crt: fs.readFileSync(path.join(dir, "ca.crt"), "utf8"),
+    key: fs.readFileSync(path.join(dir, "ca.key"), "utf8"),
+  };
+  fs.rmSync(dir, { recursive: true });
+  const spki = new X509Certificate(ca.crt).publicKey.export({ type: "spki", format: "der" });
+  return { ca, hash: `sha256:${createHash("sha256").update(spki).digest("hex")}` };
+})();
+const withClusterCa = (ssm: Record<string, string>) => ({
+  ssm: { ...ssm, [`${PREFIX}/join/ca-cert-hash`]: CLUSTER_CA.hash },
+  clusterCa: CLUSTER_CA.ca,
+});
+/** The KMS key a SecureString was put with, as the stub aws records it (describe-parameters' KeyId). */
+const ssmKeyOf = (n: NodeRun, name: string) =>
+  fs.readFileSync(path.join(n.state, "ssm-key", name.replace(/\//g, "%2F")), "utf8").trim();
 
 describe("what never holds them", () => {
   const values = [...Object.values(CLUSTER_SECRETS).flatMap((v) => [v, ...pemBody(v)])];

@@ -299,7 +299,7 @@ export const CLUSTER_ADDITIONS: readonly Addition[] = [
     why:
       "pods get credentials of a role of their own (AssumeRoleWithWebIdentity) instead of the node's, which IMDSv2 " +
       "with one hop keeps from them; STS fetches the issuer's documents without credentials, so they are public. " +
-      "The signing key never leaves the nodes: only its public key set is published",
+      "The signing key leaves the control-plane nodes only as ciphertext to SSM (A23) and as its public key set",
     switch: "workloadIdentity.enabled",
   },
   {
@@ -329,10 +329,12 @@ export const CLUSTER_ADDITIONS: readonly Addition[] = [
     what:
       "Secrets encrypted at rest (secretbox) with a key the first control-plane node makes and keeps only in an " +
       "SSM SecureString, as it keeps the service-account signing key; the other control-plane nodes fetch both, " +
-      "and neither is in user data, the add-on bundle or Terraform state",
+      "and neither is in user data, the add-on bundle or Terraform state; both SecureStrings under the cluster's " +
+      "own KMS key alias/<cluster>-cluster-secrets, which only the control-plane role may use (via SSM, for them)",
     why:
       "etcd and every etcd snapshot in S3 hold Secrets as ciphertext, and every API server signs service-account " +
-      "tokens with the same key, so tokens stay valid when a control-plane node is replaced",
+      "tokens with the same key, so tokens stay valid when a control-plane node is replaced; under aws/ssm every " +
+      "principal of the account allowed to read the parameters could decrypt them and mint tokens",
     switch: "always",
   },
 ];

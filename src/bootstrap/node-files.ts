@@ -19,6 +19,7 @@ import { ENCRYPTION_PATHS, encryptionConfigTemplate } from "./encryption";
 import { etcdBackupUnits } from "./timers";
 import { KUBERNETES_VERSIONS_PATH, kubernetesVersionsFile } from "./maintenance";
 import { SsmParameter, ssmParameterNames } from "../aws/ssm-parameters";
+import { clusterSecretsKeyAlias } from "../aws/cluster-secrets-key";
 import { PORTS } from "../aws/ports";
 import { issuerUrl } from "../aws/workload-identity";
 import { WORKER_PARAMETERS } from "../aws/iam/node-access";
@@ -110,6 +111,8 @@ export function envFile(s: BootstrapSettings, facts: NodeFacts): string {
     ECR_CREDENTIAL_PROVIDER_BIN: `${CREDENTIAL_PROVIDER_BIN_DIR}/${ECR_CREDENTIAL_PROVIDER.name}`,
     ...(facts.bundleDigest ? { BUNDLE_DIGEST: facts.bundleDigest } : {}),
     // Workload identity: where a control-plane node publishes the issuer's documents (k8s-oidc-publish).
+    // The KMS key the cluster secrets are created with (k8s-cluster-secrets, put-parameter --key-id).
+    ...(s.role === "worker" ? {} : { CLUSTER_SECRETS_KEY: clusterSecretsKeyAlias(s.clusterName) }),
     ...(s.workloadIdentity && s.role !== "worker"
       ? { OIDC_BUCKET: s.workloadIdentity.bucket, OIDC_ISSUER: issuerUrl(s.workloadIdentity.bucket, s.region) }
       : {}),

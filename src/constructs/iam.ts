@@ -1,6 +1,7 @@
 /**
  * Instance roles and profiles per role: control plane (cloud controller, VPC CNI, ECR, bootstrap
- * parameters incl. publishing the join parameters, Session Manager, the EBS CSI controller), workers (VPC CNI, ECR,
+ * parameters incl. publishing the join parameters and the cluster secrets with their KMS key, Session
+ * Manager, the EBS CSI controller), workers (VPC CNI, ECR,
  * reading the bootstrap parameters, Session Manager) and bastion (Session Manager only). Each
  * concern is its own managed policy (6,144 characters each) so no role hits the inline limit,
  * except those MANAGED_POLICY_OF groups, so no role has more managed policies than AWS attaches.
@@ -34,8 +35,10 @@ import {
   serviceAccountTrustPolicy,
 } from "../aws/iam/workload-roles";
 import { workloadRoleName } from "../aws/workload-identity";
+import { ClusterSecretsKey } from "./cluster-secrets-key";
 
 export type NodeRoleName = "control-plane" | "workers" | "bastion";
+const NODE_ROLES: readonly NodeRoleName[] = ["control-plane", "workers", "bastion"];
 
 /**
  * Concerns that share one managed policy, so that a role stays within the managed policies AWS
@@ -100,12 +103,14 @@ export class NodeIam extends Construct {
   readonly workloadRoles: Record<string, IamRole> = {};
   /** Their policy attachments: the control-plane nodes, which start these workloads, boot after them. */
   readonly workloadAttachments: IamRolePolicyAttachment[] = [];
+  /** The KMS key of the cluster secrets, which only the control-plane role may use. */
+  readonly clusterSecretsKey: ClusterSecretsKey;
 
   constructor(scope: Construct, id: string, props: NodeIamProps) {
     super(scope, id);
     const partition = named(new DataAwsPartition(this, "partition"), "current");
     const account = named(new DataAwsCallerIdentity(this, "account"), "current");
-    const ctx: PolicyContext = {
+    let ctx: PolicyContext = {
       clusterName: props.clusterName,
       partition: partition.partition,
       region: props.region,
@@ -116,6 +121,19 @@ export class NodeIam extends Construct {
       oidcIssuerBucketArn: props.oidcIssuerBucketArn,
       vpcArn: props.vpcArn,
     };
+    for (const role of NODE_ROLES) this.roles[role] = this.nodeRole(props.clusterName, role);
+    // The key of the cluster secrets names the control-plane role in its policy, and that role's
+    // policy names the key: role, then key, then policies.
+    this.clusterSecretsKey = new ClusterSecretsKey(this, "cluster-secrets-key", {
+      clusterName: props.clusterName,
+      partition: partition.partition,
+      accountId: account.accountId,
+      region: props.region,
+      dnsSuffix: partition.dnsSuffix,
+      ssmPrefix: props.ssmPrefix,
+      controlPlaneRoleArn: this.roles["control-plane"].arn,
+    });
+    ctx = { ...ctx, clusterSecretsKey: { arn: this.clusterSecretsKey.key.arn, dnsSuffix: partition.dnsSuffix } };
     const lifecycle: LifecyclePolicyContext = { ...ctx, ...props.lifecycle };
 
     const concerns: Record<NodeRoleName, Record<string, PolicyStatement[]>> = {
@@ -147,19 +165,7 @@ export class NodeIam extends Construct {
 
     for (const [role, policies] of Object.entries(concerns) as [NodeRoleName, Record<string, PolicyStatement[]>][]) {
       const roleName = `${props.clusterName}-${role}`;
-      const iamRole = named(
-        new IamRole(this, `${role}-role`, {
-          name: roleName,
-          description: `${role} nodes of Kubernetes cluster ${props.clusterName}`,
-          assumeRolePolicy: Fn.jsonencode({
-            Version: "2012-10-17",
-            Statement: [{ Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" }],
-          }),
-          tags: { Name: roleName },
-        }),
-        `${snake(role)}_role`,
-      );
-      this.roles[role] = iamRole;
+      const iamRole = this.roles[role];
       this.attachments[role] = [];
       for (const [concern, statements] of Object.entries(policies)) this.statements[`${role}/${concern}`] = statements;
       const documents = managedPolicies(policies);
@@ -201,6 +207,23 @@ export class NodeIam extends Construct {
       this.workloadRole(props, "ebs-csi-controller", EBS_CSI_CONTROLLER_SERVICE_ACCOUNT, {
         "ebs-csi-driver": ebsCsiDriverStatements(ctx),
       });
+  }
+
+  /** The instance role of one node role (EC2 assumes it). */
+  private nodeRole(clusterName: string, role: NodeRoleName): IamRole {
+    const roleName = `${clusterName}-${role}`;
+    return named(
+      new IamRole(this, `${role}-role`, {
+        name: roleName,
+        description: `${role} nodes of Kubernetes cluster ${clusterName}`,
+        assumeRolePolicy: Fn.jsonencode({
+          Version: "2012-10-17",
+          Statement: [{ Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" }],
+        }),
+        tags: { Name: roleName },
+      }),
+      `${snake(role)}_role`,
+    );
   }
 
   /** A role only `sa` may assume (web identity), with one managed policy per concern. */

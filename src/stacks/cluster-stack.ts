@@ -233,6 +233,8 @@ export class ClusterStack extends TerraformStack {
       ...bootDependencies,
       ...this.iam.attachments["control-plane"],
       ...this.iam.workloadAttachments,
+      // The first control-plane node creates the cluster secrets with this key (by its alias).
+      this.iam.clusterSecretsKey.alias,
     ]);
 
     this.workers = new Workers(this, "workers", {

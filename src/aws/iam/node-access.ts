@@ -4,6 +4,7 @@
  */
 import { CLUSTER_SECRET_PARAMETERS, SsmParameter, ssmJoinFolder, ssmParameterNames } from "../ssm-parameters";
 import { PolicyContext, PolicyStatement, arn, check, ec2 } from "./policy";
+import { CLUSTER_SECRETS_KEY_USE_ACTIONS, clusterSecretsKeyUseCondition } from "../cluster-secrets-key";
 
 /**
  * Image pulls from ECR: the pull subset of AmazonEC2ContainerRegistryReadOnly.
@@ -47,9 +48,11 @@ export const WORKER_PARAMETERS: readonly SsmParameter[] = [
  * Parameter Store: kubeadm join material, names from src/aws/ssm-parameters.ts. Control-plane
  * nodes read <ssmPrefix>/* and write the join folder and the cluster's version (the first
  * control-plane node publishes the token, CA hash and certificate key, and creates the cluster
- * secrets, CLUSTER_SECRET_PARAMETERS); workers read WORKER_PARAMETERS, never those. No
- * kms:Decrypt/Encrypt: SecureStrings use the AWS managed key aws/ssm, whose key policy already
- * lets every principal of the account use it through Parameter Store.
+ * secrets, CLUSTER_SECRET_PARAMETERS, never overwriting them); workers read WORKER_PARAMETERS, never
+ * those. The join SecureStrings use the AWS managed key aws/ssm (its key policy lets the account's
+ * principals use it through Parameter Store); the cluster secrets use the cluster's own key
+ * (ctx.clusterSecretsKey, src/aws/cluster-secrets-key.ts), which only this role may use, only
+ * through Parameter Store and only for those two parameters.
  */
 export function ssmParameterStatements(ctx: PolicyContext, role: "control-plane" | "worker"): PolicyStatement[] {
   check(ctx);
@@ -80,7 +83,22 @@ export function ssmParameterStatements(ctx: PolicyContext, role: "control-plane"
       Effect: "Allow",
       Action: ["ssm:PutParameter"],
       Resource: CLUSTER_SECRET_PARAMETERS.map((p) => parameter(names[p])),
+      // Create only: a put with Overwrite=true is refused (Parameter Store's condition key ssm:Overwrite,
+      // https://docs.aws.amazon.com/systems-manager/latest/userguide/parameter-store-policy-conditions.html).
+      // StringNotEquals also matches a request without the key, as a put without --overwrite may be.
+      Condition: { StringNotEquals: { "ssm:Overwrite": "true" } },
     },
+    ...(ctx.clusterSecretsKey
+      ? [
+          {
+            Sid: "KmsClusterSecretsKey",
+            Effect: "Allow" as const,
+            Action: [...CLUSTER_SECRETS_KEY_USE_ACTIONS],
+            Resource: ctx.clusterSecretsKey.arn,
+            Condition: clusterSecretsKeyUseCondition({ ...ctx, dnsSuffix: ctx.clusterSecretsKey.dnsSuffix }),
+          },
+        ]
+      : []),
   ];
 }
 

@@ -46,6 +46,11 @@ export interface PolicyContext {
   readonly oidcIssuerBucketArn?: string;
   /** ARN of the cluster's VPC: the VPC CNI may change network interfaces only inside it. */
   readonly vpcArn: string;
+  /**
+   * The cluster's KMS key of the cluster secrets (src/aws/cluster-secrets-key.ts) and the
+   * partition's DNS suffix (Parameter Store's endpoint, kms:ViaService).
+   */
+  readonly clusterSecretsKey?: { readonly arn: string; readonly dnsSuffix: string };
 }
 
 export interface PolicyDocument {

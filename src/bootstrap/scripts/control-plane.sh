@@ -13,14 +13,17 @@ ssm_put() {
   rm -f "$file"
 }
 
-# ssm_create NAME VALUE [TYPE]: creates a parameter (String unless TYPE), never overwriting one (an
-# atomic create); the value goes via a private file, not argv. Status 0 created, 1 it exists already
+# ssm_create NAME VALUE [TYPE [KMS-KEY]]: creates a parameter (String unless TYPE; a SecureString
+# with KMS-KEY is encrypted with that key, else with aws/ssm), never overwriting one (an atomic
+# create); the value goes via a private file, not argv. Status 0 created, 1 it exists already
 # (ParameterAlreadyExists), 2 other error (printed).
 ssm_create() {
   local file="${WORK}/ssm.value" status=0
+  local -a key=()
+  if [[ -n ${4:-} ]]; then key=(--key-id "$4"); fi
   (umask 077 && printf '%s' "$2" >"$file") || return 2
-  aws ssm put-parameter --name "$1" --type "${3:-String}" --value "file://${file}" >/dev/null 2>"${WORK}/ssm.err" ||
-    status=$?
+  aws ssm put-parameter --name "$1" --type "${3:-String}" "${key[@]}" --value "file://${file}" >/dev/null \
+    2>"${WORK}/ssm.err" || status=$?
   rm -f "$file"
   if ((status == 0)); then return 0; fi
   if grep -q ParameterAlreadyExists "${WORK}/ssm.err"; then return 1; fi

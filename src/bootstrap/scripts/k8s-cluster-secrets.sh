@@ -2,7 +2,8 @@
 # The secrets every control-plane node holds the same copy of, kept only in SSM SecureString: the
 # keys the API server encrypts Secrets in etcd with (its EncryptionConfiguration) and the
 # service-account signing key (kubeadm's sa.key and sa.pub: kubeadm init keeps an sa.key it finds).
-# Never in user data, the bundle, Terraform, a command line or the log.
+# Encrypted with the cluster's KMS key CLUSTER_SECRETS_KEY, which only the control-plane role may
+# use. Never in user data, the bundle, Terraform, a command line or the log.
 #   create  the node that holds the init lock, before kubeadm init: makes each one SSM does not hold
 #           yet and creates its parameter without --overwrite (when another node created it first, or
 #           it outlived a restore, that one is used), then writes the files
@@ -64,10 +65,10 @@ obtain() {
   ((status == 1)) || return 1
   "$make"
   status=0
-  ssm_create "$name" "$NEW" SecureString || status=$?
+  ssm_create "$name" "$NEW" SecureString "$CLUSTER_SECRETS_KEY" || status=$?
   case $status in
     0)
-      log "${name}: made on this node, created as a SecureString"
+      log "${name}: made on this node, created as a SecureString (KMS key ${CLUSTER_SECRETS_KEY})"
       printf -v "$var" '%s' "$NEW"
       ;;
     1)
@@ -120,6 +121,36 @@ ssm_get_known() {
   case $status in 0) return 0 ;; 1) MISSING=$((MISSING + 1)) && return 0 ;; *) return 1 ;; esac
 }
 
+# cluster_configuration: CLUSTER_CONFIGURATION is the cluster's kubeadm ClusterConfiguration
+# (kube-system/kubeadm-config: what kubeadm join gives this node's API server), read before this node
+# has credentials of its own, as kubeadm join's token discovery reads the cluster: the CA from
+# kube-public/cluster-info (anonymous; kubeadm phases/bootstraptoken/clusterinfo), trusted only when
+# its public key has the hash in join/ca-cert-hash (kubeadm util/pubkeypin: SHA-256 of the
+# SubjectPublicKeyInfo), then the ConfigMap with the bootstrap token (kubeadm phases/uploadconfig:
+# Role kubeadm:nodes-kubeadm-config). The token goes in a private kubeconfig, never on a command line.
+cluster_configuration() {
+  local endpoint token hash server info ca pin conf="${WORK}/bootstrap.conf" status=0
+  ssm_get "$SSM_API_ENDPOINT" endpoint && ssm_get "$SSM_JOIN_TOKEN" token && ssm_get "$SSM_JOIN_CA_CERT_HASH" hash ||
+    return 1
+  server="https://${endpoint}:${API_SERVER_PORT}"
+  : >"${WORK}/anonymous.conf"
+  info=$(kubectl --kubeconfig "${WORK}/anonymous.conf" --server "$server" --insecure-skip-tls-verify \
+    --namespace kube-public get configmap cluster-info -o 'jsonpath={.data.kubeconfig}') || return 1
+  [[ $info =~ certificate-authority-data:[[:space:]]*([A-Za-z0-9+/=]+) ]] || return 1
+  ca=${BASH_REMATCH[1]}
+  pin=$(printf '%s' "$ca" | base64 -d | openssl x509 -pubkey -noout | openssl pkey -pubin -outform der | sha256sum)
+  [[ sha256:${pin%% *} == "$hash" ]] ||
+    die "the CA of kube-public/cluster-info at ${server} does not have the hash in ${SSM_JOIN_CA_CERT_HASH}"
+  (umask 077 && printf '%s\n' "apiVersion: v1" "kind: Config" "current-context: bootstrap" \
+    "clusters: [{name: cluster, cluster: {server: \"${server}\", certificate-authority-data: \"${ca}\"}}]" \
+    "users: [{name: bootstrap, user: {token: \"${token}\"}}]" \
+    "contexts: [{name: bootstrap, context: {cluster: cluster, user: bootstrap}}]" >"$conf")
+  CLUSTER_CONFIGURATION=$(kubectl --kubeconfig "$conf" --namespace kube-system get configmap kubeadm-config \
+    -o 'jsonpath={.data.ClusterConfiguration}') || status=$?
+  rm -f "$conf"
+  return "$status"
+}
+
 MISSING=0
 case "${1:-}" in
   create)
@@ -137,9 +168,15 @@ case "${1:-}" in
       retry 5 10 "SSM parameter ${SSM_SERVICE_ACCOUNT_KEY}" \
         ssm_get_known "$SSM_SERVICE_ACCOUNT_KEY" SERVICE_ACCOUNT_KEY
     fi
-    # A cluster created before the cluster secrets existed has neither (nor the API server flags that
-    # need them): kubeadm join copies its sa.key, as it always did.
+    # Neither: a cluster created before the cluster secrets existed, whose API servers run without the
+    # flags that need them (kubeadm join copies its sa.key, as it always did), or secrets lost: then
+    # the API server kubeadm join starts here would exit at once for want of its configuration.
     if [[ $1 == fetch && $MISSING == 2 ]]; then
+      step "read the cluster's kubeadm ClusterConfiguration (kube-system/kubeadm-config)"
+      retry 5 10 "the kubeadm-config ConfigMap (kubeadm's ClusterConfiguration)" cluster_configuration
+      [[ $CLUSTER_CONFIGURATION != *encryption-provider-config* ]] ||
+        die "the cluster's API servers run with --encryption-provider-config (kube-system/kubeadm-config) but" \
+          "neither cluster secret is in SSM under ${SSM_PREFIX}/secrets: restore both (docs/security.md) first"
       log "neither cluster secret is in SSM under ${SSM_PREFIX}/secrets: a cluster created without them;" \
         "joining as it was created (Secrets not encrypted at rest, kubeadm copies sa.key)"
       exit 0
