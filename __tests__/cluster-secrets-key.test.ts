@@ -23,7 +23,6 @@ const ctx: ClusterSecretsKeyContext = {
   partition: "aws",
   accountId: "123456789012",
   region: "ap-northeast-2",
-  dnsSuffix: "amazonaws.com",
   ssmPrefix: "/k8s/k8s-cluster",
   controlPlaneRoleArn: ROLE,
 };
@@ -115,12 +114,13 @@ describe("the key policy", () => {
     expect(allowedTo(ROLE).filter((a) => !USES.test(a))).toEqual([]);
   });
 
-  test("another partition: its DNS suffix and ARNs (China: amazonaws.com.cn)", () => {
-    const cn = statements({ ...ctx, partition: "aws-cn", region: "cn-north-1", dnsSuffix: "amazonaws.com.cn" });
+  // KMS Developer Guide, kms:ViaService: "Use the .amazonaws.com suffix ... in all AWS partitions".
+  test("another partition: its ARNs, and the ViaService name still ends in .amazonaws.com (China too)", () => {
+    const cn = statements({ ...ctx, partition: "aws-cn", region: "cn-north-1" });
     expect(cn[0].Principal.AWS).toBe("arn:aws-cn:iam::123456789012:root");
     expect(cn[1].Condition).toEqual({
       StringEquals: {
-        "kms:ViaService": "ssm.cn-north-1.amazonaws.com.cn",
+        "kms:ViaService": "ssm.cn-north-1.amazonaws.com",
         "kms:EncryptionContext:PARAMETER_ARN": PARAMETERS.map((p) =>
           p.replace("arn:aws:ssm:ap-northeast-2", "arn:aws-cn:ssm:cn-north-1"),
         ),
@@ -150,9 +150,8 @@ describe("the synthesized key", () => {
       "arn:${data.aws_partition.current.partition}:iam::${data.aws_caller_identity.current.account_id}:root",
       ref("aws_iam_role.control_plane_role", "arn"),
     ]);
-    expect(policy.Statement[1].Condition.StringEquals["kms:ViaService"]).toBe(
-      "ssm.ap-northeast-2.${data.aws_partition.current.dns_suffix}",
-    );
+    // .amazonaws.com in every partition (kms:ViaService), not the partition's DNS suffix.
+    expect(policy.Statement[1].Condition.StringEquals["kms:ViaService"]).toBe("ssm.ap-northeast-2.amazonaws.com");
   });
 
   test("the control-plane role's Parameter Store policy grants the kms actions on this key only", () => {

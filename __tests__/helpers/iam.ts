@@ -31,7 +31,6 @@ export const ctx: PolicyContext = {
   vpcArn: "arn:aws:ec2:ap-northeast-2:123456789012:vpc/vpc-0123456789abcdef0",
   clusterSecretsKey: {
     arn: "arn:aws:kms:ap-northeast-2:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab",
-    dnsSuffix: "amazonaws.com",
   },
 };
 
@@ -47,7 +46,6 @@ export const tokenCtx: PolicyContext = {
   vpcArn: "${aws_vpc.vpc.arn}",
   clusterSecretsKey: {
     arn: "${aws_kms_key.cluster_secrets.arn}",
-    dnsSuffix: "${data.aws_partition.current.dns_suffix}",
   },
 };
 
@@ -63,7 +61,6 @@ export const worstCase: PolicyContext = {
   vpcArn: "arn:aws-us-gov:ec2:ap-southeast-5:123456789012:vpc/vpc-0123456789abcdef0",
   clusterSecretsKey: {
     arn: "arn:aws-us-gov:kms:ap-southeast-5:123456789012:key/mrk-1234abcd12ab34cd56ef1234567890ab",
-    dnsSuffix: "amazonaws.com",
   },
 };
 

@@ -61,8 +61,6 @@ export interface ClusterSecretsKeyContext {
   readonly partition: string;
   readonly accountId: string;
   readonly region: string;
-  /** The partition's DNS suffix (amazonaws.com, amazonaws.com.cn): Parameter Store's endpoint. */
-  readonly dnsSuffix: string;
   readonly ssmPrefix: string;
   readonly controlPlaneRoleArn: string;
 }
@@ -75,13 +73,18 @@ export function clusterSecretParameterArns(ctx: Omit<ClusterSecretsKeyContext, "
   );
 }
 
-/** The condition of every use of the key: through Parameter Store of the region, for the two parameters. */
+/**
+ * The condition of every use of the key: through Parameter Store of the region, for the two
+ * parameters. The ViaService name ends in .amazonaws.com in every partition, China's included (KMS
+ * Developer Guide, kms:ViaService: "Use the .amazonaws.com suffix of the AWS KMS ViaService name in
+ * all AWS partitions"; awsdocs/aws-kms-developer-guide doc_source/conditions-kms.md).
+ */
 export function clusterSecretsKeyUseCondition(
   ctx: Omit<ClusterSecretsKeyContext, "controlPlaneRoleArn">,
 ): Record<string, Record<string, string | string[]>> {
   return {
     StringEquals: {
-      "kms:ViaService": `ssm.${ctx.region}.${ctx.dnsSuffix}`,
+      "kms:ViaService": `ssm.${ctx.region}.amazonaws.com`,
       "kms:EncryptionContext:PARAMETER_ARN": clusterSecretParameterArns(ctx),
     },
   };

@@ -129,11 +129,10 @@ export class NodeIam extends Construct {
       partition: partition.partition,
       accountId: account.accountId,
       region: props.region,
-      dnsSuffix: partition.dnsSuffix,
       ssmPrefix: props.ssmPrefix,
       controlPlaneRoleArn: this.roles["control-plane"].arn,
     });
-    ctx = { ...ctx, clusterSecretsKey: { arn: this.clusterSecretsKey.key.arn, dnsSuffix: partition.dnsSuffix } };
+    ctx = { ...ctx, clusterSecretsKey: { arn: this.clusterSecretsKey.key.arn } };
     const lifecycle: LifecyclePolicyContext = { ...ctx, ...props.lifecycle };
 
     const concerns: Record<NodeRoleName, Record<string, PolicyStatement[]>> = {

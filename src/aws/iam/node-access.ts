@@ -95,7 +95,7 @@ export function ssmParameterStatements(ctx: PolicyContext, role: "control-plane"
             Effect: "Allow" as const,
             Action: [...CLUSTER_SECRETS_KEY_USE_ACTIONS],
             Resource: ctx.clusterSecretsKey.arn,
-            Condition: clusterSecretsKeyUseCondition({ ...ctx, dnsSuffix: ctx.clusterSecretsKey.dnsSuffix }),
+            Condition: clusterSecretsKeyUseCondition(ctx),
           },
         ]
       : []),

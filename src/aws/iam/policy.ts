@@ -50,7 +50,7 @@ export interface PolicyContext {
    * The cluster's KMS key of the cluster secrets (src/aws/cluster-secrets-key.ts) and the
    * partition's DNS suffix (Parameter Store's endpoint, kms:ViaService).
    */
-  readonly clusterSecretsKey?: { readonly arn: string; readonly dnsSuffix: string };
+  readonly clusterSecretsKey?: { readonly arn: string };
 }
 
 export interface PolicyDocument {
