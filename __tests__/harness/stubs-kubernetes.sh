@@ -64,13 +64,10 @@ service_account_key() {
 }
 # The cluster CA: kubeadm init makes it (RSA, 10 years: cmd/kubeadm/app/util/pkiutil NewCertificateAuthority),
 # a joining control-plane node copies it from the kubeadm-certs Secret; one per cluster (state/cluster-ca).
+# The CA itself is made by discovery_ca (stubs-discovery.sh, sourced before this file).
 cluster_ca() {
-  local ca="${state}/cluster-ca"
-  if [[ ! -f ${ca}/ca.key ]]; then
-    mkdir -p "$ca"
-    openssl req -x509 -newkey rsa:2048 -nodes -keyout "${ca}/ca.key" -out "${ca}/ca.crt" -days 3650 \
-      -subj /CN=kubernetes 2>/dev/null
-  fi
+  local ca
+  ca=$(dirname "$(discovery_ca)")
   mkdir -p "${root}/etc/kubernetes/pki"
   cp "${ca}/ca.crt" "${ca}/ca.key" "${root}/etc/kubernetes/pki/"
 }
