@@ -7,7 +7,7 @@
  */
 import { resolveConfig } from "../src/config";
 import { buildApp } from "../src/app";
-import { AwsRuleError, checkAwsRules } from "../src/analysis/aws-rules";
+import { AwsRuleError, checkAwsRules, routesOf } from "../src/analysis/aws-rules";
 import { stackToJson } from "../src/analysis/tf-json";
 import { cidrProblem } from "../src/aws/cidr";
 
@@ -51,6 +51,10 @@ describe("VPC and subnet blocks", () => {
     expect(changed((tf) => (tf.resource.aws_vpc.vpc.cidr_block = "172.0.0.0/8"))).toEqual([
       "aws_vpc.vpc (k8s-cluster): VPC CIDR 172.0.0.0/8 is outside /16 to /28",
     ]));
+  test("a /29 VPC is too small", () =>
+    expect(
+      changed((tf) => (tf.resource.aws_vpc.vpc.cidr_block = "172.31.0.0/29")).filter((m) => m.startsWith("aws_vpc")),
+    ).toEqual(["aws_vpc.vpc (k8s-cluster): VPC CIDR 172.31.0.0/29 is outside /16 to /28"]));
   test("a /28 VPC is a size AWS accepts (only the subnets outside it are named)", () =>
     expect(
       changed((tf) => (tf.resource.aws_vpc.vpc.cidr_block = "172.31.0.0/28")).filter((m) => m.startsWith("aws_vpc")),
@@ -120,6 +124,15 @@ describe("route tables and NAT gateways", () => {
           ]),
       ),
     ).toEqual(["aws_route_table.rtb_pods (rtb-pods): has two routes to 10.0.0.0/8 (RouteAlreadyExists)"]));
+  test("a table's routes: its standalone aws_route resources, nothing else", () =>
+    expect(routesOf(base(), "aws_route_table.rtb_pods").map((r) => r.destination_cidr_block)).toEqual(["0.0.0.0/0"]));
+  test("a public NAT gateway whose table reaches the internet gateway only for another destination", () =>
+    expect(
+      changed((tf) => (tf.resource.aws_route.rtb_loadbalancers_default_via_igw.destination_cidr_block = "10.0.0.0/8")),
+    ).toEqual([
+      "aws_nat_gateway.nat_gateway_a (nat-gateway-0): sits in aws_subnet.load_balancers_a, whose route table has " +
+        "no 0.0.0.0/0 route to an internet gateway",
+    ]));
   test("a route of a table by id (not in this stack) is no table's here", () =>
     expect(
       changed(
@@ -184,6 +197,7 @@ describe("security group rules: what each protocol takes", () => {
       { cidr_ipv4: "172.31.3.5/24" },
       [`${SSH_AT}: cidr_ipv4 "172.31.3.5/24" ${cidrProblem("172.31.3.5/24")}`],
     ],
+    ["an IPv6 peer alone", { cidr_ipv4: undefined, cidr_ipv6: "2001:db8::/64" }, []],
     ["a description that is not text", { description: 5 }, [`${SSH_AT}: description is not a string`]],
     ["a description of exactly 255 characters", { description: "x".repeat(255) }, []],
     ["tcp without from_port", { from_port: undefined }, [`${SSH_AT}: tcp needs from_port and to_port`]],
@@ -209,6 +223,14 @@ describe("security group rules: what each protocol takes", () => {
     [
       "protocol all with a port",
       { ip_protocol: "all", to_port: 22, from_port: undefined },
+      [
+        `${SSH_AT}: protocol -1 means every port: from_port/to_port must not be set ` +
+          "(use tcp and udp rules for a range)",
+      ],
+    ],
+    [
+      "protocol -1 with a from_port only",
+      { ip_protocol: "-1", from_port: 0, to_port: undefined },
       [
         `${SSH_AT}: protocol -1 means every port: from_port/to_port must not be set ` +
           "(use tcp and udp rules for a range)",
@@ -258,6 +280,16 @@ describe("security group rules: what each protocol takes", () => {
       [`${SSH_AT}: ip_protocol "gre" is not tcp, udp, icmp, -1 or a protocol number`],
     ],
     ["a protocol by number (47, GRE)", { ip_protocol: "47" }, []],
+    [
+      "a number with a prefix",
+      { ip_protocol: "x47" },
+      [`${SSH_AT}: ip_protocol "x47" is not tcp, udp, icmp, -1 or a protocol number`],
+    ],
+    [
+      "a number with a suffix",
+      { ip_protocol: "47x" },
+      [`${SSH_AT}: ip_protocol "47x" is not tcp, udp, icmp, -1 or a protocol number`],
+    ],
   ];
   test.each(rows)("%s", (_what, fields, expected) => expect(changed(ssh(fields))).toEqual(expected));
 });
@@ -297,6 +329,13 @@ describe("security group rules: duplicates and quotas", () => {
         tf.resource.aws_vpc_security_group_ingress_rule.again = copyOfSsh(tf, {
           referenced_security_group_id: "${aws_security_group.sg_loadbalancers.id}",
         });
+      }),
+    ).toEqual([]));
+  test("ports 1-123 and 11-23 are two rules (the ports are compared as numbers, not run together)", () =>
+    expect(
+      changed((tf) => {
+        ssh({ from_port: 1, to_port: 123 })(tf);
+        tf.resource.aws_vpc_security_group_ingress_rule.again = copyOfSsh(tf, { from_port: 11, to_port: 23 });
       }),
     ).toEqual([]));
   test("the same rule as egress is another rule", () =>
