@@ -16,6 +16,7 @@
  * safety check requires of the principal that creates the key (Terraform's).
  */
 import { CLUSTER_SECRET_PARAMETERS, ssmParameterNames } from "./ssm-parameters";
+import { parameterArn } from "./iam/policy";
 
 /** Days between `terraform destroy` (ScheduleKeyDeletion) and the key's deletion: KMS allows 7-30. */
 export const CLUSTER_SECRETS_KEY_DELETION_WINDOW_DAYS = 30;
@@ -68,9 +69,7 @@ export interface ClusterSecretsKeyContext {
 /** The ARNs of the two cluster secret parameters: the encryption context values the key accepts. */
 export function clusterSecretParameterArns(ctx: Omit<ClusterSecretsKeyContext, "controlPlaneRoleArn">): string[] {
   const names = ssmParameterNames(ctx.ssmPrefix);
-  return CLUSTER_SECRET_PARAMETERS.map(
-    (p) => `arn:${ctx.partition}:ssm:${ctx.region}:${ctx.accountId}:parameter${names[p]}`,
-  );
+  return CLUSTER_SECRET_PARAMETERS.map((p) => parameterArn(ctx, names[p]));
 }
 
 /**

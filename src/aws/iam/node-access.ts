@@ -3,7 +3,7 @@
  * (and on control-plane nodes publish) the bootstrap parameters, and register with Session Manager.
  */
 import { CLUSTER_SECRET_PARAMETERS, SsmParameter, ssmJoinFolder, ssmParameterNames } from "../ssm-parameters";
-import { PolicyContext, PolicyStatement, arn, check, ec2 } from "./policy";
+import { PolicyContext, PolicyStatement, arn, check, ec2, parameterArn } from "./policy";
 import { CLUSTER_SECRETS_KEY_USE_ACTIONS, clusterSecretsKeyUseCondition } from "../cluster-secrets-key";
 
 /**
@@ -56,7 +56,7 @@ export const WORKER_PARAMETERS: readonly SsmParameter[] = [
  */
 export function ssmParameterStatements(ctx: PolicyContext, role: "control-plane" | "worker"): PolicyStatement[] {
   check(ctx);
-  const parameter = (name: string) => arn(ctx, "ssm", `parameter${name}`);
+  const parameter = (name: string) => parameterArn(ctx, name);
   const names = ssmParameterNames(ctx.ssmPrefix);
   const read = ["ssm:GetParameter", "ssm:GetParameters"];
   if (role === "worker")

@@ -20,7 +20,7 @@
  * CompleteLifecycleAction, DescribeInstances).
  */
 import { BOOT_FAILURE_METRIC } from "../lifecycle";
-import { PolicyContext, PolicyStatement, arn, checkResourceName } from "./policy";
+import { PolicyContext, PolicyStatement, arn, checkResourceName, parameterArn } from "./policy";
 import { ssmParameterNames } from "../ssm-parameters";
 
 export interface LifecyclePolicyContext extends PolicyContext {
@@ -50,11 +50,6 @@ export function autoScalingGroupArn(ctx: PolicyContext, name: string): string {
 export function workerGroupArns(ctx: PolicyContext & Pick<LifecyclePolicyContext, "workerGroups">): string | string[] {
   const arns = ctx.workerGroups.map((g) => autoScalingGroupArn(ctx, g));
   return arns.length === 1 ? arns[0] : arns;
-}
-
-/** The ARN of a parameter by its full name (ssmParameterNames). */
-function parameterArn(ctx: PolicyContext, fullName: string): string {
-  return arn(ctx, "ssm", `parameter${fullName}`);
 }
 
 /** A target group by name; its ARN ends in an id AWS makes at creation. */

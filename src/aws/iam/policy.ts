@@ -75,14 +75,22 @@ export function checkResourceName(context: string, name: string): void {
   if (!/^[A-Za-z0-9-]+$/.test(name)) throw new Error(`${context}: name "${name}" must be letters, digits and hyphens`);
 }
 
+/** Where an ARN lives: the partition, the region and the account. */
+export type ArnContext = Pick<PolicyContext, "partition" | "region" | "accountId">;
+
 export function arn(
-  ctx: PolicyContext,
+  ctx: ArnContext,
   service: string,
   resource: string,
   region = ctx.region,
   account = ctx.accountId,
 ): string {
   return `arn:${ctx.partition}:${service}:${region}:${account}:${resource}`;
+}
+
+/** The ARN of an SSM parameter by its full name (ssmParameterNames: it starts with "/"). */
+export function parameterArn(ctx: ArnContext, fullName: string): string {
+  return arn(ctx, "ssm", `parameter${fullName}`);
 }
 
 export const ec2 = (ctx: PolicyContext, resource: string) => arn(ctx, "ec2", resource);
