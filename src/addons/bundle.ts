@@ -9,7 +9,17 @@ import { parseAllDocuments, parse } from "yaml";
 import { yamlDocs } from "../bootstrap/yaml-text";
 import { ADDON_VERSIONS, CLOUD_CONTROLLER_MANAGER_IMAGE } from "../bootstrap/versions";
 import { VendoredAddon, loadVendored, sha256 } from "./vendored";
-import { KubeObject, PodSpec, addArgs, container, find, podSpec, setEnv, setImageTag } from "./patches";
+import {
+  KubeObject,
+  PodSpec,
+  addArgs,
+  container,
+  find,
+  onControlPlaneNodes,
+  podSpec,
+  setEnv,
+  setImageTag,
+} from "./patches";
 import { imagePullProblems, podSpecOf } from "../bootstrap/image-pulls";
 import { NTH_CONTAINER, NTH_MANAGED_TAG, NTH_RELEASE, nodeTerminationHandlerObjects } from "./node-termination-handler";
 import { defaultStorageClassFile, ebsCsiDriverFile } from "./ebs-csi-driver";
@@ -238,8 +248,6 @@ export const NODE_TERMINATION_HANDLER_ENV: Readonly<Record<string, string>> = Ob
   DELETE_SQS_MSG_IF_NODE_NOT_FOUND: "true",
 });
 
-const CONTROL_PLANE_ROLE = "node-role.kubernetes.io/control-plane";
-
 /**
  * Where it runs, and how it gets AWS credentials: pods cannot reach the instance metadata service
  * (hop limit 1), host-network pods can, so it runs with the host's network on control-plane nodes
@@ -258,9 +266,7 @@ function nodeTerminationHandler(s: AddonSettings, nth: VendoredAddon): BundleFil
   );
   setEnv(container(spec, NTH_CONTAINER, where), env);
   spec.hostNetwork = true;
-  spec.nodeSelector = { ...(spec.nodeSelector ?? {}), [CONTROL_PLANE_ROLE]: "" };
-  const toleration = { key: CONTROL_PLANE_ROLE, operator: "Exists", effect: "NoSchedule" };
-  spec.tolerations = [...(spec.tolerations ?? []), toleration];
+  onControlPlaneNodes(spec);
   (deployment.spec as { strategy?: unknown }).strategy = { type: "Recreate" };
   return {
     path: BUNDLE_FILES.nodeTerminationHandler,

@@ -21,7 +21,7 @@
  * is for instance refreshes, rebalancing and spot interruptions.
  */
 import { KubeObject, PatchError, appendFlags, container, find, podSpec, replaceFlag } from "./patches";
-import { setEnv, setImageTag } from "./patches";
+import { onControlPlaneNodes, setEnv, setImageTag } from "./patches";
 import { AUTOSCALING_ADDON_VERSIONS, CLUSTER_AUTOSCALER_IMAGE } from "../bootstrap/versions";
 import { CLUSTER_AUTOSCALER_ENABLED_TAG_KEY, clusterAutoscalerTagKey } from "../aws/tags";
 import { BOOT_DEADLINE_SECONDS } from "../aws/lifecycle";
@@ -30,8 +30,6 @@ import { LIFECYCLE_LABEL } from "../bootstrap/kubelet";
 export const CLUSTER_AUTOSCALER_NAME = "cluster-autoscaler";
 
 /** The label and taint kubeadm puts on control-plane nodes. */
-const CONTROL_PLANE_ROLE = "node-role.kubernetes.io/control-plane";
-
 /** The flag whose value names the tags of the groups it scales; upstream's has a placeholder. */
 export const AUTO_DISCOVERY_FLAG = "--node-group-auto-discovery";
 
@@ -138,8 +136,6 @@ export function patchClusterAutoscaler(objects: KubeObject[], s: ClusterAutoscal
   if (!certs?.hostPath) throw new PatchError(`${where}: no hostPath volume ssl-certs`);
   certs.hostPath = { path: HOST_CA_BUNDLE, type: "File" };
   spec.hostNetwork = true;
-  spec.nodeSelector = { ...(spec.nodeSelector ?? {}), [CONTROL_PLANE_ROLE]: "" };
-  const toleration = { key: CONTROL_PLANE_ROLE, operator: "Exists", effect: "NoSchedule" };
-  spec.tolerations = [...(spec.tolerations ?? []), toleration];
+  onControlPlaneNodes(spec);
   (deployment.spec as { strategy?: unknown }).strategy = { type: "Recreate" };
 }

@@ -20,7 +20,7 @@ import type { IStorageClass } from "kubernetes-models/storage.k8s.io/v1/StorageC
 import type { BundleFile } from "./bundle";
 import { yamlDocs } from "../bootstrap/yaml-text";
 import { VendoredAddon } from "./vendored";
-import { KubeObject, PatchError, PodSpec, addArgs, container, find, podSpec, setEnv } from "./patches";
+import { KubeObject, PatchError, addArgs, container, find, onControlPlaneNodes, podSpec, setEnv } from "./patches";
 import { ROLE_ARN_ANNOTATION, addWebIdentity } from "./pod-identity-webhook";
 
 /** The driver's name: csidriver.yaml metadata.name, the StorageClass provisioner. */
@@ -89,8 +89,6 @@ export function kustomizedObjects(v: VendoredAddon): KubeObject[] {
   );
 }
 
-const CONTROL_PLANE_ROLE = "node-role.kubernetes.io/control-plane";
-
 /**
  * The node plugin reads its instance id, type, region and zone from its Node object instead of
  * IMDS, which pods cannot reach here (hop limit 1): `--metadata-sources=kubernetes`
@@ -117,13 +115,6 @@ export function controllerArgs(clusterName: string): string[] {
   return [`--k8s-tag-cluster-id=${clusterName}`];
 }
 
-function onControlPlane(spec: PodSpec, hostNetwork: boolean): void {
-  if (hostNetwork) spec.hostNetwork = true;
-  spec.nodeSelector = { ...(spec.nodeSelector ?? {}), [CONTROL_PLANE_ROLE]: "" };
-  const toleration = { key: CONTROL_PLANE_ROLE, operator: "Exists", effect: "NoSchedule" };
-  spec.tolerations = [...(spec.tolerations ?? []), toleration];
-}
-
 interface NodeAffinity {
   nodeAffinity?: {
     requiredDuringSchedulingIgnoredDuringExecution?: { nodeSelectorTerms: { matchExpressions?: unknown[] }[] };
@@ -143,7 +134,8 @@ export function ebsCsiDriverObjects(v: VendoredAddon, s: EbsCsiSettings): KubeOb
   const controller = podSpec(deployment, where);
   if (controller.hostNetwork !== undefined)
     throw new PatchError(`${where}: ${EBS_CSI_CONTROLLER} already sets hostNetwork`);
-  onControlPlane(controller, !s.workloadIdentity);
+  if (!s.workloadIdentity) controller.hostNetwork = true;
+  onControlPlaneNodes(controller);
   if (s.workloadIdentity) {
     const sa = find(objects, "ServiceAccount", EBS_CSI_CONTROLLER_SA, where);
     const annotations = (sa.metadata.annotations ?? {}) as Record<string, string>;

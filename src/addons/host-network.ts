@@ -4,7 +4,7 @@
  * Deployments alike).
  */
 import { AddonBundle } from "./bundle";
-import { KubeObject, PodSpec } from "./patches";
+import { CONTROL_PLANE_NODE_LABEL, KubeObject, PodSpec } from "./patches";
 
 export type HostRole = "control-plane" | "worker";
 
@@ -19,17 +19,14 @@ export const KUBEADM_HOST_NETWORK_PODS: Readonly<Record<HostRole, readonly strin
   worker: ["kube-proxy"],
 });
 
-/** What a node of the role carries: label and taint kubeadm puts on control-plane nodes. */
-const CONTROL_PLANE_LABEL = "node-role.kubernetes.io/control-plane";
-
 function schedulesOn(spec: PodSpec, role: HostRole): boolean {
   const selector = spec.nodeSelector ?? {};
-  const needsControlPlane = CONTROL_PLANE_LABEL in selector;
+  const needsControlPlane = CONTROL_PLANE_NODE_LABEL in selector;
   if (role === "worker") return !needsControlPlane;
   // kubeadm taints control-plane nodes node-role.kubernetes.io/control-plane:NoSchedule.
   const tolerates = (spec.tolerations ?? []).some(
     (t) =>
-      (t.key === undefined ? t.operator === "Exists" : t.key === CONTROL_PLANE_LABEL) &&
+      (t.key === undefined ? t.operator === "Exists" : t.key === CONTROL_PLANE_NODE_LABEL) &&
       (t.effect === undefined || t.effect === "NoSchedule"),
   );
   return tolerates;

@@ -36,6 +36,16 @@ export interface PodSpec {
 
 export class PatchError extends Error {}
 
+/** The label and taint kubeadm puts on control-plane nodes (taint effect NoSchedule). */
+export const CONTROL_PLANE_NODE_LABEL = "node-role.kubernetes.io/control-plane";
+
+/** Runs a pod only on the control-plane nodes: selects their label and tolerates their taint. */
+export function onControlPlaneNodes(spec: PodSpec): void {
+  spec.nodeSelector = { ...(spec.nodeSelector ?? {}), [CONTROL_PLANE_NODE_LABEL]: "" };
+  const toleration = { key: CONTROL_PLANE_NODE_LABEL, operator: "Exists", effect: "NoSchedule" };
+  spec.tolerations = [...(spec.tolerations ?? []), toleration];
+}
+
 /** The one object of this kind and name; throws naming the manifest when there is none or several. */
 export function find(objects: readonly KubeObject[], kind: string, name: string, manifest: string): KubeObject {
   const found = objects.filter((o) => o.kind === kind && o.metadata?.name === name);

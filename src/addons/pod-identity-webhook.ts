@@ -36,7 +36,18 @@
 import { parseAllDocuments } from "yaml";
 import type { IPodDisruptionBudget } from "kubernetes-models/policy/v1/PodDisruptionBudget";
 import { VendoredAddon } from "./vendored";
-import { KubeObject, PatchError, PodSpec, appendFlags, container, find, podSpec, replaceFlag, setEnv } from "./patches";
+import {
+  KubeObject,
+  PatchError,
+  PodSpec,
+  appendFlags,
+  container,
+  find,
+  onControlPlaneNodes,
+  podSpec,
+  replaceFlag,
+  setEnv,
+} from "./patches";
 import { STS_AUDIENCE } from "../aws/workload-identity";
 
 export const POD_IDENTITY_WEBHOOK = "pod-identity-webhook";
@@ -49,8 +60,6 @@ export const POD_IDENTITY_WEBHOOK_IMAGE = "public.ecr.aws/eks/amazon-eks-pod-ide
 export const ROLE_ARN_ANNOTATION = "eks.amazonaws.com/role-arn";
 /** The host name the API server calls the webhook by (<service>.<namespace>.svc): the certificate's name. */
 export const POD_IDENTITY_WEBHOOK_HOST = `${POD_IDENTITY_WEBHOOK}.${POD_IDENTITY_WEBHOOK_NAMESPACE}.svc`;
-
-const CONTROL_PLANE_ROLE = "node-role.kubernetes.io/control-plane";
 
 export interface PodIdentityWebhookSettings {
   readonly region: string;
@@ -189,11 +198,7 @@ export function podIdentityWebhookObjects(v: VendoredAddon, s: PodIdentityWebhoo
   if (c.readinessProbe !== undefined) throw new PatchError(`${where}: the webhook already has a readiness probe`);
   c.readinessProbe = { httpGet: { path: "/healthz", port: 443, scheme: "HTTPS" }, periodSeconds: 5 };
   appendFlags(c, "command", webhookFlags(s.region), where);
-  spec.nodeSelector = { ...(spec.nodeSelector ?? {}), [CONTROL_PLANE_ROLE]: "" };
-  spec.tolerations = [
-    ...(spec.tolerations ?? []),
-    { key: CONTROL_PLANE_ROLE, operator: "Exists", effect: "NoSchedule" },
-  ];
+  onControlPlaneNodes(spec);
   spec.priorityClassName = "system-cluster-critical";
   const replicas = Math.min(2, s.controlPlaneCount ?? 1);
   (deployment.spec as { replicas: number }).replicas = replicas;
