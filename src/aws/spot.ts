@@ -16,7 +16,7 @@
 import { z } from "zod";
 import { architectureOf } from "./instances";
 import { INSTANCE_RESOURCES_SOURCE, InstanceResources, instanceResources, instanceTypeProblem } from "./instance-types";
-import { ConfigProblem } from "../validation/config-error";
+import { ConfigProblem, configProblem } from "../validation/config-error";
 
 export const SPOT_ALLOCATION_STRATEGY = "price-capacity-optimized";
 export const ON_DEMAND_ALLOCATION_STRATEGY = "prioritized";
@@ -59,14 +59,13 @@ interface SpotInput {
 }
 
 const FIELD = "workers.spot.instanceTypes";
-const problem = (field: string, value: unknown, reason: string): ConfigProblem => ({ field, value, reason });
 
 /** Each listed type on its own: one the repository knows (or allowUnlistedInstanceTypes). */
 export function spotTypeProblems({ workers: { spot }, allowUnlistedInstanceTypes }: SpotInput): ConfigProblem[] {
   if (!spot) return [];
   return spot.instanceTypes.flatMap((type, i) => {
     const why = instanceTypeProblem(type, allowUnlistedInstanceTypes);
-    return why ? [problem(`${FIELD}.${i}`, type, why)] : [];
+    return why ? [configProblem(`${FIELD}.${i}`, type, why)] : [];
   });
 }
 
@@ -78,7 +77,7 @@ export function spotGroupProblems(c: SpotInput): ConfigProblem[] {
   if (!spot) return [];
   if (!spot.instanceTypes.includes(base))
     return [
-      problem(
+      configProblem(
         FIELD,
         spot.instanceTypes,
         `does not include workers.instanceType (${base}), the group's first choice and the type the cluster ` +
@@ -90,7 +89,7 @@ export function spotGroupProblems(c: SpotInput): ConfigProblem[] {
   spot.instanceTypes.forEach((type, i) => {
     if (architectureOf(type) !== arch)
       found.push(
-        problem(
+        configProblem(
           `${FIELD}.${i}`,
           type,
           `is ${architectureOf(type)} but workers.instanceType ${base} is ${arch}, and the workers' image is ` +
@@ -104,7 +103,7 @@ export function spotGroupProblems(c: SpotInput): ConfigProblem[] {
     c.allowUnlistedInstanceTypes
       ? []
       : [
-          problem(
+          configProblem(
             `${FIELD}.${i}`,
             type,
             `has no vCPU and memory in the cluster autoscaler's list (${INSTANCE_RESOURCES_SOURCE}) to compare; ` +
@@ -121,7 +120,7 @@ export function spotGroupProblems(c: SpotInput): ConfigProblem[] {
     }
     if (own.vcpu !== baseSize.vcpu || own.memoryMb !== baseSize.memoryMb)
       found.push(
-        problem(
+        configProblem(
           `${FIELD}.${i}`,
           type,
           `has ${size(own)} but workers.instanceType ${base} has ${size(baseSize)}; the cluster autoscaler ` +

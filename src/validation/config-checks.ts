@@ -7,10 +7,8 @@ import { vpcTable } from "../spec/network";
 import { KNOWN_REGIONS, REGIONS_SOURCE } from "../aws/regions";
 import { instanceTypeProblem } from "../aws/instance-types";
 import { spotGroupProblems, spotTypeProblems } from "../aws/spot";
-import { ConfigProblem } from "./config-error";
+import { ConfigProblem, configProblem } from "./config-error";
 import { ParsedConfig as Parsed, defaultBucketNames } from "./config-schema";
-
-const configProblem = (field: string, value: unknown, reason: string): ConfigProblem => ({ field, value, reason });
 
 /** A check across fields; it runs only when no field it reads has a problem already. */
 export interface CrossCheck {

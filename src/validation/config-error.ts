@@ -15,6 +15,10 @@ export interface ConfigProblem {
   readonly reason: string;
 }
 
+export function configProblem(field: string, value: unknown, reason: string): ConfigProblem {
+  return { field, value, reason };
+}
+
 export function showValue(value: unknown): string {
   if (value === undefined) return "(missing)";
   const text = JSON.stringify(value);
