@@ -110,17 +110,6 @@ export class NodeIam extends Construct {
     super(scope, id);
     const partition = named(new DataAwsPartition(this, "partition"), "current");
     const account = named(new DataAwsCallerIdentity(this, "account"), "current");
-    let ctx: PolicyContext = {
-      clusterName: props.clusterName,
-      partition: partition.partition,
-      region: props.region,
-      accountId: account.accountId,
-      ssmPrefix: props.ssmPrefix,
-      etcdBackupBucketArn: props.etcdBackupBucketArn,
-      assetsBucketArn: props.assetsBucketArn,
-      oidcIssuerBucketArn: props.oidcIssuerBucketArn,
-      vpcArn: props.vpcArn,
-    };
     for (const role of NODE_ROLES) this.roles[role] = this.nodeRole(props.clusterName, role);
     // The key of the cluster secrets names the control-plane role in its policy, and that role's
     // policy names the key: role, then key, then policies.
@@ -132,7 +121,18 @@ export class NodeIam extends Construct {
       ssmPrefix: props.ssmPrefix,
       controlPlaneRoleArn: this.roles["control-plane"].arn,
     });
-    ctx = { ...ctx, clusterSecretsKey: { arn: this.clusterSecretsKey.key.arn } };
+    const ctx: PolicyContext = {
+      clusterName: props.clusterName,
+      partition: partition.partition,
+      region: props.region,
+      accountId: account.accountId,
+      ssmPrefix: props.ssmPrefix,
+      etcdBackupBucketArn: props.etcdBackupBucketArn,
+      assetsBucketArn: props.assetsBucketArn,
+      oidcIssuerBucketArn: props.oidcIssuerBucketArn,
+      vpcArn: props.vpcArn,
+      clusterSecretsKey: { arn: this.clusterSecretsKey.key.arn },
+    };
     const lifecycle: LifecyclePolicyContext = { ...ctx, ...props.lifecycle };
 
     const concerns: Record<NodeRoleName, Record<string, PolicyStatement[]>> = {
