@@ -13,6 +13,9 @@ const common = {
   // isolatedModules is set in tsconfig.json: ts-jest then only transpiles each file.
   transform: { "^.+\\.ts$": ["ts-jest", { diagnostics: false }] },
   setupFilesAfterEnv: ["<rootDir>/__tests__/setup.ts"],
+  // One synthesis per configuration and run, shared by the test files (jest/synth-cache.js).
+  globalSetup: "<rootDir>/jest/synth-cache-setup.js",
+  globalTeardown: "<rootDir>/jest/synth-cache-teardown.js",
   testMatch: ["**/*.test.ts"],
 };
 module.exports = {

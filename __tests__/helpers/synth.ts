@@ -5,6 +5,10 @@ Testing.setupJest();
 import { resolveConfig } from "../../src/config";
 import { buildApp } from "../../src/app";
 import { gunzipSync } from "zlib";
+import { createHash } from "crypto";
+import * as fs from "fs";
+import * as path from "path";
+import { ENV as SYNTH_CACHE_ENV } from "../../jest/synth-cache";
 import { TfJson } from "../../src/analysis/tf-json";
 
 export interface Synthesized {
@@ -20,12 +24,31 @@ function synth(stack: Parameters<typeof Testing.synth>[0]): Synthesized {
 
 const memo = new Map<string, Synthesized>();
 
+/**
+ * The synthesized text of a configuration's cluster stack, shared by the test files of one run
+ * through the run's folder (jest/synth-cache.js), when the run has one.
+ */
+function clusterText(key: string, input: Record<string, unknown>): string {
+  const dir = process.env[SYNTH_CACHE_ENV];
+  const file = dir && path.join(dir, `${createHash("sha256").update(key).digest("hex")}.json`);
+  if (file && fs.existsSync(file)) return fs.readFileSync(file, "utf8");
+  const text = Testing.synth(buildApp(resolveConfig(input)).cluster);
+  if (file) {
+    // Written whole, then renamed: the other worker reads either nothing or the complete stack.
+    const partial = `${file}.${process.pid}`;
+    fs.writeFileSync(partial, text);
+    fs.renameSync(partial, file);
+  }
+  return text;
+}
+
 /** The cluster stack of a configuration (raw input, as a user would write it); memoized per input. Do not mutate. */
 export function synthCluster(input: Record<string, unknown> = {}): Synthesized {
   const key = JSON.stringify(input);
   let s = memo.get(key);
   if (!s) {
-    s = synth(buildApp(resolveConfig(input)).cluster);
+    const text = clusterText(key, input);
+    s = { text, json: JSON.parse(text) };
     memo.set(key, s);
   }
   return s;

@@ -1,0 +1,2 @@
+/** globalSetup: see jest/synth-cache.js. */
+module.exports = require("./synth-cache").setup;

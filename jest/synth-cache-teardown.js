@@ -1,0 +1,2 @@
+/** globalTeardown: see jest/synth-cache.js. */
+module.exports = require("./synth-cache").teardown;
