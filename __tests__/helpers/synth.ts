@@ -2,8 +2,8 @@ import { Testing } from "cdktf";
 // The adapter import adds the matchers' types; setupJest() registers them (toHaveResourceWithProperties, ...).
 import "cdktf/lib/testing/adapters/jest";
 Testing.setupJest();
-import { resolveConfig } from "../../src/config";
-import { buildApp } from "../../src/app";
+import type * as Config from "../../src/config";
+import type * as App from "../../src/app";
 import { gunzipSync } from "zlib";
 import { createHash } from "crypto";
 import * as fs from "fs";
@@ -22,6 +22,18 @@ function synth(stack: Parameters<typeof Testing.synth>[0]): Synthesized {
   return { text, json: JSON.parse(text) };
 }
 
+/**
+ * The app, loaded on the first synthesis in a test file: a file whose stacks the run has already
+ * synthesized (clusterText) does not pay for loading it (about 0.3 s).
+ */
+function app(input: Record<string, unknown>) {
+  /* eslint-disable @typescript-eslint/no-require-imports */
+  const { resolveConfig } = require("../../src/config") as typeof Config;
+  const { buildApp } = require("../../src/app") as typeof App;
+  /* eslint-enable @typescript-eslint/no-require-imports */
+  return buildApp(resolveConfig(input));
+}
+
 const memo = new Map<string, Synthesized>();
 
 /**
@@ -32,7 +44,7 @@ function clusterText(key: string, input: Record<string, unknown>): string {
   const dir = process.env[SYNTH_CACHE_ENV];
   const file = dir && path.join(dir, `${createHash("sha256").update(key).digest("hex")}.json`);
   if (file && fs.existsSync(file)) return fs.readFileSync(file, "utf8");
-  const text = Testing.synth(buildApp(resolveConfig(input)).cluster);
+  const text = Testing.synth(app(input).cluster);
   if (file) {
     // Written whole, then renamed: the other worker reads either nothing or the complete stack.
     const partial = `${file}.${process.pid}`;
@@ -55,7 +67,7 @@ export function synthCluster(input: Record<string, unknown> = {}): Synthesized {
 }
 
 export function synthStateBucket(input: Record<string, unknown> = {}): Synthesized {
-  const { stateBucket } = buildApp(resolveConfig(input));
+  const { stateBucket } = app(input);
   return synth(stateBucket);
 }
 

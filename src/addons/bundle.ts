@@ -5,7 +5,8 @@
  * SHA-256; user data carries only that digest, and the node checks every file against it before
  * it applies anything.
  */
-import { parseAllDocuments, parse } from "yaml";
+import { parse } from "yaml";
+import { parseObjects } from "./manifest-objects";
 import { yamlDocs } from "../bootstrap/yaml-text";
 import { ADDON_VERSIONS, CLOUD_CONTROLLER_MANAGER_IMAGE } from "../bootstrap/versions";
 import { VendoredAddon, loadVendored, sha256 } from "./vendored";
@@ -120,13 +121,7 @@ function nodeFileEntries(files: readonly NodeBundleFile[]): BundleFile[] {
   ];
 }
 
-export function parseObjects(text: string, where: string): KubeObject[] {
-  return parseAllDocuments(text).flatMap((d, i) => {
-    if (d.errors.length) throw new Error(`${where}: YAML document ${i + 1}: ${d.errors[0].message}`);
-    const o = d.toJS() as KubeObject | null;
-    return o ? [o] : [];
-  });
-}
+export { parseObjects };
 
 /**
  * aws-node with custom networking: pods get addresses from the ENIConfig of the node's zone (the

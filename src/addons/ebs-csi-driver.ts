@@ -15,7 +15,8 @@
  * workload identity it runs with the host's network there and uses their instance role, as the node
  * termination handler does. Its policy either way: src/aws/iam/ebs-csi-driver.ts.
  */
-import { parse, parseAllDocuments } from "yaml";
+import { parse } from "yaml";
+import { parseObjects } from "./manifest-objects";
 import type { IStorageClass } from "kubernetes-models/storage.k8s.io/v1/StorageClass";
 import type { BundleFile } from "./bundle";
 import { yamlDocs } from "../bootstrap/yaml-text";
@@ -75,16 +76,13 @@ export function kustomizedObjects(v: VendoredAddon): KubeObject[] {
   const other = Object.keys(k).filter((key) => !["apiVersion", "kind", "namespace", "resources"].includes(key));
   if (other.length) throw new Error(`addons/${base}/kustomization.yaml uses ${other.join(", ")}; render it here first`);
   return k.resources.flatMap((r) =>
-    parseAllDocuments(text(r)).flatMap((d, i) => {
-      if (d.errors.length) throw new Error(`addons/${base}/${r}: YAML document ${i + 1}: ${d.errors[0].message}`);
-      const o = d.toJS() as KubeObject | null;
-      if (!o) return [];
+    parseObjects(text(r), `addons/${base}/${r}`).map((o) => {
       if (NAMESPACED.includes(o.kind)) o.metadata.namespace = k.namespace;
       else if (!CLUSTER_SCOPED.includes(o.kind))
         throw new Error(`addons/${base}/${r}: ${o.kind} is neither a known namespaced nor cluster-scoped kind`);
       for (const s of (o.subjects as { kind: string; namespace?: string }[] | undefined) ?? [])
         if (s.kind === "ServiceAccount" && s.namespace === undefined) s.namespace = k.namespace;
-      return [o];
+      return o;
     }),
   );
 }

@@ -33,7 +33,7 @@
  *   means it serves; imagePullPolicy IfNotPresent instead of Always;
  * - ours: a PodDisruptionBudget, one replica evicted at a time.
  */
-import { parseAllDocuments } from "yaml";
+import { parseObjects } from "./manifest-objects";
 import type { IPodDisruptionBudget } from "kubernetes-models/policy/v1/PodDisruptionBudget";
 import { VendoredAddon } from "./vendored";
 import {
@@ -144,7 +144,7 @@ export function podIdentityWebhookObjects(v: VendoredAddon, s: PodIdentityWebhoo
     if (!f) throw new Error(`${where} has no ${file}`);
     return f.text;
   };
-  const parse = (file: string) => parseDocuments(text(file), `${where}/${file}`);
+  const parse = (file: string) => parseObjects(text(file), `${where}/${file}`);
   const certManager = (o: KubeObject) => o.apiVersion.startsWith("cert-manager.io/");
   const deploymentBase = parse("deployment-base.yaml");
   if (
@@ -253,12 +253,4 @@ export function webhookDisruptionBudget(): IPodDisruptionBudget {
     metadata: { name: POD_IDENTITY_WEBHOOK, namespace: POD_IDENTITY_WEBHOOK_NAMESPACE },
     spec: { maxUnavailable: 1, selector: { matchLabels: POD_LABELS } },
   };
-}
-
-function parseDocuments(text: string, where: string): KubeObject[] {
-  return parseAllDocuments(text).flatMap((d, i) => {
-    if (d.errors.length) throw new Error(`${where}: YAML document ${i + 1}: ${d.errors[0].message}`);
-    const o = d.toJS() as KubeObject | null;
-    return o ? [o] : [];
-  });
 }
