@@ -9,7 +9,7 @@ import { stringify } from "yaml";
 import { SCRIPT_PATHS } from "./scripts";
 import { Delivery, NodeFacts, nodeFiles } from "./node-files";
 import { BootstrapSettings, ClusterBootstrapSettings, validateSettings } from "./settings";
-import { addonBundle } from "../addons/bundle";
+import { AddonBundle, addonBundle } from "../addons/bundle";
 import { hostNetworkPods } from "../addons/host-network";
 import { EC2_USER_DATA_LIMIT, USER_DATA_BUDGET } from "../aws/limits";
 
@@ -61,12 +61,17 @@ export function clusterBundle(s: ClusterBootstrapSettings) {
 }
 
 /**
- * Renders one role's user data. `node` names the nodes that receive it (for the size error).
+ * Renders one role's user data. `node` names the nodes that receive it (for the size error);
+ * `bundle` is the cluster's bundle made from the same settings, when the caller has it already
+ * (the stack makes it once for the upload and both roles).
  */
-export function renderUserData(s: BootstrapSettings, node: string = s.role): RenderedUserData {
+export function renderUserData(
+  s: BootstrapSettings,
+  node: string = s.role,
+  bundle: AddonBundle = clusterBundle(s),
+): RenderedUserData {
   validateSettings(s);
   const controlPlane = s.role !== "worker";
-  const bundle = clusterBundle(s);
   const facts: NodeFacts = {
     bundleDigest: controlPlane ? bundle.digest : undefined,
     hostNetworkPods: hostNetworkPods(bundle, controlPlane ? "control-plane" : "worker").length,

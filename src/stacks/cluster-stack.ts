@@ -143,10 +143,9 @@ export class ClusterStack extends TerraformStack {
       // A plain name too: the API server's issuer flags and the nodes' env file name it.
       workloadIdentity: config.workloadIdentity.enabled ? { bucket: config.workloadIdentity.bucket } : undefined,
     };
-    this.addonAssets = new AddonAssets(this, "addon-assets", {
-      clusterName: config.clusterName,
-      bundle: clusterBundle(bootstrap),
-    });
+    // One bundle: uploaded, and its digest and host-network pods in both roles' user data.
+    const bundle = clusterBundle(bootstrap);
+    this.addonAssets = new AddonAssets(this, "addon-assets", { clusterName: config.clusterName, bundle });
     this.iam = new NodeIam(this, "iam", {
       clusterName: config.clusterName,
       region: config.region,
@@ -179,7 +178,10 @@ export class ClusterStack extends TerraformStack {
     const userData = (role: NodeRole) => {
       if (!this.userData.has(role)) {
         const nodes = nodesOf[role];
-        this.userData.set(role, { nodes, rendered: renderUserData({ ...bootstrap, role }, `${role} (${nodes})`) });
+        this.userData.set(role, {
+          nodes,
+          rendered: renderUserData({ ...bootstrap, role }, `${role} (${nodes})`, bundle),
+        });
       }
       return this.userData.get(role)!.rendered.userDataBase64;
     };
