@@ -17,6 +17,7 @@ import { buildApp } from "../src/app";
 import { wildcardActions } from "../src/aws/iam/policy";
 import { architectureOf } from "../src/aws/instances";
 import { synthCluster, ref, userDataOf, variableDefaults } from "./helpers/synth";
+import "./helpers/cdktf-matchers";
 
 const s = synthCluster();
 const res = (type: string) => (s.json.resource as any)[type] as Record<string, any>;

@@ -6,6 +6,7 @@ import { S3BucketPublicAccessBlock } from "@cdktf/provider-aws/lib/s3-bucket-pub
 import { resolveConfig } from "../src/config";
 import { buildApp } from "../src/app";
 import { synthCluster, ref, userDataOf } from "./helpers/synth";
+import "./helpers/cdktf-matchers";
 
 const s = synthCluster();
 const TIMER = "/etc/systemd/system/k8s-etcd-backup.timer";

@@ -3,6 +3,7 @@ import { Subnet } from "@cdktf/provider-aws/lib/subnet";
 import { Route } from "@cdktf/provider-aws/lib/route";
 import { NatGateway } from "@cdktf/provider-aws/lib/nat-gateway";
 import { synthCluster, ref } from "./helpers/synth";
+import "./helpers/cdktf-matchers";
 
 const subnetsByName = (json: any) =>
   Object.fromEntries(

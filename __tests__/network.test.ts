@@ -14,6 +14,7 @@ import { VpcEndpointRouteTableAssociation } from "@cdktf/provider-aws/lib/vpc-en
 import { VpcDhcpOptions } from "@cdktf/provider-aws/lib/vpc-dhcp-options";
 import { Eip } from "@cdktf/provider-aws/lib/eip";
 import { synthCluster, resource, ref } from "./helpers/synth";
+import "./helpers/cdktf-matchers";
 
 const s = synthCluster();
 

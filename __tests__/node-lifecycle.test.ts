@@ -10,6 +10,7 @@ import { SqsQueue } from "@cdktf/provider-aws/lib/sqs-queue";
 import { SsmParameter } from "@cdktf/provider-aws/lib/ssm-parameter";
 import { LIFECYCLE_HOOKS, BOOT_FAILURE_METRIC } from "../src/aws/lifecycle";
 import { jsonencoded, synthCluster, ref, resource } from "./helpers/synth";
+import "./helpers/cdktf-matchers";
 
 const s = synthCluster();
 const res = (type: string) => ((s.json.resource as any)[type] ?? {}) as Record<string, any>;

@@ -7,6 +7,7 @@ import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
 import { VpcSecurityGroupEgressRule } from "@cdktf/provider-aws/lib/vpc-security-group-egress-rule";
 import { synthCluster, ref, variableDefaults } from "./helpers/synth";
+import "./helpers/cdktf-matchers";
 import { SECURITY_GROUP_LIMITS } from "../src/aws/limits";
 
 const s = synthCluster();

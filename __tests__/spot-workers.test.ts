@@ -10,6 +10,7 @@ import { loadVendored, repositoryFolder } from "../src/addons/vendored";
 import { AUTOSCALING_ADDON_VERSIONS, DEFAULT_KUBERNETES_MINOR } from "../src/bootstrap/versions";
 import { LIFECYCLE_LABEL, kubeletExtraArgs } from "../src/bootstrap/kubelet";
 import { ref, resource, synthCluster } from "./helpers/synth";
+import "./helpers/cdktf-matchers";
 import { thrown } from "./helpers/thrown";
 
 const SPOT = { instanceTypes: ["m7i.large", "m6i.large", "m5.large"] };

@@ -5,6 +5,7 @@ import * as sse from "@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-c
 import { S3BucketPublicAccessBlock } from "@cdktf/provider-aws/lib/s3-bucket-public-access-block";
 import { S3BucketPolicy } from "@cdktf/provider-aws/lib/s3-bucket-policy";
 import { synthCluster, synthStateBucket } from "./helpers/synth";
+import "./helpers/cdktf-matchers";
 
 describe("cluster stack S3 backend", () => {
   const backend = (input = {}) => (synthCluster(input).json as any).terraform.backend;

@@ -1,7 +1,4 @@
-import { Testing } from "cdktf";
-// The adapter import adds the matchers' types; setupJest() registers them (toHaveResourceWithProperties, ...).
-import "cdktf/lib/testing/adapters/jest";
-Testing.setupJest();
+import type * as Cdktf from "cdktf";
 import type * as Config from "../../src/config";
 import type * as App from "../../src/app";
 import { gunzipSync } from "zlib";
@@ -17,22 +14,18 @@ export interface Synthesized {
   readonly json: TfJson;
 }
 
-function synth(stack: Parameters<typeof Testing.synth>[0]): Synthesized {
-  const text = Testing.synth(stack);
-  return { text, json: JSON.parse(text) };
-}
-
 /**
- * The app, loaded on the first synthesis in a test file: a file whose stacks the run has already
- * synthesized (clusterText) does not pay for loading it (about 0.3 s).
+ * cdktf and the app, loaded on the first synthesis in a test file: a file whose stacks the run has
+ * already synthesized (clusterText) does not pay for loading them (about 0.6 s).
  */
-function app(input: Record<string, unknown>) {
-  /* eslint-disable @typescript-eslint/no-require-imports */
-  const { resolveConfig } = require("../../src/config") as typeof Config;
-  const { buildApp } = require("../../src/app") as typeof App;
-  /* eslint-enable @typescript-eslint/no-require-imports */
-  return buildApp(resolveConfig(input));
-}
+/* eslint-disable @typescript-eslint/no-require-imports */
+const app = (input: Record<string, unknown>) =>
+  (require("../../src/app") as typeof App).buildApp(
+    (require("../../src/config") as typeof Config).resolveConfig(input),
+  );
+const synthText = (stack: Parameters<typeof Cdktf.Testing.synth>[0]) =>
+  (require("cdktf") as typeof Cdktf).Testing.synth(stack);
+/* eslint-enable @typescript-eslint/no-require-imports */
 
 const memo = new Map<string, Synthesized>();
 
@@ -44,7 +37,7 @@ function clusterText(key: string, input: Record<string, unknown>): string {
   const dir = process.env[SYNTH_CACHE_ENV];
   const file = dir && path.join(dir, `${createHash("sha256").update(key).digest("hex")}.json`);
   if (file && fs.existsSync(file)) return fs.readFileSync(file, "utf8");
-  const text = Testing.synth(app(input).cluster);
+  const text = synthText(app(input).cluster);
   if (file) {
     // Written whole, then renamed: the other worker reads either nothing or the complete stack.
     const partial = `${file}.${process.pid}`;
@@ -67,8 +60,8 @@ export function synthCluster(input: Record<string, unknown> = {}): Synthesized {
 }
 
 export function synthStateBucket(input: Record<string, unknown> = {}): Synthesized {
-  const { stateBucket } = app(input);
-  return synth(stateBucket);
+  const text = synthText(app(input).stateBucket);
+  return { text, json: JSON.parse(text) };
 }
 
 /** Body of one resource by its Terraform address. */
