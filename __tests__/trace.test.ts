@@ -3,7 +3,7 @@
  * every security-group rule resource is listed once under its group with the spec rows or
  * additions it implements.
  */
-import { resolveConfig } from "../src/config";
+import { ClusterConfig, resolveConfig } from "../src/config";
 import { buildApp } from "../src/app";
 import { TfJson, refOf, resourcesOf, stackToJson } from "../src/analysis/tf-json";
 import { TraceRow, traceMarkdown, traceRows } from "../src/analysis/trace";
@@ -11,10 +11,17 @@ import { securityGroupTables } from "../src/spec/security-groups";
 import { DEVIATIONS, NETWORK_ADDITIONS } from "../src/aws/deviations";
 import { SECURITY_ADDITION_ROWS, isSwitchedOn } from "../src/aws/security-additions";
 
+const built = new Map<string, { tf: TfJson; cluster: ReturnType<typeof buildApp>["cluster"]; config: ClusterConfig }>();
+
+/** One build per configuration in this file; the tests read it and change only copies. */
 function build(input: Record<string, unknown> = {}) {
-  const config = resolveConfig(input);
-  const { cluster } = buildApp(config);
-  return { tf: stackToJson(cluster), cluster, config };
+  const key = JSON.stringify(input);
+  if (!built.has(key)) {
+    const config = resolveConfig(input);
+    const { cluster } = buildApp(config);
+    built.set(key, { tf: stackToJson(cluster), cluster, config });
+  }
+  return built.get(key)!;
 }
 
 function trace(input: Record<string, unknown> = {}) {

@@ -3,7 +3,7 @@ import { NETWORK_ADDITIONS, CLUSTER_ADDITIONS } from "../src/aws/deviations";
 import { additionTable, cell, deviationTable, securityAdditions } from "../src/markdown";
 import { resolveConfig } from "../src/config";
 import { buildApp } from "../src/app";
-import { stackToJson } from "../src/analysis/tf-json";
+import { TfJson, stackToJson } from "../src/analysis/tf-json";
 import * as fs from "fs";
 import * as path from "path";
 import {
@@ -25,16 +25,17 @@ export const DOCS_ROOT = path.resolve(__dirname, "..");
 
 /** Every generated section, by marker name; each lives in exactly one documentation file. */
 export function generatedSections(): Record<string, string> {
-  // One default cluster for every table that reads it.
+  // One default cluster for every table that reads it, synthesized once.
   const { cluster } = buildApp(resolveConfig({}));
+  const tf = stackToJson(cluster);
   return {
     deviations: deviationTable(),
     "network-additions": additionTable(NETWORK_ADDITIONS),
     "security-additions": additionTable(securityAdditions()),
     "cluster-additions": additionTable(CLUSTER_ADDITIONS),
-    ...clusterTables(cluster),
+    ...clusterTables(cluster, tf),
     "node-downloads": nodeDownloads(cluster),
-    "user-data-sizes": userDataSizes(cluster),
+    "user-data-sizes": userDataSizes(tf),
     "host-network-pods": hostNetworkPodCounts(cluster),
   };
 }
@@ -108,8 +109,8 @@ export function sectionFiles(files: Record<string, string>): Record<string, stri
 }
 
 /** Variables and outputs tables, read from the default cluster as synthesized. */
-function clusterTables(cluster: ClusterStack): Record<string, string> {
-  const tf = stackToJson(cluster) as {
+function clusterTables(cluster: ClusterStack, synthesized: TfJson): Record<string, string> {
+  const tf = synthesized as {
     variable?: Record<string, { default: unknown }>;
     output?: Record<string, { description?: string }>;
   };
@@ -199,8 +200,8 @@ function nodeDownloads(cluster: ClusterStack): string {
 }
 
 /** The gzip sizes of the default cluster's user data, as the synthesized stack carries them. */
-function userDataSizes(cluster: ClusterStack): string {
-  const tf = stackToJson(cluster) as { resource: Record<string, Record<string, Record<string, unknown>>> };
+function userDataSizes(synthesized: TfJson): string {
+  const tf = synthesized as { resource: Record<string, Record<string, Record<string, unknown>>> };
   const kib = (b64: unknown) => `${(Buffer.from(String(b64), "base64").length / 1024).toFixed(1)} KiB`;
   const templates = tf.resource.aws_launch_template;
   const sizes = [
