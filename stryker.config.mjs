@@ -19,6 +19,8 @@ export default {
       testSequencer: "<rootDir>/jest/fast-first-sequencer.js",
       testRunner: "<rootDir>/jest/bail-jest-circus-runner.js",
       globalSetup: "<rootDir>/jest/bail-reset.js",
+      // Not the unit tier's shared stacks (jest/synth-cache.js): every mutant synthesizes its own.
+      globalTeardown: undefined,
     },
     enableFindRelatedTests: true,
   },

@@ -1,5 +1,6 @@
 /** Issue 4's machines: control plane behind the internal NLB, workers, bastion, IAM, user-data. */
 import { spawnSync } from "child_process";
+import { Testing } from "cdktf";
 import { Instance } from "@cdktf/provider-aws/lib/instance";
 import { Lb } from "@cdktf/provider-aws/lib/lb";
 import { LbTargetGroup } from "@cdktf/provider-aws/lib/lb-target-group";
@@ -21,6 +22,10 @@ import "./helpers/cdktf-matchers";
 
 const s = synthCluster();
 const res = (type: string) => (s.json.resource as any)[type] as Record<string, any>;
+
+test("the default stack the test files share in a run is the one a synth gives now (jest/synth-cache.js)", () => {
+  expect(s.text).toBe(Testing.synth(buildApp(resolveConfig({})).cluster));
+});
 const CLUSTER_TAG = "kubernetes.io/cluster/k8s-cluster";
 const imds = { http_tokens: "required", http_endpoint: "enabled", http_put_response_hop_limit: 1 };
 

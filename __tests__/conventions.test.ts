@@ -4,6 +4,7 @@
  * The sources are the files git tracks (TypeScript, JavaScript, shell, Markdown, and .ci/run),
  * except what this repository does not author: the vendored add-ons (addons/), the upstream data
  * (data/), the user's spec (spec/), the golden stacks synth writes (__tests__/golden/) and build output.
+ * And one rule of the tests: a test file that mocks a module does not share synthesized stacks.
  */
 import { spawnSync } from "child_process";
 import * as fs from "fs";
@@ -86,4 +87,15 @@ test(`no shell line is over ${SHELL_LINE_MAX} characters`, () => {
     }),
   );
   expect(long).toEqual([]);
+});
+
+test("no test file that mocks a module reads the run's shared stacks (helpers/synth.ts)", () => {
+  // A mocked module would change the stack that file synthesizes and shares with every other file.
+  const tests = sources.filter((f) => f.startsWith("__tests__/") && f.endsWith(".test.ts"));
+  expect(tests.length).toBeGreaterThan(40);
+  const mocking = tests.filter((f) => {
+    const text = fs.readFileSync(path.join(ROOT, f), "utf8");
+    return /\bjest\.(mock|doMock|spyOn|replaceProperty)\(/.test(text) && /helpers\/synth"/.test(text);
+  });
+  expect(mocking).toEqual([]);
 });

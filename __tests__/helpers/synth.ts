@@ -2,7 +2,8 @@ import type * as Cdktf from "cdktf";
 import type * as Config from "../../src/config";
 import type * as App from "../../src/app";
 import { gunzipSync } from "zlib";
-import { createHash } from "crypto";
+import { createHash, randomUUID } from "crypto";
+import { isDeepStrictEqual } from "util";
 import * as fs from "fs";
 import * as path from "path";
 import { ENV as SYNTH_CACHE_ENV } from "../../jest/synth-cache";
@@ -34,13 +35,14 @@ const memo = new Map<string, Synthesized>();
  * through the run's folder (jest/synth-cache.js), when the run has one.
  */
 function clusterText(key: string, input: Record<string, unknown>): string {
-  const dir = process.env[SYNTH_CACHE_ENV];
+  // Under Stryker (which sets this global in every test file) each mutant synthesizes its own stacks.
+  const dir = "__strykerGlobalNamespace__" in globalThis ? undefined : process.env[SYNTH_CACHE_ENV];
   const file = dir && path.join(dir, `${createHash("sha256").update(key).digest("hex")}.json`);
   if (file && fs.existsSync(file)) return fs.readFileSync(file, "utf8");
   const text = synthText(app(input).cluster);
   if (file) {
     // Written whole, then renamed: the other worker reads either nothing or the complete stack.
-    const partial = `${file}.${process.pid}`;
+    const partial = `${file}.${randomUUID()}`;
     fs.writeFileSync(partial, text);
     fs.renameSync(partial, file);
   }
@@ -50,6 +52,9 @@ function clusterText(key: string, input: Record<string, unknown>): string {
 /** The cluster stack of a configuration (raw input, as a user would write it); memoized per input. Do not mutate. */
 export function synthCluster(input: Record<string, unknown> = {}): Synthesized {
   const key = JSON.stringify(input);
+  // The key must tell inputs apart: JSON drops undefined and turns NaN into null.
+  if (!isDeepStrictEqual(JSON.parse(key), input))
+    throw new Error(`synthCluster: ${key} is not the input it was given; pass plain JSON values`);
   let s = memo.get(key);
   if (!s) {
     const text = clusterText(key, input);

@@ -65,12 +65,9 @@ export function clusterBundle(s: ClusterBootstrapSettings) {
  * `bundle` is the cluster's bundle made from the same settings, when the caller has it already
  * (the stack makes it once for the upload and both roles).
  */
-export function renderUserData(
-  s: BootstrapSettings,
-  node: string = s.role,
-  bundle: AddonBundle = clusterBundle(s),
-): RenderedUserData {
+export function renderUserData(s: BootstrapSettings, node: string = s.role, made?: AddonBundle): RenderedUserData {
   validateSettings(s);
+  const bundle = made ?? clusterBundle(s);
   const controlPlane = s.role !== "worker";
   const facts: NodeFacts = {
     bundleDigest: controlPlane ? bundle.digest : undefined,
