@@ -88,7 +88,7 @@ describe("node scripts: each role acts on its own groups only", () => {
   });
   test("a name that could widen the scope is refused", () => {
     expect(() => nodeLifecycleStatements({ ...ctx, workerGroups: ["k8s-*"] }, "worker")).toThrow(
-      /name "k8s-\*" must be letters, digits and hyphens/,
+      /^LifecyclePolicyContext: name "k8s-\*" must be letters, digits and hyphens$/,
     );
     expect(() => nodeLifecycleStatements({ ...ctx, controlPlaneGroups: [] }, "control-plane")).toThrow(
       /controlPlaneGroups is empty/,

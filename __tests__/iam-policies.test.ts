@@ -3,7 +3,7 @@
  * valid documents within IAM's size limits. Pure data, no synth. The statements of each concern
  * are tested beside this file: iam-cloud-controller, iam-vpc-cni, iam-node-access.
  */
-import { PolicyStatement, policyDocument, policySize, wildcardActions } from "../src/aws/iam/policy";
+import { PolicyStatement, check, policyDocument, policySize, wildcardActions } from "../src/aws/iam/policy";
 import { cloudControllerStatements } from "../src/aws/iam/cloud-controller";
 import { vpcCniStatements } from "../src/aws/iam/vpc-cni";
 import { ecrReadStatements, sessionManagerStatements, ssmParameterStatements } from "../src/aws/iam/node-access";
@@ -48,6 +48,17 @@ describe("no wildcard actions", () => {
     ];
     expect(wildcardActions(s)).toEqual(["*", "ec2:*", "elasticloadbalancing:*"]);
   });
+  test("wildcardActions() sees through surrounding spaces, and only a whole service's * is one", () => {
+    const s: PolicyStatement[] = [
+      {
+        Sid: "A",
+        Effect: "Allow",
+        Action: [" * ", " s3:* ", "s3:*Object", "s3:Get*", "bad service:*", "ec2:DescribeInstances"],
+        Resource: "*",
+      },
+    ];
+    expect(wildcardActions(s)).toEqual([" * ", " s3:* "]);
+  });
   test('statements on Resource "*" hold only actions that accept no resource ARN', () => {
     for (const s of all(ctx).filter((s) => resources(s).includes("*"))) {
       for (const a of s.Action)
@@ -59,6 +70,17 @@ describe("no wildcard actions", () => {
     expect(UNSCOPABLE_ON_STAR("cloudwatch:PutMetricData", put)).toBe(false);
     expect(UNSCOPABLE_ON_STAR("autoscaling:SetInstanceHealth", put)).toBe(false);
     expect(UNSCOPABLE_ON_STAR("sqs:DeleteMessage", put)).toBe(false);
+  });
+});
+
+describe("a policy context is checked before any statement is made", () => {
+  test("an empty cluster name and a malformed SSM prefix are refused, naming the field", () => {
+    expect(() => check({ ...ctx, clusterName: "" })).toThrow(/^PolicyContext\.clusterName is empty$/);
+    expect(() => cloudControllerStatements({ ...ctx, clusterName: "" })).toThrow(/clusterName is empty/);
+    expect(() => check({ ...ctx, ssmPrefix: "k8s/" })).toThrow(
+      /^PolicyContext\.ssmPrefix "k8s\/" must start with "\/" and not end with "\/"$/,
+    );
+    expect(() => check(ctx)).not.toThrow();
   });
 });
 
@@ -102,7 +124,7 @@ describe("policy documents", () => {
   test("policyDocument rejects duplicate Sids and empty lists", () => {
     const s: PolicyStatement = { Sid: "A", Effect: "Allow", Action: ["ec2:DescribeInstances"], Resource: "*" };
     expect(() => policyDocument([s, s])).toThrow(/duplicate Sid A/);
-    expect(() => policyDocument([])).toThrow();
+    expect(() => policyDocument([])).toThrow(/^a policy document needs at least one statement$/);
   });
 
   test("Terraform tokens are interpolated verbatim and survive JSON encoding", () => {
