@@ -229,6 +229,22 @@ describe("workers", () => {
       filter: expect.arrayContaining([{ name: "architecture", values: ["arm64"] }]),
     });
   });
+  test("the instance type variable keeps the architecture the image was looked up for (Graviton types match)", () => {
+    const archRule = (c: typeof s) => (c.json as any).variable.worker_instance_type.validation[1];
+    const graviton = `regex("^(a1|[a-z]+[0-9]+g[a-z]*)\\\\.", var.worker_instance_type)`;
+    expect(archRule(synthCluster({ workers: { instanceType: "t4g.large" } }))).toEqual({
+      condition: `\${can(${graviton})}`,
+      error_message: expect.stringMatching(
+        /^worker_instance_type must stay arm64 \(the image was looked up for arm64\)/,
+      ),
+    });
+    expect(archRule(s)).toEqual({
+      condition: `\${!can(${graviton})}`,
+      error_message: expect.stringMatching(
+        /^worker_instance_type must stay x86_64 \(the image was looked up for x86_64\)/,
+      ),
+    });
+  });
 });
 
 describe("bastion", () => {

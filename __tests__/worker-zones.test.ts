@@ -8,7 +8,7 @@
  * totals, split over the groups (src/constructs/workers.ts zoneShare). One zone: one group, as before.
  */
 import { synthCluster } from "./helpers/synth";
-import { zoneShare } from "../src/constructs/workers";
+import { Workers, WorkersProps, zoneShare } from "../src/constructs/workers";
 import { workerGroupNames } from "../src/aws/cluster-names";
 import { CLUSTER_AUTOSCALER_ADDED_FLAGS } from "../src/addons/cluster-autoscaler";
 import { LIFECYCLE_HOOKS } from "../src/aws/lifecycle";
@@ -167,5 +167,35 @@ describe("denied: a zone's group with room for no worker (a pod bound to a volum
       error_message: "worker_max_size must be at least 3: one worker per zone's group.",
     });
     expect(JSON.stringify(max({}).validation)).not.toContain(">= 1}");
+  });
+});
+
+describe("the worker groups' construct refuses subnets that do not match the zones", () => {
+  const { cluster } = buildApp(resolveConfig({}));
+  const props: WorkersProps = {
+    clusterName: "k8s-cluster",
+    machine: { imageId: "ami-0123456789abcdef0", instanceType: "t3.large", rootVolumeGiB: 30 },
+    min: 1,
+    desired: 1,
+    max: 3,
+    subnets: cluster.network.subnets.workers,
+    azs: ["ap-northeast-2a"],
+    securityGroup: cluster.securityGroups.groups.workers,
+    instanceProfile: cluster.iam.instanceProfiles.workers,
+    userDataBase64: "",
+  };
+  test.each([
+    [[], "Workers: 1 subnet(s) for 0 zone(s); give one per zone"],
+    [["ap-northeast-2a", "ap-northeast-2b"], "Workers: 1 subnet(s) for 2 zone(s); give one per zone"],
+  ])("zones %j", (azs, message) => {
+    expect(() => new Workers(cluster, `workers-${azs.length}`, { ...props, azs })).toThrow(message);
+  });
+  test("no zone and no subnet", () => {
+    expect(() => new Workers(cluster, "workers-none", { ...props, subnets: [], azs: [] })).toThrow(
+      "Workers: 0 subnet(s) for 0 zone(s); give one per zone",
+    );
+  });
+  test("one subnet for its one zone is accepted", () => {
+    expect(() => new Workers(cluster, "workers-one", props)).not.toThrow();
   });
 });
