@@ -8,7 +8,8 @@
 import * as fs from "fs";
 import * as path from "path";
 import { parse } from "yaml";
-import { AddonBundle, BUNDLE_FILES, addonBundle, parseObjects } from "../src/addons/bundle";
+import { AddonBundle, BUNDLE_FILES, addonBundle } from "../src/addons/bundle";
+import { parseObjects } from "../src/addons/manifest-objects";
 import { Container, KubeObject, PatchError, PodSpec, appendFlags, find, replaceFlag } from "../src/addons/patches";
 import { addonsRoot, loadVendored } from "../src/addons/vendored";
 import { METRICS_SERVER_ARGS, metricsServerObjects, patchMetricsServer } from "../src/addons/metrics-server";
@@ -140,12 +141,12 @@ describe("metrics-server: the release manifest components.yaml, from its kustomi
           : f,
       ),
     };
-    const e = thrown(() => metricsServerObjects(changed, parseObjects));
+    const e = thrown(() => metricsServerObjects(changed));
     expect([e instanceof PatchError, e.message]).toEqual([
       true,
       "addons/metrics-server/v0.8.1: the release overlay is no longer the base plus the release component",
     ]);
-    const objects = metricsServerObjects(msVendored, parseObjects);
+    const objects = metricsServerObjects(msVendored);
     only(find(objects, "Deployment", "metrics-server", "test")).image = "docker.io/library/busybox:1.36";
     expect(thrown(() => patchMetricsServer(objects, "m")).message).toBe(
       "m: container metrics-server runs docker.io/library/busybox:1.36, " +

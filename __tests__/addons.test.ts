@@ -16,7 +16,8 @@ import * as apiextensions from "kubernetes-models/apiextensions.k8s.io/v1";
 import * as storage from "kubernetes-models/storage.k8s.io/v1";
 import * as policy from "kubernetes-models/policy/v1";
 import * as apiregistration from "kubernetes-models/apiregistration.k8s.io/v1";
-import { AddonBundle, BUNDLE_FILES, addonBundle, bundleImages, parseObjects } from "../src/addons/bundle";
+import { AddonBundle, BUNDLE_FILES, addonBundle, bundleImages } from "../src/addons/bundle";
+import { parseObjects } from "../src/addons/manifest-objects";
 import { hostNetworkPods } from "../src/addons/host-network";
 import {
   Container,

@@ -121,8 +121,6 @@ function nodeFileEntries(files: readonly NodeBundleFile[]): BundleFile[] {
   ];
 }
 
-export { parseObjects };
-
 /**
  * aws-node with custom networking: pods get addresses from the ENIConfig of the node's zone (the
  * pods subnet and security group), pod egress leaves through the pods route table's NAT.
@@ -297,7 +295,7 @@ function metricsAndAutoscaling(s: AddonSettings): { files: BundleFile[]; vendore
   if (s.metricsServer !== false) {
     const ms = loadVendored("metrics-server", AUTOSCALING_ADDON_VERSIONS.metricsServer);
     const where = `addons/${ms.source.name}/${ms.source.version}`;
-    const objects = metricsServerObjects(ms, parseObjects);
+    const objects = metricsServerObjects(ms);
     patchMetricsServer(objects, where);
     const source = `${where} (${ms.source.url}) as its release components.yaml, ${METRICS_SERVER_ARGS.join(" ")}`;
     files.push({ path: BUNDLE_FILES.metricsServer, text: yamlDocs(objects), objects, source });

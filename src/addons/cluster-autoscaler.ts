@@ -29,7 +29,6 @@ import { LIFECYCLE_LABEL } from "../bootstrap/kubelet";
 
 export const CLUSTER_AUTOSCALER_NAME = "cluster-autoscaler";
 
-/** The label and taint kubeadm puts on control-plane nodes. */
 /** The flag whose value names the tags of the groups it scales; upstream's has a placeholder. */
 export const AUTO_DISCOVERY_FLAG = "--node-group-auto-discovery";
 

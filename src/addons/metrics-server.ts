@@ -23,6 +23,7 @@ import { parse } from "yaml";
 import { VendoredAddon } from "./vendored";
 import { KubeObject, PatchError, addArgs, container, find, podSpec } from "./patches";
 import { METRICS_SERVER_IMAGE } from "../bootstrap/versions";
+import { parseObjects } from "./manifest-objects";
 
 export const METRICS_SERVER_NAME = "metrics-server";
 
@@ -103,14 +104,8 @@ function vendoredText(ms: VendoredAddon, file: string): string {
   return found.text;
 }
 
-/**
- * components.yaml's objects at the vendored version, from its kustomize sources. `parseObjects`
- * parses one YAML file into objects (src/addons/bundle.ts).
- */
-export function metricsServerObjects(
-  ms: VendoredAddon,
-  parseObjects: (text: string, where: string) => KubeObject[],
-): KubeObject[] {
+/** components.yaml's objects at the vendored version, from its kustomize sources. */
+export function metricsServerObjects(ms: VendoredAddon): KubeObject[] {
   const where = `addons/${ms.source.name}/${ms.source.version}`;
   const overlay = parse(vendoredText(ms, "release-overlay-kustomization.yaml")) as Kustomization;
   if (JSON.stringify([overlay.resources, overlay.components]) !== '[["../../base"],["../../components/release"]]')
