@@ -12,6 +12,7 @@ import { parse } from "yaml";
 import { sha256 } from "../../src/addons/vendored";
 import { BootstrapSettings, NodeRole, clusterBundle, renderUserData } from "../../src/bootstrap";
 import { STUBBED_COMMANDS, stubsWithoutPackage } from "./packages";
+import { PROCESS_TIMEOUT_MS } from "./tools";
 import { LAUNCH_HOOK_TIMEOUT_SECONDS, LIFECYCLE_HOOKS, TERMINATE_HOOK_TIMEOUT_SECONDS } from "../../src/aws/lifecycle";
 import {
   API_TARGET_GROUP_ARN,
@@ -373,9 +374,13 @@ export function runNode(role: NodeRole, behaviour: Behaviour = {}, settings: Par
     for (const [program, ...args] of commands) {
       const start = readCalls().length;
       // Absolute node paths run from the scratch root, through bash as cloud-init's shell would.
-      const r = spawnSync("bash", [path.join(root, program), ...args], { env, encoding: "utf8", timeout: 60_000 });
+      const r = spawnSync("bash", [path.join(root, program), ...args], {
+        env,
+        encoding: "utf8",
+        timeout: PROCESS_TIMEOUT_MS,
+      });
       stdout += r.stdout;
-      stderr += r.stderr;
+      stderr += r.stderr + (r.error ? `harness: ${program} did not finish: ${r.error.message}\n` : "");
       status = r.error ? -1 : r.status;
       if (logged) {
         fs.mkdirSync(path.dirname(bootLog), { recursive: true });
@@ -415,7 +420,11 @@ export function runNode(role: NodeRole, behaviour: Behaviour = {}, settings: Par
     setUptime,
     stub: (command, ...args) => {
       if (!(command in STUBBED_COMMANDS)) throw new Error(`harness: ${command} is not a stubbed command`);
-      const r = spawnSync(path.join(bin, command), args, { env: envFor(behaviour), encoding: "utf8", timeout: 60_000 });
+      const r = spawnSync(path.join(bin, command), args, {
+        env: envFor(behaviour),
+        encoding: "utf8",
+        timeout: PROCESS_TIMEOUT_MS,
+      });
       return { status: r.status, stdout: r.stdout, stderr: r.stderr };
     },
     cleanup: () => fs.rmSync(base, { recursive: true, force: true }),

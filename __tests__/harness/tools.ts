@@ -32,9 +32,15 @@ export function requireTool(tool: keyof typeof TOOLS): void {
   present.add(tool);
 }
 
+/**
+ * How long one process of a system test may run before it is killed: only to end a hang. A script
+ * run takes seconds on an idle machine but has taken over a minute on a loaded one.
+ */
+export const PROCESS_TIMEOUT_MS = 300_000;
+
 export function run(tool: keyof typeof TOOLS, args: readonly string[], input?: string): SpawnSyncReturns<string> {
   requireTool(tool);
-  return spawnSync(tool, args, { encoding: "utf8", input, timeout: 60_000 });
+  return spawnSync(tool, args, { encoding: "utf8", input, timeout: PROCESS_TIMEOUT_MS });
 }
 
 /**
