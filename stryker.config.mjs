@@ -33,6 +33,9 @@ export default {
   reporters: ["progress", "json", "clear-text"],
   jsonReporter: { fileName: "reports/mutation/mutation.json" },
   concurrency: 2,
+  // As for the unit tier (package.json "test"): code that runs once per fresh module registry does not
+  // pay back TurboFan's compile time (dry run 70 s -> 64 s on 2 cores).
+  testRunnerNodeArgs: ["--no-turbofan", "--max-semi-space-size=64"],
   timeoutMS: 30000,
   thresholds: { high: 90, low: 85, break: null },
   tempDirName: ".stryker-tmp",
