@@ -7,6 +7,7 @@
  */
 const circus = require("jest-circus/runner");
 const { createEmptyTestResult } = require("@jest/test-result");
+const fileCoverage = require("./file-coverage");
 
 const FAILED = Symbol.for("seed-k8s-infra.jest.runFailed");
 
@@ -27,7 +28,13 @@ module.exports = async function bailingCircus(globalConfig, config, environment,
     };
     return { ...createEmptyTestResult(), testFilePath: testPath, numPendingTests: 1, testResults: [pending] };
   }
+  // Stryker's initial run (no mutant active): note which mutants this file executes (jest/file-coverage.js).
+  const stryker = environment.global[environment.global.__strykerGlobalNamespace__ ?? "__stryker__"];
+  const initial = stryker && !process.env[fileCoverage.ACTIVE_MUTANT];
+  const before = initial && fileCoverage.totals(stryker.mutantCoverage);
   const result = await circus(globalConfig, config, environment, runtime, testPath, sendMessageToJest);
+  if (initial)
+    fileCoverage.record(config.rootDir, testPath, fileCoverage.raised(before, fileCoverage.totals(stryker.mutantCoverage)));
   if (result.numFailingTests > 0 || result.testExecError) process[FAILED] = true;
   return result;
 };
