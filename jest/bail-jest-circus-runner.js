@@ -34,7 +34,11 @@ module.exports = async function bailingCircus(globalConfig, config, environment,
   const before = initial && fileCoverage.totals(stryker.mutantCoverage);
   const result = await circus(globalConfig, config, environment, runtime, testPath, sendMessageToJest);
   if (initial)
-    fileCoverage.record(config.rootDir, testPath, fileCoverage.raised(before, fileCoverage.totals(stryker.mutantCoverage)));
+    fileCoverage.record(
+      config.rootDir,
+      testPath,
+      fileCoverage.raised(before, fileCoverage.totals(stryker.mutantCoverage)),
+    );
   if (result.numFailingTests > 0 || result.testExecError) process[FAILED] = true;
   return result;
 };
