@@ -1,0 +1,137 @@
+/**
+ * Mutation runs (stryker.config.mjs) run a mutant only in the test files that executed it in
+ * Stryker's initial run: jest/file-coverage.js keeps that record, jest/fast-first-sequencer.js
+ * narrows and orders the files. The counters read are the ones Stryker's instrumenter raises
+ * (@stryker-mutator/instrumenter, dist/src/util/syntax-helpers.js: `cov.static` while no test runs,
+ * `cov.perTest[currentTestId]` inside a test), and the active mutant is the environment variable
+ * Stryker's jest runner sets for a mutant run (@stryker-mutator/api, INSTRUMENTER_CONSTANTS).
+ */
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import * as FileCoverage from "../jest/file-coverage";
+
+/* eslint-disable @typescript-eslint/no-require-imports */
+const fresh = () => {
+  let m: typeof FileCoverage | undefined;
+  jest.isolateModules(() => (m = require("../jest/file-coverage")));
+  return m!;
+};
+/* eslint-enable @typescript-eslint/no-require-imports */
+
+test("the active mutant is read from the variable Stryker's jest runner sets", () => {
+  expect(FileCoverage.ACTIVE_MUTANT).toBe("__STRYKER_ACTIVE_MUTANT__");
+});
+
+describe("coverage counters", () => {
+  test("a mutant's count adds its static count and its count in every test", () => {
+    const counts = FileCoverage.totals({
+      static: { "1": 2, "2": 1 },
+      perTest: { a: { "1": 3 }, b: { "3": 1, "1": 1 } },
+    });
+    expect([...counts].sort()).toEqual([
+      ["1", 6],
+      ["2", 1],
+      ["3", 1],
+    ]);
+  });
+  test("no counters yet (nothing instrumented ran) count nothing", () => {
+    expect(FileCoverage.totals(undefined).size).toBe(0);
+    expect(FileCoverage.totals({}).size).toBe(0);
+  });
+  test("a file executed the mutants whose count rose while it ran, new or not", () => {
+    const before = new Map([
+      ["1", 2],
+      ["2", 5],
+    ]);
+    const after = new Map([
+      ["1", 2],
+      ["2", 6],
+      ["3", 1],
+    ]);
+    expect(FileCoverage.raised(before, after)).toEqual(["2", "3"]);
+  });
+});
+
+describe("the record of the initial run", () => {
+  const root = () => fs.mkdtempSync(path.join(os.tmpdir(), "file-coverage-"));
+  test("lists, for a mutant, every test file that executed it, by path in the project", () => {
+    const dir = root();
+    const m = fresh();
+    m.record(dir, path.join(dir, "__tests__/a.test.ts"), ["1", "2"]);
+    m.record(dir, path.join(dir, "__tests__/b.test.ts"), ["2"]);
+    expect(m.filesExecuting(dir, "2")).toEqual(["__tests__/a.test.ts", "__tests__/b.test.ts"]);
+    expect(m.filesExecuting(dir, "1")).toEqual(["__tests__/a.test.ts"]);
+    expect(m.filesExecuting(dir, "3")).toBeUndefined();
+    fs.rmSync(dir, { recursive: true });
+  });
+  test("no record (a run without the initial run's files) knows no mutant", () => {
+    const dir = root();
+    expect(fresh().filesExecuting(dir, "1")).toBeUndefined();
+    fs.rmSync(dir, { recursive: true });
+  });
+});
+
+describe("the order of a mutation run's test files", () => {
+  /* eslint-disable @typescript-eslint/no-require-imports */
+  const sequencer = () => {
+    let S: any;
+    jest.isolateModules(() => (S = require("../jest/fast-first-sequencer")));
+    return new S();
+  };
+  /* eslint-enable @typescript-eslint/no-require-imports */
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "sequencer-"));
+  const files = { "golden.test.ts": 300, "spec-document.test.ts": 200, "small.test.ts": 10, "big.test.ts": 100 };
+  const tests = Object.entries(files).map(([name, size]) => {
+    fs.mkdirSync(path.join(dir, "__tests__"), { recursive: true });
+    fs.writeFileSync(path.join(dir, "__tests__", name), "x".repeat(size));
+    return { path: path.join(dir, "__tests__", name), context: { config: { rootDir: dir } } };
+  });
+  const names = (sorted: { path: string }[]) => sorted.map((t) => path.basename(t.path));
+  const withMutant = (id: string | undefined, run: () => void) => {
+    const was = process.env.__STRYKER_ACTIVE_MUTANT__;
+    if (id === undefined) delete process.env.__STRYKER_ACTIVE_MUTANT__;
+    else process.env.__STRYKER_ACTIVE_MUTANT__ = id;
+    try {
+      run();
+    } finally {
+      if (was === undefined) delete process.env.__STRYKER_ACTIVE_MUTANT__;
+      else process.env.__STRYKER_ACTIVE_MUTANT__ = was;
+    }
+  };
+  afterAll(() => fs.rmSync(dir, { recursive: true }));
+
+  test("without a record: golden, spec document, then the rest smallest first", () => {
+    withMutant("7", () =>
+      expect(names(sequencer().sort(tests))).toEqual([
+        "golden.test.ts",
+        "spec-document.test.ts",
+        "small.test.ts",
+        "big.test.ts",
+      ]),
+    );
+  });
+  describe("with the initial run's record", () => {
+    beforeAll(() =>
+      fs.writeFileSync(
+        path.join(dir, ".stryker-file-coverage.json"),
+        JSON.stringify({
+          "__tests__/big.test.ts": ["7", "8"],
+          "__tests__/golden.test.ts": ["7"],
+          "__tests__/other.test.ts": ["9"],
+        }),
+      ),
+    );
+    test("a mutant runs only the files that executed it, in the same order", () => {
+      withMutant("7", () => expect(names(sequencer().sort(tests))).toEqual(["golden.test.ts", "big.test.ts"]));
+      withMutant("8", () => expect(names(sequencer().sort(tests))).toEqual(["big.test.ts"]));
+    });
+    test("a mutant the record does not know, or whose files are not in this run, runs every file", () => {
+      withMutant("10", () => expect(sequencer().sort(tests)).toHaveLength(4));
+      withMutant("9", () => expect(sequencer().sort(tests)).toHaveLength(4));
+    });
+    test("the initial run (no mutant active) runs every file", () => {
+      withMutant(undefined, () => expect(sequencer().sort(tests)).toHaveLength(4));
+    });
+  });
+});
