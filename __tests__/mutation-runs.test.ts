@@ -135,3 +135,29 @@ describe("the order of a mutation run's test files", () => {
     });
   });
 });
+
+describe("the start of each mutation run (jest/bail-reset.js)", () => {
+  /* eslint-disable @typescript-eslint/no-require-imports */
+  const reset = require("../jest/bail-reset") as ((g: unknown, p: { rootDir: string }) => Promise<void>) & {
+    strykerSynthFolder: (rootDir: string) => string;
+  };
+  /* eslint-enable @typescript-eslint/no-require-imports */
+  test("empties this process's stacks of its last mutant, not another's; forgets a failed file", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bail-reset-"));
+    const mine = reset.strykerSynthFolder(dir);
+    const other = path.join(dir, ".stryker-synth", String(process.pid + 1));
+    expect(mine).toBe(path.join(dir, ".stryker-synth", String(process.pid)));
+    for (const folder of [mine, other]) {
+      fs.mkdirSync(path.join(folder, "12"), { recursive: true });
+      fs.writeFileSync(path.join(folder, "12", "stack.json"), "{}");
+    }
+    const failed = Symbol.for("seed-k8s-infra.jest.runFailed");
+    (process as any)[failed] = true;
+    await reset(undefined, { rootDir: dir });
+    expect(fs.existsSync(mine)).toBe(false);
+    expect(fs.existsSync(path.join(other, "12", "stack.json"))).toBe(true);
+    expect((process as any)[failed]).toBe(false);
+    await reset(undefined, { rootDir: dir }); // nothing to remove
+    fs.rmSync(dir, { recursive: true });
+  });
+});

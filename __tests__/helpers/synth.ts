@@ -7,6 +7,8 @@ import { isDeepStrictEqual } from "util";
 import * as fs from "fs";
 import * as path from "path";
 import { ENV as SYNTH_CACHE_ENV } from "../../jest/synth-cache";
+import { ACTIVE_MUTANT } from "../../jest/file-coverage";
+import { strykerSynthFolder } from "../../jest/bail-reset";
 import { TfJson } from "../../src/analysis/tf-json";
 
 export interface Synthesized {
@@ -31,12 +33,21 @@ const synthText = (stack: Parameters<typeof Cdktf.Testing.synth>[0]) =>
 const memo = new Map<string, Synthesized>();
 
 /**
- * The synthesized text of a configuration's cluster stack, shared by the test files of one run
- * through the run's folder (jest/synth-cache.js), when the run has one.
+ * Where this run shares synthesized stacks between its test files: the unit tier's run folder
+ * (jest/synth-cache.js); under Stryker, the folder of this mutant run (jest/bail-reset.js empties
+ * it when the runner process starts its next run), and none in Stryker's initial run, which
+ * records which test files execute which mutant (jest/file-coverage.js).
  */
+function sharedFolder(): string | undefined {
+  if (!("__strykerGlobalNamespace__" in globalThis)) return process.env[SYNTH_CACHE_ENV];
+  const mutant = process.env[ACTIVE_MUTANT];
+  return mutant && path.join(strykerSynthFolder(path.resolve(__dirname, "../..")), mutant);
+}
+
+/** The synthesized text of a configuration's cluster stack, shared by the test files of one run. */
 function clusterText(key: string, input: Record<string, unknown>): string {
-  // Under Stryker (which sets this global in every test file) each mutant synthesizes its own stacks.
-  const dir = "__strykerGlobalNamespace__" in globalThis ? undefined : process.env[SYNTH_CACHE_ENV];
+  const dir = sharedFolder();
+  if (dir) fs.mkdirSync(dir, { recursive: true });
   const file = dir && path.join(dir, `${createHash("sha256").update(key).digest("hex")}.json`);
   if (file && fs.existsSync(file)) return fs.readFileSync(file, "utf8");
   const text = synthText(app(input).cluster);
