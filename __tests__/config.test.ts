@@ -5,6 +5,7 @@ import * as path from "path";
 import { ConfigError, loadConfig, resolveConfig } from "../src/config";
 import { planNetwork } from "../src/aws/network-plan";
 import { knownInstanceTypes } from "../src/aws/instance-types";
+import { KNOWN_REGIONS, REGION_NAME } from "../src/aws/regions";
 import { buildApp } from "../src/app";
 import { stackToJson } from "../src/analysis/tf-json";
 import { regExp } from "./helpers/regexp";
@@ -332,6 +333,13 @@ describe("bad configuration is rejected with one line naming the field and value
     expect(
       resolveConfig({ region: "ap-east-2", allowUnlistedRegion: true, availabilityZones: ["ap-east-2a"] }).region,
     ).toBe("ap-east-2"));
+  test("the region list (src/aws/regions.ts): 36 well-formed region names, sorted, none twice", () => {
+    expect(KNOWN_REGIONS).toHaveLength(36);
+    for (const region of KNOWN_REGIONS) expect(region).toMatch(REGION_NAME);
+    expect([...KNOWN_REGIONS].sort()).toEqual(KNOWN_REGIONS);
+    expect(new Set(KNOWN_REGIONS).size).toBe(KNOWN_REGIONS.length);
+    expect(Object.isFrozen(KNOWN_REGIONS)).toBe(true);
+  });
   test("an instance type newer than the list is accepted with the escape hatch", () =>
     expect(
       resolveConfig({ allowUnlistedInstanceTypes: true, workers: { instanceType: "t5.large" } }).workers.instanceType,

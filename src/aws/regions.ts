@@ -1,8 +1,10 @@
 /**
  * The AWS regions synth accepts without `allowUnlistedRegion`: every region the AWS provider
- * this project pins (5.100.0) knows, read on 2026-12-01 from the endpoint data compiled into
- * terraform-provider-aws_v5.100.0 (`strings` of the binary in the provider mirror). Regions opened
- * after that provider release (for example ap-east-2, ap-southeast-6) need the escape hatch.
+ * this project pins (5.100.0) knows outside the isolated (ISO) partitions and the European
+ * Sovereign Cloud, read on 2026-12-01 from the endpoint data compiled into
+ * terraform-provider-aws_v5.100.0 (the binary in the provider mirror; the system test
+ * aws-region-list.test.ts reads it again). Regions opened after that provider release (for example
+ * ap-east-2, ap-southeast-6) need the escape hatch.
  */
 export const KNOWN_REGIONS: readonly string[] = Object.freeze([
   "af-south-1",
