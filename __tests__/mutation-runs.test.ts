@@ -130,6 +130,29 @@ describe("the order of a mutation run's test files", () => {
       withMutant("10", () => expect(sequencer().sort(tests)).toHaveLength(4));
       withMutant("9", () => expect(sequencer().sort(tests)).toHaveLength(4));
     });
+    test("the files that failed for this process's latest mutants go first, most recent first", () => {
+      const killers = Symbol.for("seed-k8s-infra.jest.recentKillers");
+      const was = (process as any)[killers];
+      try {
+        const m = fresh();
+        m.killedBy(tests[3].path); // big
+        m.killedBy(tests[1].path); // spec document
+        m.killedBy(tests[3].path);
+        expect(m.recentKillers()).toEqual([tests[3].path, tests[1].path]);
+        withMutant("10", () =>
+          expect(names(sequencer().sort(tests))).toEqual([
+            "big.test.ts",
+            "spec-document.test.ts",
+            "golden.test.ts",
+            "small.test.ts",
+          ]),
+        );
+        for (let i = 0; i < 10; i++) m.killedBy(`/f${i}`);
+        expect(m.recentKillers()).toEqual(["/f9", "/f8", "/f7", "/f6", "/f5", "/f4", "/f3", "/f2"]);
+      } finally {
+        (process as any)[killers] = was;
+      }
+    });
     test("the initial run (no mutant active) runs every file", () => {
       withMutant(undefined, () => expect(sequencer().sort(tests)).toHaveLength(4));
     });

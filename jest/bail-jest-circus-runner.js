@@ -39,6 +39,9 @@ module.exports = async function bailingCircus(globalConfig, config, environment,
       testPath,
       fileCoverage.raised(before, fileCoverage.totals(stryker.mutantCoverage)),
     );
-  if (result.numFailingTests > 0 || result.testExecError) process[FAILED] = true;
+  if (result.numFailingTests > 0 || result.testExecError) {
+    process[FAILED] = true;
+    fileCoverage.killedBy(testPath);
+  }
   return result;
 };

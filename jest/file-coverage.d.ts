@@ -5,3 +5,5 @@ export declare function totals(coverage: Coverage): Map<string, number>;
 export declare function raised(before: Map<string, number>, after: Map<string, number>): string[];
 export declare function record(rootDir: string, testPath: string, mutants: string[]): void;
 export declare function filesExecuting(rootDir: string, mutant: string): string[] | undefined;
+export declare function recentKillers(): string[];
+export declare function killedBy(testPath: string): void;

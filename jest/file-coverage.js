@@ -53,4 +53,19 @@ function filesExecuting(rootDir, mutant) {
   return byMutant.get(mutant);
 }
 
-module.exports = { ACTIVE_MUTANT, totals, raised, record, filesExecuting };
+const KILLERS = Symbol.for("seed-k8s-infra.jest.recentKillers");
+
+/**
+ * The test files that failed in this process's latest mutant runs, most recent first (at most 8).
+ * Stryker hands out mutants in source order, so the file that failed for the last mutant is the
+ * likeliest to fail for the next one; the sequencer runs these first.
+ */
+function recentKillers() {
+  return process[KILLERS] ?? [];
+}
+
+function killedBy(testPath) {
+  process[KILLERS] = [testPath, ...recentKillers().filter((p) => p !== testPath)].slice(0, 8);
+}
+
+module.exports = { ACTIVE_MUTANT, totals, raised, record, filesExecuting, recentKillers, killedBy };
