@@ -98,7 +98,14 @@ export const CROSS_CHECKS: readonly CrossCheck[] = [
         : [],
   },
   {
-    reads: ["workloadIdentity.bucket", "etcdBackup.bucket", "state.bucket", "clusterName", "region"],
+    reads: [
+      "workloadIdentity.enabled",
+      "workloadIdentity.bucket",
+      "etcdBackup.bucket",
+      "state.bucket",
+      "clusterName",
+      "region",
+    ],
     problems: (c) => {
       const defaults = defaultBucketNames(c);
       const own = c.workloadIdentity.bucket ?? defaults.issuer;
