@@ -325,6 +325,102 @@ const rejected: [string, unknown, RegExp][] = [
     { addons: { ebs: true } },
     /^invalid configuration: addons\.ebs = true: is not a known field/,
   ],
+  // S3's bucket naming rules beyond the character set (src/validation/config-schema.ts, bucketName).
+  [
+    "a bucket name with two adjacent dots",
+    { state: { bucket: "my..bucket" } },
+    /^invalid configuration: state\.bucket = "my\.\.bucket": must not contain two adjacent dots$/,
+  ],
+  [
+    "a bucket name like an IP address",
+    { etcdBackup: { bucket: "192.168.5.4" } },
+    /^invalid configuration: etcdBackup\.bucket = "192\.168\.5\.4": must not look like an IP address$/,
+  ],
+  [
+    "a bucket name with the xn-- prefix",
+    { state: { bucket: "xn--bucket" } },
+    /^invalid configuration: state\.bucket = "xn--bucket": uses a prefix or suffix AWS reserves$/,
+  ],
+  [
+    "a bucket name with the -s3alias suffix",
+    { state: { bucket: "b-s3alias" } },
+    /"b-s3alias": uses a prefix or suffix/,
+  ],
+  ["a bucket name with the --ol-s3 suffix", { state: { bucket: "b--ol-s3" } }, /"b--ol-s3": uses a prefix or suffix/],
+  [
+    "an issuer bucket with a dot",
+    { workloadIdentity: { bucket: "my.issuer" } },
+    regExp(
+      /^invalid configuration: workloadIdentity\.bucket = "my\.issuer": /,
+      /must not contain dots \(S3's HTTPS certificate covers no dotted name\)$/,
+    ),
+  ],
+  [
+    "a cluster name starting with internal-",
+    { clusterName: "internal-k8s" },
+    regExp(
+      /^invalid configuration: clusterName = "internal-k8s": /,
+      /must not start with internal- \(AWS reserves it for load balancer names\)$/,
+    ),
+  ],
+  [
+    "a cluster name of 33 characters",
+    { clusterName: "k" + "8".repeat(32) },
+    regExp(
+      /^invalid configuration: clusterName = "k8{32}": /,
+      /must be 2-32 lowercase letters, digits and hyphens, starting with a letter$/,
+    ),
+  ],
+  ["a cluster name ending in a hyphen", { clusterName: "k8s-" }, /clusterName = "k8s-": must be 2-32/],
+  [
+    "an SSH key name that is not ASCII",
+    { sshKeyName: "clé" },
+    /^invalid configuration: sshKeyName = "clé": must be ASCII$/,
+  ],
+  [
+    "a zone name without its letter",
+    { availabilityZones: ["ap-northeast-2"] },
+    regExp(
+      /^invalid configuration: availabilityZones\.0 = "ap-northeast-2": /,
+      /is not an availability zone name like ap-northeast-2a$/,
+    ),
+  ],
+  [
+    "no admin CIDR",
+    { bastion: { adminCidrs: [] } },
+    /^invalid configuration: bastion\.adminCidrs = \[\]: must list at least one CIDR$/,
+  ],
+  [
+    "no load balancer client CIDR",
+    { loadBalancers: { clientCidrs: [] } },
+    /^invalid configuration: loadBalancers\.clientCidrs = \[\]: must list at least one CIDR$/,
+  ],
+  [
+    "a state key starting with a slash",
+    { state: { key: "/k8s/terraform.tfstate" } },
+    /^invalid configuration: state\.key = "\/k8s\/terraform\.tfstate": must not start or end with a slash$/,
+  ],
+  ["a state key ending with a slash", { state: { key: "k8s/" } }, /state\.key = "k8s\/": must not start or end/],
+  ["a state key that is one slash", { state: { key: "/" } }, /state\.key = "\/": must not start or end/],
+  ["an AMI id of 10 hex digits", { amiId: "ami-0123456789" }, /amiId = "ami-0123456789": is not an AMI id like/],
+  [
+    "a fractional etcd backup retention",
+    { etcdBackup: { retentionDays: 1.5 } },
+    /^invalid configuration: etcdBackup\.retentionDays = 1\.5: Expected integer, received float$/,
+  ],
+];
+
+/** Values at the edges of what the schema accepts. */
+const accepted: [string, Record<string, unknown>][] = [
+  ["a two-character cluster name", { clusterName: "k8" }],
+  ["a 32-character cluster name", { clusterName: "k" + "8".repeat(31) }],
+  ["an AMI id of 8 hex digits (the old form)", { amiId: "ami-0123abcd" }],
+  ["an AMI id of 17 hex digits", { amiId: "ami-0123456789abcdef0" }],
+  ["a one-character state key", { state: { key: "k" } }],
+  ["a state key with folders", { state: { key: "team/k8s/terraform.tfstate" } }],
+  ["a bucket name with single dots (not the issuer's)", { state: { bucket: "my.state.bucket" } }],
+  ["a bucket name with digits and dots that is not an IP address", { state: { bucket: "192.168.5" } }],
+  ["an SSH key name with spaces and punctuation", { sshKeyName: "ops key (2026)" }],
 ];
 
 describe("bad configuration is rejected with one line naming the field and value", () => {
@@ -359,6 +455,7 @@ describe("bad configuration is rejected with one line naming the field and value
     for (const t of ["t5.large", "c7g.small", "t3.huge2xlarge"]) expect(knownInstanceTypes().has(t)).toBe(false);
     expect(knownInstanceTypes().size).toBe(1392);
   });
+  test.each(accepted)("accepted: %s", (_what, input) => expect(() => resolveConfig(input)).not.toThrow());
   test("43 tags of the user's own are accepted", () =>
     expect(() =>
       resolveConfig({ tags: Object.fromEntries(Array.from({ length: 43 }, (_, i) => [`t${i}`, "v"])) }),
