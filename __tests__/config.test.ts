@@ -25,10 +25,21 @@ function errorOf(input: unknown): string {
 describe("warnings (printed by the synth, not errors)", () => {
   test("default bucket names, which are global", () =>
     expect(resolveConfig({}).warnings).toEqual([
-      expect.stringMatching(/^state\.bucket defaults to/),
-      expect.stringMatching(/^etcdBackup\.bucket defaults to/),
-      expect.stringMatching(/^workloadIdentity\.bucket defaults to "k8s-cluster-oidc-ap-northeast-2"/),
+      'state.bucket defaults to "k8s-cluster-tfstate-ap-northeast-2"; bucket names are global, so set your own ' +
+        "before the first apply",
+      'etcdBackup.bucket defaults to "k8s-cluster-etcd-backup-ap-northeast-2"; bucket names are global, so set ' +
+        "your own before the first apply",
+      'workloadIdentity.bucket defaults to "k8s-cluster-oidc-ap-northeast-2"; bucket names are global, so set your ' +
+        "own before the first apply",
     ]));
+  test("no warning for a bucket that is set, or whose feature is off", () =>
+    expect(
+      resolveConfig({
+        state: { bucket: "a-b-c" },
+        etcdBackup: { enabled: false },
+        workloadIdentity: { enabled: false },
+      }).warnings,
+    ).toEqual([]));
   test("bootstrapEgress false cannot join as built", () =>
     expect(
       resolveConfig({
@@ -38,9 +49,8 @@ describe("warnings (printed by the synth, not errors)", () => {
         workloadIdentity: { bucket: "g-h-i" },
       }).warnings,
     ).toEqual([
-      expect.stringMatching(
-        /^bootstrapEgress is false: .* cannot join without a pre-baked image and interface endpoints/,
-      ),
+      "bootstrapEgress is false: nodes download packages, images and the add-ons at boot, so as built they " +
+        "cannot join without a pre-baked image and interface endpoints this stack does not create",
     ]));
 });
 
