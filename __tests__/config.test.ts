@@ -573,6 +573,46 @@ describe("the configuration file itself", () => {
     expect(load('{\n  "azCount": 2,\n  }\n')).toMatch(
       /^invalid configuration: cluster\.config\.json: is not valid JSON: .* at line 3, column 3$/,
     ));
+  // Node's own message, when it names a position (Node 20: V8's "... in JSON at position N").
+  test("the parser's message without its position", () =>
+    expect(load('{\n  "azCount": 2,\n  }\n')).toBe(
+      "invalid configuration: cluster.config.json: is not valid JSON: Expected double-quoted property name " +
+        "at line 3, column 3",
+    ));
+  test("a syntax error with no position (the text ends early) keeps the parser's message", () =>
+    expect(load('{"azCount": ')).toBe(
+      "invalid configuration: cluster.config.json: is not valid JSON: Unexpected end of JSON input",
+    ));
+  test("a number, a string or a boolean is refused by its kind", () => {
+    expect(load("42")).toBe(
+      "invalid configuration: cluster.config.json: holds a number, not an object; " +
+        "write {} (or no file) for the defaults",
+    );
+    expect(load('"text"')).toMatch(/: holds a string, not an object/);
+    expect(load("true")).toMatch(/: holds a boolean, not an object/);
+  });
+  test("a file CLUSTER_CONFIG names that does not exist", () => {
+    expect(() => loadConfig({ CLUSTER_CONFIG: "nowhere.json" }, folder())).toThrow(
+      /^invalid configuration: CLUSTER_CONFIG = "nowhere\.json": file does not exist$/,
+    );
+  });
+  test("without CLUSTER_CONFIG: ./cluster.config.json when present, else the defaults", () => {
+    const cwd = folder();
+    expect(loadConfig({}, cwd).azCount).toBe(1);
+    fs.writeFileSync(path.join(cwd, "cluster.config.json"), '{"azCount": 2}');
+    expect(loadConfig({}, cwd).azCount).toBe(2);
+    fs.writeFileSync(path.join(cwd, "other.json"), '{"azCount": 3}');
+    expect(loadConfig({ CLUSTER_CONFIG: "other.json" }, cwd).azCount).toBe(3);
+    expect(loadConfig({ CLUSTER_CONFIG: path.join(cwd, "other.json") }, "/").azCount).toBe(3);
+  });
+  test("a file's problems name the file as given, relative to the working folder", () => {
+    const cwd = folder();
+    fs.mkdirSync(path.join(cwd, "conf"));
+    fs.writeFileSync(path.join(cwd, "conf", "c.json"), "[]");
+    expect(() => loadConfig({ CLUSTER_CONFIG: "conf/c.json" }, cwd)).toThrow(
+      /^invalid configuration: conf\/c\.json: holds/,
+    );
+  });
 });
 
 describe("allowUnlistedRegion reaches Terraform", () => {
