@@ -363,6 +363,15 @@ describe("security groups", () => {
     expect(changed((tf) => (tf.resource.aws_security_group.sg_bastion.description = "배스천"))).toEqual([
       'aws_security_group.sg_bastion (sg-bastion): description "배스천" has characters AWS rejects: "배스천"',
     ]));
+  test('a group name starting with "sg-" (AWS reserves it for ids), in any case; "sg-" later in a name is fine', () => {
+    const named = (name: string) =>
+      changed((tf) => (tf.resource.aws_security_group.sg_bastion.name = name)).filter((m) => m.includes("group ids"));
+    expect(named("SG-bastion")).toEqual([
+      'aws_security_group.sg_bastion (sg-bastion): name "SG-bastion" starts with "sg-", ' +
+        "which AWS reserves for group ids",
+    ]);
+    expect(named("k8s-sg-bastion")).toEqual([]);
+  });
   test("a group name over 255 characters", () =>
     expect(changed((tf) => (tf.resource.aws_security_group.sg_bastion.name = "b".repeat(256)))).toEqual([
       "aws_security_group.sg_bastion (sg-bastion): name is 256 characters; AWS allows 255",

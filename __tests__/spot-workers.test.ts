@@ -97,6 +97,53 @@ describe("workers.spot: every bad input is one line naming the field, the value 
       ),
     ],
     [
+      // cluster-autoscaler-1.35.2 ec2_instance_types.go: c7i.xlarge 4 vCPU/8192 MiB.
+      "a type of the same memory size but another vCPU count",
+      spotWorkers({ instanceTypes: ["m7i.large", "c7i.xlarge"] }),
+      [
+        'workers.spot.instanceTypes.1 = "c7i.xlarge": has 4 vCPUs and 8192 MiB but workers.instanceType m7i.large ' +
+          "has 2 vCPUs and 8192 MiB; the cluster autoscaler plans every node of the group as the first type, so " +
+          "list types of the same size (or set addons.clusterAutoscaler: false)",
+      ],
+    ],
+    [
+      // m7g.xlarge: 4 vCPU/16384 MiB, arm64. Only the architecture is reported: sizes compare types of one image.
+      "an arm64 type of another size: the architecture only",
+      spotWorkers({ instanceTypes: ["m7i.large", "m7g.xlarge"] }),
+      [
+        'workers.spot.instanceTypes.1 = "m7g.xlarge": is arm64 but workers.instanceType m7i.large is x86_64, and ' +
+          "the workers' image is looked up for one architecture; list x86_64 types only",
+      ],
+    ],
+    [
+      "another type the cluster autoscaler's list does not have",
+      spotWorkers({ instanceTypes: ["m7i.large", "m8id.large"] }),
+      [
+        `workers.spot.instanceTypes.1 = "m8id.large": has no vCPU and memory in the cluster autoscaler's list ` +
+          `(${INSTANCE_RESOURCES_SOURCE}) to compare; choose a listed type, or set allowUnlistedInstanceTypes: true ` +
+          "to skip the comparison",
+      ],
+    ],
+    [
+      "more instance types than a mixed instances policy takes, and On-Demand numbers that are not whole or too large",
+      spotWorkers({
+        instanceTypes: Array.from({ length: 41 }, (_, i) => `m7i.${i + 1}xlarge`),
+        onDemandBaseCapacity: 1001,
+        onDemandPercentageAboveBaseCapacity: 2.5,
+      }),
+      [
+        'workers.spot.instanceTypes = ["m7i.1xlarge","m7i.2xlarge","m7i.3xlarge","m7i.4xlarge","m7i.5xlarge",' +
+          "\"m7i.6...: must list at most 40 instance types (AWS's limit)",
+        "workers.spot.onDemandBaseCapacity = 1001: must be at most 1000",
+        "workers.spot.onDemandPercentageAboveBaseCapacity = 2.5: must be a whole number from 0 to 100",
+      ],
+    ],
+    [
+      "a base capacity that is not whole",
+      spotWorkers({ ...SPOT, onDemandBaseCapacity: 0.5 }),
+      ["workers.spot.onDemandBaseCapacity = 0.5: must be a whole number"],
+    ],
+    [
       "a type the cluster autoscaler's list does not have (its vCPUs and memory cannot be compared)",
       // In the VPC CNI's list of 2026-07-31, not in the autoscaler's of 2026-01-22.
       spotWorkers({ instanceTypes: ["m8id.large", "m7i.large"] }, { instanceType: "m8id.large" }),
@@ -119,6 +166,11 @@ describe("workers.spot: every bad input is one line naming the field, the value 
     });
   });
 
+  test("On-Demand numbers inside their ranges are kept", () =>
+    expect(
+      resolveConfig(spotWorkers({ ...SPOT, onDemandBaseCapacity: 1000, onDemandPercentageAboveBaseCapacity: 50 }))
+        .workers.spot,
+    ).toEqual({ ...SPOT, onDemandBaseCapacity: 1000, onDemandPercentageAboveBaseCapacity: 50 }));
   test("allowUnlistedInstanceTypes skips the comparison for a type the autoscaler's list does not have", () => {
     const input = spotWorkers({ instanceTypes: ["m8id.large", "m7i.large"] }, { instanceType: "m8id.large" });
     expect(resolveConfig({ ...input, allowUnlistedInstanceTypes: true }).workers.spot?.instanceTypes).toEqual([

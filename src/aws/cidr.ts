@@ -17,8 +17,8 @@ const CIDR_SHAPE = /^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/;
 export function cidrProblem(text: string): string | undefined {
   if (typeof text !== "string" || !CIDR_SHAPE.test(text)) return "is not an IPv4 CIDR like 10.0.0.0/16";
   if (!Address4.isValid(text)) return "is not a valid IPv4 CIDR";
+  // Address4.isValid refuses a prefix past /32.
   const addr = new Address4(text);
-  if (addr.subnetMask > 32) return "has a prefix longer than /32";
   const network = addr.startAddress().address;
   if (network !== addr.addressMinusSuffix)
     return `has host bits set (the network address is ${network}/${addr.subnetMask})`;
@@ -55,10 +55,6 @@ export function overlaps(a: Cidr, b: Cidr): boolean {
   return a.start <= end(b) && b.start <= end(a);
 }
 
-export function containsAddress(c: Cidr, address: number): boolean {
-  return address >= c.start && address <= end(c);
-}
-
 /** Dotted text of an address given as an unsigned 32-bit integer. */
 export function addressText(address: number): string {
   return Address4.fromInteger(address).address;
@@ -76,7 +72,6 @@ export function cidrRange(text: string): readonly [number, number] | undefined {
   const t = text.trim();
   if (!CIDR_SHAPE.test(t) || !Address4.isValid(t)) return undefined;
   const addr = new Address4(t);
-  if (addr.subnetMask > 32) return undefined;
   return [Number(addr.startAddress().bigInt()), Number(addr.endAddress().bigInt())];
 }
 

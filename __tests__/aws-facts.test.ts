@@ -1,0 +1,70 @@
+/**
+ * The AWS facts the stacks and the configuration share (src/aws): names and patterns AWS defines,
+ * each at the edge where it decides.
+ */
+import { AZ_NAME, REGION_NAME } from "../src/aws/regions";
+import { ARM64_FAMILY_HCL, architectureOf, ubuntuImagePattern } from "../src/aws/instances";
+import {
+  hookWaitLimitSeconds,
+  LAUNCH_HOOK_TIMEOUT_SECONDS,
+  TERMINATE_HOOK_TIMEOUT_SECONDS,
+} from "../src/aws/lifecycle";
+import { INSTANCE_RESOURCES_SOURCE, instanceTypeProblem } from "../src/aws/instance-types";
+import { loadVendored, repositoryFolder } from "../src/addons/vendored";
+import { tagProblem } from "../src/validation/aws-tags";
+
+describe("region and zone names", () => {
+  test.each(["ap-northeast-2", "us-gov-west-1", "us-iso-east-1", "us-isob-east-1", "eu-central-2"])(
+    "%s is a region name",
+    (name) => expect(name).toMatch(REGION_NAME),
+  );
+  test.each(["xap-northeast-2", "ap-northeast-2a", "ap-northeast", "ap-up-1", "us-isob-east-10"])("%s is not", (name) =>
+    expect(name).not.toMatch(REGION_NAME),
+  );
+  test("a zone is its region's name and one letter", () => {
+    expect("ap-northeast-2a").toMatch(AZ_NAME);
+    expect("us-isob-east-1c").toMatch(AZ_NAME);
+    for (const name of ["ap-northeast-2", "ap-northeast-2ab", "xap-northeast-2a", "ap-northeast-2-a"])
+      expect(name).not.toMatch(AZ_NAME);
+  });
+});
+
+describe("instances", () => {
+  test("Ubuntu 24.04 server images on gp3, per architecture (Canonical's image names)", () => {
+    expect(ubuntuImagePattern("x86_64")).toBe("ubuntu/images/hvm-ssd-gp3/ubuntu-noble-24.04-amd64-server-*");
+    expect(ubuntuImagePattern("arm64")).toBe("ubuntu/images/hvm-ssd-gp3/ubuntu-noble-24.04-arm64-server-*");
+  });
+  test("Graviton families are arm64, in the stack and in Terraform's regex alike", () => {
+    for (const t of ["a1.large", "t4g.small", "c7gn.large", "r8gd.xlarge", "x2gd.medium"])
+      expect(architectureOf(t)).toBe("arm64");
+    for (const t of ["g5.xlarge", "m7i.large", "t3.micro", "c7i-flex.large"]) expect(architectureOf(t)).toBe("x86_64");
+    expect(ARM64_FAMILY_HCL).toBe("^(a1|[a-z]+[0-9]+g[a-z]*)\\\\.");
+  });
+  test("a Mac family is refused even with the escape hatch; mac elsewhere in a name is not a Mac", () => {
+    expect(instanceTypeProblem("mac2-m2pro.metal", true)).toMatch(/^is a Mac instance/);
+    expect(instanceTypeProblem("zmac1.large", true)).toBeUndefined();
+  });
+  test("the autoscaler's list is named by the release and file vendored under data/", () => {
+    const folder = repositoryFolder("data", "ec2-instance-types");
+    const [file] = loadVendored("ec2-instance-types", "cluster-autoscaler-1.35.2", folder).files;
+    expect(file.path).toBe("ec2-instance-types/cluster-autoscaler-1.35.2/ec2_instance_types.go");
+    expect(INSTANCE_RESOURCES_SOURCE).toBe(
+      "kubernetes/autoscaler cluster-autoscaler-1.35.2 cluster-autoscaler/cloudprovider/aws/ec2_instance_types.go",
+    );
+  });
+});
+
+describe("lifecycle hooks", () => {
+  test("a hook holds an instance at most 100 heartbeat timeouts, and never past 48 hours", () => {
+    expect(hookWaitLimitSeconds(LAUNCH_HOOK_TIMEOUT_SECONDS)).toBe(120_000);
+    expect(hookWaitLimitSeconds(TERMINATE_HOOK_TIMEOUT_SECONDS)).toBe(60_000);
+    expect(hookWaitLimitSeconds(3600)).toBe(172_800);
+  });
+});
+
+describe("tag keys", () => {
+  test("the aws: prefix is AWS's in any case, only at the start of a key", () => {
+    expect(tagProblem("AwS:team", "x")).toBe("uses the aws: prefix, which AWS reserves");
+    expect(tagProblem("team/aws:x", "v")).toBeUndefined();
+  });
+});
