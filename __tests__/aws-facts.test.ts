@@ -12,6 +12,8 @@ import {
 import { INSTANCE_RESOURCES_SOURCE, instanceTypeProblem } from "../src/aws/instance-types";
 import { loadVendored, repositoryFolder } from "../src/addons/vendored";
 import { tagProblem } from "../src/validation/aws-tags";
+import { apiLoadBalancerName, elbName, workerGroupNames } from "../src/aws/cluster-names";
+import { ssmPrefixProblem } from "../src/aws/ssm-parameters";
 
 describe("region and zone names", () => {
   test.each(["ap-northeast-2", "us-gov-west-1", "us-iso-east-1", "us-isob-east-1", "eu-central-2"])(
@@ -66,5 +68,24 @@ describe("tag keys", () => {
   test("the aws: prefix is AWS's in any case, only at the start of a key", () => {
     expect(tagProblem("AwS:team", "x")).toBe("uses the aws: prefix, which AWS reserves");
     expect(tagProblem("team/aws:x", "v")).toBeUndefined();
+  });
+});
+
+describe("names AWS limits", () => {
+  test("a load balancer name: at most 32 characters, no hyphen left at the end", () => {
+    expect(apiLoadBalancerName("k8s-cluster")).toBe("k8s-cluster-api");
+    expect(apiLoadBalancerName("a".repeat(28))).toBe(`${"a".repeat(28)}-api`);
+    expect(apiLoadBalancerName("a".repeat(31))).toBe("a".repeat(31));
+    expect(apiLoadBalancerName("a".repeat(30))).toBe(`${"a".repeat(30)}-a`);
+    expect(elbName("ab--")).toBe("ab");
+  });
+  test("worker groups: one without a zone suffix, or one per zone by its letter", () => {
+    expect(workerGroupNames("c", ["eu-west-1a"])).toEqual(["c-workers"]);
+    expect(workerGroupNames("c", ["eu-west-1a", "eu-west-1c"])).toEqual(["c-workers-a", "c-workers-c"]);
+  });
+  test("an SSM prefix is /a/b: rooted, no trailing or doubled slash, SSM's characters", () => {
+    for (const ok of ["/k8s/c", "/k8s", "/a.b/c_d-e"]) expect(ssmPrefixProblem(ok)).toBeUndefined();
+    for (const bad of ["k8s/c", "/k8s/", "/k8s//c", "/k8s/c d", "", "x/k8s"])
+      expect(ssmPrefixProblem(bad)).toBe("must look like /a/b (no trailing slash)");
   });
 });
