@@ -14,6 +14,7 @@ import { loadVendored, repositoryFolder } from "../src/addons/vendored";
 import { tagProblem } from "../src/validation/aws-tags";
 import { apiLoadBalancerName, elbName, workerGroupNames } from "../src/aws/cluster-names";
 import { ssmPrefixProblem } from "../src/aws/ssm-parameters";
+import { EC2_CONDITION_KEYS, conditionKeysFor, referenceKey } from "../src/aws/ec2-condition-keys";
 
 describe("region and zone names", () => {
   test.each(["ap-northeast-2", "us-gov-west-1", "us-iso-east-1", "us-isob-east-1", "eu-central-2"])(
@@ -87,5 +88,48 @@ describe("names AWS limits", () => {
     for (const ok of ["/k8s/c", "/k8s", "/a.b/c_d-e"]) expect(ssmPrefixProblem(ok)).toBeUndefined();
     for (const bad of ["k8s/c", "/k8s/", "/k8s//c", "/k8s/c d", "", "x/k8s"])
       expect(ssmPrefixProblem(bad)).toBe("must look like /a/b (no trailing slash)");
+  });
+});
+
+describe("EC2's condition keys per action and resource type (src/aws/ec2-condition-keys.ts)", () => {
+  const KEY = /^(aws|ec2):[A-Za-z0-9]+(\/\$\{[A-Za-z]+\})?$/;
+  const lists = Object.entries(EC2_CONDITION_KEYS).flatMap(([action, byType]) =>
+    Object.entries(byType).map(([type, keys]) => [`${action} ${type || "(the action)"}`, keys] as const),
+  );
+  test("the eight actions the VPC CNI's statements use", () =>
+    expect(Object.keys(EC2_CONDITION_KEYS)).toEqual([
+      "CreateTags",
+      "CreateNetworkInterface",
+      "ModifyNetworkInterfaceAttribute",
+      "AssignPrivateIpAddresses",
+      "UnassignPrivateIpAddresses",
+      "AttachNetworkInterface",
+      "DetachNetworkInterface",
+      "DeleteNetworkInterface",
+    ]));
+  test.each(lists)("%s: well-formed keys, each once", (_where, keys) => {
+    expect(keys.length).toBeGreaterThan(0);
+    for (const key of keys) expect(key).toMatch(KEY);
+    expect(new Set(keys).size).toBe(keys.length);
+  });
+});
+
+describe("condition keys of one request", () => {
+  test("a resource type's keys and the action's own, or nothing for a type or action not listed", () => {
+    expect(conditionKeysFor("CreateTags", "security-group")).toEqual([
+      ...EC2_CONDITION_KEYS.CreateTags["security-group"],
+      "ec2:CreateAction",
+      "ec2:Region",
+    ]);
+    expect(conditionKeysFor("CreateTags", "volume")).toBeUndefined();
+    expect(conditionKeysFor("RunInstances", "instance")).toBeUndefined();
+  });
+  test("tag keys are spelled as the reference spells them", () => {
+    expect(referenceKey("aws:RequestTag/cluster.k8s.amazonaws.com/name")).toBe("aws:RequestTag/${TagKey}");
+    expect(referenceKey("ec2:ResourceTag/kubernetes.io/cluster/c")).toBe("ec2:ResourceTag/${TagKey}");
+    expect(referenceKey("aws:ResourceTag/x")).toBe("aws:ResourceTag/${TagKey}");
+    expect(referenceKey("aws:TagKeys")).toBe("aws:TagKeys");
+    expect(referenceKey("ec2:Vpc")).toBe("ec2:Vpc");
+    expect(referenceKey("xaws:RequestTag/y")).toBe("xaws:RequestTag/y");
   });
 });
