@@ -9,6 +9,7 @@ import { KNOWN_REGIONS, REGION_NAME } from "../src/aws/regions";
 import { buildApp } from "../src/app";
 import { stackToJson } from "../src/analysis/tf-json";
 import { regExp } from "./helpers/regexp";
+import { showValue } from "../src/validation/config-error";
 
 function errorOf(input: unknown): string {
   try {
@@ -414,6 +415,46 @@ const rejected: [string, unknown, RegExp][] = [
   ["a state key that is one slash", { state: { key: "/" } }, /state\.key = "\/": must not start or end/],
   ["an AMI id of 10 hex digits", { amiId: "ami-0123456789" }, /amiId = "ami-0123456789": is not an AMI id like/],
   [
+    "a zone named twice",
+    { azCount: 2, availabilityZones: ["ap-northeast-2a", "ap-northeast-2a"] },
+    /^invalid configuration: availabilityZones = \["ap-northeast-2a","ap-northeast-2a"\]: names a zone twice$/,
+  ],
+  ["no zone at all", { availabilityZones: [] }, /^invalid configuration: availabilityZones = \[\]: /],
+  [
+    "fewer workers than zones",
+    { azCount: 2, workers: { min: 1, desired: 1, max: 1 } },
+    /^invalid configuration: workers\.max = 1: must be at least azCount \(2\): one worker per zone's group$/,
+  ],
+  [
+    "workers desired below min",
+    { workers: { min: 3, desired: 2, max: 5 } },
+    /^invalid configuration: workers\.desired = 2: must be between workers\.min \(3\) and workers\.max \(5\)$/,
+  ],
+  [
+    "a service CIDR of a /11, the whole message",
+    { serviceCidr: "10.96.0.0/11" },
+    regExp(
+      /^invalid configuration: serviceCidr = "10\.96\.0\.0\/11": must be a \/12 to \/28: /,
+      /kube-apiserver refuses more than 2\^20 addresses, and kubeadm needs the 10th address for cluster DNS$/,
+    ),
+  ],
+  [
+    "a bucket name of 64 characters, the whole message",
+    { state: { bucket: "b".repeat(64) } },
+    regExp(
+      /^invalid configuration: state\.bucket = "b{64}": /,
+      /must be 3-63 characters of lowercase letters, digits, dots and hyphens, /,
+      /starting and ending with a letter or digit$/,
+    ),
+  ],
+  [
+    "a control-plane root volume too small",
+    { controlPlane: { rootVolumeGiB: 10 } },
+    /^invalid configuration: controlPlane\.rootVolumeGiB = 10: must be at least 20 GiB$/,
+  ],
+  ["an SSH key name starting with a non-ASCII letter", { sshKeyName: "ékey" }, /sshKeyName = "ékey": must be ASCII$/],
+  ["an AMI id with a prefix", { amiId: "xami-0123abcd" }, /amiId = "xami-0123abcd": is not an AMI id like/],
+  [
     "a fractional etcd backup retention",
     { etcdBackup: { retentionDays: 1.5 } },
     /^invalid configuration: etcdBackup\.retentionDays = 1\.5: Expected integer, received float$/,
@@ -431,6 +472,11 @@ const accepted: [string, Record<string, unknown>][] = [
   ["a bucket name with single dots (not the issuer's)", { state: { bucket: "my.state.bucket" } }],
   ["a bucket name with digits and dots that is not an IP address", { state: { bucket: "192.168.5" } }],
   ["an SSH key name with spaces and punctuation", { sshKeyName: "ops key (2026)" }],
+  ["a bucket name of 63 characters", { state: { bucket: "b".repeat(63) } }],
+  ["a bucket name with an IP address inside it", { state: { bucket: "a192.168.5.4" } }],
+  ["a bucket name starting with an IP address", { state: { bucket: "192.168.5.4a" } }],
+  ["a service CIDR of a /28 (kubeadm's DNS address is its 10th)", { serviceCidr: "10.96.0.0/28" }],
+  ["a service CIDR of a /12", { serviceCidr: "10.96.0.0/12" }],
 ];
 
 describe("bad configuration is rejected with one line naming the field and value", () => {
@@ -579,6 +625,11 @@ describe("the configuration file itself", () => {
       "invalid configuration: cluster.config.json: is not valid JSON: Expected double-quoted property name " +
         "at line 3, column 3",
     ));
+  test("text after the JSON: the parser's other wording, also without its position", () =>
+    expect(load("{}x")).toBe(
+      "invalid configuration: cluster.config.json: is not valid JSON: Unexpected non-whitespace character after " +
+        "JSON at line 1, column 3",
+    ));
   test("a syntax error with no position (the text ends early) keeps the parser's message", () =>
     expect(load('{"azCount": ')).toBe(
       "invalid configuration: cluster.config.json: is not valid JSON: Unexpected end of JSON input",
@@ -632,5 +683,24 @@ describe("allowUnlistedRegion reaches Terraform", () => {
     const plain = stackToJson(buildApp(resolveConfig({})).cluster) as any;
     expect(plain.provider.aws[0].skip_region_validation).toBeUndefined();
     expect(plain.terraform.backend.s3.skip_region_validation).toBeUndefined();
+  });
+});
+
+describe("one problem's line", () => {
+  test("a value: as JSON, cut to 80 characters; none: (missing)", () => {
+    expect(showValue(undefined)).toBe("(missing)");
+    expect(showValue("x".repeat(78))).toBe(`"${"x".repeat(78)}"`);
+    expect(showValue("x".repeat(79))).toBe(`"${"x".repeat(76)}...`);
+    expect(new ConfigError("a.b", undefined, "is wrong").message).toBe(
+      "invalid configuration: a.b = (missing): is wrong",
+    );
+  });
+  test("the error is a ConfigError by name, with its problems", () => {
+    const e = new ConfigError([{ field: "", value: 1, reason: "r" }]);
+    expect([e.name, e.message, e.problems]).toEqual([
+      "ConfigError",
+      "invalid configuration: (root) = 1: r",
+      [{ field: "", value: 1, reason: "r" }],
+    ]);
   });
 });
