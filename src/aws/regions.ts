@@ -1,14 +1,15 @@
 /**
  * The AWS regions synth accepts without `allowUnlistedRegion`: every region the AWS provider
  * this project pins (5.100.0) knows outside the isolated (ISO) partitions and the European
- * Sovereign Cloud, read on 2026-12-01 from the endpoint data compiled into
+ * Sovereign Cloud, read on 2026-12-07 from the partition data compiled into
  * terraform-provider-aws_v5.100.0 (the binary in the provider mirror; the system test
  * aws-region-list.test.ts reads it again). Regions opened after that provider release (for example
- * ap-east-2, ap-southeast-6) need the escape hatch.
+ * ap-southeast-6) need the escape hatch.
  */
 export const KNOWN_REGIONS: readonly string[] = Object.freeze([
   "af-south-1",
   "ap-east-1",
+  "ap-east-2",
   "ap-northeast-1",
   "ap-northeast-2",
   "ap-northeast-3",
@@ -45,7 +46,7 @@ export const KNOWN_REGIONS: readonly string[] = Object.freeze([
   "us-west-2",
 ]);
 
-export const REGIONS_SOURCE = "terraform-provider-aws 5.100.0's endpoint data, read 2026-12-01";
+export const REGIONS_SOURCE = "terraform-provider-aws 5.100.0's partition data, read 2026-12-07";
 
 /**
  * The shape of a region name (partition prefix, geography, number), for names the list does not
