@@ -42,6 +42,10 @@ describe("instances", () => {
       expect(architectureOf(t)).toBe("arm64");
     for (const t of ["g5.xlarge", "m7i.large", "t3.micro", "c7i-flex.large"]) expect(architectureOf(t)).toBe("x86_64");
     expect(ARM64_FAMILY_HCL).toBe("^(a1|[a-z]+[0-9]+g[a-z]*)\\\\.");
+    // Terraform's regex() as HCL reads the string: "\\\\." is the regex \. (a literal dot).
+    const hcl = new RegExp(ARM64_FAMILY_HCL.replace(/\\\\/g, "\\"));
+    for (const t of ["a1.large", "t4g.small", "c7gn.large", "r8gd.xlarge", "x2gd.medium", "g5.xlarge", "m7i.large"])
+      expect([t, hcl.test(t)]).toEqual([t, architectureOf(t) === "arm64"]);
   });
   test("a Mac family is refused even with the escape hatch; mac elsewhere in a name is not a Mac", () => {
     expect(instanceTypeProblem("mac2-m2pro.metal", true)).toMatch(/^is a Mac instance/);
@@ -117,7 +121,12 @@ describe("EC2's condition keys per action and resource type (src/aws/ec2-conditi
 describe("condition keys of one request", () => {
   test("a resource type's keys and the action's own, or nothing for a type or action not listed", () => {
     expect(conditionKeysFor("CreateTags", "security-group")).toEqual([
-      ...EC2_CONDITION_KEYS.CreateTags["security-group"],
+      "aws:RequestTag/${TagKey}",
+      "aws:ResourceTag/${TagKey}",
+      "aws:TagKeys",
+      "ec2:ResourceTag/${TagKey}",
+      "ec2:SecurityGroupID",
+      "ec2:Vpc",
       "ec2:CreateAction",
       "ec2:Region",
     ]);

@@ -363,7 +363,8 @@ describe("security groups", () => {
     expect(changed((tf) => (tf.resource.aws_security_group.sg_bastion.description = "배스천"))).toEqual([
       'aws_security_group.sg_bastion (sg-bastion): description "배스천" has characters AWS rejects: "배스천"',
     ]));
-  test('a group name starting with "sg-" (AWS reserves it for ids), in any case; "sg-" later in a name is fine', () => {
+  // EC2's CreateSecurityGroup: a name "cannot start with sg-"; the check refuses SG- too, stricter than that wording.
+  test('a group name starting with "sg-" (AWS reserves it for ids), or "SG-"; "sg-" later in a name is fine', () => {
     const named = (name: string) =>
       changed((tf) => (tf.resource.aws_security_group.sg_bastion.name = name)).filter((m) => m.includes("group ids"));
     expect(named("SG-bastion")).toEqual([

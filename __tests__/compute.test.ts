@@ -26,6 +26,10 @@ const res = (type: string) => (s.json.resource as any)[type] as Record<string, a
 test("the default stack the test files share in a run is the one a synth gives now (jest/synth-cache.js)", () => {
   expect(s.text).toBe(Testing.synth(buildApp(resolveConfig({})).cluster));
 });
+test("a second build in the same process gives the same stack: nothing of one build carries into the next", () => {
+  const build = () => Testing.synth(buildApp(resolveConfig({})).cluster);
+  expect(build()).toBe(build());
+});
 const CLUSTER_TAG = "kubernetes.io/cluster/k8s-cluster";
 const imds = { http_tokens: "required", http_endpoint: "enabled", http_put_response_hop_limit: 1 };
 

@@ -31,6 +31,15 @@ const INPUTS: Record<string, unknown>[] = [
   { region: "cn-north-1", state: { region: "eu-west-1" }, workloadIdentity: { enabled: true } },
   { etcdBackup: { bucket: "k8s-cluster-tfstate-ap-northeast-2" } },
   {
+    region: "xx-north-9",
+    state: { region: "eu-west-9" },
+    bastion: { instanceType: "t5.large" },
+    controlPlane: { instanceType: "m9z.large" },
+    workers: { instanceType: "t5.large", spot: { instanceTypes: ["t5.large", "m9z.large"] } },
+    network: { vpcCidr: "10.0.0.0/8" },
+    serviceCidr: "10.0.0.0/8",
+  },
+  {
     region: "eu-west-1",
     availabilityZones: ["eu-west-1a", "eu-west-1a", "us-east-1b"],
     azCount: 3,
@@ -54,7 +63,9 @@ describe("each check across fields names exactly the fields it reads", () => {
     "check %i reads %s",
     (_i, _names, check) => {
       const read = new Set<string>();
-      for (const c of PARSED) check.problems(watched(c, read));
+      const found = PARSED.map((c) => check.problems(watched(c, read)).length);
+      // The inputs take both ways of the check: one finds a problem, one does not.
+      expect([found.some((n) => n > 0), found.some((n) => n === 0)]).toEqual([true, true]);
       // The fields read, without the objects passed through on the way (workers on the way to workers.max).
       const leaves = [...read].filter((p) => ![...read].some((q) => q.startsWith(`${p}.`)));
       const named = (p: string) => check.reads.some((f) => p === f || p.startsWith(`${f}.`));

@@ -620,7 +620,8 @@ describe("the configuration file itself", () => {
     expect(load('{\n  "azCount": 2,\n  }\n')).toMatch(
       /^invalid configuration: cluster\.config\.json: is not valid JSON: .* at line 3, column 3$/,
     ));
-  // Node's own message, when it names a position (Node 20: V8's "... in JSON at position N").
+  // Node's own message, when it names a position (Node 20: V8's "... in JSON at position N"; Node 22 adds
+  // " (line L column C)", which is cut with the position).
   test("the parser's message without its position", () =>
     expect(load('{\n  "azCount": 2,\n  }\n')).toBe(
       "invalid configuration: cluster.config.json: is not valid JSON: Expected double-quoted property name " +

@@ -10,6 +10,8 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as FileCoverage from "../jest/file-coverage";
+import { ENV as SYNTH_CACHE_ENV } from "../jest/synth-cache";
+import { sharedFolder } from "./helpers/synth";
 
 /* eslint-disable @typescript-eslint/no-require-imports */
 const fresh = () => {
@@ -182,5 +184,98 @@ describe("the start of each mutation run (jest/bail-reset.js)", () => {
     expect((process as any)[failed]).toBe(false);
     await reset(undefined, { rootDir: dir }); // nothing to remove
     fs.rmSync(dir, { recursive: true });
+  });
+});
+
+describe("the initial run's record, as the test runner makes it (jest/bail-jest-circus-runner.js)", () => {
+  /** The runner around a stand-in for jest-circus that raises the counters `hits` and fails when told. */
+  const runner = (hits: Record<string, number>, fail = false) => {
+    let run: any;
+    jest.isolateModules(() => {
+      jest.doMock("jest-circus/runner", () => async (_g: unknown, _c: unknown, env: any) => {
+        const coverage = env.global.__stryker__ && (env.global.__stryker__.mutantCoverage ??= { static: {} });
+        for (const [id, n] of Object.entries(hits)) coverage.static[id] = (coverage.static[id] ?? 0) + n;
+        return { numFailingTests: fail ? 1 : 0, testExecError: undefined };
+      });
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      run = require("../jest/bail-jest-circus-runner");
+    });
+    return run;
+  };
+  const env = () => ({ global: { __stryker__: { mutantCoverage: { static: { "1": 4 }, perTest: {} } } } });
+  const failed = Symbol.for("seed-k8s-infra.jest.runFailed");
+  let dir: string;
+  let was: Record<PropertyKey, unknown>;
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "runner-"));
+    was = { failed: (process as any)[failed], mutant: process.env.__STRYKER_ACTIVE_MUTANT__ };
+    (process as any)[failed] = false;
+  });
+  afterEach(() => {
+    (process as any)[failed] = was.failed;
+    if (was.mutant === undefined) delete process.env.__STRYKER_ACTIVE_MUTANT__;
+    else process.env.__STRYKER_ACTIVE_MUTANT__ = was.mutant as string;
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+  const record = () => JSON.parse(fs.readFileSync(path.join(dir, ".stryker-file-coverage.json"), "utf8"));
+
+  test("with no mutant active, a file's record is the mutants whose counters it raised", async () => {
+    delete process.env.__STRYKER_ACTIVE_MUTANT__;
+    await runner({ "1": 1, "2": 3 })({}, { rootDir: dir }, env(), {}, path.join(dir, "__tests__/a.test.ts"));
+    expect(record()).toEqual({ "__tests__/a.test.ts": ["1", "2"] });
+  });
+  test("with a mutant active, nothing is recorded", async () => {
+    process.env.__STRYKER_ACTIVE_MUTANT__ = "2";
+    await runner({ "2": 1 })({}, { rootDir: dir }, env(), {}, path.join(dir, "__tests__/a.test.ts"));
+    expect(fs.existsSync(path.join(dir, ".stryker-file-coverage.json"))).toBe(false);
+  });
+  test("outside Stryker (no __stryker__ global), nothing is recorded", async () => {
+    delete process.env.__STRYKER_ACTIVE_MUTANT__;
+    await runner({})({}, { rootDir: dir }, { global: {} }, {}, path.join(dir, "__tests__/a.test.ts"));
+    expect(fs.existsSync(path.join(dir, ".stryker-file-coverage.json"))).toBe(false);
+  });
+  test("a failing file marks the run failed and goes first for the next mutant; the next file is not run", async () => {
+    process.env.__STRYKER_ACTIVE_MUTANT__ = "2";
+    const file = path.join(dir, "__tests__/a.test.ts");
+    await runner({}, true)({}, { rootDir: dir }, env(), {}, file);
+    expect((process as any)[failed]).toBe(true);
+    expect(fresh().recentKillers()[0]).toBe(file);
+    const next = await runner({})({}, { rootDir: dir }, env(), {}, path.join(dir, "__tests__/b.test.ts"));
+    expect(next.testResults.map((t: { status: string }) => t.status)).toEqual(["pending"]);
+  });
+  test("the start of the initial run removes an earlier record; a mutant run keeps it", async () => {
+    /* eslint-disable-next-line @typescript-eslint/no-require-imports */
+    const reset = require("../jest/bail-reset") as (g: unknown, p: { rootDir: string }) => Promise<void>;
+    const file = path.join(dir, ".stryker-file-coverage.json");
+    fs.writeFileSync(file, "{}");
+    process.env.__STRYKER_ACTIVE_MUTANT__ = "2";
+    await reset(undefined, { rootDir: dir });
+    expect(fs.existsSync(file)).toBe(true);
+    delete process.env.__STRYKER_ACTIVE_MUTANT__;
+    await reset(undefined, { rootDir: dir });
+    expect(fs.existsSync(file)).toBe(false);
+  });
+});
+
+describe("where a run's test files share synthesized stacks (__tests__/helpers/synth.ts)", () => {
+  const ns = "__strykerGlobalNamespace__";
+  afterEach(() => {
+    delete (globalThis as any)[ns];
+  });
+  test("the unit tier: its run's folder; Stryker's initial run: none; a mutant run: its process's, by mutant", () => {
+    const was = process.env.__STRYKER_ACTIVE_MUTANT__;
+    try {
+      expect(sharedFolder()).toBe(process.env[SYNTH_CACHE_ENV]);
+      (globalThis as any)[ns] = "__stryker__";
+      delete process.env.__STRYKER_ACTIVE_MUTANT__;
+      expect(sharedFolder()).toBeUndefined();
+      process.env.__STRYKER_ACTIVE_MUTANT__ = "12";
+      expect(sharedFolder()).toBe(
+        path.join(path.resolve(__dirname, ".."), ".stryker-synth", String(process.pid), "12"),
+      );
+    } finally {
+      if (was === undefined) delete process.env.__STRYKER_ACTIVE_MUTANT__;
+      else process.env.__STRYKER_ACTIVE_MUTANT__ = was;
+    }
   });
 });

@@ -6,8 +6,11 @@
  * initial run (no active mutant) jest/bail-jest-circus-runner.js records, per test file, the mutants
  * whose coverage counters that file raised (at load or in a test). For a mutant, jest/fast-first-
  * sequencer.js then runs only the files that executed it. A file that never executed a mutant's code
- * runs the same with or without it: each test file has its own module registry, and nothing passes
- * from one file to another. A mutant not in the record (or no record at all) runs every file.
+ * runs the same with or without it: each test file has its own module registry, and what passes
+ * between files (the stacks of one mutant run, __tests__/helpers/synth.ts) was made with the same
+ * mutant. Code a file reaches only through a child process (a CLI run under tsx) is not counted for
+ * it, so such a mutant can survive here where the whole tier would kill it, never the reverse. A
+ * mutant not in the record (or no record at all) runs every file.
  */
 const fs = require("fs");
 const path = require("path");
@@ -68,4 +71,4 @@ function killedBy(testPath) {
   process[KILLERS] = [testPath, ...recentKillers().filter((p) => p !== testPath)].slice(0, 8);
 }
 
-module.exports = { ACTIVE_MUTANT, totals, raised, record, filesExecuting, recentKillers, killedBy };
+module.exports = { ACTIVE_MUTANT, RECORD, totals, raised, record, filesExecuting, recentKillers, killedBy };

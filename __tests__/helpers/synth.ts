@@ -38,26 +38,41 @@ const memo = new Map<string, Synthesized>();
  * it when the runner process starts its next run), and none in Stryker's initial run, which
  * records which test files execute which mutant (jest/file-coverage.js).
  */
-function sharedFolder(): string | undefined {
+export function sharedFolder(): string | undefined {
   if (!("__strykerGlobalNamespace__" in globalThis)) return process.env[SYNTH_CACHE_ENV];
   const mutant = process.env[ACTIVE_MUTANT];
   return mutant && path.join(strykerSynthFolder(path.resolve(__dirname, "../..")), mutant);
 }
 
-/** The synthesized text of a configuration's cluster stack, shared by the test files of one run. */
+/**
+ * The synthesized text of a configuration's cluster stack, shared by the test files of one run. A
+ * folder that cannot be read or written is no shared stack: the file synthesizes its own, so a full
+ * disk never fails a test (or kills a mutant).
+ */
 function clusterText(key: string, input: Record<string, unknown>): string {
   const dir = sharedFolder();
-  if (dir) fs.mkdirSync(dir, { recursive: true });
   const file = dir && path.join(dir, `${createHash("sha256").update(key).digest("hex")}.json`);
-  if (file && fs.existsSync(file)) return fs.readFileSync(file, "utf8");
+  const shared = file && attempt(() => fs.readFileSync(file, "utf8"));
+  if (shared) return shared;
   const text = synthText(app(input).cluster);
-  if (file) {
-    // Written whole, then renamed: the other worker reads either nothing or the complete stack.
-    const partial = `${file}.${randomUUID()}`;
-    fs.writeFileSync(partial, text);
-    fs.renameSync(partial, file);
-  }
+  if (file)
+    attempt(() => {
+      // Written whole, then renamed: the other worker reads either nothing or the complete stack.
+      fs.mkdirSync(path.dirname(file), { recursive: true });
+      const partial = `${file}.${randomUUID()}`;
+      fs.writeFileSync(partial, text);
+      fs.renameSync(partial, file);
+    });
   return text;
+}
+
+/** What `f` returns, or undefined when it throws. */
+function attempt<T>(f: () => T): T | undefined {
+  try {
+    return f();
+  } catch {
+    return undefined;
+  }
 }
 
 /** The cluster stack of a configuration (raw input, as a user would write it); memoized per input. Do not mutate. */
