@@ -10,8 +10,6 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as FileCoverage from "../jest/file-coverage";
-import { ENV as SYNTH_CACHE_ENV } from "../jest/synth-cache";
-import { sharedFolder } from "./helpers/synth";
 
 /* eslint-disable @typescript-eslint/no-require-imports */
 const fresh = () => {
@@ -254,28 +252,5 @@ describe("the initial run's record, as the test runner makes it (jest/bail-jest-
     delete process.env.__STRYKER_ACTIVE_MUTANT__;
     await reset(undefined, { rootDir: dir });
     expect(fs.existsSync(file)).toBe(false);
-  });
-});
-
-describe("where a run's test files share synthesized stacks (__tests__/helpers/synth.ts)", () => {
-  const ns = "__strykerGlobalNamespace__";
-  afterEach(() => {
-    delete (globalThis as any)[ns];
-  });
-  test("the unit tier: its run's folder; Stryker's initial run: none; a mutant run: its process's, by mutant", () => {
-    const was = process.env.__STRYKER_ACTIVE_MUTANT__;
-    try {
-      expect(sharedFolder()).toBe(process.env[SYNTH_CACHE_ENV]);
-      (globalThis as any)[ns] = "__stryker__";
-      delete process.env.__STRYKER_ACTIVE_MUTANT__;
-      expect(sharedFolder()).toBeUndefined();
-      process.env.__STRYKER_ACTIVE_MUTANT__ = "12";
-      expect(sharedFolder()).toBe(
-        path.join(path.resolve(__dirname, ".."), ".stryker-synth", String(process.pid), "12"),
-      );
-    } finally {
-      if (was === undefined) delete process.env.__STRYKER_ACTIVE_MUTANT__;
-      else process.env.__STRYKER_ACTIVE_MUTANT__ = was;
-    }
   });
 });
