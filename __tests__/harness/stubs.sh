@@ -1,4 +1,4 @@
-#!/usr/bin/env bash
+#!/bin/bash
 # One test double for every command of the bootstrap scripts that reaches the network or changes
 # the machine. The harness links it under each command's name into a directory that comes first
 # on PATH. Every call is appended to $HARNESS_STATE/calls.log ("name arg arg ..."); behaviour comes
@@ -73,12 +73,15 @@ opt() {
 
 ssm_file() { echo "${state}/ssm/${1//\//%2F}"; }
 
+# Each part of the stub is read only for the commands it serves or whose answers need its functions:
+# bash parses every line it reads, and a node's boot makes about a hundred stub calls.
+serves() { [[ " $* " == *" ${name} "* ]]; }
 # The EC2, auto scaling, etcd membership and Node parts of the stub.
 # shellcheck source=/dev/null
-. "${0%/*}/stubs-lifecycle.sh"
+if serves aws curl crictl kubeadm kubectl; then . "${0%/*}/stubs-lifecycle.sh"; fi
 # The API before a node has a kubeconfig of its own (kube-public/cluster-info, kubeadm-config).
 # shellcheck source=/dev/null
-. "${0%/*}/stubs-discovery.sh"
+if serves kubeadm kubectl; then . "${0%/*}/stubs-discovery.sh"; fi
 
 
 # Writes what etcdctl snapshot save writes: the database (one 4 KiB page here), then its SHA-256.
@@ -158,11 +161,11 @@ installed() {
 
 # Certificate renewal and upgrade commands answer first (stubs-maintenance.sh, beside this stub).
 # shellcheck source=/dev/null
-. "${0%/*}/stubs-maintenance.sh"
+if serves aws curl crictl kubeadm kubectl; then . "${0%/*}/stubs-maintenance.sh"; fi
 
 # kubeadm and kubectl (stubs-kubernetes.sh, beside this stub).
 # shellcheck source=/dev/null
-. "${0%/*}/stubs-kubernetes.sh"
+if serves kubeadm kubectl; then . "${0%/*}/stubs-kubernetes.sh"; fi
 
 case $name in
   sleep)
