@@ -31,8 +31,7 @@ const GROUPS = ["a", "b", "c"].map((z) => `aws_autoscaling_group.worker_asg_${z}
 const each = (attr: string) => `[${GROUPS.map((g) => `${g}.${attr}`).join(", ")}]`;
 const POLICY = "mixed_instances_policy[0]";
 const DISTRIBUTION = `${POLICY}.instances_distribution[0]`;
-const everyGroup = (condition: (group: string) => string) =>
-  `alltrue([${GROUPS.map((g) => condition(g)).join(", ")}])`;
+const everyGroup = (condition: (group: string) => string) => `alltrue([${GROUPS.map((g) => condition(g)).join(", ")}])`;
 
 const zones = [
   { condition: `${each("min_size")} == [2, 1, 1]`, message: "min 4 over three zones" },
@@ -59,7 +58,9 @@ const spot = [
   },
   {
     condition: everyGroup(
-      (g) => `[for o in ${g}.${POLICY}.launch_template[0].override : o.instance_type] == ["m7i.large", "m6i.large", "m5.large"]`,
+      (g) =>
+        `[for o in ${g}.${POLICY}.launch_template[0].override : o.instance_type] == ` +
+        '["m7i.large", "m6i.large", "m5.large"]',
     ),
     message: "workers.instanceType first, then the others as listed",
   },
