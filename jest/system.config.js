@@ -6,4 +6,4 @@
  */
 const { system } = require("./tiers");
 const { maxWorkers } = require("../jest.config");
-module.exports = { ...system, maxWorkers, testTimeout: 600000 };
+module.exports = { ...system, maxWorkers, testTimeout: 600000, testSequencer: "<rootDir>/jest/system-sequencer.js" };
