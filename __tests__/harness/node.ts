@@ -13,6 +13,7 @@ import { sha256 } from "../../src/addons/vendored";
 import { BootstrapSettings, NodeRole, clusterBundle, renderUserData } from "../../src/bootstrap";
 import { STUBBED_COMMANDS, stubsWithoutPackage } from "./packages";
 import { BootedNode, copyNode, copyTree } from "./snapshot";
+import { nextCaKey } from "./keys";
 import { PROCESS_TIMEOUT_MS } from "./tools";
 import { LAUNCH_HOOK_TIMEOUT_SECONDS, LIFECYCLE_HOOKS, TERMINATE_HOOK_TIMEOUT_SECONDS } from "../../src/aws/lifecycle";
 import {
@@ -335,7 +336,7 @@ export function runNode(
       fs.mkdirSync(path.join(state, "cluster-ca"));
       fs.writeFileSync(path.join(state, "cluster-ca", "ca.crt"), behaviour.clusterCa.crt);
       fs.writeFileSync(path.join(state, "cluster-ca", "ca.key"), behaviour.clusterCa.key);
-    }
+    } else fs.writeFileSync(path.join(state, "ca-key.pem"), nextCaKey(), { mode: 0o600 });
     for (const d of ["ec2", "asg", "etcd"]) fs.mkdirSync(path.join(state, d));
     writeInstances(behaviour.instances ?? []);
     const asg = behaviour.asg === undefined ? { group: GROUP_OF[role], state: "Pending:Wait" } : behaviour.asg;

@@ -20,8 +20,14 @@ discovery_ca() {
   local ca="${state}/cluster-ca"
   if [[ ! -f ${ca}/ca.key ]]; then
     mkdir -p "$ca"
-    openssl req -x509 -newkey rsa:2048 -nodes -keyout "${ca}/ca.key" -out "${ca}/ca.crt" -days 3650 \
-      -subj /CN=kubernetes 2>/dev/null
+    # The CA's key: the one the harness set aside for this cluster (keys.ts), else a new one.
+    if [[ -f ${state}/ca-key.pem ]]; then
+      (umask 077 && cp "${state}/ca-key.pem" "${ca}/ca.key")
+      openssl req -x509 -new -key "${ca}/ca.key" -out "${ca}/ca.crt" -days 3650 -subj /CN=kubernetes 2>/dev/null
+    else
+      openssl req -x509 -newkey rsa:2048 -nodes -keyout "${ca}/ca.key" -out "${ca}/ca.crt" -days 3650 \
+        -subj /CN=kubernetes 2>/dev/null
+    fi
   fi
   echo "${ca}/ca.crt"
 }
