@@ -20,11 +20,6 @@ CONTROL_PLANE_PODS=" kube-apiserver kube-controller-manager kube-scheduler etcd 
 LEASES=leases.coordination.k8s.io
 KUBEADM_CONFIG=ClusterConfiguration
 
-# refuse MESSAGE...: the words as one line on stderr, exit 1 (as kubectl, kubeadm and crictl fail).
-refuse() {
-  echo "$*" >&2
-  exit 1
-}
 MICROTIME='^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6}Z$'
 
 # in_days N: the time N days from now, as kubeadm's JSON writes it (metav1.Time: RFC 3339, UTC).

@@ -73,12 +73,23 @@ opt() {
 
 ssm_file() { echo "${state}/ssm/${1//\//%2F}"; }
 
+# refuse MESSAGE...: the words as one line on stderr, exit 1 (as kubectl, kubeadm, crictl and aws fail).
+refuse() {
+  echo "$*" >&2
+  exit 1
+}
+
 # Each part of the stub is read only for the commands it serves or whose answers need its functions:
 # bash parses every line it reads, and a node's boot makes about a hundred stub calls.
 serves() { [[ " $* " == *" ${name} "* ]]; }
+# curl's URL (its last argument): IMDS's target lifecycle state (stubs-lifecycle.sh) and the control
+# plane's local health endpoints (stubs-maintenance.sh) are the only ones a part answers.
+url=${*: -1}
+target_state() { [[ $name == curl && $url == */autoscaling/target-lifecycle-state ]]; }
+local_health() { [[ $name == curl && $url == https://127.0.0.1:* ]]; }
 # The EC2, auto scaling, etcd membership and Node parts of the stub.
 # shellcheck source=/dev/null
-if serves aws curl crictl kubeadm kubectl; then . "${0%/*}/stubs-lifecycle.sh"; fi
+if serves aws crictl kubeadm kubectl || target_state; then . "${0%/*}/stubs-lifecycle.sh"; fi
 # The API before a node has a kubeconfig of its own (kube-public/cluster-info, kubeadm-config).
 # shellcheck source=/dev/null
 if serves kubeadm kubectl; then . "${0%/*}/stubs-discovery.sh"; fi
@@ -161,7 +172,7 @@ installed() {
 
 # Certificate renewal and upgrade commands answer first (stubs-maintenance.sh, beside this stub).
 # shellcheck source=/dev/null
-if serves aws curl crictl kubeadm kubectl; then . "${0%/*}/stubs-maintenance.sh"; fi
+if serves crictl kubeadm kubectl || local_health; then . "${0%/*}/stubs-maintenance.sh"; fi
 
 # kubeadm and kubectl (stubs-kubernetes.sh, beside this stub).
 # shellcheck source=/dev/null
