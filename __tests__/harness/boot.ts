@@ -2,11 +2,9 @@
  * What the bootstrap test files share: nodes of the stub harness (node.ts) removed after the file's
  * tests, the SSM parameters a booted cluster holds, and readers of a run's calls and log.
  */
-import * as fs from "fs";
 import { parseAllDocuments } from "yaml";
 import {
   API_ENDPOINT,
-  BootedNode,
   INSTANCE_ID,
   JOIN_PARAMETERS,
   NodeRun,
@@ -22,25 +20,14 @@ import { clusterBundle } from "../../src/bootstrap";
 /**
  * runNode for one test file: bash is required, and every node it starts has its scratch folder
  * removed once the file's tests are done.
- * A boot with the same role, behaviour and settings as an earlier one in the file is not run again:
- * the node is a copy of that one's folder as it was right after its boot, with the same result. Each
- * copy is a node of its own (what a test then runs on it changes only that copy). A test that needs
- * two boots to differ (their random secrets, keys or temporary names) gives them different arguments.
  */
-export function nodeRunner(): (...args: Parameters<typeof runNode>) => NodeRun {
+export function nodeRunner(): typeof runNode {
   const runs: NodeRun[] = [];
-  const booted = new Map<string, BootedNode>();
-  afterAll(() => {
-    runs.forEach((r) => r.cleanup());
-    booted.forEach((b) => fs.rmSync(b.dir, { recursive: true, force: true }));
-  });
-  return (role, behaviour = {}, settings = {}) => {
+  afterAll(() => runs.forEach((r) => r.cleanup()));
+  return (...args) => {
     requireTool("bash");
-    if (role === "control-plane") requireTool("openssl");
-    const key = JSON.stringify([role, behaviour, settings]);
-    const earlier = booted.get(key);
-    const n = runNode(role, behaviour, settings, earlier);
-    if (!earlier) booted.set(key, n.snapshot());
+    if (args[0] === "control-plane") requireTool("openssl");
+    const n = runNode(...args);
     runs.push(n);
     return n;
   };

@@ -12,7 +12,6 @@ import { parse } from "yaml";
 import { sha256 } from "../../src/addons/vendored";
 import { BootstrapSettings, NodeRole, clusterBundle, renderUserData } from "../../src/bootstrap";
 import { STUBBED_COMMANDS, stubsWithoutPackage } from "./packages";
-import { BootedNode, copyNode, copyTree } from "./snapshot";
 import { nextCaKey } from "./keys";
 import { PROCESS_TIMEOUT_MS } from "./tools";
 import { LAUNCH_HOOK_TIMEOUT_SECONDS, LIFECYCLE_HOOKS, TERMINATE_HOOK_TIMEOUT_SECONDS } from "../../src/aws/lifecycle";
@@ -32,7 +31,6 @@ import {
 } from "./cluster";
 
 export * from "./cluster";
-export type { BootedNode } from "./snapshot";
 
 /**
  * Every file a node of the role receives: its user data's write_files and, for control-plane roles,
@@ -181,8 +179,6 @@ export interface NodeRun extends RunResult {
   /** Seconds since the node booted (its /proc/uptime, which the stub sleep advances). */
   uptime(): number;
   setUptime(seconds: number): void;
-  /** A copy of the node's folder as it is now, with its first boot's result (nodeRunner's snapshots). */
-  snapshot(): BootedNode;
   /** Runs one stubbed command (e.g. "aws") directly, on this node's stub state. */
   stub(command: string, ...args: string[]): { status: number | null; stdout: string; stderr: string };
   cleanup(): void;
@@ -203,8 +199,8 @@ function result(
   status: number | null,
   stdout: string,
   stderr: string,
-  calls: readonly string[],
-  byCommand: readonly (readonly string[])[],
+  calls: string[],
+  byCommand: string[][],
 ): RunResult {
   return {
     status,
@@ -217,25 +213,7 @@ function result(
   };
 }
 
-/** A run's result with one folder's path replaced by another's. */
-function relocated(r: RunResult, from: string, to: string): RunResult {
-  const move = (t: string) => t.split(from).join(to);
-  return result(
-    r.status,
-    move(r.stdout),
-    move(r.stderr),
-    r.calls.map(move),
-    r.byCommand.map((c) => c.map(move)),
-  );
-}
-
-export function runNode(
-  role: NodeRole,
-  behaviour: Behaviour = {},
-  settings: Partial<BootstrapSettings> = {},
-  /** A copy of this node as it was booted earlier with the same arguments (nodeRunner's snapshots). */
-  booted?: BootedNode,
-): NodeRun {
+export function runNode(role: NodeRole, behaviour: Behaviour = {}, settings: Partial<BootstrapSettings> = {}): NodeRun {
   const missing = stubsWithoutPackage();
   if (missing.length) throw new Error(`harness: stubbed commands no package provides on a node: ${missing.join(", ")}`);
   const base = fs.mkdtempSync(path.join(os.tmpdir(), `k8s-node-${role}-`));
@@ -243,14 +221,82 @@ export function runNode(
   const bin = path.join(base, "bin");
   const state = path.join(base, "state");
   const tmp = path.join(base, "tmp");
+  for (const d of [root, bin, tmp, path.join(state, "ssm"), path.join(state, "ssm-later")])
+    fs.mkdirSync(d, { recursive: true });
+
   const doc = parse(renderUserData(settingsFor(role, settings)).cloudConfig) as {
     write_files: { path: string; permissions: string; content: string }[];
     runcmd: string[][];
   };
+  for (const f of doc.write_files) {
+    const target = path.join(root, f.path);
+    fs.mkdirSync(path.dirname(target), { recursive: true });
+    fs.writeFileSync(target, f.content, { mode: parseInt(f.permissions, 8) });
+  }
+  for (const [p, body] of Object.entries(behaviour.apiServer ?? {})) {
+    fs.mkdirSync(path.dirname(path.join(state, "apiserver", p)), { recursive: true });
+    fs.writeFileSync(path.join(state, "apiserver", p), body);
+  }
+  // The genuine binary's SHA-256 cannot be matched by stub bytes: the env file gets the digest of
+  // what the stub serves (the pinned digests themselves are checked by bootstrap-userdata.test.ts).
+  const envPath = path.join(root, "etc/k8s-bootstrap/env");
+  fs.writeFileSync(
+    envPath,
+    fs
+      .readFileSync(envPath, "utf8")
+      .replace(
+        /^ECR_CREDENTIAL_PROVIDER_(AMD64|ARM64)_SHA256=.*$/gm,
+        (_m, arch: string) =>
+          `ECR_CREDENTIAL_PROVIDER_${arch}_SHA256=${sha256(credentialProviderBytes(arch.toLowerCase()))}`,
+      ),
+  );
+  // The cluster bundle as Terraform uploads it: s3://<assets bucket>/addons/<digest>/<file>.
+  const full = settingsFor(role, settings);
+  const bundle = clusterBundle(full);
+  const s3 = path.join(state, "s3", ASSETS_BUCKET);
+  fs.mkdirSync(s3, { recursive: true });
+  if (behaviour.bundleUploaded !== false) {
+    const prefix = path.join(s3, "addons", bundle.digest);
+    const objects: Record<string, string | null> = {
+      ...Object.fromEntries(bundle.files.map((f) => [f.path, f.text])),
+      SHA256SUMS: bundle.sums,
+      ...behaviour.s3Tamper,
+    };
+    for (const [p, text] of Object.entries(objects)) {
+      if (text === null) continue;
+      fs.mkdirSync(path.dirname(path.join(prefix, p)), { recursive: true });
+      fs.writeFileSync(path.join(prefix, p), text);
+    }
+  }
+  fs.mkdirSync(path.join(root, "etc/apt/sources.list.d"), { recursive: true });
   // The kernel's uptime: cloud-init's runcmd starts about half a minute after boot.
   const uptimeFile = path.join(root, "proc/uptime");
   const setUptime = (seconds: number) => fs.writeFileSync(uptimeFile, `${seconds}.00 ${2 * seconds}.00\n`);
+  fs.mkdirSync(path.dirname(uptimeFile));
+  setUptime(30);
+  // The serial console (on EC2, what get-console-output returns), as a file.
+  fs.mkdirSync(path.join(root, "dev"));
+  fs.writeFileSync(
+    path.join(root, "etc/fstab"),
+    "LABEL=cloudimg-rootfs / ext4 defaults 0 1\n/swap.img none swap sw 0 0\n",
+  );
+
+  const [stub, ...sourced] = STUB_SCRIPTS;
+  fs.copyFileSync(path.join(__dirname, stub), path.join(bin, "stub"));
+  for (const f of sourced) fs.copyFileSync(path.join(__dirname, f), path.join(bin, f));
+  fs.chmodSync(path.join(bin, "stub"), 0o755);
+  for (const c of Object.keys(STUBBED_COMMANDS)) fs.symlinkSync("stub", path.join(bin, c));
+
+  for (const [k, v] of Object.entries(behaviour.ssm ?? {})) fs.writeFileSync(path.join(state, "ssm", enc(k)), v);
+  if (behaviour.clusterKubeadmConfig)
+    fs.writeFileSync(path.join(state, "kubeadm-init.yaml"), behaviour.clusterKubeadmConfig);
+  if (behaviour.clusterCa) {
+    fs.mkdirSync(path.join(state, "cluster-ca"));
+    fs.writeFileSync(path.join(state, "cluster-ca", "ca.crt"), behaviour.clusterCa.crt);
+    fs.writeFileSync(path.join(state, "cluster-ca", "ca.key"), behaviour.clusterCa.key);
+  } else fs.writeFileSync(path.join(state, "ca-key.pem"), nextCaKey(), { mode: 0o600 });
   const self = behaviour.identity ?? { instanceId: INSTANCE_ID, name: NODE_NAME, ip: NODE_IP };
+  for (const d of ["ec2", "asg", "etcd"]) fs.mkdirSync(path.join(state, d));
   const writeInstances = (others: readonly Ec2Instance[]) => {
     // This node's own instance is running, unless the test says otherwise.
     const own = others.some((i) => i.id === self.instanceId)
@@ -268,94 +314,22 @@ export function runNode(
         )
         .join(""),
     );
+  writeInstances(behaviour.instances ?? []);
+  const asg = behaviour.asg === undefined ? { group: GROUP_OF[role], state: "Pending:Wait" } : behaviour.asg;
+  if (asg) fs.writeFileSync(path.join(state, "asg/instance"), `${asg.group} ${asg.state}\n`);
+  // The launch hook's wait started with the launch, at uptime 0.
+  for (const f of ["asg/since", "asg/entered"]) fs.writeFileSync(path.join(state, f), "0\n");
+  const activities = (behaviour.scalingActivities ?? []).map(
+    (a) => `${a.minutesAgo}\t${a.cause}\t${a.statusMessage ?? "None"}\n`,
+  );
+  fs.writeFileSync(path.join(state, "asg/activities"), activities.join(""));
+  if (behaviour.etcdMembers) writeMembers(behaviour.etcdMembers);
+  for (const [k, v] of Object.entries(behaviour.ssmLater ?? {})) {
+    fs.writeFileSync(path.join(state, "ssm-later", enc(k)), v.value);
+    fs.writeFileSync(path.join(state, "ssm-later", `${enc(k)}.reads`), String(v.afterReads));
+  }
   const log = path.join(state, "calls.log");
-  /** The node's folder as user data and the behaviour make it before the first boot. */
-  const layOut = () => {
-    for (const d of [root, bin, tmp, path.join(state, "ssm"), path.join(state, "ssm-later")])
-      fs.mkdirSync(d, { recursive: true });
-    for (const f of doc.write_files) {
-      const target = path.join(root, f.path);
-      fs.mkdirSync(path.dirname(target), { recursive: true });
-      fs.writeFileSync(target, f.content, { mode: parseInt(f.permissions, 8) });
-    }
-    for (const [p, body] of Object.entries(behaviour.apiServer ?? {})) {
-      fs.mkdirSync(path.dirname(path.join(state, "apiserver", p)), { recursive: true });
-      fs.writeFileSync(path.join(state, "apiserver", p), body);
-    }
-    // The genuine binary's SHA-256 cannot be matched by stub bytes: the env file gets the digest of
-    // what the stub serves (the pinned digests themselves are checked by bootstrap-userdata.test.ts).
-    const envPath = path.join(root, "etc/k8s-bootstrap/env");
-    fs.writeFileSync(
-      envPath,
-      fs
-        .readFileSync(envPath, "utf8")
-        .replace(
-          /^ECR_CREDENTIAL_PROVIDER_(AMD64|ARM64)_SHA256=.*$/gm,
-          (_m, arch: string) =>
-            `ECR_CREDENTIAL_PROVIDER_${arch}_SHA256=${sha256(credentialProviderBytes(arch.toLowerCase()))}`,
-        ),
-    );
-    // The cluster bundle as Terraform uploads it: s3://<assets bucket>/addons/<digest>/<file>.
-    const full = settingsFor(role, settings);
-    const bundle = clusterBundle(full);
-    const s3 = path.join(state, "s3", ASSETS_BUCKET);
-    fs.mkdirSync(s3, { recursive: true });
-    if (behaviour.bundleUploaded !== false) {
-      const prefix = path.join(s3, "addons", bundle.digest);
-      const objects: Record<string, string | null> = {
-        ...Object.fromEntries(bundle.files.map((f) => [f.path, f.text])),
-        SHA256SUMS: bundle.sums,
-        ...behaviour.s3Tamper,
-      };
-      for (const [p, text] of Object.entries(objects)) {
-        if (text === null) continue;
-        fs.mkdirSync(path.dirname(path.join(prefix, p)), { recursive: true });
-        fs.writeFileSync(path.join(prefix, p), text);
-      }
-    }
-    fs.mkdirSync(path.join(root, "etc/apt/sources.list.d"), { recursive: true });
-    fs.mkdirSync(path.dirname(uptimeFile));
-    setUptime(30);
-    // The serial console (on EC2, what get-console-output returns), as a file.
-    fs.mkdirSync(path.join(root, "dev"));
-    fs.writeFileSync(
-      path.join(root, "etc/fstab"),
-      "LABEL=cloudimg-rootfs / ext4 defaults 0 1\n/swap.img none swap sw 0 0\n",
-    );
-
-    const [stub, ...sourced] = STUB_SCRIPTS;
-    fs.copyFileSync(path.join(__dirname, stub), path.join(bin, "stub"));
-    for (const f of sourced) fs.copyFileSync(path.join(__dirname, f), path.join(bin, f));
-    fs.chmodSync(path.join(bin, "stub"), 0o755);
-    for (const c of Object.keys(STUBBED_COMMANDS)) fs.symlinkSync("stub", path.join(bin, c));
-
-    for (const [k, v] of Object.entries(behaviour.ssm ?? {})) fs.writeFileSync(path.join(state, "ssm", enc(k)), v);
-    if (behaviour.clusterKubeadmConfig)
-      fs.writeFileSync(path.join(state, "kubeadm-init.yaml"), behaviour.clusterKubeadmConfig);
-    if (behaviour.clusterCa) {
-      fs.mkdirSync(path.join(state, "cluster-ca"));
-      fs.writeFileSync(path.join(state, "cluster-ca", "ca.crt"), behaviour.clusterCa.crt);
-      fs.writeFileSync(path.join(state, "cluster-ca", "ca.key"), behaviour.clusterCa.key);
-    } else fs.writeFileSync(path.join(state, "ca-key.pem"), nextCaKey(), { mode: 0o600 });
-    for (const d of ["ec2", "asg", "etcd"]) fs.mkdirSync(path.join(state, d));
-    writeInstances(behaviour.instances ?? []);
-    const asg = behaviour.asg === undefined ? { group: GROUP_OF[role], state: "Pending:Wait" } : behaviour.asg;
-    if (asg) fs.writeFileSync(path.join(state, "asg/instance"), `${asg.group} ${asg.state}\n`);
-    // The launch hook's wait started with the launch, at uptime 0.
-    for (const f of ["asg/since", "asg/entered"]) fs.writeFileSync(path.join(state, f), "0\n");
-    const activities = (behaviour.scalingActivities ?? []).map(
-      (a) => `${a.minutesAgo}\t${a.cause}\t${a.statusMessage ?? "None"}\n`,
-    );
-    fs.writeFileSync(path.join(state, "asg/activities"), activities.join(""));
-    if (behaviour.etcdMembers) writeMembers(behaviour.etcdMembers);
-    for (const [k, v] of Object.entries(behaviour.ssmLater ?? {})) {
-      fs.writeFileSync(path.join(state, "ssm-later", enc(k)), v.value);
-      fs.writeFileSync(path.join(state, "ssm-later", `${enc(k)}.reads`), String(v.afterReads));
-    }
-    fs.writeFileSync(log, "");
-  };
-  if (booted) copyNode(booted, base);
-  else layOut();
+  fs.writeFileSync(log, "");
 
   const envFor = (b: Behaviour): NodeJS.ProcessEnv => ({
     PATH: `${bin}:/usr/local/bin:/usr/bin:/bin`,
@@ -418,9 +392,7 @@ export function runNode(
     return result(status, stdout, stderr, readCalls().slice(before), byCommand);
   };
 
-  const first = booted
-    ? relocated(booted.first, booted.base, base)
-    : runAll(doc.runcmd.slice(0, behaviour.runcmd ?? doc.runcmd.length), envFor(behaviour), true);
+  const first = runAll(doc.runcmd.slice(0, behaviour.runcmd ?? doc.runcmd.length), envFor(behaviour), true);
   const read = (p: string) => (fs.existsSync(p) ? fs.readFileSync(p, "utf8") : undefined);
   return {
     ...first,
@@ -455,11 +427,6 @@ export function runNode(
         timeout: PROCESS_TIMEOUT_MS,
       });
       return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-    },
-    snapshot() {
-      const dir = fs.mkdtempSync(path.join(os.tmpdir(), `k8s-node-${role}-booted-`));
-      copyTree(base, dir);
-      return { dir, base, first };
     },
     cleanup: () => fs.rmSync(base, { recursive: true, force: true }),
   };

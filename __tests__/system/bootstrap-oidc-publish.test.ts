@@ -11,8 +11,8 @@
 import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
-import { JOIN_PARAMETERS, NodeRun, TERRAFORM_PARAMETERS, WORKLOAD_IDENTITY } from "../harness/node";
-import { nodeRunner } from "../harness/boot";
+import { JOIN_PARAMETERS, NodeRun, TERRAFORM_PARAMETERS, WORKLOAD_IDENTITY, runNode } from "../harness/node";
+import { requireTool } from "../harness/tools";
 
 const BUCKET = WORKLOAD_IDENTITY.bucket;
 const ISSUER = `https://${BUCKET}.s3.ap-northeast-2.amazonaws.com`;
@@ -53,8 +53,14 @@ function issuerObjects(n: NodeRun): Record<string, string> {
 const failedLines = (stderr: string) => stderr.split("\n").filter((l) => l.includes("FAILED"));
 
 describe("a control-plane node with workload identity", () => {
-  // Boots with the same arguments share one boot (harness/boot.ts nodeRunner); bash is required.
-  const node = nodeRunner();
+  const runs: NodeRun[] = [];
+  const node = (...args: Parameters<typeof runNode>) => {
+    const n = runNode(...args);
+    runs.push(n);
+    return n;
+  };
+  beforeAll(() => requireTool("bash"));
+  afterAll(() => runs.forEach((r) => r.cleanup()));
 
   test.each([
     ["joins", ALL_PARAMETERS, "kubeadm join"],
