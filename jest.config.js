@@ -6,4 +6,7 @@ module.exports = {
   // so the second worker is not idle time.
   maxWorkers: 2,
   projects: [unit, system],
+  // As `npm run test:system` (jest/system.config.js): the plan files first, and progress lines.
+  testSequencer: "<rootDir>/jest/system-sequencer.js",
+  reporters: ["default", "<rootDir>/jest/progress-reporter.js"],
 };

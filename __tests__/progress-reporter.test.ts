@@ -1,7 +1,7 @@
 /**
  * jest/progress-reporter.js, the system tier's progress lines: a line per file started, and while
- * files run silently for `every` ms, a line naming them with their running time; never while nothing
- * runs or something was printed within `every`.
+ * files run silently for `every` ms, a line naming each file's current test and how long it has run;
+ * never while nothing runs or something was printed within `every`.
  */
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const ProgressReporter = require("../jest/progress-reporter");
@@ -44,6 +44,23 @@ test("after `every` ms with nothing printed: the files running and for how long;
   expect(lines[3]).toBe(
     "still running: __tests__/system/terraform-plan.test.ts (24 s), __tests__/system/cli.test.ts (20 s)\n",
   );
+});
+
+test("once a file's test starts: the test's full name, and the time since it started", () => {
+  const { r, lines, advance } = reporter();
+  r.onTestFileStart(file("terraform-plan.test.ts"));
+  advance(3000);
+  r.onTestCaseStart(file("terraform-plan.test.ts"), { fullName: "cluster stack: init, validate and plan" });
+  advance(12000);
+  r.tick();
+  expect(lines[1]).toBe(
+    "still running: __tests__/system/terraform-plan.test.ts › cluster stack: init, validate and plan (12 s)\n",
+  );
+  r.onTestFileResult(file("terraform-plan.test.ts"));
+  r.onTestFileStart(file("terraform-plan.test.ts"));
+  advance(10000);
+  r.tick();
+  expect(lines[3]).toBe("still running: __tests__/system/terraform-plan.test.ts (10 s)\n");
 });
 
 test("a file's result (which jest's own reporter prints) restarts the wait; nothing when no file runs", () => {

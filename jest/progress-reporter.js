@@ -1,9 +1,9 @@
 /**
  * Progress lines for the system tier, beside jest's own reporter (which prints a file's result only
  * when the file ends): a line when a test file starts, and, while files run with nothing printed for
- * `every` milliseconds (default 10 s), a line naming them with how long each has run. A plan file is
- * one test of half a minute: without these lines a caller that stops a silent command would stop the
- * tier as if it hung, and a tier stopped from outside shows what was running.
+ * `every` milliseconds (default 10 s), a line naming each running file's current test and how long
+ * it has run. A plan file is one test of half a minute: without these lines a caller that stops a
+ * silent command would stop the tier as if it hung, and a tier stopped from outside shows what ran.
  */
 const path = require("path");
 
@@ -14,6 +14,7 @@ class ProgressReporter {
     this.write = options.write ?? ((line) => process.stderr.write(line));
     this.now = options.now ?? Date.now;
     this.running = new Map();
+    this.current = new Map();
     this.last = this.now();
   }
 
@@ -37,7 +38,13 @@ class ProgressReporter {
     this.say(`RUNS ${this.name(test)}`);
   }
 
+  onTestCaseStart(test, info) {
+    this.running.set(test.path, this.now());
+    this.current.set(test.path, info.fullName);
+  }
+
   onTestFileResult(test) {
+    this.current.delete(test.path);
     this.running.delete(test.path);
     // jest's own reporter prints the file's result now.
     this.last = this.now();
@@ -45,9 +52,10 @@ class ProgressReporter {
 
   tick() {
     if (this.running.size === 0 || this.now() - this.last < this.every) return;
-    const files = [...this.running].map(
-      ([file, since]) => `${path.relative(this.rootDir, file)} (${Math.round((this.now() - since) / 1000)} s)`,
-    );
+    const files = [...this.running].map(([file, since]) => {
+      const test = this.current.has(file) ? ` › ${this.current.get(file)}` : "";
+      return `${path.relative(this.rootDir, file)}${test} (${Math.round((this.now() - since) / 1000)} s)`;
+    });
     this.say(`still running: ${files.join(", ")}`);
   }
 

@@ -363,6 +363,11 @@ export function runNode(role: NodeRole, behaviour: Behaviour = {}, settings: Par
     ...(b.credentialProvider ? { STUB_CREDENTIAL_PROVIDER: b.credentialProvider } : {}),
   });
 
+  // What the stub could not run (its command_not_found_handle): the test fails, whatever the script made of it.
+  const harnessErrors = () => {
+    const file = path.join(state, "stub-errors");
+    if (fs.existsSync(file)) throw new Error(`harness: ${fs.readFileSync(file, "utf8").trim().split("\n").join("; ")}`);
+  };
   const readCalls = () => fs.readFileSync(log, "utf8").split("\n").filter(Boolean);
   // cloud-init appends what runcmd prints to this log (its output setting on Ubuntu's images).
   const bootLog = path.join(root, "var/log/cloud-init-output.log");
@@ -388,6 +393,7 @@ export function runNode(role: NodeRole, behaviour: Behaviour = {}, settings: Par
         fs.appendFileSync(bootLog, `${r.stdout}${r.stderr}`);
       }
       byCommand.push(readCalls().slice(start));
+      harnessErrors();
     }
     return result(status, stdout, stderr, readCalls().slice(before), byCommand);
   };
@@ -426,6 +432,7 @@ export function runNode(role: NodeRole, behaviour: Behaviour = {}, settings: Par
         encoding: "utf8",
         timeout: PROCESS_TIMEOUT_MS,
       });
+      harnessErrors();
       return { status: r.status, stdout: r.stdout, stderr: r.stderr };
     },
     cleanup: () => fs.rmSync(base, { recursive: true, force: true }),

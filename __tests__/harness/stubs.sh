@@ -82,14 +82,20 @@ refuse() {
 # Each part of the stub is read only for the commands it serves or whose answers need its functions:
 # bash parses every line it reads, and a node's boot makes about a hundred stub calls.
 serves() { [[ " $* " == *" ${name} "* ]]; }
-# curl's URL (its last argument): IMDS's target lifecycle state (stubs-lifecycle.sh) and the control
-# plane's local health endpoints (stubs-maintenance.sh) are the only ones a part answers.
-url=${*: -1}
-target_state() { [[ $name == curl && $url == */autoscaling/target-lifecycle-state ]]; }
-local_health() { [[ $name == curl && $url == https://127.0.0.1:* ]]; }
+# curl's URLs that a part answers: IMDS's target lifecycle state (stubs-lifecycle.sh) and the control
+# plane's local health endpoints (stubs-maintenance.sh).
+target_state() { [[ $name == curl && " $* " == *"/meta-data/autoscaling/target-lifecycle-state "* ]]; }
+local_health() { [[ $name == curl && " $* " == *" https://127.0.0.1:"* ]]; }
+# A command or function the stub calls that does not exist (a part not read for this call, a tool
+# missing here) is a harness error, never an answer the scripts could take for a tool's failure: it
+# is recorded in stub-errors, which fails the test (node.ts), and the call fails with 127.
+command_not_found_handle() {
+  printf 'stub %s: %s: command not found\n' "$name" "$1" >>"${state}/stub-errors"
+  return 127
+}
 # The EC2, auto scaling, etcd membership and Node parts of the stub.
 # shellcheck source=/dev/null
-if serves aws crictl kubeadm kubectl || target_state; then . "${0%/*}/stubs-lifecycle.sh"; fi
+if serves aws crictl kubeadm kubectl || target_state "$@"; then . "${0%/*}/stubs-lifecycle.sh"; fi
 # The API before a node has a kubeconfig of its own (kube-public/cluster-info, kubeadm-config).
 # shellcheck source=/dev/null
 if serves kubeadm kubectl; then . "${0%/*}/stubs-discovery.sh"; fi
@@ -172,7 +178,7 @@ installed() {
 
 # Certificate renewal and upgrade commands answer first (stubs-maintenance.sh, beside this stub).
 # shellcheck source=/dev/null
-if serves crictl kubeadm kubectl || local_health; then . "${0%/*}/stubs-maintenance.sh"; fi
+if serves crictl kubeadm kubectl || local_health "$@"; then . "${0%/*}/stubs-maintenance.sh"; fi
 
 # kubeadm and kubectl (stubs-kubernetes.sh, beside this stub).
 # shellcheck source=/dev/null
