@@ -1,7 +1,7 @@
 /** `npm test`: the unit tier; `npm run test:system`: the system tier; `npm run test:all`: both (jest/tiers.js). */
 const { unit, system } = require("./jest/tiers");
 module.exports = {
-  testTimeout: 120000,
+  testTimeout: 180000,
   // Two workers on the 2-core machine: terraform and bash run in child processes,
   // so the second worker is not idle time.
   maxWorkers: 2,

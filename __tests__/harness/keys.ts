@@ -27,17 +27,29 @@ function usable(text: string): boolean {
   }
 }
 
-/** The next key of the pool (PKCS#8 PEM); one missing or unusable is made anew and written atomically. */
-export function nextCaKey(): string {
-  const file = path.join(CA_KEY_POOL, `ca-${next++ % CA_KEY_POOL_SIZE}.pem`);
+/**
+ * Key number i of the pool (PKCS#8 PEM); one missing or unusable is made anew and written atomically.
+ * The pool's folder must be this user's own (the system temp folder is shared).
+ */
+export function caKey(i: number): string {
+  const file = path.join(CA_KEY_POOL, `ca-${i}.pem`);
   const kept = fs.existsSync(file) ? fs.readFileSync(file, "utf8") : "";
   if (usable(kept)) return kept;
   fs.mkdirSync(CA_KEY_POOL, { recursive: true, mode: 0o700 });
+  const folder = fs.lstatSync(CA_KEY_POOL);
+  if (!folder.isDirectory() || folder.uid !== os.userInfo().uid)
+    throw new Error(`harness: ${CA_KEY_POOL} is not a folder of this user's: remove it`);
   const pem = generateKeyPairSync("rsa", { modulusLength: 2048 })
     .privateKey.export({ type: "pkcs8", format: "pem" })
     .toString();
   const partial = `${file}.${process.pid}`;
-  fs.writeFileSync(partial, pem, { mode: 0o600 });
+  fs.rmSync(partial, { force: true });
+  fs.writeFileSync(partial, pem, { mode: 0o600, flag: "wx" });
   fs.renameSync(partial, file);
   return pem;
+}
+
+/** The next key of the pool, in turn. */
+export function nextCaKey(): string {
+  return caKey(next++ % CA_KEY_POOL_SIZE);
 }

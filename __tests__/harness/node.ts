@@ -398,7 +398,14 @@ export function runNode(role: NodeRole, behaviour: Behaviour = {}, settings: Par
     return result(status, stdout, stderr, readCalls().slice(before), byCommand);
   };
 
-  const first = runAll(doc.runcmd.slice(0, behaviour.runcmd ?? doc.runcmd.length), envFor(behaviour), true);
+  let first: RunResult;
+  try {
+    first = runAll(doc.runcmd.slice(0, behaviour.runcmd ?? doc.runcmd.length), envFor(behaviour), true);
+  } catch (e) {
+    // A harness error in the boot: the test fails, and no caller gets the node to remove.
+    fs.rmSync(base, { recursive: true, force: true });
+    throw e;
+  }
   const read = (p: string) => (fs.existsSync(p) ? fs.readFileSync(p, "utf8") : undefined);
   return {
     ...first,

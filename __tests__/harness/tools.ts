@@ -33,10 +33,12 @@ export function requireTool(tool: keyof typeof TOOLS): void {
 }
 
 /**
- * How long one process of a system test may run before it is killed: only to end a hang. A script
- * run takes seconds on an idle machine but has taken over a minute on a loaded one.
+ * How long one process of a system test may run before it is killed: only to end a hang, and the
+ * only bound on a test blocked in spawnSync (jest's test timeout cannot fire while the event loop
+ * waits). A script run takes a second or two on an idle 2-core machine and has taken over a minute
+ * on a loaded one.
  */
-export const PROCESS_TIMEOUT_MS = 300_000;
+export const PROCESS_TIMEOUT_MS = 150_000;
 
 export function run(tool: keyof typeof TOOLS, args: readonly string[], input?: string): SpawnSyncReturns<string> {
   requireTool(tool);

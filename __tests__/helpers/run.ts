@@ -2,6 +2,7 @@ import { execSync, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { PROCESS_TIMEOUT_MS } from "../harness/tools";
 
 export const ROOT = path.resolve(__dirname, "../..");
 /**
@@ -43,6 +44,7 @@ export function runSynth(config?: unknown, env: NodeJS.ProcessEnv = {}, inFolder
     cwd,
     env: { ...process.env, CHECKPOINT_DISABLE: "1", CLUSTER_CONFIG: "", ...env },
     encoding: "utf8",
+    timeout: PROCESS_TIMEOUT_MS,
   });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr, cwd };
 }

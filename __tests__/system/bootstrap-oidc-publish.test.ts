@@ -59,7 +59,10 @@ describe("a control-plane node with workload identity", () => {
     runs.push(n);
     return n;
   };
-  beforeAll(() => requireTool("bash"));
+  beforeAll(() => {
+    requireTool("bash");
+    requireTool("openssl");
+  });
   afterAll(() => runs.forEach((r) => r.cleanup()));
 
   test.each([

@@ -1,7 +1,7 @@
 /**
  * The stub's guard (harness/stubs.sh command_not_found_handle, node.ts): a command or function the
- * stub calls that does not exist, such as a part of the stub not read for that call, fails the test
- * with the harness's own message, whatever exit code the script under test would make of it.
+ * stub calls by name that does not exist, such as a part of the stub not read for that call, fails
+ * the test with the harness's own message, whatever the script under test made of the failed call.
  */
 import * as fs from "fs";
 import * as path from "path";
@@ -25,4 +25,22 @@ test("with that part not read, the call fails the test, naming the stub and the 
   expect(() => n.stub("curl", "-s", "-H", TOKEN, TARGET_STATE)).toThrow(
     "harness: stub curl: imds_target_state: command not found",
   );
+});
+
+test("a script that swallows the failed call still fails the test (runs on the node are checked too)", () => {
+  const n = node("worker", { ssm: ALL_PARAMETERS });
+  const stub = path.join(path.dirname(n.root), "bin", "stub");
+  fs.writeFileSync(stub, fs.readFileSync(stub, "utf8").replace('|| target_state "$@"; then', "|| false; then"));
+  const probe = "/usr/local/sbin/probe-target-state";
+  fs.writeFileSync(
+    path.join(n.root, probe),
+    `#!/bin/bash\ncurl -s -H "${TOKEN}" ${TARGET_STATE} || echo "not answered"\nexit 0\n`,
+    { mode: 0o755 },
+  );
+  expect(() => n.exec(probe)).toThrow("harness: stub curl: imds_target_state: command not found");
+});
+
+test("the URL is recognised anywhere among curl's arguments", () => {
+  const n = node("worker", { ssm: ALL_PARAMETERS });
+  expect(n.stub("curl", TARGET_STATE, "-s", "-H", TOKEN).stdout).toBe("InService");
 });
