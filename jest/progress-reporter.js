@@ -18,8 +18,8 @@ class ProgressReporter {
     this.last = this.now();
   }
 
-  name(test) {
-    return path.relative(this.rootDir, test.path);
+  name(file) {
+    return path.relative(this.rootDir, file);
   }
 
   say(line) {
@@ -35,7 +35,7 @@ class ProgressReporter {
 
   onTestFileStart(test) {
     this.running.set(test.path, this.now());
-    this.say(`RUNS ${this.name(test)}`);
+    this.say(`RUNS ${this.name(test.path)}`);
   }
 
   onTestCaseStart(test, info) {
@@ -54,7 +54,7 @@ class ProgressReporter {
     if (this.running.size === 0 || this.now() - this.last < this.every) return;
     const files = [...this.running].map(([file, since]) => {
       const test = this.current.has(file) ? ` › ${this.current.get(file)}` : "";
-      return `${path.relative(this.rootDir, file)}${test} (${Math.round((this.now() - since) / 1000)} s)`;
+      return `${this.name(file)}${test} (${Math.round((this.now() - since) / 1000)} s)`;
     });
     this.say(`still running: ${files.join(", ")}`);
   }

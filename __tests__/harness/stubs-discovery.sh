@@ -12,7 +12,8 @@
 #   kubeadm-init.yaml, else this node's own init template), the ClusterConfiguration document only.
 #   The server's certificate verifies only against the cluster's CA; a token other than the join
 #   token in SSM is Unauthorized (kubectl's messages).
-# The cluster's CA is the one the kubeadm stub uses (HARNESS_STATE/cluster-ca), made on first use.
+# The cluster's CA is the one the kubeadm stub uses (HARNESS_STATE/cluster-ca), made on first use
+# with the key the harness set aside for the cluster (HARNESS_STATE/ca-key.pem).
 # The kubeconfig with the token is kept as HARNESS_STATE/discovery.conf for the tests to read.
 
 # discovery_ca: prints the path of the cluster's CA certificate, made when there is none yet.
@@ -20,14 +21,9 @@ discovery_ca() {
   local ca="${state}/cluster-ca"
   if [[ ! -f ${ca}/ca.key ]]; then
     mkdir -p "$ca"
-    # The CA's key: the one the harness set aside for this cluster (keys.ts), else a new one.
-    if [[ -f ${state}/ca-key.pem ]]; then
-      (umask 077 && cp "${state}/ca-key.pem" "${ca}/ca.key")
-      openssl req -x509 -new -key "${ca}/ca.key" -out "${ca}/ca.crt" -days 3650 -subj /CN=kubernetes 2>/dev/null
-    else
-      openssl req -x509 -newkey rsa:2048 -nodes -keyout "${ca}/ca.key" -out "${ca}/ca.crt" -days 3650 \
-        -subj /CN=kubernetes 2>/dev/null
-    fi
+    # The CA's key is the one the harness set aside for this cluster (HARNESS_STATE/ca-key.pem, keys.ts).
+    (umask 077 && cp "${state}/ca-key.pem" "${ca}/ca.key")
+    openssl req -x509 -new -key "${ca}/ca.key" -out "${ca}/ca.crt" -days 3650 -subj /CN=kubernetes 2>/dev/null
   fi
   echo "${ca}/ca.crt"
 }
