@@ -122,15 +122,6 @@ describe("generated sections", () => {
 });
 
 describe("the README", () => {
-  test("the two fresh-clone command lines are there", () => {
-    expect(readme).toContain("npm ci && npm run synth\nnpm test\n");
-  });
-
-  test("offers no test command beyond `npm test`: the minutes-long system tier is in docs/development.md", () => {
-    expect(readme.match(/npm run test:[a-z]+/g)).toBeNull();
-    expect(text["docs/development.md"]).toContain("| `npm run test:system` |");
-  });
-
   test("is a short manual: at most 350 lines", () => {
     expect(readme.split("\n").length).toBeLessThanOrEqual(350);
   });
